@@ -1,0 +1,99 @@
+/*
+ * The CPU a guest sees: the boot CPU's ID registers with every feature
+ * hyparm does not virtualise removed. Read once at boot; every ID trap is
+ * then a table lookup. The guest's MIDR/MPIDR come from VPIDR_EL2 and
+ * VMPIDR_EL2 instead (no trap needed), see arch_vcpu_reset().
+ */
+#include <arch/stage2.h>
+#include <arch/sysreg_emul.h>
+
+/* 56 encodings: CRm 1..7, op2 0..7 of op0=3 op1=0 CRn=0. */
+static u64 guest_id[7][8];
+static unsigned guest_ipa_parange = 2; /* 40-bit IPA unless the CPU has less */
+
+static u64 clear_field(u64 v, unsigned shift)
+{
+	return v & ~(0xFULL << shift);
+}
+
+static u64 cap_field(u64 v, unsigned shift, u64 max)
+{
+	u64 f = (v >> shift) & 0xF;
+	return f > max ? clear_field(v, shift) | (max << shift) : v;
+}
+
+u64 id_reg_sanitize(u32 enc, u64 hw)
+{
+	static const unsigned pfr0_hidden[] = { 8 /* EL2: no nested virt */, 28 /* RAS */,
+		32 /* SVE */, 36 /* SEL2 */, 40 /* MPAM */, 44 /* AMU */, 52 /* RME */ };
+	static const unsigned pfr1_hidden[] = { 8 /* MTE */, 12 /* RAS_frac */, 16 /* MPAM_frac */,
+		24 /* SME */ };
+	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */, 8 /* PMUVer */, 32 /* PMSVer */,
+		40 /* TraceFilt */, 44 /* TraceBuffer */, 48 /* MTPMU */, 52 /* BRBE */ };
+	static const unsigned isar1_hidden[] = { 4 /* APA */, 8 /* API */, 24 /* GPA */, 28 /* GPI */ };
+	static const unsigned isar2_hidden[] = { 8 /* GPA3 */, 12 /* APA3 */ };
+	const unsigned *hide = NULL;
+	size_t n = 0;
+
+	switch (enc) {
+	case SYS_ID_AA64PFR0_EL1: hide = pfr0_hidden; n = ARRAY_SIZE(pfr0_hidden); break;
+	case SYS_ID_AA64PFR1_EL1: hide = pfr1_hidden; n = ARRAY_SIZE(pfr1_hidden); break;
+	case SYS_ID_AA64DFR0_EL1: hide = dfr0_hidden; n = ARRAY_SIZE(dfr0_hidden); break;
+	case SYS_ID_AA64ISAR1_EL1: hide = isar1_hidden; n = ARRAY_SIZE(isar1_hidden); break;
+	case SYS_ID_AA64ISAR2_EL1: hide = isar2_hidden; n = ARRAY_SIZE(isar2_hidden); break;
+	case SYS_ID_AA64ZFR0_EL1:
+	case SYS_ID_AA64SMFR0_EL1:
+		return 0;
+	case SYS_ID_AA64MMFR0_EL1:
+		/* The guest's physical address space is its IPA space. */
+		return cap_field(hw, 0, guest_ipa_parange);
+	case SYSREG_ENC(3, 0, 0, 7, 1): /* ID_AA64MMFR1_EL1: VH (no nested VHE), HCX */
+		return clear_field(clear_field(hw, 8), 40);
+	case SYS_ID_DFR0_EL1:
+		return clear_field(hw, 24); /* AArch32 PerfMon */
+	default:
+		return hw;
+	}
+	for (size_t i = 0; i < n; i++)
+		hw = clear_field(hw, hide[i]);
+	return hw;
+}
+
+u64 id_reg_guest_value(u32 enc)
+{
+	unsigned crm = (enc >> 8) & 0xF, op2 = (enc >> 5) & 0x7;
+	if (crm < 1 || crm > 7)
+		return 0;
+	return guest_id[crm - 1][op2];
+}
+
+void id_regs_set_ipa_parange(unsigned parange)
+{
+	guest_ipa_parange = parange;
+}
+
+#ifndef HOST_TEST
+#include <arch/sysreg.h>
+
+/* mrs needs the encoding at assembly time: one case per register. */
+#define ID_CASE(crm, op2) \
+	case (crm) * 8 + (op2): return read_sysreg(S3_0_C0_C##crm##_##op2);
+#define ID_ROW(crm) ID_CASE(crm, 0) ID_CASE(crm, 1) ID_CASE(crm, 2) ID_CASE(crm, 3) \
+	ID_CASE(crm, 4) ID_CASE(crm, 5) ID_CASE(crm, 6) ID_CASE(crm, 7)
+
+static u64 read_id_hw(unsigned crm, unsigned op2)
+{
+	switch (crm * 8 + op2) {
+	ID_ROW(1) ID_ROW(2) ID_ROW(3) ID_ROW(4) ID_ROW(5) ID_ROW(6) ID_ROW(7)
+	}
+	return 0;
+}
+
+void id_regs_init(void)
+{
+	for (unsigned crm = 1; crm <= 7; crm++)
+		for (unsigned op2 = 0; op2 < 8; op2++)
+			guest_id[crm - 1][op2] = id_reg_sanitize(SYSREG_ENC(3, 0, 0, crm, op2),
+								 read_id_hw(crm, op2));
+}
+#endif

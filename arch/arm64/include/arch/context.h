@@ -1,0 +1,69 @@
+/*
+ * The guest's register state as the world switch sees it. The layout of
+ * struct gp_regs is shared with arch/arm64/entry.S: the offsets below are
+ * checked against the C struct at compile time (core/vcpu.c).
+ */
+#ifndef ARCH_CONTEXT_H
+#define ARCH_CONTEXT_H
+
+#define GP_REGS_X0      0
+#define GP_REGS_ELR     (31 * 8)
+#define GP_REGS_SPSR    (32 * 8)
+#define GP_REGS_SIZE    (34 * 8)   /* keeps the frame 16-byte aligned */
+
+/* struct pcpu offsets used by the vectors (TPIDR_EL2 points at struct pcpu). */
+#define PCPU_CURRENT    0          /* struct vcpu *current */
+#define PCPU_STACK_TOP  8          /* top of this CPU's EL2 stack */
+
+#ifndef __ASSEMBLER__
+#include <hyparm/types.h>
+
+struct gp_regs {
+	u64 x[31];
+	u64 elr;     /* guest PC, restored into ELR_EL2 */
+	u64 spsr;    /* guest PSTATE, restored into SPSR_EL2 */
+	u64 pad;
+};
+
+/*
+ * EL1/EL0 system registers a guest owns. They are switched only when a
+ * physical CPU changes vCPU, never on an ordinary exit: with one vCPU per
+ * physical CPU an exit touches none of them.
+ */
+struct el1_sysregs {
+	u64 sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
+	u64 vbar_el1, contextidr_el1, tpidr_el0, tpidrro_el0, tpidr_el1;
+	u64 sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
+	u64 afsr0_el1, afsr1_el1, par_el1, cpacr_el1, cntkctl_el1, csselr_el1;
+	u64 mdscr_el1;     /* emulated: debug accesses trap (MDCR_EL2.TDA) */
+	u64 cntv_ctl_el0, cntv_cval_el0;
+	u64 vmpidr_el2, vpidr_el2; /* the shadow MPIDR/MIDR this vCPU reads */
+};
+
+/* FP/SIMD registers, saved by fpsimd.S (the only code in hyparm that touches them). */
+struct fpsimd_state {
+	u64 q[32][2];
+	u64 fpsr, fpcr;
+};
+
+struct arch_vcpu {
+	struct gp_regs regs;     /* must stay first: the vectors save into it */
+	struct el1_sysregs sys;
+	struct fpsimd_state fp;
+	u64 hcr_el2;             /* per vCPU: VI/VF/VSE bits for virtual interrupts */
+	bool sys_loaded;         /* sys is live in the CPU, not in memory */
+	bool reset_pending;      /* sys was reset in memory: reload even if this vCPU is the loaded one */
+};
+
+/* SPSR_EL2 mode field values for an AArch64 guest. */
+#define SPSR_MODE_EL1H 0x5
+#define SPSR_MODE_EL1T 0x4
+#define SPSR_MODE_EL0T 0x0
+#define SPSR_D (1u << 9)
+#define SPSR_A (1u << 8)
+#define SPSR_I (1u << 7)
+#define SPSR_F (1u << 6)
+#define SPSR_DAIF (SPSR_D | SPSR_A | SPSR_I | SPSR_F)
+
+#endif
+#endif

@@ -1,0 +1,32 @@
+/*
+ * hyparm's own EL2 stage-1 translation: one table base (TTBR0_EL2), no
+ * user/kernel split, identity mapped (VA == PA) so that a pointer to a page
+ * is also its physical address. Code is read-only and executable, read-only
+ * data read-only, everything else execute-never; devices are Device-nGnRE.
+ */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#include <hyparm/types.h>
+
+enum el2_mem {
+	EL2_TEXT,    /* Normal WB, read-only, executable */
+	EL2_RODATA,  /* Normal WB, read-only, execute-never */
+	EL2_DATA,    /* Normal WB, read-write, execute-never */
+	EL2_DEVICE,  /* Device-nGnRE, read-write, execute-never */
+};
+
+struct image_layout {
+	paddr_t start, text_end, rodata_end, end;
+};
+
+/* Build the boot tables (image + DTB) and turn the MMU on, on the boot CPU. */
+void mmu_init(const struct image_layout *img, paddr_t dtb, u64 dtb_size);
+/* Map [pa, pa+size) 1:1 with these attributes. Pages already mapped are left as they are. */
+int mmu_map(paddr_t pa, u64 size, enum el2_mem type);
+/* Turn the MMU on on a secondary CPU with the tables the boot CPU built. */
+void mmu_enable_secondary(void);
+/* Pages used by EL2 stage-1 tables. */
+u64 mmu_table_pages(void);
+
+#endif

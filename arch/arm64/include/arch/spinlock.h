@@ -1,0 +1,36 @@
+/* Ticket spinlock: fair between the physical CPUs, needs the MMU on (exclusives on Normal memory). */
+#ifndef ARCH_SPINLOCK_H
+#define ARCH_SPINLOCK_H
+
+#include <hyparm/types.h>
+
+typedef struct {
+	volatile u32 next;
+	volatile u32 owner;
+} spinlock_t;
+
+#define SPINLOCK_INIT { 0, 0 }
+
+#ifdef HOST_TEST
+/* Unit tests are single-threaded: the lock only has to count. */
+#define spin_wait_event() ((void)0)
+#define spin_signal() ((void)0)
+#else
+#define spin_wait_event() __asm__ volatile("wfe")
+#define spin_signal() __asm__ volatile("dsb ishst\n sev" ::: "memory")
+#endif
+
+static inline void spin_lock(spinlock_t *l)
+{
+	u32 ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		spin_wait_event();
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	spin_signal();
+}
+
+#endif

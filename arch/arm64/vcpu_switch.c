@@ -1,0 +1,159 @@
+/*
+ * Trap configuration and the system-register half of the world switch.
+ *
+ * Exits never touch the EL1 registers: they stay live in the CPU while the
+ * same vCPU keeps running. Only when a physical CPU changes vCPU does
+ * arch_vcpu_load() save one set and load the other, together with the
+ * VM's stage 2 (VTTBR_EL2/VTCR_EL2) and the shadow ID registers.
+ */
+#include <arch/sysreg.h>
+#include <arch/vcpu_arch.h>
+#include <arch/vgic_lr.h>
+#include <hyparm/pcpu.h>
+#include <hyparm/vm.h>
+#include <string.h>
+
+/*
+ * HCR_EL2 for every guest, bit by bit:
+ *  VM      stage-2 translation on: the guest reaches only what stage 2 maps.
+ *  SWIO    set/way invalidates act as clean+invalidate (they would otherwise
+ *          discard other guests' dirty lines).
+ *  FMO/IMO/AMO  physical FIQ/IRQ/SError go to EL2; the guest's GIC CPU
+ *          interface becomes the virtual one.
+ *  FB, BSU=IS   the guest's TLB and cache maintenance reaches every CPU the
+ *          VM may run on, as its vCPUs move between CPUs.
+ *  TWI     WFI traps, so an idle vCPU gives its CPU up. WFE is not trapped:
+ *          a vCPU alone on its CPU loses nothing by spinning in WFE.
+ *  TSC     SMC traps: guests must not reach the firmware.
+ *  TID1    AIDR_EL1/REVIDR_EL1 trap (they describe the physical part).
+ *  TID3    ID registers trap so hyparm shows a sanitised CPU.
+ *  TIDCP   implementation-defined registers trap (UNDEF for the guest).
+ *  TACR    ACTLR_EL1 traps (implementation-defined controls).
+ *  TSW     set/way cache maintenance traps (handled as KVM does).
+ *  RW      EL1 is AArch64.
+ * Left clear on purpose: TVM/TRVM (EL1 MMU registers are the guest's),
+ * TTLB (guest TLB maintenance needs no help with VMIDs), API/APK (pointer
+ * authentication is hidden from the guest, so its instructions trap).
+ */
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
+		   HCR_TWI | HCR_TSC | HCR_TID1 | HCR_TID3 | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
+
+/* MDCR_EL2: trap debug (TDA, TDOSA, TDRA) and PMU (TPM, TPMCR) accesses; hyparm emulates them. */
+#define MDCR_TPMCR BIT(5)
+#define MDCR_TPM   BIT(6)
+#define MDCR_TDA   BIT(9)
+#define MDCR_TDOSA BIT(10)
+#define MDCR_TDRA  BIT(11)
+
+/*
+ * CPTR_EL2 (nVHE layout): RES1 bits plus TZ (SVE traps: SVE is hidden)
+ * and TSM (SME traps). TFP stays 0: FP/SIMD is the guest's, switched
+ * eagerly with the vCPU. TTA traps trace registers.
+ */
+#define CPTR_EL2_VALUE (0x33FFUL | BIT(20))
+
+/* CNTHCTL_EL2 (nVHE): EL1PCTEN=1, the physical counter is readable; EL1PCEN=0, the physical timer traps. */
+#define CNTHCTL_VALUE 0x1UL
+
+/* SCTLR_EL1 at reset: RES1 bits only, MMU and caches off. */
+#define SCTLR_EL1_RESET 0x30D00800UL
+
+void arch_cpu_init_traps(unsigned parange)
+{
+	u64 pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1F;
+
+	write_sysreg(mdcr_el2, MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | pmcr_n);
+	write_sysreg(cptr_el2, CPTR_EL2_VALUE);
+	write_sysreg(cnthctl_el2, CNTHCTL_VALUE);
+	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(hstr_el2, 0);
+	/* Until a guest runs: no stage 2, EL1 AArch64. */
+	write_sysreg(hcr_el2, HCR_RW);
+	isb();
+}
+
+void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
+{
+	struct arch_vcpu *a = &v->arch;
+
+	memset(&a->regs, 0, sizeof(a->regs));
+	memset(&a->sys, 0, sizeof(a->sys));
+	memset(&a->fp, 0, sizeof(a->fp));
+	a->regs.x[0] = x0;
+	a->regs.elr = entry;
+	a->regs.spsr = SPSR_DAIF | SPSR_MODE_EL1H;
+	a->sys.sctlr_el1 = SCTLR_EL1_RESET;
+	a->sys.vmpidr_el2 = BIT(31) | v->mpidr;
+	a->sys.vpidr_el2 = read_sysreg(midr_el1);
+	a->hcr_el2 = HCR_GUEST;
+	a->reset_pending = true;
+	v->injected_elr = 0;
+	v->prev_injected_elr = 0;
+}
+
+#define SAVE(r) s->r = read_sysreg(r)
+#define LOAD(r) write_sysreg(r, s->r)
+
+static void el1_save(struct el1_sysregs *s)
+{
+	SAVE(sctlr_el1); SAVE(ttbr0_el1); SAVE(ttbr1_el1); SAVE(tcr_el1); SAVE(mair_el1);
+	SAVE(amair_el1); SAVE(vbar_el1); SAVE(contextidr_el1); SAVE(tpidr_el0);
+	SAVE(tpidrro_el0); SAVE(tpidr_el1); SAVE(sp_el0); SAVE(sp_el1); SAVE(elr_el1);
+	SAVE(spsr_el1); SAVE(esr_el1); SAVE(far_el1); SAVE(afsr0_el1); SAVE(afsr1_el1);
+	SAVE(par_el1); SAVE(cpacr_el1); SAVE(cntkctl_el1); SAVE(csselr_el1);
+	SAVE(cntv_ctl_el0); SAVE(cntv_cval_el0);
+}
+
+static void el1_load(const struct el1_sysregs *s)
+{
+	LOAD(sctlr_el1); LOAD(ttbr0_el1); LOAD(ttbr1_el1); LOAD(tcr_el1); LOAD(mair_el1);
+	LOAD(amair_el1); LOAD(vbar_el1); LOAD(contextidr_el1); LOAD(tpidr_el0);
+	LOAD(tpidrro_el0); LOAD(tpidr_el1); LOAD(sp_el0); LOAD(sp_el1); LOAD(elr_el1);
+	LOAD(spsr_el1); LOAD(esr_el1); LOAD(far_el1); LOAD(afsr0_el1); LOAD(afsr1_el1);
+	LOAD(par_el1); LOAD(cpacr_el1); LOAD(cntkctl_el1); LOAD(csselr_el1);
+	LOAD(cntv_cval_el0); LOAD(cntv_ctl_el0);
+	LOAD(vmpidr_el2); LOAD(vpidr_el2);
+}
+
+void arch_vcpu_load(struct pcpu *p, struct vcpu *v)
+{
+	struct vcpu *old = p->loaded;
+
+	if (old == v && !v->arch.reset_pending)
+		return;
+	if (old == v)
+		old = NULL; /* its registers in the CPU are stale: the reset state in memory wins */
+	else if (old) {
+		el1_save(&old->arch.sys);
+		fpsimd_save(&old->arch.fp);
+		vgic_lr_save(old);
+		old->arch.sys_loaded = false;
+	}
+	/* Stage 2 first, so no EL1 state of v is ever live under another VM's translation. */
+	if (!old || old->vm != v->vm || v->arch.reset_pending) {
+		write_sysreg(vtcr_el2, v->vm->vtcr);
+		write_sysreg(vttbr_el2, stage2_vttbr(&v->vm->s2));
+		write_sysreg(cntvoff_el2, v->vm->cntvoff);
+	}
+	write_sysreg(hcr_el2, v->arch.hcr_el2);
+	isb();
+	el1_load(&v->arch.sys);
+	fpsimd_restore(&v->arch.fp);
+	vgic_lr_restore(v);
+	isb();
+	v->arch.sys_loaded = true;
+	v->arch.reset_pending = false;
+	p->loaded = v;
+}
+
+/* Forget the loaded vCPU without saving it (its VM is being torn down or reset). */
+void arch_vcpu_unload(struct pcpu *p, struct vcpu *v)
+{
+	if (p->loaded == v) {
+		el1_save(&v->arch.sys);
+		fpsimd_save(&v->arch.fp);
+		vgic_lr_save(v);
+		v->arch.sys_loaded = false;
+		p->loaded = NULL;
+	}
+}

@@ -1,0 +1,145 @@
+/* Console multiplexing and hv_printf (see include/hyparm/console.h). */
+#include <arch/spinlock.h>
+#include <drivers/pl011.h>
+#include <hyparm/console.h>
+#include <hyparm/print.h>
+#include <hyparm/vm.h>
+#include <hyparm/vmm.h>
+
+static spinlock_t console_lock = SPINLOCK_INIT;
+/* Before the MMU is on, exclusives may not work: print without the lock. */
+static bool console_locking;
+
+void console_enable_locking(void)
+{
+	console_locking = true;
+}
+
+static void raw_write(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			pl011_putc('\r');
+		pl011_putc(s[i]);
+	}
+}
+
+void console_write(const char *s, size_t len)
+{
+	if (console_locking)
+		spin_lock(&console_lock);
+	raw_write(s, len);
+	if (console_locking)
+		spin_unlock(&console_lock);
+}
+
+void hv_printf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	console_write(buf, n);
+}
+
+static void vm_line_flush_locked(struct vm *vm)
+{
+	raw_write("[", 1);
+	raw_write(vm->name, __builtin_strlen(vm->name));
+	raw_write("] ", 2);
+	raw_write(vm->line, vm->line_len);
+	raw_write("\n", 1);
+	vm->line_len = 0;
+}
+
+void console_vm_putc(struct vm *vm, u8 c)
+{
+	/* The lock also guards vm->line: the VM's vCPUs may write from several CPUs. */
+	spin_lock(&console_lock);
+	if (c == '\n')
+		vm_line_flush_locked(vm);
+	else if (c != '\r') {
+		vm->line[vm->line_len++] = c;
+		if (vm->line_len == sizeof(vm->line))
+			vm_line_flush_locked(vm);
+	}
+	spin_unlock(&console_lock);
+}
+
+void console_vm_flush(struct vm *vm)
+{
+	spin_lock(&console_lock);
+	if (vm->line_len)
+		vm_line_flush_locked(vm);
+	spin_unlock(&console_lock);
+}
+
+/*
+ * Console input goes to one VM at a time, the one with focus. Ctrl-A then a
+ * digit gives the focus to that VM (0-based), Ctrl-A n to the next one;
+ * Ctrl-A Ctrl-A sends a Ctrl-A to the guest.
+ */
+#define CTRL_A 0x01
+
+static struct vm *const *input_vms;
+static unsigned input_nr_vms, input_focus, input_intid;
+static bool input_escape;
+
+unsigned console_input_intid(void)
+{
+	return input_intid;
+}
+
+void console_input_init(unsigned intid, struct vm *const *vms, unsigned nr_vms)
+{
+	input_vms = vms;
+	input_nr_vms = nr_vms;
+	input_intid = intid;
+	input_focus = 0;
+	if (nr_vms > 1)
+		hv_printf("hyparm: console input goes to vm %s (Ctrl-A n: next VM, Ctrl-A <digit>: VM by number)\n",
+			  vms[0]->name);
+}
+
+static void focus(unsigned idx)
+{
+	if (idx >= input_nr_vms)
+		return;
+	input_focus = idx;
+	hv_printf("\nhyparm: console input goes to vm %s\n", input_vms[idx]->name);
+}
+
+void console_input_poll(void)
+{
+	int c;
+
+	while ((c = pl011_getc()) >= 0) {
+		if (!input_nr_vms)
+			continue;
+		if (input_escape) {
+			input_escape = false;
+			if (c == 'n') {
+				focus((input_focus + 1) % input_nr_vms);
+				continue;
+			}
+			if (c >= '0' && c <= '9') {
+				focus(c - '0');
+				continue;
+			}
+			if (c != CTRL_A)
+				continue;
+		} else if (c == CTRL_A) {
+			input_escape = true;
+			continue;
+		}
+		struct vm *vm = input_vms[input_focus];
+		if (vm->state == VM_RUNNING)
+			vm_uart_input(vm, (u8)c);
+	}
+	pl011_ack_rx_irq();
+}

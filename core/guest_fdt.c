@@ -1,0 +1,177 @@
+/* Per-VM device tree generation (see include/hyparm/guest_fdt.h). */
+#include <hyparm/errno.h>
+#include <hyparm/guest_fdt.h>
+#include <hyparm/print.h>
+#include <libfdt.h>
+
+#define PHANDLE_CLK 0x8000
+#define PHANDLE_GIC 0x8001
+
+/* GIC interrupt specifier types and flags, as in the GIC DT binding. */
+#define GIC_SPI 0
+#define GIC_PPI 1
+#define IRQ_LEVEL_HIGH 4
+#define IRQ_LEVEL_LOW 8
+
+static int prop_u64_pair(void *fdt, const char *name, u64 a, u64 b)
+{
+	fdt64_t v[2] = { cpu_to_fdt64(a), cpu_to_fdt64(b) };
+	return fdt_property(fdt, name, v, sizeof(v));
+}
+
+static int prop_cells(void *fdt, const char *name, const u32 *cells, unsigned n)
+{
+	fdt32_t v[16];
+	for (unsigned i = 0; i < n && i < 16; i++)
+		v[i] = cpu_to_fdt32(cells[i]);
+	return fdt_property(fdt, name, v, n * sizeof(fdt32_t));
+}
+
+/* Each helper returns a libfdt error; the first one ends the build. */
+#define TRY(x) do { int __e = (x); if (__e < 0) return __e; } while (0)
+
+static int add_cpus(void *fdt, const struct guest_fdt_params *p)
+{
+	char name[32];
+
+	TRY(fdt_begin_node(fdt, "cpus"));
+	TRY(fdt_property_u32(fdt, "#address-cells", 1));
+	TRY(fdt_property_u32(fdt, "#size-cells", 0));
+	for (unsigned i = 0; i < p->nr_vcpus; i++) {
+		hv_snprintf(name, sizeof(name), "cpu@%llx", (unsigned long long)p->vcpu_mpidr[i]);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property_string(fdt, "device_type", "cpu"));
+		TRY(fdt_property_string(fdt, "compatible", "arm,armv8"));
+		TRY(fdt_property_u32(fdt, "reg", (u32)p->vcpu_mpidr[i]));
+		TRY(fdt_property_string(fdt, "enable-method", "psci"));
+		TRY(fdt_end_node(fdt));
+	}
+	return fdt_end_node(fdt);
+}
+
+static int add_psci(void *fdt)
+{
+	static const char compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
+
+	TRY(fdt_begin_node(fdt, "psci"));
+	TRY(fdt_property(fdt, "compatible", compat, sizeof(compat)));
+	TRY(fdt_property_string(fdt, "method", "hvc"));
+	return fdt_end_node(fdt);
+}
+
+static int add_timer(void *fdt)
+{
+	/* Secure physical, non-secure physical, virtual, hypervisor: PPIs 13, 14, 11, 10 as on QEMU virt. */
+	static const u32 irqs[] = { GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH,
+				    GIC_PPI, 11, IRQ_LEVEL_HIGH, GIC_PPI, 10, IRQ_LEVEL_HIGH };
+
+	TRY(fdt_begin_node(fdt, "timer"));
+	TRY(fdt_property_string(fdt, "compatible", "arm,armv8-timer"));
+	TRY(prop_cells(fdt, "interrupts", irqs, ARRAY_SIZE(irqs)));
+	TRY(fdt_property(fdt, "always-on", NULL, 0));
+	return fdt_end_node(fdt);
+}
+
+static int add_uart(void *fdt, const struct guest_fdt_params *p, const char *node)
+{
+	static const char compat[] = "arm,pl011\0arm,primecell";
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	u32 irq[] = { GIC_SPI, p->uart_spi, IRQ_LEVEL_HIGH };
+	u32 clocks[] = { PHANDLE_CLK, PHANDLE_CLK };
+
+	TRY(fdt_begin_node(fdt, node));
+	TRY(fdt_property(fdt, "compatible", compat, sizeof(compat)));
+	TRY(prop_u64_pair(fdt, "reg", p->uart_base, 0x1000));
+	TRY(prop_cells(fdt, "interrupts", irq, 3));
+	TRY(fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names)));
+	TRY(prop_cells(fdt, "clocks", clocks, 2));
+	return fdt_end_node(fdt);
+}
+
+static int add_clock(void *fdt)
+{
+	TRY(fdt_begin_node(fdt, "apb-pclk"));
+	TRY(fdt_property_string(fdt, "compatible", "fixed-clock"));
+	TRY(fdt_property_u32(fdt, "#clock-cells", 0));
+	TRY(fdt_property_u32(fdt, "clock-frequency", 24000000));
+	TRY(fdt_property_string(fdt, "clock-output-names", "clk24mhz"));
+	TRY(fdt_property_u32(fdt, "phandle", PHANDLE_CLK));
+	return fdt_end_node(fdt);
+}
+
+static int add_gic(void *fdt, const struct guest_fdt_params *p)
+{
+	char name[32];
+	fdt64_t reg[4] = {
+		cpu_to_fdt64(p->gicd_base), cpu_to_fdt64(0x10000),
+		cpu_to_fdt64(p->gicr_base), cpu_to_fdt64(0x20000ULL * p->nr_vcpus),
+	};
+
+	hv_snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)p->gicd_base);
+	TRY(fdt_begin_node(fdt, name));
+	TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
+	TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
+	TRY(fdt_property_u32(fdt, "#redistributor-regions", 1));
+	TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
+	TRY(fdt_property_u32(fdt, "#interrupt-cells", 3));
+	TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	TRY(fdt_property(fdt, "ranges", NULL, 0));
+	TRY(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
+	return fdt_end_node(fdt);
+}
+
+static int build(void *fdt, size_t size, const struct guest_fdt_params *p)
+{
+	char uart_node[32], mem_node[32], uart_path[40];
+
+	hv_snprintf(uart_node, sizeof(uart_node), "pl011@%llx", (unsigned long long)p->uart_base);
+	hv_snprintf(uart_path, sizeof(uart_path), "/%s", uart_node);
+	hv_snprintf(mem_node, sizeof(mem_node), "memory@%llx", (unsigned long long)p->ram_base);
+
+	TRY(fdt_create(fdt, size));
+	TRY(fdt_finish_reservemap(fdt));
+	TRY(fdt_begin_node(fdt, ""));
+	TRY(fdt_property_string(fdt, "compatible", "linux,dummy-virt"));
+	TRY(fdt_property_string(fdt, "model", "hyparm virt"));
+	TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	TRY(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_GIC));
+
+	TRY(fdt_begin_node(fdt, "chosen"));
+	TRY(fdt_property_string(fdt, "bootargs", p->cmdline ? p->cmdline : ""));
+	TRY(fdt_property_string(fdt, "stdout-path", uart_path));
+	if (p->initrd_end > p->initrd_start) {
+		TRY(fdt_property_u64(fdt, "linux,initrd-start", p->initrd_start));
+		TRY(fdt_property_u64(fdt, "linux,initrd-end", p->initrd_end));
+	}
+	TRY(fdt_end_node(fdt));
+
+	TRY(fdt_begin_node(fdt, "aliases"));
+	TRY(fdt_property_string(fdt, "serial0", uart_path));
+	TRY(fdt_end_node(fdt));
+
+	TRY(fdt_begin_node(fdt, mem_node));
+	TRY(fdt_property_string(fdt, "device_type", "memory"));
+	TRY(prop_u64_pair(fdt, "reg", p->ram_base, p->ram_size));
+	TRY(fdt_end_node(fdt));
+
+	TRY(add_cpus(fdt, p));
+	TRY(add_gic(fdt, p));
+	TRY(add_psci(fdt));
+	TRY(add_timer(fdt));
+	TRY(add_clock(fdt));
+	TRY(add_uart(fdt, p, uart_node));
+
+	TRY(fdt_end_node(fdt));
+	return fdt_finish(fdt);
+}
+
+int guest_fdt_build(void *buf, size_t size, const struct guest_fdt_params *p)
+{
+	int err = build(buf, size, p);
+
+	if (err == -FDT_ERR_NOSPACE)
+		return -HV_ENOMEM;
+	return err < 0 ? -HV_EINVAL : HV_OK;
+}

@@ -1,0 +1,114 @@
+/*
+ * Placement of a VM's kernel, initrd and DTB in its RAM (see
+ * include/hyparm/loader.h). Offsets only: copying is the caller's job.
+ *
+ * The arm64 Image header (Linux Documentation/arch/arm64/booting.rst):
+ *   0x00 code0/code1, 0x08 text_offset, 0x10 image_size, 0x18 flags (all
+ *   u64 little-endian), 0x38 magic "ARM\x64"; 64 bytes in all.
+ */
+#include <hyparm/errno.h>
+#include <hyparm/loader.h>
+#include <hyparm/print.h>
+
+#define IMAGE_HDR_SIZE 64
+#define IMAGE_TEXT_OFFSET 0x08
+#define IMAGE_IMAGE_SIZE 0x10
+#define IMAGE_MAGIC 0x38
+/* Kernels older than 3.17 leave image_size 0 and expect this text_offset. */
+#define IMAGE_LEGACY_TEXT_OFFSET 0x80000u
+#define DTB_ALIGN MiB(2)
+/*
+ * Far above any VM RAM size: sizes below this cannot overflow u64 when a
+ * few are added, so the arithmetic below needs no overflow checks.
+ */
+#define SANE_LIMIT (1ULL << 48)
+
+/* The image may sit anywhere in the bundle: byte reads, no alignment assumed. */
+static u64 le64_at(const u8 *p)
+{
+	u64 v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static u32 le32_at(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+
+static void report(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void report(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	hv_vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static u64 mib_round_up(u64 bytes)
+{
+	return ALIGN_UP(bytes, MiB(1)) >> 20;
+}
+
+int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_max,
+		u64 ram_size, struct load_plan *plan, char *err, size_t errlen)
+{
+	const u8 *k = kernel;
+	u64 footprint, initrd_end, need;
+
+	*plan = (struct load_plan){ 0 };
+	if (!kernel || !kernel_size) {
+		report(err, errlen, "kernel image is empty");
+		return -HV_EINVAL;
+	}
+	if (kernel_size >= SANE_LIMIT || initrd_size >= SANE_LIMIT || dtb_max >= SANE_LIMIT) {
+		report(err, errlen, "boot images too large (kernel %llu, initrd %llu, dtb %llu bytes)",
+		       (unsigned long long)kernel_size, (unsigned long long)initrd_size,
+		       (unsigned long long)dtb_max);
+		return -HV_EINVAL;
+	}
+
+	plan->kernel_size = kernel_size;
+	footprint = kernel_size;
+	if (kernel_size >= IMAGE_HDR_SIZE && le32_at(k + IMAGE_MAGIC) == ARM64_IMAGE_MAGIC) {
+		u64 text_offset = le64_at(k + IMAGE_TEXT_OFFSET);
+		u64 image_size = le64_at(k + IMAGE_IMAGE_SIZE);
+
+		if (image_size == 0)
+			text_offset = IMAGE_LEGACY_TEXT_OFFSET;
+		if (text_offset >= SANE_LIMIT || image_size >= SANE_LIMIT) {
+			report(err, errlen, "kernel: implausible Image header (text_offset 0x%llx, image_size 0x%llx)",
+			       (unsigned long long)text_offset, (unsigned long long)image_size);
+			return -HV_EINVAL;
+		}
+		plan->is_linux_image = true;
+		/* hyparm gives every VM 2 MiB aligned RAM, so base + text_offset is what booting.rst asks. */
+		plan->kernel_off = text_offset;
+		footprint = MAX(image_size, kernel_size);
+	} else {
+		plan->kernel_off = RAW_KERNEL_OFFSET;
+	}
+	plan->kernel_end = plan->kernel_off + footprint;
+	plan->entry_off = plan->kernel_off;
+
+	plan->initrd_off = ALIGN_UP(plan->kernel_end, PAGE_SIZE);
+	plan->initrd_size = initrd_size;
+	initrd_end = plan->initrd_off + initrd_size;
+	/* Linux wants the whole DTB inside one 2 MiB block. */
+	plan->dtb_off = ALIGN_UP(initrd_end, DTB_ALIGN);
+	plan->dtb_max = dtb_max;
+
+	need = plan->dtb_off + dtb_max;
+	if (need > ram_size) {
+		report(err, errlen, "VM RAM too small: kernel+initrd+dtb need %llu MiB, have %llu MiB",
+		       (unsigned long long)mib_round_up(need), (unsigned long long)(ram_size >> 20));
+		return -HV_ENOMEM;
+	}
+	return HV_OK;
+}

@@ -1,0 +1,305 @@
+/*
+ * hyparm's boot: from the boot loader's hand-off (boot.S) to the first
+ * guest instruction. The boot CPU brings up the MMU, reads the platform
+ * from the device tree, takes the RAM, builds every VM from the bundle,
+ * starts the other CPUs through the firmware's PSCI, and each CPU then
+ * enters its scheduler.
+ */
+#include <arch/mmu.h>
+#include <arch/stage2.h>
+#include <arch/sysreg.h>
+#include <arch/sysreg_emul.h>
+#include <arch/vcpu_arch.h>
+#include <arch/vgic_lr.h>
+#include <drivers/gic.h>
+#include <drivers/pl011.h>
+#include <drivers/platform.h>
+#include <drivers/psci_fw.h>
+#include <hyparm/bundle.h>
+#include <hyparm/console.h>
+#include <hyparm/errno.h>
+#include <hyparm/page_alloc.h>
+#include <hyparm/pcpu.h>
+#include <hyparm/print.h>
+#include <hyparm/sched.h>
+#include <hyparm/vm.h>
+#include <hyparm/vmconfig.h>
+#include <hyparm/vmm.h>
+#include <libfdt.h>
+#include <string.h>
+
+#ifndef HYPARM_VERSION
+#define HYPARM_VERSION "dev"
+#endif
+
+struct pcpu pcpus[MAX_PCPUS];
+unsigned nr_pcpus;
+unsigned stage2_parange;
+
+extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
+extern char el2_vectors[], secondary_entry[], boot_stacks[];
+void console_enable_locking(void);
+
+static struct platform plat;
+static struct vm_config configs[VMCONF_MAX_VMS];
+static struct guest_bundle bundle;
+static struct vm *vms[VM_MAX];
+
+static void halt(void) __attribute__((noreturn));
+static void halt(void)
+{
+	/* Ask the firmware to power off so the run ends; if it cannot, sleep forever. */
+	if (psci_fw_conduit() != PSCI_CONDUIT_NONE)
+		psci_fw_system_off();
+	for (;;)
+		wfi();
+}
+
+static void panic(const char *what) __attribute__((noreturn));
+static void panic(const char *what)
+{
+	hv_printf("hyparm: PANIC: %s\n", what);
+	halt();
+}
+
+static const char *cpu_name(u64 midr)
+{
+	unsigned impl = (midr >> 24) & 0xFF, part = (midr >> 4) & 0xFFF;
+
+	if (impl == 0x41) {
+		switch (part) {
+		case 0xD03: return "Cortex-A53";
+		case 0xD04: return "Cortex-A35";
+		case 0xD05: return "Cortex-A55";
+		case 0xD07: return "Cortex-A57";
+		case 0xD08: return "Cortex-A72";
+		case 0xD09: return "Cortex-A73";
+		case 0xD0B: return "Cortex-A76";
+		case 0xD0C: return "Neoverse-N1";
+		case 0xD40: return "Neoverse-V1";
+		case 0xD49: return "Neoverse-N2";
+		}
+	}
+	if (impl == 0 && part == 0x051)
+		return "QEMU max";
+	return "unknown";
+}
+
+static unsigned parange_bits(unsigned pa)
+{
+	static const unsigned bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+	return pa < ARRAY_SIZE(bits) ? bits[pa] : 52;
+}
+
+static void print_banner(void)
+{
+	u64 midr = read_sysreg(midr_el1);
+	u64 pfr0 = read_sysreg(id_aa64pfr0_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	u64 isar1 = read_sysreg(id_aa64isar1_el1);
+	u64 ram = 0;
+
+	for (unsigned i = 0; i < plat.nr_mem; i++)
+		ram += plat.mem[i].size;
+	hv_printf("\nhyparm %s: a small hypervisor for ARMv8-A, running at EL2\n", HYPARM_VERSION);
+	hv_printf("hyparm: machine: %s\n", plat.model);
+	hv_printf("hyparm: CPU: %s (MIDR 0x%08llx), %u CPUs\n", cpu_name(midr),
+		  (unsigned long long)midr, plat.nr_cpus);
+	hv_printf("hyparm: features:%s%s%s%s%s%s\n",
+		  ((mmfr1 >> 8) & 0xF) ? " VHE" : " no-VHE",
+		  ((pfr0 >> 24) & 0xF) ? " GICv3-sysregs" : "",
+		  ((pfr0 >> 32) & 0xF) ? " SVE" : "",
+		  ((isar1 >> 4) & 0xFF) ? " PAuth" : "",
+		  ((mmfr1 >> 20) & 0xF) ? " PAN" : "",
+		  ((pfr0 >> 16) & 0xF) ? " FP" : "");
+	hv_printf("hyparm: PA range: %u bits, guest IPA: %u bits\n", parange_bits(stage2_parange),
+		  stage2_ipa_bits(stage2_parange));
+	hv_printf("hyparm: RAM: %llu MiB at 0x%llx\n", (unsigned long long)(ram >> 20),
+		  (unsigned long long)plat.mem[0].base);
+	hv_printf("hyparm: GIC: v%u, distributor 0x%llx, redistributors 0x%llx\n", plat.gic_version,
+		  (unsigned long long)plat.gicd_base, (unsigned long long)plat.gicr_base);
+}
+
+/* The RAM hyparm may hand out: all of /memory minus what is in use at boot. */
+static void memory_init(paddr_t dtb, u64 dtb_size)
+{
+	const struct mem_range *m = &plat.mem[0];
+	struct page_pool *pool = page_alloc_pool();
+	u64 npages = m->size / PAGE_SIZE;
+	u64 bitmap_bytes = page_pool_bitmap_bytes(npages);
+	/* The bitmap sits right after hyparm's image (it is part of what hyparm uses). */
+	paddr_t bitmap = ALIGN_UP((u64)(uintptr_t)__image_end, PAGE_SIZE);
+
+	for (unsigned i = 0; i < plat.nr_mem; i++)
+		mmu_map(plat.mem[i].base, plat.mem[i].size, EL2_DATA);
+	if (plat.nr_mem > 1)
+		hv_printf("hyparm: note: using the first of %u memory ranges only\n", plat.nr_mem);
+	page_pool_init(pool, m->base, npages, (u64 *)(uintptr_t)bitmap);
+	memset((void *)(uintptr_t)bitmap, 0, bitmap_bytes);
+	page_pool_reserve(pool, (u64)(uintptr_t)__image_start,
+			  bitmap + bitmap_bytes - (u64)(uintptr_t)__image_start);
+	page_pool_reserve(pool, dtb, dtb_size);
+	if (plat.initrd_end)
+		page_pool_reserve(pool, plat.initrd_start, plat.initrd_end - plat.initrd_start);
+	for (unsigned i = 0; i < plat.nr_reserved; i++)
+		page_pool_reserve(pool, plat.reserved[i].base, plat.reserved[i].size);
+}
+
+static void cpu_init_common(unsigned id)
+{
+	struct pcpu *p = &pcpus[id];
+
+	p->id = id;
+	p->stack_top = (u64)(uintptr_t)boot_stacks + (u64)(id + 1) * PCPU_STACK_SIZE;
+	write_sysreg(tpidr_el2, (u64)(uintptr_t)p);
+	write_sysreg(vbar_el2, (u64)(uintptr_t)el2_vectors);
+	isb();
+	arch_cpu_init_traps(stage2_parange);
+	if (plat.gic_version == 3 && gic_cpu_init(p->mpidr))
+		hv_printf("hyparm: CPU %u: no GIC redistributor for MPIDR 0x%llx\n", id,
+			  (unsigned long long)p->mpidr);
+	vgic_lr_cpu_init();
+}
+
+void secondary_main(unsigned id)
+{
+	mmu_enable_secondary();
+	cpu_init_common(id);
+	__atomic_store_n(&pcpus[id].online, true, __ATOMIC_RELEASE);
+	sched_start();
+}
+
+static void start_secondaries(void)
+{
+	for (unsigned i = 1; i < nr_pcpus; i++) {
+		s64 rc = psci_fw_cpu_on(pcpus[i].mpidr, (paddr_t)(uintptr_t)secondary_entry, i);
+		if (rc) {
+			hv_printf("hyparm: CPU %u (MPIDR 0x%llx) did not start: PSCI error %lld\n", i,
+				  (unsigned long long)pcpus[i].mpidr, (long long)rc);
+			continue;
+		}
+		while (!__atomic_load_n(&pcpus[i].online, __ATOMIC_ACQUIRE))
+			;
+	}
+}
+
+static unsigned create_vms(void)
+{
+	static char err[256];
+	const void *conf;
+	u64 conf_size;
+	unsigned count = 0;
+
+	if (!plat.initrd_end)
+		panic("no guest bundle: boot hyparm with the guests' bundle as initrd "
+		      "(tools/hyparm-run does this; with QEMU: -initrd bundle.cpio)");
+	bundle.base = (const void *)(uintptr_t)plat.initrd_start;
+	bundle.size = plat.initrd_end - plat.initrd_start;
+	if (bundle_check(bundle.base, bundle.size, err, sizeof(err)))
+		panic(err);
+	if (bundle_find(bundle.base, bundle.size, "vms.conf", &conf, &conf_size))
+		panic("the guest bundle has no vms.conf");
+	if (vmconfig_parse(conf, conf_size, "vms.conf", configs, VMCONF_MAX_VMS, &count, err, sizeof(err)))
+		panic(err);
+	for (unsigned i = 0; i < count; i++) {
+		struct vm *vm;
+		if (vm_create(&configs[i], i, &bundle, &vm, err, sizeof(err)))
+			panic(err);
+		hv_printf("hyparm: vm %s: %u vCPU%s, %llu MiB RAM at PA 0x%llx, VMID %u, entry 0x%llx, stage-2 tables %llu KiB\n",
+			  vm->name, vm->nr_vcpus, vm->nr_vcpus > 1 ? "s" : "",
+			  (unsigned long long)(vm->ram_size >> 20), (unsigned long long)vm->ram_pa,
+			  vm->s2.vmid, (unsigned long long)vm->entry_ipa,
+			  (unsigned long long)(vm->s2.table_pages * PAGE_SIZE >> 10));
+	}
+	sched_set_vm_count(count);
+	for (unsigned i = 0; i < count; i++) {
+		vms[i] = vm_by_id(i);
+		vm_start(vms[i]);
+	}
+	if (plat.uart_intid) {
+		console_input_init(plat.uart_intid, vms, count);
+		pl011_enable_rx_irq();
+		gic_spi_enable(plat.uart_intid, pcpus[0].mpidr);
+	}
+	return count;
+}
+
+static u32 be32_at(const void *p)
+{
+	const u8 *b = p;
+	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
+}
+
+void boot_main(void *dtb, paddr_t load_addr)
+{
+	struct image_layout img = {
+		(u64)(uintptr_t)__image_start, (u64)(uintptr_t)__text_end,
+		(u64)(uintptr_t)__rodata_end, (u64)(uintptr_t)__image_end,
+	};
+	static char err[160];
+	u64 dtb_size = be32_at((u8 *)dtb + 4); /* fdt totalsize, read before libfdt can be trusted */
+
+	mmu_init(&img, (paddr_t)(uintptr_t)dtb, dtb_size);
+	write_sysreg(vbar_el2, (u64)(uintptr_t)el2_vectors);
+	isb();
+	if (platform_from_fdt(dtb, &plat, err, sizeof(err))) {
+		halt(); /* no console known: nothing can be printed */
+	}
+	if (plat.uart_base) {
+		mmu_map(plat.uart_base, PAGE_SIZE, EL2_DEVICE);
+		pl011_init(plat.uart_base);
+	}
+	console_enable_locking();
+	psci_fw_init(plat.psci_method);
+	stage2_parange = MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1));
+	id_regs_set_ipa_parange(stage2_ipa_bits(stage2_parange) == 40 ? 2 : stage2_parange);
+	id_regs_init();
+	print_banner();
+
+	nr_pcpus = plat.nr_cpus;
+	for (unsigned i = 0; i < nr_pcpus; i++)
+		pcpus[i].mpidr = plat.cpu_mpidr[i] & 0xFF00FFFFFFULL;
+	if (plat.gic_version == 3) {
+		mmu_map(plat.gicd_base, plat.gicd_size, EL2_DEVICE);
+		mmu_map(plat.gicr_base, plat.gicr_size, EL2_DEVICE);
+		gic_init(plat.gicd_base, plat.gicr_base, plat.gicr_size);
+	} else {
+		hv_printf("hyparm: warning: no GICv3 found (GIC v%u); CPUs cannot wake each other\n",
+			  plat.gic_version);
+	}
+	cpu_init_common(0);
+	pcpus[0].online = true;
+	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);
+	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
+		  (unsigned long long)load_addr,
+		  (unsigned long long)((img.end - img.start) >> 10),
+		  (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
+	if (psci_fw_conduit() == PSCI_CONDUIT_NONE && nr_pcpus > 1) {
+		hv_printf("hyparm: no PSCI firmware: running on CPU 0 only\n");
+		nr_pcpus = 1;
+	}
+	create_vms();
+	start_secondaries();
+	sched_start();
+}
+
+/*
+ * Entered at EL1 or EL3 instead of EL2: say so on the UART the device
+ * tree names (MMU still off; libfdt only reads aligned words here) and
+ * power off through the firmware if it can.
+ */
+void boot_wrong_el(void *dtb, paddr_t load_addr, unsigned el)
+{
+	static char err[160];
+
+	if (platform_from_fdt(dtb, &plat, err, sizeof(err)) == HV_OK && plat.uart_base)
+		pl011_init(plat.uart_base);
+	hv_printf("\nhyparm: PANIC: entered at EL%u, but hyparm must be started at EL2 "
+		  "(with QEMU: -M virt,virtualization=on)\n", el);
+	/* From EL1 the firmware's PSCI is reached with the DT's method; at EL3 there is none to call. */
+	if (el == 1) {
+		psci_fw_init(plat.psci_method);
+		halt();
+	}
+	for (;;)
+		wfi();
+}

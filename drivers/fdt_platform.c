@@ -1,0 +1,235 @@
+/* Device tree -> struct platform, with libfdt. */
+#include <drivers/platform.h>
+#include <drivers/psci_fw.h>
+#include <hyparm/errno.h>
+#include <hyparm/print.h>
+#include <libfdt.h>
+#include <string.h>
+
+static u64 read_cells(const fdt32_t *p, int cells)
+{
+	u64 v = 0;
+	for (int i = 0; i < cells; i++)
+		v = (v << 32) | fdt32_to_cpu(p[i]);
+	return v;
+}
+
+/*
+ * #address-cells / #size-cells of a node's parent. Read by hand: libfdt's
+ * fdt_address_cells() lives in an object file of Debian's arm64 libfdt.a
+ * that uses FP/SIMD registers, which hyparm must not link.
+ */
+static int parent_cells(const void *fdt, int node, const char *prop, int dflt)
+{
+	int parent = fdt_parent_offset(fdt, node);
+	const fdt32_t *v = fdt_getprop(fdt, parent < 0 ? 0 : parent, prop, NULL);
+	return v ? (int)fdt32_to_cpu(*v) : dflt;
+}
+
+static int addr_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#address-cells", 2); }
+static int size_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#size-cells", 1); }
+
+/* The idx-th (base, size) pair of a node's reg. */
+static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
+{
+	int len, ac = addr_cells(fdt, node), sc = size_cells(fdt, node);
+	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+
+	if (!reg || len < (int)((idx + 1) * (ac + sc) * 4))
+		return false;
+	reg += idx * (ac + sc);
+	*base = read_cells(reg, ac);
+	*size = sc ? read_cells(reg + ac, sc) : 0;
+	return true;
+}
+
+static void parse_memory(const void *fdt, struct platform *p)
+{
+	int node;
+
+	fdt_for_each_subnode(node, fdt, 0) {
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		u64 base, size;
+
+		if (!type || strcmp(type, "memory"))
+			continue;
+		for (int i = 0; p->nr_mem < PLAT_MAX_MEM && node_reg(fdt, node, i, &base, &size); i++) {
+			if (size)
+				p->mem[p->nr_mem++] = (struct mem_range){ base, size };
+		}
+	}
+}
+
+static void parse_reserved(const void *fdt, struct platform *p)
+{
+	int n = fdt_num_mem_rsv(fdt);
+	for (int i = 0; i < n && p->nr_reserved < PLAT_MAX_RESERVED; i++) {
+		uint64_t a, s;
+		if (fdt_get_mem_rsv(fdt, i, &a, &s) == 0 && s)
+			p->reserved[p->nr_reserved++] = (struct mem_range){ a, s };
+	}
+	int rm = fdt_path_offset(fdt, "/reserved-memory");
+	if (rm < 0)
+		return;
+	int node;
+	fdt_for_each_subnode(node, fdt, rm) {
+		u64 base, size;
+		if (p->nr_reserved < PLAT_MAX_RESERVED && node_reg(fdt, node, 0, &base, &size) && size)
+			p->reserved[p->nr_reserved++] = (struct mem_range){ base, size };
+	}
+}
+
+static void parse_uart(const void *fdt, struct platform *p)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	const char *path = chosen >= 0 ? fdt_getprop(fdt, chosen, "stdout-path", NULL) : NULL;
+	int node = -1;
+	u64 base, size;
+
+	if (path) {
+		/* "serial0:115200n8" or "/pl011@9000000": options follow a ':'. */
+		const char *colon = strchr(path, ':');
+		int len = colon ? (int)(colon - path) : (int)strlen(path);
+		if (path[0] == '/')
+			node = fdt_path_offset_namelen(fdt, path, len);
+		else {
+			const char *alias = fdt_get_alias_namelen(fdt, path, len);
+			if (alias)
+				node = fdt_path_offset(fdt, alias);
+		}
+		if (node >= 0 && fdt_node_check_compatible(fdt, node, "arm,pl011"))
+			node = -1;
+	}
+	if (node < 0)
+		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
+	if (node >= 0 && node_reg(fdt, node, 0, &base, &size))
+		p->uart_base = base;
+	if (node >= 0) {
+		int len;
+		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
+		/* <type number flags>: type 0 = SPI. */
+		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0)
+			p->uart_intid = fdt32_to_cpu(irq[1]) + 32;
+	}
+}
+
+static void parse_gic(const void *fdt, struct platform *p)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+	u64 base, size;
+
+	if (node >= 0) {
+		p->gic_version = 3;
+		if (node_reg(fdt, node, 0, &base, &size)) {
+			p->gicd_base = base;
+			p->gicd_size = size;
+		}
+		if (node_reg(fdt, node, 1, &base, &size)) {
+			p->gicr_base = base;
+			p->gicr_size = size;
+		}
+		return;
+	}
+	node = fdt_node_offset_by_compatible(fdt, -1, "arm,cortex-a15-gic");
+	if (node >= 0) {
+		p->gic_version = 2;
+		if (node_reg(fdt, node, 0, &base, &size)) {
+			p->gicd_base = base;
+			p->gicd_size = size;
+		}
+	}
+}
+
+static void parse_cpus(const void *fdt, struct platform *p)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus");
+	int node;
+
+	if (cpus < 0)
+		return;
+	fdt_for_each_subnode(node, fdt, cpus) {
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		int len;
+		const fdt32_t *reg;
+
+		if (!type || strcmp(type, "cpu") || p->nr_cpus == MAX_PCPUS)
+			continue;
+		reg = fdt_getprop(fdt, node, "reg", &len);
+		if (!reg || len < 4)
+			continue;
+		p->cpu_mpidr[p->nr_cpus++] = read_cells(reg, len >= 8 ? 2 : 1);
+	}
+}
+
+static void parse_psci(const void *fdt, struct platform *p)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
+	const char *method;
+
+	if (node < 0)
+		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci");
+	method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
+	if (method && !strcmp(method, "smc"))
+		p->psci_method = PSCI_CONDUIT_SMC;
+	else if (method && !strcmp(method, "hvc"))
+		p->psci_method = PSCI_CONDUIT_HVC;
+	else
+		p->psci_method = PSCI_CONDUIT_NONE;
+}
+
+static void parse_chosen(const void *fdt, struct platform *p)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	int len;
+	const fdt32_t *v;
+
+	if (chosen < 0)
+		return;
+	v = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
+	if (v && (len == 4 || len == 8))
+		p->initrd_start = read_cells(v, len / 4);
+	v = fdt_getprop(fdt, chosen, "linux,initrd-end", &len);
+	if (v && (len == 4 || len == 8))
+		p->initrd_end = read_cells(v, len / 4);
+	if (p->initrd_end <= p->initrd_start)
+		p->initrd_start = p->initrd_end = 0;
+}
+
+int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t errlen)
+{
+	int rc = fdt_check_header(fdt);
+	const char *model;
+	int node;
+
+	memset(p, 0, sizeof(*p));
+	if (rc) {
+		hv_snprintf(err, errlen, "device tree: bad header (%s)", fdt_strerror(rc));
+		return -HV_EINVAL;
+	}
+	model = fdt_getprop(fdt, 0, "model", NULL);
+	if (!model)
+		model = fdt_getprop(fdt, 0, "compatible", NULL);
+	hv_snprintf(p->model, sizeof(p->model), "%s", model ? model : "unknown");
+	parse_memory(fdt, p);
+	parse_reserved(fdt, p);
+	parse_uart(fdt, p);
+	parse_gic(fdt, p);
+	parse_cpus(fdt, p);
+	parse_psci(fdt, p);
+	parse_chosen(fdt, p);
+	node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
+	if (node >= 0) {
+		const fdt32_t *f = fdt_getprop(fdt, node, "clock-frequency", NULL);
+		if (f)
+			p->timer_freq = fdt32_to_cpu(*f);
+	}
+	if (!p->nr_mem) {
+		hv_snprintf(err, errlen, "device tree: no /memory node");
+		return -HV_EINVAL;
+	}
+	if (!p->nr_cpus) {
+		hv_snprintf(err, errlen, "device tree: no CPU under /cpus");
+		return -HV_EINVAL;
+	}
+	return HV_OK;
+}

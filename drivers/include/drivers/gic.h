@@ -1,0 +1,28 @@
+/*
+ * hyparm's own use of the physical GICv3: one SGI to wake or interrupt
+ * another CPU (a vCPU became runnable there, or its VM stopped). The
+ * guests' interrupt controller is the virtual one (vdev/vgic, later).
+ */
+#ifndef DRIVERS_GIC_H
+#define DRIVERS_GIC_H
+
+#include <hyparm/types.h>
+
+#define SGI_WAKE 0
+
+/* Once, on the boot CPU: the distributor. */
+int gic_init(paddr_t gicd, paddr_t gicr, u64 gicr_size);
+/* On every CPU: its redistributor and CPU interface. */
+int gic_cpu_init(u64 mpidr);
+/* Interrupt physical CPU index cpu (wakes it from WFI, or makes its guest exit). */
+void gic_send_wake(unsigned cpu);
+/* The highest-priority pending interrupt of this CPU, acknowledged; >= 1020 when none. */
+u32 gic_ack(void);
+/* Priority drop and deactivation of an acknowledged interrupt. */
+void gic_eoi(u32 intid);
+/* Enable or disable a PPI on this CPU's redistributor. */
+void gic_ppi_enable(unsigned intid, bool on);
+/* Enable an SPI, routed to the physical CPU with this MPIDR. */
+void gic_spi_enable(unsigned intid, u64 mpidr);
+
+#endif

@@ -1,0 +1,16 @@
+/* hyparm's own console: a polled PL011. */
+#ifndef DRIVERS_PL011_H
+#define DRIVERS_PL011_H
+
+#include <hyparm/types.h>
+
+void pl011_init(paddr_t base);
+void pl011_putc(char c);
+/* A received byte, or -1 when none is waiting. */
+int pl011_getc(void);
+bool pl011_ready(void);
+/* Receive interrupts on (RX and receive timeout); ack after draining. */
+void pl011_enable_rx_irq(void);
+void pl011_ack_rx_irq(void);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * What hyparm learns about the machine from the boot loader's device tree:
+ * memory, console UART, GIC, CPUs, the PSCI conduit and the guest bundle
+ * (initrd range). Parsed with libfdt; pure logic, unit-tested on the host
+ * with QEMU's own virt device tree.
+ */
+#ifndef DRIVERS_PLATFORM_H
+#define DRIVERS_PLATFORM_H
+
+#include <hyparm/types.h>
+#include <arch/cpu.h>
+
+#define PLAT_MAX_MEM 8
+#define PLAT_MAX_RESERVED 16
+
+struct mem_range {
+	paddr_t base;
+	u64 size;
+};
+
+struct platform {
+	char model[64];
+	struct mem_range mem[PLAT_MAX_MEM];
+	unsigned nr_mem;
+	struct mem_range reserved[PLAT_MAX_RESERVED]; /* /memreserve/ and /reserved-memory */
+	unsigned nr_reserved;
+	paddr_t uart_base;         /* PL011 named by /chosen/stdout-path, else the first arm,pl011 */
+	unsigned uart_intid;       /* its GIC interrupt (SPI + 32), 0 if unknown */
+	unsigned gic_version;      /* 2 or 3, 0 if none found */
+	paddr_t gicd_base;
+	u64 gicd_size;
+	paddr_t gicr_base;         /* GICv3 redistributors (first region) */
+	u64 gicr_size;
+	unsigned nr_cpus;
+	u64 cpu_mpidr[MAX_PCPUS];
+	unsigned psci_method;      /* enum psci_conduit */
+	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
+	u32 timer_freq;            /* clock-frequency of the arch timer node, 0 = read CNTFRQ */
+};
+
+/* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */
+int platform_from_fdt(const void *fdt, struct platform *plat, char *err, size_t errlen);
+
+#endif

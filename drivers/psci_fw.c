@@ -1,0 +1,64 @@
+/* The firmware's PSCI, used to start secondary CPUs and to power the machine off. */
+#include <drivers/psci_fw.h>
+#include <hyparm/smccc.h>
+
+static enum psci_conduit conduit;
+
+void psci_fw_init(enum psci_conduit c)
+{
+	conduit = c;
+}
+
+enum psci_conduit psci_fw_conduit(void)
+{
+	return conduit;
+}
+
+s64 psci_fw_call(u64 fid, u64 a1, u64 a2, u64 a3)
+{
+	register u64 x0 __asm__("x0") = fid;
+	register u64 x1 __asm__("x1") = a1;
+	register u64 x2 __asm__("x2") = a2;
+	register u64 x3 __asm__("x3") = a3;
+
+	if (conduit == PSCI_CONDUIT_SMC)
+		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	else if (conduit == PSCI_CONDUIT_HVC)
+		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	else
+		return PSCI_RET_NOT_SUPPORTED;
+	return (s64)x0;
+}
+
+s64 psci_fw_cpu_on(u64 mpidr, paddr_t entry, u64 context)
+{
+	/* Only the affinity fields: QEMU's PSCI rejects an MPIDR with bit 31 set. */
+	return psci_fw_call(PSCI_0_2_FN64_CPU_ON, mpidr & 0xFF00FFFFFFULL, entry, context);
+}
+
+void psci_fw_system_off(void)
+{
+	psci_fw_call(PSCI_0_2_FN_SYSTEM_OFF, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+void psci_fw_system_reset(void)
+{
+	psci_fw_call(PSCI_0_2_FN_SYSTEM_RESET, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+/*
+ * Answer SMCCC_ARCH_FEATURES for the Spectre workarounds truthfully: ask the
+ * firmware what it says for this CPU (see include/hyparm/smccc.h).
+ */
+int firmware_arch_features(u32 fid)
+{
+	s64 version = psci_fw_call(SMCCC_VERSION_FID, 0, 0, 0);
+
+	if (version < SMCCC_VERSION_1_1) /* also catches NOT_SUPPORTED (-1) */
+		return SMCCC_RET_NOT_SUPPORTED;
+	return (int)psci_fw_call(SMCCC_ARCH_FEATURES_FID, fid, 0, 0);
+}

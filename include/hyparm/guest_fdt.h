@@ -1,0 +1,28 @@
+/*
+ * The device tree hyparm generates for each VM, written with libfdt's
+ * sequential-write API. It mirrors what QEMU generates for its own virt
+ * machine (memory, cpus with enable-method psci, psci over hvc, the GICv3, the arch
+ * timer, the PL011 with its clock, /chosen with bootargs, stdout-path and
+ * the initrd range), so guests written for KVM find their devices where
+ * they expect them.
+ */
+#ifndef HYPARM_GUEST_FDT_H
+#define HYPARM_GUEST_FDT_H
+
+#include <hyparm/types.h>
+
+struct guest_fdt_params {
+	u64 ram_base, ram_size;
+	unsigned nr_vcpus;
+	const u64 *vcpu_mpidr;        /* affinity of each vCPU (cpu node reg) */
+	const char *cmdline;          /* "" for none */
+	u64 initrd_start, initrd_end; /* 0, 0 for none */
+	u64 gicd_base, gicr_base;     /* GICv3 distributor; redistributors (128 KiB per vCPU) */
+	u64 uart_base;
+	unsigned uart_spi;            /* SPI number (INTID - 32) */
+};
+
+/* Write the DT into buf. HV_OK, or -HV_ENOMEM if size is too small. */
+int guest_fdt_build(void *buf, size_t size, const struct guest_fdt_params *p);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Where a VM's boot images go in its RAM (pure logic, unit-tested):
+ * - an arm64 Linux Image (magic "ARM\x64" at 0x38) is placed at
+ *   RAM base + text_offset, honouring image_size (the kernel's bss);
+ * - a raw binary without that header goes 512 KiB above the RAM base (as
+ *   QEMU does) and starts at its first byte;
+ * - the initrd follows the kernel image (page aligned), the DTB follows
+ *   the initrd (2 MiB aligned region, as Linux asks for the DTB to sit in
+ *   one 2 MiB block).
+ */
+#ifndef HYPARM_LOADER_H
+#define HYPARM_LOADER_H
+
+#include <hyparm/types.h>
+
+#define ARM64_IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 0x38 */
+#define RAW_KERNEL_OFFSET 0x80000u
+
+struct load_plan {
+	bool is_linux_image;
+	u64 kernel_off;     /* offsets from the RAM base */
+	u64 kernel_size;    /* bytes copied */
+	u64 kernel_end;     /* first byte past the kernel's footprint (image_size) */
+	u64 initrd_off, initrd_size;
+	u64 dtb_off, dtb_max;
+	u64 entry_off;
+};
+
+/* HV_OK, or -HV_EINVAL / -HV_ENOMEM ("does not fit") with a reason in err. */
+int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_max,
+		u64 ram_size, struct load_plan *plan, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Physical page allocator: one bitmap over the RAM hyparm owns (everything in
+ * the device tree's /memory minus hyparm's image, the DTB, the guest-image
+ * bundle and reserved ranges). Serves both hyparm's own structures (page
+ * tables, vCPU structs) and guest RAM, which is asked for with a large
+ * alignment so that stage 2 can map it with 2 MiB / 1 GiB blocks.
+ */
+#ifndef HYPARM_PAGE_ALLOC_H
+#define HYPARM_PAGE_ALLOC_H
+
+#include <hyparm/types.h>
+
+struct page_pool {
+	paddr_t base;      /* first byte managed, page aligned */
+	u64 npages;        /* pages managed */
+	u64 *bitmap;       /* 1 bit per page, 1 = in use */
+	u64 free_pages;
+	u64 next_hint;     /* where the next small search starts */
+};
+
+/* Manage [base, base + npages * PAGE_SIZE); bitmap storage is supplied by the caller. */
+void page_pool_init(struct page_pool *pool, paddr_t base, u64 npages, u64 *bitmap);
+/* Mark a range as used (hyparm image, DTB, reserved memory...). */
+void page_pool_reserve(struct page_pool *pool, paddr_t start, u64 size);
+/* npages contiguous pages whose first PA is a multiple of align_bytes; 0 when none. */
+paddr_t page_pool_alloc(struct page_pool *pool, u64 npages, u64 align_bytes);
+void page_pool_free(struct page_pool *pool, paddr_t pa, u64 npages);
+/* Bytes of bitmap page_pool_init needs for npages. */
+static inline u64 page_pool_bitmap_bytes(u64 npages) { return ((npages + 63) / 64) * 8; }
+
+/* The system pool (EL2 only): zeroed pages for hyparm's own use. Returns NULL when exhausted. */
+void *page_alloc(u64 npages);
+void *page_alloc_aligned(u64 npages, u64 align_bytes);
+void page_free(void *p, u64 npages);
+struct page_pool *page_alloc_pool(void);
+
+#endif

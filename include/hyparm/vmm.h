@@ -1,0 +1,39 @@
+/* VM life cycle: creation from a config, power off, reset, crash. */
+#ifndef HYPARM_VMM_H
+#define HYPARM_VMM_H
+
+#include <hyparm/types.h>
+
+struct vm;
+struct vcpu;
+struct vm_config;
+
+struct guest_bundle {
+	const void *base;
+	u64 size;
+};
+
+/* Build VM number id from cfg: RAM, stage 2, devices, images, vCPUs. Errors go to err. */
+int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundle *bundle,
+	      struct vm **out, char *err, size_t errlen);
+/* The VM created with this id. */
+struct vm *vm_by_id(unsigned id);
+/* Make the boot vCPU runnable. */
+void vm_start(struct vm *vm);
+/* PSCI SYSTEM_OFF: stop every vCPU, report, let the machine power off when all VMs are done. */
+void vm_power_off(struct vm *vm);
+/* PSCI SYSTEM_RESET: restart the VM from its images. */
+void vm_reset(struct vm *vm);
+/* hyparm gives up on the VM (exception loop, SError...): report why and stop it. */
+void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A byte typed on the console for this VM's UART. */
+void vm_uart_input(struct vm *vm, u8 c);
+
+/* PSCI CPU_OFF for the calling vCPU. */
+void vcpu_power_off(struct vcpu *v);
+
+/* A physical interrupt arrived while a guest ran or hyparm idled. */
+void irq_handle_physical(void);
+
+#endif

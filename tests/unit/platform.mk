@@ -1,0 +1,3 @@
+UNIT_TESTS += test_platform
+test_platform_SRCS := drivers/fdt_platform.c lib/printf.c
+test_platform_LIBS := -lfdt

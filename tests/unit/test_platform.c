@@ -1,0 +1,135 @@
+/* drivers/fdt_platform.c on QEMU's own virt device tree (tests/unit/data). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libfdt.h>
+
+#include <drivers/platform.h>
+#include <drivers/psci_fw.h>
+#include <hyparm/errno.h>
+
+static void *load_dtb(const char *dts)
+{
+	char path[] = "/tmp/hyparm-test-XXXXXX";
+	char cmd[512];
+	int fd = mkstemp(path);
+	FILE *f;
+	void *buf = malloc(1 << 20);
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o %s %s", path, dts);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, 1 << 20, f) > 0);
+	fclose(f);
+	unlink(path);
+	return buf;
+}
+
+static void qemu_virt_is_understood(void **state)
+{
+	void *fdt = load_dtb("tests/unit/data/qemu-virt-gicv3.dts");
+	struct platform p;
+	char err[128] = "";
+
+	assert_int_equal(platform_from_fdt(fdt, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.nr_mem, 1);
+	assert_int_equal(p.mem[0].base, 0x40000000);
+	assert_int_equal(p.mem[0].size, 0x40000000);
+	assert_int_equal(p.uart_base, 0x09000000);
+	assert_int_equal(p.uart_intid, 33);
+	assert_int_equal(p.gic_version, 3);
+	assert_int_equal(p.gicd_base, 0x08000000);
+	assert_int_equal(p.gicr_base, 0x080A0000);
+	assert_int_equal(p.nr_cpus, 2);
+	assert_int_equal(p.cpu_mpidr[0], 0);
+	assert_int_equal(p.cpu_mpidr[1], 1);
+	assert_int_equal(p.psci_method, PSCI_CONDUIT_SMC);
+	assert_int_equal(p.initrd_start, 0x48000000);
+	assert_int_equal(p.initrd_end, 0x48000003);
+	free(fdt);
+}
+
+static void a_bad_header_is_an_error(void **state)
+{
+	char junk[64] = "not a device tree";
+	struct platform p;
+	char err[128] = "";
+
+	assert_int_equal(platform_from_fdt(junk, &p, err, sizeof(err)), -HV_EINVAL);
+	assert_non_null(strstr(err, "bad header"));
+}
+
+static void missing_memory_is_an_error(void **state)
+{
+	char buf[4096];
+	struct platform p;
+	char err[128] = "";
+
+	assert_int_equal(fdt_create_empty_tree(buf, sizeof(buf)), 0);
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), -HV_EINVAL);
+	assert_non_null(strstr(err, "no /memory"));
+}
+
+static void stdout_path_alias_selects_the_uart(void **state)
+{
+	char buf[4096];
+	struct platform p;
+	char err[128] = "";
+	int root, n;
+
+	assert_int_equal(fdt_create_empty_tree(buf, sizeof(buf)), 0);
+	root = 0;
+	fdt_setprop_u32(buf, root, "#address-cells", 2);
+	fdt_setprop_u32(buf, root, "#size-cells", 2);
+	n = fdt_add_subnode(buf, root, "memory@80000000");
+	fdt_setprop_string(buf, n, "device_type", "memory");
+	fdt_setprop_u64(buf, n, "reg", 0x80000000ULL);
+	fdt_appendprop_u64(buf, n, "reg", 0x10000000ULL);
+	n = fdt_add_subnode(buf, root, "cpus");
+	fdt_setprop_u32(buf, n, "#address-cells", 1);
+	fdt_setprop_u32(buf, n, "#size-cells", 0);
+	n = fdt_add_subnode(buf, n, "cpu@100");
+	fdt_setprop_string(buf, n, "device_type", "cpu");
+	fdt_setprop_u32(buf, n, "reg", 0x100);
+	n = fdt_add_subnode(buf, root, "uart@1000");
+	fdt_setprop_string(buf, n, "compatible", "arm,pl011");
+	fdt_setprop_u64(buf, n, "reg", 0x1000);
+	fdt_appendprop_u64(buf, n, "reg", 0x1000);
+	n = fdt_add_subnode(buf, root, "uart@2000");
+	fdt_setprop_string(buf, n, "compatible", "arm,pl011");
+	fdt_setprop_u64(buf, n, "reg", 0x2000);
+	fdt_appendprop_u64(buf, n, "reg", 0x1000);
+	n = fdt_add_subnode(buf, root, "aliases");
+	fdt_setprop_string(buf, n, "serial1", "/uart@2000");
+	n = fdt_add_subnode(buf, root, "chosen");
+	fdt_setprop_string(buf, n, "stdout-path", "serial1:115200n8");
+
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.uart_base, 0x2000);
+	assert_int_equal(p.mem[0].base, 0x80000000);
+	assert_int_equal(p.mem[0].size, 0x10000000);
+	assert_int_equal(p.cpu_mpidr[0], 0x100);
+	assert_int_equal(p.psci_method, PSCI_CONDUIT_NONE);
+	assert_int_equal(p.initrd_end, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(qemu_virt_is_understood),
+		cmocka_unit_test(a_bad_header_is_an_error),
+		cmocka_unit_test(missing_memory_is_an_error),
+		cmocka_unit_test(stdout_path_alias_selects_the_uart),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

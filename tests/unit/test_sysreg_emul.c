@@ -1,0 +1,165 @@
+/* The trapped system-register table and the ID register sanitiser. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <arch/sysreg_emul.h>
+#include <hyparm/vm.h>
+
+static int flushes;
+static u64 last_sgi;
+static struct vcpu *last_sgi_src;
+void vm_dcache_clean_inval(struct vm *vm) { flushes++; }
+void vgic_send_sgi(struct vcpu *src, u64 sgi1r) { last_sgi = sgi1r; last_sgi_src = src; }
+
+static struct vm vm;
+static struct vcpu vcpu;
+
+static int setup(void **state)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(&vcpu, 0, sizeof(vcpu));
+	vcpu.vm = &vm;
+	flushes = 0;
+	return 0;
+}
+
+static struct exit_info access(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2,
+			       unsigned rt, bool read)
+{
+	struct exit_info e = { .kind = EXIT_SYSREG };
+	e.u.sysreg.op0 = op0; e.u.sysreg.op1 = op1; e.u.sysreg.crn = crn;
+	e.u.sysreg.crm = crm; e.u.sysreg.op2 = op2; e.u.sysreg.rt = rt; e.u.sysreg.read = read;
+	e.u.sysreg.enc = SYSREG_ENC(op0, op1, crn, crm, op2);
+	return e;
+}
+
+static void unknown_registers_are_undefined(void **state)
+{
+	/* An implementation-defined register (TIDCP) and a PMU register (hidden PMU). */
+	struct exit_info impdef = access(3, 1, 15, 2, 0, 0, true);
+	struct exit_info pmcr = access(3, 3, 9, 12, 0, 0, false);
+
+	assert_int_equal(sysreg_emulate(&vcpu, &impdef), SYSREG_UNDEF);
+	assert_int_equal(sysreg_emulate(&vcpu, &pmcr), SYSREG_UNDEF);
+}
+
+static void id_registers_read_the_sanitised_value_and_refuse_writes(void **state)
+{
+	struct exit_info rd = access(3, 0, 0, 4, 0, 5, true);   /* ID_AA64PFR0_EL1 into x5 */
+	struct exit_info wr = access(3, 0, 0, 4, 0, 5, false);
+
+	vcpu.arch.regs.x[5] = 0xdead;
+	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_DONE);
+	assert_int_equal(vcpu.arch.regs.x[5], id_reg_guest_value(SYS_ID_AA64PFR0_EL1));
+	assert_int_equal(sysreg_emulate(&vcpu, &wr), SYSREG_UNDEF);
+}
+
+static void mdscr_is_kept_per_vcpu(void **state)
+{
+	struct exit_info wr = access(2, 0, 0, 2, 2, 3, false);
+	struct exit_info rd = access(2, 0, 0, 2, 2, 4, true);
+
+	vcpu.arch.regs.x[3] = 0x8000;
+	assert_int_equal(sysreg_emulate(&vcpu, &wr), SYSREG_DONE);
+	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_DONE);
+	assert_int_equal(vcpu.arch.regs.x[4], 0x8000);
+}
+
+static void os_lock_is_modelled(void **state)
+{
+	struct exit_info lock = access(2, 0, 1, 0, 4, 1, false);
+	struct exit_info status = access(2, 0, 1, 1, 4, 2, true);
+
+	vcpu.arch.regs.x[1] = 1;
+	assert_int_equal(sysreg_emulate(&vcpu, &lock), SYSREG_DONE);
+	assert_int_equal(sysreg_emulate(&vcpu, &status), SYSREG_DONE);
+	assert_int_equal(vcpu.arch.regs.x[2], 0xA); /* OSLM=0b10, OSLK=1 */
+	vcpu.arch.regs.x[1] = 0;
+	sysreg_emulate(&vcpu, &lock);
+	sysreg_emulate(&vcpu, &status);
+	assert_int_equal(vcpu.arch.regs.x[2], 0x8);
+}
+
+static void breakpoint_registers_are_raz_wi(void **state)
+{
+	struct exit_info bvr = access(2, 0, 0, 3, 4, 7, true);  /* DBGBVR3_EL1 */
+
+	vcpu.arch.regs.x[7] = 1234;
+	assert_int_equal(sysreg_emulate(&vcpu, &bvr), SYSREG_DONE);
+	assert_int_equal(vcpu.arch.regs.x[7], 0);
+}
+
+static void xzr_target_discards_the_value(void **state)
+{
+	struct exit_info rd = access(3, 0, 1, 0, 1, 31, true); /* ACTLR_EL1 into xzr */
+
+	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_DONE);
+}
+
+static void set_way_flushes_once_per_walk(void **state)
+{
+	struct exit_info cisw = access(1, 0, 7, 14, 2, 0, false);
+
+	for (u64 setway = 0; setway < 64; setway++) {
+		vcpu.arch.regs.x[0] = setway << 6;
+		assert_int_equal(sysreg_emulate(&vcpu, &cisw), SYSREG_DONE);
+	}
+	assert_int_equal(flushes, 1);
+}
+
+static void sgi_register_writes_become_virtual_sgis(void **state)
+{
+	struct exit_info wr = access(3, 0, 12, 11, 5, 9, false); /* ICC_SGI1R_EL1 */
+	struct exit_info rd = access(3, 0, 12, 11, 5, 9, true);
+
+	vcpu.arch.regs.x[9] = (3ULL << 24) | 0x2;
+	assert_int_equal(sysreg_emulate(&vcpu, &wr), SYSREG_DONE);
+	assert_int_equal(last_sgi, (3ULL << 24) | 0x2);
+	assert_ptr_equal(last_sgi_src, &vcpu);
+	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_UNDEF);
+}
+
+static void sanitiser_hides_what_is_not_virtualised(void **state)
+{
+	/* SVE (35:32), EL2 (11:8) and AMU (47:44) hidden; FP (19:16) and GIC (27:24) kept. */
+	u64 pfr0 = 0x0000100101111111ULL | (1ULL << 32) | (1ULL << 44);
+	u64 s = id_reg_sanitize(SYS_ID_AA64PFR0_EL1, pfr0);
+
+	assert_int_equal((s >> 32) & 0xF, 0);
+	assert_int_equal((s >> 8) & 0xF, 0);
+	assert_int_equal((s >> 44) & 0xF, 0);
+	assert_int_equal((s >> 16) & 0xF, (pfr0 >> 16) & 0xF);
+	assert_int_equal((s >> 24) & 0xF, (pfr0 >> 24) & 0xF);
+	/* Pointer authentication fields of ISAR1 are cleared, others kept. */
+	s = id_reg_sanitize(SYS_ID_AA64ISAR1_EL1, 0xFFFFFFFFULL);
+	assert_int_equal(s, 0x00FFF00FULL);
+	/* PMU hidden from the debug features. */
+	s = id_reg_sanitize(SYS_ID_AA64DFR0_EL1, 0x0000000000000F16ULL);
+	assert_int_equal((s >> 8) & 0xF, 0);
+	assert_int_equal(s & 0xF, 6);
+	/* PA range capped to the IPA size. */
+	id_regs_set_ipa_parange(2);
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64MMFR0_EL1, 0x5) & 0xF, 2);
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64MMFR0_EL1, 0x1) & 0xF, 1);
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ZFR0_EL1, 0x1234), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(unknown_registers_are_undefined, setup),
+		cmocka_unit_test_setup(id_registers_read_the_sanitised_value_and_refuse_writes, setup),
+		cmocka_unit_test_setup(mdscr_is_kept_per_vcpu, setup),
+		cmocka_unit_test_setup(os_lock_is_modelled, setup),
+		cmocka_unit_test_setup(breakpoint_registers_are_raz_wi, setup),
+		cmocka_unit_test_setup(xzr_target_discards_the_value, setup),
+		cmocka_unit_test_setup(set_way_flushes_once_per_walk, setup),
+		cmocka_unit_test_setup(sgi_register_writes_become_virtual_sgis, setup),
+		cmocka_unit_test_setup(sanitiser_hides_what_is_not_virtualised, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,215 @@
+/* The virtual GICv3 register model: distributor, redistributors, SGIs, routing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <hyparm/errno.h>
+#include <hyparm/mmio.h>
+#include <hyparm/vm.h>
+#include <vdev/vgic.h>
+
+static struct vm vm;
+static struct vcpu vcpus[3];
+static int kicks[3];
+
+void vgic_kick(struct vcpu *v) { kicks[v->id]++; }
+
+static int setup(void **state)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(vcpus, 0, sizeof(vcpus));
+	memset(kicks, 0, sizeof(kicks));
+	vm.nr_vcpus = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		vcpus[i].vm = &vm;
+		vcpus[i].id = i;
+		vcpus[i].mpidr = i;
+		vm.vcpus[i] = &vcpus[i];
+		vgic_vcpu_init(&vcpus[i]);
+	}
+	vgic_init(&vm, 4);
+	return 0;
+}
+
+static u64 dread(u64 off, unsigned size)
+{
+	u64 v = 0xdeadbeef;
+	assert_int_equal(vgic_dist_mmio_ops.read(&vm, &vcpus[0], off, size, &v), HV_OK);
+	return v;
+}
+
+static void dwrite(u64 off, unsigned size, u64 val)
+{
+	assert_int_equal(vgic_dist_mmio_ops.write(&vm, &vcpus[0], off, size, val), HV_OK);
+}
+
+static u64 rread(unsigned cpu, u64 off, unsigned size)
+{
+	u64 v = 0xdeadbeef;
+	assert_int_equal(vgic_redist_mmio_ops.read(&vm, &vcpus[0], cpu * VGIC_REDIST_SIZE + off, size, &v), HV_OK);
+	return v;
+}
+
+static void rwrite(unsigned cpu, u64 off, unsigned size, u64 val)
+{
+	assert_int_equal(vgic_redist_mmio_ops.write(&vm, &vcpus[0], cpu * VGIC_REDIST_SIZE + off, size, val), HV_OK);
+}
+
+static void distributor_identifies_as_gicv3(void **state)
+{
+	assert_int_equal(dread(0xFFE8, 4) & 0xF0, 0x30);              /* PIDR2.ArchRev */
+	assert_int_equal((dread(0x4, 4) & 0x1F) + 1, VGIC_NR_IRQS / 32); /* TYPER.ITLinesNumber */
+	assert_int_equal(dread(0x0, 4) & (GICD_CTLR_ARE | GICD_CTLR_DS), GICD_CTLR_ARE | GICD_CTLR_DS);
+	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	assert_int_equal(dread(0x0, 4), GICD_CTLR_EN_G1 | GICD_CTLR_ARE | GICD_CTLR_DS);
+}
+
+static void redistributors_describe_each_vcpu(void **state)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		u64 typer = rread(i, 0x8, 8);
+		assert_int_equal(typer >> 32, i);            /* affinity */
+		assert_int_equal((typer >> 8) & 0xFFFF, i);  /* processor number */
+		assert_int_equal(!!(typer & BIT(4)), i == 2); /* Last */
+		assert_int_equal(rread(i, 0xC, 4), i);       /* upper half as a 32-bit read */
+	}
+	/* WAKER: ProcessorSleep clears, ChildrenAsleep follows. */
+	assert_int_equal(rread(1, 0x14, 4), 6);
+	rwrite(1, 0x14, 4, 0);
+	assert_int_equal(rread(1, 0x14, 4), 0);
+}
+
+static void spi_enable_pending_active_and_priority(void **state)
+{
+	/* SPI 40 = INTID 72: register 2 of each bit array, bit 8. */
+	dwrite(0x100 + 8, 4, BIT(8));
+	assert_int_equal(dread(0x100 + 8, 4), BIT(8));
+	assert_true(vm.vgic.spi[40].enabled);
+	dwrite(0x180 + 8, 4, BIT(8));
+	assert_false(vm.vgic.spi[40].enabled);
+
+	dwrite(0x200 + 8, 4, BIT(8));
+	assert_int_equal(dread(0x280 + 8, 4), BIT(8));
+	dwrite(0x280 + 8, 4, BIT(8));
+	assert_int_equal(dread(0x200 + 8, 4), 0);
+
+	dwrite(0x300 + 8, 4, BIT(8));
+	assert_int_equal(dread(0x300 + 8, 4), BIT(8));
+	dwrite(0x380 + 8, 4, BIT(8));
+	assert_int_equal(dread(0x300 + 8, 4), 0);
+
+	dwrite(0x400 + 72, 1, 0xA7);
+	assert_int_equal(dread(0x400 + 72, 1), 0xA0); /* five priority bits */
+	assert_int_equal(dread(0x400 + 72, 4), 0xA0);
+}
+
+static void private_interrupts_are_reserved_in_the_distributor(void **state)
+{
+	dwrite(0x100, 4, 0xFFFFFFFF);
+	assert_int_equal(dread(0x100, 4), 0);
+	assert_false(vcpus[0].vgic.priv[3].enabled);
+}
+
+static void sgi_and_ppi_state_lives_in_each_redistributor(void **state)
+{
+	rwrite(1, 0x10000 + 0x100, 4, BIT(3) | BIT(27));
+	assert_true(vcpus[1].vgic.priv[3].enabled);
+	assert_true(vcpus[1].vgic.priv[27].enabled);
+	assert_false(vcpus[0].vgic.priv[3].enabled);
+	assert_int_equal(rread(1, 0x10000 + 0x100, 4), BIT(3) | BIT(27));
+	/* SGIs are edge and read-only in ICFGR0. */
+	rwrite(1, 0x10000 + 0xC00, 4, 0);
+	assert_int_equal(rread(1, 0x10000 + 0xC00, 4), 0xAAAAAAAA);
+	rwrite(1, 0x10000 + 0x400 + 27, 1, 0x80);
+	assert_int_equal(vcpus[1].vgic.priv[27].priority, 0x80);
+}
+
+static void level_versus_edge(void **state)
+{
+	struct virq *irq = &vm.vgic.spi[1]; /* INTID 33 */
+
+	dwrite(0xC00 + 8, 4, 0);            /* INTIDs 32-47 level */
+	assert_true(irq->level);
+	vgic_set_line(&vm, NULL, 33, true);
+	assert_true(vgic_irq_pending(irq));
+	dwrite(0x280 + 4, 4, BIT(1));       /* ICPENDR: a level line stays pending */
+	assert_true(vgic_irq_pending(irq));
+	vgic_set_line(&vm, NULL, 33, false);
+	assert_false(vgic_irq_pending(irq));
+
+	dwrite(0xC00 + 8, 4, 2u << 2);      /* INTID 33 edge */
+	assert_false(irq->level);
+	vgic_inject_edge(&vm, NULL, 33);
+	assert_true(vgic_irq_pending(irq));
+	dwrite(0x280 + 4, 4, BIT(1));
+	assert_false(vgic_irq_pending(irq));
+}
+
+static void spis_follow_irouter(void **state)
+{
+	struct virq *irq = &vm.vgic.spi[8]; /* INTID 40 */
+
+	dwrite(0x6000 + 8 * 40, 8, 2);
+	assert_int_equal(dread(0x6000 + 8 * 40, 8), 2);
+	assert_ptr_equal(vgic_spi_target(&vm, irq), &vcpus[2]);
+	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	dwrite(0x80 + 4, 4, BIT(8));        /* group 1 */
+	dwrite(0x100 + 4, 4, BIT(8));       /* enable */
+	memset(kicks, 0, sizeof(kicks));
+	vgic_inject_edge(&vm, NULL, 40);
+	assert_int_equal(kicks[2], 1);
+	assert_int_equal(kicks[0] + kicks[1], 0);
+	assert_true(vgic_vcpu_pending(&vcpus[2]));
+	assert_false(vgic_vcpu_pending(&vcpus[0]));
+}
+
+static void sgis_reach_their_targets_only(void **state)
+{
+	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	for (unsigned i = 0; i < 3; i++) {
+		rwrite(i, 0x10000 + 0x80, 4, 0xFFFFFFFF);
+		rwrite(i, 0x10000 + 0x100, 4, BIT(5));
+	}
+	/* INTID 5 to Aff0 = 1 and 2 (target list bits 1, 2). */
+	memset(kicks, 0, sizeof(kicks));
+	vgic_send_sgi(&vcpus[0], (5ULL << 24) | 0x6);
+	assert_false(vcpus[0].vgic.priv[5].latch);
+	assert_true(vcpus[1].vgic.priv[5].latch);
+	assert_true(vcpus[2].vgic.priv[5].latch);
+	assert_int_equal(kicks[1], 1);
+	/* IRM: everyone but the sender. */
+	memset(kicks, 0, sizeof(kicks));
+	vgic_send_sgi(&vcpus[1], (5ULL << 24) | BIT(40));
+	assert_true(vcpus[0].vgic.priv[5].latch);
+	assert_int_equal(kicks[1], 0);
+	assert_true(kicks[0] && kicks[2]);
+}
+
+static void disabled_group_is_not_delivered(void **state)
+{
+	rwrite(0, 0x10000 + 0x80, 4, 0xFFFFFFFF);
+	rwrite(0, 0x10000 + 0x100, 4, BIT(1));
+	vgic_inject_edge(&vm, &vcpus[0], 1);
+	assert_false(vgic_vcpu_pending(&vcpus[0]));   /* GICD_CTLR group 1 off */
+	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	assert_true(vgic_vcpu_pending(&vcpus[0]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(distributor_identifies_as_gicv3, setup),
+		cmocka_unit_test_setup(redistributors_describe_each_vcpu, setup),
+		cmocka_unit_test_setup(spi_enable_pending_active_and_priority, setup),
+		cmocka_unit_test_setup(private_interrupts_are_reserved_in_the_distributor, setup),
+		cmocka_unit_test_setup(sgi_and_ppi_state_lives_in_each_redistributor, setup),
+		cmocka_unit_test_setup(level_versus_edge, setup),
+		cmocka_unit_test_setup(spis_follow_irouter, setup),
+		cmocka_unit_test_setup(sgis_reach_their_targets_only, setup),
+		cmocka_unit_test_setup(disabled_group_is_not_delivered, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

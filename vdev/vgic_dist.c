@@ -1,0 +1,94 @@
+/*
+ * GICv3 distributor (GICD_*) as a guest sees it: affinity routing always
+ * on, one security state (DS=1), no LPIs, VGIC_NR_SPIS SPIs.
+ */
+#include <hyparm/errno.h>
+#include <hyparm/mmio.h>
+#include <hyparm/vm.h>
+#include <vdev/vgic.h>
+#include "vgic_regs.h"
+
+#define GICD_CTLR      0x0000
+#define GICD_TYPER     0x0004
+#define GICD_IIDR      0x0008
+#define GICD_TYPER2    0x000C
+#define GICD_STATUSR   0x0010
+#define GICD_IROUTER   0x6000
+#define GICD_PIDR2     0xFFE8
+
+static u32 typer(void)
+{
+	/* ITLinesNumber: 32 * (N + 1) INTIDs; IDbits: 10-bit INTIDs (no LPIs). */
+	return (VGIC_NR_IRQS / 32 - 1) | (9u << 19);
+}
+
+static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val)
+{
+	struct vm *vm = dev;
+	int rc = HV_OK;
+
+	spin_lock(&vm->vgic.lock);
+	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
+		unsigned intid = (off - GICD_IROUTER) / 8;
+		struct virq *irq = intid >= VGIC_NR_PRIVATE ? vgic_irq(vm, NULL, intid) : NULL;
+		u64 r = irq ? irq->irouter : 0;
+		*val = (off & 4) ? r >> 32 : (size == 8 ? r : (u32)r);
+	} else if (off < 0x80) {
+		switch (off) {
+		case GICD_CTLR: *val = vm->vgic.ctlr; break;
+		case GICD_TYPER: *val = typer(); break;
+		case GICD_IIDR: *val = VGIC_IIDR; break;
+		default: *val = 0; break;
+		}
+	} else if (off == GICD_PIDR2) {
+		*val = GIC_PIDR2_V3;
+	} else if (off < 0x1000 && off >= 0x80) {
+		/* Register 0 of each array covers SGIs/PPIs: reserved (RAZ) with affinity routing. */
+		bool priv = (off >= 0x400 && off < 0x800) ? off - 0x400 < VGIC_NR_PRIVATE :
+			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
+		if (priv)
+			*val = 0;
+		else if (!vgic_array_access(vm, NULL, off, size, false, val))
+			*val = 0;
+	} else {
+		*val = 0;
+	}
+	spin_unlock(&vm->vgic.lock);
+	return rc;
+}
+
+static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
+{
+	struct vm *vm = dev;
+
+	spin_lock(&vm->vgic.lock);
+	if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
+		struct virq *irq = vgic_irq(vm, NULL, (off - GICD_IROUTER) / 8);
+		u64 mask = 0xFF00FFFFFFULL | BIT(31); /* Aff3..Aff0 and IRM */
+		if (size == 8)
+			irq->irouter = val & mask;
+		else if (off & 4)
+			irq->irouter = ((irq->irouter & 0xFFFFFFFF) | (val << 32)) & mask;
+		else
+			irq->irouter = ((irq->irouter & ~0xFFFFFFFFULL) | (u32)val) & mask;
+		irq->target = vgic_spi_target(vm, irq)->id;
+	} else if (off == GICD_CTLR) {
+		vm->vgic.ctlr = (val & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
+		/* Enabling a group may make pending interrupts deliverable on any vCPU. */
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			vgic_kick(vm->vcpus[i]);
+	} else if (off >= 0x80 && off < 0x1000) {
+		bool priv = (off >= 0x400 && off < 0x800) ? off - 0x400 < VGIC_NR_PRIVATE :
+			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
+		if (!priv)
+			vgic_array_access(vm, NULL, off, size, true, &val);
+	}
+	/* Everything else is read-only or reserved: writes ignored, as on hardware. */
+	spin_unlock(&vm->vgic.lock);
+	return HV_OK;
+}
+
+const struct mmio_ops vgic_dist_mmio_ops = {
+	.read = dist_read,
+	.write = dist_write,
+};

@@ -1,0 +1,93 @@
+/*
+ * GICv3 redistributors (GICR_*): one 128 KiB region per vCPU, RD_base
+ * frame then SGI_base frame, in vCPU order. The device pointer is the VM;
+ * the vCPU is found from the offset.
+ */
+#include <hyparm/errno.h>
+#include <hyparm/mmio.h>
+#include <hyparm/vm.h>
+#include <vdev/vgic.h>
+#include "vgic_regs.h"
+
+#define GICR_CTLR      0x0000
+#define GICR_IIDR      0x0004
+#define GICR_TYPER     0x0008
+#define GICR_WAKER     0x0014
+#define GICR_PIDR2     0xFFE8
+#define GICR_SGI_BASE  0x10000
+#define WAKER_PS       BIT(1)
+#define WAKER_CA       BIT(2)
+
+static u64 redist_typer(struct vm *vm, struct vcpu *t)
+{
+	u64 m = t->mpidr;
+	u64 aff = (m & 0xFFFFFF) | ((m >> 32 & 0xFF) << 24);
+
+	return aff << 32 | (u64)t->id << 8 | (t->id == vm->nr_vcpus - 1 ? BIT(4) : 0);
+}
+
+static int redist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val)
+{
+	struct vm *vm = dev;
+	unsigned idx = off / VGIC_REDIST_SIZE;
+	struct vcpu *t;
+
+	if (idx >= vm->nr_vcpus) {
+		*val = 0;
+		return HV_OK;
+	}
+	t = vm->vcpus[idx];
+	off %= VGIC_REDIST_SIZE;
+	spin_lock(&vm->vgic.lock);
+	if (off == GICR_TYPER || off == GICR_TYPER + 4) {
+		u64 r = redist_typer(vm, t);
+		*val = off == GICR_TYPER + 4 ? r >> 32 : (size == 8 ? r : (u32)r);
+	} else if (off == GICR_IIDR) {
+		*val = VGIC_IIDR;
+	} else if (off == GICR_WAKER) {
+		*val = t->vgic.waker & WAKER_PS ? (WAKER_PS | WAKER_CA) : 0;
+	} else if (off == GICR_PIDR2 || off == GICR_SGI_BASE + GICR_PIDR2) {
+		*val = GIC_PIDR2_V3;
+	} else if (off >= GICR_SGI_BASE && off < GICR_SGI_BASE + 0x1000 &&
+		   vgic_array_access(vm, t, off - GICR_SGI_BASE, size, false, val)) {
+		/* done; arrays beyond register 0 read as zero (no SPIs here) */
+		if (off - GICR_SGI_BASE >= 0x80 && off - GICR_SGI_BASE < 0x400 &&
+		    ((off - GICR_SGI_BASE) & 0x7F) >= 4)
+			*val = 0;
+	} else {
+		*val = 0;   /* GICR_CTLR (no LPIs) and reserved registers */
+	}
+	spin_unlock(&vm->vgic.lock);
+	return HV_OK;
+}
+
+static int redist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
+{
+	struct vm *vm = dev;
+	unsigned idx = off / VGIC_REDIST_SIZE;
+	struct vcpu *t;
+	u64 sgi_off;
+
+	if (idx >= vm->nr_vcpus)
+		return HV_OK;
+	t = vm->vcpus[idx];
+	off %= VGIC_REDIST_SIZE;
+	sgi_off = off - GICR_SGI_BASE;
+	spin_lock(&vm->vgic.lock);
+	if (off == GICR_WAKER) {
+		t->vgic.waker = val & WAKER_PS;
+	} else if (off >= GICR_SGI_BASE && sgi_off < 0x1000) {
+		bool other_regs = sgi_off >= 0x80 && sgi_off < 0x400 && (sgi_off & 0x7F) >= 4;
+		bool icfgr_spi = sgi_off >= 0xC08 && sgi_off < 0xD00;
+		bool prio_spi = sgi_off >= 0x420 && sgi_off < 0x800;
+		if (!other_regs && !icfgr_spi && !prio_spi)
+			vgic_array_access(vm, t, sgi_off, size, true, &val);
+	}
+	spin_unlock(&vm->vgic.lock);
+	return HV_OK;
+}
+
+const struct mmio_ops vgic_redist_mmio_ops = {
+	.read = redist_read,
+	.write = redist_write,
+};
