@@ -157,7 +157,8 @@ static void cpu_init_common(unsigned id)
 	if (plat.gic_version == 3 && gic_cpu_init(p->mpidr))
 		hv_printf("hyparm: CPU %u: no GIC redistributor for MPIDR 0x%llx\n", id,
 			  (unsigned long long)p->mpidr);
-	vgic_lr_cpu_init();
+	if (plat.gic_version == 3)
+		vgic_lr_cpu_init();
 }
 
 void secondary_main(unsigned id)
@@ -263,8 +264,8 @@ void boot_main(void *dtb, paddr_t load_addr)
 		mmu_map(plat.gicr_base, plat.gicr_size, EL2_DEVICE);
 		gic_init(plat.gicd_base, plat.gicr_base, plat.gicr_size);
 	} else {
-		hv_printf("hyparm: warning: no GICv3 found (GIC v%u); CPUs cannot wake each other\n",
-			  plat.gic_version);
+		panic("hyparm needs a GICv3 (QEMU: -M virt,gic-version=3): its guests' interrupt "
+		      "controller is built on the GICv3 virtual CPU interface");
 	}
 	cpu_init_common(0);
 	pcpus[0].online = true;

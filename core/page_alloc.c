@@ -14,17 +14,23 @@ struct page_pool *page_alloc_pool(void)
 	return &pool;
 }
 
-void *page_alloc_aligned(u64 npages, u64 align_bytes)
+void *page_alloc_raw(u64 npages, u64 align_bytes)
 {
 	paddr_t pa;
 
 	spin_lock(&pool_lock);
 	pa = page_pool_alloc(&pool, npages, align_bytes);
 	spin_unlock(&pool_lock);
-	if (!pa)
-		return NULL;
-	memset((void *)(uintptr_t)pa, 0, npages * PAGE_SIZE);
 	return (void *)(uintptr_t)pa;
+}
+
+void *page_alloc_aligned(u64 npages, u64 align_bytes)
+{
+	void *p = page_alloc_raw(npages, align_bytes);
+
+	if (p)
+		memset(p, 0, npages * PAGE_SIZE);
+	return p;
 }
 
 void *page_alloc(u64 npages)

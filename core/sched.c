@@ -114,6 +114,13 @@ static void arm_hyp_timer(struct pcpu *p, struct vcpu *running)
 		if (d && (!deadline || d < deadline))
 			deadline = d;
 	}
+	/* Emulated physical timers of every vCPU here, the running one included (those already due have raised their line). */
+	u64 now = hyp_timer_now();
+	for (struct vcpu *o = p->run_list; o; o = o->next_on_pcpu) {
+		u64 d = ptimer_deadline(o);
+		if (d > now && (!deadline || d < deadline))
+			deadline = d;
+	}
 	if (deadline || p->hyp_timer_armed)
 		hyp_timer_set(deadline);
 	p->hyp_timer_armed = deadline != 0;
@@ -131,6 +138,8 @@ void sched_hyp_timer_fired(void)
 		u64 d = vtimer_deadline(&o->arch.sys, o->vm->cntvoff);
 		if (o->state == VCPU_BLOCKED && p->loaded != o && d && d <= now)
 			o->state = VCPU_RUNNABLE;
+		if (ptimer_deadline(o))
+			ptimer_update(o);
 	}
 	p->need_resched = true;
 }
@@ -143,7 +152,7 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 	p->current = v;
 	if (v->vgic.lr_used || __atomic_exchange_n(&v->vgic_kicked, false, __ATOMIC_ACQ_REL))
 		vgic_lr_flush(v);
-	if (p->run_list->next_on_pcpu || p->hyp_timer_armed)
+	if (p->run_list->next_on_pcpu || p->hyp_timer_armed || ptimer_deadline(v))
 		arm_hyp_timer(p, v);
 	return v;
 }
@@ -175,6 +184,10 @@ struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 		a = ACT_YIELD;
 	/* The fast path: the same vCPU goes on, nothing to switch. */
 	if (a == ACT_RESUME && v->vm->state == VM_RUNNING && !v->arch.reset_pending) {
+		if (v->ptimer_dirty) {
+			v->ptimer_dirty = false;
+			arm_hyp_timer(p, v);
+		}
 		if (v->vgic.lr_used || v->vgic_kicked) {
 			__atomic_store_n(&v->vgic_kicked, false, __ATOMIC_RELEASE);
 			vgic_lr_flush(v);

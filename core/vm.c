@@ -174,9 +174,9 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	vm->ram_ipa = GUEST_RAM_IPA;
 	vm->ram_size = cfg->mem_size;
 	/* A large alignment lets stage 2 use 2 MiB / 1 GiB blocks; fall back to 2 MiB when memory is fragmented. */
-	vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_aligned(cfg->mem_size / PAGE_SIZE, align);
+	vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, align);
 	if (!vm->ram_pa && align > MiB(2))
-		vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_aligned(cfg->mem_size / PAGE_SIZE, MiB(2));
+		vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, MiB(2));
 	if (!vm->ram_pa) {
 		hv_snprintf(err, errlen, "vms.conf:%u: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)",
 			    cfg->line, vm->name, (unsigned long long)(cfg->mem_size >> 20),

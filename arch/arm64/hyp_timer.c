@@ -34,3 +34,8 @@ u64 vtimer_deadline(const struct el1_sysregs *s, u64 cntvoff)
 		return 0;
 	return s->cntv_cval_el0 + cntvoff;
 }
+
+u64 arch_counter_now(void)
+{
+	return hyp_timer_now();
+}

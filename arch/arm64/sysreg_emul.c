@@ -11,6 +11,8 @@
  *    and ignores writes.
  *  - ACTLR_EL1 (TACR): implementation defined, RAZ/WI.
  *  - Set/way cache maintenance (TSW): see below.
+ *  - The EL1 physical timer (CNTHCTL_EL2.EL1PCEN clear): emulated in
+ *    vdev/vtimer.c, as KVM does.
  *  - SGI generation (ICC_SGI1R_EL1 and friends trap because HCR_EL2.IMO
  *    is set): each becomes a virtual SGI to the target vCPUs.
  * Everything else that traps (PMU registers, implementation-defined
@@ -31,6 +33,9 @@ enum sysreg_kind {
 	SR_OSLSR,        /* read-only */
 	SR_SET_WAY,      /* DC ISW/CSW/CISW */
 	SR_SGI,          /* ICC_SGI1R/ASGI1R/SGI0R_EL1: trap with HCR_EL2.IMO, become virtual SGIs */
+	SR_PTIMER_CTL,   /* the EL1 physical timer, emulated (vdev/vtimer.c) */
+	SR_PTIMER_TVAL,
+	SR_PTIMER_CVAL,
 };
 
 struct sysreg_entry {
@@ -59,6 +64,9 @@ static const struct sysreg_entry sysreg_table[] = {
 	{ SYS_ICC_SGI1R_EL1, SR_SGI },
 	{ SYS_ICC_ASGI1R_EL1, SR_SGI },
 	{ SYS_ICC_SGI0R_EL1, SR_SGI },
+	{ SYS_CNTP_CTL_EL0, SR_PTIMER_CTL },
+	{ SYS_CNTP_TVAL_EL0, SR_PTIMER_TVAL },
+	{ SYS_CNTP_CVAL_EL0, SR_PTIMER_CVAL },
 };
 
 static bool is_id_space(const struct exit_info *e)
@@ -133,6 +141,24 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 		if (read)
 			return SYSREG_UNDEF;
 		vgic_send_sgi(v, vcpu_get_reg(v, rt));
+		return SYSREG_DONE;
+	case SR_PTIMER_CTL:
+		if (read)
+			vcpu_set_reg(v, rt, ptimer_read_ctl(v));
+		else
+			ptimer_write_ctl(v, vcpu_get_reg(v, rt));
+		return SYSREG_DONE;
+	case SR_PTIMER_TVAL:
+		if (read)
+			vcpu_set_reg(v, rt, ptimer_read_tval(v));
+		else
+			ptimer_write_tval(v, vcpu_get_reg(v, rt));
+		return SYSREG_DONE;
+	case SR_PTIMER_CVAL:
+		if (read)
+			vcpu_set_reg(v, rt, ptimer_read_cval(v));
+		else
+			ptimer_write_cval(v, vcpu_get_reg(v, rt));
 		return SYSREG_DONE;
 	case SR_SET_WAY:
 		if (read)

@@ -31,6 +31,8 @@ static inline u64 page_pool_bitmap_bytes(u64 npages) { return ((npages + 63) / 6
 /* The system pool (EL2 only): zeroed pages for hyparm's own use. Returns NULL when exhausted. */
 void *page_alloc(u64 npages);
 void *page_alloc_aligned(u64 npages, u64 align_bytes);
+/* The same without zeroing: for guest RAM, which the loader clears itself. */
+void *page_alloc_raw(u64 npages, u64 align_bytes);
 void page_free(void *p, u64 npages);
 struct page_pool *page_alloc_pool(void);
 

@@ -13,6 +13,7 @@
 #include <arch/stage2.h>
 #include <vdev/vgic.h>
 #include <vdev/vpl011.h>
+#include <vdev/vtimer.h>
 
 #define VM_MAX 8
 #define VM_MAX_VCPUS 8
@@ -57,7 +58,9 @@ struct vcpu {
 	bool oslk;                 /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
 	struct vgic_cpu vgic;      /* its redistributor and list-register state */
 	volatile bool vgic_kicked; /* something became pending for it: flush list registers before entry */
-	bool vtimer_masked;        /* physical virtual-timer PPI held off until the guest EOIs ours */
+	bool vtimer_masked;
+	struct ptimer ptimer;      /* the emulated EL1 physical timer */
+	bool ptimer_dirty;         /* its deadline changed: re-arm hyparm's timer */        /* physical virtual-timer PPI held off until the guest EOIs ours */
 };
 
 struct vm {

@@ -14,6 +14,15 @@ static u64 last_sgi;
 static struct vcpu *last_sgi_src;
 void vm_dcache_clean_inval(struct vm *vm) { flushes++; }
 void vgic_send_sgi(struct vcpu *src, u64 sgi1r) { last_sgi = sgi1r; last_sgi_src = src; }
+static u64 fake_now;
+static int line_sets, line_level;
+u64 arch_counter_now(void) { return fake_now; }
+void vgic_set_line(struct vm *m, struct vcpu *v, unsigned intid, bool level)
+{
+	assert_int_equal(intid, 30);
+	line_sets++;
+	line_level = level;
+}
 
 static struct vm vm;
 static struct vcpu vcpu;
@@ -123,6 +132,38 @@ static void sgi_register_writes_become_virtual_sgis(void **state)
 	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_UNDEF);
 }
 
+static void physical_timer_is_emulated(void **state)
+{
+	struct exit_info cval_w = access(3, 3, 14, 2, 2, 1, false);
+	struct exit_info ctl_w = access(3, 3, 14, 2, 1, 1, false);
+	struct exit_info ctl_r = access(3, 3, 14, 2, 1, 2, true);
+	struct exit_info tval_r = access(3, 3, 14, 2, 0, 2, true);
+	struct exit_info tval_w = access(3, 3, 14, 2, 0, 1, false);
+
+	fake_now = 1000;
+	vcpu.arch.regs.x[1] = 1500;
+	assert_int_equal(sysreg_emulate(&vcpu, &cval_w), SYSREG_DONE);
+	vcpu.arch.regs.x[1] = 1;                 /* ENABLE */
+	assert_int_equal(sysreg_emulate(&vcpu, &ctl_w), SYSREG_DONE);
+	assert_false(line_level);                /* not due yet */
+	sysreg_emulate(&vcpu, &ctl_r);
+	assert_int_equal(vcpu.arch.regs.x[2], 1);  /* ISTATUS clear */
+	sysreg_emulate(&vcpu, &tval_r);
+	assert_int_equal(vcpu.arch.regs.x[2], 500);
+	fake_now = 1600;
+	sysreg_emulate(&vcpu, &ctl_r);
+	assert_int_equal(vcpu.arch.regs.x[2], 5);  /* ENABLE | ISTATUS */
+	sysreg_emulate(&vcpu, &tval_r);
+	assert_int_equal(vcpu.arch.regs.x[2], (u32)-100);
+	vcpu.arch.regs.x[1] = (u32)-10;          /* TVAL in the past: due at once */
+	sysreg_emulate(&vcpu, &tval_w);
+	assert_true(line_level);
+	vcpu.arch.regs.x[1] = 3;                 /* ENABLE | IMASK: line drops */
+	sysreg_emulate(&vcpu, &ctl_w);
+	assert_false(line_level);
+	assert_int_equal(ptimer_deadline(&vcpu), 0);
+}
+
 static void sanitiser_hides_what_is_not_virtualised(void **state)
 {
 	/* SVE (35:32), EL2 (11:8) and AMU (47:44) hidden; FP (19:16) and GIC (27:24) kept. */
@@ -159,6 +200,7 @@ int main(void)
 		cmocka_unit_test_setup(xzr_target_discards_the_value, setup),
 		cmocka_unit_test_setup(set_way_flushes_once_per_walk, setup),
 		cmocka_unit_test_setup(sgi_register_writes_become_virtual_sgis, setup),
+		cmocka_unit_test_setup(physical_timer_is_emulated, setup),
 		cmocka_unit_test_setup(sanitiser_hides_what_is_not_virtualised, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
