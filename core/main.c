@@ -110,7 +110,7 @@ static void print_banner(void)
 		  ((pfr0 >> 32) & 0xF) ? " SVE" : "",
 		  ((isar1 >> 4) & 0xFF) ? " PAuth" : "",
 		  ((mmfr1 >> 20) & 0xF) ? " PAN" : "",
-		  ((pfr0 >> 16) & 0xF) ? " FP" : "");
+		  ((pfr0 >> 16) & 0xF) != 0xF ? " FP/SIMD" : "");
 	hv_printf("hyparm: PA range: %u bits, guest IPA: %u bits\n", parange_bits(stage2_parange),
 		  stage2_ipa_bits(stage2_parange));
 	hv_printf("hyparm: RAM: %llu MiB at 0x%llx\n", (unsigned long long)(ram >> 20),

@@ -51,6 +51,8 @@ void sched_vm_stopped(void)
 	}
 }
 
+static void arm_hyp_timer(struct pcpu *p, struct vcpu *running);
+
 static bool runnable(const struct vcpu *v)
 {
 	return v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING;
