@@ -150,6 +150,7 @@ void sched_hyp_timer_fired(void)
 static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 {
 	p->need_resched = false;
+	v->running = true;
 	arch_vcpu_load(p, v);
 	p->current = v;
 	if (v->vgic.lr_used || __atomic_exchange_n(&v->vgic_kicked, false, __ATOMIC_ACQ_REL))
@@ -196,6 +197,9 @@ struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 		}
 		return v;
 	}
+	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */
+	v->running = false;
+	__asm__ volatile("dmb ish" ::: "memory");
 	if (a == ACT_BLOCK && v->state == VCPU_RUNNABLE)
 		block(v);
 	if (a == ACT_YIELD && runnable(v)) {

@@ -295,9 +295,29 @@ void vm_reset(struct vm *vm)
 
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: reset\n", vm->name);
-	/* Secondary vCPUs go back to off; only the boot vCPU restarts, as after power-on. */
-	for (unsigned i = 1; i < vm->nr_vcpus; i++)
-		vm->vcpus[i]->state = VCPU_OFF;
+	/*
+	 * Secondary vCPUs go back to off; only the boot vCPU restarts, as after
+	 * power-on. They may still be running on other CPUs (Linux parks them
+	 * in a loop rather than turning them off): interrupt them and wait
+	 * until they are out before their memory is rewritten.
+	 */
+	struct vcpu *self = this_pcpu()->current;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *o = vm->vcpus[i];
+		if (o == self)
+			continue;
+		o->state = VCPU_OFF;
+		__asm__ volatile("dsb ish" ::: "memory");
+		if (o->pcpu != this_pcpu()->id)
+			gic_send_wake(o->pcpu);
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *o = vm->vcpus[i];
+		while (o != self && o->running)
+			__asm__ volatile("yield" ::: "memory");
+	}
+	if (self && self != vm->vcpus[0])
+		self->state = VCPU_OFF;
 	if (vm_load_images(vm, err, sizeof(err))) {
 		vm_crash(vm, "reset failed: %s", err);
 		return;

@@ -51,6 +51,7 @@ struct vcpu {
 	u64 mpidr;                 /* shadow MPIDR_EL1 (affinity fields) */
 	unsigned pcpu;             /* physical CPU it runs on */
 	volatile enum vcpu_state state;
+	volatile bool running;     /* its CPU is in this vCPU's guest context or serving its exit */
 	struct vcpu *next_on_pcpu; /* the physical CPU's run list */
 	u64 exits[EXIT_KIND_COUNT]; /* per enum exit_kind */
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
