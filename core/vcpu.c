@@ -1,6 +1,7 @@
 /* vCPU power state (PSCI CPU_ON/CPU_OFF) and layout checks shared with entry.S. */
 #include <arch/vcpu_arch.h>
 #include <hyparm/pcpu.h>
+#include <hyparm/psci.h>
 
 #include <hyparm/sched.h>
 #include <hyparm/vm.h>

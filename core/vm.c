@@ -29,14 +29,14 @@ static struct vm vm_storage[VM_MAX];
 static struct vcpu vcpu_storage[VM_MAX][VM_MAX_VCPUS];
 extern unsigned stage2_parange;
 
-static void *s2_table_alloc(void)
+static void *s2_table_alloc(unsigned npages)
 {
-	return page_alloc(1);
+	return page_alloc_aligned(npages, npages * PAGE_SIZE);
 }
 
-static void s2_table_free(void *p)
+static void s2_table_free(void *p, unsigned npages)
 {
-	page_free(p, 1);
+	page_free(p, npages);
 }
 
 static void vm_uart_tx(void *ctx, u8 c)

@@ -62,3 +62,8 @@ int firmware_arch_features(u32 fid)
 		return SMCCC_RET_NOT_SUPPORTED;
 	return (int)psci_fw_call(SMCCC_ARCH_FEATURES_FID, fid, 0, 0);
 }
+
+s64 firmware_call(u32 fid, u64 arg)
+{
+	return psci_fw_call(fid, arg, 0, 0);
+}

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # Builds the Linux guests' initramfs from Debian's busybox-static (arm64):
-# build/linux/initramfs.cpio.gz. Needs scripts/fetch-linux.sh first.
+# build/linux/initramfs.cpio.gz. busybox is PID 1 (its init applet reads
+# guests/linux/inittab), so 'poweroff' and 'reboot' in the guest work.
+# Needs scripts/fetch-linux.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux/initramfs.cpio.gz
-src=(guests/linux/init guests/linux/checks.sh deps/linux/busybox)
+src=(guests/linux/rc.sh guests/linux/inittab guests/linux/checks.sh deps/linux/busybox scripts/mkinitramfs.sh)
 if [ -f "$out" ] && [ -z "$(find "${src[@]}" -newer "$out")" ]; then exit 0; fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root}
 cp deps/linux/busybox "$root/bin/busybox"
-cp guests/linux/init "$root/init"
+# The arm64 busybox cannot run here: make the applet links by name.
+for applet in sh ash mount umount cat cut echo grep awk sleep nproc uname taskset poweroff reboot \
+	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free; do
+	ln -s /bin/busybox "$root/bin/$applet"
+done
+ln -s /bin/busybox "$root/init"
+ln -s /bin/busybox "$root/sbin/init"
+ln -s /bin/busybox "$root/sbin/reboot"
+ln -s /bin/busybox "$root/sbin/poweroff"
+cp guests/linux/inittab "$root/etc/inittab"
+cp guests/linux/rc.sh "$root/etc/rc.sh"
 cp guests/linux/checks.sh "$root/etc/hyparm-checks.sh"
-chmod 755 "$root/init" "$root/bin/busybox"
+chmod 755 "$root/etc/rc.sh" "$root/bin/busybox"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out"
 echo "mkinitramfs: $out ($(stat -c %s "$out") bytes)" >&2

@@ -18,9 +18,10 @@
 
 typedef enum exit_action (*exit_handler_t)(struct vcpu *, const struct exit_info *);
 
+/* Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one from an AArch32 EL0 (ESR.IL = 0). */
 static void skip_instruction(struct vcpu *v)
 {
-	v->arch.regs.elr += 4; /* AArch64 instructions are 4 bytes (IL=1) */
+	v->arch.regs.elr += v->exit_il32 ? 4 : 2;
 }
 
 static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const char *what)
@@ -117,7 +118,7 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 
 	if (r && e->u.abort.isv && !e->u.abort.s1ptw)
 		return mmio_emulate(v, e, r);
-	if (r)
+	if (r && v->vm->reports < VM_MAX_REPORTS && ++v->vm->reports)
 		hv_printf("hyparm: vm %s: access to %s at IPA 0x%llx without a usable syndrome "
 			  "(ISV=0: load/store pair or writeback?) at pc 0x%llx: external abort\n",
 			  v->vm->name, r->name, (unsigned long long)e->u.abort.ipa,
@@ -158,6 +159,7 @@ struct vcpu *handle_guest_sync(struct vcpu *v)
 		vgic_lr_sync(v);
 	esr_decode(esr, read_sysreg(far_el2), read_sysreg(hpfar_el2), &e);
 	v->exits[e.kind]++;
+	v->exit_il32 = esr & ESR_IL;
 	v->prev_injected_elr = v->injected_elr;
 	v->injected_elr = 0;
 	a = exit_handlers[e.kind](v, &e);

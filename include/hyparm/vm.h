@@ -18,6 +18,7 @@
 #define VM_MAX 8
 #define VM_MAX_VCPUS 8
 #define VM_NAME_MAX 32
+#define VM_MAX_REPORTS 10
 
 /* Guest physical layout: the same as QEMU's virt machine, so KVM images run unchanged. */
 #define GUEST_RAM_IPA      0x40000000ULL
@@ -29,6 +30,7 @@
 
 enum vcpu_state {
 	VCPU_OFF,        /* not started (PSCI CPU_ON not yet called) or CPU_OFF */
+	VCPU_ON_PENDING, /* PSCI CPU_ON accepted, not yet running */
 	VCPU_RUNNABLE,
 	VCPU_BLOCKED,    /* WFI with nothing pending */
 	VCPU_STOPPED,    /* its VM stopped */
@@ -56,6 +58,7 @@ struct vcpu {
 	u64 exits[EXIT_KIND_COUNT]; /* per enum exit_kind */
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
+	bool exit_il32;            /* the trapped instruction is 32 bits wide (ESR_EL2.IL) */
 	bool oslk;                 /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
 	struct vgic_cpu vgic;      /* its redistributor and list-register state */
 	volatile bool vgic_kicked; /* something became pending for it: flush list registers before entry */
@@ -78,6 +81,7 @@ struct vm {
 	struct vpl011 uart;
 	struct vgic_dist vgic;
 	spinlock_t uart_lock;      /* the UART model is touched by its vCPUs and by console input */
+	unsigned reports;          /* guest-caused warnings printed, capped so a guest cannot flood the console */
 	u64 cntvoff;               /* CNTVOFF_EL2: the guest's virtual counter starts at 0 at VM creation */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;

@@ -37,9 +37,13 @@ struct stage2 {
 	unsigned root_pages;  /* concatenated root tables */
 	u16 vmid;
 	u64 table_pages;      /* pages used by tables, root included (memory accounting) */
-	/* Table page allocator: returns a zeroed page (PA == pointer), NULL when out of memory. */
-	void *(*alloc_table)(void);
-	void (*free_table)(void *page);
+	/*
+	 * Table allocator: npages zeroed, contiguous pages aligned to their
+	 * total size (PA == pointer), NULL when out of memory. npages is 1
+	 * except for a concatenated root.
+	 */
+	void *(*alloc_table)(unsigned npages);
+	void (*free_table)(void *pages, unsigned npages);
 };
 
 /* Result of stage2_walk. */
@@ -60,7 +64,7 @@ u64 stage2_vttbr(const struct stage2 *s2);
 
 /* Allocate the root table. Returns HV_OK or -HV_ENOMEM / -HV_EINVAL. */
 int stage2_init(struct stage2 *s2, unsigned ipa_bits, u16 vmid,
-		void *(*alloc_table)(void), void (*free_table)(void *));
+		void *(*alloc_table)(unsigned), void (*free_table)(void *, unsigned));
 /* Free every table (not the mapped memory). */
 void stage2_destroy(struct stage2 *s2);
 

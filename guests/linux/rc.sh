@@ -1,10 +1,9 @@
-#!/bin/busybox sh
-# PID 1 of hyparm's Linux guests: a busybox system in an initramfs.
+#!/bin/sh
+# System start-up for hyparm's Linux guests (run by busybox init, see inittab).
 # Kernel command line options it understands:
-#   hyparm.test=smp    run the SMP/timer/IPI checks and power off
-#   hyparm.test=boot   print the uptime at the first shell line and power off
-# otherwise an interactive shell on the console; leaving it powers off.
-/bin/busybox --install -s /bin
+#   hyparm.test=smp    run the SMP/timer/IPI checks, then power off
+#   hyparm.test=boot   power off as soon as the system is up
+# otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -23,7 +22,4 @@ case "$test" in
 smp) sh /etc/hyparm-checks.sh; poweroff -f ;;
 boot) poweroff -f ;;
 esac
-
-echo "hyparm-guest: shell ready ('poweroff' ends the VM)"
-setsid cttyhack sh -l
-poweroff -f
+echo "hyparm-guest: shell ready ('poweroff' ends the VM, 'reboot' restarts it)"

@@ -1,0 +1,145 @@
+/*
+ * PSCI for guests, over HVC (the conduit the generated device tree names)
+ * or a trapped SMC. hyparm implements PSCI 1.1 and SMCCC 1.1: the versions
+ * a KVM guest sees. Calls and what they do:
+ *   PSCI_VERSION        1.1
+ *   PSCI_FEATURES       0 for every function below and SMCCC_VERSION, else NOT_SUPPORTED
+ *   CPU_ON              start an off vCPU at entry with context_id in x0
+ *                       (INVALID_PARAMS: no such vCPU; ALREADY_ON: it runs;
+ *                        ON_PENDING: a CPU_ON for it is in flight;
+ *                        INVALID_ADDRESS: entry outside the VM's RAM)
+ *   CPU_OFF             the calling vCPU stops (never returns on success)
+ *   AFFINITY_INFO       0 ON, 1 OFF, 2 ON_PENDING; level 0 only
+ *   CPU_SUSPEND         standby: behaves as WFI, returns SUCCESS
+ *   MIGRATE_INFO_TYPE   2: no trusted OS, nothing to migrate
+ *   SYSTEM_OFF          the VM powers off
+ *   SYSTEM_RESET        the VM restarts from its images
+ * Anything else in the PSCI range returns NOT_SUPPORTED (-1).
+ */
+#include <hyparm/psci.h>
+#include <hyparm/vm.h>
+
+#define MPIDR_AFF_MASK 0xFF00FFFFFFULL
+
+bool psci_is_psci_fid(u32 fid)
+{
+	return (fid & ~0x1Fu) == 0x84000000u || (fid & ~0x1Fu) == 0xC4000000u;
+}
+
+static struct vcpu *vcpu_by_mpidr(struct vm *vm, u64 mpidr)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if ((vm->vcpus[i]->mpidr & MPIDR_AFF_MASK) == (mpidr & MPIDR_AFF_MASK))
+			return vm->vcpus[i];
+	return NULL;
+}
+
+static s64 cpu_on(struct vcpu *v, u64 target_mpidr, u64 entry, u64 ctx)
+{
+	struct vm *vm = v->vm;
+	struct vcpu *t = vcpu_by_mpidr(vm, target_mpidr);
+	enum vcpu_state off = VCPU_OFF;
+
+	if (!t)
+		return PSCI_RET_INVALID_PARAMS;
+	if (entry < vm->ram_ipa || entry >= vm->ram_ipa + vm->ram_size || (entry & 3))
+		return PSCI_RET_INVALID_ADDRESS;
+	if (t->state == VCPU_ON_PENDING)
+		return PSCI_RET_ON_PENDING;
+	/* Two vCPUs may race to start the same one: only one CPU_ON wins. */
+	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_ON_PENDING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return t->state == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
+	vcpu_power_on(t, entry, ctx);
+	return PSCI_RET_SUCCESS;
+}
+
+static s64 affinity_info(struct vcpu *v, u64 target_mpidr, u64 level)
+{
+	struct vcpu *t;
+
+	if (level != 0)
+		return PSCI_RET_INVALID_PARAMS;
+	t = vcpu_by_mpidr(v->vm, target_mpidr);
+	if (!t)
+		return PSCI_RET_INVALID_PARAMS;
+	switch (t->state) {
+	case VCPU_OFF:
+	case VCPU_STOPPED:
+		return 1;
+	case VCPU_ON_PENDING:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+static s64 features(u32 fid)
+{
+	switch (fid) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_CPU_SUSPEND:
+	case PSCI_0_2_FN64_CPU_SUSPEND:
+	case PSCI_0_2_FN_CPU_OFF:
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_0_2_FN_SYSTEM_OFF:
+	case PSCI_0_2_FN_SYSTEM_RESET:
+	case PSCI_1_0_FN_PSCI_FEATURES:
+	case SMCCC_VERSION_FID:
+		return PSCI_RET_SUCCESS; /* for CPU_SUSPEND: original power_state format, no OS-initiated mode */
+	default:
+		return PSCI_RET_NOT_SUPPORTED;
+	}
+}
+
+enum smccc_action psci_dispatch(struct vcpu *v, u64 regs[18])
+{
+	u32 fid = (u32)regs[0];
+	s64 r = PSCI_RET_NOT_SUPPORTED;
+	enum smccc_action action = SMCCC_RESUME;
+
+	switch (fid) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		r = PSCI_VERSION_IMPL;
+		break;
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		r = features((u32)regs[1]);
+		break;
+	case PSCI_0_2_FN_CPU_ON:
+		r = cpu_on(v, (u32)regs[1], (u32)regs[2], (u32)regs[3]);
+		break;
+	case PSCI_0_2_FN64_CPU_ON:
+		r = cpu_on(v, regs[1], regs[2], regs[3]);
+		break;
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+		r = affinity_info(v, regs[1], regs[2]);
+		break;
+	case PSCI_0_2_FN_CPU_OFF:
+		r = PSCI_RET_SUCCESS;
+		action = SMCCC_VCPU_OFF;
+		break;
+	case PSCI_0_2_FN_CPU_SUSPEND:
+	case PSCI_0_2_FN64_CPU_SUSPEND:
+		r = PSCI_RET_SUCCESS;
+		action = SMCCC_VCPU_SUSPEND;
+		break;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		r = 2;
+		break;
+	case PSCI_0_2_FN_SYSTEM_OFF:
+		r = PSCI_RET_SUCCESS;
+		action = SMCCC_VM_OFF;
+		break;
+	case PSCI_0_2_FN_SYSTEM_RESET:
+		r = PSCI_RET_SUCCESS;
+		action = SMCCC_VM_RESET;
+		break;
+	}
+	regs[0] = (u64)r;
+	return action;
+}
