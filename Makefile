@@ -75,7 +75,7 @@ $(B)/hyparm.bin: $(B)/hyparm.elf
 -include $(HV_OBJS:.o=.d)
 
 # ---- bare-metal guests ----
--include guests/guests.mk
+include guests/guests.mk
 
 # ---- host unit tests (cmocka) ----
 UNIT_TESTS :=

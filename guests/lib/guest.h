@@ -1,0 +1,65 @@
+/* The test guests' tiny runtime: console, SMCCC calls, exceptions, checks, boot arguments. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t u64;
+typedef uint32_t u32;
+typedef uint8_t u8;
+
+#define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
+#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)))
+#define isb() __asm__ volatile("isb" ::: "memory")
+
+#define UART_BASE 0x09000000UL
+#define RAM_BASE  0x40000000UL
+#define ALIGN_UP_8(x) (((x) + 7) & ~7ULL)
+
+void putc_raw(char c);
+void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* SMCCC call through HVC: x0..x3 in, x0 out (x1..x3 out in res[] if non-NULL). */
+u64 hvc_call(u64 fid, u64 a1, u64 a2, u64 a3);
+u64 smc_call(u64 fid, u64 a1, u64 a2, u64 a3);
+void psci_system_off(void) __attribute__((noreturn));
+
+/* Checks: each prints "PASS: ..." or "FAIL: ..."; test_finish prints the RESULT line and powers off. */
+bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void test_finish(void) __attribute__((noreturn));
+
+/* Exceptions taken by the guest's own vectors. */
+struct frame {
+	u64 x[31];
+	u64 elr;
+	u64 pad[2];
+};
+struct exception {
+	unsigned vector;   /* 0..15: VBAR_EL1 slot / 0x80 */
+	u64 esr, far, elr;
+};
+/* Called for synchronous exceptions; return true to resume (after changing frame->elr as needed). */
+typedef bool (*exception_handler)(struct frame *f, const struct exception *e);
+void set_exception_handler(exception_handler h);
+/* IRQ handler (vector slot 5: current EL with SPx). */
+void set_irq_handler(void (*h)(void));
+
+/* Boot arguments from /chosen/bootargs of the DTB hyparm passed in x0. */
+void bootargs_init(const void *dtb);
+const char *bootargs(void);
+bool bootarg_u64(const char *key, u64 *val);
+bool bootarg_str(const char *key, char *buf, size_t size);
+/* /memory reg of the DTB: base and size of the guest's RAM. */
+bool dtb_memory(u64 *base, u64 *size);
+
+/* Time, from the virtual counter. */
+u64 now_ticks(void);
+u64 ticks_per_sec(void);
+void delay_ms(u64 ms);
+
+int main(void);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * g. A guest that destroys itself: its exception vectors point at nothing,
+ * then it touches nothing. Every exception it would take faults again: an
+ * exception loop that hyparm must stop without harming anyone else.
+ * With "mode=off" it simply powers off at once instead.
+ */
+#include "guest.h"
+
+int main(void)
+{
+	char mode[16] = "";
+
+	bootarg_str("mode", mode, sizeof(mode));
+	if (mode[0] == 'o') {
+		gprintf("powering off early\n");
+		psci_system_off();
+	}
+	gprintf("crashing now\n");
+	write_sysreg(vbar_el1, 0x20000000UL);
+	isb();
+	(void)*(volatile u64 *)0x20000000UL;
+	gprintf("FAIL: still alive after the crash\n");
+	for (;;)
+		;
+}
