@@ -169,6 +169,8 @@ void bootargs_init(const void *dtb)
 }
 
 const char *bootargs(void) { return args; }
+u64 dtb_addr(void) { return (u64)fdt; }
+u64 dtb_size(void) { return fdt && be32(fdt) == 0xd00dfeed ? be32((const uint8_t *)fdt + 4) : 0; }
 
 bool bootarg_str(const char *key, char *buf, size_t size)
 {

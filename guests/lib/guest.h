@@ -52,6 +52,9 @@ void bootargs_init(const void *dtb);
 const char *bootargs(void);
 bool bootarg_u64(const char *key, u64 *val);
 bool bootarg_str(const char *key, char *buf, size_t size);
+/* Where the DTB is and its size (0 if none). */
+u64 dtb_addr(void);
+u64 dtb_size(void);
 /* /memory reg of the DTB: base and size of the guest's RAM. */
 bool dtb_memory(u64 *base, u64 *size);
 
