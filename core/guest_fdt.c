@@ -3,6 +3,7 @@
 #include <hyparm/guest_fdt.h>
 #include <hyparm/print.h>
 #include <libfdt.h>
+#include <string.h>
 
 #define PHANDLE_CLK 0x8000
 #define PHANDLE_GIC 0x8001
@@ -173,5 +174,9 @@ int guest_fdt_build(void *buf, size_t size, const struct guest_fdt_params *p)
 
 	if (err == -FDT_ERR_NOSPACE)
 		return -HV_ENOMEM;
-	return err < 0 ? -HV_EINVAL : HV_OK;
+	if (err < 0)
+		return -HV_EINVAL;
+	/* fdt_finish() moved the strings block down: clear the stale copy libfdt left at the end. */
+	memset((char *)buf + fdt_totalsize(buf), 0, size - fdt_totalsize(buf));
+	return HV_OK;
 }
