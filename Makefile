@@ -31,7 +31,7 @@ HV_SRCS := $(wildcard arch/arm64/*.c core/*.c vdev/*.c drivers/*.c lib/*.c)
 HV_ASMS := $(wildcard arch/arm64/*.S)
 HV_OBJS := $(patsubst %.c,$(B)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/hv/%.o,$(HV_ASMS))
 
-.PHONY: all hyparm guests unit integration test run deps help clean bench
+.PHONY: all hyparm guests unit integration test run deps help clean bench linux
 all: hyparm guests
 
 help:
@@ -42,6 +42,7 @@ help:
 	@echo "make guests       build the bare-metal test guests"
 	@echo "make unit         host unit tests (cmocka)"
 	@echo "make integration  QEMU integration tests"
+	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
 
 deps:
 	bash scripts/setup-deps.sh
@@ -81,7 +82,7 @@ include guests/guests.mk
 UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)
 UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter $(INCLUDES) \
-	-DHOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer
+	-DHOST_TEST -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
 
 .SECONDEXPANSION:
@@ -93,13 +94,20 @@ $(B)/unit/%: tests/unit/%.c $$($$*_SRCS) $$(wildcard include/hyparm/*.h arch/arm
 unit: $(UNIT_BINS)
 	@bash scripts/run-unit.sh $(UNIT_BINS)
 
-integration: hyparm guests
+# Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
+linux:
+	@bash scripts/fetch-linux.sh
+	@bash scripts/mkinitramfs.sh
+
+integration: hyparm guests linux
 	@python3 tests/integration/run.py
 
 test:
 	@bash scripts/test-all.sh
 
-run: hyparm guests
+run:
+	@bash scripts/setup-deps.sh
+	@$(MAKE) -s hyparm guests linux
 	@bash scripts/run-default.sh
 
 clean:
