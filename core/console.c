@@ -24,10 +24,29 @@ static void raw_write(const char *s, size_t len)
 	}
 }
 
+/*
+ * The VM whose unfinished line is on the terminal, or NULL. The VM with
+ * input focus prints character by character, so that its prompt and the
+ * echo of what the user types show at once; any other output first ends
+ * that line, and the focused VM's next character starts a fresh,
+ * prefixed one. Guarded by console_lock.
+ */
+static struct vm *partial_vm;
+static struct vm *focused_vm(void);
+
+static void end_partial_line_locked(void)
+{
+	if (partial_vm) {
+		raw_write("\n", 1);
+		partial_vm = NULL;
+	}
+}
+
 void console_write(const char *s, size_t len)
 {
 	if (console_locking)
 		spin_lock(&console_lock);
+	end_partial_line_locked();
 	raw_write(s, len);
 	if (console_locking)
 		spin_unlock(&console_lock);
@@ -47,21 +66,53 @@ void hv_printf(const char *fmt, ...)
 	console_write(buf, n);
 }
 
-static void vm_line_flush_locked(struct vm *vm)
+static void vm_prefix_locked(struct vm *vm)
 {
 	raw_write("[", 1);
 	raw_write(vm->name, __builtin_strlen(vm->name));
 	raw_write("] ", 2);
+}
+
+static void vm_line_flush_locked(struct vm *vm)
+{
+	end_partial_line_locked();
+	vm_prefix_locked(vm);
 	raw_write(vm->line, vm->line_len);
 	raw_write("\n", 1);
 	vm->line_len = 0;
+}
+
+/* The focused VM's character goes straight to the terminal. Lock held. */
+static void vm_putc_direct_locked(struct vm *vm, u8 c)
+{
+	if (vm->line_len) {
+		/* It had a buffered line from before it got the focus: that comes first. */
+		end_partial_line_locked();
+		vm_prefix_locked(vm);
+		raw_write(vm->line, vm->line_len);
+		vm->line_len = 0;
+		partial_vm = vm;
+	}
+	if (partial_vm != vm) {
+		end_partial_line_locked();
+		vm_prefix_locked(vm);
+		partial_vm = vm;
+	}
+	if (c == '\n') {
+		raw_write("\n", 1);
+		partial_vm = NULL;
+	} else if (c != '\r') {
+		raw_write((const char *)&c, 1);
+	}
 }
 
 void console_vm_putc(struct vm *vm, u8 c)
 {
 	/* The lock also guards vm->line: the VM's vCPUs may write from several CPUs. */
 	spin_lock(&console_lock);
-	if (c == '\n')
+	if (vm == focused_vm())
+		vm_putc_direct_locked(vm, c);
+	else if (c == '\n')
 		vm_line_flush_locked(vm);
 	else if (c != '\r') {
 		vm->line[vm->line_len++] = c;
@@ -76,6 +127,7 @@ void console_vm_flush(struct vm *vm)
 	spin_lock(&console_lock);
 	if (vm->line_len)
 		vm_line_flush_locked(vm);
+	end_partial_line_locked();
 	spin_unlock(&console_lock);
 }
 
@@ -104,6 +156,11 @@ void console_input_init(unsigned intid, struct vm *const *vms, unsigned nr_vms)
 	if (nr_vms > 1)
 		hv_printf("hyparm: console input goes to vm %s (Ctrl-A n: next VM, Ctrl-A <digit>: VM by number)\n",
 			  vms[0]->name);
+}
+
+static struct vm *focused_vm(void)
+{
+	return input_nr_vms ? input_vms[input_focus] : NULL;
 }
 
 static void focus(unsigned idx)

@@ -43,6 +43,13 @@ void sched_wake(struct vcpu *v)
 		gic_send_wake(v->pcpu);
 }
 
+void sched_start_pending(struct vcpu *v)
+{
+	__asm__ volatile("dsb ish" ::: "memory");
+	if (v->pcpu != this_pcpu()->id)
+		gic_send_wake(v->pcpu);
+}
+
 void sched_vm_stopped(void)
 {
 	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -55,7 +62,7 @@ static void arm_hyp_timer(struct pcpu *p, struct vcpu *running);
 
 static bool runnable(const struct vcpu *v)
 {
-	return v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING;
+	return (v->state == VCPU_RUNNABLE || v->state == VCPU_ON_PENDING) && v->vm->state == VM_RUNNING;
 }
 
 /* The next runnable vCPU after prev in p's list (round robin), or NULL. */
@@ -151,6 +158,9 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 {
 	p->need_resched = false;
 	v->running = true;
+	/* A PSCI CPU_ON completes when the vCPU first runs: until then AFFINITY_INFO says ON_PENDING. */
+	if (v->state == VCPU_ON_PENDING)
+		v->state = VCPU_RUNNABLE;
 	arch_vcpu_load(p, v);
 	p->current = v;
 	if (v->vgic.lr_used || __atomic_exchange_n(&v->vgic_kicked, false, __ATOMIC_ACQ_REL))

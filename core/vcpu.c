@@ -19,7 +19,7 @@ _Static_assert(offsetof(struct fpsimd_state, fpsr) == 512, "fpsimd.S layout");
 void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)
 {
 	arch_vcpu_reset(target, entry, context_id);
-	sched_wake(target);
+	sched_start_pending(target);
 }
 
 void vcpu_power_off(struct vcpu *v)

@@ -119,9 +119,11 @@ def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, r
 
 
 def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
-        timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None):
+        timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=()):
     """Boot hyparm with these VMs; return a Result. echo: copy the console to stdout live.
-    until: a regex; the run ends (status OK) when a console line matches it."""
+    until: a regex; the run ends (status OK) when a console line matches it.
+    script: (regex, text) pairs played in order, expect-style: once the console output
+    since the previous step matches regex (a prompt needs no newline), text is typed."""
     res = Result()
     hyparm = hyparm or os.path.join(REPO, "build", "hyparm.bin")
     _check_file(hyparm, "hyparm image")
@@ -132,6 +134,10 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
         bundle = write_bundle(list(vms), work, config)
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
         start = time.monotonic()
+        steps = list(script)
+        if steps and stdin is None:
+            stdin = subprocess.PIPE
+        seen = ""  # console text since the last script step
         proc = subprocess.Popen(cmd, stdin=stdin if stdin is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         buf = b""
@@ -147,6 +153,12 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
                     sys.stdout.buffer.write(chunk)
                     sys.stdout.flush()
                 buf += chunk
+                seen += chunk.decode("utf-8", "replace")
+                if steps and re.search(steps[0][0], seen):
+                    proc.stdin.write(steps[0][1].encode())
+                    proc.stdin.flush()
+                    steps.pop(0)
+                    seen = ""
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
                     text = line.decode("utf-8", "replace").rstrip("\r")

@@ -24,6 +24,7 @@ void vgic_vcpu_init(struct vcpu *v)
 	}
 	c->waker = 2; /* ProcessorSleep */
 	c->lr_used = 0;
+	c->lr_dirty = 0;
 	c->underflow = false;
 	c->vmcr = 0;
 	for (unsigned i = 0; i < 4; i++)
@@ -76,6 +77,9 @@ void vgic_set_line(struct vm *vm, struct vcpu *v, unsigned intid, bool level)
 	spin_lock(&vm->vgic.lock);
 	irq = vgic_irq(vm, v, intid);
 	if (irq && irq->line != level) {
+		/* An edge-triggered input latches on the rising edge only. */
+		if (!irq->level && level)
+			irq->latch = true;
 		irq->line = level;
 		vgic_irq_touched(vm, v, intid, irq);
 	}

@@ -18,6 +18,28 @@ static unsigned lr_state(struct vm *vm, struct vcpu *v, unsigned intid, const st
 	return holder->vgic.lr[irq->lr] >> 62;
 }
 
+/*
+ * A write to I[SC]PENDR/I[SC]ACTIVER for an interrupt that sits in a list
+ * register of the vCPU doing the write: change the list register's copy
+ * and have vgic_lr_flush() write it back before the vCPU runs again. (In
+ * another vCPU's list register the change waits for that vCPU to finish
+ * with the interrupt, as the list register is that CPU's.)
+ */
+#define LR_STATE_P 1ULL
+#define LR_STATE_A 2ULL
+static void lr_change(struct vm *vm, struct vcpu *v, unsigned intid, struct virq *irq, u64 state, bool set)
+{
+	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : vgic_spi_target(vm, irq);
+
+	if (irq->lr < 0 || holder != v)
+		return;
+	if (set)
+		v->vgic.lr[irq->lr] |= state << 62;
+	else
+		v->vgic.lr[irq->lr] &= ~(state << 62);
+	v->vgic.lr_dirty |= BIT(irq->lr);
+}
+
 static bool bit_of(struct vm *vm, struct vcpu *v, unsigned kind, unsigned intid, const struct virq *irq)
 {
 	switch (kind) {
@@ -61,9 +83,12 @@ void vgic_bits_write(struct vm *vm, struct vcpu *v, unsigned kind, bool set, uns
 		case VGIC_REG_PENDING:
 			/* Clearing pending leaves a level line asserted: it stays pending. */
 			irq->latch = set;
+			if (!set)
+				lr_change(vm, v, first + i, irq, LR_STATE_P, false);
 			break;
 		case VGIC_REG_ACTIVE:
 			irq->active = set;
+			lr_change(vm, v, first + i, irq, LR_STATE_A, set);
 			break;
 		}
 		vgic_irq_touched(vm, v, first + i, irq);

@@ -89,6 +89,15 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	a->reset_pending = true;
 	v->injected_elr = 0;
 	v->prev_injected_elr = 0;
+	/*
+	 * Timers back to reset too. A virtual-timer interrupt the previous life
+	 * never completed must not keep the physical PPI held off: nothing in
+	 * the (cleared) list registers would ever release it.
+	 */
+	v->vtimer_masked = false;
+	v->ptimer.ctl = 0;
+	v->ptimer.cval = 0;
+	v->ptimer_dirty = true;
 }
 
 #define SAVE(r) s->r = read_sysreg(r)

@@ -86,6 +86,7 @@ static void lr_retire(struct vcpu *v, unsigned i, struct virq *irq)
 	unsigned intid = v->vgic.lr_intid[i];
 
 	v->vgic.lr_used &= ~BIT(i);
+	v->vgic.lr_dirty &= ~BIT(i);
 	v->vgic.lr[i] = 0;
 	if (irq) {
 		irq->lr = -1;
@@ -100,6 +101,23 @@ static void lr_retire(struct vcpu *v, unsigned i, struct virq *irq)
 	}
 }
 
+/*
+ * The emulation changed list register i's copy (a guest write to
+ * I[SC]PENDR/I[SC]ACTIVER): put it in the hardware, or retire it if
+ * nothing is left of it. Returns whether it is still in use. Lock held.
+ */
+static bool lr_write_back(struct vcpu *v, unsigned i)
+{
+	v->vgic.lr_dirty &= ~BIT(i);
+	if (!(v->vgic.lr[i] >> 62)) {
+		lr_retire(v, i, vgic_irq(v->vm, v, v->vgic.lr_intid[i]));
+		write_lr(i, 0);
+		return false;
+	}
+	write_lr(i, v->vgic.lr[i]);
+	return true;
+}
+
 void vgic_lr_sync(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -107,6 +125,9 @@ void vgic_lr_sync(struct vcpu *v)
 	spin_lock(&vm->vgic.lock);
 	for (unsigned i = 0; i < vm->vgic.nr_lrs; i++) {
 		if (!(v->vgic.lr_used & BIT(i)))
+			continue;
+		/* The copy is newer than the hardware: the guest has not run since the change. */
+		if ((v->vgic.lr_dirty & BIT(i)) && !lr_write_back(v, i))
 			continue;
 		u64 val = read_lr(i);
 		if (!(val >> 62)) {
@@ -152,6 +173,8 @@ void vgic_lr_flush(struct vcpu *v)
 			continue;
 		struct virq *irq = vgic_irq(vm, v, c->lr_intid[i]);
 		u64 state = c->lr[i] >> 62;
+		if ((c->lr_dirty & BIT(i)) && !lr_write_back(v, i))
+			continue;
 		if (state == 1 && irq->level && !irq->line && !irq->latch) {
 			/* The line dropped before the guest took it: withdraw it. */
 			lr_retire(v, i, irq);
@@ -173,12 +196,14 @@ void vgic_lr_flush(struct vcpu *v)
 		irq = best_candidate(v, &intid);
 		if (!irq)
 			break;
-		c->lr[i] = LR_STATE_PENDING | ((u64)irq->priority << LR_PRIO_SHIFT) | intid |
+		/* An interrupt the guest made active by ISACTIVER goes in active and pending. */
+		c->lr[i] = LR_STATE_PENDING | (irq->active ? LR_STATE_ACTIVE : 0) | ((u64)irq->priority << LR_PRIO_SHIFT) | intid |
 			   (irq->group ? LR_GROUP1 : 0) | (irq->level ? LR_EOI : 0);
 		c->lr_intid[i] = intid;
 		c->lr_used |= BIT(i);
 		irq->lr = i;
 		irq->latch = false;
+		irq->active = false;    /* the list register holds it now */
 		write_lr(i, c->lr[i]);
 	}
 	/* Still more pending than fits: ask to be told when the list registers drain. */

@@ -25,6 +25,8 @@ void sched_place(struct vcpu *v, unsigned pcpu);
 struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a);
 /* Make v runnable and wake its CPU. */
 void sched_wake(struct vcpu *v);
+/* v's state is VCPU_ON_PENDING (PSCI CPU_ON): let its CPU pick it up; it becomes RUNNABLE when first entered. */
+void sched_start_pending(struct vcpu *v);
 /* Enter the scheduler on this CPU for the first time. */
 void sched_start(void) __attribute__((noreturn));
 /* hyparm's own timer (CNTHP) fired on this CPU. */

@@ -62,9 +62,9 @@ struct vcpu {
 	bool oslk;                 /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
 	struct vgic_cpu vgic;      /* its redistributor and list-register state */
 	volatile bool vgic_kicked; /* something became pending for it: flush list registers before entry */
-	bool vtimer_masked;
+	bool vtimer_masked;        /* physical virtual-timer PPI held off until the guest EOIs ours */
 	struct ptimer ptimer;      /* the emulated EL1 physical timer */
-	bool ptimer_dirty;         /* its deadline changed: re-arm hyparm's timer */        /* physical virtual-timer PPI held off until the guest EOIs ours */
+	bool ptimer_dirty;         /* its deadline changed: re-arm hyparm's timer */
 };
 
 struct vm {

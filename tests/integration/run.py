@@ -33,6 +33,15 @@ def test(fn):
     return fn
 
 
+LAST = []  # the most recent run's Result, so a failure can show its console
+
+
+def run(*args, **kw):
+    res = hr.run(*args, **kw)
+    LAST[:] = [res]
+    return res
+
+
 def guest(name):
     return os.path.join(G, name + ".bin")
 
@@ -63,7 +72,7 @@ def line_index(res, vm, word):
 
 
 def one(kernel, timeout=30, **kw):
-    res = hr.run([hr.VM(kernel, name="g", **kw)], hyparm=HYPARM, timeout=timeout)
+    res = run([hr.VM(kernel, name="g", **kw)], hyparm=HYPARM, timeout=timeout)
     expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
     guest_passed(res, "g")
     expect(res.vm_states.get("g") == "off", "hyparm did not report 'vm g: powered off'")
@@ -89,7 +98,7 @@ def shadow_id_registers():
 
 @test
 def abort_on_unmapped_ipa_while_another_vm_runs():
-    res = hr.run([hr.VM(guest("abort"), name="aborter", pcpus="0"),
+    res = run([hr.VM(guest("abort"), name="aborter", pcpus="0"),
                   hr.VM(guest("survivor"), name="other", pcpus="1")], hyparm=HYPARM, timeout=30)
     expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     guest_passed(res, "aborter")
@@ -100,7 +109,7 @@ def abort_on_unmapped_ipa_while_another_vm_runs():
 def isolation_from_hyparm_and_the_other_vm():
     size = (os.path.getsize(HYPARM) + 0xFFF) & ~0xFFF
     common = "secret=0x5ec7e75ec7e75ec7 hyp_base=0x40200000 hyp_size=0x%x" % size
-    res = hr.run([hr.VM(guest("isolation"), name="writer", params="role=writer " + common, pcpus="0"),
+    res = run([hr.VM(guest("isolation"), name="writer", params="role=writer " + common, pcpus="0"),
                   hr.VM(guest("isolation"), name="reader", params="role=reader " + common, pcpus="1")],
                  hyparm=HYPARM, timeout=40)
     expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
@@ -119,7 +128,7 @@ def unknown_hypercall_and_undefined_sysreg():
 
 @test
 def crashing_vm_leaves_the_other_running():
-    res = hr.run([hr.VM(guest("crash"), name="crasher", pcpus="0"),
+    res = run([hr.VM(guest("crash"), name="crasher", pcpus="0"),
                   hr.VM(guest("survivor"), name="survivor", pcpus="1")], hyparm=HYPARM, timeout=30)
     expect(res.status == hr.STATUS_VM_FAILED, "launcher status %d (want 1: a VM crashed): %s"
            % (res.status, res.why))
@@ -131,7 +140,7 @@ def crashing_vm_leaves_the_other_running():
 
 @test
 def early_poweroff_leaves_the_other_running():
-    res = hr.run([hr.VM(guest("crash"), name="quitter", params="mode=off", pcpus="0"),
+    res = run([hr.VM(guest("crash"), name="quitter", params="mode=off", pcpus="0"),
                   hr.VM(guest("survivor"), name="survivor", pcpus="1")], hyparm=HYPARM, timeout=30)
     expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     expect(res.vm_states.get("quitter") == "off", "quitter did not power off")
@@ -149,7 +158,7 @@ def bad_config_names_file_and_line():
     with open(conf, "w") as f:
         f.write("[vm]\nname = x\nkernel = hello.bin\nmemroy = 64M\n")
     os.link(guest("hello"), os.path.join(d, "hello.bin"))
-    res = hr.run(config=conf, hyparm=HYPARM, timeout=20)
+    res = run(config=conf, hyparm=HYPARM, timeout=20)
     expect(res.status == hr.STATUS_HYP_FAILED, "status %d" % res.status)
     expect(any(re.search(r"PANIC: vms.conf:4: unknown key 'memroy'", l) for l in res.lines),
            "no 'vms.conf:4' error in: " + res.tail(3))
@@ -174,7 +183,7 @@ def linux(name, cpus, cpu_model="cortex-a57", vms=1, timeout=120):
     pcpus = ["0,1", "0", "1"]
     guests = [hr.VM(LINUX, name="%s%d" % (name, i), initrd=INITRD, params=params, cpus=cpus, mem=256,
                     pcpus=pcpus[0] if vms == 1 else pcpus[1 + i]) for i in range(vms)]
-    res = hr.run(guests, hyparm=HYPARM, cpu_model=cpu_model, timeout=timeout)
+    res = run(guests, hyparm=HYPARM, cpu_model=cpu_model, timeout=timeout)
     expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     for g in guests:
         guest_passed(res, g.name)
@@ -207,14 +216,13 @@ def linux_shell_reboot_and_poweroff():
     """The interactive shell takes piped input; reboot restarts the VM, poweroff ends it."""
     if not (os.path.isfile(LINUX) and os.path.isfile(INITRD)):
         raise Fail("Debian kernel or initramfs missing")
-    script = subprocess.Popen(["sh", "-c", "sleep 12; echo nproc; sleep 2; echo reboot; sleep 18; "
-                               "echo 'echo back-again'; sleep 2; echo poweroff; sleep 30"],
-                              stdout=subprocess.PIPE)
-    try:
-        res = hr.run([hr.VM(LINUX, name="sh", initrd=INITRD, params="console=ttyAMA0 quiet", cpus=2, mem=256)],
-                     hyparm=HYPARM, timeout=90, stdin=script.stdout)
-    finally:
-        script.kill()
+    # ash prints its prompt, then asks the terminal where the cursor is (ESC [6n) and only
+    # then reads in raw mode: what is typed before that may be eaten.
+    prompt = r"/ # \x1b\[6n$"
+    res = run([hr.VM(LINUX, name="sh", initrd=INITRD, params="console=ttyAMA0 quiet", cpus=2, mem=256)],
+              hyparm=HYPARM, timeout=120,
+              script=[(prompt, "nproc\n"), (prompt, "reboot\n"), ("vm sh: reset", ""),
+                      (prompt, "echo back-again\n"), (prompt, "poweroff\n")])
     expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     lines = res.vm_lines("sh")
     expect("2" in lines, "nproc did not print 2")
@@ -235,6 +243,7 @@ def main():
     passed = failed = 0
     for t in tests:
         start = time.monotonic()
+        LAST.clear()
         try:
             t()
             passed += 1
@@ -242,6 +251,8 @@ def main():
         except (Fail, hr.UsageError) as e:
             failed += 1
             print("FAIL %s: %s" % (t.__name__, e), flush=True)
+            if LAST:
+                print("  last console lines:\n    " + LAST[0].tail(15).replace("\n", "\n    "), flush=True)
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

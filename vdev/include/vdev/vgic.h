@@ -46,6 +46,7 @@ struct vgic_cpu {
 	struct virq priv[VGIC_NR_PRIVATE];
 	u32 waker;           /* GICR_WAKER.ProcessorSleep */
 	u32 lr_used;         /* bitmap of list registers in use */
+	u32 lr_dirty;        /* list registers whose copy in lr[] the emulation changed */
 	u64 lr[VGIC_MAX_LRS];/* what hyparm last wrote / read back */
 	u16 lr_intid[VGIC_MAX_LRS];
 	bool underflow;      /* more pending than list registers: ask for a maintenance IRQ */
