@@ -78,6 +78,9 @@ $(B)/hyparm.bin: $(B)/hyparm.elf
 # ---- bare-metal guests ----
 include guests/guests.mk
 
+# ---- the KVM-API runner used by `make bench` (static arm64 binary) ----
+-include tools/kvm-runner/kvm-runner.mk
+
 # ---- host unit tests (cmocka) ----
 UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)

@@ -35,19 +35,29 @@ void sched_place(struct vcpu *v, unsigned cpu)
 	*tail = v;
 }
 
-void sched_wake(struct vcpu *v)
+/*
+ * v became runnable: its CPU must notice. If that CPU runs another vCPU,
+ * the running one's time slice starts now (need_rearm, checked on its next
+ * exit), or v would wait until the running one blocks; the wake-up SGI
+ * forces that exit when the CPU is another one.
+ */
+static void wake_pcpu_of(struct vcpu *v)
 {
-	v->state = VCPU_RUNNABLE;
+	pcpus[v->pcpu].need_rearm = true;
 	__asm__ volatile("dsb ish" ::: "memory");
 	if (v->pcpu != this_pcpu()->id)
 		gic_send_wake(v->pcpu);
 }
 
+void sched_wake(struct vcpu *v)
+{
+	v->state = VCPU_RUNNABLE;
+	wake_pcpu_of(v);
+}
+
 void sched_start_pending(struct vcpu *v)
 {
-	__asm__ volatile("dsb ish" ::: "memory");
-	if (v->pcpu != this_pcpu()->id)
-		gic_send_wake(v->pcpu);
+	wake_pcpu_of(v);
 }
 
 void sched_vm_stopped(void)
@@ -157,6 +167,7 @@ void sched_hyp_timer_fired(void)
 static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 {
 	p->need_resched = false;
+	p->need_rearm = false;
 	v->running = true;
 	/* A PSCI CPU_ON completes when the vCPU first runs: until then AFFINITY_INFO says ON_PENDING. */
 	if (v->state == VCPU_ON_PENDING)
@@ -173,8 +184,11 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 void vgic_kick(struct vcpu *v)
 {
 	__atomic_store_n(&v->vgic_kicked, true, __ATOMIC_RELEASE);
-	if (v->state == VCPU_BLOCKED)
+	if (v->state == VCPU_BLOCKED) {
 		v->state = VCPU_RUNNABLE;
+		wake_pcpu_of(v);
+		return;
+	}
 	__asm__ volatile("dsb ish" ::: "memory");
 	if (v->pcpu != this_pcpu()->id)
 		gic_send_wake(v->pcpu);
@@ -197,8 +211,9 @@ struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 		a = ACT_YIELD;
 	/* The fast path: the same vCPU goes on, nothing to switch. */
 	if (a == ACT_RESUME && v->vm->state == VM_RUNNING && !v->arch.reset_pending) {
-		if (v->ptimer_dirty) {
+		if (v->ptimer_dirty || p->need_rearm) {
 			v->ptimer_dirty = false;
+			p->need_rearm = false;
 			arm_hyp_timer(p, v);
 		}
 		if (v->vgic.lr_used || v->vgic_kicked) {

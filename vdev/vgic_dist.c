@@ -48,7 +48,7 @@ static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
 		if (priv)
 			*val = 0;
-		else if (!vgic_array_access(vm, NULL, off, size, false, val))
+		else if (!vgic_array_access(vm, v, off, size, false, val))
 			*val = 0;
 	} else {
 		*val = 0;
@@ -80,8 +80,9 @@ static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val
 	} else if (off >= 0x80 && off < 0x1000) {
 		bool priv = (off >= 0x400 && off < 0x800) ? off - 0x400 < VGIC_NR_PRIVATE :
 			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
+		/* v: the writer, so that a change to an interrupt in its own list register takes effect. */
 		if (!priv)
-			vgic_array_access(vm, NULL, off, size, true, &val);
+			vgic_array_access(vm, v, off, size, true, &val);
 	}
 	/* Everything else is read-only or reserved: writes ignored, as on hardware. */
 	spin_unlock(&vm->vgic.lock);

@@ -131,8 +131,12 @@ void vgic_lr_sync(struct vcpu *v)
 			continue;
 		u64 val = read_lr(i);
 		if (!(val >> 62)) {
-			lr_retire(v, i, vgic_irq(vm, v, v->vgic.lr_intid[i]));
+			struct virq *irq = vgic_irq(vm, v, v->vgic.lr_intid[i]);
+			lr_retire(v, i, irq);
 			write_lr(i, 0); /* clears the EOI maintenance condition */
+			/* A level line still high (or a new edge): deliver it again before the guest runs. */
+			if (irq && vgic_irq_pending(irq))
+				v->vgic_kicked = true;
 		} else {
 			v->vgic.lr[i] = val;
 		}

@@ -263,3 +263,16 @@ __attribute__((weak)) void secondary_main(void)
 	for (;;)
 		__asm__ volatile("wfi");
 }
+
+/* 16 KiB stacks for secondary vCPUs, above the boot stack (see guest.ld). */
+extern char __secondary_stacks[];
+u64 secondary_stack_top(unsigned cpu)
+{
+	return (u64)__secondary_stacks + (u64)(cpu + 1) * 0x4000;
+}
+
+s64 psci_cpu_on(u64 mpidr, u64 context_id)
+{
+	extern char secondary_start[];
+	return (s64)hvc_call(0xC4000003, mpidr, (u64)secondary_start, context_id);
+}

@@ -9,7 +9,9 @@
 
 typedef uint64_t u64;
 typedef uint32_t u32;
+typedef uint16_t u16;
 typedef uint8_t u8;
+typedef int64_t s64;
 
 #define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)))
@@ -62,6 +64,12 @@ bool dtb_memory(u64 *base, u64 *size);
 u64 now_ticks(void);
 u64 ticks_per_sec(void);
 void delay_ms(u64 ms);
+
+/* Secondary vCPUs: PSCI CPU_ON at secondary_start, which takes its stack top as the context id
+ * and calls secondary_main() (weak: a WFI loop unless the guest defines one). */
+u64 secondary_stack_top(unsigned cpu);
+s64 psci_cpu_on(u64 mpidr, u64 context_id);
+void secondary_main(void);
 
 int main(void);
 

@@ -21,6 +21,7 @@ struct pcpu {
 	volatile bool online;
 	bool hyp_timer_armed;      /* CNTHP programmed (slice end or a blocked vCPU's deadline) */
 	bool need_resched;         /* the slice ended: switch at the next exit */
+	volatile bool need_rearm;  /* a vCPU here became runnable: its slice timer must be armed */
 	u64 idle_entries;          /* statistics */
 };
 

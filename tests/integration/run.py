@@ -176,6 +176,27 @@ def entered_at_el1_refuses_to_run():
     expect("entered at EL1, but hyparm must be started at EL2" in out, "no EL1 error message: " + out[-300:])
 
 
+@test
+def vgic_sgis_spis_priority_and_triggers():
+    one(guest("vgic"), cpus=2, pcpus="0,1")
+
+
+@test
+def vgic_with_both_vcpus_on_one_cpu():
+    one(guest("vgic"), cpus=2, pcpus="0")
+
+
+@test
+def virtual_and_physical_timers():
+    one(guest("vtimer"))
+
+
+@test
+def psci_cpu_on_off_affinity_and_error_codes():
+    # Both vCPUs on one physical CPU, so that ON_PENDING is observable.
+    one(guest("psci"), cpus=2, pcpus="0")
+
+
 def linux(name, cpus, cpu_model="cortex-a57", vms=1, timeout=120):
     if not (os.path.isfile(LINUX) and os.path.isfile(INITRD)):
         raise Fail("Debian kernel or initramfs missing: run 'make linux' (scripts/fetch-linux.sh)")

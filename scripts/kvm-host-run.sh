@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Runs one of hyparm's bare-metal guests under real Linux KVM, inside the same
+# emulated machine hyparm uses (QEMU virt, GICv3, EL2 available):
+# Debian's arm64 kernel boots at EL2, KVM initialises (nVHE with cortex-a57,
+# VHE with max), and tools/kvm-runner runs the guest.
+#
+#   bash scripts/kvm-host-run.sh --guest FILE [--cpu cortex-a57|max] [--cpus N]
+#        [--params "bootargs"] [--mem MiB] [--icount] [--timeout SECONDS]
+#        [--host-append "extra host kernel params"]
+#
+# --cpus/--mem/--params go to the guest (kvm-runner -c/-m/-p); the emulated
+# host always has 2 CPUs and 1 GiB.
+# Console lines to look for: "KVM-MODE: nvhe|vhe|none", the guest's output,
+# "KVM-RUNNER-EXIT: <status>".
+# Exit status: 0 the runner exited 0; 1 it exited non-zero; 2 time limit;
+# 3 no runner status on the console (boot failure); 4 usage error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+	awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2
+	exit 4
+}
+
+guest="" cpu="cortex-a57" cpus=1 params="" mem=64 icount=0 timeout=120 host_append=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--guest) guest=${2:?}; shift 2 ;;
+	--cpu) cpu=${2:?}; shift 2 ;;
+	--cpus) cpus=${2:?}; shift 2 ;;
+	--params) params=${2-}; shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--icount) icount=1; shift ;;
+	--host-append) host_append=${2-}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	-h|--help) usage ;;
+	*) echo "kvm-host-run: unknown option '$1'" >&2; usage ;;
+	esac
+done
+[ -n "$guest" ] || { echo "kvm-host-run: --guest FILE is required" >&2; usage; }
+[ -f "$guest" ] || { echo "kvm-host-run: no such guest '$guest' (make guests?)" >&2; exit 4; }
+case "$cpu" in
+cortex-a57) qemu_cpu=cortex-a57 ;;
+max) qemu_cpu=max,pauth-impdef=on ;;
+*) echo "kvm-host-run: --cpu must be cortex-a57 or max" >&2; exit 4 ;;
+esac
+[[ "$cpus" =~ ^[1-8]$ ]] || { echo "kvm-host-run: --cpus must be 1..8" >&2; exit 4; }
+[[ "$mem" =~ ^[0-9]+$ ]] || { echo "kvm-host-run: --mem must be a number of MiB" >&2; exit 4; }
+[[ "$timeout" =~ ^[0-9]+$ ]] || { echo "kvm-host-run: --timeout must be whole seconds" >&2; exit 4; }
+case "$params" in *\'*) echo "kvm-host-run: --params must not contain a single quote" >&2; exit 4 ;; esac
+
+for f in deps/linux/Image deps/linux/busybox; do
+	[ -f "$f" ] || { echo "kvm-host-run: missing $f: run 'make linux'" >&2; exit 4; }
+done
+make -s kvm-runner >&2
+
+work=$(mktemp -d)
+qpid=""
+tpid=""
+cleanup() {
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null || true
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- initramfs ----
+root=$work/root
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,kvm}
+cp deps/linux/busybox "$root/bin/busybox"
+chmod 755 "$root/bin/busybox"
+# The arm64 busybox cannot run on this host: make the applet links by name.
+for applet in sh mount cat echo grep head sleep dmesg poweroff sync uname mkdir; do
+	ln -s busybox "$root/bin/$applet"
+done
+ln -s ../bin/busybox "$root/sbin/poweroff"
+cp build/kvm-runner/kvm-runner "$root/kvm/kvm-runner"
+cp "$guest" "$root/kvm/guest.bin"
+chmod 755 "$root/kvm/kvm-runner"
+
+cat > "$root/init" <<EOF
+#!/bin/sh
+export PATH=/bin:/sbin
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# No /dev/console in the archive: take the console once devtmpfs is there.
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "KVM-HOST: \$(uname -r), \$(grep -c ^processor /proc/cpuinfo) CPUs"
+if dmesg | grep -q 'kvm \[[0-9]*\]: VHE mode initialized successfully'; then
+	echo "KVM-MODE: vhe"
+elif dmesg | grep -q 'kvm \[[0-9]*\]: Protected nVHE mode initialized successfully'; then
+	echo "KVM-MODE: protected-nvhe"
+elif dmesg | grep -q 'kvm.*Hyp mode initialized successfully'; then
+	echo "KVM-MODE: nvhe"
+else
+	echo "KVM-MODE: none"
+	dmesg | grep -i kvm
+fi
+dmesg | grep 'kvm \[' | grep -i 'initialized successfully\|vgic\|gic'
+/kvm/kvm-runner -k /kvm/guest.bin -c $cpus -m $mem -p '$params'
+echo "KVM-RUNNER-EXIT: \$?"
+sync
+poweroff -f
+EOF
+chmod 755 "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
+
+# ---- QEMU ----
+qemu=(qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu "$qemu_cpu" -smp 2 -m 1024
+	-nographic -net none -kernel deps/linux/Image -initrd "$work/initramfs.cpio.gz"
+	-append "console=ttyAMA0 quiet panic=-1${host_append:+ $host_append}" -no-reboot)
+[ "$icount" = 1 ] && qemu+=(-icount shift=0)
+
+log=$work/console.log
+: > "$log"
+echo "kvm-host-run: ${qemu[*]}" >&2
+"${qemu[@]}" </dev/null >"$log" 2>&1 &
+qpid=$!
+# Console output as it comes.
+tail -n +1 -f --pid="$qpid" "$log" | tr -d '\r' &
+tpid=$!
+
+timed_out=0
+deadline=$((SECONDS + timeout))
+while kill -0 "$qpid" 2>/dev/null; do
+	if [ "$timeout" -gt 0 ] && [ "$SECONDS" -ge "$deadline" ]; then
+		timed_out=1
+		kill "$qpid" 2>/dev/null || true
+		break
+	fi
+	sleep 0.5
+done
+wait "$qpid" 2>/dev/null || true
+qpid=""
+wait "$tpid" 2>/dev/null || true
+tpid=""
+
+if [ "$timed_out" = 1 ]; then
+	echo "kvm-host-run: TIMEOUT after ${timeout}s; last 20 console lines:" >&2
+	tr -d '\r' < "$log" | tail -n 20 >&2
+	exit 2
+fi
+status=$(tr -d '\r' < "$log" | sed -n 's/^KVM-RUNNER-EXIT: \([0-9]*\).*/\1/p' | tail -n 1)
+if [ -z "$status" ]; then
+	echo "kvm-host-run: no KVM-RUNNER-EXIT line on the console (boot or initramfs failure)" >&2
+	exit 3
+fi
+[ "$status" = 0 ] && exit 0
+exit 1

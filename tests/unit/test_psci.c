@@ -1,0 +1,364 @@
+/* PSCI 1.1 and SMCCC 1.1 as a guest sees them through smccc_dispatch. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <hyparm/psci.h>
+#include <hyparm/smccc.h>
+#include <hyparm/vm.h>
+
+/* ---- fakes ---- */
+static struct vcpu *on_target;
+static u64 on_entry, on_ctx;
+static int on_calls;
+
+void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)
+{
+	on_target = target;
+	on_entry = entry;
+	on_ctx = context_id;
+	on_calls++;
+}
+
+static int fw_features_ret;
+static u32 fw_features_fid;
+static s64 fw_call_ret;
+static u32 fw_call_fid;
+static u64 fw_call_arg;
+static int fw_calls;
+
+int firmware_arch_features(u32 fid)
+{
+	fw_features_fid = fid;
+	return fw_features_ret;
+}
+
+s64 firmware_call(u32 fid, u64 arg)
+{
+	fw_call_fid = fid;
+	fw_call_arg = arg;
+	fw_calls++;
+	return fw_call_ret;
+}
+
+/* ---- a VM with two vCPUs: MPIDR 0x0 (running) and 0x1 (off) ---- */
+#define RAM_IPA  0x40000000ULL
+#define RAM_SIZE 0x08000000ULL
+
+static struct vm vm;
+static struct vcpu cpu0, cpu1;
+static u64 regs[18];
+
+static int setup(void **state)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(&cpu0, 0, sizeof(cpu0));
+	memset(&cpu1, 0, sizeof(cpu1));
+	vm.ram_ipa = RAM_IPA;
+	vm.ram_size = RAM_SIZE;
+	vm.nr_vcpus = 2;
+	vm.vcpus[0] = &cpu0;
+	vm.vcpus[1] = &cpu1;
+	cpu0.vm = cpu1.vm = &vm;
+	cpu0.id = 0;
+	cpu1.id = 1;
+	cpu0.mpidr = 0x80000000ULL; /* bit 31 RES1 in MPIDR_EL1: ignored by the affinity match */
+	cpu1.mpidr = 0x80000001ULL;
+	cpu0.state = VCPU_RUNNABLE;
+	cpu1.state = VCPU_OFF;
+	on_target = NULL;
+	on_entry = on_ctx = 0;
+	on_calls = 0;
+	fw_features_ret = -1;
+	fw_features_fid = 0;
+	fw_call_ret = 0;
+	fw_call_fid = 0;
+	fw_call_arg = 0;
+	fw_calls = 0;
+	return 0;
+}
+
+/* Issue a call from cpu0; returns x0 as a signed value. */
+static s64 call4(u64 fid, u64 a1, u64 a2, u64 a3, enum smccc_action *act)
+{
+	enum smccc_action a;
+
+	memset(regs, 0, sizeof(regs));
+	regs[0] = fid;
+	regs[1] = a1;
+	regs[2] = a2;
+	regs[3] = a3;
+	a = smccc_dispatch(&cpu0, regs);
+	if (act)
+		*act = a;
+	return (s64)regs[0];
+}
+
+static s64 call(u64 fid, u64 a1)
+{
+	enum smccc_action a;
+	s64 r = call4(fid, a1, 0, 0, &a);
+
+	assert_int_equal(a, SMCCC_RESUME);
+	return r;
+}
+
+/* ---- versions and discovery ---- */
+
+static void psci_version_is_1_1(void **state)
+{
+	assert_int_equal(call(PSCI_0_2_FN_PSCI_VERSION, 0), 0x10001);
+}
+
+static void smccc_version_is_1_1(void **state)
+{
+	assert_int_equal(call(SMCCC_VERSION_FID, 0), 0x10001);
+}
+
+static void psci_features_lists_every_implemented_function(void **state)
+{
+	static const u32 implemented[] = {
+		PSCI_0_2_FN_PSCI_VERSION, PSCI_0_2_FN_CPU_SUSPEND, PSCI_0_2_FN64_CPU_SUSPEND,
+		PSCI_0_2_FN_CPU_OFF, PSCI_0_2_FN_CPU_ON, PSCI_0_2_FN64_CPU_ON,
+		PSCI_0_2_FN_AFFINITY_INFO, PSCI_0_2_FN64_AFFINITY_INFO, PSCI_0_2_FN_MIGRATE_INFO_TYPE,
+		PSCI_0_2_FN_SYSTEM_OFF, PSCI_0_2_FN_SYSTEM_RESET, PSCI_1_0_FN_PSCI_FEATURES,
+		SMCCC_VERSION_FID,
+	};
+	static const u32 unknown[] = {
+		0x84000005u /* MIGRATE */, 0x84000007u /* MIGRATE_INFO_UP_CPU */, 0x8400000Cu /* CPU_FREEZE */,
+		0x8400000Eu /* SYSTEM_SUSPEND */, 0xC4000012u /* SYSTEM_RESET2 */, 0x8400001Fu, 0x12345678u,
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(implemented); i++)
+		assert_int_equal(call(PSCI_1_0_FN_PSCI_FEATURES, implemented[i]), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(unknown); i++)
+		assert_int_equal(call(PSCI_1_0_FN_PSCI_FEATURES, unknown[i]), -1);
+}
+
+static void migrate_info_type_is_2(void **state)
+{
+	assert_int_equal(call(PSCI_0_2_FN_MIGRATE_INFO_TYPE, 0), 2);
+}
+
+static void unknown_function_ids_are_not_supported(void **state)
+{
+	static const u64 fids[] = {
+		0x8400001Fu,   /* last of the PSCI range, unimplemented */
+		0xC400001Fu,
+		0x84000005u,   /* MIGRATE */
+		0xC2001234u,   /* SiP service, 64-bit */
+		0x86000000u,   /* OEM service */
+		0x80000002u,   /* SMCCC_ARCH_SOC_ID: not implemented */
+		0xBF00FF01u,   /* standard hypervisor service */
+		0x01000000u,   /* yielding call */
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(fids); i++)
+		assert_int_equal(call(fids[i], 0), -1);
+	assert_int_equal(fw_calls, 0);
+	assert_int_equal(on_calls, 0);
+}
+
+static void function_id_upper_bits_are_ignored(void **state)
+{
+	/* SMCCC: the function ID is W0; bits [63:32] of x0 are not part of it. */
+	assert_int_equal(call(0xFFFFFFFF00000000ULL | PSCI_0_2_FN_PSCI_VERSION, 0), 0x10001);
+}
+
+static void psci_fid_range(void **state)
+{
+	assert_true(psci_is_psci_fid(0x84000000u));
+	assert_true(psci_is_psci_fid(0x8400001Fu));
+	assert_true(psci_is_psci_fid(0xC4000003u));
+	assert_false(psci_is_psci_fid(0x84000020u));
+	assert_false(psci_is_psci_fid(0x83FFFFFFu));
+	assert_false(psci_is_psci_fid(0xC4000020u));
+	assert_false(psci_is_psci_fid(0x80000000u));
+}
+
+/* ---- CPU_ON ---- */
+
+static void cpu_on_starts_an_off_vcpu(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA + 0x80000, 0xC0FFEE00DEADULL, NULL), 0);
+	assert_int_equal(cpu1.state, VCPU_ON_PENDING);
+	assert_int_equal(on_calls, 1);
+	assert_ptr_equal(on_target, &cpu1);
+	assert_int_equal(on_entry, RAM_IPA + 0x80000);
+	assert_int_equal(on_ctx, 0xC0FFEE00DEADULL);
+}
+
+static void cpu_on_while_pending_then_running(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), 0);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), PSCI_RET_ON_PENDING);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), -5);
+	cpu1.state = VCPU_RUNNABLE;
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), -4);
+	cpu1.state = VCPU_BLOCKED;
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), PSCI_RET_ALREADY_ON);
+	/* The caller itself is on. */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 0, RAM_IPA, 0, NULL), -4);
+	assert_int_equal(on_calls, 1);
+}
+
+static void cpu_on_unknown_mpidr_is_invalid_parameters(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 2, RAM_IPA, 0, NULL), -2);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 0x100, RAM_IPA, 0, NULL), -2);     /* Aff1 = 1 */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 0x100000001ULL, RAM_IPA, 0, NULL), -2); /* Aff3 = 1 */
+	assert_int_equal(on_calls, 0);
+	assert_int_equal(cpu1.state, VCPU_OFF);
+}
+
+static void cpu_on_entry_outside_ram_or_unaligned_is_invalid_address(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA - 4, 0, NULL), -9);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA + RAM_SIZE, 0, NULL), -9);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, 0, 0, NULL), -9);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA + 2, 0, NULL), -9);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA + 1, 0, NULL), PSCI_RET_INVALID_ADDRESS);
+	assert_int_equal(on_calls, 0);
+	assert_int_equal(cpu1.state, VCPU_OFF);
+	/* Last word of RAM is fine. */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA + RAM_SIZE - 4, 0, NULL), 0);
+	assert_int_equal(on_entry, RAM_IPA + RAM_SIZE - 4);
+}
+
+static void cpu_on_smc32_truncates_arguments(void **state)
+{
+	/* Garbage in the upper halves of x1..x3 must be ignored by the 32-bit call. */
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_ON, 0xABCD000000000001ULL, 0x1234567800000000ULL | (RAM_IPA + 0x1000),
+			       0xFFFFFFFF87654321ULL, NULL), 0);
+	assert_int_equal(on_calls, 1);
+	assert_ptr_equal(on_target, &cpu1);
+	assert_int_equal(on_entry, RAM_IPA + 0x1000);
+	assert_int_equal(on_ctx, 0x87654321ULL);
+	assert_int_equal(cpu1.state, VCPU_ON_PENDING);
+}
+
+static void cpu_on_smc64_uses_full_registers(void **state)
+{
+	/* The 64-bit call does not truncate: an entry above 4 GiB is outside this VM's RAM. */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, 0x100000000ULL | RAM_IPA, 0, NULL), -9);
+	assert_int_equal(on_calls, 0);
+}
+
+/* ---- AFFINITY_INFO ---- */
+
+static void affinity_info_reports_on_off_pending(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 0, 0, NULL), 0);  /* cpu0 runnable */
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 1);  /* cpu1 off */
+	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 1, 0, 0, NULL), 1);
+	cpu1.state = VCPU_ON_PENDING;
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 2);
+	cpu1.state = VCPU_BLOCKED;
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 0);
+	cpu1.state = VCPU_STOPPED;
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 1);
+}
+
+static void affinity_info_bad_level_or_mpidr(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 1, 0, NULL), -2);
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 3, 0, NULL), -2);
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 7, 0, 0, NULL), -2);
+	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0x10000, 0, 0, NULL), -2);
+}
+
+/* ---- power state calls and their run-loop actions ---- */
+
+static void power_calls_return_the_right_action(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_OFF, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_OFF);
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, 0, RAM_IPA, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0, RAM_IPA, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	assert_int_equal(call4(PSCI_0_2_FN_SYSTEM_OFF, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_OFF);
+	assert_int_equal(call4(PSCI_0_2_FN_SYSTEM_RESET, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET);
+	/* Every other call resumes. */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, &a), 0);
+	assert_int_equal(a, SMCCC_RESUME);
+	assert_int_equal(call4(0x8400001Fu, 0, 0, 0, &a), -1);
+	assert_int_equal(a, SMCCC_RESUME);
+}
+
+/* ---- SMCCC_ARCH_FEATURES and workarounds ---- */
+
+static void arch_features_for_smccc_functions(void **state)
+{
+	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_VERSION_FID), 0);
+	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_FEATURES_FID), 0);
+	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_SOC_ID_FID), -1);
+	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, 0xC2000001u), -1);
+	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, PSCI_0_2_FN_PSCI_VERSION), -1);
+}
+
+static void arch_features_for_workarounds_follow_the_firmware(void **state)
+{
+	static const int answers[] = { 0, 1, -1, -2 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(answers); i++) {
+		fw_features_ret = answers[i];
+		fw_features_fid = 0;
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_1_FID), answers[i]);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_1_FID);
+		fw_features_fid = 0;
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_2_FID), answers[i]);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_2_FID);
+		fw_features_fid = 0;
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_3_FID), answers[i]);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_3_FID);
+	}
+}
+
+static void workaround_calls_are_forwarded_to_the_firmware(void **state)
+{
+	fw_call_ret = 0;
+	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 1), 0);
+	assert_int_equal(fw_calls, 1);
+	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_2_FID);
+	assert_int_equal(fw_call_arg, 1);
+	fw_call_ret = -1;
+	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0), -1);
+	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_1_FID);
+	assert_int_equal(fw_calls, 2);
+}
+
+#define T(fn) cmocka_unit_test_setup(fn, setup)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(psci_version_is_1_1),
+		T(smccc_version_is_1_1),
+		T(psci_features_lists_every_implemented_function),
+		T(migrate_info_type_is_2),
+		T(unknown_function_ids_are_not_supported),
+		T(function_id_upper_bits_are_ignored),
+		T(psci_fid_range),
+		T(cpu_on_starts_an_off_vcpu),
+		T(cpu_on_while_pending_then_running),
+		T(cpu_on_unknown_mpidr_is_invalid_parameters),
+		T(cpu_on_entry_outside_ram_or_unaligned_is_invalid_address),
+		T(cpu_on_smc32_truncates_arguments),
+		T(cpu_on_smc64_uses_full_registers),
+		T(affinity_info_reports_on_off_pending),
+		T(affinity_info_bad_level_or_mpidr),
+		T(power_calls_return_the_right_action),
+		T(arch_features_for_smccc_functions),
+		T(arch_features_for_workarounds_follow_the_firmware),
+		T(workaround_calls_are_forwarded_to_the_firmware),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

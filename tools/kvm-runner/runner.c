@@ -1,0 +1,556 @@
+/*
+ * kvm-runner: run one of hyparm's bare-metal guest binaries under Linux KVM
+ * (arm64), with the same guest-visible machine hyparm builds: RAM at
+ * 0x40000000, the raw image at RAM + 512 KiB, an in-kernel GICv3
+ * (distributor 0x08000000, redistributors 0x080A0000), the in-kernel
+ * architected timers, PSCI 0.2+ over HVC (handled by KVM) and a minimal
+ * PL011 at 0x09000000 served here from KVM_EXIT_MMIO.
+ *
+ *   kvm-runner -k GUEST.bin [-c NCPUS] [-m MEGABYTES] [-p "bootargs"]
+ *
+ * Exit status: 0 the guest powered off or reset; 1 anything else.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RAM_IPA        0x40000000ULL
+#define IMAGE_OFFSET   0x80000ULL           /* raw images go at RAM + 512 KiB */
+#define GICD_IPA       0x08000000ULL
+#define GICD_SIZE      0x10000ULL
+#define GICR_IPA       0x080A0000ULL
+#define GICR_STRIDE    0x20000ULL           /* RD_base + SGI_base frames per vCPU */
+#define UART_IPA       0x09000000ULL
+#define UART_SIZE      0x1000ULL
+#define UART_SPI       1                    /* INTID 33 */
+#define DTB_MAX        0x10000ULL
+#define MAX_VCPUS      8                    /* redistributors must end below the UART */
+
+#define PHANDLE_CLK    0x8000
+#define PHANDLE_GIC    0x8001
+#define GIC_SPI        0
+#define GIC_PPI        1
+#define IRQ_LEVEL_HIGH 4
+
+/* PSTATE for entry: EL1h (SP_EL1), D, A, I and F masked. */
+#define PSTATE_EL1H_DAIF 0x3c5ULL
+
+struct vcpu {
+	int fd;
+	unsigned idx;
+	struct kvm_run *run;
+	uint64_t mpidr;
+	pthread_t thread;
+};
+
+static int kvm_fd = -1, vm_fd = -1;
+static size_t run_size;
+static struct vcpu vcpus[MAX_VCPUS];
+static unsigned nr_vcpus = 1;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static char out_buf[4096];
+static size_t out_len;
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+static void out_flush_locked(void)
+{
+	size_t off = 0;
+	while (off < out_len) {
+		ssize_t n = write(STDOUT_FILENO, out_buf + off, out_len - off);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	out_len = 0;
+}
+
+static void out_flush(void)
+{
+	pthread_mutex_lock(&out_lock);
+	out_flush_locked();
+	pthread_mutex_unlock(&out_lock);
+}
+
+/* Messages from the runner itself: flush pending guest output first so lines do not interleave. */
+static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void msg(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	pthread_mutex_lock(&out_lock);
+	if (out_len) {
+		/* A partial guest line is pending: end it so ours starts on a new line. */
+		out_buf[out_len++] = '\n';
+		out_flush_locked();
+	}
+	memcpy(out_buf, line, (size_t)n);
+	out_len = (size_t)n;
+	out_flush_locked();
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void die(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	msg("kvm-runner: error: %s\n", line);
+	exit(1);
+}
+
+static void guest_putc(char c)
+{
+	pthread_mutex_lock(&out_lock);
+	out_buf[out_len++] = c;
+	if (c == '\n' || out_len == sizeof(out_buf))
+		out_flush_locked();
+	pthread_mutex_unlock(&out_lock);
+}
+
+/* ---- PL011 (TX only) ---- */
+static uint32_t uart_read(uint64_t off)
+{
+	static const uint8_t id[8] = { 0x11, 0x10, 0x34, 0x00, 0x0D, 0xF0, 0x05, 0xB1 };
+
+	if (off == 0x18)
+		return 0x90;                    /* FR: TXFE | RXFE */
+	if (off >= 0xFE0 && off <= 0xFFC && (off & 3) == 0)
+		return id[(off - 0xFE0) / 4];
+	return 0;
+}
+
+static void uart_write(uint64_t off, uint32_t val)
+{
+	if (off == 0)
+		guest_putc((char)(val & 0xff));
+}
+
+static void handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *r = v->run;
+	uint64_t addr = r->mmio.phys_addr;
+	uint32_t len = r->mmio.len;
+
+	if (addr < UART_IPA || addr >= UART_IPA + UART_SIZE || len == 0 || len > 8) {
+		die("vCPU %u: unhandled MMIO %s at IPA 0x%llx (%u bytes): no device there", v->idx,
+		    r->mmio.is_write ? "write" : "read", (unsigned long long)addr, len);
+	}
+	uint64_t off = addr - UART_IPA;
+	if (r->mmio.is_write) {
+		uint64_t val = 0;
+		memcpy(&val, r->mmio.data, len);      /* little-endian host and guest */
+		uart_write(off, (uint32_t)val);
+	} else {
+		uint64_t val = uart_read(off);
+		memset(r->mmio.data, 0, sizeof(r->mmio.data));
+		memcpy(r->mmio.data, &val, len);
+	}
+}
+
+static const char *exit_name(uint32_t reason)
+{
+	switch (reason) {
+	case KVM_EXIT_UNKNOWN: return "KVM_EXIT_UNKNOWN";
+	case KVM_EXIT_EXCEPTION: return "KVM_EXIT_EXCEPTION";
+	case KVM_EXIT_IO: return "KVM_EXIT_IO";
+	case KVM_EXIT_HYPERCALL: return "KVM_EXIT_HYPERCALL";
+	case KVM_EXIT_DEBUG: return "KVM_EXIT_DEBUG";
+	case KVM_EXIT_HLT: return "KVM_EXIT_HLT";
+	case KVM_EXIT_MMIO: return "KVM_EXIT_MMIO";
+	case KVM_EXIT_SHUTDOWN: return "KVM_EXIT_SHUTDOWN";
+	case KVM_EXIT_FAIL_ENTRY: return "KVM_EXIT_FAIL_ENTRY";
+	case KVM_EXIT_INTR: return "KVM_EXIT_INTR";
+	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
+	case KVM_EXIT_SYSTEM_EVENT: return "KVM_EXIT_SYSTEM_EVENT";
+	case KVM_EXIT_ARM_NISV: return "KVM_EXIT_ARM_NISV";
+	default: return "unknown";
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct kvm_run *r = v->run;
+
+	for (;;) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			die("vCPU %u: KVM_RUN: %s", v->idx, strerror(errno));
+		}
+		switch (r->exit_reason) {
+		case KVM_EXIT_MMIO:
+			handle_mmio(v);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_SYSTEM_EVENT:
+			switch (r->system_event.type) {
+			case KVM_SYSTEM_EVENT_SHUTDOWN:
+				msg("kvm-runner: guest powered off\n");
+				exit(0);
+			case KVM_SYSTEM_EVENT_RESET:
+				msg("kvm-runner: guest requested a reset (PSCI SYSTEM_RESET); stopping\n");
+				exit(0);
+			default:
+				msg("kvm-runner: vCPU %u: system event %u; stopping\n", v->idx,
+				    r->system_event.type);
+				exit(1);
+			}
+		case KVM_EXIT_FAIL_ENTRY:
+			msg("kvm-runner: vCPU %u: exit KVM_EXIT_FAIL_ENTRY (hw reason 0x%llx)\n", v->idx,
+			    (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
+			exit(1);
+		case KVM_EXIT_ARM_NISV:
+			msg("kvm-runner: vCPU %u: exit KVM_EXIT_ARM_NISV (no syndrome) at IPA 0x%llx, esr_iss 0x%llx\n",
+			    v->idx, (unsigned long long)r->arm_nisv.fault_ipa,
+			    (unsigned long long)r->arm_nisv.esr_iss);
+			exit(1);
+		default:
+			msg("kvm-runner: vCPU %u: unexpected exit reason %u (%s)\n", v->idx, r->exit_reason,
+			    exit_name(r->exit_reason));
+			exit(1);
+		}
+	}
+	return NULL;
+}
+
+/* ---- registers ---- */
+#define CORE_REG(field) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(field))
+#define MPIDR_EL1_REG ARM64_SYS_REG(3, 0, 0, 0, 5)
+
+static void set_reg(int fd, uint64_t id, uint64_t val, const char *what)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&val };
+	if (ioctl(fd, KVM_SET_ONE_REG, &reg) < 0)
+		die("KVM_SET_ONE_REG %s: %s", what, strerror(errno));
+}
+
+static uint64_t get_reg(int fd, uint64_t id, const char *what)
+{
+	uint64_t val = 0;
+	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&val };
+	if (ioctl(fd, KVM_GET_ONE_REG, &reg) < 0)
+		die("KVM_GET_ONE_REG %s: %s", what, strerror(errno));
+	return val;
+}
+
+/* ---- device tree (mirrors core/guest_fdt.c) ---- */
+#define FDT_TRY(x) do { int __e = (x); if (__e < 0) return __e; } while (0)
+
+static int prop_u64_pair(void *fdt, const char *name, uint64_t a, uint64_t b)
+{
+	fdt64_t v[2] = { cpu_to_fdt64(a), cpu_to_fdt64(b) };
+	return fdt_property(fdt, name, v, sizeof(v));
+}
+
+static int prop_cells(void *fdt, const char *name, const uint32_t *cells, unsigned n)
+{
+	fdt32_t v[16];
+	if (n > 16)
+		return -FDT_ERR_BADVALUE;
+	for (unsigned i = 0; i < n; i++)
+		v[i] = cpu_to_fdt32(cells[i]);
+	return fdt_property(fdt, name, v, n * sizeof(fdt32_t));
+}
+
+static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *bootargs)
+{
+	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
+	static const char uart_compat[] = "arm,pl011\0arm,primecell";
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	static const uint32_t timer_irqs[] = {
+		GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH,
+		GIC_PPI, 11, IRQ_LEVEL_HIGH, GIC_PPI, 10, IRQ_LEVEL_HIGH,
+	};
+	const uint32_t uart_irq[] = { GIC_SPI, UART_SPI, IRQ_LEVEL_HIGH };
+	const uint32_t uart_clocks[] = { PHANDLE_CLK, PHANDLE_CLK };
+	fdt64_t gic_reg[4] = {
+		cpu_to_fdt64(GICD_IPA), cpu_to_fdt64(GICD_SIZE),
+		cpu_to_fdt64(GICR_IPA), cpu_to_fdt64(GICR_STRIDE * nr_vcpus),
+	};
+	char name[64], uart_path[64];
+
+	snprintf(uart_path, sizeof(uart_path), "/pl011@%llx", (unsigned long long)UART_IPA);
+
+	FDT_TRY(fdt_create(fdt, (int)size));
+	FDT_TRY(fdt_finish_reservemap(fdt));
+	FDT_TRY(fdt_begin_node(fdt, ""));
+	FDT_TRY(fdt_property_string(fdt, "compatible", "linux,dummy-virt"));
+	FDT_TRY(fdt_property_string(fdt, "model", "hyparm virt"));
+	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	FDT_TRY(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_GIC));
+
+	FDT_TRY(fdt_begin_node(fdt, "chosen"));
+	FDT_TRY(fdt_property_string(fdt, "bootargs", bootargs));
+	FDT_TRY(fdt_property_string(fdt, "stdout-path", uart_path));
+	FDT_TRY(fdt_end_node(fdt));
+
+	FDT_TRY(fdt_begin_node(fdt, "aliases"));
+	FDT_TRY(fdt_property_string(fdt, "serial0", uart_path));
+	FDT_TRY(fdt_end_node(fdt));
+
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)RAM_IPA);
+	FDT_TRY(fdt_begin_node(fdt, name));
+	FDT_TRY(fdt_property_string(fdt, "device_type", "memory"));
+	FDT_TRY(prop_u64_pair(fdt, "reg", RAM_IPA, ram_size));
+	FDT_TRY(fdt_end_node(fdt));
+
+	FDT_TRY(fdt_begin_node(fdt, "cpus"));
+	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 1));
+	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 0));
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		snprintf(name, sizeof(name), "cpu@%llx", (unsigned long long)vcpus[i].mpidr);
+		FDT_TRY(fdt_begin_node(fdt, name));
+		FDT_TRY(fdt_property_string(fdt, "device_type", "cpu"));
+		FDT_TRY(fdt_property_string(fdt, "compatible", "arm,armv8"));
+		FDT_TRY(fdt_property_u32(fdt, "reg", (uint32_t)vcpus[i].mpidr));
+		FDT_TRY(fdt_property_string(fdt, "enable-method", "psci"));
+		FDT_TRY(fdt_end_node(fdt));
+	}
+	FDT_TRY(fdt_end_node(fdt));
+
+	snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)GICD_IPA);
+	FDT_TRY(fdt_begin_node(fdt, name));
+	FDT_TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
+	FDT_TRY(fdt_property(fdt, "reg", gic_reg, sizeof(gic_reg)));
+	FDT_TRY(fdt_property_u32(fdt, "#redistributor-regions", 1));
+	FDT_TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
+	FDT_TRY(fdt_property_u32(fdt, "#interrupt-cells", 3));
+	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	FDT_TRY(fdt_property(fdt, "ranges", NULL, 0));
+	FDT_TRY(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
+	FDT_TRY(fdt_end_node(fdt));
+
+	FDT_TRY(fdt_begin_node(fdt, "psci"));
+	FDT_TRY(fdt_property(fdt, "compatible", psci_compat, sizeof(psci_compat)));
+	FDT_TRY(fdt_property_string(fdt, "method", "hvc"));
+	FDT_TRY(fdt_end_node(fdt));
+
+	FDT_TRY(fdt_begin_node(fdt, "timer"));
+	FDT_TRY(fdt_property_string(fdt, "compatible", "arm,armv8-timer"));
+	FDT_TRY(prop_cells(fdt, "interrupts", timer_irqs, sizeof(timer_irqs) / sizeof(timer_irqs[0])));
+	FDT_TRY(fdt_property(fdt, "always-on", NULL, 0));
+	FDT_TRY(fdt_end_node(fdt));
+
+	FDT_TRY(fdt_begin_node(fdt, "apb-pclk"));
+	FDT_TRY(fdt_property_string(fdt, "compatible", "fixed-clock"));
+	FDT_TRY(fdt_property_u32(fdt, "#clock-cells", 0));
+	FDT_TRY(fdt_property_u32(fdt, "clock-frequency", 24000000));
+	FDT_TRY(fdt_property_string(fdt, "clock-output-names", "clk24mhz"));
+	FDT_TRY(fdt_property_u32(fdt, "phandle", PHANDLE_CLK));
+	FDT_TRY(fdt_end_node(fdt));
+
+	FDT_TRY(fdt_begin_node(fdt, uart_path + 1));
+	FDT_TRY(fdt_property(fdt, "compatible", uart_compat, sizeof(uart_compat)));
+	FDT_TRY(prop_u64_pair(fdt, "reg", UART_IPA, UART_SIZE));
+	FDT_TRY(prop_cells(fdt, "interrupts", uart_irq, 3));
+	FDT_TRY(fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names)));
+	FDT_TRY(prop_cells(fdt, "clocks", uart_clocks, 2));
+	FDT_TRY(fdt_end_node(fdt));
+
+	FDT_TRY(fdt_end_node(fdt));
+	return fdt_finish(fdt);
+}
+
+/* ---- setup ---- */
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s -k GUEST.bin [-c NCPUS] [-m MEGABYTES] [-p \"bootargs\"]\n", prog);
+	exit(1);
+}
+
+static unsigned long parse_num(const char *s, const char *what, unsigned long min, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max)
+		die("bad %s '%s' (allowed %lu..%lu)", what, s, min, max);
+	return v;
+}
+
+static void vgic_set_addr(int dev_fd, uint64_t type, uint64_t addr, const char *what)
+{
+	struct kvm_device_attr attr = {
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR, .attr = type, .addr = (uint64_t)(uintptr_t)&addr,
+	};
+	if (ioctl(dev_fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
+		die("GICv3 %s address 0x%llx: %s", what, (unsigned long long)addr, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	const char *kernel = NULL, *bootargs = "";
+	unsigned long mem_mb = 64;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "k:c:m:p:h")) != -1) {
+		switch (opt) {
+		case 'k': kernel = optarg; break;
+		case 'c': nr_vcpus = (unsigned)parse_num(optarg, "vCPU count", 1, MAX_VCPUS); break;
+		case 'm': mem_mb = parse_num(optarg, "memory size (MiB)", 2, 3072); break;
+		case 'p': bootargs = optarg; break;
+		default: usage(argv[0]);
+		}
+	}
+	if (!kernel || optind != argc)
+		usage(argv[0]);
+
+	uint64_t ram_size = (uint64_t)mem_mb << 20;
+
+	/* The guest image. */
+	int img_fd = open(kernel, O_RDONLY);
+	if (img_fd < 0)
+		die("cannot open guest '%s': %s", kernel, strerror(errno));
+	struct stat st;
+	if (fstat(img_fd, &st) < 0)
+		die("stat '%s': %s", kernel, strerror(errno));
+	uint64_t dtb_off = (ram_size - DTB_MAX) & ~7ULL;
+	if ((uint64_t)st.st_size == 0 || IMAGE_OFFSET + (uint64_t)st.st_size > dtb_off)
+		die("guest '%s' (%lld bytes) does not fit in %lu MiB of RAM below the device tree", kernel,
+		    (long long)st.st_size, mem_mb);
+
+	/* KVM itself: no fallback. */
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		die("cannot open /dev/kvm: %s (is KVM initialised in this kernel? check dmesg | grep kvm)",
+		    strerror(errno));
+	int api = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION)
+		die("KVM API version %d, expected %d", api, KVM_API_VERSION);
+	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PSCI_0_2) <= 0)
+		die("KVM lacks KVM_CAP_ARM_PSCI_0_2");
+	int max_vcpus = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max_vcpus > 0 && nr_vcpus > (unsigned)max_vcpus)
+		die("%u vCPUs requested, KVM allows %d", nr_vcpus, max_vcpus);
+	int mmap_sz = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_sz <= 0)
+		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	run_size = (size_t)mmap_sz;
+
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);   /* machine type 0: default 40-bit IPA space */
+	if (vm_fd < 0)
+		die("KVM_CREATE_VM: %s", strerror(errno));
+
+	/* Guest RAM. */
+	uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			    -1, 0);
+	if (ram == MAP_FAILED)
+		die("mmap %lu MiB of guest RAM: %s", mem_mb, strerror(errno));
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .flags = 0, .guest_phys_addr = RAM_IPA, .memory_size = ram_size,
+		.userspace_addr = (uint64_t)(uintptr_t)ram,
+	};
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+
+	/* Load the raw image. */
+	uint64_t done = 0;
+	while (done < (uint64_t)st.st_size) {
+		ssize_t n = read(img_fd, ram + IMAGE_OFFSET + done, (size_t)st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("read '%s': %s", kernel, n < 0 ? strerror(errno) : "short read");
+		done += (uint64_t)n;
+	}
+	close(img_fd);
+
+	/* vCPUs. */
+	struct kvm_vcpu_init init;
+	memset(&init, 0, sizeof(init));
+	if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		die("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		struct vcpu *v = &vcpus[i];
+		struct kvm_vcpu_init vi = init;
+
+		v->idx = i;
+		v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		if (v->fd < 0)
+			die("KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+		v->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+		if (v->run == MAP_FAILED)
+			die("mmap kvm_run of vCPU %u: %s", i, strerror(errno));
+		memset(vi.features, 0, sizeof(vi.features));
+		vi.features[0] = 1u << KVM_ARM_VCPU_PSCI_0_2;
+		if (i > 0)
+			vi.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;   /* started by PSCI CPU_ON */
+		if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &vi) < 0)
+			die("KVM_ARM_VCPU_INIT vCPU %u: %s", i, strerror(errno));
+		v->mpidr = get_reg(v->fd, MPIDR_EL1_REG, "MPIDR_EL1") & 0xff00ffffffULL;
+	}
+
+	/* In-kernel GICv3, after the vCPUs exist. */
+	struct kvm_create_device gic = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+	if (ioctl(vm_fd, KVM_CREATE_DEVICE, &gic) < 0)
+		die("KVM_CREATE_DEVICE GICv3: %s (the host needs a GICv3 with a virtualisation interface)",
+		    strerror(errno));
+	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA, "distributor");
+	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, GICR_IPA, "redistributor");
+	struct kvm_device_attr ctrl = { .group = KVM_DEV_ARM_VGIC_GRP_CTRL, .attr = KVM_DEV_ARM_VGIC_CTRL_INIT };
+	if (ioctl((int)gic.fd, KVM_SET_DEVICE_ATTR, &ctrl) < 0)
+		die("GICv3 KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
+
+	/* Device tree near the top of RAM. */
+	int err = fdt_build(ram + dtb_off, DTB_MAX, ram_size, bootargs);
+	if (err < 0)
+		die("device tree: %s", fdt_strerror(err));
+
+	/* Boot vCPU: PC at the image, EL1h with DAIF masked, x0 = DTB. */
+	set_reg(vcpus[0].fd, CORE_REG(regs.pc), RAM_IPA + IMAGE_OFFSET, "pc");
+	set_reg(vcpus[0].fd, CORE_REG(regs.pstate), PSTATE_EL1H_DAIF, "pstate");
+	set_reg(vcpus[0].fd, CORE_REG(regs.regs[0]), RAM_IPA + dtb_off, "x0");
+	for (unsigned r = 1; r < 4; r++)
+		set_reg(vcpus[0].fd, CORE_REG(regs.regs[r]), 0, "x1-x3");
+
+	msg("kvm-runner: KVM API version %d, VM created, %u vCPUs, in-kernel GICv3\n", api, nr_vcpus);
+	msg("kvm-runner: guest %s (%lld bytes) at 0x%llx, %lu MiB RAM at 0x%llx, DTB at 0x%llx (%u bytes)\n",
+	    kernel, (long long)st.st_size, (unsigned long long)(RAM_IPA + IMAGE_OFFSET), mem_mb,
+	    (unsigned long long)RAM_IPA, (unsigned long long)(RAM_IPA + dtb_off), fdt_totalsize(ram + dtb_off));
+
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		int e = pthread_create(&vcpus[i].thread, NULL, vcpu_thread, &vcpus[i]);
+		if (e)
+			die("pthread_create vCPU %u: %s", i, strerror(e));
+	}
+	/* The vCPU threads end the process (exit) on power-off, reset or error. */
+	for (unsigned i = 0; i < nr_vcpus; i++)
+		pthread_join(vcpus[i].thread, NULL);
+	out_flush();
+	return 1;
+}
