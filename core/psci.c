@@ -101,23 +101,27 @@ enum smccc_action psci_dispatch(struct vcpu *v, u64 regs[18])
 	u32 fid = (u32)regs[0];
 	s64 r = PSCI_RET_NOT_SUPPORTED;
 	enum smccc_action action = SMCCC_RESUME;
+	u64 a[4] = { 0, regs[1], regs[2], regs[3] };
+
+	/* SMC32/HVC32 calls take W1..W3: whatever is in the upper halves is not an argument. */
+	if (!(fid & 0x40000000u))
+		for (unsigned i = 1; i <= 3; i++)
+			a[i] = (u32)a[i];
 
 	switch (fid) {
 	case PSCI_0_2_FN_PSCI_VERSION:
 		r = PSCI_VERSION_IMPL;
 		break;
 	case PSCI_1_0_FN_PSCI_FEATURES:
-		r = features((u32)regs[1]);
+		r = features((u32)a[1]);
 		break;
 	case PSCI_0_2_FN_CPU_ON:
-		r = cpu_on(v, (u32)regs[1], (u32)regs[2], (u32)regs[3]);
-		break;
 	case PSCI_0_2_FN64_CPU_ON:
-		r = cpu_on(v, regs[1], regs[2], regs[3]);
+		r = cpu_on(v, a[1], a[2], a[3]);
 		break;
 	case PSCI_0_2_FN_AFFINITY_INFO:
 	case PSCI_0_2_FN64_AFFINITY_INFO:
-		r = affinity_info(v, regs[1], regs[2]);
+		r = affinity_info(v, a[1], a[2]);
 		break;
 	case PSCI_0_2_FN_CPU_OFF:
 		r = PSCI_RET_SUCCESS;

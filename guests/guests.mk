@@ -7,6 +7,8 @@ GUEST_LIB_SRCS := guests/lib/start.S guests/lib/vectors.S guests/lib/guest.c gue
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guests/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_NAMES := $(basename $(notdir $(wildcard guests/tests/*.c)))
 GUEST_BINS := $(addprefix $(B)/guests/,$(addsuffix .bin,$(GUEST_NAMES)))
+# The benchmark guest (guests/bench): same runtime, run by `make bench`.
+GUEST_BINS += $(B)/guests/bench.bin
 
 guests: $(GUEST_BINS)
 
@@ -21,6 +23,9 @@ $(B)/guests/obj/%.S.o: %.S
 	@$(CC) -D__ASSEMBLER__ -c $< -o $@
 
 $(B)/guests/%.elf: $(B)/guests/obj/guests/tests/%.c.o $(GUEST_LIB_OBJS) guests/lib/guest.ld
+	@$(LD) -nostdlib -static --no-warn-rwx-segments -T guests/lib/guest.ld -o $@ $< $(GUEST_LIB_OBJS)
+
+$(B)/guests/bench.elf: $(B)/guests/obj/guests/bench/bench.c.o $(GUEST_LIB_OBJS) guests/lib/guest.ld
 	@$(LD) -nostdlib -static --no-warn-rwx-segments -T guests/lib/guest.ld -o $@ $< $(GUEST_LIB_OBJS)
 
 $(B)/guests/%.bin: $(B)/guests/%.elf

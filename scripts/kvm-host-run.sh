@@ -57,9 +57,10 @@ make -s kvm-runner >&2
 work=$(mktemp -d)
 qpid=""
 tpid=""
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null || true
-	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null || true
+	if [ -n "$qpid" ]; then kill "$qpid" 2>/dev/null || true; fi
+	if [ -n "$tpid" ]; then kill "$tpid" 2>/dev/null || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -107,6 +108,7 @@ chmod 755 "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
 
 # ---- QEMU ----
+# shellcheck disable=SC2054  # the commas belong to -M's value
 qemu=(qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu "$qemu_cpu" -smp 2 -m 1024
 	-nographic -net none -kernel deps/linux/Image -initrd "$work/initramfs.cpio.gz"
 	-append "console=ttyAMA0 quiet panic=-1${host_append:+ $host_append}" -no-reboot)

@@ -141,6 +141,9 @@ static int check_range(const struct stage2 *s2, ipa_t ipa, paddr_t pa, u64 size)
 		return -HV_EINVAL;
 	if (ipa + size > (1ULL << s2->ipa_bits))
 		return -HV_ERANGE;
+	/* A descriptor holds 48 address bits: a larger PA would silently map a different one. */
+	if ((pa + size - 1) & ~DESC_ADDR_MASK & ~(PAGE_SIZE - 1))
+		return -HV_ERANGE;
 	return HV_OK;
 }
 

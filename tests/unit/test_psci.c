@@ -270,6 +270,13 @@ static void affinity_info_bad_level_or_mpidr(void **state)
 	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0x10000, 0, 0, NULL), -2);
 }
 
+/* The bug: the 32-bit AFFINITY_INFO read the upper halves of x1/x2 and answered INVALID_PARAMETERS. */
+static void affinity_info_smc32_ignores_upper_halves(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0xFFFFFFFF00000001ULL, 0xABCD00000000ULL, 0, NULL), 1);
+	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0x1200000000ULL, 0, 0, NULL), 0);
+}
+
 /* ---- power state calls and their run-loop actions ---- */
 
 static void power_calls_return_the_right_action(void **state)
@@ -352,6 +359,7 @@ int main(void)
 		T(cpu_on_unknown_mpidr_is_invalid_parameters),
 		T(cpu_on_entry_outside_ram_or_unaligned_is_invalid_address),
 		T(cpu_on_smc32_truncates_arguments),
+		T(affinity_info_smc32_ignores_upper_halves),
 		T(cpu_on_smc64_uses_full_registers),
 		T(affinity_info_reports_on_off_pending),
 		T(affinity_info_bad_level_or_mpidr),

@@ -148,6 +148,42 @@ static void level_versus_edge(void **state)
 	assert_false(vgic_irq_pending(irq));
 }
 
+/* A device line on an edge-configured SPI latches once per rising edge (the bug: it never fired). */
+static void edge_spi_latches_on_rising_line_only(void **state)
+{
+	struct virq *irq = &vm.vgic.spi[1]; /* INTID 33 */
+
+	dwrite(0xC00 + 8, 4, 2u << 2);      /* INTID 33 edge */
+	vgic_set_line(&vm, NULL, 33, true);
+	assert_true(vgic_irq_pending(irq));
+	irq->latch = false;                  /* as if delivered */
+	vgic_set_line(&vm, NULL, 33, true);  /* still high: no new edge */
+	assert_false(vgic_irq_pending(irq));
+	vgic_set_line(&vm, NULL, 33, false);
+	assert_false(vgic_irq_pending(irq));
+	vgic_set_line(&vm, NULL, 33, true);
+	assert_true(vgic_irq_pending(irq));
+}
+
+/* ICACTIVER/ICPENDR from the vCPU holding the interrupt in a list register change that register's copy. */
+static void clearing_state_of_an_interrupt_in_a_list_register(void **state)
+{
+	struct virq *irq = &vm.vgic.spi[8]; /* INTID 40, routed to vCPU 0 */
+
+	irq->lr = 2;
+	vcpus[0].vgic.lr_used = BIT(2);
+	vcpus[0].vgic.lr_intid[2] = 40;
+	vcpus[0].vgic.lr[2] = (3ULL << 62) | 40;   /* pending and active */
+	assert_int_equal(dread(0x300 + 4, 4) & BIT(8), BIT(8));
+	dwrite(0x380 + 4, 4, BIT(8));               /* ICACTIVER */
+	assert_int_equal(vcpus[0].vgic.lr[2] >> 62, 1);
+	assert_int_equal(vcpus[0].vgic.lr_dirty, BIT(2));
+	assert_int_equal(dread(0x300 + 4, 4) & BIT(8), 0);
+	dwrite(0x280 + 4, 4, BIT(8));               /* ICPENDR */
+	assert_int_equal(vcpus[0].vgic.lr[2] >> 62, 0);
+	assert_int_equal(dread(0x200 + 4, 4) & BIT(8), 0);
+}
+
 static void spis_follow_irouter(void **state)
 {
 	struct virq *irq = &vm.vgic.spi[8]; /* INTID 40 */
@@ -208,6 +244,8 @@ int main(void)
 		cmocka_unit_test_setup(sgi_and_ppi_state_lives_in_each_redistributor, setup),
 		cmocka_unit_test_setup(level_versus_edge, setup),
 		cmocka_unit_test_setup(spis_follow_irouter, setup),
+		cmocka_unit_test_setup(edge_spi_latches_on_rising_line_only, setup),
+		cmocka_unit_test_setup(clearing_state_of_an_interrupt_in_a_list_register, setup),
 		cmocka_unit_test_setup(sgis_reach_their_targets_only, setup),
 		cmocka_unit_test_setup(disabled_group_is_not_delivered, setup),
 	};

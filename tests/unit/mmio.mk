@@ -1,0 +1,3 @@
+UNIT_TESTS += test_mmio
+test_mmio_SRCS := core/mmio.c
+test_mmio_LIBS :=
