@@ -43,6 +43,7 @@ help:
 	@echo "make unit         host unit tests (cmocka)"
 	@echo "make integration  QEMU integration tests"
 	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
+	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs native; results in bench-results/"
 
 deps:
 	bash scripts/setup-deps.sh
@@ -112,6 +113,12 @@ run:
 	@bash scripts/setup-deps.sh
 	@$(MAKE) -s hyparm guests linux
 	@bash scripts/run-default.sh
+
+# Benchmarks (docs/benchmarks.md): prints the table, writes bench-results/latest.{txt,csv,json,png}.
+bench:
+	@bash scripts/setup-deps.sh bench
+	@$(MAKE) -s hyparm guests linux kvm-runner
+	@python3 tools/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(B)

@@ -174,7 +174,7 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 		v->state = VCPU_RUNNABLE;
 	arch_vcpu_load(p, v);
 	p->current = v;
-	if (v->vgic.lr_used || __atomic_exchange_n(&v->vgic_kicked, false, __ATOMIC_ACQ_REL))
+	if (v->vgic.lr_used || v->vgic_kicked)
 		vgic_lr_flush(v);
 	if (p->run_list->next_on_pcpu || p->hyp_timer_armed || ptimer_deadline(v))
 		arm_hyp_timer(p, v);
@@ -216,10 +216,8 @@ struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 			p->need_rearm = false;
 			arm_hyp_timer(p, v);
 		}
-		if (v->vgic.lr_used || v->vgic_kicked) {
-			__atomic_store_n(&v->vgic_kicked, false, __ATOMIC_RELEASE);
+		if (v->vgic.lr_used || v->vgic_kicked)
 			vgic_lr_flush(v);
-		}
 		return v;
 	}
 	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */

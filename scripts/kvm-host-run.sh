@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Runs one of hyparm's bare-metal guests under real Linux KVM, inside the same
-# emulated machine hyparm uses (QEMU virt, GICv3, EL2 available):
-# Debian's arm64 kernel boots at EL2, KVM initialises (nVHE with cortex-a57,
-# VHE with max), and tools/kvm-runner runs the guest.
+# Runs one of hyparm's bare-metal guests, or an arm64 Linux kernel with an
+# initrd, under real Linux KVM, inside the same emulated machine hyparm uses
+# (QEMU virt, GICv3, EL2 available): Debian's arm64 kernel boots at EL2, KVM
+# initialises (nVHE with cortex-a57, VHE with max), and tools/kvm-runner runs
+# the guest.
 #
-#   bash scripts/kvm-host-run.sh --guest FILE [--cpu cortex-a57|max] [--cpus N]
-#        [--params "bootargs"] [--mem MiB] [--icount] [--timeout SECONDS]
-#        [--host-append "extra host kernel params"]
+#   bash scripts/kvm-host-run.sh (--guest FILE | --kernel IMAGE [--initrd FILE])
+#        [--cpu cortex-a57|max] [--cpus N] [--params "bootargs"] [--mem MiB]
+#        [--icount] [--timeout SECONDS] [--host-append "extra host kernel params"]
 #
-# --cpus/--mem/--params go to the guest (kvm-runner -c/-m/-p); the emulated
-# host always has 2 CPUs and 1 GiB.
+# --cpus/--mem/--params go to the guest (kvm-runner -c/-m/-p; --mem defaults to
+# 64, or 256 with --kernel); the emulated host always has 2 CPUs and 1 GiB.
+# A Linux guest wants e.g. --params "console=ttyAMA0 quiet".
 # Console lines to look for: "KVM-MODE: nvhe|vhe|none", the guest's output,
 # "KVM-RUNNER-EXIT: <status>".
 # Exit status: 0 the runner exited 0; 1 it exited non-zero; 2 time limit;
@@ -22,10 +24,12 @@ usage() {
 	exit 4
 }
 
-guest="" cpu="cortex-a57" cpus=1 params="" mem=64 icount=0 timeout=120 host_append=""
+guest="" kernel="" initrd="" cpu="cortex-a57" cpus=1 params="" mem="" icount=0 timeout=120 host_append=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--guest) guest=${2:?}; shift 2 ;;
+	--kernel) kernel=${2:?}; shift 2 ;;
+	--initrd) initrd=${2:?}; shift 2 ;;
 	--cpu) cpu=${2:?}; shift 2 ;;
 	--cpus) cpus=${2:?}; shift 2 ;;
 	--params) params=${2-}; shift 2 ;;
@@ -37,8 +41,18 @@ while [ $# -gt 0 ]; do
 	*) echo "kvm-host-run: unknown option '$1'" >&2; usage ;;
 	esac
 done
-[ -n "$guest" ] || { echo "kvm-host-run: --guest FILE is required" >&2; usage; }
-[ -f "$guest" ] || { echo "kvm-host-run: no such guest '$guest' (make guests?)" >&2; exit 4; }
+if [ -n "$kernel" ]; then
+	[ -z "$guest" ] || { echo "kvm-host-run: --guest and --kernel exclude each other" >&2; usage; }
+	[ -f "$kernel" ] || { echo "kvm-host-run: no such kernel '$kernel' (make linux?)" >&2; exit 4; }
+	[ -z "$initrd" ] || [ -f "$initrd" ] || { echo "kvm-host-run: no such initrd '$initrd' (make linux?)" >&2; exit 4; }
+	guest=$kernel
+	: "${mem:=256}"
+else
+	[ -n "$guest" ] || { echo "kvm-host-run: --guest FILE or --kernel IMAGE is required" >&2; usage; }
+	[ -z "$initrd" ] || { echo "kvm-host-run: --initrd needs --kernel" >&2; usage; }
+	[ -f "$guest" ] || { echo "kvm-host-run: no such guest '$guest' (make guests?)" >&2; exit 4; }
+	: "${mem:=64}"
+fi
 case "$cpu" in
 cortex-a57) qemu_cpu=cortex-a57 ;;
 max) qemu_cpu=max,pauth-impdef=on ;;
@@ -76,7 +90,12 @@ for applet in sh mount cat echo grep head sleep dmesg poweroff sync uname mkdir;
 done
 ln -s ../bin/busybox "$root/sbin/poweroff"
 cp build/kvm-runner/kvm-runner "$root/kvm/kvm-runner"
-cp "$guest" "$root/kvm/guest.bin"
+cp "$guest" "$root/kvm/guest.bin"   # a Linux Image too: the runner recognises its header
+runner_args="-k /kvm/guest.bin"
+if [ -n "$initrd" ]; then
+	cp "$initrd" "$root/kvm/initrd"
+	runner_args="$runner_args -i /kvm/initrd"
+fi
 chmod 755 "$root/kvm/kvm-runner"
 
 cat > "$root/init" <<EOF
@@ -99,7 +118,7 @@ else
 	dmesg | grep -i kvm
 fi
 dmesg | grep 'kvm \[' | grep -i 'initialized successfully\|vgic\|gic'
-/kvm/kvm-runner -k /kvm/guest.bin -c $cpus -m $mem -p '$params'
+/kvm/kvm-runner $runner_args -c $cpus -m $mem -p '$params'
 echo "KVM-RUNNER-EXIT: \$?"
 sync
 poweroff -f

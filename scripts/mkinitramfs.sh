@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux/initramfs.cpio.gz
-src=(guests/linux/rc.sh guests/linux/inittab guests/linux/checks.sh deps/linux/busybox scripts/mkinitramfs.sh)
+src=(guests/linux/rc.sh guests/linux/inittab guests/linux/checks.sh guests/linux/bench.sh deps/linux/busybox scripts/mkinitramfs.sh)
 if [ -f "$out" ] && [ -z "$(find "${src[@]}" -newer "$out")" ]; then exit 0; fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -14,7 +14,7 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root}
 cp deps/linux/busybox "$root/bin/busybox"
 # The arm64 busybox cannot run here: make the applet links by name.
 for applet in sh ash mount umount cat cut echo grep awk sleep nproc uname taskset poweroff reboot \
-	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free; do
+	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm; do
 	ln -s /bin/busybox "$root/bin/$applet"
 done
 ln -s /bin/busybox "$root/init"
@@ -24,6 +24,7 @@ ln -s /bin/busybox "$root/sbin/poweroff"
 cp guests/linux/inittab "$root/etc/inittab"
 cp guests/linux/rc.sh "$root/etc/rc.sh"
 cp guests/linux/checks.sh "$root/etc/hyparm-checks.sh"
+cp guests/linux/bench.sh "$root/etc/hyparm-bench.sh"
 chmod 755 "$root/etc/rc.sh" "$root/bin/busybox"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out"

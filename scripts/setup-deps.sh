@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what hyparm needs on a Debian 12 machine (as root, or with sudo),
+# plus gnuplot when called as `setup-deps.sh bench`,
 # then unpacks the arm64 libfdt that hyparm links. Safe to run again: it
 # does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(make gcc python3 cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+PKGS=(make gcc python3 cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-system-arm device-tree-compiler libfdt-dev libcmocka-dev)
+# `make bench` also draws a chart.
+[ "${1-}" = bench ] && PKGS+=(gnuplot-nox)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

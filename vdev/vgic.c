@@ -65,7 +65,7 @@ void vgic_irq_touched(struct vm *vm, struct vcpu *v, unsigned intid, struct virq
 	if (!vgic_irq_deliverable(&vm->vgic, irq) && irq->lr < 0)
 		return;
 	if (intid >= VGIC_NR_PRIVATE)
-		v = vgic_spi_target(vm, irq);
+		v = vm->vcpus[irq->target];
 	if (v)
 		vgic_kick(v);
 }
@@ -138,7 +138,8 @@ bool vgic_vcpu_pending(struct vcpu *v)
 		pending = v->vgic.priv[i].lr < 0 && vgic_irq_deliverable(&vm->vgic, &v->vgic.priv[i]);
 	for (unsigned i = 0; i < VGIC_NR_SPIS && !pending; i++) {
 		struct virq *irq = &vm->vgic.spi[i];
-		pending = irq->lr < 0 && vgic_irq_deliverable(&vm->vgic, irq) && vgic_spi_target(vm, irq) == v;
+		/* irq->target caches the IROUTER decision. */
+		pending = irq->lr < 0 && irq->target == v->id && vgic_irq_deliverable(&vm->vgic, irq);
 	}
 	/* Anything pending in a list register also wakes WFI. */
 	for (unsigned i = 0; i < vm->vgic.nr_lrs && !pending; i++)

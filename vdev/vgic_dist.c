@@ -72,6 +72,8 @@ static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val
 		else
 			irq->irouter = ((irq->irouter & ~0xFFFFFFFFULL) | (u32)val) & mask;
 		irq->target = vgic_spi_target(vm, irq)->id;
+		/* Pending already? Its new target must hear of it. */
+		vgic_irq_touched(vm, NULL, (off - GICD_IROUTER) / 8, irq);
 	} else if (off == GICD_CTLR) {
 		vm->vgic.ctlr = (val & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
 		/* Enabling a group may make pending interrupts deliverable on any vCPU. */

@@ -11,7 +11,7 @@
 /* List-register state of an interrupt held in one (bits 63:62). */
 static unsigned lr_state(struct vm *vm, struct vcpu *v, unsigned intid, const struct virq *irq)
 {
-	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : vgic_spi_target(vm, irq);
+	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : vm->vcpus[irq->lr_vcpu];
 
 	if (irq->lr < 0 || !holder)
 		return 0;
@@ -29,7 +29,7 @@ static unsigned lr_state(struct vm *vm, struct vcpu *v, unsigned intid, const st
 #define LR_STATE_A 2ULL
 static void lr_change(struct vm *vm, struct vcpu *v, unsigned intid, struct virq *irq, u64 state, bool set)
 {
-	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : vgic_spi_target(vm, irq);
+	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : vm->vcpus[irq->lr_vcpu];
 
 	if (irq->lr < 0 || holder != v)
 		return;

@@ -134,8 +134,8 @@ void vgic_lr_sync(struct vcpu *v)
 			struct virq *irq = vgic_irq(vm, v, v->vgic.lr_intid[i]);
 			lr_retire(v, i, irq);
 			write_lr(i, 0); /* clears the EOI maintenance condition */
-			/* A level line still high (or a new edge): deliver it again before the guest runs. */
-			if (irq && vgic_irq_pending(irq))
+			/* A level line still high (or a new edge), or others waiting for a free register: look again. */
+			if ((irq && vgic_irq_pending(irq)) || v->vgic.underflow)
 				v->vgic_kicked = true;
 		} else {
 			v->vgic.lr[i] = val;
@@ -144,31 +144,62 @@ void vgic_lr_sync(struct vcpu *v)
 	spin_unlock(&vm->vgic.lock);
 }
 
-/* The best deliverable interrupt for v not yet in a list register, or NULL. Lock held. */
-static struct virq *best_candidate(struct vcpu *v, unsigned *intid_out)
+/* Cheap test first: most interrupts are neither pending nor enabled. */
+static inline bool candidate(const struct vgic_dist *d, const struct virq *irq)
+{
+	return irq->lr < 0 && irq->enabled && vgic_irq_pending(irq) && vgic_irq_deliverable(d, irq);
+}
+
+struct cand {
+	struct virq *irq;
+	unsigned intid;
+};
+
+/* Keep the max most urgent (lowest priority value) in cand[], sorted. Returns the new count. */
+static unsigned cand_insert(struct cand *cand, unsigned n, unsigned max, struct virq *irq, unsigned intid)
+{
+	unsigned i = n < max ? n : max;
+
+	if (n >= max && irq->priority >= cand[max - 1].irq->priority)
+		return n + 1;
+	while (i > 0 && cand[i - 1].irq->priority > irq->priority) {
+		if (i < max)
+			cand[i] = cand[i - 1];
+		i--;
+	}
+	cand[i] = (struct cand){ irq, intid };
+	return n + 1;
+}
+
+/*
+ * One pass over v's interrupts: the up to max most urgent deliverable ones
+ * not yet in a list register, in cand[]. Returns how many there are in all
+ * (more than max means some must wait for the underflow interrupt). Lock held.
+ */
+static unsigned collect(struct vcpu *v, struct cand *cand, unsigned max)
 {
 	struct vm *vm = v->vm;
-	struct virq *best = NULL;
+	const struct vgic_dist *d = &vm->vgic;
+	unsigned n = 0;
 
-	for (unsigned i = 0; i < VGIC_NR_IRQS; i++) {
-		struct virq *irq = vgic_irq(vm, v, i);
-		if (irq->lr >= 0 || !vgic_irq_deliverable(&vm->vgic, irq))
-			continue;
-		if (i >= VGIC_NR_PRIVATE && vgic_spi_target(vm, irq) != v)
-			continue;
-		if (!best || irq->priority < best->priority) {
-			best = irq;
-			*intid_out = i;
-		}
+	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+		if (candidate(d, &v->vgic.priv[i]))
+			n = cand_insert(cand, n, max, &v->vgic.priv[i], i);
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
+		struct virq *irq = &vm->vgic.spi[i];
+		/* irq->target caches the IROUTER decision (vgic_spi_target). */
+		if (candidate(d, irq) && irq->target == v->id)
+			n = cand_insert(cand, n, max, irq, VGIC_NR_PRIVATE + i);
 	}
-	return best;
+	return n;
 }
 
 void vgic_lr_flush(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vgic_cpu *c = &v->vgic;
-	u64 hcr = ICH_HCR_EN;
+	/* Scan for new interrupts only when something may have become pending (a kick) or a list register freed up. */
+	bool scan = __atomic_exchange_n(&v->vgic_kicked, false, __ATOMIC_ACQ_REL);
 
 	spin_lock(&vm->vgic.lock);
 	/* Update what is already in the list registers. */
@@ -183,6 +214,7 @@ void vgic_lr_flush(struct vcpu *v)
 			/* The line dropped before the guest took it: withdraw it. */
 			lr_retire(v, i, irq);
 			write_lr(i, 0);
+			scan |= c->underflow;
 		} else if (state == 2 && irq->latch && !irq->level) {
 			/* A new edge while the guest handles the previous one. */
 			irq->latch = false;
@@ -190,32 +222,36 @@ void vgic_lr_flush(struct vcpu *v)
 			write_lr(i, c->lr[i]);
 		}
 	}
-	/* Fill free list registers, most urgent first. */
-	for (unsigned i = 0; i < vm->vgic.nr_lrs; i++) {
-		unsigned intid;
-		struct virq *irq;
+	if (scan) {
+		struct cand cand[VGIC_MAX_LRS];
+		unsigned nfree = 0;
+		for (unsigned i = 0; i < vm->vgic.nr_lrs; i++)
+			nfree += !(c->lr_used & BIT(i));
+		unsigned n = nfree ? collect(v, cand, nfree) : 0, k = 0;
 
-		if (c->lr_used & BIT(i))
-			continue;
-		irq = best_candidate(v, &intid);
-		if (!irq)
-			break;
-		/* An interrupt the guest made active by ISACTIVER goes in active and pending. */
-		c->lr[i] = LR_STATE_PENDING | (irq->active ? LR_STATE_ACTIVE : 0) | ((u64)irq->priority << LR_PRIO_SHIFT) | intid |
-			   (irq->group ? LR_GROUP1 : 0) | (irq->level ? LR_EOI : 0);
-		c->lr_intid[i] = intid;
-		c->lr_used |= BIT(i);
-		irq->lr = i;
-		irq->latch = false;
-		irq->active = false;    /* the list register holds it now */
-		write_lr(i, c->lr[i]);
+		/* Fill free list registers, most urgent first. */
+		for (unsigned i = 0; i < vm->vgic.nr_lrs && k < n && k < nfree; i++) {
+			if (c->lr_used & BIT(i))
+				continue;
+			struct virq *irq = cand[k].irq;
+			unsigned intid = cand[k++].intid;
+			/* An interrupt the guest made active by ISACTIVER goes in active and pending. */
+			c->lr[i] = LR_STATE_PENDING | (irq->active ? LR_STATE_ACTIVE : 0) |
+				   ((u64)irq->priority << LR_PRIO_SHIFT) | intid |
+				   (irq->group ? LR_GROUP1 : 0) | (irq->level ? LR_EOI : 0);
+			c->lr_intid[i] = intid;
+			c->lr_used |= BIT(i);
+			irq->lr = i;
+			irq->lr_vcpu = v->id;
+			irq->latch = false;
+			irq->active = false;    /* the list register holds it now */
+			write_lr(i, c->lr[i]);
+		}
+		/* More pending than fits (or no free register at all): ask to be told when they drain. */
+		c->underflow = n > nfree || (!nfree && collect(v, cand, 1));
 	}
-	/* Still more pending than fits: ask to be told when the list registers drain. */
-	unsigned dummy;
-	if (best_candidate(v, &dummy))
-		hcr |= ICH_HCR_UIE;
 	spin_unlock(&vm->vgic.lock);
-	write_sysreg(S3_4_C12_C11_0, hcr);
+	write_sysreg(S3_4_C12_C11_0, ICH_HCR_EN | (c->underflow ? ICH_HCR_UIE : 0));
 }
 
 void vgic_lr_save(struct vcpu *v)

@@ -16,6 +16,12 @@ typedef int64_t s64;
 #define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)))
 #define isb() __asm__ volatile("isb" ::: "memory")
+/*
+ * In a loop that waits for another vCPU: a hint, a no-op on hardware and
+ * under hypervisors, but under QEMU's round-robin TCG (-icount) the only
+ * way the other CPU gets to run before this one's time budget ends.
+ */
+#define cpu_relax() __asm__ volatile("yield" ::: "memory")
 
 #define UART_BASE 0x09000000UL
 #define RAM_BASE  0x40000000UL

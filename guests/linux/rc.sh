@@ -3,6 +3,7 @@
 # Kernel command line options it understands:
 #   hyparm.test=smp    run the SMP/timer/IPI checks, then power off
 #   hyparm.test=boot   power off as soon as the system is up
+#   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -21,5 +22,6 @@ echo "hyparm-guest: up $(cut -d' ' -f1 /proc/uptime)s, $(nproc) CPU(s), kernel $
 case "$test" in
 smp) sh /etc/hyparm-checks.sh; poweroff -f ;;
 boot) poweroff -f ;;
+bench) sh /etc/hyparm-bench.sh; poweroff -f ;;
 esac
 echo "hyparm-guest: shell ready ('poweroff' ends the VM, 'reboot' restarts it)"

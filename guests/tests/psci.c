@@ -48,7 +48,7 @@ static bool wait_affinity(u64 mpidr, s64 want, u64 ms)
 {
 	u64 end = now_ticks() + ticks_per_sec() / 1000 * ms;
 	while (affinity(mpidr, 0) != want && now_ticks() < end)
-		;
+		cpu_relax();
 	return affinity(mpidr, 0) == want;
 }
 
@@ -56,7 +56,7 @@ static bool wait_runs(u32 n, u64 ms)
 {
 	u64 end = now_ticks() + ticks_per_sec() / 1000 * ms;
 	while (cpu1_runs < n && now_ticks() < end)
-		;
+		cpu_relax();
 	return cpu1_runs >= n;
 }
 

@@ -64,7 +64,7 @@ static bool wait_for(volatile u32 *what, u32 value, u64 ms)
 {
 	u64 end = now_ticks() + ticks_per_sec() / 1000 * ms;
 	while (*what != value && now_ticks() < end)
-		;
+		cpu_relax();
 	return *what == value;
 }
 

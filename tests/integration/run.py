@@ -252,6 +252,17 @@ def linux_shell_reboot_and_poweroff():
     expect("back-again" in lines, "the shell did not come back after reboot")
 
 
+@test
+def bench_smoke():
+    """make bench's machinery works: hyparm, KVM (nVHE) and native each report every row."""
+    try:
+        out = subprocess.run([sys.executable, os.path.join(REPO, "tools", "bench.py"), "--smoke"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300).stdout.decode()
+    except subprocess.TimeoutExpired:
+        raise Fail("bench --smoke did not finish in 300 s")
+    expect("bench smoke: ok" in out, "bench --smoke: " + " | ".join(out.strip().splitlines()[-6:]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", help="run the tests whose name contains this")

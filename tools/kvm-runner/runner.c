@@ -1,12 +1,19 @@
 /*
- * kvm-runner: run one of hyparm's bare-metal guest binaries under Linux KVM
- * (arm64), with the same guest-visible machine hyparm builds: RAM at
- * 0x40000000, the raw image at RAM + 512 KiB, an in-kernel GICv3
+ * kvm-runner: run one of hyparm's bare-metal guest binaries, or an arm64
+ * Linux Image with an initrd, under Linux KVM (arm64), with the same
+ * guest-visible machine hyparm builds: RAM at 0x40000000, an in-kernel GICv3
  * (distributor 0x08000000, redistributors 0x080A0000), the in-kernel
- * architected timers, PSCI 0.2+ over HVC (handled by KVM) and a minimal
- * PL011 at 0x09000000 served here from KVM_EXIT_MMIO.
+ * architected timers, PSCI 0.2+ over HVC (handled by KVM) and a small
+ * transmit-only PL011 at 0x09000000 (SPI 1 = INTID 33) served here from
+ * KVM_EXIT_MMIO.
  *
- *   kvm-runner -k GUEST.bin [-c NCPUS] [-m MEGABYTES] [-p "bootargs"]
+ *   kvm-runner -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p "bootargs"]
+ *
+ * Placement: a file carrying the arm64 Image header (Documentation/arm64/
+ * booting.rst) goes at RAM + text_offset (RAM is 2 MiB aligned) and gets
+ * image_size bytes; anything else is a raw image at RAM + 512 KiB. The initrd
+ * follows the image (page aligned) and the device tree sits in the last
+ * 64 KiB of RAM (8-byte aligned, inside one 2 MiB block), x0 = its address.
  *
  * Exit status: 0 the guest powered off or reset; 1 anything else.
  */
@@ -63,6 +70,7 @@ static unsigned nr_vcpus = 1;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static char out_buf[4096];
 static size_t out_len;
+static int out_mid_line;                    /* the last guest byte written was not '\n' */
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
@@ -78,6 +86,8 @@ static void out_flush_locked(void)
 		}
 		off += (size_t)n;
 	}
+	if (out_len)
+		out_mid_line = out_buf[out_len - 1] != '\n';
 	out_len = 0;
 }
 
@@ -104,8 +114,8 @@ static void msg(const char *fmt, ...)
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	pthread_mutex_lock(&out_lock);
-	if (out_len) {
-		/* A partial guest line is pending: end it so ours starts on a new line. */
+	if (out_len || out_mid_line) {
+		/* A partial guest line is pending or printed: end it so ours starts on a new line. */
 		out_buf[out_len++] = '\n';
 		out_flush_locked();
 	}
@@ -136,22 +146,122 @@ static void guest_putc(char c)
 	pthread_mutex_unlock(&out_lock);
 }
 
-/* ---- PL011 (TX only) ---- */
+/* ---- PL011 (transmit only) ----
+ * Enough of the ARM PrimeCell UART for hyparm's guests (polled DR writes)
+ * and for Linux's amba-pl011 driver with console=ttyAMA0: the ID registers
+ * for the AMBA probe, the control/line/baud/FIFO-level/DMA registers as plain
+ * storage, and the interrupt registers. The TX FIFO is drained the moment a
+ * byte is written, so FR always reads TXFE | RXFE (never busy, never full) and
+ * the TX interrupt (RIS.TXIS) is asserted after every DR write and when the
+ * transmitter or its interrupt is enabled; only ICR clears it. Nothing is
+ * ever received (DR reads 0). The SPI follows (RIS & IMSC) via KVM_IRQ_LINE.
+ */
+#define UART_DR      0x000
+#define UART_RSR     0x004                 /* RSR read / ECR write */
+#define UART_FR      0x018
+#define UART_ILPR    0x020
+#define UART_IBRD    0x024
+#define UART_FBRD    0x028
+#define UART_LCR_H   0x02C
+#define UART_CR      0x030
+#define UART_IFLS    0x034
+#define UART_IMSC    0x038
+#define UART_RIS     0x03C
+#define UART_MIS     0x040
+#define UART_ICR     0x044
+#define UART_DMACR   0x048
+#define UART_FR_RXFE 0x10
+#define UART_FR_TXFE 0x80
+#define UART_CR_UARTEN 0x001
+#define UART_CR_TXE  0x100
+#define UART_CR_RXE  0x200
+#define UART_INT_TX  0x020                 /* TXIS / TXIM */
+#define UART_INT_ALL 0x7FF
+
+static struct {
+	pthread_mutex_t lock;
+	uint32_t cr, lcr_h, ibrd, fbrd, ilpr, ifls, imsc, ris, dmacr;
+	int line;                               /* level last driven on the SPI */
+} uart = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cr = UART_CR_TXE | UART_CR_RXE,        /* reset values per the PL011 TRM */
+	.ifls = 0x12,
+};
+
+/* Drive the SPI to (RIS & IMSC) != 0 if that changed. uart.lock held. */
+static void uart_update_irq_locked(void)
+{
+	int level = (uart.ris & uart.imsc) != 0;
+
+	if (level == uart.line)
+		return;
+	/* irq field: type (bits 27:24) SPI, vcpu index (23:16) 0 (unused for SPIs), INTID (15:0). */
+	struct kvm_irq_level irq = {
+		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | (0 << KVM_ARM_IRQ_VCPU_SHIFT) |
+		       (32 + UART_SPI),
+		.level = (uint32_t)level,
+	};
+	if (ioctl(vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		die("KVM_IRQ_LINE UART INTID %d level %d: %s", 32 + UART_SPI, level, strerror(errno));
+	uart.line = level;
+}
+
 static uint32_t uart_read(uint64_t off)
 {
 	static const uint8_t id[8] = { 0x11, 0x10, 0x34, 0x00, 0x0D, 0xF0, 0x05, 0xB1 };
+	uint32_t val = 0;
 
-	if (off == 0x18)
-		return 0x90;                    /* FR: TXFE | RXFE */
-	if (off >= 0xFE0 && off <= 0xFFC && (off & 3) == 0)
-		return id[(off - 0xFE0) / 4];
-	return 0;
+	if (off >= 0xFE0 && off <= 0xFFC)
+		return (off & 3) ? 0 : id[(off - 0xFE0) / 4];   /* PeriphID0-3, CellID0-3 */
+	pthread_mutex_lock(&uart.lock);
+	switch (off) {
+	case UART_FR:    val = UART_FR_TXFE | UART_FR_RXFE; break;
+	case UART_ILPR:  val = uart.ilpr; break;
+	case UART_IBRD:  val = uart.ibrd; break;
+	case UART_FBRD:  val = uart.fbrd; break;
+	case UART_LCR_H: val = uart.lcr_h; break;
+	case UART_CR:    val = uart.cr; break;
+	case UART_IFLS:  val = uart.ifls; break;
+	case UART_IMSC:  val = uart.imsc; break;
+	case UART_RIS:   val = uart.ris; break;
+	case UART_MIS:   val = uart.ris & uart.imsc; break;
+	case UART_DMACR: val = uart.dmacr; break;
+	default:         val = 0; break;    /* DR (nothing received), RSR, ICR (WO), reserved */
+	}
+	pthread_mutex_unlock(&uart.lock);
+	return val;
 }
 
 static void uart_write(uint64_t off, uint32_t val)
 {
-	if (off == 0)
+	pthread_mutex_lock(&uart.lock);
+	switch (off) {
+	case UART_DR:
 		guest_putc((char)(val & 0xff));
+		uart.ris |= UART_INT_TX;        /* the byte left at once: FIFO empty again */
+		break;
+	case UART_ILPR:  uart.ilpr = val & 0xff; break;
+	case UART_IBRD:  uart.ibrd = val & 0xffff; break;
+	case UART_FBRD:  uart.fbrd = val & 0x3f; break;
+	case UART_LCR_H: uart.lcr_h = val & 0xff; break;
+	case UART_CR:
+		if ((val & (UART_CR_UARTEN | UART_CR_TXE)) == (UART_CR_UARTEN | UART_CR_TXE) &&
+		    (uart.cr & (UART_CR_UARTEN | UART_CR_TXE)) != (UART_CR_UARTEN | UART_CR_TXE))
+			uart.ris |= UART_INT_TX;        /* transmitter enabled with an empty FIFO */
+		uart.cr = val & 0xffff;
+		break;
+	case UART_IFLS:  uart.ifls = val & 0x3f; break;
+	case UART_IMSC:
+		if ((val & UART_INT_TX) && !(uart.imsc & UART_INT_TX))
+			uart.ris |= UART_INT_TX;        /* TX interrupt enabled: FIFO is empty */
+		uart.imsc = val & UART_INT_ALL;
+		break;
+	case UART_ICR:   uart.ris &= ~(val & UART_INT_ALL); break;
+	case UART_DMACR: uart.dmacr = val & 0x7; break;
+	default: break;                         /* RSR/ECR, read-only and reserved registers */
+	}
+	uart_update_irq_locked();
+	pthread_mutex_unlock(&uart.lock);
 }
 
 static void handle_mmio(struct vcpu *v)
@@ -283,7 +393,8 @@ static int prop_cells(void *fdt, const char *name, const uint32_t *cells, unsign
 	return fdt_property(fdt, name, v, n * sizeof(fdt32_t));
 }
 
-static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *bootargs)
+static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *bootargs,
+		     uint64_t initrd_start, uint64_t initrd_end)
 {
 	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
 	static const char uart_compat[] = "arm,pl011\0arm,primecell";
@@ -314,6 +425,10 @@ static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *boot
 	FDT_TRY(fdt_begin_node(fdt, "chosen"));
 	FDT_TRY(fdt_property_string(fdt, "bootargs", bootargs));
 	FDT_TRY(fdt_property_string(fdt, "stdout-path", uart_path));
+	if (initrd_end > initrd_start) {
+		FDT_TRY(fdt_property_u64(fdt, "linux,initrd-start", initrd_start));
+		FDT_TRY(fdt_property_u64(fdt, "linux,initrd-end", initrd_end));
+	}
 	FDT_TRY(fdt_end_node(fdt));
 
 	FDT_TRY(fdt_begin_node(fdt, "aliases"));
@@ -387,7 +502,8 @@ static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *boot
 /* ---- setup ---- */
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s -k GUEST.bin [-c NCPUS] [-m MEGABYTES] [-p \"bootargs\"]\n", prog);
+	fprintf(stderr, "usage: %s -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p \"bootargs\"]\n",
+		prog);
 	exit(1);
 }
 
@@ -412,15 +528,56 @@ static void vgic_set_addr(int dev_fd, uint64_t type, uint64_t addr, const char *
 		die("GICv3 %s address 0x%llx: %s", what, (unsigned long long)addr, strerror(errno));
 }
 
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Open a file to load; returns its size. */
+static int open_input(const char *path, const char *what, uint64_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		die("cannot open %s '%s': %s", what, path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		die("stat '%s': %s", path, strerror(errno));
+	if (st.st_size <= 0)
+		die("%s '%s' is empty", what, path);
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+/* Read all of fd (size bytes, from offset 0) into dst, then close it. */
+static void load_input(int fd, const char *path, uint8_t *dst, uint64_t size)
+{
+	uint64_t done = 0;
+
+	while (done < size) {
+		ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("read '%s': %s", path, n < 0 ? strerror(errno) : "short read");
+		done += (uint64_t)n;
+	}
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
-	const char *kernel = NULL, *bootargs = "";
+	const char *kernel = NULL, *initrd = NULL, *bootargs = "";
 	unsigned long mem_mb = 64;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "k:c:m:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "k:i:c:m:p:h")) != -1) {
 		switch (opt) {
 		case 'k': kernel = optarg; break;
+		case 'i': initrd = optarg; break;
 		case 'c': nr_vcpus = (unsigned)parse_num(optarg, "vCPU count", 1, MAX_VCPUS); break;
 		case 'm': mem_mb = parse_num(optarg, "memory size (MiB)", 2, 3072); break;
 		case 'p': bootargs = optarg; break;
@@ -432,17 +589,50 @@ int main(int argc, char **argv)
 
 	uint64_t ram_size = (uint64_t)mem_mb << 20;
 
-	/* The guest image. */
-	int img_fd = open(kernel, O_RDONLY);
-	if (img_fd < 0)
-		die("cannot open guest '%s': %s", kernel, strerror(errno));
-	struct stat st;
-	if (fstat(img_fd, &st) < 0)
-		die("stat '%s': %s", kernel, strerror(errno));
-	uint64_t dtb_off = (ram_size - DTB_MAX) & ~7ULL;
-	if ((uint64_t)st.st_size == 0 || IMAGE_OFFSET + (uint64_t)st.st_size > dtb_off)
-		die("guest '%s' (%lld bytes) does not fit in %lu MiB of RAM below the device tree", kernel,
-		    (long long)st.st_size, mem_mb);
+	/*
+	 * The guest image: an arm64 Linux Image (header magic "ARM\x64" at byte 56)
+	 * is placed per Documentation/arm64/booting.rst at the 2 MiB aligned RAM
+	 * base + text_offset and owns image_size bytes (text_offset 0x80000 and the
+	 * file size for pre-3.17 headers with image_size 0); anything else is a raw
+	 * image at RAM + 512 KiB. Entry is the load address either way.
+	 */
+	uint64_t img_size, img_off = IMAGE_OFFSET, img_span, rd_size = 0, rd_off = 0;
+	int img_fd = open_input(kernel, "guest", &img_size), rd_fd = -1;
+	uint8_t hdr[64];
+	int is_linux = 0;
+	if (img_size >= sizeof(hdr) && pread(img_fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+	    memcmp(hdr + 56, "ARM\x64", 4) == 0) {
+		uint64_t text_offset = le64(hdr + 8), image_size = le64(hdr + 16), flags = le64(hdr + 24);
+
+		is_linux = 1;
+		if (image_size == 0) {
+			text_offset = 0x80000;
+			image_size = img_size;
+		}
+		if (flags & 1)
+			die("'%s' is a big-endian kernel (Image flags bit 0)", kernel);
+		if (text_offset & 0xfff || text_offset >= ram_size)
+			die("'%s': implausible text_offset 0x%llx", kernel, (unsigned long long)text_offset);
+		if (image_size < img_size)
+			die("'%s': image_size 0x%llx is smaller than the file", kernel, (unsigned long long)image_size);
+		img_off = text_offset;
+		img_span = image_size;
+	} else {
+		img_span = img_size;
+	}
+	uint64_t dtb_off = (ram_size - DTB_MAX) & ~7ULL;   /* last 64 KiB: inside one 2 MiB block */
+	uint64_t img_end = img_off + img_span;
+	if (img_end > dtb_off)
+		die("guest '%s' (%llu bytes in RAM) does not fit in %lu MiB of RAM below the device tree", kernel,
+		    (unsigned long long)img_span, mem_mb);
+	if (initrd) {
+		rd_fd = open_input(initrd, "initrd", &rd_size);
+		rd_off = (img_end + 0xfffULL) & ~0xfffULL;
+		if (rd_off + rd_size > dtb_off)
+			die("initrd '%s' (%llu bytes) does not fit between the image (ends at 0x%llx) and the "
+			    "device tree at 0x%llx: give more RAM (-m)", initrd, (unsigned long long)rd_size,
+			    (unsigned long long)(RAM_IPA + img_end), (unsigned long long)(RAM_IPA + dtb_off));
+	}
 
 	/* KVM itself: no fallback. */
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -478,17 +668,10 @@ int main(int argc, char **argv)
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 
-	/* Load the raw image. */
-	uint64_t done = 0;
-	while (done < (uint64_t)st.st_size) {
-		ssize_t n = read(img_fd, ram + IMAGE_OFFSET + done, (size_t)st.st_size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("read '%s': %s", kernel, n < 0 ? strerror(errno) : "short read");
-		done += (uint64_t)n;
-	}
-	close(img_fd);
+	/* Load the image and the initrd (fresh anonymous memory: the BSS is already zero). */
+	load_input(img_fd, kernel, ram + img_off, img_size);
+	if (initrd)
+		load_input(rd_fd, initrd, ram + rd_off, rd_size);
 
 	/* vCPUs. */
 	struct kvm_vcpu_init init;
@@ -527,30 +710,39 @@ int main(int argc, char **argv)
 		die("GICv3 KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
 
 	/* Device tree near the top of RAM. */
-	int err = fdt_build(ram + dtb_off, DTB_MAX, ram_size, bootargs);
+	int err = fdt_build(ram + dtb_off, DTB_MAX, ram_size, bootargs, initrd ? RAM_IPA + rd_off : 0,
+			    initrd ? RAM_IPA + rd_off + rd_size : 0);
 	if (err < 0)
 		die("device tree: %s", fdt_strerror(err));
 
 	/* Boot vCPU: PC at the image, EL1h with DAIF masked, x0 = DTB. */
-	set_reg(vcpus[0].fd, CORE_REG(regs.pc), RAM_IPA + IMAGE_OFFSET, "pc");
+	set_reg(vcpus[0].fd, CORE_REG(regs.pc), RAM_IPA + img_off, "pc");
 	set_reg(vcpus[0].fd, CORE_REG(regs.pstate), PSTATE_EL1H_DAIF, "pstate");
 	set_reg(vcpus[0].fd, CORE_REG(regs.regs[0]), RAM_IPA + dtb_off, "x0");
 	for (unsigned r = 1; r < 4; r++)
 		set_reg(vcpus[0].fd, CORE_REG(regs.regs[r]), 0, "x1-x3");
 
 	msg("kvm-runner: KVM API version %d, VM created, %u vCPUs, in-kernel GICv3\n", api, nr_vcpus);
-	msg("kvm-runner: guest %s (%lld bytes) at 0x%llx, %lu MiB RAM at 0x%llx, DTB at 0x%llx (%u bytes)\n",
-	    kernel, (long long)st.st_size, (unsigned long long)(RAM_IPA + IMAGE_OFFSET), mem_mb,
-	    (unsigned long long)RAM_IPA, (unsigned long long)(RAM_IPA + dtb_off), fdt_totalsize(ram + dtb_off));
+	msg("kvm-runner: %s %s (%llu bytes) at 0x%llx, %lu MiB RAM at 0x%llx, DTB at 0x%llx (%u bytes)\n",
+	    is_linux ? "Linux Image" : "raw guest", kernel, (unsigned long long)img_size,
+	    (unsigned long long)(RAM_IPA + img_off), mem_mb, (unsigned long long)RAM_IPA,
+	    (unsigned long long)(RAM_IPA + dtb_off), fdt_totalsize(ram + dtb_off));
+	if (initrd)
+		msg("kvm-runner: initrd %s (%llu bytes) at 0x%llx-0x%llx\n", initrd, (unsigned long long)rd_size,
+		    (unsigned long long)(RAM_IPA + rd_off), (unsigned long long)(RAM_IPA + rd_off + rd_size));
 
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		int e = pthread_create(&vcpus[i].thread, NULL, vcpu_thread, &vcpus[i]);
 		if (e)
 			die("pthread_create vCPU %u: %s", i, strerror(e));
 	}
-	/* The vCPU threads end the process (exit) on power-off, reset or error. */
-	for (unsigned i = 0; i < nr_vcpus; i++)
-		pthread_join(vcpus[i].thread, NULL);
-	out_flush();
-	return 1;
+	/*
+	 * The vCPU threads end the process (exit) on power-off, reset or error.
+	 * Meanwhile push out partial lines (prompts, progress dots) every 200 ms;
+	 * complete lines are written as soon as their newline arrives.
+	 */
+	for (;;) {
+		usleep(200000);
+		out_flush();
+	}
 }

@@ -37,7 +37,8 @@ struct virq {
 	bool line;           /* level input as the device drives it */
 	bool latch;          /* edge seen, or pending set by a write to ISPENDR */
 	bool active;
-	s8 lr;               /* list register holding it on its target vCPU, -1 = none */
+	s8 lr;               /* list register holding it, -1 = none */
+	u8 lr_vcpu;          /* SPIs: the vCPU whose list register holds it (its target back then) */
 	u16 target;          /* SPIs: vCPU index from IROUTER */
 	u64 irouter;
 };

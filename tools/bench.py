@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""hyparm's benchmarks (make bench): every exit path measured under hyparm,
+under Linux KVM (nVHE and VHE) and natively, on the same emulated machine.
+
+  python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale]
+                         [--no-kvm] [--clocks icount,normal]
+
+Micro benchmarks run guests/bench/bench.c (one raw binary) everywhere.
+Linux benchmarks boot Debian's kernel with the busybox initramfs
+(hyparm.test=boot / hyparm.test=bench). Scale boots 1, 2, 4, 8 small VMs.
+
+Two clocks: 'icount' runs QEMU with -icount shift=0, where emulated time
+counts instructions (1 ns each), so figures repeat exactly and do not
+depend on the host's load; 'normal' is QEMU's usual clock, which follows
+the host (wall-clock-like, noisy). A benchmark never fails on timing:
+--smoke only checks that the machinery works (every row present, numbers
+positive) and exits non-zero if it does not.
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import hyparmrun as hr  # noqa: E402
+
+BENCH_BIN = os.path.join(REPO, "build", "guests", "bench.bin")
+HELLO_BIN = os.path.join(REPO, "build", "guests", "hello.bin")
+LINUX = os.path.join(REPO, "deps", "linux", "Image")
+INITRD = os.path.join(REPO, "build", "linux", "initramfs.cpio.gz")
+KVM_HOST_RUN = os.path.join(REPO, "scripts", "kvm-host-run.sh")
+
+TARGETS = ["hyparm", "kvm-nvhe", "kvm-vhe", "native"]
+# The rows of the micro table, in order, with what each measures.
+MICRO_ROWS = [
+    ("null_hvc", "HVC answered at once (unknown SMCCC id)"),
+    ("sysreg_trap_read", "trapped ID register read (TID3)"),
+    ("mmio_read_gicd_iidr", "MMIO read, GIC distributor (in the hypervisor / in-kernel)"),
+    ("mmio_write_gicd_ipriorityr", "MMIO write, GIC distributor"),
+    ("mmio_read_uart_fr", "MMIO read, PL011 (hyparm: in EL2; KVM: user-space VMM)"),
+    ("mmio_write_uart_ilpr", "MMIO write, PL011"),
+    ("virtual_eoi_ack", "virtual ACK + EOI of an SGI (no trap)"),
+    ("ipi_roundtrip", "virtual IPI there and back, target spinning"),
+    ("ipi_roundtrip_target_wfi", "virtual IPI there and back, target in WFI"),
+    ("vtimer_latency", "virtual timer: expiry to guest handler"),
+    ("first_touch_page", "first write to a fresh page (stage-2 fault if mapped lazily)"),
+    ("cpu_loop_iteration", "CPU-bound loop iteration (xorshift)"),
+    ("mem_loop_line", "memory-bound loop, one 64-byte line"),
+]
+NATIVE_ROWS = {"cpu_loop_iteration", "mem_loop_line", "virtual_eoi_ack", "mmio_read_gicd_iidr",
+               "mmio_write_gicd_ipriorityr", "mmio_read_uart_fr", "mmio_write_uart_ilpr",
+               "ipi_roundtrip", "ipi_roundtrip_target_wfi", "vtimer_latency", "first_touch_page",
+               "sysreg_trap_read"}
+
+
+class Run:
+    """A QEMU process watched line by line, each line with its arrival time."""
+
+    def __init__(self, cmd, timeout, stop=None, cwd=None):
+        self.lines, self.times, self.why = [], [], None
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
+        buf = b""
+        try:
+            while True:
+                left = start + timeout - time.monotonic()
+                if left <= 0:
+                    self.why = "time limit of %ds reached" % timeout
+                    break
+                ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+                if not ready:
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    self.lines.append(line.decode("utf-8", "replace").rstrip("\r"))
+                    self.times.append(time.monotonic() - start)
+                if stop and any(re.search(stop, l) for l in self.lines[-50:]):
+                    break
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        self.rc = proc.returncode
+        self.elapsed = time.monotonic() - start
+
+    def first(self, pattern):
+        """(index, match) of the first line matching pattern, or (None, None)."""
+        for i, l in enumerate(self.lines):
+            m = re.search(pattern, l)
+            if m:
+                return i, m
+        return None, None
+
+    def tail(self, n=15):
+        return "\n    ".join(self.lines[-n:])
+
+
+# ---------------------------------------------------------------- commands
+
+def hyparm_cmd(vms, workdir, icount, cpu="cortex-a57"):
+    bundle = hr.write_bundle(vms, workdir)
+    return hr.qemu_command(os.path.join(REPO, "build", "hyparm.bin"), bundle, cpu_model=cpu, icount=icount)
+
+
+def native_cmd(kernel, append, icount, initrd=None, smp=2):
+    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-smp", str(smp),
+           "-m", "1024", "-nographic", "-net", "none", "-kernel", kernel, "-append", append]
+    if initrd:
+        cmd += ["-initrd", initrd]
+    if icount:
+        cmd += ["-icount", "shift=0"]
+    return cmd
+
+
+def kvm_cmd(mode, icount, guest=None, params="", cpus=2, kernel=None, initrd=None, mem=None, timeout=300):
+    cmd = ["bash", KVM_HOST_RUN, "--cpu", "cortex-a57" if mode == "nvhe" else "max",
+           "--cpus", str(cpus), "--params", params, "--timeout", str(timeout)]
+    if guest:
+        cmd += ["--guest", guest]
+    if kernel:
+        cmd += ["--kernel", kernel, "--initrd", initrd]
+    if mem:
+        cmd += ["--mem", str(mem)]
+    if icount:
+        cmd += ["--icount"]
+    return cmd
+
+
+# ---------------------------------------------------------------- micro
+
+BENCH_LINE = re.compile(r"BENCH (\S+) min=(\d+) avg=(\d+) n=(\d+)")
+SKIP_LINE = re.compile(r"BENCH (\S+) skipped (.*)")
+
+
+def parse_bench(lines):
+    rows, skipped = {}, {}
+    for l in lines:
+        m = BENCH_LINE.search(l)
+        if m:
+            rows[m.group(1)] = {"min_ns": int(m.group(2)), "avg_ns": int(m.group(3)), "n": int(m.group(4))}
+            continue
+        m = SKIP_LINE.search(l)
+        if m:
+            skipped[m.group(1)] = m.group(2)
+    return rows, skipped
+
+
+def micro_run(target, icount, iters, log):
+    params = "iters=%d" % iters
+    with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
+        if target == "hyparm":
+            cmd = hyparm_cmd([hr.VM(BENCH_BIN, name="bench", cpus=2, pcpus="0,1", params=params)], work, icount)
+        elif target == "native":
+            cmd = native_cmd(BENCH_BIN, params + " native=1", icount)
+        else:
+            cmd = kvm_cmd(target[4:], icount, guest=BENCH_BIN, params=params)
+        run = Run(cmd, timeout=600, stop=r"BENCH-END")
+    rows, skipped = parse_bench(run.lines)
+    extra = {}
+    if target.startswith("kvm"):
+        _, m = run.first(r"KVM-MODE: (\w+)")
+        extra["kvm_mode"] = m.group(1) if m else "unknown"
+        if extra["kvm_mode"] != target[4:]:
+            log("  %s: KVM reported mode %s, expected %s" % (target, extra["kvm_mode"], target[4:]))
+    if "BENCH-END" not in "\n".join(run.lines):
+        log("  %s (%s): no BENCH-END (%s); last lines:\n    %s" %
+            (target, "icount" if icount else "normal", run.why or "exit %s" % run.rc, run.tail()))
+    return rows, skipped, extra
+
+
+# ---------------------------------------------------------------- Linux
+
+def linux_run(target, icount, test, log, timeout=600):
+    params = "console=ttyAMA0 quiet hyparm.test=%s" % test
+    up = r"hyparm-guest: up ([0-9.]+)s"
+    with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
+        if target == "hyparm":
+            cmd = hyparm_cmd([hr.VM(LINUX, name="linux", initrd=INITRD, params=params, cpus=2, mem=256,
+                                    pcpus="0,1")], work, icount)
+            start_mark = r"hyparm: vm linux: 2 vCPUs"
+        elif target == "native":
+            cmd = native_cmd(LINUX, params, icount, initrd=INITRD)
+            start_mark = None
+        else:
+            cmd = kvm_cmd(target[4:], icount, kernel=LINUX, initrd=INITRD, params=params, mem=256,
+                          timeout=timeout)
+            start_mark = r"kvm-runner: KVM API version"
+        run = Run(cmd, timeout=timeout, stop=r"reboot: Power down|KVM-RUNNER-EXIT|all VMs stopped")
+    res = {}
+    i, m = run.first(up)
+    if m is None:
+        log("  linux %s (%s): no 'hyparm-guest: up' line (%s); last lines:\n    %s" %
+            (target, "icount" if icount else "normal", run.why or "exit %s" % run.rc, run.tail()))
+        return res
+    res["boot_guest_s"] = float(m.group(1))
+    t0 = 0.0
+    if start_mark:
+        j, _ = run.first(start_mark)
+        t0 = run.times[j] if j is not None else 0.0
+    res["boot_host_wall_s"] = round(run.times[i] - t0, 2)
+    for l in run.lines:
+        mm = re.search(r"BENCH-LINUX (\S+) ([0-9.]+)", l)
+        if mm:
+            res[mm.group(1) + "_s"] = float(mm.group(2))
+    return res
+
+
+# ---------------------------------------------------------------- scale
+
+def scale_run(n, icount, log):
+    vms = [hr.VM(HELLO_BIN, name="s%d" % i, mem=16, pcpus=str(i % 2)) for i in range(n)]
+    with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
+        run = Run(hyparm_cmd(vms, work, icount), timeout=120, stop=r"all VMs stopped")
+    first_vm, _ = run.first(r"hyparm: vm s0: ")
+    per_vm = []
+    for l in run.lines:
+        m = re.search(r"hyparm: vm s\d+: .*stage-2 tables (\d+) KiB, hyparm state (\d+) KiB", l)
+        if m:
+            per_vm.append((int(m.group(1)), int(m.group(2))))
+    greeted = [run.first(r"^\[s%d\] hello from guest" % i)[0] for i in range(n)]
+    if first_vm is None or None in greeted or len(per_vm) != n:
+        log("  scale %d: incomplete run (%s); last lines:\n    %s" % (n, run.why or "exit %s" % run.rc, run.tail()))
+        return None
+    return {"vms": n, "all_booted_ms": round((max(run.times[g] for g in greeted) - run.times[first_vm]) * 1000, 1),
+            "stage2_kib_per_vm": per_vm[0][0], "hyparm_kib_per_vm": per_vm[0][1]}
+
+
+# ---------------------------------------------------------------- output
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return "%.2f" % v
+    return str(v)
+
+
+def ratio(a, b):
+    if a is None or b is None or a <= 0:
+        return None
+    return round(b / a, 1)
+
+
+def micro_table(micro, clock):
+    """Rows: op, hyparm, kvm-nvhe, kvm-vhe, native (min ns), KVM/hyparm ratios."""
+    out = []
+    for name, _ in MICRO_ROWS:
+        r = {"clock": clock, "operation": name}
+        for t in TARGETS:
+            v = micro.get(t, {}).get(clock, {}).get(name)
+            r[t + "_min_ns"] = v["min_ns"] if v else None
+            r[t + "_avg_ns"] = v["avg_ns"] if v else None
+        r["nvhe_over_hyparm"] = ratio(r["hyparm_min_ns"], r["kvm-nvhe_min_ns"])
+        r["vhe_over_hyparm"] = ratio(r["hyparm_min_ns"], r["kvm-vhe_min_ns"])
+        out.append(r)
+    return out
+
+
+def print_micro(rows, clock, out):
+    title = {"icount": "emulated time, -icount shift=0 (1 instruction = 1 ns; repeatable)",
+             "normal": "QEMU's normal clock (follows the host; noisy)"}[clock]
+    out("\nMicro benchmarks, minimum ns per operation (average in parentheses) — %s" % title)
+    hdr = "%-28s %16s %18s %18s %16s %8s %8s" % ("operation", "hyparm", "KVM nVHE", "KVM VHE", "native",
+                                                 "nVHE/hy", "VHE/hy")
+    out(hdr)
+    out("-" * len(hdr))
+    for r in rows:
+        cells = []
+        for t in TARGETS:
+            mn, av = r[t + "_min_ns"], r[t + "_avg_ns"]
+            cells.append("-" if mn is None else "%d (%d)" % (mn, av))
+        out("%-28s %16s %18s %18s %16s %8s %8s" % (r["operation"], cells[0], cells[1], cells[2], cells[3],
+                                                   fmt(r["nvhe_over_hyparm"]), fmt(r["vhe_over_hyparm"])))
+
+
+def draw_png(rows, path, log):
+    if not shutil.which("gnuplot"):
+        log("  no gnuplot: skipping the chart (apt-get install gnuplot-nox)")
+        return False
+    data = path + ".dat"
+    with open(data, "w") as f:
+        for r in rows:
+            if r["clock"] != "icount":
+                continue
+            vals = [r[t + "_min_ns"] or 0 for t in TARGETS[:3]]
+            if not any(vals):
+                continue
+            f.write("%s %s\n" % (r["operation"], " ".join(str(max(v, 1)) for v in vals)))
+    script = """
+set terminal pngcairo size 1200,640 noenhanced font ",10"
+set output '%s'
+set title 'hyparm vs Linux KVM, exit paths (minimum ns per operation, -icount shift=0; log scale)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel 'ns'
+set xtics rotate by -30
+set key top left
+plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE', '' using 4 title 'KVM VHE'
+""" % (path, data)
+    try:
+        subprocess.run(["gnuplot"], input=script.encode(), check=True, stderr=subprocess.PIPE, timeout=60)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        log("  gnuplot failed: %s" % e)
+        return False
+    finally:
+        os.unlink(data)
+    return True
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help="tiny run that checks the machinery (for make test)")
+    ap.add_argument("--iters", type=int, default=1000)
+    ap.add_argument("--out", default=os.path.join(REPO, "bench-results"))
+    ap.add_argument("--only", default="micro,linux,scale")
+    ap.add_argument("--clocks", default="icount,normal")
+    ap.add_argument("--no-kvm", action="store_true")
+    args = ap.parse_args()
+
+    for f in (BENCH_BIN, HELLO_BIN, os.path.join(REPO, "build", "hyparm.bin")):
+        if not os.path.isfile(f):
+            print("bench: missing %s: run 'make hyparm guests'" % f, file=sys.stderr)
+            return 2
+    parts = set(args.only.split(","))
+    clocks = args.clocks.split(",")
+    targets = [t for t in TARGETS if not (args.no_kvm and t.startswith("kvm"))]
+    iters = args.iters
+    if args.smoke:
+        parts, clocks, iters = {"micro"}, ["normal"], 20
+        targets = ["hyparm", "kvm-nvhe", "native"] if not args.no_kvm else ["hyparm", "native"]
+    if ("linux" in parts or any(t.startswith("kvm") for t in targets)) and not os.path.isfile(LINUX):
+        print("bench: missing %s: run 'make linux'" % LINUX, file=sys.stderr)
+        return 2
+    log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
+    results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "version": subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
+                                         stdout=subprocess.PIPE, text=True).stdout.strip(),
+               "qemu": subprocess.run(["qemu-system-aarch64", "--version"], stdout=subprocess.PIPE,
+                                      text=True).stdout.splitlines()[0],
+               "iters": iters, "micro": {}, "skipped": {}, "kvm_modes": {}, "linux": {}, "scale": {}}
+
+    if "micro" in parts:
+        for clock in clocks:
+            for t in targets:
+                log("bench: micro, %s, %s clock" % (t, clock))
+                rows, skipped, extra = micro_run(t, clock == "icount", iters, log)
+                results["micro"].setdefault(t, {})[clock] = rows
+                results["skipped"].setdefault(t, {})[clock] = skipped
+                if "kvm_mode" in extra:
+                    results["kvm_modes"][t] = extra["kvm_mode"]
+    if "linux" in parts:
+        for clock in clocks:
+            for t in targets:
+                log("bench: Linux boot and jobs, %s, %s clock" % (t, clock))
+                results["linux"].setdefault(t, {})[clock] = linux_run(t, clock == "icount", "bench", log)
+    if "scale" in parts:
+        for clock in clocks:
+            for n in (1, 2, 4, 8):
+                log("bench: scale, %d VMs, %s clock" % (n, clock))
+                results["scale"].setdefault(clock, []).append(scale_run(n, clock == "icount", log))
+
+    # ---- report
+    out_lines = []
+    out = lambda s: (print(s), out_lines.append(s))  # noqa: E731
+    out("hyparm benchmarks, %s, %s, %s, %d samples per operation" %
+        (results["version"], results["date"], results["qemu"], iters))
+    if results["kvm_modes"]:
+        out("KVM modes seen: " + ", ".join("%s -> %s" % kv for kv in sorted(results["kvm_modes"].items())))
+    table = []
+    for clock in clocks:
+        if results["micro"]:
+            rows = micro_table(results["micro"], clock)
+            table += rows
+            print_micro(rows, clock, out)
+    for t, per_clock in results["skipped"].items():
+        for clock, sk in per_clock.items():
+            for name, why in sk.items():
+                out("  (%s, %s: %s skipped: %s)" % (t, clock, name, why))
+    if results["linux"]:
+        out("\nDebian kernel under each, 2 vCPUs (guest seconds from its own clock; host wall seconds)")
+        hdr = "%-8s %-10s %12s %14s %14s %16s" % ("clock", "target", "boot guest s", "boot host s",
+                                                   "cpu md5 64MiB", "mem copy 4x64MiB")
+        out(hdr)
+        out("-" * len(hdr))
+        for clock in clocks:
+            for t in targets:
+                r = results["linux"].get(t, {}).get(clock, {})
+                out("%-8s %-10s %12s %14s %14s %16s" % (clock, t, fmt(r.get("boot_guest_s")),
+                                                         fmt(r.get("boot_host_wall_s")),
+                                                         fmt(r.get("cpu_md5_64MiB_s")),
+                                                         fmt(r.get("mem_copy_4x64MiB_s"))))
+    if results["scale"]:
+        out("\nScale: small bare-metal VMs under hyparm (1 vCPU, 16 MiB each)")
+        hdr = "%-8s %5s %16s %18s %18s" % ("clock", "VMs", "all booted ms", "stage-2 KiB/VM", "hyparm KiB/VM")
+        out(hdr)
+        out("-" * len(hdr))
+        for clock, rows in results["scale"].items():
+            for r in rows:
+                if r:
+                    out("%-8s %5d %16s %18d %18d" % (clock, r["vms"], fmt(r["all_booted_ms"]),
+                                                     r["stage2_kib_per_vm"], r["hyparm_kib_per_vm"]))
+
+    # ---- files
+    problems = []
+    for t in targets:
+        for clock in clocks if "micro" in parts else []:
+            rows = results["micro"].get(t, {}).get(clock, {})
+            sk = results["skipped"].get(t, {}).get(clock, {})
+            for name, _ in MICRO_ROWS:
+                if t == "native" and name not in NATIVE_ROWS:
+                    continue
+                if name not in rows and name not in sk:
+                    problems.append("%s/%s: no %s row" % (t, clock, name))
+                elif name in rows and rows[name]["n"] <= 0:
+                    problems.append("%s/%s: %s has no samples" % (t, clock, name))
+            if t != "native" and rows.get("null_hvc", {}).get("min_ns", 0) <= 0:
+                problems.append("%s/%s: null_hvc not positive" % (t, clock))
+    if args.smoke:
+        for p in problems:
+            print("bench smoke: " + p)
+        print("bench smoke: %s" % ("ok" if not problems else "%d problem(s)" % len(problems)))
+        return 1 if problems else 0
+
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "latest.json"), "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    if table:
+        with open(os.path.join(args.out, "latest.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(table[0].keys()))
+            w.writeheader()
+            w.writerows(table)
+        draw_png(table, os.path.join(args.out, "latest.png"), log)
+    with open(os.path.join(args.out, "latest.txt"), "w") as f:
+        f.write("\n".join(out_lines) + "\n")
+    if problems:
+        out("\nproblems: " + "; ".join(problems))
+    print("\nbench: results in %s (latest.txt, .csv, .json, .png)" % os.path.relpath(args.out, REPO))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
