@@ -57,11 +57,12 @@ MICRO_ROWS = [
     ("first_touch_page", "first write to a fresh page (stage-2 fault if mapped lazily)"),
     ("cpu_loop_iteration", "CPU-bound loop iteration (xorshift)"),
     ("mem_loop_line", "memory-bound loop, one 64-byte line"),
+    ("tlb_walk_access", "guest MMU on, one load per 4 KiB page (TLB-miss bound)"),
 ]
 NATIVE_ROWS = {"cpu_loop_iteration", "mem_loop_line", "virtual_eoi_ack", "mmio_read_gicd_iidr",
                "mmio_write_gicd_ipriorityr", "mmio_read_uart_fr", "mmio_write_uart_ilpr",
                "ipi_roundtrip", "ipi_roundtrip_target_wfi", "vtimer_latency", "first_touch_page",
-               "sysreg_trap_read"}
+               "sysreg_trap_read", "tlb_walk_access"}
 
 
 class Run:
@@ -200,7 +201,7 @@ def linux_run(target, icount, test, log, timeout=600):
         else:
             cmd = kvm_cmd(target[4:], icount, kernel=LINUX, initrd=INITRD, params=params, mem=256,
                           timeout=timeout)
-            start_mark = r"kvm-runner: KVM API version"
+            start_mark = r"KVM-MODE: "  # printed by the KVM host just before it starts the runner
         run = Run(cmd, timeout=timeout, stop=r"reboot: Power down|KVM-RUNNER-EXIT|all VMs stopped")
     res = {}
     i, m = run.first(up)

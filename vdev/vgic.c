@@ -9,6 +9,7 @@ void vgic_init(struct vm *vm, unsigned nr_lrs)
 
 	d->ctlr = GICD_CTLR_ARE | GICD_CTLR_DS;
 	d->nr_lrs = nr_lrs > VGIC_MAX_LRS ? VGIC_MAX_LRS : nr_lrs;
+	d->spi_maybe_pending = 0;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
 		d->spi[i] = (struct virq){ .lr = -1 };
 	}
@@ -25,6 +26,7 @@ void vgic_vcpu_init(struct vcpu *v)
 	c->waker = 2; /* ProcessorSleep */
 	c->lr_used = 0;
 	c->lr_dirty = 0;
+	c->maybe_pending = 0;
 	c->underflow = false;
 	c->vmcr = 0;
 	for (unsigned i = 0; i < 4; i++)
@@ -59,9 +61,22 @@ struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq)
 	return vm->vcpus[0];
 }
 
+void vgic_hint(struct vm *vm, struct vcpu *v, unsigned intid, const struct virq *irq)
+{
+	if (!irq->enabled || !vgic_irq_pending(irq))
+		return;
+	if (intid < VGIC_NR_PRIVATE) {
+		if (v)
+			v->vgic.maybe_pending |= 1u << intid;
+	} else {
+		vm->vgic.spi_maybe_pending |= 1ULL << (intid - VGIC_NR_PRIVATE);
+	}
+}
+
 /* Lock held. The interrupt may have become deliverable: tell its vCPU. */
 void vgic_irq_touched(struct vm *vm, struct vcpu *v, unsigned intid, struct virq *irq)
 {
+	vgic_hint(vm, v, intid, irq);
 	if (!vgic_irq_deliverable(&vm->vgic, irq) && irq->lr < 0)
 		return;
 	if (intid >= VGIC_NR_PRIVATE)

@@ -91,6 +91,7 @@ static void lr_retire(struct vcpu *v, unsigned i, struct virq *irq)
 	if (irq) {
 		irq->lr = -1;
 		irq->active = false;
+		vgic_hint(v->vm, v, intid, irq);   /* still pending? the next scan must see it */
 	}
 	if (intid == VTIMER_INTID && v->vtimer_masked) {
 		/* The guest handled its timer: let the physical one fire again if still due. */
@@ -182,13 +183,22 @@ static unsigned collect(struct vcpu *v, struct cand *cand, unsigned max)
 	const struct vgic_dist *d = &vm->vgic;
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
-		if (candidate(d, &v->vgic.priv[i]))
-			n = cand_insert(cand, n, max, &v->vgic.priv[i], i);
-	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
+	/* Only the hinted interrupts; a bit whose interrupt is no longer pending and enabled, or sits in a list register, is dropped. */
+	for (u32 m = v->vgic.maybe_pending; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		struct virq *irq = &v->vgic.priv[i];
+		if (irq->lr >= 0 || !irq->enabled || !vgic_irq_pending(irq))
+			v->vgic.maybe_pending &= ~(1u << i);
+		else if (candidate(d, irq))
+			n = cand_insert(cand, n, max, irq, i);
+	}
+	for (u64 m = vm->vgic.spi_maybe_pending; m; m &= m - 1) {
+		unsigned i = __builtin_ctzll(m);
 		struct virq *irq = &vm->vgic.spi[i];
+		if (irq->lr >= 0 || !irq->enabled || !vgic_irq_pending(irq))
+			vm->vgic.spi_maybe_pending &= ~(1ULL << i);
 		/* irq->target caches the IROUTER decision (vgic_spi_target). */
-		if (candidate(d, irq) && irq->target == v->id)
+		else if (irq->target == v->id && candidate(d, irq))
 			n = cand_insert(cand, n, max, irq, VGIC_NR_PRIVATE + i);
 	}
 	return n;

@@ -223,8 +223,13 @@ def linux_2_vcpus():
 
 
 @test
+def linux_1_vcpu_cpu_max():
+    linux("linux", 1, cpu_model="max,pauth-impdef=on")
+
+
+@test
 def linux_2_vcpus_cpu_max():
-    linux("linux", 2, cpu_model="max,pauth-impdef=on", timeout=180)
+    linux("linux", 2, cpu_model="max,pauth-impdef=on")
 
 
 @test

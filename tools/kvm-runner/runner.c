@@ -34,6 +34,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hyparm/guest_fdt.h>
+
 #define RAM_IPA        0x40000000ULL
 #define IMAGE_OFFSET   0x80000ULL           /* raw images go at RAM + 512 KiB */
 #define GICD_IPA       0x08000000ULL
@@ -374,129 +376,27 @@ static uint64_t get_reg(int fd, uint64_t id, const char *what)
 	return val;
 }
 
-/* ---- device tree (mirrors core/guest_fdt.c) ---- */
-#define FDT_TRY(x) do { int __e = (x); if (__e < 0) return __e; } while (0)
-
-static int prop_u64_pair(void *fdt, const char *name, uint64_t a, uint64_t b)
-{
-	fdt64_t v[2] = { cpu_to_fdt64(a), cpu_to_fdt64(b) };
-	return fdt_property(fdt, name, v, sizeof(v));
-}
-
-static int prop_cells(void *fdt, const char *name, const uint32_t *cells, unsigned n)
-{
-	fdt32_t v[16];
-	if (n > 16)
-		return -FDT_ERR_BADVALUE;
-	for (unsigned i = 0; i < n; i++)
-		v[i] = cpu_to_fdt32(cells[i]);
-	return fdt_property(fdt, name, v, n * sizeof(fdt32_t));
-}
-
+/* ---- device tree ---- */
+/*
+ * hyparm's own generator (core/guest_fdt.c, built into this program too):
+ * the guest finds exactly the same device tree under KVM as under hyparm.
+ */
 static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *bootargs,
 		     uint64_t initrd_start, uint64_t initrd_end)
 {
-	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
-	static const char uart_compat[] = "arm,pl011\0arm,primecell";
-	static const char clock_names[] = "uartclk\0apb_pclk";
-	static const uint32_t timer_irqs[] = {
-		GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH,
-		GIC_PPI, 11, IRQ_LEVEL_HIGH, GIC_PPI, 10, IRQ_LEVEL_HIGH,
+	uint64_t mpidr[MAX_VCPUS];
+	struct guest_fdt_params p = {
+		.ram_base = RAM_IPA, .ram_size = ram_size,
+		.nr_vcpus = nr_vcpus, .vcpu_mpidr = mpidr,
+		.cmdline = bootargs ? bootargs : "",
+		.initrd_start = initrd_start, .initrd_end = initrd_end,
+		.gicd_base = GICD_IPA, .gicr_base = GICR_IPA,
+		.uart_base = UART_IPA, .uart_spi = UART_SPI,
 	};
-	const uint32_t uart_irq[] = { GIC_SPI, UART_SPI, IRQ_LEVEL_HIGH };
-	const uint32_t uart_clocks[] = { PHANDLE_CLK, PHANDLE_CLK };
-	fdt64_t gic_reg[4] = {
-		cpu_to_fdt64(GICD_IPA), cpu_to_fdt64(GICD_SIZE),
-		cpu_to_fdt64(GICR_IPA), cpu_to_fdt64(GICR_STRIDE * nr_vcpus),
-	};
-	char name[64], uart_path[64];
 
-	snprintf(uart_path, sizeof(uart_path), "/pl011@%llx", (unsigned long long)UART_IPA);
-
-	FDT_TRY(fdt_create(fdt, (int)size));
-	FDT_TRY(fdt_finish_reservemap(fdt));
-	FDT_TRY(fdt_begin_node(fdt, ""));
-	FDT_TRY(fdt_property_string(fdt, "compatible", "linux,dummy-virt"));
-	FDT_TRY(fdt_property_string(fdt, "model", "hyparm virt"));
-	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 2));
-	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 2));
-	FDT_TRY(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_GIC));
-
-	FDT_TRY(fdt_begin_node(fdt, "chosen"));
-	FDT_TRY(fdt_property_string(fdt, "bootargs", bootargs));
-	FDT_TRY(fdt_property_string(fdt, "stdout-path", uart_path));
-	if (initrd_end > initrd_start) {
-		FDT_TRY(fdt_property_u64(fdt, "linux,initrd-start", initrd_start));
-		FDT_TRY(fdt_property_u64(fdt, "linux,initrd-end", initrd_end));
-	}
-	FDT_TRY(fdt_end_node(fdt));
-
-	FDT_TRY(fdt_begin_node(fdt, "aliases"));
-	FDT_TRY(fdt_property_string(fdt, "serial0", uart_path));
-	FDT_TRY(fdt_end_node(fdt));
-
-	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)RAM_IPA);
-	FDT_TRY(fdt_begin_node(fdt, name));
-	FDT_TRY(fdt_property_string(fdt, "device_type", "memory"));
-	FDT_TRY(prop_u64_pair(fdt, "reg", RAM_IPA, ram_size));
-	FDT_TRY(fdt_end_node(fdt));
-
-	FDT_TRY(fdt_begin_node(fdt, "cpus"));
-	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 1));
-	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 0));
-	for (unsigned i = 0; i < nr_vcpus; i++) {
-		snprintf(name, sizeof(name), "cpu@%llx", (unsigned long long)vcpus[i].mpidr);
-		FDT_TRY(fdt_begin_node(fdt, name));
-		FDT_TRY(fdt_property_string(fdt, "device_type", "cpu"));
-		FDT_TRY(fdt_property_string(fdt, "compatible", "arm,armv8"));
-		FDT_TRY(fdt_property_u32(fdt, "reg", (uint32_t)vcpus[i].mpidr));
-		FDT_TRY(fdt_property_string(fdt, "enable-method", "psci"));
-		FDT_TRY(fdt_end_node(fdt));
-	}
-	FDT_TRY(fdt_end_node(fdt));
-
-	snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)GICD_IPA);
-	FDT_TRY(fdt_begin_node(fdt, name));
-	FDT_TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
-	FDT_TRY(fdt_property(fdt, "reg", gic_reg, sizeof(gic_reg)));
-	FDT_TRY(fdt_property_u32(fdt, "#redistributor-regions", 1));
-	FDT_TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
-	FDT_TRY(fdt_property_u32(fdt, "#interrupt-cells", 3));
-	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 2));
-	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 2));
-	FDT_TRY(fdt_property(fdt, "ranges", NULL, 0));
-	FDT_TRY(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
-	FDT_TRY(fdt_end_node(fdt));
-
-	FDT_TRY(fdt_begin_node(fdt, "psci"));
-	FDT_TRY(fdt_property(fdt, "compatible", psci_compat, sizeof(psci_compat)));
-	FDT_TRY(fdt_property_string(fdt, "method", "hvc"));
-	FDT_TRY(fdt_end_node(fdt));
-
-	FDT_TRY(fdt_begin_node(fdt, "timer"));
-	FDT_TRY(fdt_property_string(fdt, "compatible", "arm,armv8-timer"));
-	FDT_TRY(prop_cells(fdt, "interrupts", timer_irqs, sizeof(timer_irqs) / sizeof(timer_irqs[0])));
-	FDT_TRY(fdt_property(fdt, "always-on", NULL, 0));
-	FDT_TRY(fdt_end_node(fdt));
-
-	FDT_TRY(fdt_begin_node(fdt, "apb-pclk"));
-	FDT_TRY(fdt_property_string(fdt, "compatible", "fixed-clock"));
-	FDT_TRY(fdt_property_u32(fdt, "#clock-cells", 0));
-	FDT_TRY(fdt_property_u32(fdt, "clock-frequency", 24000000));
-	FDT_TRY(fdt_property_string(fdt, "clock-output-names", "clk24mhz"));
-	FDT_TRY(fdt_property_u32(fdt, "phandle", PHANDLE_CLK));
-	FDT_TRY(fdt_end_node(fdt));
-
-	FDT_TRY(fdt_begin_node(fdt, uart_path + 1));
-	FDT_TRY(fdt_property(fdt, "compatible", uart_compat, sizeof(uart_compat)));
-	FDT_TRY(prop_u64_pair(fdt, "reg", UART_IPA, UART_SIZE));
-	FDT_TRY(prop_cells(fdt, "interrupts", uart_irq, 3));
-	FDT_TRY(fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names)));
-	FDT_TRY(prop_cells(fdt, "clocks", uart_clocks, 2));
-	FDT_TRY(fdt_end_node(fdt));
-
-	FDT_TRY(fdt_end_node(fdt));
-	return fdt_finish(fdt);
+	for (unsigned i = 0; i < nr_vcpus; i++)
+		mpidr[i] = vcpus[i].mpidr;
+	return guest_fdt_build(fdt, size, &p) ? -FDT_ERR_NOSPACE : 0;
 }
 
 /* ---- setup ---- */

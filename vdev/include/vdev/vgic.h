@@ -48,6 +48,7 @@ struct vgic_cpu {
 	u32 waker;           /* GICR_WAKER.ProcessorSleep */
 	u32 lr_used;         /* bitmap of list registers in use */
 	u32 lr_dirty;        /* list registers whose copy in lr[] the emulation changed */
+	u32 maybe_pending;   /* SGIs/PPIs that may be deliverable (a hint, see vgic_hint()) */
 	u64 lr[VGIC_MAX_LRS];/* what hyparm last wrote / read back */
 	u16 lr_intid[VGIC_MAX_LRS];
 	bool underflow;      /* more pending than list registers: ask for a maintenance IRQ */
@@ -60,8 +61,10 @@ struct vgic_dist {
 	spinlock_t lock;
 	u32 ctlr;
 	struct virq spi[VGIC_NR_SPIS];
+	u64 spi_maybe_pending; /* SPIs that may be deliverable (a hint, see vgic_hint()) */
 	unsigned nr_lrs;     /* list registers the CPU has */
 };
+_Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
 
 /* GICD_CTLR bits (security disabled, DS=1). */
 #define GICD_CTLR_EN_G0   BIT(0)
@@ -94,6 +97,15 @@ static inline bool vgic_irq_pending(const struct virq *irq)
 {
 	return irq->latch || (irq->level && irq->line);
 }
+
+/*
+ * The "maybe pending" hint: a superset of the interrupts that are pending,
+ * enabled and not in a list register, so that filling list registers looks
+ * at a few bits instead of every interrupt. Set wherever an interrupt may
+ * have become deliverable (vgic_irq_touched(), a list register retired);
+ * cleared lazily by the scan that finds the bit stale. Lock held.
+ */
+void vgic_hint(struct vm *vm, struct vcpu *v, unsigned intid, const struct virq *irq);
 
 extern const struct mmio_ops vgic_dist_mmio_ops;
 extern const struct mmio_ops vgic_redist_mmio_ops;
