@@ -263,6 +263,27 @@ static bool vm_enter_state(struct vm *vm, enum vm_state s)
 	return __atomic_compare_exchange_n(&vm->state, &running, s, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+/* What made the VM's vCPUs exit, summed: the first thing to look at when a guest is slow. */
+static void vm_print_exits(struct vm *vm)
+{
+	static const char *const names[EXIT_KIND_COUNT] = {
+		[EXIT_UNKNOWN] = "undef", [EXIT_WFX] = "wfx", [EXIT_HVC] = "hvc", [EXIT_SMC] = "smc",
+		[EXIT_SYSREG] = "sysreg", [EXIT_DABT] = "mmio", [EXIT_IABT] = "iabt", [EXIT_FP] = "fp",
+		[EXIT_OTHER] = "other", [EXIT_IRQ] = "irq",
+	};
+	char buf[256];
+	int n = hv_snprintf(buf, sizeof(buf), "hyparm: vm %s: exits:", vm->name);
+
+	for (unsigned k = 0; k < EXIT_KIND_COUNT && n < (int)sizeof(buf); k++) {
+		u64 sum = 0;
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			sum += vm->vcpus[i]->exits[k];
+		if (sum)
+			n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", names[k], (unsigned long long)sum);
+	}
+	hv_printf("%s\n", buf);
+}
+
 void vm_power_off(struct vm *vm)
 {
 	if (!vm_enter_state(vm, VM_POWERED_OFF))
@@ -270,6 +291,7 @@ void vm_power_off(struct vm *vm)
 	vm_stop_vcpus(vm);
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: powered off\n", vm->name);
+	vm_print_exits(vm);
 	sched_vm_stopped();
 }
 
