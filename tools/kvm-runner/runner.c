@@ -35,6 +35,8 @@
 #include <unistd.h>
 
 #include <hyparm/guest_fdt.h>
+#include <hyparm/mmio.h>
+#include <vdev/vpl011.h>
 
 #define RAM_IPA        0x40000000ULL
 #define IMAGE_OFFSET   0x80000ULL           /* raw images go at RAM + 512 KiB */
@@ -148,54 +150,27 @@ static void guest_putc(char c)
 	pthread_mutex_unlock(&out_lock);
 }
 
-/* ---- PL011 (transmit only) ----
- * Enough of the ARM PrimeCell UART for hyparm's guests (polled DR writes)
- * and for Linux's amba-pl011 driver with console=ttyAMA0: the ID registers
- * for the AMBA probe, the control/line/baud/FIFO-level/DMA registers as plain
- * storage, and the interrupt registers. The TX FIFO is drained the moment a
- * byte is written, so FR always reads TXFE | RXFE (never busy, never full) and
- * the TX interrupt (RIS.TXIS) is asserted after every DR write and when the
- * transmitter or its interrupt is enabled; only ICR clears it. Nothing is
- * ever received (DR reads 0). The SPI follows (RIS & IMSC) via KVM_IRQ_LINE.
+/* ---- PL011 ----
+ * hyparm's own register model (vdev/vpl011.c, built into this program): the
+ * guest sees the same UART under KVM as under hyparm, served here in user
+ * space. Its TX interrupt drives the SPI through KVM_IRQ_LINE; nothing is
+ * ever received.
  */
-#define UART_DR      0x000
-#define UART_RSR     0x004                 /* RSR read / ECR write */
-#define UART_FR      0x018
-#define UART_ILPR    0x020
-#define UART_IBRD    0x024
-#define UART_FBRD    0x028
-#define UART_LCR_H   0x02C
-#define UART_CR      0x030
-#define UART_IFLS    0x034
-#define UART_IMSC    0x038
-#define UART_RIS     0x03C
-#define UART_MIS     0x040
-#define UART_ICR     0x044
-#define UART_DMACR   0x048
-#define UART_FR_RXFE 0x10
-#define UART_FR_TXFE 0x80
-#define UART_CR_UARTEN 0x001
-#define UART_CR_TXE  0x100
-#define UART_CR_RXE  0x200
-#define UART_INT_TX  0x020                 /* TXIS / TXIM */
-#define UART_INT_ALL 0x7FF
+static struct vpl011 uart;
+static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
+static int uart_line;                       /* level last driven on the SPI */
 
-static struct {
-	pthread_mutex_t lock;
-	uint32_t cr, lcr_h, ibrd, fbrd, ilpr, ifls, imsc, ris, dmacr;
-	int line;                               /* level last driven on the SPI */
-} uart = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.cr = UART_CR_TXE | UART_CR_RXE,        /* reset values per the PL011 TRM */
-	.ifls = 0x12,
-};
-
-/* Drive the SPI to (RIS & IMSC) != 0 if that changed. uart.lock held. */
-static void uart_update_irq_locked(void)
+static void uart_tx(void *ctx, u8 c)
 {
-	int level = (uart.ris & uart.imsc) != 0;
+	(void)ctx;
+	guest_putc((char)c);
+}
 
-	if (level == uart.line)
+/* Called by the model (uart_lock held) whenever MIS may have changed. */
+static void uart_irq(void *ctx, bool level)
+{
+	(void)ctx;
+	if ((int)level == uart_line)
 		return;
 	/* irq field: type (bits 27:24) SPI, vcpu index (23:16) 0 (unused for SPIs), INTID (15:0). */
 	struct kvm_irq_level irq = {
@@ -204,66 +179,32 @@ static void uart_update_irq_locked(void)
 		.level = (uint32_t)level,
 	};
 	if (ioctl(vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		die("KVM_IRQ_LINE UART INTID %d level %d: %s", 32 + UART_SPI, level, strerror(errno));
-	uart.line = level;
+		die("KVM_IRQ_LINE UART INTID %d level %d: %s", 32 + UART_SPI, (int)level, strerror(errno));
+	uart_line = level;
 }
 
-static uint32_t uart_read(uint64_t off)
+static void uart_setup(void)
 {
-	static const uint8_t id[8] = { 0x11, 0x10, 0x34, 0x00, 0x0D, 0xF0, 0x05, 0xB1 };
-	uint32_t val = 0;
-
-	if (off >= 0xFE0 && off <= 0xFFC)
-		return (off & 3) ? 0 : id[(off - 0xFE0) / 4];   /* PeriphID0-3, CellID0-3 */
-	pthread_mutex_lock(&uart.lock);
-	switch (off) {
-	case UART_FR:    val = UART_FR_TXFE | UART_FR_RXFE; break;
-	case UART_ILPR:  val = uart.ilpr; break;
-	case UART_IBRD:  val = uart.ibrd; break;
-	case UART_FBRD:  val = uart.fbrd; break;
-	case UART_LCR_H: val = uart.lcr_h; break;
-	case UART_CR:    val = uart.cr; break;
-	case UART_IFLS:  val = uart.ifls; break;
-	case UART_IMSC:  val = uart.imsc; break;
-	case UART_RIS:   val = uart.ris; break;
-	case UART_MIS:   val = uart.ris & uart.imsc; break;
-	case UART_DMACR: val = uart.dmacr; break;
-	default:         val = 0; break;    /* DR (nothing received), RSR, ICR (WO), reserved */
-	}
-	pthread_mutex_unlock(&uart.lock);
-	return val;
+	vpl011_init(&uart, uart_tx, NULL);
+	uart.irq_update = uart_irq;
 }
 
-static void uart_write(uint64_t off, uint32_t val)
+static uint32_t uart_read(uint64_t off, unsigned size)
 {
-	pthread_mutex_lock(&uart.lock);
-	switch (off) {
-	case UART_DR:
-		guest_putc((char)(val & 0xff));
-		uart.ris |= UART_INT_TX;        /* the byte left at once: FIFO empty again */
-		break;
-	case UART_ILPR:  uart.ilpr = val & 0xff; break;
-	case UART_IBRD:  uart.ibrd = val & 0xffff; break;
-	case UART_FBRD:  uart.fbrd = val & 0x3f; break;
-	case UART_LCR_H: uart.lcr_h = val & 0xff; break;
-	case UART_CR:
-		if ((val & (UART_CR_UARTEN | UART_CR_TXE)) == (UART_CR_UARTEN | UART_CR_TXE) &&
-		    (uart.cr & (UART_CR_UARTEN | UART_CR_TXE)) != (UART_CR_UARTEN | UART_CR_TXE))
-			uart.ris |= UART_INT_TX;        /* transmitter enabled with an empty FIFO */
-		uart.cr = val & 0xffff;
-		break;
-	case UART_IFLS:  uart.ifls = val & 0x3f; break;
-	case UART_IMSC:
-		if ((val & UART_INT_TX) && !(uart.imsc & UART_INT_TX))
-			uart.ris |= UART_INT_TX;        /* TX interrupt enabled: FIFO is empty */
-		uart.imsc = val & UART_INT_ALL;
-		break;
-	case UART_ICR:   uart.ris &= ~(val & UART_INT_ALL); break;
-	case UART_DMACR: uart.dmacr = val & 0x7; break;
-	default: break;                         /* RSR/ECR, read-only and reserved registers */
-	}
-	uart_update_irq_locked();
-	pthread_mutex_unlock(&uart.lock);
+	u64 val = 0;
+
+	pthread_mutex_lock(&uart_lock);
+	if (vpl011_mmio_ops.read(&uart, NULL, off, size, &val))
+		val = 0;
+	pthread_mutex_unlock(&uart_lock);
+	return (uint32_t)val;
+}
+
+static void uart_write(uint64_t off, unsigned size, uint32_t val)
+{
+	pthread_mutex_lock(&uart_lock);
+	vpl011_mmio_ops.write(&uart, NULL, off, size, val);
+	pthread_mutex_unlock(&uart_lock);
 }
 
 static void handle_mmio(struct vcpu *v)
@@ -280,9 +221,9 @@ static void handle_mmio(struct vcpu *v)
 	if (r->mmio.is_write) {
 		uint64_t val = 0;
 		memcpy(&val, r->mmio.data, len);      /* little-endian host and guest */
-		uart_write(off, (uint32_t)val);
+		uart_write(off, len, (uint32_t)val);
 	} else {
-		uint64_t val = uart_read(off);
+		uint64_t val = uart_read(off, len);
 		memset(r->mmio.data, 0, sizeof(r->mmio.data));
 		memcpy(r->mmio.data, &val, len);
 	}
@@ -552,6 +493,7 @@ int main(int argc, char **argv)
 		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	run_size = (size_t)mmap_sz;
 
+	uart_setup();
 	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);   /* machine type 0: default 40-bit IPA space */
 	if (vm_fd < 0)
 		die("KVM_CREATE_VM: %s", strerror(errno));
