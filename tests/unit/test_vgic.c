@@ -184,6 +184,23 @@ static void clearing_state_of_an_interrupt_in_a_list_register(void **state)
 	assert_int_equal(dread(0x200 + 4, 4) & BIT(8), 0);
 }
 
+/* The list-register fill only looks at hinted interrupts: every way of becoming deliverable must set the hint. */
+static void pending_and_enabled_interrupts_are_hinted(void **state)
+{
+	dwrite(0x200 + 4, 4, BIT(8));              /* ISPENDR: SPI 40 pending, not enabled */
+	assert_int_equal(vm.vgic.spi_maybe_pending & BIT(8), 0);
+	dwrite(0x100 + 4, 4, BIT(8));              /* ISENABLER: now it may be delivered */
+	assert_int_equal(vm.vgic.spi_maybe_pending & BIT(8), BIT(8));
+	vgic_send_sgi(&vcpus[0], (3ULL << 24) | BIT(1));   /* SGI 3 to vCPU 1, enabled below */
+	assert_int_equal(vcpus[1].vgic.maybe_pending & BIT(3), 0);
+	rwrite(1, 0x10000 + 0x100, 4, BIT(3));     /* GICR_ISENABLER0 of vCPU 1 */
+	assert_int_equal(vcpus[1].vgic.maybe_pending & BIT(3), BIT(3));
+	vgic_set_line(&vm, &vcpus[2], 27, true);   /* a PPI line, enabled first */
+	assert_int_equal(vcpus[2].vgic.maybe_pending, 0);
+	rwrite(2, 0x10000 + 0x100, 4, BIT(27));
+	assert_int_equal(vcpus[2].vgic.maybe_pending & BIT(27), BIT(27));
+}
+
 static void spis_follow_irouter(void **state)
 {
 	struct virq *irq = &vm.vgic.spi[8]; /* INTID 40 */
@@ -245,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup(level_versus_edge, setup),
 		cmocka_unit_test_setup(spis_follow_irouter, setup),
 		cmocka_unit_test_setup(edge_spi_latches_on_rising_line_only, setup),
+		cmocka_unit_test_setup(pending_and_enabled_interrupts_are_hinted, setup),
 		cmocka_unit_test_setup(clearing_state_of_an_interrupt_in_a_list_register, setup),
 		cmocka_unit_test_setup(sgis_reach_their_targets_only, setup),
 		cmocka_unit_test_setup(disabled_group_is_not_delivered, setup),
