@@ -143,22 +143,69 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 	spin_unlock(&vm->vgic.lock);
 }
 
+/* Keep the max most urgent (lowest priority value) in cand[], sorted. Returns the new count. */
+static unsigned cand_insert(struct vgic_cand *cand, unsigned n, unsigned max, struct virq *irq, unsigned intid)
+{
+	unsigned i = n < max ? n : max;
+
+	if (n >= max && (!max || irq->priority >= cand[max - 1].irq->priority))
+		return n + 1;
+	while (i > 0 && cand[i - 1].irq->priority > irq->priority) {
+		if (i < max)
+			cand[i] = cand[i - 1];
+		i--;
+	}
+	cand[i] = (struct vgic_cand){ irq, intid };
+	return n + 1;
+}
+
+/* A hinted interrupt that is no longer pending and enabled, or sits in a list register, loses its bit. */
+static bool hint_stale(const struct virq *irq)
+{
+	return irq->lr >= 0 || !irq->enabled || !vgic_irq_pending(irq);
+}
+
+static bool group_enabled(const struct vgic_dist *d, const struct virq *irq)
+{
+	return d->ctlr & (irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0);
+}
+
+unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max)
+{
+	struct vm *vm = v->vm;
+	const struct vgic_dist *d = &vm->vgic;
+	unsigned n = 0;
+
+	for (u32 m = v->vgic.maybe_pending; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		struct virq *irq = &v->vgic.priv[i];
+		if (hint_stale(irq))
+			v->vgic.maybe_pending &= ~(1u << i);
+		else if (group_enabled(d, irq))
+			n = cand_insert(cand, n, max, irq, i);
+	}
+	for (u64 m = vm->vgic.spi_maybe_pending; m; m &= m - 1) {
+		unsigned i = __builtin_ctzll(m);
+		struct virq *irq = &vm->vgic.spi[i];
+		if (hint_stale(irq))
+			vm->vgic.spi_maybe_pending &= ~(1ULL << i);
+		/* irq->target caches the IROUTER decision (vgic_spi_target). */
+		else if (irq->target == v->id && group_enabled(d, irq))
+			n = cand_insert(cand, n, max, irq, VGIC_NR_PRIVATE + i);
+	}
+	return n;
+}
+
 bool vgic_vcpu_pending(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	bool pending = false;
+	bool pending;
 
 	spin_lock(&vm->vgic.lock);
-	for (unsigned i = 0; i < VGIC_NR_PRIVATE && !pending; i++)
-		pending = v->vgic.priv[i].lr < 0 && vgic_irq_deliverable(&vm->vgic, &v->vgic.priv[i]);
-	for (unsigned i = 0; i < VGIC_NR_SPIS && !pending; i++) {
-		struct virq *irq = &vm->vgic.spi[i];
-		/* irq->target caches the IROUTER decision. */
-		pending = irq->lr < 0 && irq->target == v->id && vgic_irq_deliverable(&vm->vgic, irq);
-	}
+	pending = vgic_collect(v, NULL, 0) != 0;
 	/* Anything pending in a list register also wakes WFI. */
 	for (unsigned i = 0; i < vm->vgic.nr_lrs && !pending; i++)
-		pending = (v->vgic.lr_used & BIT(i)) && (v->vgic.lr[i] >> 62 & 1);
+		pending = (v->vgic.lr_used & BIT(i)) && (v->vgic.lr[i] & VGIC_LR_PENDING);
 	spin_unlock(&vm->vgic.lock);
 	return pending;
 }

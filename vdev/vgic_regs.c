@@ -25,8 +25,6 @@ static unsigned lr_state(struct vm *vm, struct vcpu *v, unsigned intid, const st
  * another vCPU's list register the change waits for that vCPU to finish
  * with the interrupt, as the list register is that CPU's.)
  */
-#define LR_STATE_P 1ULL
-#define LR_STATE_A 2ULL
 static void lr_change(struct vm *vm, struct vcpu *v, unsigned intid, struct virq *irq, u64 state, bool set)
 {
 	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : vm->vcpus[irq->lr_vcpu];
@@ -34,9 +32,9 @@ static void lr_change(struct vm *vm, struct vcpu *v, unsigned intid, struct virq
 	if (irq->lr < 0 || holder != v)
 		return;
 	if (set)
-		v->vgic.lr[irq->lr] |= state << 62;
+		v->vgic.lr[irq->lr] |= state;
 	else
-		v->vgic.lr[irq->lr] &= ~(state << 62);
+		v->vgic.lr[irq->lr] &= ~state;
 	v->vgic.lr_dirty |= BIT(irq->lr);
 }
 
@@ -84,11 +82,11 @@ void vgic_bits_write(struct vm *vm, struct vcpu *v, unsigned kind, bool set, uns
 			/* Clearing pending leaves a level line asserted: it stays pending. */
 			irq->latch = set;
 			if (!set)
-				lr_change(vm, v, first + i, irq, LR_STATE_P, false);
+				lr_change(vm, v, first + i, irq, VGIC_LR_PENDING, false);
 			break;
 		case VGIC_REG_ACTIVE:
 			irq->active = set;
-			lr_change(vm, v, first + i, irq, LR_STATE_A, set);
+			lr_change(vm, v, first + i, irq, VGIC_LR_ACTIVE, set);
 			break;
 		}
 		vgic_irq_touched(vm, v, first + i, irq);

@@ -17,8 +17,6 @@
 
 #define ICH_HCR_EN    BIT(0)
 #define ICH_HCR_UIE   BIT(1)
-#define LR_STATE_PENDING (1ULL << 62)
-#define LR_STATE_ACTIVE  (2ULL << 62)
 #define LR_GROUP1     BIT(60)
 #define LR_EOI        BIT(41)
 #define LR_PRIO_SHIFT 48
@@ -100,6 +98,9 @@ static void lr_retire(struct vcpu *v, unsigned i, struct virq *irq)
 		v->vtimer_masked = false;
 		gic_ppi_enable(VTIMER_INTID, true);
 	}
+	/* A register is free: look again if this one is still pending (a level line still high, a new edge) or others wait. */
+	if ((irq && vgic_irq_pending(irq)) || v->vgic.underflow)
+		v->vgic_kicked = true;
 }
 
 /*
@@ -132,12 +133,8 @@ void vgic_lr_sync(struct vcpu *v)
 			continue;
 		u64 val = read_lr(i);
 		if (!(val >> 62)) {
-			struct virq *irq = vgic_irq(vm, v, v->vgic.lr_intid[i]);
-			lr_retire(v, i, irq);
+			lr_retire(v, i, vgic_irq(vm, v, v->vgic.lr_intid[i]));
 			write_lr(i, 0); /* clears the EOI maintenance condition */
-			/* A level line still high (or a new edge), or others waiting for a free register: look again. */
-			if ((irq && vgic_irq_pending(irq)) || v->vgic.underflow)
-				v->vgic_kicked = true;
 		} else {
 			v->vgic.lr[i] = val;
 		}
@@ -145,71 +142,11 @@ void vgic_lr_sync(struct vcpu *v)
 	spin_unlock(&vm->vgic.lock);
 }
 
-/* Cheap test first: most interrupts are neither pending nor enabled. */
-static inline bool candidate(const struct vgic_dist *d, const struct virq *irq)
-{
-	return irq->lr < 0 && irq->enabled && vgic_irq_pending(irq) && vgic_irq_deliverable(d, irq);
-}
-
-struct cand {
-	struct virq *irq;
-	unsigned intid;
-};
-
-/* Keep the max most urgent (lowest priority value) in cand[], sorted. Returns the new count. */
-static unsigned cand_insert(struct cand *cand, unsigned n, unsigned max, struct virq *irq, unsigned intid)
-{
-	unsigned i = n < max ? n : max;
-
-	if (n >= max && irq->priority >= cand[max - 1].irq->priority)
-		return n + 1;
-	while (i > 0 && cand[i - 1].irq->priority > irq->priority) {
-		if (i < max)
-			cand[i] = cand[i - 1];
-		i--;
-	}
-	cand[i] = (struct cand){ irq, intid };
-	return n + 1;
-}
-
-/*
- * One pass over v's interrupts: the up to max most urgent deliverable ones
- * not yet in a list register, in cand[]. Returns how many there are in all
- * (more than max means some must wait for the underflow interrupt). Lock held.
- */
-static unsigned collect(struct vcpu *v, struct cand *cand, unsigned max)
-{
-	struct vm *vm = v->vm;
-	const struct vgic_dist *d = &vm->vgic;
-	unsigned n = 0;
-
-	/* Only the hinted interrupts; a bit whose interrupt is no longer pending and enabled, or sits in a list register, is dropped. */
-	for (u32 m = v->vgic.maybe_pending; m; m &= m - 1) {
-		unsigned i = __builtin_ctz(m);
-		struct virq *irq = &v->vgic.priv[i];
-		if (irq->lr >= 0 || !irq->enabled || !vgic_irq_pending(irq))
-			v->vgic.maybe_pending &= ~(1u << i);
-		else if (candidate(d, irq))
-			n = cand_insert(cand, n, max, irq, i);
-	}
-	for (u64 m = vm->vgic.spi_maybe_pending; m; m &= m - 1) {
-		unsigned i = __builtin_ctzll(m);
-		struct virq *irq = &vm->vgic.spi[i];
-		if (irq->lr >= 0 || !irq->enabled || !vgic_irq_pending(irq))
-			vm->vgic.spi_maybe_pending &= ~(1ULL << i);
-		/* irq->target caches the IROUTER decision (vgic_spi_target). */
-		else if (irq->target == v->id && candidate(d, irq))
-			n = cand_insert(cand, n, max, irq, VGIC_NR_PRIVATE + i);
-	}
-	return n;
-}
-
 void vgic_lr_flush(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vgic_cpu *c = &v->vgic;
-	/* Scan for new interrupts only when something may have become pending (a kick) or a list register freed up. */
-	bool scan = __atomic_exchange_n(&v->vgic_kicked, false, __ATOMIC_ACQ_REL);
+	bool scan;
 
 	spin_lock(&vm->vgic.lock);
 	/* Update what is already in the list registers. */
@@ -224,20 +161,25 @@ void vgic_lr_flush(struct vcpu *v)
 			/* The line dropped before the guest took it: withdraw it. */
 			lr_retire(v, i, irq);
 			write_lr(i, 0);
-			scan |= c->underflow;
 		} else if (state == 2 && irq->latch && !irq->level) {
 			/* A new edge while the guest handles the previous one. */
 			irq->latch = false;
-			c->lr[i] |= LR_STATE_PENDING;
+			c->lr[i] |= VGIC_LR_PENDING;
 			write_lr(i, c->lr[i]);
 		}
 	}
+	/*
+	 * Scan for new interrupts only when something may have become pending
+	 * (a kick) or a list register freed up while others waited (lr_retire()
+	 * kicks then, the loop above included).
+	 */
+	scan = __atomic_exchange_n(&v->vgic_kicked, false, __ATOMIC_ACQ_REL);
 	if (scan) {
-		struct cand cand[VGIC_MAX_LRS];
+		struct vgic_cand cand[VGIC_MAX_LRS];
 		unsigned nfree = 0;
 		for (unsigned i = 0; i < vm->vgic.nr_lrs; i++)
 			nfree += !(c->lr_used & BIT(i));
-		unsigned n = nfree ? collect(v, cand, nfree) : 0, k = 0;
+		unsigned n = vgic_collect(v, cand, nfree), k = 0;
 
 		/* Fill free list registers, most urgent first. */
 		for (unsigned i = 0; i < vm->vgic.nr_lrs && k < n && k < nfree; i++) {
@@ -246,7 +188,7 @@ void vgic_lr_flush(struct vcpu *v)
 			struct virq *irq = cand[k].irq;
 			unsigned intid = cand[k++].intid;
 			/* An interrupt the guest made active by ISACTIVER goes in active and pending. */
-			c->lr[i] = LR_STATE_PENDING | (irq->active ? LR_STATE_ACTIVE : 0) |
+			c->lr[i] = VGIC_LR_PENDING | (irq->active ? VGIC_LR_ACTIVE : 0) |
 				   ((u64)irq->priority << LR_PRIO_SHIFT) | intid |
 				   (irq->group ? LR_GROUP1 : 0) | (irq->level ? LR_EOI : 0);
 			c->lr_intid[i] = intid;
@@ -257,8 +199,8 @@ void vgic_lr_flush(struct vcpu *v)
 			irq->active = false;    /* the list register holds it now */
 			write_lr(i, c->lr[i]);
 		}
-		/* More pending than fits (or no free register at all): ask to be told when they drain. */
-		c->underflow = n > nfree || (!nfree && collect(v, cand, 1));
+		/* More pending than fits: ask to be told when the list registers drain. */
+		c->underflow = n > nfree;
 	}
 	spin_unlock(&vm->vgic.lock);
 	write_sysreg(S3_4_C12_C11_0, ICH_HCR_EN | (c->underflow ? ICH_HCR_UIE : 0));

@@ -201,6 +201,32 @@ static void pending_and_enabled_interrupts_are_hinted(void **state)
 	assert_int_equal(vcpus[2].vgic.maybe_pending & BIT(27), BIT(27));
 }
 
+/* The list-register fill takes the most urgent first, counts what does not fit, and drops stale hints. */
+static void collect_sorts_by_priority_and_counts_the_rest(void **state)
+{
+	struct vgic_cand cand[2];
+
+	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	dwrite(0x80 + 4, 4, ~0u);                   /* SPIs 32..63 in group 1 */
+	dwrite(0x400 + 40, 1, 0xA0);
+	dwrite(0x400 + 41, 1, 0x40);
+	dwrite(0x400 + 42, 1, 0x80);
+	dwrite(0x100 + 4, 4, BIT(8) | BIT(9) | BIT(10));   /* enable 40, 41, 42 */
+	dwrite(0x200 + 4, 4, BIT(8) | BIT(9) | BIT(10));   /* and make them pending */
+	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 3);
+	assert_int_equal(cand[0].intid, 41);
+	assert_int_equal(cand[1].intid, 42);
+	assert_int_equal(vgic_collect(&vcpus[1], cand, 2), 0);   /* routed to vCPU 0 */
+	assert_int_equal(vgic_collect(&vcpus[0], NULL, 0), 3);
+	dwrite(0x280 + 4, 4, BIT(9));               /* ICPENDR 41: its hint goes stale */
+	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 2);
+	assert_int_equal(cand[0].intid, 42);
+	assert_int_equal(vm.vgic.spi_maybe_pending & BIT(9), 0);
+	dwrite(0x0, 4, 0);                          /* group 1 off: nothing deliverable, hints kept */
+	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 0);
+	assert_int_equal(vm.vgic.spi_maybe_pending & (BIT(8) | BIT(10)), BIT(8) | BIT(10));
+}
+
 static void spis_follow_irouter(void **state)
 {
 	struct virq *irq = &vm.vgic.spi[8]; /* INTID 40 */
@@ -263,6 +289,7 @@ int main(void)
 		cmocka_unit_test_setup(spis_follow_irouter, setup),
 		cmocka_unit_test_setup(edge_spi_latches_on_rising_line_only, setup),
 		cmocka_unit_test_setup(pending_and_enabled_interrupts_are_hinted, setup),
+		cmocka_unit_test_setup(collect_sorts_by_priority_and_counts_the_rest, setup),
 		cmocka_unit_test_setup(clearing_state_of_an_interrupt_in_a_list_register, setup),
 		cmocka_unit_test_setup(sgis_reach_their_targets_only, setup),
 		cmocka_unit_test_setup(disabled_group_is_not_delivered, setup),

@@ -107,6 +107,23 @@ static inline bool vgic_irq_pending(const struct virq *irq)
  */
 void vgic_hint(struct vm *vm, struct vcpu *v, unsigned intid, const struct virq *irq);
 
+/* An interrupt ready for a list register, and its INTID. */
+struct vgic_cand {
+	struct virq *irq;
+	unsigned intid;
+};
+/*
+ * One pass over v's hinted interrupts: the up to max most urgent that are
+ * deliverable and not yet in a list register, sorted, in cand[] (may be
+ * NULL when max is 0). Returns how many there are in all, so more than max
+ * means some must wait. Drops stale hint bits. Lock held.
+ */
+unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max);
+
+/* List-register state field (ICH_LR<n>_EL2 bits 63:62), kept in vgic_cpu.lr[] too. */
+#define VGIC_LR_PENDING (1ULL << 62)
+#define VGIC_LR_ACTIVE  (2ULL << 62)
+
 extern const struct mmio_ops vgic_dist_mmio_ops;
 extern const struct mmio_ops vgic_redist_mmio_ops;
 
