@@ -22,13 +22,10 @@ import datetime
 import json
 import os
 import re
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -66,39 +63,11 @@ NATIVE_ROWS = {"cpu_loop_iteration", "mem_loop_line", "virtual_eoi_ack", "mmio_r
 
 
 class Run:
-    """A QEMU process watched line by line, each line with its arrival time."""
+    """A QEMU process watched line by line (hyparmrun.watch), each line with its arrival time."""
 
-    def __init__(self, cmd, timeout, stop=None, cwd=None):
-        self.lines, self.times, self.why = [], [], None
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
-        buf = b""
-        try:
-            while True:
-                left = start + timeout - time.monotonic()
-                if left <= 0:
-                    self.why = "time limit of %ds reached" % timeout
-                    break
-                ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
-                if not ready:
-                    continue
-                chunk = os.read(proc.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    self.lines.append(line.decode("utf-8", "replace").rstrip("\r"))
-                    self.times.append(time.monotonic() - start)
-                if stop and any(re.search(stop, l) for l in self.lines[-50:]):
-                    break
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        self.rc = proc.returncode
-        self.elapsed = time.monotonic() - start
+    def __init__(self, cmd, timeout, stop=None):
+        w = hr.watch(cmd, timeout, stop=stop)
+        self.lines, self.times, self.why, self.rc, self.elapsed = w.lines, w.times, w.why, w.rc, w.elapsed
 
     def first(self, pattern):
         """(index, match) of the first line matching pattern, or (None, None)."""

@@ -118,31 +118,32 @@ def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, r
     return cmd + list(extra)
 
 
-def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
-        timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=()):
-    """Boot hyparm with these VMs; return a Result. echo: copy the console to stdout live.
-    until: a regex; the run ends (status OK) when a console line matches it.
-    script: (regex, text) pairs played in order, expect-style: once the console output
-    since the previous step matches regex (a prompt needs no newline), text is typed."""
-    res = Result()
-    hyparm = hyparm or os.path.join(REPO, "build", "hyparm.bin")
-    _check_file(hyparm, "hyparm image")
-    if not shutil.which("qemu-system-aarch64"):
-        raise UsageError("qemu-system-aarch64 not found: apt-get install qemu-system-arm")
-    work = tempfile.mkdtemp(prefix="hyparm-run-")
+class Watched:
+    """What watch() saw: console lines, each line's arrival time (s), why it ended, the exit code."""
+
+    def __init__(self):
+        self.lines, self.times, self.why, self.stopped, self.rc, self.elapsed = [], [], None, False, None, 0.0
+
+
+def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False):
+    """Run cmd (its stdout and stderr together) and read its console line by line.
+    stop: a regex; reading ends when a line matches it (Watched.stopped).
+    timeout: seconds, 0 = none (Watched.why says when it was reached).
+    script: (regex, text) pairs played in order, expect-style: once the output since the
+    previous step matches regex (a prompt needs no newline), text is typed.
+    The process is killed when reading ends."""
+    w = Watched()
+    steps = list(script)
+    if steps and stdin is None:
+        stdin = subprocess.PIPE
+    seen = ""  # output since the last script step
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    buf = b""
+    deadline = start + timeout if timeout else None
     try:
-        bundle = write_bundle(list(vms), work, config)
-        cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
-        start = time.monotonic()
-        steps = list(script)
-        if steps and stdin is None:
-            stdin = subprocess.PIPE
-        seen = ""  # console text since the last script step
-        proc = subprocess.Popen(cmd, stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        buf = b""
-        deadline = start + timeout if timeout else None
-        while True:
+        while not w.stopped:
             wait = 0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))
             ready, _, _ = select.select([proc.stdout], [], [], wait)
             if ready:
@@ -159,34 +160,55 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
                     proc.stdin.flush()
                     steps.pop(0)
                     seen = ""
-                while b"\n" in buf:
+                while b"\n" in buf and not w.stopped:
                     line, buf = buf.split(b"\n", 1)
-                    text = line.decode("utf-8", "replace").rstrip("\r")
-                    res.lines.append(text)
-                    m = VM_LINE.match(text)
-                    if m:
-                        state = m.group(2)
-                        res.vm_states[m.group(1)] = "off" if state == "powered off" else \
-                            "reset" if state == "reset" else "stopped"
-                    if until and re.search(until, text):
-                        res.status = STATUS_OK
-                        res.why = "saw '%s'" % until
-                        break
-                if res.status is not None:
-                    break
-            if deadline is not None and time.monotonic() >= deadline:
-                res.status = STATUS_TIMEOUT
-                res.why = "time limit of %ss reached" % timeout
+                    w.lines.append(line.decode("utf-8", "replace").rstrip("\r"))
+                    w.times.append(time.monotonic() - start)
+                    w.stopped = bool(stop and re.search(stop, w.lines[-1]))
+            if not w.stopped and deadline is not None and time.monotonic() >= deadline:
+                w.why = "time limit of %ss reached" % timeout
                 break
+    finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        if buf:
-            res.lines.append(buf.decode("utf-8", "replace").rstrip("\r\n"))
-        res.elapsed = time.monotonic() - start
+    if buf and not w.stopped:
+        w.lines.append(buf.decode("utf-8", "replace").rstrip("\r\n"))
+        w.times.append(time.monotonic() - start)
+    w.rc = proc.returncode
+    w.elapsed = time.monotonic() - start
+    return w
+
+
+def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
+        timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=()):
+    """Boot hyparm with these VMs; return a Result. echo: copy the console to stdout live.
+    until: a regex; the run ends (status OK) when a console line matches it.
+    script: (regex, text) pairs typed expect-style (see watch())."""
+    res = Result()
+    hyparm = hyparm or os.path.join(REPO, "build", "hyparm.bin")
+    _check_file(hyparm, "hyparm image")
+    if not shutil.which("qemu-system-aarch64"):
+        raise UsageError("qemu-system-aarch64 not found: apt-get install qemu-system-arm")
+    work = tempfile.mkdtemp(prefix="hyparm-run-")
+    try:
+        bundle = write_bundle(list(vms), work, config)
+        cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
+        w = watch(cmd, timeout, stop=until, script=script, stdin=stdin, echo=echo)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if res.status is None:
+    res.lines, res.elapsed = w.lines, w.elapsed
+    for text in res.lines:
+        m = VM_LINE.match(text)
+        if m:
+            state = m.group(2)
+            res.vm_states[m.group(1)] = "off" if state == "powered off" else \
+                "reset" if state == "reset" else "stopped"
+    if w.stopped:
+        res.status, res.why = STATUS_OK, "saw '%s'" % until
+    elif w.why:
+        res.status, res.why = STATUS_TIMEOUT, w.why
+    else:
         res.status, res.why = _judge(res)
     return res
 
