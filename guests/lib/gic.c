@@ -31,12 +31,12 @@ void gic_cpu_init(void)
 	while (mmio_read32(rd + GICR_WAKER) & 4u)                          /* ChildrenAsleep */
 		;
 	mmio_write32(rd + GICR_SGI_FRAME + GICx_IGROUPR, ~0u);
-	write_icc(ICC_SRE_EL1, read_icc(ICC_SRE_EL1) | 1);
+	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | 1);
 	isb();
-	write_icc(ICC_PMR_EL1, 0xFF);
-	write_icc(ICC_BPR1_EL1, 0);
-	write_icc(ICC_CTLR_EL1, 0);   /* EOImode 0: EOIR drops priority and deactivates */
-	write_icc(ICC_IGRPEN1_EL1, 1);
+	write_sysreg(ICC_PMR_EL1, 0xFF);
+	write_sysreg(ICC_BPR1_EL1, 0);
+	write_sysreg(ICC_CTLR_EL1, 0);   /* EOImode 0: EOIR drops priority and deactivates */
+	write_sysreg(ICC_IGRPEN1_EL1, 1);
 	isb();
 }
 
@@ -81,7 +81,7 @@ void gic_send_sgi(unsigned intid, u16 target_list, bool all_but_self)
 
 	if (all_but_self)
 		v = ((u64)(intid & 0xF) << 24) | (1ULL << 40);
-	write_icc(ICC_SGI1R_EL1, v);
+	write_sysreg(ICC_SGI1R_EL1, v);
 	isb();
 }
 

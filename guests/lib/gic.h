@@ -35,9 +35,6 @@
 #define ICC_SGI1R_EL1   S3_0_C12_C11_5
 #define ICC_RPR_EL1     S3_0_C12_C11_3
 
-#define __sysreg_str(r) #r
-#define read_icc(r) ({ u64 __v; __asm__ volatile("mrs %0, " __sysreg_str(r) : "=r"(__v) :: "memory"); __v; })
-#define write_icc(r, v) __asm__ volatile("msr " __sysreg_str(r) ", %0" : : "r"((u64)(v)) : "memory")
 
 /*
  * Device accesses as single plain loads/stores: a hypervisor can emulate
@@ -76,8 +73,8 @@ void gic_route(unsigned intid, unsigned cpu);
 /* SGI intid to the vCPUs in target_list (bit n = Aff0 n), or to all but self. */
 void gic_send_sgi(unsigned intid, u16 target_list, bool all_but_self);
 
-static inline u32 gic_ack(void) { u32 i = read_icc(ICC_IAR1_EL1) & 0xFFFFFF; __asm__ volatile("dsb sy"); return i; }
-static inline void gic_eoi(u32 intid) { write_icc(ICC_EOIR1_EL1, intid); isb(); }
+static inline u32 gic_ack(void) { u32 i = read_sysreg(ICC_IAR1_EL1) & 0xFFFFFF; __asm__ volatile("dsb sy"); return i; }
+static inline void gic_eoi(u32 intid) { write_sysreg(ICC_EOIR1_EL1, intid); isb(); }
 /* Acknowledge, waiting up to ms for something to arrive (hyparm refills list registers on its exits). */
 u32 gic_ack_wait(u64 ms);
 

@@ -13,8 +13,10 @@ typedef uint16_t u16;
 typedef uint8_t u8;
 typedef int64_t s64;
 
-#define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
-#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)))
+/* r may itself be a macro (gic.h names the ICC_* registers by encoding): expand it, then stringify. */
+#define __sysreg_name(r) #r
+#define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " __sysreg_name(r) : "=r"(__v) :: "memory"); __v; })
+#define write_sysreg(r, v) __asm__ volatile("msr " __sysreg_name(r) ", %0" : : "r"((u64)(v)) : "memory")
 #define isb() __asm__ volatile("isb" ::: "memory")
 /*
  * In a loop that waits for another vCPU: a hint, a no-op on hardware and

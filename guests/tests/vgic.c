@@ -153,11 +153,11 @@ static void priority_tests(void)
 	gic_set_priority(TEST_SPI2, 0xC0);
 	gic_route(TEST_SPI2, 0);
 	gic_enable(TEST_SPI2, true);
-	write_icc(ICC_PMR_EL1, 0x80);
+	write_sysreg(ICC_PMR_EL1, 0x80);
 	isb();
 	gic_set_pending(TEST_SPI2, true);
 	check(gic_ack_wait(20) == GIC_SPURIOUS, "priority 0xc0 is masked by PMR 0x80");
-	write_icc(ICC_PMR_EL1, 0xFF);
+	write_sysreg(ICC_PMR_EL1, 0xFF);
 	isb();
 	i = gic_ack_wait(100);
 	check(i == TEST_SPI2, "PMR 0xff lets it through (IAR %u)", i);
