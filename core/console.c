@@ -171,10 +171,46 @@ static void focus(unsigned idx)
 	hv_printf("\nhyparm: console input goes to vm %s\n", input_vms[idx]->name);
 }
 
-void console_input_poll(void)
+/*
+ * Flow control: a guest's receive FIFO holds 32 bytes. When it is full,
+ * the byte in hand is kept, the physical UART's receive interrupt is turned
+ * off, and the rest waits in the UART and behind it (QEMU stops reading its
+ * input then); the guest's next read of its data register lets it flow
+ * again. Pasted text is not lost.
+ */
+static spinlock_t input_lock = SPINLOCK_INIT;
+static int held = -1;            /* the byte that did not fit, or -1 */
+
+/*
+ * Give the held byte to the focused VM. Returns whether input may flow.
+ * Only a guest that takes receive interrupts (one that drains its FIFO, as
+ * Linux's driver does) holds input back; for any other a full FIFO drops
+ * the byte, so that Ctrl-A still reaches hyparm. input_lock held.
+ */
+static bool deliver_held_locked(void)
+{
+	struct vm *vm = input_vms[input_focus];
+
+	if (held >= 0 && vm->state == VM_RUNNING && !vm_uart_input(vm, (u8)held) &&
+	    (vm->uart.imsc & UART_INT_RX))
+		return false;
+	held = -1;
+	return true;
+}
+
+/*
+ * Move typed bytes from the UART to the focused VM until the UART is empty
+ * or the VM's FIFO is full. Returns false when input is held back then.
+ * The interrupt is acknowledged first, so a byte arriving meanwhile raises
+ * it again. input_lock held.
+ */
+static bool pump_locked(void)
 {
 	int c;
 
+	pl011_ack_rx_irq();
+	if (!deliver_held_locked())
+		return false;
 	while ((c = pl011_getc()) >= 0) {
 		if (!input_nr_vms)
 			continue;
@@ -194,9 +230,28 @@ void console_input_poll(void)
 			input_escape = true;
 			continue;
 		}
-		struct vm *vm = input_vms[input_focus];
-		if (vm->state == VM_RUNNING)
-			vm_uart_input(vm, (u8)c);
+		held = c;
+		if (!deliver_held_locked())
+			return false;
 	}
-	pl011_ack_rx_irq();
+	return true;
+}
+
+void console_input_poll(void)
+{
+	spin_lock(&input_lock);
+	if (!pump_locked())
+		pl011_disable_rx_irq();   /* until the guest reads: console_input_resume() */
+	spin_unlock(&input_lock);
+}
+
+void console_input_resume(struct vm *vm)
+{
+	if (__atomic_load_n(&held, __ATOMIC_ACQUIRE) < 0 || vm != focused_vm())
+		return;
+	spin_lock(&input_lock);
+	/* The UART does not raise its interrupt again for what it already holds: read it from here. */
+	if (held >= 0 && pump_locked())
+		pl011_enable_rx_irq();
+	spin_unlock(&input_lock);
 }

@@ -56,6 +56,8 @@ static int uart_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 	spin_lock(&vm->uart_lock);
 	int rc = vpl011_mmio_ops.read(dev, v, off, size, val);
 	spin_unlock(&vm->uart_lock);
+	if (off == UART_DR)
+		console_input_resume(vm);   /* a byte left the receive FIFO: room for more */
 	return rc;
 }
 
@@ -70,11 +72,12 @@ static int uart_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val
 
 static const struct mmio_ops uart_ops = { .read = uart_read, .write = uart_write };
 
-void vm_uart_input(struct vm *vm, u8 c)
+bool vm_uart_input(struct vm *vm, u8 c)
 {
 	spin_lock(&vm->uart_lock);
-	vpl011_rx_push(&vm->uart, c);
+	bool taken = vpl011_rx_push(&vm->uart, c);
 	spin_unlock(&vm->uart_lock);
+	return taken;
 }
 
 /* Interrupt controller and devices back to their reset state. */

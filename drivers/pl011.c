@@ -36,6 +36,11 @@ void pl011_enable_rx_irq(void)
 	wr(IMSC, INT_RX | INT_RT);
 }
 
+void pl011_disable_rx_irq(void)
+{
+	wr(IMSC, 0);
+}
+
 void pl011_ack_rx_irq(void)
 {
 	wr(ICR, INT_RX | INT_RT);

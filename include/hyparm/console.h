@@ -21,6 +21,8 @@ void console_vm_flush(struct vm *vm);
 unsigned console_input_intid(void);
 /* Read what was typed and hand it to the VM that has the console's focus. */
 void console_input_poll(void);
+/* The guest read from vm's UART: if input was held back for lack of room there, let it flow again. */
+void console_input_resume(struct vm *vm);
 /* Start serving input: UART RX interrupt on, focus on the first VM. */
 void console_input_init(unsigned intid, struct vm *const *vms, unsigned nr_vms);
 

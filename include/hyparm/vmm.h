@@ -27,8 +27,8 @@ void vm_reset(struct vm *vm);
 /* hyparm gives up on the VM (exception loop, SError...): report why and stop it. */
 void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A byte typed on the console for this VM's UART. */
-void vm_uart_input(struct vm *vm, u8 c);
+/* A byte typed on the console for this VM's UART; false if its receive FIFO is full. */
+bool vm_uart_input(struct vm *vm, u8 c);
 
 /* PSCI CPU_OFF for the calling vCPU. */
 void vcpu_power_off(struct vcpu *v);

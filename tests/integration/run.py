@@ -237,9 +237,14 @@ def two_linux_vms_side_by_side():
     linux("side", 1, vms=2)
 
 
+# Longer than the virtual PL011's 32-byte receive FIFO: pasted input must not be lost.
+LONG_LINE = "echo " + "0123456789" * 20 + " | wc -c\n"
+
+
 @test
 def linux_shell_reboot_and_poweroff():
-    """The interactive shell takes piped input; reboot restarts the VM, poweroff ends it."""
+    """The interactive shell takes piped input, a long line included; reboot restarts the VM,
+    poweroff ends it."""
     if not (os.path.isfile(LINUX) and os.path.isfile(INITRD)):
         raise Fail("Debian kernel or initramfs missing")
     # ash prints its prompt, then asks the terminal where the cursor is (ESC [6n) and only
@@ -247,11 +252,13 @@ def linux_shell_reboot_and_poweroff():
     prompt = r"/ # \x1b\[6n$"
     res = run([hr.VM(LINUX, name="sh", initrd=INITRD, params="console=ttyAMA0 quiet", cpus=2, mem=256)],
               hyparm=HYPARM, timeout=120,
-              script=[(prompt, "nproc\n"), (prompt, "reboot\n"), ("vm sh: reset", ""),
+              script=[(prompt, "nproc\n"), (prompt, LONG_LINE), (prompt, "reboot\n"), ("vm sh: reset", ""),
                       (prompt, "echo back-again\n"), (prompt, "poweroff\n")])
     expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     lines = res.vm_lines("sh")
     expect("2" in lines, "nproc did not print 2")
+    expect("201" in lines, "a %d-byte line typed at once did not arrive whole (the UART FIFO holds 32)"
+           % len(LONG_LINE))
     expect(res.vm_states.get("sh") == "off", "the VM did not power off")
     expect(any(l == "hyparm: vm sh: reset" for l in res.lines), "reboot did not reset the VM")
     expect("back-again" in lines, "the shell did not come back after reboot")

@@ -11,6 +11,8 @@ int pl011_getc(void);
 bool pl011_ready(void);
 /* Receive interrupts on (RX and receive timeout); ack after draining. */
 void pl011_enable_rx_irq(void);
+/* Receive interrupts off: input waits in the UART (and behind it, in the line). */
+void pl011_disable_rx_irq(void);
 void pl011_ack_rx_irq(void);
 
 #endif
