@@ -35,15 +35,13 @@
 #include <unistd.h>
 
 #include <hyparm/guest_fdt.h>
+#include <hyparm/loader.h>
 #include <hyparm/mmio.h>
 #include <vdev/vpl011.h>
 
 #define RAM_IPA        0x40000000ULL
-#define IMAGE_OFFSET   0x80000ULL           /* raw images go at RAM + 512 KiB */
 #define GICD_IPA       0x08000000ULL
-#define GICD_SIZE      0x10000ULL
 #define GICR_IPA       0x080A0000ULL
-#define GICR_STRIDE    0x20000ULL           /* RD_base + SGI_base frames per vCPU */
 #define UART_IPA       0x09000000ULL
 #define UART_SIZE      0x1000ULL
 #define UART_SPI       1                    /* INTID 33 */
@@ -369,14 +367,6 @@ static void vgic_set_addr(int dev_fd, uint64_t type, uint64_t addr, const char *
 		die("GICv3 %s address 0x%llx: %s", what, (unsigned long long)addr, strerror(errno));
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 /* Open a file to load; returns its size. */
 static int open_input(const char *path, const char *what, uint64_t *size)
 {
@@ -431,49 +421,28 @@ int main(int argc, char **argv)
 	uint64_t ram_size = (uint64_t)mem_mb << 20;
 
 	/*
-	 * The guest image: an arm64 Linux Image (header magic "ARM\x64" at byte 56)
-	 * is placed per Documentation/arm64/booting.rst at the 2 MiB aligned RAM
-	 * base + text_offset and owns image_size bytes (text_offset 0x80000 and the
-	 * file size for pre-3.17 headers with image_size 0); anything else is a raw
-	 * image at RAM + 512 KiB. Entry is the load address either way.
+	 * Where the images go: hyparm's own placement (core/loader.c), so the
+	 * guest finds kernel, initrd and device tree where it does under hyparm:
+	 * an arm64 Image at RAM + text_offset (image_size honoured), a raw
+	 * binary at RAM + 512 KiB, the initrd after it, the DTB in the next
+	 * 2 MiB block.
 	 */
-	uint64_t img_size, img_off = IMAGE_OFFSET, img_span, rd_size = 0, rd_off = 0;
+	uint64_t img_size, rd_size = 0;
 	int img_fd = open_input(kernel, "guest", &img_size), rd_fd = -1;
-	uint8_t hdr[64];
-	int is_linux = 0;
-	if (img_size >= sizeof(hdr) && pread(img_fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
-	    memcmp(hdr + 56, "ARM\x64", 4) == 0) {
-		uint64_t text_offset = le64(hdr + 8), image_size = le64(hdr + 16), flags = le64(hdr + 24);
-
-		is_linux = 1;
-		if (image_size == 0) {
-			text_offset = 0x80000;
-			image_size = img_size;
-		}
-		if (flags & 1)
-			die("'%s' is a big-endian kernel (Image flags bit 0)", kernel);
-		if (text_offset & 0xfff || text_offset >= ram_size)
-			die("'%s': implausible text_offset 0x%llx", kernel, (unsigned long long)text_offset);
-		if (image_size < img_size)
-			die("'%s': image_size 0x%llx is smaller than the file", kernel, (unsigned long long)image_size);
-		img_off = text_offset;
-		img_span = image_size;
-	} else {
-		img_span = img_size;
-	}
-	uint64_t dtb_off = (ram_size - DTB_MAX) & ~7ULL;   /* last 64 KiB: inside one 2 MiB block */
-	uint64_t img_end = img_off + img_span;
-	if (img_end > dtb_off)
-		die("guest '%s' (%llu bytes in RAM) does not fit in %lu MiB of RAM below the device tree", kernel,
-		    (unsigned long long)img_span, mem_mb);
-	if (initrd) {
+	uint8_t hdr[64] = { 0 };
+	if (pread(img_fd, hdr, img_size < sizeof(hdr) ? img_size : sizeof(hdr), 0) < 0)
+		die("read '%s': %s", kernel, strerror(errno));
+	if (initrd)
 		rd_fd = open_input(initrd, "initrd", &rd_size);
-		rd_off = (img_end + 0xfffULL) & ~0xfffULL;
-		if (rd_off + rd_size > dtb_off)
-			die("initrd '%s' (%llu bytes) does not fit between the image (ends at 0x%llx) and the "
-			    "device tree at 0x%llx: give more RAM (-m)", initrd, (unsigned long long)rd_size,
-			    (unsigned long long)(RAM_IPA + img_end), (unsigned long long)(RAM_IPA + dtb_off));
-	}
+	struct load_plan plan;
+	char why[160];
+	/* Only the header is looked at: a short buffer is enough when the file is bigger. */
+	if (loader_plan(hdr, img_size, rd_size, DTB_MAX, ram_size, &plan, why, sizeof(why)))
+		die("'%s': %s", kernel, why);
+	if (plan.is_linux_image && (hdr[24] & 1))
+		die("'%s' is a big-endian kernel (Image flags bit 0)", kernel);
+	uint64_t img_off = plan.kernel_off, rd_off = plan.initrd_off, dtb_off = plan.dtb_off;
+	int is_linux = plan.is_linux_image;
 
 	/* KVM itself: no fallback. */
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -558,7 +527,7 @@ int main(int argc, char **argv)
 		die("device tree: %s", fdt_strerror(err));
 
 	/* Boot vCPU: PC at the image, EL1h with DAIF masked, x0 = DTB. */
-	set_reg(vcpus[0].fd, CORE_REG(regs.pc), RAM_IPA + img_off, "pc");
+	set_reg(vcpus[0].fd, CORE_REG(regs.pc), RAM_IPA + plan.entry_off, "pc");
 	set_reg(vcpus[0].fd, CORE_REG(regs.pstate), PSTATE_EL1H_DAIF, "pstate");
 	set_reg(vcpus[0].fd, CORE_REG(regs.regs[0]), RAM_IPA + dtb_off, "x0");
 	for (unsigned r = 1; r < 4; r++)
