@@ -3,17 +3,17 @@
  * Linux Image with an initrd, under Linux KVM (arm64), with the same
  * guest-visible machine hyparm builds: RAM at 0x40000000, an in-kernel GICv3
  * (distributor 0x08000000, redistributors 0x080A0000), the in-kernel
- * architected timers, PSCI 0.2+ over HVC (handled by KVM) and a small
- * transmit-only PL011 at 0x09000000 (SPI 1 = INTID 33) served here from
- * KVM_EXIT_MMIO.
+ * architected timers, PSCI 0.2+ over HVC (handled by KVM) and a PL011 at
+ * 0x09000000 (SPI 1 = INTID 33, transmit only) served here from
+ * KVM_EXIT_MMIO by hyparm's own register model (vdev/vpl011.c).
  *
  *   kvm-runner -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p "bootargs"]
  *
- * Placement: a file carrying the arm64 Image header (Documentation/arm64/
- * booting.rst) goes at RAM + text_offset (RAM is 2 MiB aligned) and gets
- * image_size bytes; anything else is a raw image at RAM + 512 KiB. The initrd
- * follows the image (page aligned) and the device tree sits in the last
- * 64 KiB of RAM (8-byte aligned, inside one 2 MiB block), x0 = its address.
+ * Placement is hyparm's (core/loader.c): a file carrying the arm64 Image
+ * header goes at RAM + text_offset and gets image_size bytes; anything else
+ * is a raw image at RAM + 512 KiB. The initrd follows the image (page
+ * aligned) and the device tree, built by hyparm's generator
+ * (core/guest_fdt.c), starts the next 2 MiB block; x0 = its address.
  *
  * Exit status: 0 the guest powered off or reset; 1 anything else.
  */
@@ -520,7 +520,7 @@ int main(int argc, char **argv)
 	if (ioctl((int)gic.fd, KVM_SET_DEVICE_ATTR, &ctrl) < 0)
 		die("GICv3 KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
 
-	/* Device tree near the top of RAM. */
+	/* The device tree where loader_plan() put it. */
 	int err = fdt_build(ram + dtb_off, DTB_MAX, ram_size, bootargs, initrd ? RAM_IPA + rd_off : 0,
 			    initrd ? RAM_IPA + rd_off + rd_size : 0);
 	if (err < 0)
