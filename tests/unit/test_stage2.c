@@ -323,6 +323,10 @@ static void malformed_ranges_are_rejected(void **state)
 	/* Beyond the 40-bit IPA space: reported as out of range. */
 	assert_int_equal(stage2_map(&s2, top, 0, KiB(4), S2_RW, S2_MEM_NORMAL), -HV_ERANGE);
 	assert_int_equal(stage2_map(&s2, top - KiB(4), 0, KiB(8), S2_RW, S2_MEM_NORMAL), -HV_ERANGE);
+	/* A PA a descriptor cannot hold (48 bits) would map a different, low page: refused. */
+	assert_int_equal(stage2_map(&s2, 0x40000000, 1ULL << 48, KiB(4), S2_RW, S2_MEM_NORMAL), -HV_ERANGE);
+	assert_int_equal(stage2_map(&s2, 0x40000000, (1ULL << 48) - KiB(4), KiB(8), S2_RW, S2_MEM_NORMAL),
+			 -HV_ERANGE);
 	/* The last page is fine. */
 	assert_int_equal(stage2_map(&s2, top - KiB(4), 0x1000, KiB(4), S2_RW, S2_MEM_NORMAL), HV_OK);
 	expect_map(top - KiB(4), 0x1000, S2_RW, S2_MEM_NORMAL, 3);

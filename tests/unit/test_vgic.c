@@ -243,6 +243,12 @@ static void spis_follow_irouter(void **state)
 	assert_int_equal(kicks[0] + kicks[1], 0);
 	assert_true(vgic_vcpu_pending(&vcpus[2]));
 	assert_false(vgic_vcpu_pending(&vcpus[0]));
+	/* Routed elsewhere while pending: the new target hears of it at once. */
+	memset(kicks, 0, sizeof(kicks));
+	dwrite(0x6000 + 8 * 40, 8, 1);
+	assert_int_equal(kicks[1], 1);
+	assert_true(vgic_vcpu_pending(&vcpus[1]));
+	assert_false(vgic_vcpu_pending(&vcpus[2]));
 }
 
 static void sgis_reach_their_targets_only(void **state)
