@@ -56,10 +56,8 @@ MICRO_ROWS = [
     ("mem_loop_line", "memory-bound loop, one 64-byte line"),
     ("tlb_walk_access", "guest MMU on, one load per 4 KiB page (TLB-miss bound)"),
 ]
-NATIVE_ROWS = {"cpu_loop_iteration", "mem_loop_line", "virtual_eoi_ack", "mmio_read_gicd_iidr",
-               "mmio_write_gicd_ipriorityr", "mmio_read_uart_fr", "mmio_write_uart_ilpr",
-               "ipi_roundtrip", "ipi_roundtrip_target_wfi", "vtimer_latency", "first_touch_page",
-               "sysreg_trap_read", "tlb_walk_access"}
+# What bare QEMU cannot do: with no EL2 below it, an HVC is undefined.
+NATIVE_SKIPS = {"null_hvc"}
 
 
 class Run:
@@ -397,7 +395,7 @@ def main():
             rows = results["micro"].get(t, {}).get(clock, {})
             sk = results["skipped"].get(t, {}).get(clock, {})
             for name, _ in MICRO_ROWS:
-                if t == "native" and name not in NATIVE_ROWS:
+                if t == "native" and name in NATIVE_SKIPS:
                     continue
                 if name not in rows and name not in sk:
                     problems.append("%s/%s: no %s row" % (t, clock, name))
