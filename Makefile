@@ -27,7 +27,7 @@ HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -g
 HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z max-page-size=4096 \
 	--gc-sections -T arch/arm64/hyparm.ld
 
-HV_SRCS := $(wildcard arch/arm64/*.c core/*.c vdev/*.c drivers/*.c lib/*.c)
+HV_SRCS := $(wildcard arch/arm64/*.c core/*.c vdev/*.c vdev/*/*.c drivers/*.c lib/*.c)
 HV_ASMS := $(wildcard arch/arm64/*.S)
 HV_OBJS := $(patsubst %.c,$(B)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/hv/%.o,$(HV_ASMS))
 

@@ -2,9 +2,9 @@
 #include <arch/spinlock.h>
 #include <drivers/pl011.h>
 #include <hyparm/console.h>
+#include <hyparm/irq.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
-#include <hyparm/vmm.h>
 
 static spinlock_t console_lock = SPINLOCK_INIT;
 /* Before the MMU is on, exclusives may not work: print without the lock. */
@@ -138,6 +138,26 @@ void console_vm_flush(struct vm *vm)
  */
 #define CTRL_A 0x01
 
+static const struct console_port *ports[VM_MAX];   /* by VM id */
+
+void console_attach(struct vm *vm, const struct console_port *port)
+{
+	ports[vm->id] = port;
+}
+
+/* A byte for vm's UART; false if it has none or no room. */
+static bool vm_input(struct vm *vm, u8 c)
+{
+	const struct console_port *p = ports[vm->id];
+	return p && p->rx(p->ctx, c);
+}
+
+static bool vm_drains(struct vm *vm)
+{
+	const struct console_port *p = ports[vm->id];
+	return p && p->drains(p->ctx);
+}
+
 static struct vm *const *input_vms;
 static unsigned input_nr_vms, input_focus, input_intid;
 static bool input_escape;
@@ -147,8 +167,15 @@ unsigned console_input_intid(void)
 	return input_intid;
 }
 
+static enum irq_result console_irq(u32 intid, void *ctx)
+{
+	console_input_poll();
+	return IRQ_DONE;
+}
+
 void console_input_init(unsigned intid, struct vm *const *vms, unsigned nr_vms)
 {
+	irq_register(intid, console_irq, NULL);
 	input_vms = vms;
 	input_nr_vms = nr_vms;
 	input_intid = intid;
@@ -191,8 +218,7 @@ static bool deliver_held_locked(void)
 {
 	struct vm *vm = input_vms[input_focus];
 
-	if (held >= 0 && vm->state == VM_RUNNING && !vm_uart_input(vm, (u8)held) &&
-	    (vm->uart.imsc & UART_INT_RX))
+	if (held >= 0 && vm->state == VM_RUNNING && !vm_input(vm, (u8)held) && vm_drains(vm))
 		return false;
 	held = -1;
 	return true;

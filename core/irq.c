@@ -1,54 +1,41 @@
 /*
- * Physical interrupts hyparm receives (all of them: HCR_EL2.IMO routes them
- * to EL2), whether a guest was running or the CPU was idle.
+ * Physical interrupts hyparm receives (see hyparm/irq.h): one handler per
+ * INTID, registered by its owner, whether a guest was running or the CPU
+ * was idle.
  */
-#include <arch/hyp_timer.h>
 #include <drivers/gic.h>
-#include <hyparm/sched.h>
-#include <hyparm/pcpu.h>
-#include <hyparm/console.h>
-#include <hyparm/vm.h>
-#include <hyparm/vmm.h>
-#include <vdev/vgic.h>
+#include <hyparm/errno.h>
+#include <hyparm/irq.h>
 
-/* The loaded vCPU's virtual timer fired: hold the physical PPI off and raise the virtual one. */
-static void vtimer_fired(void)
+struct irq_entry {
+	irq_handler_t fn;
+	void *ctx;
+};
+
+/* Written at boot (before secondaries start) and read-only afterwards. */
+static struct irq_entry irq_table[IRQ_MAX];
+
+int irq_register(u32 intid, irq_handler_t fn, void *ctx)
 {
-	struct vcpu *v = this_pcpu()->loaded;
-
-	gic_ppi_enable(VTIMER_INTID, false);
-	if (!v)
-		return;
-	v->vtimer_masked = true;
-	vgic_set_line(v->vm, v, VTIMER_INTID, true);
-}
-
-static void dispatch(u32 intid)
-{
-	switch (intid) {
-	case SGI_WAKE:         /* another CPU wanted us out of WFI or out of the guest: done */
-	case VGIC_MAINT_INTID: /* list registers need attention: the exit path syncs them */
-		break;
-	case VTIMER_INTID:
-		vtimer_fired();
-		break;
-	case HYP_TIMER_INTID:
-		sched_hyp_timer_fired();
-		break;
-	default:
-		if (intid && intid == console_input_intid())
-			console_input_poll();
-		break;
-	}
+	if (intid >= IRQ_MAX || !fn)
+		return -HV_EINVAL;
+	if (irq_table[intid].fn)
+		return -HV_EEXIST;
+	irq_table[intid] = (struct irq_entry){ fn, ctx };
+	return HV_OK;
 }
 
 void irq_handle_physical(void)
 {
 	for (;;) {
 		u32 intid = gic_ack();
-		if (intid >= 1020)
+		enum irq_result r = IRQ_DONE;
+
+		if (intid >= IRQ_MAX)
 			return;
-		dispatch(intid);
-		gic_eoi(intid);
+		if (irq_table[intid].fn)
+			r = irq_table[intid].fn(intid, irq_table[intid].ctx);
+		/* Priority drop always; a forwarded interrupt stays active until the guest deactivates it. */
+		gic_eoi(intid, r == IRQ_DONE);
 	}
 }

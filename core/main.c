@@ -157,8 +157,8 @@ static void cpu_init_common(unsigned id)
 	if (plat.gic_version == 3 && gic_cpu_init(p->mpidr))
 		hv_printf("hyparm: CPU %u: no GIC redistributor for MPIDR 0x%llx\n", id,
 			  (unsigned long long)p->mpidr);
-	if (plat.gic_version == 3)
-		vgic_lr_cpu_init();
+	if (arch_vgic_backend())
+		arch_vgic_backend()->cpu_init();
 }
 
 void secondary_main(unsigned id)
@@ -267,12 +267,14 @@ void boot_main(void *dtb, paddr_t load_addr)
 		mmu_map(plat.gicd_base, plat.gicd_size, EL2_DEVICE);
 		mmu_map(plat.gicr_base, plat.gicr_size, EL2_DEVICE);
 		gic_init(plat.gicd_base, plat.gicr_base, plat.gicr_size);
+		arch_vgic_backend_select(3);
 	} else {
 		panic("hyparm needs a GICv3 (QEMU: -M virt,gic-version=3): its guests' interrupt "
 		      "controller is built on the GICv3 virtual CPU interface");
 	}
 	cpu_init_common(0);
 	pcpus[0].online = true;
+	sched_init();
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);
 	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
 		  (unsigned long long)load_addr,

@@ -44,12 +44,10 @@ static s64 cpu_on(struct vcpu *v, u64 target_mpidr, u64 entry, u64 ctx)
 		return PSCI_RET_INVALID_PARAMS;
 	if (entry < vm->ram_ipa || entry >= vm->ram_ipa + vm->ram_size || (entry & 3))
 		return PSCI_RET_INVALID_ADDRESS;
-	if (t->state == VCPU_ON_PENDING)
-		return PSCI_RET_ON_PENDING;
-	/* Two vCPUs may race to start the same one: only one CPU_ON wins. */
-	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_ON_PENDING, false,
+	/* Two vCPUs may race to start the same one: only one CPU_ON wins; the others see it pending. */
+	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_STARTING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return t->state == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
+		return off == VCPU_STARTING || off == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
 	vcpu_power_on(t, entry, ctx);
 	return PSCI_RET_SUCCESS;
 }
@@ -67,6 +65,7 @@ static s64 affinity_info(struct vcpu *v, u64 target_mpidr, u64 level)
 	case VCPU_OFF:
 	case VCPU_STOPPED:
 		return 1;
+	case VCPU_STARTING:
 	case VCPU_ON_PENDING:
 		return 2;
 	default:

@@ -1,20 +1,26 @@
 /*
  * Per-CPU scheduling (see include/hyparm/sched.h). Run lists are fixed
  * after boot, so walking them needs no lock; vCPU state changes are single
- * stores, and a CPU asleep in WFI is woken with an SGI.
+ * stores or compare-and-swap, and a CPU asleep in WFI is woken with an SGI.
+ *
+ * Who touches a vCPU: its registers, its list registers and its loading
+ * only its own CPU; other CPUs only change its state word and kick it.
  */
 #include <arch/hyp_timer.h>
-#include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
-#include <arch/vgic_lr.h>
 #include <drivers/gic.h>
 #include <drivers/psci_fw.h>
+#include <hyparm/deadline.h>
+#include <hyparm/irq.h>
+#include <hyparm/irqchip.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
 #include <hyparm/sched.h>
+#include <hyparm/vdev.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
-#include <vdev/vgic.h>
+
+#define SLICE_MS 10
 
 static volatile unsigned vms_running;
 
@@ -35,31 +41,6 @@ void sched_place(struct vcpu *v, unsigned cpu)
 	*tail = v;
 }
 
-/*
- * v became runnable: its CPU must notice. If that CPU runs another vCPU,
- * the running one's time slice starts now (need_rearm, checked on its next
- * exit), or v would wait until the running one blocks; the wake-up SGI
- * forces that exit when the CPU is another one.
- */
-static void wake_pcpu_of(struct vcpu *v)
-{
-	pcpus[v->pcpu].need_rearm = true;
-	__asm__ volatile("dsb ish" ::: "memory");
-	if (v->pcpu != this_pcpu()->id)
-		gic_send_wake(v->pcpu);
-}
-
-void sched_wake(struct vcpu *v)
-{
-	v->state = VCPU_RUNNABLE;
-	wake_pcpu_of(v);
-}
-
-void sched_start_pending(struct vcpu *v)
-{
-	wake_pcpu_of(v);
-}
-
 void sched_vm_stopped(void)
 {
 	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -68,11 +49,55 @@ void sched_vm_stopped(void)
 	}
 }
 
-static void arm_hyp_timer(struct pcpu *p, struct vcpu *running);
+/* v's CPU must look at its run list again: start a slice there, or leave WFI. */
+static void wake_cpu_of(struct vcpu *v)
+{
+	pcpus[v->pcpu].need_rearm = true;
+	arch_smp_mb();
+	if (v->pcpu != this_pcpu()->id)
+		gic_send_wake(v->pcpu);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	enum vcpu_state blocked = VCPU_BLOCKED;
+
+	__atomic_store_n(&v->kicked, true, __ATOMIC_RELEASE);
+	if (__atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		wake_cpu_of(v);
+		return;
+	}
+	/*
+	 * Runnable: only a vCPU in its guest on another CPU needs an interrupt
+	 * to look (one waiting for its turn flushes on entry). Pairs with the
+	 * barrier between `running = true` and the flush in enter().
+	 */
+	arch_smp_mb();
+	if (v->state == VCPU_RUNNABLE && v->running && v->pcpu != this_pcpu()->id)
+		gic_send_wake(v->pcpu);
+}
+
+void sched_power_on(struct vcpu *v, u64 entry, u64 ctx)
+{
+	v->boot_entry = entry;
+	v->boot_ctx = ctx;
+	/* Published last: the vCPU's CPU writes its registers from these when it first enters it. */
+	__atomic_store_n(&v->state, VCPU_ON_PENDING, __ATOMIC_RELEASE);
+	wake_cpu_of(v);
+}
 
 static bool runnable(const struct vcpu *v)
 {
+	if (v->vm->state == VM_RESETTING)
+		return v == v->vm->vcpus[0];   /* it runs the reset (vm_reset_step) */
 	return (v->state == VCPU_RUNNABLE || v->state == VCPU_ON_PENDING) && v->vm->state == VM_RUNNING;
+}
+
+/* May v stay loaded while it does not run (blocked in WFI: it comes back soon)? */
+static bool keeps_loaded(const struct vcpu *v)
+{
+	return (v->state == VCPU_RUNNABLE || v->state == VCPU_BLOCKED) && v->vm->state == VM_RUNNING;
 }
 
 /* The next runnable vCPU after prev in p's list (round robin), or NULL. */
@@ -90,77 +115,90 @@ static struct vcpu *pick(struct pcpu *p, struct vcpu *prev)
 	return NULL;
 }
 
-static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
+/* Save the loaded vCPU's state to memory: its registers, its interrupt-controller and device state. */
+static void put_loaded(struct pcpu *p)
 {
-	struct vcpu *v;
+	struct vcpu *o = p->loaded;
 
-	while (!(v = pick(p, prev))) {
-		/*
-		 * Nothing to run: sleep until an interrupt (a wake-up SGI from
-		 * another CPU, a device). Interrupts stay masked at EL2; WFI
-		 * still wakes on a pending one and we take it here by hand.
-		 */
-		p->idle_entries++;
-		if (p->run_list && p->run_list->next_on_pcpu)
-			arm_hyp_timer(p, NULL);
-		/* No list-register underflow interrupt while nobody runs. */
-		write_sysreg(S3_4_C12_C11_0, 1);
-		__asm__ volatile("dsb sy\n wfi" ::: "memory");
-		irq_handle_physical();
-	}
-	return v;
+	if (!o)
+		return;
+	arch_vcpu_put(o);
+	o->vm->irqchip->vcpu_put(o);
+	vdev_vcpu_put_all(o->vm, o);
+	p->loaded = NULL;
+	__atomic_store_n(&o->loaded, false, __ATOMIC_RELEASE);
 }
 
-#define SLICE_MS 10
-
-/*
- * hyparm's timer for this CPU: the end of v's time slice if another vCPU
- * here is runnable, and the earliest virtual-timer deadline of the blocked
- * vCPUs that are not loaded (the loaded one's timer interrupts by itself).
- */
-static void arm_hyp_timer(struct pcpu *p, struct vcpu *running)
+static void switch_to(struct pcpu *p, struct vcpu *v)
 {
-	u64 deadline = 0;
+	struct vcpu *old = p->loaded;
 
-	for (struct vcpu *o = p->run_list; o; o = o->next_on_pcpu) {
-		u64 d = 0;
-		if (o == running)
-			continue;
-		if (running && runnable(o))
-			d = hyp_timer_now() + hyp_timer_freq() / 1000 * SLICE_MS;
-		else if (o->state == VCPU_BLOCKED && p->loaded != o)
-			d = vtimer_deadline(&o->arch.sys, o->vm->cntvoff);
-		if (d && (!deadline || d < deadline))
-			deadline = d;
-	}
-	/* Emulated physical timers of every vCPU here, the running one included (those already due have raised their line). */
-	u64 now = hyp_timer_now();
-	for (struct vcpu *o = p->run_list; o; o = o->next_on_pcpu) {
-		u64 d = ptimer_deadline(o);
-		if (d > now && (!deadline || d < deadline))
-			deadline = d;
-	}
-	if (deadline || p->hyp_timer_armed)
-		hyp_timer_set(deadline);
-	p->hyp_timer_armed = deadline != 0;
+	if (old == v)
+		return;
+	put_loaded(p);
+	arch_vcpu_load(v, old ? old->vm : NULL);
+	v->vm->irqchip->vcpu_load(v);
+	vdev_vcpu_load_all(v->vm, v);
+	p->loaded = v;
+	v->loaded = true;
 }
 
-/* The hyp timer fired: wake blocked vCPUs whose timers are due, and end the slice. */
-void sched_hyp_timer_fired(void)
+/* hyparm's timer: the earlier of the slice end and the next deadline of this CPU. */
+static void program_timer(struct pcpu *p)
+{
+	u64 next = deadline_next(p->id);
+
+	if (p->slice_end && p->slice_end < next)
+		next = p->slice_end;
+	if (next != p->timer_at) {
+		hyp_timer_set(next == DEADLINE_NONE ? 0 : next);
+		p->timer_at = next;
+	}
+}
+
+/* v runs: it gets a slice only if another vCPU here waits for the CPU (1:1 placements pay nothing). */
+static void start_slice(struct pcpu *p, struct vcpu *v)
+{
+	struct vcpu *other = pick(p, v);
+
+	p->slice_end = other && other != v ? hyp_timer_now() + hyp_timer_freq() / 1000 * SLICE_MS : 0;
+}
+
+static enum irq_result hyp_timer_fired(u32 intid, void *ctx)
 {
 	struct pcpu *p = this_pcpu();
 	u64 now = hyp_timer_now();
 
 	hyp_timer_set(0);
-	p->hyp_timer_armed = false;
-	for (struct vcpu *o = p->run_list; o; o = o->next_on_pcpu) {
-		u64 d = vtimer_deadline(&o->arch.sys, o->vm->cntvoff);
-		if (o->state == VCPU_BLOCKED && p->loaded != o && d && d <= now)
-			o->state = VCPU_RUNNABLE;
-		if (ptimer_deadline(o))
-			ptimer_update(o);
+	p->timer_at = DEADLINE_NONE;
+	if (p->slice_end && now >= p->slice_end) {
+		p->slice_end = 0;
+		p->need_resched = true;
 	}
-	p->need_resched = true;
+	deadline_run(p->id, now);
+	p->need_rearm = true;
+	return IRQ_DONE;
+}
+
+static enum irq_result wake_sgi(u32 intid, void *ctx)
+{
+	return IRQ_DONE;   /* another CPU wanted us out of WFI or out of the guest: done */
+}
+
+void sched_init(void)
+{
+	irq_register(SGI_WAKE, wake_sgi, NULL);
+	irq_register(HYP_TIMER_INTID, hyp_timer_fired, NULL);
+}
+
+/* A vCPU whose CPU_ON (or VM start) is pending: its registers are written here, on its own CPU. */
+static void power_on_here(struct pcpu *p, struct vcpu *v)
+{
+	if (p->loaded == v)
+		put_loaded(p);   /* its live registers are of its previous life */
+	arch_vcpu_reset(v, v->boot_entry, v->boot_ctx);
+	vdev_vcpu_reset_all(v->vm, v);
+	v->state = VCPU_RUNNABLE;
 }
 
 /* Everything a vCPU needs before ERET: its registers loaded, its interrupts in list registers. */
@@ -168,66 +206,93 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 {
 	p->need_resched = false;
 	p->need_rearm = false;
-	v->running = true;
-	/* A PSCI CPU_ON completes when the vCPU first runs: until then AFFINITY_INFO says ON_PENDING. */
 	if (v->state == VCPU_ON_PENDING)
-		v->state = VCPU_RUNNABLE;
-	arch_vcpu_load(p, v);
+		power_on_here(p, v);
+	switch_to(p, v);
 	p->current = v;
-	if (v->vgic.lr_used || v->vgic_kicked)
-		vgic_lr_flush(v);
-	if (p->run_list->next_on_pcpu || p->hyp_timer_armed || ptimer_deadline(v))
-		arm_hyp_timer(p, v);
+	v->running = true;
+	arch_smp_mb();   /* pairs with vcpu_kick(): either it sees running, or we see its kick */
+	v->vm->irqchip->flush(v);
+	start_slice(p, v);
+	program_timer(p);
 	return v;
-}
-
-void vgic_kick(struct vcpu *v)
-{
-	__atomic_store_n(&v->vgic_kicked, true, __ATOMIC_RELEASE);
-	if (v->state == VCPU_BLOCKED) {
-		v->state = VCPU_RUNNABLE;
-		wake_pcpu_of(v);
-		return;
-	}
-	__asm__ volatile("dsb ish" ::: "memory");
-	if (v->pcpu != this_pcpu()->id)
-		gic_send_wake(v->pcpu);
 }
 
 /* WFI: sleep unless an interrupt is already waiting. The state is set first so that a kick racing with the check is not lost. */
 static void block(struct vcpu *v)
 {
+	enum vcpu_state blocked = VCPU_BLOCKED;
+
 	v->state = VCPU_BLOCKED;
-	__asm__ volatile("dsb ish" ::: "memory");
-	if (vgic_vcpu_pending(v) && v->state == VCPU_BLOCKED)
-		v->state = VCPU_RUNNABLE;
+	arch_smp_mb();
+	if (v->vm->irqchip->vcpu_pending(v))
+		__atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
+{
+	for (;;) {
+		struct vcpu *v = pick(p, prev);
+
+		if (v && v->vm->state == VM_RESETTING) {
+			/* The reset runs in steps, so this CPU's interrupts and other vCPUs are served in between. */
+			if (p->loaded && p->loaded->vm == v->vm)
+				put_loaded(p);
+			if (!vm_reset_step(v->vm)) {
+				irq_handle_physical();
+				prev = v;
+			}
+			continue;
+		}
+		if (v)
+			return v;
+		/*
+		 * Nothing to run: sleep until an interrupt (a wake-up SGI from
+		 * another CPU, a device, hyparm's timer). Interrupts stay masked
+		 * at EL2; WFI still wakes on a pending one and we take it here by
+		 * hand. A vCPU that no longer runs is unloaded first, so that its
+		 * VM can be reset or the vCPU powered on afresh.
+		 */
+		p->idle_entries++;
+		if (p->loaded && !keeps_loaded(p->loaded))
+			put_loaded(p);
+		p->slice_end = 0;
+		program_timer(p);
+		arch_wait_for_interrupt();
+		irq_handle_physical();
+		prev = NULL;
+	}
 }
 
 struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 {
 	struct pcpu *p = this_pcpu();
 
-	if (p->need_resched && a == ACT_RESUME)
-		a = ACT_YIELD;
 	/* The fast path: the same vCPU goes on, nothing to switch. */
-	if (a == ACT_RESUME && v->vm->state == VM_RUNNING && !v->arch.reset_pending) {
-		if (v->ptimer_dirty || p->need_rearm) {
-			v->ptimer_dirty = false;
+	if (a == ACT_RESUME && !p->need_resched && v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING) {
+		if (p->need_rearm || deadline_changed(p->id)) {
 			p->need_rearm = false;
-			arm_hyp_timer(p, v);
+			start_slice(p, v);
+			program_timer(p);
 		}
-		if (v->vgic.lr_used || v->vgic_kicked)
-			vgic_lr_flush(v);
+		if (v->irqchip_busy || v->kicked)
+			v->vm->irqchip->flush(v);
 		return v;
 	}
+	if (a == ACT_RESUME)
+		a = ACT_YIELD;   /* the slice ended, or v may no longer run */
 	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */
 	v->running = false;
-	__asm__ volatile("dmb ish" ::: "memory");
+	arch_smp_mb();
 	if (a == ACT_BLOCK && v->state == VCPU_RUNNABLE)
 		block(v);
+	if (!keeps_loaded(v))
+		put_loaded(p);
 	if (a == ACT_YIELD && runnable(v)) {
 		struct vcpu *other = pick(p, v);
-		return enter(p, other ? other : v);
+		if (!other || other->vm->state != VM_RESETTING)
+			return enter(p, other ? other : v);
 	}
 	return enter(p, pick_or_idle(p, v));
 }
@@ -235,7 +300,7 @@ struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 void sched_start(void)
 {
 	struct pcpu *p = this_pcpu();
-	struct vcpu *v = enter(p, pick_or_idle(p, NULL));
 
-	guest_enter(v);
+	p->timer_at = DEADLINE_NONE;
+	guest_enter(enter(p, pick_or_idle(p, NULL)));
 }

@@ -18,8 +18,8 @@ _Static_assert(offsetof(struct fpsimd_state, fpsr) == 512, "fpsimd.S layout");
 
 void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)
 {
-	arch_vcpu_reset(target, entry, context_id);
-	sched_start_pending(target);
+	/* Its registers are written by its own CPU when it first enters it (sched.c), never from here. */
+	sched_power_on(target, entry, context_id);
 }
 
 void vcpu_power_off(struct vcpu *v)

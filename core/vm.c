@@ -1,13 +1,19 @@
 /*
- * VM life cycle: build a VM from its config (RAM, stage 2, devices, boot
- * images, vCPUs), power it off, reset it, or give up on it.
+ * VM life cycle: build a VM from its config (RAM, stage 2, devices, vCPUs,
+ * a plan for its boot images), start it, power it off, reset it, or give
+ * up on it.
+ *
+ * Starting and resetting are the same job: the VM enters VM_RESETTING and
+ * the CPU of its boot vCPU runs vm_reset_step() in pieces (scrub RAM, copy
+ * the images, clean the caches, reset the devices) between which it serves
+ * interrupts and its other vCPUs. Nothing waits with interrupts masked, two
+ * resets cannot collide (the state change is a compare-and-swap), and each
+ * VM's CPU loads its own VM in parallel with the others.
  */
+#include <arch/cache.h>
+#include <arch/hyp_timer.h>
 #include <arch/stage2.h>
-#include <arch/sysreg_emul.h>
-#include <arch/sysreg.h>
 #include <arch/tlb.h>
-#include <arch/vgic_lr.h>
-#include <arch/vcpu_arch.h>
 #include <drivers/gic.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
@@ -24,6 +30,11 @@
 #include <string.h>
 
 #define GUEST_DTB_MAX  0x10000
+/* How much RAM one reset step scrubs or cleans: small enough that the CPU answers interrupts promptly. */
+#define RESET_CHUNK    MiB(2)
+
+/* The devices every VM has unless its config names others; the interrupt controller comes first. */
+static const char *const default_devices[] = { "gicv3", "arm-vtimer", "arm-ptimer", "pl011" };
 
 static struct vm vm_storage[VM_MAX];
 static struct vcpu vcpu_storage[VM_MAX][VM_MAX_VCPUS];
@@ -39,116 +50,72 @@ static void s2_table_free(void *p, unsigned npages)
 	page_free(p, npages);
 }
 
-static void vm_uart_tx(void *ctx, u8 c)
-{
-	console_vm_putc(ctx, c);
-}
+/* The VM's images in the bundle and where they go in its RAM. */
+struct vm_images {
+	const void *kernel, *initrd, *dtb;
+	u64 kernel_size, initrd_size, dtb_size;
+	struct load_plan plan;
+};
+static struct vm_images images[VM_MAX];
 
-static void vm_uart_irq(void *ctx, bool level)
-{
-	vgic_set_line(ctx, NULL, GUEST_UART_INTID, level);
-}
-
-/* The UART model is shared by the VM's vCPUs and console input (another CPU): serialise. */
-static int uart_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val)
-{
-	struct vm *vm = container_of((struct vpl011 *)dev, struct vm, uart);
-	spin_lock(&vm->uart_lock);
-	int rc = vpl011_mmio_ops.read(dev, v, off, size, val);
-	spin_unlock(&vm->uart_lock);
-	if (off == UART_DR)
-		console_input_resume(vm);   /* a byte left the receive FIFO: room for more */
-	return rc;
-}
-
-static int uart_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
-{
-	struct vm *vm = container_of((struct vpl011 *)dev, struct vm, uart);
-	spin_lock(&vm->uart_lock);
-	int rc = vpl011_mmio_ops.write(dev, v, off, size, val);
-	spin_unlock(&vm->uart_lock);
-	return rc;
-}
-
-static const struct mmio_ops uart_ops = { .read = uart_read, .write = uart_write };
-
-bool vm_uart_input(struct vm *vm, u8 c)
-{
-	spin_lock(&vm->uart_lock);
-	bool taken = vpl011_rx_push(&vm->uart, c);
-	spin_unlock(&vm->uart_lock);
-	return taken;
-}
-
-/* Interrupt controller and devices back to their reset state. */
-static void vm_devices_reset(struct vm *vm)
-{
-	vgic_init(vm, vgic_lr_count());
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		vgic_vcpu_init(vm->vcpus[i]);
-	vpl011_init(&vm->uart, vm_uart_tx, vm);
-	vm->uart.irq_update = vm_uart_irq;
-	vm->uart.irq_ctx = vm;
-	/* The guest's virtual counter starts near zero, as under KVM. */
-	vm->cntvoff = read_sysreg(cntpct_el0);
-}
-
-/* Copy the boot images into guest RAM and set the boot vCPU's entry state. */
-static int vm_load_images(struct vm *vm, char *err, size_t errlen)
+static int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->config;
 	const struct guest_bundle *b = vm->bundle;
-	const void *kernel, *initrd = NULL, *dtb = NULL;
-	u64 kernel_size, initrd_size = 0, dtb_size = 0;
-	struct load_plan plan;
-	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
-	int rc;
+	struct vm_images *im = &images[vm->id];
 
-	if (bundle_find(b->base, b->size, cfg->kernel, &kernel, &kernel_size)) {
+	*im = (struct vm_images){ 0 };
+	if (bundle_find(b->base, b->size, cfg->kernel, &im->kernel, &im->kernel_size)) {
 		hv_snprintf(err, errlen, "vms.conf:%u: kernel '%s' is not in the bundle", cfg->line, cfg->kernel);
 		return -HV_ENOENT;
 	}
-	if (cfg->initrd[0] && bundle_find(b->base, b->size, cfg->initrd, &initrd, &initrd_size)) {
+	if (cfg->initrd[0] && bundle_find(b->base, b->size, cfg->initrd, &im->initrd, &im->initrd_size)) {
 		hv_snprintf(err, errlen, "vms.conf:%u: initrd '%s' is not in the bundle", cfg->line, cfg->initrd);
 		return -HV_ENOENT;
 	}
-	if (cfg->dtb[0] && bundle_find(b->base, b->size, cfg->dtb, &dtb, &dtb_size)) {
+	if (cfg->dtb[0] && bundle_find(b->base, b->size, cfg->dtb, &im->dtb, &im->dtb_size)) {
 		hv_snprintf(err, errlen, "vms.conf:%u: dtb '%s' is not in the bundle", cfg->line, cfg->dtb);
 		return -HV_ENOENT;
 	}
-	rc = loader_plan(kernel, kernel_size, initrd_size, dtb ? MAX(dtb_size, GUEST_DTB_MAX) : GUEST_DTB_MAX,
-			 vm->ram_size, &plan, err, errlen);
+	int rc = loader_plan(im->kernel, im->kernel_size, im->initrd_size,
+			     im->dtb ? MAX(im->dtb_size, GUEST_DTB_MAX) : GUEST_DTB_MAX,
+			     vm->ram_size, &im->plan, err, errlen);
 	if (rc)
 		return rc;
+	vm->entry_ipa = vm->ram_ipa + im->plan.entry_off;
+	vm->dtb_ipa = vm->ram_ipa + im->plan.dtb_off;
+	return HV_OK;
+}
 
-	/* Fresh RAM on every (re)boot: nothing of a previous run survives. */
-	memset(ram, 0, vm->ram_size);
-	memcpy(ram + plan.kernel_off, kernel, kernel_size);
-	if (initrd)
-		memcpy(ram + plan.initrd_off, initrd, initrd_size);
-	if (dtb) {
-		memcpy(ram + plan.dtb_off, dtb, dtb_size);
-	} else {
-		u64 mpidr[VM_MAX_VCPUS];
-		struct guest_fdt_params fp = {
-			.ram_base = vm->ram_ipa, .ram_size = vm->ram_size,
-			.nr_vcpus = vm->nr_vcpus, .vcpu_mpidr = mpidr, .cmdline = cfg->cmdline,
-			.initrd_start = initrd ? vm->ram_ipa + plan.initrd_off : 0,
-			.initrd_end = initrd ? vm->ram_ipa + plan.initrd_off + initrd_size : 0,
-			.gicd_base = GUEST_GICD_IPA, .gicr_base = GUEST_GICR_IPA,
-			.uart_base = GUEST_UART_IPA, .uart_spi = GUEST_UART_INTID - 32,
-		};
-		for (unsigned i = 0; i < vm->nr_vcpus; i++)
-			mpidr[i] = vm->vcpus[i]->mpidr;
-		if (guest_fdt_build(ram + plan.dtb_off, GUEST_DTB_MAX, &fp)) {
-			hv_snprintf(err, errlen, "vm %s: device tree does not fit in %u bytes", vm->name, GUEST_DTB_MAX);
-			return -HV_ENOMEM;
-		}
+/* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
+static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_images *im = &images[vm->id];
+	const struct load_plan *plan = &im->plan;
+	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
+
+	memcpy(ram + plan->kernel_off, im->kernel, im->kernel_size);
+	if (im->initrd)
+		memcpy(ram + plan->initrd_off, im->initrd, im->initrd_size);
+	if (im->dtb) {
+		memcpy(ram + plan->dtb_off, im->dtb, im->dtb_size);
+		return HV_OK;
 	}
-	vm->entry_ipa = vm->ram_ipa + plan.entry_off;
-	vm->dtb_ipa = vm->ram_ipa + plan.dtb_off;
-	/* The guest starts with MMU and caches off: its images must be in memory, not only in our caches. */
-	vm_dcache_clean_inval(vm);
+	u64 mpidr[VM_MAX_VCPUS];
+	struct guest_fdt_params fp = {
+		.ram_base = vm->ram_ipa, .ram_size = vm->ram_size,
+		.nr_vcpus = vm->nr_vcpus, .vcpu_mpidr = mpidr, .cmdline = vm->config->cmdline,
+		.initrd_start = im->initrd ? vm->ram_ipa + plan->initrd_off : 0,
+		.initrd_end = im->initrd ? vm->ram_ipa + plan->initrd_off + im->initrd_size : 0,
+		.gicd_base = GUEST_GICD_IPA, .gicr_base = GUEST_GICR_IPA,
+		.uart_base = GUEST_UART_IPA, .uart_spi = GUEST_UART_INTID - 32,
+	};
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		mpidr[i] = vm->vcpus[i]->mpidr;
+	if (guest_fdt_build(ram + plan->dtb_off, GUEST_DTB_MAX, &fp)) {
+		hv_snprintf(err, errlen, "vm %s: device tree does not fit in %u bytes", vm->name, GUEST_DTB_MAX);
+		return -HV_ENOMEM;
+	}
 	return HV_OK;
 }
 
@@ -172,6 +139,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	memset(vm, 0, sizeof(*vm));
 	hv_snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	vm->id = id;
+	vm->state = VM_POWERED_OFF;   /* until vm_start() */
 	vm->config = cfg;
 	vm->bundle = bundle;
 	vm->ram_ipa = GUEST_RAM_IPA;
@@ -197,17 +165,6 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	}
 	vm->vtcr = stage2_vtcr(&vm->s2, stage2_parange);
 
-	rc = mmio_bus_add(&vm->mmio, GUEST_UART_IPA, GUEST_UART_SIZE, &uart_ops, &vm->uart, "pl011");
-	if (!rc)
-		rc = mmio_bus_add(&vm->mmio, GUEST_GICD_IPA, VGIC_DIST_SIZE, &vgic_dist_mmio_ops, vm, "gic-distributor");
-	if (!rc)
-		rc = mmio_bus_add(&vm->mmio, GUEST_GICR_IPA, VGIC_REDIST_SIZE * cfg->vcpus,
-				  &vgic_redist_mmio_ops, vm, "gic-redistributors");
-	if (rc) {
-		hv_snprintf(err, errlen, "vm %s: cannot register its devices (%s)", vm->name, hv_strerror(rc));
-		return rc;
-	}
-
 	vm->nr_vcpus = cfg->vcpus;
 	for (unsigned i = 0; i < cfg->vcpus; i++) {
 		struct vcpu *v = &vcpu_storage[id][i];
@@ -226,8 +183,12 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 		vm->vcpus[i] = v;
 		sched_place(v, cpu);
 	}
-	vm_devices_reset(vm);
-	rc = vm_load_images(vm, err, errlen);
+	for (unsigned i = 0; i < ARRAY_SIZE(default_devices); i++) {
+		rc = vdev_create(vm, default_devices[i], err, errlen);
+		if (rc)
+			return rc;
+	}
+	rc = vm_plan_images(vm, err, errlen);
 	if (rc)
 		return rc;
 	*out = vm;
@@ -239,14 +200,86 @@ struct vm *vm_by_id(unsigned id)
 	return &vm_storage[id];
 }
 
-void vm_start(struct vm *vm)
+/* Begin a (re)load of vm: its boot vCPU's CPU takes it from here (vm_reset_step). */
+static void begin_reset(struct vm *vm)
 {
-	vm->state = VM_RUNNING;
-	arch_vcpu_reset(vm->vcpus[0], vm->entry_ipa, vm->dtb_ipa);
-	sched_wake(vm->vcpus[0]);
+	unsigned self = this_pcpu()->id;
+
+	vm->reset_phase = RESET_SCRUB;
+	vm->reset_off = 0;
+	/* Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so that it notices. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *o = vm->vcpus[i];
+		o->state = VCPU_OFF;
+		arch_smp_mb();
+		if (o->pcpu != self && (o->running || o->loaded))
+			gic_send_wake(o->pcpu);
+	}
+	/* The boot vCPU's CPU runs the reset: let it know. */
+	pcpus[vm->vcpus[0]->pcpu].need_rearm = true;
+	arch_smp_mb();
+	if (vm->vcpus[0]->pcpu != self)
+		gic_send_wake(vm->vcpus[0]->pcpu);
 }
 
-/* Every vCPU stops; CPUs running one of them are interrupted so they notice. */
+void vm_start(struct vm *vm)
+{
+	/* The guest's virtual counter starts near zero, as under KVM. */
+	vm->cntvoff = hyp_timer_now();
+	vm->state = VM_RESETTING;
+	begin_reset(vm);
+}
+
+bool vm_reset_step(struct vm *vm)
+{
+	char err[160];
+	u64 n;
+
+	/* Until every vCPU of the VM is off its CPU and unloaded, its memory and devices are not ours to rewrite. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->running || vm->vcpus[i]->loaded)
+			return false;
+	switch (vm->reset_phase) {
+	case RESET_SCRUB:
+		/* Nothing of a previous life (or of a previous owner of this RAM) survives. */
+		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
+		memset((u8 *)(uintptr_t)vm->ram_pa + vm->reset_off, 0, n);
+		vm->reset_off += n;
+		if (vm->reset_off == vm->ram_size) {
+			vm->reset_phase = RESET_LOAD;
+			vm->reset_off = 0;
+		}
+		return false;
+	case RESET_LOAD:
+		if (vm_copy_images(vm, err, sizeof(err))) {
+			vm->state = VM_RUNNING;   /* so that vm_crash() can take it */
+			vm_crash(vm, "reset failed: %s", err);
+			return true;
+		}
+		vm->reset_phase = RESET_CLEAN;
+		return false;
+	case RESET_CLEAN:
+		/* The guest starts with MMU and caches off: its images must be in memory, not only in our caches. */
+		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
+		arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, n);
+		vm->reset_off += n;
+		if (vm->reset_off == vm->ram_size)
+			vm->reset_phase = RESET_DEVICES;
+		return false;
+	case RESET_DEVICES:
+		break;
+	}
+	vdev_reset_all(vm);
+	/* Same VMID, new life: no TLB entry of the previous boot may survive. */
+	arch_tlb_inval_vmid(&vm->s2);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i]->state = VCPU_OFF;
+	__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+	sched_power_on(vm->vcpus[0], vm->entry_ipa, vm->dtb_ipa);
+	return true;
+}
+
+/* Every vCPU stops; CPUs running or holding one of them are interrupted so they notice and unload it. */
 static void vm_stop_vcpus(struct vm *vm)
 {
 	unsigned self = this_pcpu()->id;
@@ -254,7 +287,8 @@ static void vm_stop_vcpus(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		v->state = VCPU_STOPPED;
-		if (v->pcpu != self)
+		arch_smp_mb();
+		if (v->pcpu != self && (v->running || v->loaded))
 			gic_send_wake(v->pcpu);
 	}
 }
@@ -262,7 +296,7 @@ static void vm_stop_vcpus(struct vm *vm)
 static bool vm_enter_state(struct vm *vm, enum vm_state s)
 {
 	enum vm_state running = VM_RUNNING;
-	/* Two vCPUs may stop the VM at once (SYSTEM_OFF on one, a crash on another): first one wins. */
+	/* Two vCPUs may stop or reset the VM at once (SYSTEM_OFF on one, a crash on another): first one wins. */
 	return __atomic_compare_exchange_n(&vm->state, &running, s, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
@@ -316,40 +350,10 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
 
 void vm_reset(struct vm *vm)
 {
-	char err[160];
-
+	/* A second SYSTEM_RESET while one is under way (or after the VM stopped) changes nothing. */
+	if (!vm_enter_state(vm, VM_RESETTING))
+		return;
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: reset\n", vm->name);
-	/*
-	 * Secondary vCPUs go back to off; only the boot vCPU restarts, as after
-	 * power-on. They may still be running on other CPUs (Linux parks them
-	 * in a loop rather than turning them off): interrupt them and wait
-	 * until they are out before their memory is rewritten.
-	 */
-	struct vcpu *self = this_pcpu()->current;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *o = vm->vcpus[i];
-		if (o == self)
-			continue;
-		o->state = VCPU_OFF;
-		__asm__ volatile("dsb ish" ::: "memory");
-		if (o->pcpu != this_pcpu()->id)
-			gic_send_wake(o->pcpu);
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *o = vm->vcpus[i];
-		while (o != self && o->running)
-			__asm__ volatile("yield" ::: "memory");
-	}
-	if (self && self != vm->vcpus[0])
-		self->state = VCPU_OFF;
-	if (vm_load_images(vm, err, sizeof(err))) {
-		vm_crash(vm, "reset failed: %s", err);
-		return;
-	}
-	vm_devices_reset(vm);
-	/* Same VMID, new life: no TLB entry of the previous boot may survive. */
-	arch_tlb_inval_vmid(&vm->s2);
-	arch_vcpu_reset(vm->vcpus[0], vm->entry_ipa, vm->dtb_ipa);
-	sched_wake(vm->vcpus[0]);
+	begin_reset(vm);
 }

@@ -27,6 +27,9 @@
 #define ICC_SRE_ENABLE   BIT(3)
 
 #define GICR_ICENABLER0  (GICR_SGI + 0x0180)
+#define GICR_ISACTIVER0  (GICR_SGI + 0x0300)
+#define GICR_ICACTIVER0  (GICR_SGI + 0x0380)
+#define ICC_CTLR_EOIMODE BIT(1)
 #define GICD_ISENABLER   0x0100
 #define GICD_IGROUPR     0x0080
 #define GICD_IPRIORITYR  0x0400
@@ -88,7 +91,13 @@ int gic_cpu_init(u64 mpidr)
 	isb();
 	write_sysreg(S3_0_C4_C6_0, 0xFF);   /* ICC_PMR_EL1: let every priority through */
 	write_sysreg(S3_0_C12_C12_3, 0);    /* ICC_BPR1_EL1 */
-	write_sysreg(S3_0_C12_C12_4, 0);    /* ICC_CTLR_EL1: EOI also deactivates */
+	/*
+	 * ICC_CTLR_EL1.EOImode = 1: EOIR only drops the priority, DIR
+	 * deactivates. An interrupt handed to a guest through a hardware-mapped
+	 * list register (the virtual timer) is left active for the guest's
+	 * deactivation to complete.
+	 */
+	write_sysreg(S3_0_C12_C12_4, ICC_CTLR_EOIMODE);
 	write_sysreg(S3_0_C12_C12_7, 1);    /* ICC_IGRPEN1_EL1 */
 	isb();
 	return HV_OK;
@@ -113,10 +122,20 @@ u32 gic_ack(void)
 	return intid;
 }
 
-void gic_eoi(u32 intid)
+void gic_eoi(u32 intid, bool deactivate)
 {
-	write_sysreg(S3_0_C12_C12_1, intid);  /* ICC_EOIR1_EL1: drop and deactivate */
+	write_sysreg(S3_0_C12_C12_1, intid);      /* ICC_EOIR1_EL1: priority drop */
+	if (deactivate)
+		write_sysreg(S3_0_C12_C11_1, intid);  /* ICC_DIR_EL1 */
 	isb();
+}
+
+void gic_ppi_set_active(unsigned intid, bool active)
+{
+	volatile u8 *rd = cpu_redist[this_pcpu()->id];
+
+	if (rd)
+		wr32(rd, active ? GICR_ISACTIVER0 : GICR_ICACTIVER0, BIT(intid));
 }
 
 void gic_ppi_enable(unsigned intid, bool on)

@@ -1,59 +1,144 @@
-/* The emulated EL1 physical timer (see vdev/vtimer.h). */
+/*
+ * The guest's virtual timer (CNTV_*), hardware-mapped. The timer is the
+ * guest's own hardware while its vCPU is loaded: its physical PPI 27 is
+ * handed to the guest as virtual INTID 27 through a list register with the
+ * HW bit, so the guest's deactivation deactivates the physical interrupt
+ * and nothing is masked or latched by hand (KVM maps its timer the same
+ * way). The virtual line is the timer's output, sampled whenever the
+ * vGIC looks at it (a list register retires or is flushed, a guest reads
+ * the pending bits). While the vCPU is not loaded, its timer lives in
+ * memory: a deadline on its CPU raises the line when the count gets there.
+ * Each VM has its own CNTVOFF_EL2, taken at VM creation, so its virtual
+ * counter starts near zero, as under KVM.
+ */
+#include <arch/hyp_timer.h>
+#include <drivers/gic.h>
+#include <hyparm/deadline.h>
+#include <hyparm/errno.h>
+#include <hyparm/irq.h>
+#include <hyparm/irqchip.h>
+#include <hyparm/pcpu.h>
 #include <hyparm/vm.h>
-#include <vdev/vgic.h>
-#include <vdev/vtimer.h>
+#include <vdev/timer.h>
 
-static bool fires(const struct ptimer *t, u64 now)
+struct vtimer {
+	struct vcpu *vcpu;
+	struct irq_source src;   /* what the vGIC samples: timer_output(), hardware-mapped to PPI 27 */
+	struct deadline dl;      /* armed while the vCPU is not loaded and its timer is yet to fire */
+};
+
+static struct vtimer vtimers[VM_MAX][VM_MAX_VCPUS];
+
+static struct vtimer *vtimer_of(struct vcpu *v)
 {
-	return now >= t->cval;
+	return &vtimers[v->vm->id][v->id];
 }
 
-u64 ptimer_deadline(const struct vcpu *v)
+static bool live_here(const struct vcpu *v)
 {
-	const struct ptimer *t = &v->ptimer;
-	return (t->ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE ? t->cval : 0;
+	return v->loaded && v->pcpu == this_pcpu()->id;
 }
 
-void ptimer_update(struct vcpu *v)
+/*
+ * The timer's output. Live in the CPU: the hardware says (ISTATUS). In
+ * memory: the virtual count (physical minus CNTVOFF) against CVAL, in the
+ * guest's own unsigned 64-bit domain, so CVAL = ~0 never fires and no sum
+ * can overflow. A vCPU loaded on another CPU is read from memory: a
+ * snapshot, as for any register of a running vCPU.
+ */
+static bool timer_output(struct vcpu *v, void *ctx)
 {
-	v->ptimer_dirty = true;
-	u64 d = ptimer_deadline(v);
-	vgic_set_line(v->vm, v, PTIMER_INTID, d && fires(&v->ptimer, arch_counter_now()));
+	u64 ctl, cval;
+
+	if (live_here(v))
+		return CNT_CTL_FIRES(arch_vtimer_ctl());
+	ctl = v->arch.sys.cntv_ctl_el0;
+	cval = v->arch.sys.cntv_cval_el0;
+	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
+		return false;
+	return arch_counter_now() - v->vm->cntvoff >= cval;
 }
 
-u64 ptimer_read_ctl(struct vcpu *v)
+static void deadline_passed(struct deadline *d)
 {
-	u64 ctl = v->ptimer.ctl;
-	if ((ctl & CNT_CTL_ENABLE) && fires(&v->ptimer, arch_counter_now()))
-		ctl |= CNT_CTL_ISTATUS;
-	return ctl;
+	struct vcpu *v = container_of(d, struct vtimer, dl)->vcpu;
+
+	vm_irq_line(v->vm, v, GUEST_VTIMER_INTID, timer_output(v, NULL));
 }
 
-void ptimer_write_ctl(struct vcpu *v, u64 val)
+/* The physical PPI of the loaded vCPU's timer: forward it; it stays active until the guest deactivates it. */
+static enum irq_result vtimer_fired(u32 intid, void *ctx)
 {
-	v->ptimer.ctl = val & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
-	ptimer_update(v);
+	struct vcpu *v = this_pcpu()->loaded;
+
+	if (!v)
+		return IRQ_DONE;   /* nobody's timer is live here (put disables it): nothing to forward */
+	vm_irq_line(v->vm, v, GUEST_VTIMER_INTID, true);
+	return IRQ_FORWARDED;
 }
 
-u64 ptimer_read_tval(struct vcpu *v)
+static void vcpu_put(struct vdev *d, struct vcpu *v)
 {
-	/* TVAL is the signed 32-bit distance to CVAL. */
-	return (u64)(u32)(v->ptimer.cval - arch_counter_now());
+	struct vtimer *t = vtimer_of(v);
+	u64 ctl = v->arch.sys.cntv_ctl_el0, cval = v->arch.sys.cntv_cval_el0;
+	bool out = timer_output(v, NULL);
+
+	/* The physical PPI is the next vCPU's now: nothing of this one's may keep it active. */
+	gic_ppi_set_active(GUEST_VTIMER_INTID, false);
+	vm_irq_line(v->vm, v, GUEST_VTIMER_INTID, out);
+	/* Yet to fire: wake it when the count gets there (unless the physical deadline is beyond 2^64). */
+	if (!out && (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && cval + v->vm->cntvoff >= cval)
+		deadline_arm(&t->dl, v->pcpu, cval + v->vm->cntvoff);
 }
 
-void ptimer_write_tval(struct vcpu *v, u64 val)
+static void vcpu_load(struct vdev *d, struct vcpu *v)
 {
-	v->ptimer.cval = arch_counter_now() + (u64)(s64)(s32)val;
-	ptimer_update(v);
+	deadline_cancel(&vtimer_of(v)->dl);
+	/*
+	 * A virtual interrupt of this timer that the guest has yet to complete
+	 * keeps the physical one active, so that the physical timer does not
+	 * fire again until the guest's deactivation reaches it.
+	 */
+	if (timer_output(v, NULL))
+		gic_ppi_set_active(GUEST_VTIMER_INTID, true);
 }
 
-u64 ptimer_read_cval(struct vcpu *v)
+static void vcpu_reset(struct vdev *d, struct vcpu *v)
 {
-	return v->ptimer.cval;
+	deadline_cancel(&vtimer_of(v)->dl);
+	vm_irq_line(v->vm, v, GUEST_VTIMER_INTID, false);
 }
 
-void ptimer_write_cval(struct vcpu *v, u64 val)
+static int create(struct vdev *d, char *err, size_t errlen)
 {
-	v->ptimer.cval = val;
-	ptimer_update(v);
+	struct vm *vm = d->vm;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		struct vtimer *t = vtimer_of(v);
+		*t = (struct vtimer){
+			.vcpu = v,
+			.src = { .get_line = timer_output, .phys_intid = GUEST_VTIMER_INTID },
+		};
+		deadline_init(&t->dl, deadline_passed);
+		vm->irqchip->map_source(vm, v, GUEST_VTIMER_INTID, &t->src);
+	}
+	irq_register(GUEST_VTIMER_INTID, vtimer_fired, NULL);   /* once for all VMs: -HV_EEXIST after */
+	return HV_OK;
 }
+
+static void reset(struct vdev *d)
+{
+	for (unsigned i = 0; i < d->vm->nr_vcpus; i++)
+		vcpu_reset(d, d->vm->vcpus[i]);
+}
+
+static const struct vdev_type vtimer_type = {
+	.name = "arm-vtimer",
+	.create = create,
+	.reset = reset,
+	.vcpu_put = vcpu_put,
+	.vcpu_load = vcpu_load,
+	.vcpu_reset = vcpu_reset,
+};
+VDEV_REGISTER(vtimer_type);

@@ -1,4 +1,5 @@
-/* Data-cache maintenance by address for guest RAM. */
+/* Data-cache maintenance by address (see arch/cache.h). */
+#include <arch/cache.h>
 #include <arch/sysreg.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
@@ -9,12 +10,26 @@ static u64 dcache_line_size(void)
 	return 4UL << ((read_sysreg(ctr_el0) >> 16) & 0xF);
 }
 
-void vm_dcache_clean_inval(struct vm *vm)
+void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 {
 	u64 line = dcache_line_size();
-	u64 end = vm->ram_pa + vm->ram_size;
 
-	for (u64 a = vm->ram_pa; a < end; a += line)
+	for (u64 a = ALIGN_DOWN(pa, line); a < pa + size; a += line)
 		__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
 	dsb(sy);
+}
+
+/* Set/way emulation works through the VM's RAM in pieces of this size (arch/sysreg_emul.h). */
+#define SETWAY_CHUNK MiB(4)
+
+bool vm_dcache_clean_inval_step(struct vm *vm, u64 *off)
+{
+	u64 n = MIN(SETWAY_CHUNK, vm->ram_size - *off);
+
+	arch_dcache_clean_inval_range(vm->ram_pa + *off, n);
+	*off += n;
+	if (*off < vm->ram_size)
+		return false;
+	*off = 0;
+	return true;
 }

@@ -11,10 +11,10 @@
  *    and ignores writes.
  *  - ACTLR_EL1 (TACR): implementation defined, RAZ/WI.
  *  - Set/way cache maintenance (TSW): see below.
- *  - The EL1 physical timer (CNTHCTL_EL2.EL1PCEN clear): emulated in
- *    vdev/vtimer.c, as KVM does.
- *  - SGI generation (ICC_SGI1R_EL1 and friends trap because HCR_EL2.IMO
- *    is set): each becomes a virtual SGI to the target vCPUs.
+ *  - Registers that belong to a device are not here: the EL1 physical
+ *    timer (vdev/ptimer.c) and SGI generation (vdev/vgic/vgic_dev.c)
+ *    register hooks (hyparm/sysreg_hook.h) that the exit handler asks
+ *    first.
  * Everything else that traps (PMU registers, implementation-defined
  * registers) is UNDEFINED for the guest.
  */
@@ -32,10 +32,6 @@ enum sysreg_kind {
 	SR_OSLAR,        /* write-only */
 	SR_OSLSR,        /* read-only */
 	SR_SET_WAY,      /* DC ISW/CSW/CISW */
-	SR_SGI,          /* ICC_SGI1R/ASGI1R/SGI0R_EL1: trap with HCR_EL2.IMO, become virtual SGIs */
-	SR_PTIMER_CTL,   /* the EL1 physical timer, emulated (vdev/vtimer.c) */
-	SR_PTIMER_TVAL,
-	SR_PTIMER_CVAL,
 };
 
 struct sysreg_entry {
@@ -61,12 +57,6 @@ static const struct sysreg_entry sysreg_table[] = {
 	{ SYS_DC_ISW, SR_SET_WAY },
 	{ SYS_DC_CSW, SR_SET_WAY },
 	{ SYS_DC_CISW, SR_SET_WAY },
-	{ SYS_ICC_SGI1R_EL1, SR_SGI },
-	{ SYS_ICC_ASGI1R_EL1, SR_SGI },
-	{ SYS_ICC_SGI0R_EL1, SR_SGI },
-	{ SYS_CNTP_CTL_EL0, SR_PTIMER_CTL },
-	{ SYS_CNTP_TVAL_EL0, SR_PTIMER_TVAL },
-	{ SYS_CNTP_CVAL_EL0, SR_PTIMER_CVAL },
 };
 
 static bool is_id_space(const struct exit_info *e)
@@ -137,29 +127,6 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 			return SYSREG_UNDEF;
 		vcpu_set_reg(v, rt, OSLSR_OSLM_IMPL | (v->oslk ? OSLSR_OSLK : 0));
 		return SYSREG_DONE;
-	case SR_SGI:
-		if (read)
-			return SYSREG_UNDEF;
-		vgic_send_sgi(v, vcpu_get_reg(v, rt));
-		return SYSREG_DONE;
-	case SR_PTIMER_CTL:
-		if (read)
-			vcpu_set_reg(v, rt, ptimer_read_ctl(v));
-		else
-			ptimer_write_ctl(v, vcpu_get_reg(v, rt));
-		return SYSREG_DONE;
-	case SR_PTIMER_TVAL:
-		if (read)
-			vcpu_set_reg(v, rt, ptimer_read_tval(v));
-		else
-			ptimer_write_tval(v, vcpu_get_reg(v, rt));
-		return SYSREG_DONE;
-	case SR_PTIMER_CVAL:
-		if (read)
-			vcpu_set_reg(v, rt, ptimer_read_cval(v));
-		else
-			ptimer_write_cval(v, vcpu_get_reg(v, rt));
-		return SYSREG_DONE;
 	case SR_SET_WAY:
 		if (read)
 			return SYSREG_UNDEF;
@@ -169,11 +136,16 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 		 * sets and ways of each level; the operand is zero only for
 		 * set 0, way 0 of level 1, once per walk: that is when hyparm
 		 * cleans and invalidates all of the VM's RAM by address
-		 * instead, which is what the guest wanted.
+		 * instead, which is what the guest wanted. One exit cleans
+		 * SETWAY_CHUNK bytes and has the guest execute the instruction
+		 * again until all is done, so the work is preemptible: the
+		 * CPU serves interrupts and other vCPUs in between.
 		 */
-		if (vcpu_get_reg(v, rt) == 0)
-			vm_dcache_clean_inval(v->vm);
-		return SYSREG_DONE;
+		if (vcpu_get_reg(v, rt) != 0)
+			return SYSREG_DONE;
+		if (vm_dcache_clean_inval_step(v->vm, &v->setway_off))
+			return SYSREG_DONE;
+		return SYSREG_AGAIN;
 	}
 	return SYSREG_UNDEF;
 }

@@ -2,13 +2,13 @@
  * Trap configuration and the system-register half of the world switch.
  *
  * Exits never touch the EL1 registers: they stay live in the CPU while the
- * same vCPU keeps running. Only when a physical CPU changes vCPU does
- * arch_vcpu_load() save one set and load the other, together with the
- * VM's stage 2 (VTTBR_EL2/VTCR_EL2) and the shadow ID registers.
+ * same vCPU keeps running. Only when a physical CPU changes vCPU does the
+ * scheduler put one (arch_vcpu_put) and load the other (arch_vcpu_load),
+ * together with the VM's stage 2 (VTTBR_EL2/VTCR_EL2) and the shadow ID
+ * registers.
  */
 #include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
-#include <arch/vgic_lr.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/vm.h>
 #include <string.h>
@@ -86,18 +86,8 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	a->sys.vmpidr_el2 = BIT(31) | v->mpidr;
 	a->sys.vpidr_el2 = read_sysreg(midr_el1);
 	a->hcr_el2 = HCR_GUEST;
-	a->reset_pending = true;
 	v->injected_elr = 0;
 	v->prev_injected_elr = 0;
-	/*
-	 * Timers back to reset too. A virtual-timer interrupt the previous life
-	 * never completed must not keep the physical PPI held off: nothing in
-	 * the (cleared) list registers would ever release it.
-	 */
-	v->vtimer_masked = false;
-	v->ptimer.ctl = 0;
-	v->ptimer.cval = 0;
-	v->ptimer_dirty = true;
 }
 
 #define SAVE(r) s->r = read_sysreg(r)
@@ -124,22 +114,18 @@ static void el1_load(const struct el1_sysregs *s)
 	LOAD(vmpidr_el2); LOAD(vpidr_el2);
 }
 
-void arch_vcpu_load(struct pcpu *p, struct vcpu *v)
+void arch_vcpu_put(struct vcpu *v)
 {
-	struct vcpu *old = p->loaded;
+	el1_save(&v->arch.sys);
+	fpsimd_save(&v->arch.fp);
+	/* Its virtual timer must not fire for whoever runs here next (the next load writes its own). */
+	write_sysreg(cntv_ctl_el0, 0);
+}
 
-	if (old == v && !v->arch.reset_pending)
-		return;
-	if (old == v)
-		old = NULL; /* its registers in the CPU are stale: the reset state in memory wins */
-	else if (old) {
-		el1_save(&old->arch.sys);
-		fpsimd_save(&old->arch.fp);
-		vgic_lr_save(old);
-		old->arch.sys_loaded = false;
-	}
+void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
+{
 	/* Stage 2 first, so no EL1 state of v is ever live under another VM's translation. */
-	if (!old || old->vm != v->vm || v->arch.reset_pending) {
+	if (prev_vm != v->vm) {
 		write_sysreg(vtcr_el2, v->vm->vtcr);
 		write_sysreg(vttbr_el2, stage2_vttbr(&v->vm->s2));
 		write_sysreg(cntvoff_el2, v->vm->cntvoff);
@@ -148,21 +134,10 @@ void arch_vcpu_load(struct pcpu *p, struct vcpu *v)
 	isb();
 	el1_load(&v->arch.sys);
 	fpsimd_restore(&v->arch.fp);
-	vgic_lr_restore(v);
 	isb();
-	v->arch.sys_loaded = true;
-	v->arch.reset_pending = false;
-	p->loaded = v;
 }
 
-/* Forget the loaded vCPU without saving it (its VM is being torn down or reset). */
-void arch_vcpu_unload(struct pcpu *p, struct vcpu *v)
+void arch_wait_for_interrupt(void)
 {
-	if (p->loaded == v) {
-		el1_save(&v->arch.sys);
-		fpsimd_save(&v->arch.fp);
-		vgic_lr_save(v);
-		v->arch.sys_loaded = false;
-		p->loaded = NULL;
-	}
+	__asm__ volatile("dsb sy\n wfi" ::: "memory");
 }

@@ -10,6 +10,13 @@
 
 struct vm;
 
+/* Where console input for a VM goes: its UART device registers this. */
+struct console_port {
+	bool (*rx)(void *ctx, u8 c);      /* one byte; false if there is no room */
+	bool (*drains)(void *ctx);        /* the guest takes receive interrupts: input may wait for it */
+	void *ctx;
+};
+
 /* Write a string to the physical console under the console lock. */
 void console_write(const char *s, size_t len);
 /* One byte of a VM's UART output. */
@@ -17,6 +24,8 @@ void console_vm_putc(struct vm *vm, u8 c);
 /* Print what is left in the VM's line buffer (at power-off). */
 void console_vm_flush(struct vm *vm);
 
+/* vm's console input goes to port (its UART). */
+void console_attach(struct vm *vm, const struct console_port *port);
 /* Physical interrupt of the console UART's receiver (0 if it has none). */
 unsigned console_input_intid(void);
 /* Read what was typed and hand it to the VM that has the console's focus. */

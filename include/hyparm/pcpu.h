@@ -8,8 +8,11 @@
 #include <hyparm/types.h>
 #include <arch/context.h>
 #include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/spinlock.h>
 
 struct vcpu;
+struct deadline;
 
 struct pcpu {
 	struct vcpu *current;      /* PCPU_CURRENT: the vCPU this CPU runs or last ran */
@@ -19,10 +22,16 @@ struct pcpu {
 	struct vcpu *run_list;     /* vCPUs placed on this CPU */
 	struct vcpu *loaded;       /* vCPU whose EL1 state is in the CPU registers */
 	volatile bool online;
-	bool hyp_timer_armed;      /* CNTHP programmed (slice end or a blocked vCPU's deadline) */
-	bool need_resched;         /* the slice ended: switch at the next exit */
-	volatile bool need_rearm;  /* a vCPU here became runnable: its slice timer must be armed */
+	/* Scheduling. */
+	u64 slice_end;             /* physical count at which the running vCPU's slice ends, 0 = no slice */
+	u64 timer_at;              /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
+	volatile bool need_resched;/* the slice ended: switch at the next exit */
+	volatile bool need_rearm;  /* a vCPU here became runnable: the slice must be looked at */
 	u64 idle_entries;          /* statistics */
+	/* The deadline service's queue for this CPU (core/deadline.c). */
+	spinlock_t deadline_lock;
+	struct deadline *deadlines;
+	volatile bool deadline_moved;
 };
 
 extern struct pcpu pcpus[MAX_PCPUS];
@@ -30,9 +39,7 @@ extern unsigned nr_pcpus;
 
 static inline struct pcpu *this_pcpu(void)
 {
-	struct pcpu *p;
-	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p));
-	return p;
+	return arch_pcpu_ptr();
 }
 
 #endif

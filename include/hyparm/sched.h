@@ -1,7 +1,10 @@
 /*
  * Which vCPU a physical CPU runs. Each vCPU is placed on one physical CPU
- * (its VM's config says which) and stays there; a CPU runs its vCPUs in
- * turn when one blocks or yields, and sleeps in WFI when none can run.
+ * (its VM's config says which) and stays there; a CPU runs its runnable
+ * vCPUs round robin in time slices (hyparm's timer ends a slice only when
+ * another vCPU there is runnable), and sleeps in WFI when none can run.
+ * A vCPU's registers are only ever written by its own CPU: a CPU_ON or a
+ * VM reset records what to do and the vCPU's CPU does it before entry.
  */
 #ifndef HYPARM_SCHED_H
 #define HYPARM_SCHED_H
@@ -9,28 +12,33 @@
 #include <hyparm/types.h>
 
 struct vcpu;
-struct pcpu;
+struct vm;
 
 /* What an exit handler asks for. */
 enum exit_action {
 	ACT_RESUME,   /* continue this vCPU */
 	ACT_YIELD,    /* let another runnable vCPU of this CPU go first */
 	ACT_BLOCK,    /* WFI: sleep until something is pending for it */
-	ACT_STOP,     /* it no longer runs (CPU_OFF, its VM stopped) */
+	ACT_STOP,     /* it no longer runs (CPU_OFF, its VM stopped or resets) */
 };
 
 /* Put v on physical CPU pcpu's run list. */
 void sched_place(struct vcpu *v, unsigned pcpu);
 /* After an exit of v: the vCPU to enter next (loaded on this CPU). May idle. */
 struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a);
-/* Make v runnable and wake its CPU. */
-void sched_wake(struct vcpu *v);
-/* v's state is VCPU_ON_PENDING (PSCI CPU_ON): let its CPU pick it up; it becomes RUNNABLE when first entered. */
-void sched_start_pending(struct vcpu *v);
+/*
+ * v has new work (an interrupt became pending for it, it was powered on):
+ * wake it if it sleeps in WFI, or interrupt its CPU if it is in the guest
+ * there, so that it looks before running on. Nothing for a vCPU that
+ * cannot run (off, stopped): no interrupt reaches a CPU on its account.
+ */
+void vcpu_kick(struct vcpu *v);
+/* Power v on at entry with x0 = ctx (PSCI CPU_ON, VM start). Its state must be VCPU_ON_PENDING, claimed by the caller. */
+void sched_power_on(struct vcpu *v, u64 entry, u64 ctx);
+/* Once, on the boot CPU: claim the scheduler's physical interrupts (wake-up SGI, hyparm's timer). */
+void sched_init(void);
 /* Enter the scheduler on this CPU for the first time. */
 void sched_start(void) __attribute__((noreturn));
-/* hyparm's own timer (CNTHP) fired on this CPU. */
-void sched_hyp_timer_fired(void);
 /* Called when a VM stops; the last one powers the machine off. */
 void sched_vm_stopped(void);
 void sched_set_vm_count(unsigned n);

@@ -18,7 +18,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	      struct vm **out, char *err, size_t errlen);
 /* The VM created with this id. */
 struct vm *vm_by_id(unsigned id);
-/* Make the boot vCPU runnable. */
+/* Boot it: its boot vCPU's CPU loads its images and starts it. */
 void vm_start(struct vm *vm);
 /* PSCI SYSTEM_OFF: stop every vCPU, report, let the machine power off when all VMs are done. */
 void vm_power_off(struct vm *vm);
@@ -27,13 +27,12 @@ void vm_reset(struct vm *vm);
 /* hyparm gives up on the VM (exception loop, SError...): report why and stop it. */
 void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A byte typed on the console for this VM's UART; false if its receive FIFO is full. */
-bool vm_uart_input(struct vm *vm, u8 c);
+/* One piece of vm's reset (or first boot), run by its boot vCPU's CPU; true when the VM runs again. */
+bool vm_reset_step(struct vm *vm);
 
+/* PSCI CPU_ON of target (claimed by the caller: its state is VCPU_STARTING). */
+void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id);
 /* PSCI CPU_OFF for the calling vCPU. */
 void vcpu_power_off(struct vcpu *v);
-
-/* A physical interrupt arrived while a guest ran or hyparm idled. */
-void irq_handle_physical(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * hyparm's own use of the physical GICv3: one SGI to wake or interrupt
  * another CPU (a vCPU became runnable there, or its VM stopped). The
- * guests' interrupt controller is the virtual one (vdev/vgic, later).
+ * guests' interrupt controller is the virtual one (vdev/vgic/).
  */
 #ifndef DRIVERS_GIC_H
 #define DRIVERS_GIC_H
@@ -18,8 +18,10 @@ int gic_cpu_init(u64 mpidr);
 void gic_send_wake(unsigned cpu);
 /* The highest-priority pending interrupt of this CPU, acknowledged; >= 1020 when none. */
 u32 gic_ack(void);
-/* Priority drop and deactivation of an acknowledged interrupt. */
-void gic_eoi(u32 intid);
+/* Priority drop of an acknowledged interrupt, and its deactivation unless a guest is to deactivate it. */
+void gic_eoi(u32 intid, bool deactivate);
+/* Set or clear the active state of a PPI on this CPU (an interrupt forwarded to a guest). */
+void gic_ppi_set_active(unsigned intid, bool active);
 /* Enable or disable a PPI on this CPU's redistributor. */
 void gic_ppi_enable(unsigned intid, bool on);
 /* Enable an SPI, routed to the physical CPU with this MPIDR. */

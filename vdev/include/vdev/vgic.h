@@ -1,33 +1,32 @@
 /*
- * Virtual GICv3. The distributor and one redistributor per vCPU are
- * emulated in hyparm (vdev/vgic_dist.c, vdev/vgic_redist.c); the guest's
- * CPU interface is the hardware's virtual CPU interface, fed through the
- * list registers (arch/arm64/vgic_lr.c). This file's model is pure logic:
- * which interrupts are pending, enabled, active, their priority and target.
+ * Virtual GICv3, the model (vdev/vgic/). The distributor and one
+ * redistributor per vCPU are emulated (vgic_dist.c, vgic_redist.c, with
+ * the shared register arrays in vgic_regs.c); the guest's CPU interface
+ * is the hardware's virtual one, fed through list registers by the
+ * flush/sync policy (vgic_lr.c) over the backend interface
+ * (arch/vgic_lr.h). The model (vgic.c) is pure logic: which interrupts
+ * are pending, enabled, active, their priority and target.
  *
  * One lock per VM guards the whole model: the VMs are small, and it makes
  * cross-vCPU injection (SGIs, SPIs routed elsewhere) obviously right.
+ * The core reaches all this only through the irqchip operations
+ * (hyparm/irqchip.h) the vGIC installs in the VM.
  */
 #ifndef VDEV_VGIC_H
 #define VDEV_VGIC_H
 
 #include <hyparm/types.h>
 #include <arch/spinlock.h>
+#include <arch/vgic_lr.h>
 
 #define VGIC_NR_PRIVATE  32        /* SGIs 0-15, PPIs 16-31 */
 #define VGIC_NR_SPIS     64        /* INTIDs 32..95 */
 #define VGIC_NR_IRQS     (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
-#define VGIC_MAX_LRS     16
-
-#define VGIC_DIST_SIZE   0x10000
-#define VGIC_REDIST_SIZE 0x20000   /* RD_base + SGI_base frames per vCPU */
-
-#define VGIC_MAINT_INTID 25
-#define VTIMER_INTID     27
-#define PTIMER_INTID     30
+#define VGIC_MAX_VCPUS   8
 
 struct vcpu;
 struct vm;
+struct irq_source;
 
 struct virq {
 	u8 priority;
@@ -41,6 +40,7 @@ struct virq {
 	u8 lr_vcpu;          /* SPIs: the vCPU whose list register holds it (its target back then) */
 	u16 target;          /* SPIs: vCPU index from IROUTER */
 	u64 irouter;
+	const struct irq_source *src; /* private: a device that owns the line and is sampled (the virtual timer) */
 };
 
 struct vgic_cpu {
@@ -49,20 +49,20 @@ struct vgic_cpu {
 	u32 lr_used;         /* bitmap of list registers in use */
 	u32 lr_dirty;        /* list registers whose copy in lr[] the emulation changed */
 	u32 maybe_pending;   /* SGIs/PPIs that may be deliverable (a hint, see vgic_hint()) */
-	u64 lr[VGIC_MAX_LRS];/* what hyparm last wrote / read back */
-	u16 lr_intid[VGIC_MAX_LRS];
+	struct vgic_lr lr[VGIC_MAX_LRS]; /* what hyparm last wrote / read back */
 	bool underflow;      /* more pending than list registers: ask for a maintenance IRQ */
-	/* Guest CPU-interface state, switched with the vCPU. */
-	u64 vmcr;
-	u64 ap0r[4], ap1r[4];
+	struct vgic_cpuif cpuif;  /* guest CPU-interface state, switched with the vCPU */
 };
 
-struct vgic_dist {
+struct vgic {
 	spinlock_t lock;
+	struct vm *vm;
+	const struct vgic_lr_backend *be;
 	u32 ctlr;
 	struct virq spi[VGIC_NR_SPIS];
 	u64 spi_maybe_pending; /* SPIs that may be deliverable (a hint, see vgic_hint()) */
 	unsigned nr_lrs;     /* list registers the CPU has */
+	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
 };
 _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
 
@@ -72,15 +72,19 @@ _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
 #define GICD_CTLR_ARE     BIT(4)
 #define GICD_CTLR_DS      BIT(6)
 
-void vgic_init(struct vm *vm, unsigned nr_lrs);
-void vgic_vcpu_init(struct vcpu *v);
+/* The vGIC of vm / vCPU v's part of it. */
+struct vgic *vgic_of(struct vm *vm);
+struct vgic_cpu *vgic_cpu_of(struct vcpu *v);
+
+/* Power-on state of the model, for all of the VM's vCPUs. */
+void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be);
 
 /* The interrupt INTID as seen by vCPU v (private ones are per vCPU). NULL if out of range. */
-struct virq *vgic_irq(struct vm *vm, struct vcpu *v, unsigned intid);
+struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid);
 /* Drive a level-sensitive line (devices, the timer). v: the vCPU for private INTIDs, else NULL. */
-void vgic_set_line(struct vm *vm, struct vcpu *v, unsigned intid, bool level);
+void vgic_set_line(struct vm *vm, struct vcpu *v, u32 intid, bool level);
 /* An edge: pending once. */
-void vgic_inject_edge(struct vm *vm, struct vcpu *v, unsigned intid);
+void vgic_inject_edge(struct vm *vm, struct vcpu *v, u32 intid);
 /* A write of ICC_SGI1R_EL1 by vCPU src: make the SGI pending on every target. */
 void vgic_send_sgi(struct vcpu *src, u64 sgi1r);
 /* True if v has an interrupt that would wake it from WFI. */
@@ -88,15 +92,16 @@ bool vgic_vcpu_pending(struct vcpu *v);
 
 /* The vCPU an SPI is routed to (IROUTER affinity), or vCPU 0 if none matches. */
 struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq);
-/* Called (lock held) when an interrupt became pending for vCPU v: kick v's CPU. Provided by the core. */
-void vgic_kick(struct vcpu *v);
 
 /* Is it deliverable now: pending, enabled, its group enabled in the distributor. */
-bool vgic_irq_deliverable(const struct vgic_dist *d, const struct virq *irq);
+bool vgic_irq_deliverable(const struct vgic *g, const struct virq *irq);
+/* Pending: an edge or ISPENDR latch, or a level line that is high. */
 static inline bool vgic_irq_pending(const struct virq *irq)
 {
 	return irq->latch || (irq->level && irq->line);
 }
+/* A line owned by a sampled source (the virtual timer): read it again. Lock held. */
+void vgic_resample(struct vcpu *v, struct virq *irq);
 
 /*
  * The "maybe pending" hint: a superset of the interrupts that are pending,
@@ -105,7 +110,9 @@ static inline bool vgic_irq_pending(const struct virq *irq)
  * have become deliverable (vgic_irq_touched(), a list register retired);
  * cleared lazily by the scan that finds the bit stale. Lock held.
  */
-void vgic_hint(struct vm *vm, struct vcpu *v, unsigned intid, const struct virq *irq);
+void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq);
+/* An interrupt's state changed: hint it and kick whoever may now have to take it. Lock held. */
+void vgic_irq_touched(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq);
 
 /* An interrupt ready for a list register, and its INTID. */
 struct vgic_cand {
@@ -120,9 +127,15 @@ struct vgic_cand {
  */
 unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max);
 
-/* List-register state field (ICH_LR<n>_EL2 bits 63:62), kept in vgic_cpu.lr[] too. */
-#define VGIC_LR_PENDING (1ULL << 62)
-#define VGIC_LR_ACTIVE  (2ULL << 62)
+/* List-register policy (vgic_lr.c): before entry, after exit, on a vCPU switch. Lock taken inside. */
+void vgic_flush(struct vcpu *v);
+void vgic_sync(struct vcpu *v);
+void vgic_vcpu_put(struct vcpu *v);
+void vgic_vcpu_load(struct vcpu *v);
+/* The list-register state of an interrupt held in one (LR_*), 0 if none. Lock held. */
+unsigned vgic_lr_state_of(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq);
+/* A guest write to I[SC]PENDR/I[SC]ACTIVER for an interrupt in v's own list register. Lock held. */
+void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq, unsigned state, bool set);
 
 extern const struct mmio_ops vgic_dist_mmio_ops;
 extern const struct mmio_ops vgic_redist_mmio_ops;

@@ -51,8 +51,6 @@ struct arch_vcpu {
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
 	u64 hcr_el2;             /* per vCPU: VI/VF/VSE bits for virtual interrupts */
-	bool sys_loaded;         /* sys is live in the CPU, not in memory */
-	bool reset_pending;      /* sys was reset in memory: reload even if this vCPU is the loaded one */
 };
 
 /* SPSR_EL2 mode field values for an AArch64 guest. */

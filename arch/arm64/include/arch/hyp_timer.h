@@ -1,15 +1,13 @@
 /*
- * hyparm's own timer: the EL2 physical timer (CNTHP, PPI 26). It ends a
- * time slice when a CPU has more runnable vCPUs than one, and wakes a CPU
- * whose blocked vCPU's virtual timer is due while another vCPU is loaded
- * (the loaded one's virtual timer raises its own interrupt).
+ * Timers as the arch gives them: hyparm's own timer, the EL2 physical
+ * timer (CNTHP, PPI 26), which the scheduler programs for the earlier of a
+ * time slice's end and the next deadline of the CPU's deadline service;
+ * the physical counter; and the loaded vCPU's live virtual-timer control.
  */
 #ifndef ARCH_HYP_TIMER_H
 #define ARCH_HYP_TIMER_H
 
 #include <hyparm/types.h>
-
-struct el1_sysregs;
 
 #define HYP_TIMER_INTID 26
 
@@ -17,7 +15,9 @@ struct el1_sysregs;
 void hyp_timer_set(u64 cval);
 u64 hyp_timer_now(void);
 u64 hyp_timer_freq(void);
-/* A vCPU's virtual timer deadline in physical counts, or 0 if it cannot fire. */
-u64 vtimer_deadline(const struct el1_sysregs *s, u64 cntvoff);
+/* Physical count now (CNTPCT_EL0). */
+u64 arch_counter_now(void);
+/* CNTV_CTL_EL0 as the CPU has it now (the loaded vCPU's virtual timer). */
+u64 arch_vtimer_ctl(void);
 
 #endif

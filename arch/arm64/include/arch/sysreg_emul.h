@@ -15,6 +15,7 @@ struct vm;
 enum sysreg_result {
 	SYSREG_DONE,   /* emulated: advance past the instruction */
 	SYSREG_UNDEF,  /* inject UNDEFINED */
+	SYSREG_AGAIN,  /* part done: resume the guest at the same instruction, which traps again */
 };
 
 enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e);
@@ -27,8 +28,8 @@ u64 id_reg_sanitize(u32 enc, u64 hw);
 void id_regs_init(void);
 /* PARange value matching the guests' IPA size (caps ID_AA64MMFR0_EL1.PARange). */
 void id_regs_set_ipa_parange(unsigned parange);
-/* Clean+invalidate the VM's RAM to the point of coherency (set/way emulation). */
-void vm_dcache_clean_inval(struct vm *vm);
+/* One piece of cleaning+invalidating the VM's RAM to the point of coherency (set/way emulation): from *off on; true when done (*off back to 0). */
+bool vm_dcache_clean_inval_step(struct vm *vm, u64 *off);
 
 /* Encodings used in the table and tests. */
 #define SYS_ID_AA64PFR0_EL1  SYSREG_ENC(3, 0, 0, 4, 0)

@@ -1,20 +1,22 @@
-/* The arch side of a vCPU's life: reset state, loading it on a CPU, traps configuration. */
+/* The arch side of a vCPU's life: reset state, switching it on and off a CPU, traps configuration. */
 #ifndef ARCH_VCPU_ARCH_H
 #define ARCH_VCPU_ARCH_H
 
 #include <hyparm/types.h>
 
 struct vcpu;
-struct pcpu;
+struct vm;
 
-/* Architectural reset state: EL1h, interrupts masked, MMU off, PC = entry, x0 = arg. */
+/* Architectural reset state, in memory (v is not loaded): EL1h, interrupts masked, MMU off, PC = entry, x0 = arg. */
 void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0);
-/* Make v the vCPU whose state is in this CPU's registers (no-op when it already is). */
-void arch_vcpu_load(struct pcpu *p, struct vcpu *v);
-void arch_vcpu_unload(struct pcpu *p, struct vcpu *v);
+/* v's registers from the CPU to memory; its virtual timer is silenced in the CPU. */
+void arch_vcpu_put(struct vcpu *v);
+/* v's registers into the CPU; prev_vm: the VM of the vCPU loaded before (NULL if none), to skip a stage-2 switch within a VM. */
+void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm);
 /* Once per physical CPU: EL2 controls that are the same for every guest. */
 void arch_cpu_init_traps(unsigned parange);
-
+/* Sleep until an interrupt is pending (EL2, interrupts masked: it is taken by hand afterwards). */
+void arch_wait_for_interrupt(void);
 
 void fpsimd_save(void *state);
 void fpsimd_restore(const void *state);

@@ -1,26 +1,68 @@
 /*
- * The hardware half of the virtual GIC: moving interrupts between the
- * vgic model and the CPU's list registers (ICH_LR<n>_EL2), and switching
- * the guest's virtual CPU-interface state with the vCPU.
+ * The list-register backend: the hardware half of the virtual GIC, and
+ * the only part of it that knows the register encodings. The vGIC model
+ * and its flush/sync policy (vdev/vgic/) describe an entry as struct
+ * vgic_lr; a backend encodes it into its list-register format and moves
+ * raw values in and out of the CPU interface. GICv3 (ICH_*_EL2 system
+ * registers, arch/arm64/vgic_v3.c) is the first; a GICv2 backend (GICH
+ * MMIO) plugs in here without touching the model.
  */
 #ifndef ARCH_VGIC_LR_H
 #define ARCH_VGIC_LR_H
 
 #include <hyparm/types.h>
 
-struct vcpu;
-struct pcpu;
+#define VGIC_MAX_LRS 16
 
-/* Number of list registers (ICH_VTR_EL2.ListRegs + 1). */
-unsigned vgic_lr_count(void);
-/* Once per CPU: enable the virtual CPU interface. */
-void vgic_lr_cpu_init(void);
-/* After an exit: read back what the guest did with its list registers. */
-void vgic_lr_sync(struct vcpu *v);
-/* Before entry: put the highest-priority pending interrupts in list registers. */
-void vgic_lr_flush(struct vcpu *v);
-/* vCPU switch: save the outgoing CPU-interface state, load the incoming one. */
-void vgic_lr_save(struct vcpu *v);
-void vgic_lr_restore(struct vcpu *v);
+enum vgic_lr_state {
+	LR_INVALID = 0,
+	LR_PENDING = 1,
+	LR_ACTIVE = 2,
+	LR_PENDING_ACTIVE = 3,
+};
+
+/* One list-register entry, decoded. */
+struct vgic_lr {
+	u32 vintid;
+	u32 pintid;          /* hw: the physical INTID the guest's deactivation deactivates */
+	u8 priority;
+	u8 group;            /* 0 or 1 */
+	u8 state;            /* enum vgic_lr_state */
+	bool hw;
+	bool eoi_maint;      /* ask for a maintenance interrupt when the guest EOIs it (not with hw) */
+};
+
+/* The guest's CPU-interface state outside the list registers, switched with the vCPU. */
+struct vgic_cpuif {
+	u64 vmcr;
+	u32 ap0r[4], ap1r[4];
+	u32 hcr;             /* VGIC_HCR_* as the vCPU last ran with */
+};
+
+/* Control bits a backend understands (ICH_HCR_EL2 / GICH_HCR have them at the same place). */
+#define VGIC_HCR_EN  BIT(0)   /* virtual CPU interface on */
+#define VGIC_HCR_UIE BIT(1)   /* maintenance interrupt when at most one list register is valid */
+
+struct vgic_lr_backend {
+	const char *name;
+	unsigned (*count)(void);                 /* list registers the CPU has */
+	u64 (*encode)(const struct vgic_lr *lr);
+	void (*decode)(u64 raw, struct vgic_lr *lr);
+	u64 (*read)(unsigned i);
+	void (*write)(unsigned i, u64 raw);
+	void (*set_hcr)(u32 hcr);                /* VGIC_HCR_* */
+	void (*save)(struct vgic_cpuif *s);      /* VMCR, active priorities */
+	void (*restore)(const struct vgic_cpuif *s);
+	void (*cpu_init)(void);                  /* once per CPU: empty list registers, interface on */
+};
+
+/* The backend for this machine's GIC (chosen at boot), or NULL before. */
+const struct vgic_lr_backend *arch_vgic_backend(void);
+/* Choose the backend for a GIC of this architecture version; -HV_ENOTSUP if none. */
+int arch_vgic_backend_select(unsigned gic_version);
+
+/* GICv3's encoding, on its own so that host tests can check it. */
+u64 vgic_v3_encode(const struct vgic_lr *lr);
+void vgic_v3_decode(u64 raw, struct vgic_lr *lr);
 
 #endif

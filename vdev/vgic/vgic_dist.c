@@ -5,6 +5,7 @@
 #include <hyparm/errno.h>
 #include <hyparm/mmio.h>
 #include <hyparm/vm.h>
+#include <hyparm/sched.h>
 #include <vdev/vgic.h>
 #include "vgic_regs.h"
 
@@ -22,20 +23,40 @@ static u32 typer(void)
 	return (VGIC_NR_IRQS / 32 - 1) | (9u << 19);
 }
 
+/*
+ * Access sizes the architecture defines (GICv3 spec 12.1.3): 32-bit for
+ * every register, 64-bit for IROUTER, bytes for IPRIORITYR. Others read as
+ * zero and are ignored, as KVM does; never half a register or two.
+ */
+static bool size_ok(u64 off, unsigned size)
+{
+	if (size == 4 && !(off & 3))
+		return true;
+	if (size == 8 && !(off & 7))
+		return off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_NR_IRQS;
+	if (size == 1)
+		return off >= 0x400 && off < 0x800;
+	return false;
+}
+
 static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val)
 {
-	struct vm *vm = dev;
+	struct vgic *g = dev;
 	int rc = HV_OK;
 
-	spin_lock(&vm->vgic.lock);
+	if (!size_ok(off, size)) {
+		*val = 0;
+		return HV_OK;
+	}
+	spin_lock(&g->lock);
 	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
 		unsigned intid = (off - GICD_IROUTER) / 8;
-		struct virq *irq = intid >= VGIC_NR_PRIVATE ? vgic_irq(vm, NULL, intid) : NULL;
+		struct virq *irq = intid >= VGIC_NR_PRIVATE ? vgic_irq(g, NULL, intid) : NULL;
 		u64 r = irq ? irq->irouter : 0;
 		*val = (off & 4) ? r >> 32 : (size == 8 ? r : (u32)r);
 	} else if (off < 0x80) {
 		switch (off) {
-		case GICD_CTLR: *val = vm->vgic.ctlr; break;
+		case GICD_CTLR: *val = g->ctlr; break;
 		case GICD_TYPER: *val = typer(); break;
 		case GICD_IIDR: *val = VGIC_IIDR; break;
 		default: *val = 0; break;
@@ -48,22 +69,25 @@ static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
 		if (priv)
 			*val = 0;
-		else if (!vgic_array_access(vm, v, off, size, false, val))
+		else if (!vgic_array_access(g, v, off, size, false, val))
 			*val = 0;
 	} else {
 		*val = 0;
 	}
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&g->lock);
 	return rc;
 }
 
 static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
 {
-	struct vm *vm = dev;
+	struct vgic *g = dev;
+	struct vm *vm = g->vm;
 
-	spin_lock(&vm->vgic.lock);
+	if (!size_ok(off, size))
+		return HV_OK;
+	spin_lock(&g->lock);
 	if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
-		struct virq *irq = vgic_irq(vm, NULL, (off - GICD_IROUTER) / 8);
+		struct virq *irq = vgic_irq(g, NULL, (off - GICD_IROUTER) / 8);
 		u64 mask = 0xFF00FFFFFFULL | BIT(31); /* Aff3..Aff0 and IRM */
 		if (size == 8)
 			irq->irouter = val & mask;
@@ -73,21 +97,22 @@ static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val
 			irq->irouter = ((irq->irouter & ~0xFFFFFFFFULL) | (u32)val) & mask;
 		irq->target = vgic_spi_target(vm, irq)->id;
 		/* Pending already? Its new target must hear of it. */
-		vgic_irq_touched(vm, NULL, (off - GICD_IROUTER) / 8, irq);
+		vgic_irq_touched(g, NULL, (off - GICD_IROUTER) / 8, irq);
 	} else if (off == GICD_CTLR) {
-		vm->vgic.ctlr = (val & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
-		/* Enabling a group may make pending interrupts deliverable on any vCPU. */
+		g->ctlr = (val & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
+		/* Enabling a group may make pending interrupts deliverable: kick only the vCPUs that now have one. */
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
-			vgic_kick(vm->vcpus[i]);
+			if (vgic_collect(vm->vcpus[i], NULL, 0))
+				vcpu_kick(vm->vcpus[i]);
 	} else if (off >= 0x80 && off < 0x1000) {
 		bool priv = (off >= 0x400 && off < 0x800) ? off - 0x400 < VGIC_NR_PRIVATE :
 			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
 		/* v: the writer, so that a change to an interrupt in its own list register takes effect. */
 		if (!priv)
-			vgic_array_access(vm, v, off, size, true, &val);
+			vgic_array_access(g, v, off, size, true, &val);
 	}
 	/* Everything else is read-only or reserved: writes ignored, as on hardware. */
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&g->lock);
 	return HV_OK;
 }
 

@@ -26,10 +26,23 @@ static u64 redist_typer(struct vm *vm, struct vcpu *t)
 	return aff << 32 | (u64)t->id << 8 | (t->id == vm->nr_vcpus - 1 ? BIT(4) : 0);
 }
 
+/* 32-bit for every register, 64-bit for GICR_TYPER, bytes for the SGI frame's IPRIORITYR (GICv3 spec 12.1.3). */
+static bool size_ok(u64 off, unsigned size)
+{
+	if (size == 4 && !(off & 3))
+		return true;
+	if (size == 8)
+		return off == GICR_TYPER;
+	if (size == 1)
+		return off >= GICR_SGI_BASE + 0x400 && off < GICR_SGI_BASE + 0x420;
+	return false;
+}
+
 static int redist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val)
 {
-	struct vm *vm = dev;
-	unsigned idx = off / VGIC_REDIST_SIZE;
+	struct vgic *g = dev;
+	struct vm *vm = g->vm;
+	unsigned idx = off / GUEST_GICR_STRIDE;
 	struct vcpu *t;
 
 	if (idx >= vm->nr_vcpus) {
@@ -37,19 +50,23 @@ static int redist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *v
 		return HV_OK;
 	}
 	t = vm->vcpus[idx];
-	off %= VGIC_REDIST_SIZE;
-	spin_lock(&vm->vgic.lock);
+	off %= GUEST_GICR_STRIDE;
+	if (!size_ok(off, size)) {
+		*val = 0;
+		return HV_OK;
+	}
+	spin_lock(&g->lock);
 	if (off == GICR_TYPER || off == GICR_TYPER + 4) {
 		u64 r = redist_typer(vm, t);
 		*val = off == GICR_TYPER + 4 ? r >> 32 : (size == 8 ? r : (u32)r);
 	} else if (off == GICR_IIDR) {
 		*val = VGIC_IIDR;
 	} else if (off == GICR_WAKER) {
-		*val = t->vgic.waker & WAKER_PS ? (WAKER_PS | WAKER_CA) : 0;
+		*val = g->cpu[t->id].waker & WAKER_PS ? (WAKER_PS | WAKER_CA) : 0;
 	} else if (off == GICR_PIDR2 || off == GICR_SGI_BASE + GICR_PIDR2) {
 		*val = GIC_PIDR2_V3;
 	} else if (off >= GICR_SGI_BASE && off < GICR_SGI_BASE + 0x1000 &&
-		   vgic_array_access(vm, t, off - GICR_SGI_BASE, size, false, val)) {
+		   vgic_array_access(g, t, off - GICR_SGI_BASE, size, false, val)) {
 		/* done; arrays beyond register 0 read as zero (no SPIs here) */
 		if (off - GICR_SGI_BASE >= 0x80 && off - GICR_SGI_BASE < 0x400 &&
 		    ((off - GICR_SGI_BASE) & 0x7F) >= 4)
@@ -57,33 +74,36 @@ static int redist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *v
 	} else {
 		*val = 0;   /* GICR_CTLR (no LPIs) and reserved registers */
 	}
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&g->lock);
 	return HV_OK;
 }
 
 static int redist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
 {
-	struct vm *vm = dev;
-	unsigned idx = off / VGIC_REDIST_SIZE;
+	struct vgic *g = dev;
+	struct vm *vm = g->vm;
+	unsigned idx = off / GUEST_GICR_STRIDE;
 	struct vcpu *t;
 	u64 sgi_off;
 
 	if (idx >= vm->nr_vcpus)
 		return HV_OK;
 	t = vm->vcpus[idx];
-	off %= VGIC_REDIST_SIZE;
+	off %= GUEST_GICR_STRIDE;
+	if (!size_ok(off, size))
+		return HV_OK;
 	sgi_off = off - GICR_SGI_BASE;
-	spin_lock(&vm->vgic.lock);
+	spin_lock(&g->lock);
 	if (off == GICR_WAKER) {
-		t->vgic.waker = val & WAKER_PS;
+		g->cpu[t->id].waker = val & WAKER_PS;
 	} else if (off >= GICR_SGI_BASE && sgi_off < 0x1000) {
 		bool other_regs = sgi_off >= 0x80 && sgi_off < 0x400 && (sgi_off & 0x7F) >= 4;
 		bool icfgr_spi = sgi_off >= 0xC08 && sgi_off < 0xD00;
 		bool prio_spi = sgi_off >= 0x420 && sgi_off < 0x800;
 		if (!other_regs && !icfgr_spi && !prio_spi)
-			vgic_array_access(vm, t, sgi_off, size, true, &val);
+			vgic_array_access(g, t, sgi_off, size, true, &val);
 	}
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&g->lock);
 	return HV_OK;
 }
 

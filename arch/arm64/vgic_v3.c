@@ -1,0 +1,147 @@
+/*
+ * The GICv3 list-register backend (see arch/vgic_lr.h): ICH_LR<n>_EL2,
+ * ICH_HCR_EL2, ICH_VMCR_EL2 and ICH_AP<n>R<m>_EL2 as system registers.
+ * Raw save/restore only; what goes into the registers is the vGIC's
+ * business (vdev/vgic/vgic_lr.c).
+ */
+#include <arch/sysreg.h>
+#include <arch/vgic_lr.h>
+#include <hyparm/errno.h>
+
+/* ICH_LR<n>_EL2 fields (GICv3 spec 12.5.10). */
+#define LR_STATE_SHIFT 62
+#define LR_HW          BIT(61)
+#define LR_GROUP1      BIT(60)
+#define LR_PRIO_SHIFT  48
+#define LR_PINTID_SHIFT 32
+#define LR_PINTID_MASK 0x1FFFULL
+#define LR_EOI         BIT(41)     /* only when HW = 0 (then bits 41:32 are not pINTID) */
+#define LR_VINTID_MASK 0xFFFFFFFFULL
+
+static u64 v3_read(unsigned i)
+{
+	switch (i) {
+	case 0: return read_sysreg(S3_4_C12_C12_0);
+	case 1: return read_sysreg(S3_4_C12_C12_1);
+	case 2: return read_sysreg(S3_4_C12_C12_2);
+	case 3: return read_sysreg(S3_4_C12_C12_3);
+	case 4: return read_sysreg(S3_4_C12_C12_4);
+	case 5: return read_sysreg(S3_4_C12_C12_5);
+	case 6: return read_sysreg(S3_4_C12_C12_6);
+	case 7: return read_sysreg(S3_4_C12_C12_7);
+	case 8: return read_sysreg(S3_4_C12_C13_0);
+	case 9: return read_sysreg(S3_4_C12_C13_1);
+	case 10: return read_sysreg(S3_4_C12_C13_2);
+	case 11: return read_sysreg(S3_4_C12_C13_3);
+	case 12: return read_sysreg(S3_4_C12_C13_4);
+	case 13: return read_sysreg(S3_4_C12_C13_5);
+	case 14: return read_sysreg(S3_4_C12_C13_6);
+	default: return read_sysreg(S3_4_C12_C13_7);
+	}
+}
+
+static void v3_write(unsigned i, u64 v)
+{
+	switch (i) {
+	case 0: write_sysreg(S3_4_C12_C12_0, v); break;
+	case 1: write_sysreg(S3_4_C12_C12_1, v); break;
+	case 2: write_sysreg(S3_4_C12_C12_2, v); break;
+	case 3: write_sysreg(S3_4_C12_C12_3, v); break;
+	case 4: write_sysreg(S3_4_C12_C12_4, v); break;
+	case 5: write_sysreg(S3_4_C12_C12_5, v); break;
+	case 6: write_sysreg(S3_4_C12_C12_6, v); break;
+	case 7: write_sysreg(S3_4_C12_C12_7, v); break;
+	case 8: write_sysreg(S3_4_C12_C13_0, v); break;
+	case 9: write_sysreg(S3_4_C12_C13_1, v); break;
+	case 10: write_sysreg(S3_4_C12_C13_2, v); break;
+	case 11: write_sysreg(S3_4_C12_C13_3, v); break;
+	case 12: write_sysreg(S3_4_C12_C13_4, v); break;
+	case 13: write_sysreg(S3_4_C12_C13_5, v); break;
+	case 14: write_sysreg(S3_4_C12_C13_6, v); break;
+	default: write_sysreg(S3_4_C12_C13_7, v); break;
+	}
+}
+
+static unsigned v3_count(void)
+{
+	return (read_sysreg(S3_4_C12_C11_1) & 0x1F) + 1; /* ICH_VTR_EL2.ListRegs */
+}
+
+u64 vgic_v3_encode(const struct vgic_lr *lr)
+{
+	u64 raw = ((u64)lr->state << LR_STATE_SHIFT) | ((u64)lr->priority << LR_PRIO_SHIFT) |
+		  (lr->vintid & LR_VINTID_MASK) | (lr->group ? LR_GROUP1 : 0);
+
+	if (lr->hw)
+		raw |= LR_HW | ((u64)(lr->pintid & LR_PINTID_MASK) << LR_PINTID_SHIFT);
+	else if (lr->eoi_maint)
+		raw |= LR_EOI;
+	return raw;
+}
+
+void vgic_v3_decode(u64 raw, struct vgic_lr *lr)
+{
+	lr->state = raw >> LR_STATE_SHIFT;
+	lr->hw = raw & LR_HW;
+	lr->group = (raw & LR_GROUP1) ? 1 : 0;
+	lr->priority = (raw >> LR_PRIO_SHIFT) & 0xFF;
+	lr->vintid = raw & LR_VINTID_MASK;
+	lr->pintid = lr->hw ? (raw >> LR_PINTID_SHIFT) & LR_PINTID_MASK : 0;
+	lr->eoi_maint = !lr->hw && (raw & LR_EOI);
+}
+
+static void v3_set_hcr(u32 hcr)
+{
+	write_sysreg(S3_4_C12_C11_0, (u64)hcr);   /* ICH_HCR_EL2 */
+}
+
+/* Only AP0R0/AP1R0: 5 bits of priority (32 levels) need one register each. */
+static void v3_save(struct vgic_cpuif *s)
+{
+	s->vmcr = read_sysreg(S3_4_C12_C11_7);     /* ICH_VMCR_EL2 */
+	s->ap0r[0] = read_sysreg(S3_4_C12_C8_0);   /* ICH_AP0R0_EL2 */
+	s->ap1r[0] = read_sysreg(S3_4_C12_C9_0);   /* ICH_AP1R0_EL2 */
+}
+
+static void v3_restore(const struct vgic_cpuif *s)
+{
+	write_sysreg(S3_4_C12_C11_7, s->vmcr);
+	write_sysreg(S3_4_C12_C8_0, (u64)s->ap0r[0]);
+	write_sysreg(S3_4_C12_C9_0, (u64)s->ap1r[0]);
+}
+
+static void v3_cpu_init(void)
+{
+	for (unsigned i = 0; i < v3_count(); i++)
+		v3_write(i, 0);
+	v3_set_hcr(VGIC_HCR_EN);
+	isb();
+}
+
+static const struct vgic_lr_backend vgic_v3_backend = {
+	.name = "GICv3 (ICH system registers)",
+	.count = v3_count,
+	.encode = vgic_v3_encode,
+	.decode = vgic_v3_decode,
+	.read = v3_read,
+	.write = v3_write,
+	.set_hcr = v3_set_hcr,
+	.save = v3_save,
+	.restore = v3_restore,
+	.cpu_init = v3_cpu_init,
+};
+
+static const struct vgic_lr_backend *backend;
+
+const struct vgic_lr_backend *arch_vgic_backend(void)
+{
+	return backend;
+}
+
+int arch_vgic_backend_select(unsigned gic_version)
+{
+	if (gic_version != 3)
+		return -HV_ENOTSUP;
+	backend = &vgic_v3_backend;
+	return HV_OK;
+}

@@ -1,0 +1,209 @@
+/*
+ * Guest exits, from the arch's decoded record to the handler for each
+ * kind (the exit policy). The syndrome was decoded once (esr_decode, in
+ * arch/arm64/exit.c); the table is indexed by exit kind and every kind has
+ * an entry (the default injects UNDEFINED); the handler says what happens
+ * next and the scheduler picks the vCPU to enter. The common case, an exit
+ * that resumes the same vCPU, touches no system register beyond
+ * ESR/FAR/HPFAR/ELR.
+ */
+#include <arch/inject.h>
+#include <arch/sysreg_emul.h>
+#include <hyparm/exit.h>
+#include <hyparm/irq.h>
+#include <hyparm/irqchip.h>
+#include <hyparm/mmio.h>
+#include <hyparm/print.h>
+#include <hyparm/sched.h>
+#include <hyparm/smccc.h>
+#include <hyparm/sysreg_hook.h>
+#include <hyparm/vm.h>
+#include <hyparm/vmm.h>
+
+typedef enum exit_action (*exit_handler_t)(struct vcpu *, const struct exit_info *);
+
+/* Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one from an AArch32 EL0 (ESR.IL = 0). */
+static void skip_instruction(struct vcpu *v)
+{
+	v->arch.regs.elr += v->exit_il32 ? 4 : 2;
+}
+
+static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const char *what)
+{
+	if (injected)
+		return ACT_RESUME;
+	vm_crash(v->vm, "exception loop: %s at the guest's own exception vector 0x%llx (VBAR_EL1 unusable)",
+		 what, (unsigned long long)v->arch.regs.elr);
+	return ACT_STOP;
+}
+
+static enum exit_action handle_wfx(struct vcpu *v, const struct exit_info *e)
+{
+	skip_instruction(v);
+	return e->u.wfx.is_wfe ? ACT_YIELD : ACT_BLOCK;
+}
+
+static enum exit_action smccc_call(struct vcpu *v)
+{
+	switch (smccc_dispatch(v, v->arch.regs.x)) {
+	case SMCCC_RESUME:
+		return ACT_RESUME;
+	case SMCCC_VM_OFF:
+		vm_power_off(v->vm);
+		return ACT_STOP;
+	case SMCCC_VM_RESET:
+		vm_reset(v->vm);
+		return ACT_STOP;
+	case SMCCC_VCPU_OFF:
+		vcpu_power_off(v);
+		return ACT_STOP;
+	case SMCCC_VCPU_SUSPEND:
+		return ACT_BLOCK;
+	}
+	return ACT_RESUME;
+}
+
+static enum exit_action handle_hvc(struct vcpu *v, const struct exit_info *e)
+{
+	return smccc_call(v); /* ELR already points past the HVC */
+}
+
+static enum exit_action handle_smc(struct vcpu *v, const struct exit_info *e)
+{
+	skip_instruction(v); /* a trapped SMC leaves ELR at the SMC itself */
+	return smccc_call(v);
+}
+
+/* A register that belongs to a device (hyparm/sysreg_hook.h), else the architectural table. */
+static enum sysreg_result sysreg_access(struct vcpu *v, const struct exit_info *e)
+{
+	const struct sysreg_hook *h = sysreg_hook_find(e->u.sysreg.enc);
+	unsigned rt = e->u.sysreg.rt;
+
+	if (!h)
+		return sysreg_emulate(v, e);
+	if (e->u.sysreg.read) {
+		u64 val;
+		if (!h->read || !h->read(v, &val))
+			return SYSREG_UNDEF;
+		vcpu_set_reg(v, rt, val);
+		return SYSREG_DONE;
+	}
+	return h->write && h->write(v, vcpu_get_reg(v, rt)) ? SYSREG_DONE : SYSREG_UNDEF;
+}
+
+static enum exit_action handle_sysreg(struct vcpu *v, const struct exit_info *e)
+{
+	switch (sysreg_access(v, e)) {
+	case SYSREG_DONE:
+		skip_instruction(v);
+		return ACT_RESUME;
+	case SYSREG_AGAIN:
+		return ACT_RESUME;
+	case SYSREG_UNDEF:
+		break;
+	}
+	return inject_or_crash(v, inject_undef(v), "undefined system register access");
+}
+
+static enum exit_action mmio_emulate(struct vcpu *v, const struct exit_info *e, struct mmio_region *r)
+{
+	u64 off = e->u.abort.ipa - r->base;
+	unsigned size = e->u.abort.size;
+	int err;
+
+	if (e->u.abort.write) {
+		u64 val = vcpu_get_reg(v, e->u.abort.rt);
+		if (size < 8)
+			val &= (1ULL << (size * 8)) - 1;
+		r->writes++;
+		err = r->ops->write(r->dev, v, off, size, val);
+	} else {
+		u64 val = 0;
+		r->reads++;
+		err = r->ops->read(r->dev, v, off, size, &val);
+		if (!err) {
+			if (size < 8) {
+				val &= (1ULL << (size * 8)) - 1;
+				if (e->u.abort.sign_extend && (val >> (size * 8 - 1)) & 1)
+					val |= ~0ULL << (size * 8);
+			}
+			if (!e->u.abort.sf)
+				val &= 0xFFFFFFFFULL;
+			vcpu_set_reg(v, e->u.abort.rt, val);
+		}
+	}
+	if (err)
+		return inject_or_crash(v, inject_dabt_sea(v, e->u.abort.far), "device access error");
+	skip_instruction(v);
+	return ACT_RESUME;
+}
+
+static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
+{
+	struct mmio_region *r = mmio_bus_find(&v->vm->mmio, e->u.abort.ipa);
+
+	if (r && e->u.abort.isv && !e->u.abort.s1ptw)
+		return mmio_emulate(v, e, r);
+	if (r && v->vm->reports < VM_MAX_REPORTS && ++v->vm->reports)
+		hv_printf("hyparm: vm %s: access to %s at IPA 0x%llx without a usable syndrome "
+			  "(ISV=0: load/store pair or writeback?) at pc 0x%llx: external abort\n",
+			  v->vm->name, r->name, (unsigned long long)e->u.abort.ipa,
+			  (unsigned long long)v->arch.regs.elr);
+	/* No one owns this IPA: the guest sees what a bus with nothing there gives, an external abort. */
+	return inject_or_crash(v, inject_dabt_sea(v, e->u.abort.far), "data abort");
+}
+
+static enum exit_action handle_iabt(struct vcpu *v, const struct exit_info *e)
+{
+	return inject_or_crash(v, inject_iabt_sea(v, e->u.abort.far), "instruction abort");
+}
+
+static enum exit_action handle_undef(struct vcpu *v, const struct exit_info *e)
+{
+	return inject_or_crash(v, inject_undef(v), "undefined instruction");
+}
+
+static const exit_handler_t exit_handlers[EXIT_KIND_COUNT] = {
+	[EXIT_UNKNOWN] = handle_undef,
+	[EXIT_WFX] = handle_wfx,
+	[EXIT_HVC] = handle_hvc,
+	[EXIT_SMC] = handle_smc,
+	[EXIT_SYSREG] = handle_sysreg,
+	[EXIT_DABT] = handle_dabt,
+	[EXIT_IABT] = handle_iabt,
+	[EXIT_FP] = handle_undef,
+	[EXIT_OTHER] = handle_undef,
+	[EXIT_IRQ] = handle_undef,   /* never from a syndrome; here so that no kind lacks an entry */
+};
+
+/* After any exit: fold the guest's list registers back before anything looks at the interrupt state. */
+static void sync_irqchip(struct vcpu *v)
+{
+	if (v->irqchip_busy)
+		v->vm->irqchip->sync(v);
+}
+
+struct vcpu *vcpu_exit_sync(struct vcpu *v, const struct exit_info *e)
+{
+	sync_irqchip(v);
+	v->exits[e->kind]++;
+	v->exit_il32 = e->il32;
+	v->prev_injected_elr = v->injected_elr;
+	v->injected_elr = 0;
+	return sched_after_exit(v, exit_handlers[e->kind](v, e));
+}
+
+struct vcpu *vcpu_exit_irq(struct vcpu *v)
+{
+	v->exits[EXIT_IRQ]++;
+	sync_irqchip(v);   /* first: it also turns the underflow interrupt off, so the loop below ends */
+	irq_handle_physical();
+	return sched_after_exit(v, ACT_RESUME);
+}
+
+struct vcpu *vcpu_exit_serror(struct vcpu *v, u64 esr)
+{
+	vm_crash(v->vm, "SError from the guest (ESR_EL2 0x%llx)", (unsigned long long)esr);
+	return sched_after_exit(v, ACT_STOP);
+}

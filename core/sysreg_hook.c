@@ -1,0 +1,12 @@
+/* Device-owned system registers (see hyparm/sysreg_hook.h): the hooks sit in the `sysreg_hooks` section. */
+#include <hyparm/sysreg_hook.h>
+
+extern const struct sysreg_hook __start_sysreg_hooks[], __stop_sysreg_hooks[];
+
+const struct sysreg_hook *sysreg_hook_find(u32 enc)
+{
+	for (const struct sysreg_hook *h = __start_sysreg_hooks; h < __stop_sysreg_hooks; h++)
+		if (h->enc == enc)
+			return h;
+	return NULL;
+}

@@ -1,0 +1,70 @@
+/*
+ * The device registry (see hyparm/vdev.h): types live in the `vdev_types`
+ * section, put there by VDEV_REGISTER() in each device's file; a VM's
+ * instances are in vm->devices, in the order its configuration lists them.
+ */
+#include <hyparm/errno.h>
+#include <hyparm/print.h>
+#include <hyparm/vm.h>
+#include <string.h>
+
+extern const struct vdev_type *const __start_vdev_types[], *const __stop_vdev_types[];
+
+const struct vdev_type *vdev_type_find(const char *name)
+{
+	for (const struct vdev_type *const *t = __start_vdev_types; t < __stop_vdev_types; t++)
+		if (!strcmp((*t)->name, name))
+			return *t;
+	return NULL;
+}
+
+int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen)
+{
+	const struct vdev_type *t = vdev_type_find(name);
+	struct vdev *d;
+	int rc;
+
+	if (!t) {
+		hv_snprintf(err, errlen, "vm %s: no device called '%s'", vm->name, name);
+		return -HV_ENOENT;
+	}
+	if (vm->nr_devices == VM_MAX_DEVICES) {
+		hv_snprintf(err, errlen, "vm %s: more than %u devices", vm->name, VM_MAX_DEVICES);
+		return -HV_ENOMEM;
+	}
+	d = &vm->devices[vm->nr_devices];
+	*d = (struct vdev){ .type = t, .vm = vm };
+	rc = t->create(d, err, errlen);
+	if (rc)
+		return rc;
+	vm->nr_devices++;
+	return HV_OK;
+}
+
+void vdev_reset_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].type->reset)
+			vm->devices[i].type->reset(&vm->devices[i]);
+}
+
+void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].type->vcpu_put)
+			vm->devices[i].type->vcpu_put(&vm->devices[i], v);
+}
+
+void vdev_vcpu_load_all(struct vm *vm, struct vcpu *v)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].type->vcpu_load)
+			vm->devices[i].type->vcpu_load(&vm->devices[i], v);
+}
+
+void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].type->vcpu_reset)
+			vm->devices[i].type->vcpu_reset(&vm->devices[i], v);
+}

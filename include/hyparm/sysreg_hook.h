@@ -1,0 +1,27 @@
+/*
+ * System registers that belong to a virtual device rather than to the
+ * CPU (the emulated EL1 physical timer, SGI generation): the device
+ * registers a hook for the encoding in its own file with SYSREG_HOOK(),
+ * and the exit handler asks the hooks before the architectural table.
+ */
+#ifndef HYPARM_SYSREG_HOOK_H
+#define HYPARM_SYSREG_HOOK_H
+
+#include <hyparm/types.h>
+
+struct vcpu;
+
+struct sysreg_hook {
+	u32 enc;                                      /* SYSREG_ENC(op0..op2) */
+	bool (*read)(struct vcpu *v, u64 *val);       /* NULL or false: UNDEF */
+	bool (*write)(struct vcpu *v, u64 val);
+};
+
+#define SYSREG_HOOK(name, e, rd, wr) \
+	static const struct sysreg_hook sysreg_hook_##name __attribute__((used, section("sysreg_hooks"), aligned(8))) = \
+		{ .enc = (e), .read = (rd), .write = (wr) }
+
+/* The hook for enc, or NULL. */
+const struct sysreg_hook *sysreg_hook_find(u32 enc);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * Virtual devices and their registry. A device type is a struct of
+ * callbacks, placed in the `vdev_types` linker section by VDEV_REGISTER()
+ * in the device's own file: the VM builder finds types by name there and
+ * creates one instance per entry of the VM's device list, so adding a
+ * device touches its own file and the list of device names in the VM's
+ * configuration, nothing else. A VM holds its instances, never the
+ * devices' fields.
+ */
+#ifndef HYPARM_VDEV_H
+#define HYPARM_VDEV_H
+
+#include <hyparm/types.h>
+
+struct vm;
+struct vcpu;
+struct vdev;
+
+struct vdev_type {
+	const char *name;
+	/*
+	 * Make d's state for vm (d->vm is set): allocate it, register MMIO
+	 * ranges and interrupt sources. Called once, after the VM's vCPUs
+	 * exist. Errors: a named -HV_E* code and a message in err.
+	 */
+	int (*create)(struct vdev *d, char *err, size_t errlen);
+	/* Back to the state at power-on (VM reset); the VM's vCPUs do not run. */
+	void (*reset)(struct vdev *d);
+	/* Optional: vCPU v of the VM leaves / enters its physical CPU (after / before its registers are switched). */
+	void (*vcpu_put)(struct vdev *d, struct vcpu *v);
+	void (*vcpu_load)(struct vdev *d, struct vcpu *v);
+	/* Optional: vCPU v is powered on (PSCI CPU_ON, VM start): its per-vCPU state back to reset. */
+	void (*vcpu_reset)(struct vdev *d, struct vcpu *v);
+};
+
+struct vdev {
+	const struct vdev_type *type;
+	struct vm *vm;
+	void *state;            /* the device's own, opaque to everyone else */
+};
+
+#define VDEV_REGISTER(t) \
+	static const struct vdev_type *const vdev_reg_##t __attribute__((used, section("vdev_types"), aligned(8))) = &t
+
+/* The registered type called name, or NULL. */
+const struct vdev_type *vdev_type_find(const char *name);
+/* Create vm's instance of the named device. */
+int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen);
+/* Every instance of vm: reset / vCPU switch hooks. */
+void vdev_reset_all(struct vm *vm);
+void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v);
+void vdev_vcpu_load_all(struct vm *vm, struct vcpu *v);
+void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v);
+
+#endif

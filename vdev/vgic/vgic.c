@@ -1,0 +1,233 @@
+/* The virtual GIC's interrupt model (see vdev/vgic.h). */
+#include <hyparm/irqchip.h>
+#include <hyparm/sched.h>
+#include <hyparm/vm.h>
+#include <vdev/vgic.h>
+
+static struct vgic vgics[VM_MAX];
+
+struct vgic *vgic_of(struct vm *vm)
+{
+	return &vgics[vm->id];
+}
+
+struct vgic_cpu *vgic_cpu_of(struct vcpu *v)
+{
+	return &vgics[v->vm->id].cpu[v->id];
+}
+
+void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
+{
+	g->vm = vm;
+	g->be = be;
+	g->ctlr = GICD_CTLR_ARE | GICD_CTLR_DS;
+	g->nr_lrs = be ? MIN(be->count(), VGIC_MAX_LRS) : 0;
+	g->spi_maybe_pending = 0;
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
+		g->spi[i] = (struct virq){ .lr = -1 };
+	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++) {
+		struct vgic_cpu *c = &g->cpu[n];
+		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
+			/* SGIs are always edge; PPIs are level at reset in this model (the timers' are). Sources stay attached. */
+			const struct irq_source *src = c->priv[i].src;
+			c->priv[i] = (struct virq){ .lr = -1, .level = i >= 16, .src = src };
+		}
+		c->waker = 2; /* ProcessorSleep */
+		c->lr_used = 0;
+		c->lr_dirty = 0;
+		c->maybe_pending = 0;
+		c->underflow = false;
+		c->cpuif = (struct vgic_cpuif){ .hcr = VGIC_HCR_EN };
+		for (unsigned i = 0; i < VGIC_MAX_LRS; i++)
+			c->lr[i] = (struct vgic_lr){ 0 };
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i]->irqchip_busy = false;
+}
+
+struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		return v ? &g->cpu[v->id].priv[intid] : NULL;
+	if (intid < VGIC_NR_IRQS)
+		return &g->spi[intid - VGIC_NR_PRIVATE];
+	return NULL;
+}
+
+void vgic_resample(struct vcpu *v, struct virq *irq)
+{
+	if (irq->src && v)
+		irq->line = irq->src->get_line(v, irq->src->ctx);
+}
+
+bool vgic_irq_deliverable(const struct vgic *g, const struct virq *irq)
+{
+	u32 group_en = irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0;
+	return vgic_irq_pending(irq) && irq->enabled && (g->ctlr & group_en);
+}
+
+struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq)
+{
+	/* IROUTER Aff3.Aff2.Aff1.Aff0 -> the vCPU with that MPIDR (IRM=1 "any": vCPU 0). */
+	u64 aff = (irq->irouter & 0xFFFFFF) | ((irq->irouter >> 32 & 0xFF) << 24);
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		u64 m = vm->vcpus[i]->mpidr;
+		if (((m & 0xFFFFFF) | ((m >> 32 & 0xFF) << 24)) == aff)
+			return vm->vcpus[i];
+	}
+	return vm->vcpus[0];
+}
+
+void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq)
+{
+	if (!irq->enabled || !vgic_irq_pending(irq))
+		return;
+	if (intid < VGIC_NR_PRIVATE) {
+		if (v)
+			g->cpu[v->id].maybe_pending |= 1u << intid;
+	} else {
+		g->spi_maybe_pending |= 1ULL << (intid - VGIC_NR_PRIVATE);
+	}
+}
+
+void vgic_irq_touched(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq)
+{
+	vgic_hint(g, v, intid, irq);
+	if (!vgic_irq_deliverable(g, irq) && irq->lr < 0)
+		return;
+	if (intid >= VGIC_NR_PRIVATE)
+		v = g->vm->vcpus[irq->target];
+	if (v)
+		vcpu_kick(v);
+}
+
+void vgic_set_line(struct vm *vm, struct vcpu *v, u32 intid, bool level)
+{
+	struct vgic *g = vgic_of(vm);
+	struct virq *irq;
+
+	spin_lock(&g->lock);
+	irq = vgic_irq(g, v, intid);
+	if (irq && irq->line != level) {
+		/* An edge-triggered input latches on the rising edge only. */
+		if (!irq->level && level)
+			irq->latch = true;
+		irq->line = level;
+		vgic_irq_touched(g, v, intid, irq);
+	}
+	spin_unlock(&g->lock);
+}
+
+void vgic_inject_edge(struct vm *vm, struct vcpu *v, u32 intid)
+{
+	struct vgic *g = vgic_of(vm);
+	struct virq *irq;
+
+	spin_lock(&g->lock);
+	irq = vgic_irq(g, v, intid);
+	if (irq) {
+		irq->latch = true;
+		vgic_irq_touched(g, v, intid, irq);
+	}
+	spin_unlock(&g->lock);
+}
+
+void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
+{
+	struct vm *vm = src->vm;
+	struct vgic *g = vgic_of(vm);
+	unsigned intid = (sgi1r >> 24) & 0xF;
+	bool broadcast = sgi1r & BIT(40);       /* IRM: all but self */
+	u64 aff1 = (sgi1r >> 16) & 0xFF, aff2 = (sgi1r >> 32) & 0xFF, aff3 = (sgi1r >> 48) & 0xFF;
+	unsigned rs = (sgi1r >> 44) & 0xF;      /* range selector: Aff0 = rs * 16 + bit */
+	u16 targets = sgi1r & 0xFFFF;
+
+	spin_lock(&g->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		u64 m = t->mpidr;
+		bool hit;
+
+		if (broadcast)
+			hit = t != src;
+		else
+			hit = ((m >> 8) & 0xFF) == aff1 && ((m >> 16) & 0xFF) == aff2 &&
+			      ((m >> 32) & 0xFF) == aff3 && (m & 0xFF) / 16 == rs &&
+			      (targets & BIT((m & 0xFF) % 16));
+		if (hit) {
+			struct virq *irq = &g->cpu[t->id].priv[intid];
+			irq->latch = true;
+			vgic_irq_touched(g, t, intid, irq);
+		}
+	}
+	spin_unlock(&g->lock);
+}
+
+/* Keep the max most urgent (lowest priority value) in cand[], sorted. Returns the new count. */
+static unsigned cand_insert(struct vgic_cand *cand, unsigned n, unsigned max, struct virq *irq, unsigned intid)
+{
+	unsigned i = n < max ? n : max;
+
+	if (n >= max && (!max || irq->priority >= cand[max - 1].irq->priority))
+		return n + 1;
+	while (i > 0 && cand[i - 1].irq->priority > irq->priority) {
+		if (i < max)
+			cand[i] = cand[i - 1];
+		i--;
+	}
+	cand[i] = (struct vgic_cand){ irq, intid };
+	return n + 1;
+}
+
+/* A hinted interrupt that is no longer pending and enabled, or sits in a list register, loses its bit. */
+static bool hint_stale(const struct virq *irq)
+{
+	return irq->lr >= 0 || !irq->enabled || !vgic_irq_pending(irq);
+}
+
+static bool group_enabled(const struct vgic *g, const struct virq *irq)
+{
+	return g->ctlr & (irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0);
+}
+
+unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max)
+{
+	struct vgic *g = vgic_of(v->vm);
+	struct vgic_cpu *c = &g->cpu[v->id];
+	unsigned n = 0;
+
+	for (u32 m = c->maybe_pending; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		struct virq *irq = &c->priv[i];
+		if (hint_stale(irq))
+			c->maybe_pending &= ~(1u << i);
+		else if (group_enabled(g, irq))
+			n = cand_insert(cand, n, max, irq, i);
+	}
+	for (u64 m = g->spi_maybe_pending; m; m &= m - 1) {
+		unsigned i = __builtin_ctzll(m);
+		struct virq *irq = &g->spi[i];
+		if (hint_stale(irq))
+			g->spi_maybe_pending &= ~(1ULL << i);
+		/* irq->target caches the IROUTER decision (vgic_spi_target). */
+		else if (irq->target == v->id && group_enabled(g, irq))
+			n = cand_insert(cand, n, max, irq, VGIC_NR_PRIVATE + i);
+	}
+	return n;
+}
+
+bool vgic_vcpu_pending(struct vcpu *v)
+{
+	struct vgic *g = vgic_of(v->vm);
+	struct vgic_cpu *c = &g->cpu[v->id];
+	bool pending;
+
+	spin_lock(&g->lock);
+	pending = vgic_collect(v, NULL, 0) != 0;
+	/* Anything pending in a list register also wakes WFI. */
+	for (unsigned i = 0; i < g->nr_lrs && !pending; i++)
+		pending = (c->lr_used & BIT(i)) && (c->lr[i].state & LR_PENDING);
+	spin_unlock(&g->lock);
+	return pending;
+}

@@ -1,0 +1,117 @@
+/*
+ * The virtual GICv3 as a device of the registry: creating it gives the VM
+ * its distributor and redistributor ranges, installs the vGIC as the VM's
+ * interrupt controller (hyparm/irqchip.h), and claims the system registers
+ * and the physical interrupt that belong to it.
+ */
+#include <arch/esr.h>
+#include <arch/sysreg_emul.h>
+#include <hyparm/errno.h>
+#include <hyparm/irq.h>
+#include <hyparm/irqchip.h>
+#include <hyparm/print.h>
+#include <hyparm/sysreg_hook.h>
+#include <hyparm/vm.h>
+#include <vdev/vgic.h>
+
+static bool irq_enabled(struct vm *vm, struct vcpu *v, u32 intid)
+{
+	struct vgic *g = vgic_of(vm);
+	struct virq *irq = vgic_irq(g, v, intid);
+	u32 group_en;
+
+	if (!irq)
+		return false;
+	group_en = irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0;
+	return irq->enabled && (g->ctlr & group_en);
+}
+
+static void map_source(struct vm *vm, struct vcpu *v, u32 intid, const struct irq_source *src)
+{
+	struct vgic *g = vgic_of(vm);
+	struct virq *irq = intid < VGIC_NR_PRIVATE ? vgic_irq(g, v, intid) : NULL;
+
+	if (irq)
+		irq->src = src;
+}
+
+static bool has_lrs(const struct vcpu *v)
+{
+	return v->irqchip_busy;
+}
+
+static const struct irqchip_ops vgic_irqchip = {
+	.flush = vgic_flush,
+	.sync = vgic_sync,
+	.vcpu_put = vgic_vcpu_put,
+	.vcpu_load = vgic_vcpu_load,
+	.vcpu_pending = vgic_vcpu_pending,
+	.set_line = vgic_set_line,
+	.inject_edge = vgic_inject_edge,
+	.irq_enabled = irq_enabled,
+	.map_source = map_source,
+	.vcpu_has_lrs = has_lrs,
+};
+
+/* The maintenance interrupt needs no work of its own: the exit it caused syncs the list registers. */
+static enum irq_result maintenance(u32 intid, void *ctx)
+{
+	return IRQ_DONE;
+}
+
+static int vgic_create(struct vdev *d, char *err, size_t errlen)
+{
+	struct vm *vm = d->vm;
+	struct vgic *g = vgic_of(vm);
+	const struct vgic_lr_backend *be = arch_vgic_backend();
+	int rc;
+
+	if (!be) {
+		hv_snprintf(err, errlen, "vm %s: no list-register backend for this GIC", vm->name);
+		return -HV_ENOTSUP;
+	}
+	if (vm->nr_vcpus > VGIC_MAX_VCPUS) {
+		hv_snprintf(err, errlen, "vm %s: the vGIC serves at most %u vCPUs", vm->name, VGIC_MAX_VCPUS);
+		return -HV_EINVAL;
+	}
+	g->lock = (spinlock_t)SPINLOCK_INIT;
+	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++)
+		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+			g->cpu[n].priv[i].src = NULL;
+	vgic_reset(g, vm, be);
+	d->state = g;
+	vm->irqchip = &vgic_irqchip;
+	rc = mmio_bus_add(&vm->mmio, GUEST_GICD_IPA, GUEST_GICD_SIZE, &vgic_dist_mmio_ops, g, "gic-distributor");
+	if (!rc)
+		rc = mmio_bus_add(&vm->mmio, GUEST_GICR_IPA, GUEST_GICR_STRIDE * vm->nr_vcpus,
+				  &vgic_redist_mmio_ops, g, "gic-redistributors");
+	if (rc) {
+		hv_snprintf(err, errlen, "vm %s: cannot place the GIC (%s)", vm->name, hv_strerror(rc));
+		return rc;
+	}
+	irq_register(GUEST_MAINT_INTID, maintenance, NULL);   /* once for all VMs: -HV_EEXIST after */
+	return HV_OK;
+}
+
+static void vgic_dev_reset(struct vdev *d)
+{
+	vgic_reset(d->state, d->vm, arch_vgic_backend());
+}
+
+static const struct vdev_type vgic_type = {
+	.name = "gicv3",
+	.create = vgic_create,
+	.reset = vgic_dev_reset,
+};
+VDEV_REGISTER(vgic_type);
+
+/* ICC_SGI1R_EL1 and friends trap (HCR_EL2.IMO): each write becomes virtual SGIs. Reads UNDEF. */
+static bool sgi_write(struct vcpu *v, u64 val)
+{
+	vgic_send_sgi(v, val);
+	return true;
+}
+
+SYSREG_HOOK(icc_sgi1r, SYS_ICC_SGI1R_EL1, NULL, sgi_write);
+SYSREG_HOOK(icc_asgi1r, SYS_ICC_ASGI1R_EL1, NULL, sgi_write);
+SYSREG_HOOK(icc_sgi0r, SYS_ICC_SGI0R_EL1, NULL, sgi_write);

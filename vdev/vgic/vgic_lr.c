@@ -1,0 +1,237 @@
+/*
+ * List-register policy: which of the model's interrupts the hardware's
+ * virtual CPU interface holds, and folding back what the guest did with
+ * them. The registers themselves are the backend's (arch/vgic_lr.h).
+ *
+ * An interrupt placed in a list register stays there until the guest has
+ * completed it (the register reads back invalid), unless its line drops
+ * before the guest took it: hyparm never pulls out one the guest has
+ * seen, so the list register is the truth for it meanwhile.
+ * Level-sensitive interrupts ask for an EOI maintenance interrupt so that
+ * hyparm resamples the line when the guest is done; a hardware-mapped one
+ * (the virtual timer) needs none: the guest's deactivation deactivates the
+ * physical interrupt, which fires again if the timer's output is still
+ * high. When more interrupts are pending than list registers, the
+ * underflow maintenance interrupt (UIE) says when to refill; UIE is only
+ * ever set while this vCPU runs: sync clears it at every exit, so the
+ * level-sensitive maintenance interrupt can neither keep a CPU in EL2 nor
+ * reach another vCPU.
+ */
+#include <drivers/gic.h>
+#include <hyparm/irqchip.h>
+#include <hyparm/vm.h>
+#include <vdev/vgic.h>
+
+/* Set ICH_HCR (or GICH_HCR) for v, writing the hardware only on a change. */
+static void set_hcr(struct vgic *g, struct vgic_cpu *c, u32 hcr)
+{
+	if (c->cpuif.hcr != hcr) {
+		c->cpuif.hcr = hcr;
+		g->be->set_hcr(hcr);
+	}
+}
+
+/* The guest completed the interrupt in list register i, or hyparm withdrew it. Lock held. */
+static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i)
+{
+	struct vgic_cpu *c = &g->cpu[v->id];
+	unsigned intid = c->lr[i].vintid;
+	struct virq *irq = vgic_irq(g, v, intid);
+
+	c->lr_used &= ~BIT(i);
+	c->lr_dirty &= ~BIT(i);
+	c->lr[i] = (struct vgic_lr){ 0 };
+	g->be->write(i, 0);   /* also clears its EOI maintenance condition */
+	if (!c->lr_used)
+		v->irqchip_busy = false;
+	if (!irq)
+		return;
+	irq->lr = -1;
+	irq->active = false;
+	vgic_resample(v, irq);               /* a sampled line: what is its output now? */
+	vgic_hint(g, v, intid, irq);         /* still pending? the next scan must see it */
+	/* A register is free: look again if this one is still pending (a level line still high, a new edge) or others wait. */
+	if (vgic_irq_pending(irq) || c->underflow)
+		v->kicked = true;
+}
+
+/*
+ * The emulation changed list register i's copy (a guest write to
+ * I[SC]PENDR/I[SC]ACTIVER): put it in the hardware, or retire it if
+ * nothing is left of it. Returns whether it is still in use. Lock held.
+ */
+static bool lr_write_back(struct vgic *g, struct vcpu *v, unsigned i)
+{
+	struct vgic_cpu *c = &g->cpu[v->id];
+
+	c->lr_dirty &= ~BIT(i);
+	if (c->lr[i].state == LR_INVALID) {
+		lr_retire(g, v, i);
+		return false;
+	}
+	g->be->write(i, g->be->encode(&c->lr[i]));
+	return true;
+}
+
+void vgic_sync(struct vcpu *v)
+{
+	struct vgic *g = vgic_of(v->vm);
+	struct vgic_cpu *c = &g->cpu[v->id];
+
+	spin_lock(&g->lock);
+	/* The guest is out: no underflow interrupt until it runs again (flush sets it back if needed). */
+	set_hcr(g, c, VGIC_HCR_EN);
+	for (u32 m = c->lr_used; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		/* The copy is newer than the hardware: the guest has not run since the change. */
+		if ((c->lr_dirty & BIT(i)) && !lr_write_back(g, v, i))
+			continue;
+		struct vgic_lr now;
+		g->be->decode(g->be->read(i), &now);
+		if (now.state == LR_INVALID)
+			lr_retire(g, v, i);
+		else
+			c->lr[i].state = now.state;
+	}
+	spin_unlock(&g->lock);
+}
+
+/* A new list-register entry for irq. */
+static struct vgic_lr lr_for(const struct virq *irq, unsigned intid)
+{
+	struct vgic_lr lr = {
+		.vintid = intid,
+		.priority = irq->priority,
+		.group = irq->group,
+		/* An interrupt the guest made active by ISACTIVER goes in active and pending. */
+		.state = LR_PENDING | (irq->active ? LR_ACTIVE : 0),
+	};
+
+	if (irq->src && irq->src->phys_intid) {
+		lr.hw = true;
+		lr.pintid = irq->src->phys_intid;
+	} else {
+		lr.eoi_maint = irq->level;
+	}
+	return lr;
+}
+
+void vgic_flush(struct vcpu *v)
+{
+	struct vgic *g = vgic_of(v->vm);
+	struct vgic_cpu *c = &g->cpu[v->id];
+
+	spin_lock(&g->lock);
+	/* Update what is already in the list registers. */
+	for (u32 m = c->lr_used; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		struct virq *irq = vgic_irq(g, v, c->lr[i].vintid);
+		unsigned state = c->lr[i].state;
+		if ((c->lr_dirty & BIT(i)) && !lr_write_back(g, v, i))
+			continue;
+		if (state == LR_PENDING && irq->level) {
+			vgic_resample(v, irq);
+			if (!irq->line && !irq->latch) {
+				/* The line dropped before the guest took it: withdraw it. */
+				bool hw = c->lr[i].hw;
+				unsigned pintid = c->lr[i].pintid;
+				lr_retire(g, v, i);
+				/* Its physical twin was left active for the guest to deactivate; the guest never will. */
+				if (hw)
+					gic_ppi_set_active(pintid, false);
+			}
+		} else if (state == LR_ACTIVE && irq->latch && !irq->level) {
+			/* A new edge while the guest handles the previous one. */
+			irq->latch = false;
+			c->lr[i].state |= LR_PENDING;
+			g->be->write(i, g->be->encode(&c->lr[i]));
+		}
+	}
+	/*
+	 * Scan for new interrupts only when something may have become pending
+	 * (a kick) or a list register freed up while others waited (lr_retire()
+	 * kicks then, the loop above included).
+	 */
+	if (__atomic_exchange_n(&v->kicked, false, __ATOMIC_ACQ_REL)) {
+		struct vgic_cand cand[VGIC_MAX_LRS];
+		unsigned nfree = g->nr_lrs;
+		for (u32 m = c->lr_used; m; m &= m - 1)
+			nfree--;   /* no popcount: it needs SIMD registers, which are the guest's */
+		unsigned n = vgic_collect(v, cand, nfree), k = 0;
+
+		/* Fill free list registers, most urgent first. */
+		for (unsigned i = 0; i < g->nr_lrs && k < n && k < nfree; i++) {
+			if (c->lr_used & BIT(i))
+				continue;
+			struct virq *irq = cand[k].irq;
+			unsigned intid = cand[k++].intid;
+			c->lr[i] = lr_for(irq, intid);
+			c->lr_used |= BIT(i);
+			irq->lr = i;
+			irq->lr_vcpu = v->id;
+			irq->latch = false;
+			irq->active = false;    /* the list register holds it now */
+			g->be->write(i, g->be->encode(&c->lr[i]));
+		}
+		/* More pending than fits: ask to be told when the list registers drain. */
+		c->underflow = n > nfree;
+	}
+	v->irqchip_busy = c->lr_used != 0;
+	set_hcr(g, c, VGIC_HCR_EN | (c->underflow && c->lr_used ? VGIC_HCR_UIE : 0));
+	spin_unlock(&g->lock);
+}
+
+void vgic_vcpu_put(struct vcpu *v)
+{
+	struct vgic *g = vgic_of(v->vm);
+	struct vgic_cpu *c = &g->cpu[v->id];
+
+	vgic_sync(v);
+	g->be->save(&c->cpuif);
+	/* The next vCPU here starts from an empty interface: nothing of this one's may signal for it. */
+	for (u32 m = c->lr_used; m; m &= m - 1)
+		g->be->write(__builtin_ctz(m), 0);
+}
+
+void vgic_vcpu_load(struct vcpu *v)
+{
+	struct vgic *g = vgic_of(v->vm);
+	struct vgic_cpu *c = &g->cpu[v->id];
+
+	g->be->restore(&c->cpuif);
+	g->be->set_hcr(c->cpuif.hcr = VGIC_HCR_EN);
+	for (u32 m = c->lr_used; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		g->be->write(i, g->be->encode(&c->lr[i]));
+	}
+	c->lr_dirty = 0;
+	v->irqchip_busy = c->lr_used != 0;
+}
+
+unsigned vgic_lr_state_of(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq)
+{
+	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : g->vm->vcpus[irq->lr_vcpu];
+
+	if (irq->lr < 0 || !holder)
+		return LR_INVALID;
+	return g->cpu[holder->id].lr[irq->lr].state;
+}
+
+/*
+ * In another vCPU's list register the change waits for that vCPU to finish
+ * with the interrupt, as the list register is that CPU's.
+ */
+void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq, unsigned state, bool set)
+{
+	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : g->vm->vcpus[irq->lr_vcpu];
+	struct vgic_cpu *c;
+
+	if (irq->lr < 0 || holder != v)
+		return;
+	c = &g->cpu[v->id];
+	if (set)
+		c->lr[irq->lr].state |= state;
+	else
+		c->lr[irq->lr].state &= ~state;
+	c->lr_dirty |= BIT(irq->lr);
+}
