@@ -78,6 +78,22 @@ static void mdscr_is_kept_per_vcpu(void **state)
 	assert_int_equal(vcpu.arch.regs.x[4], 0x8000);
 }
 
+/* The bug: every bit written was kept, RES0 ones included. */
+static void mdscr_keeps_only_writable_bits(void **state)
+{
+	struct exit_info wr = access(2, 0, 0, 2, 2, 3, false);
+	struct exit_info rd = access(2, 0, 0, 2, 2, 4, true);
+
+	vcpu.arch.regs.x[3] = ~0ULL;
+	assert_int_equal(sysreg_emulate(&vcpu, &wr), SYSREG_DONE);
+	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_DONE);
+	assert_int_equal(vcpu.arch.regs.x[4], 0xB001); /* MDE, KDE, TDCC, SS */
+	vcpu.arch.regs.x[3] = 0xFFFFFFFF00004FFEULL;   /* everything but those four */
+	sysreg_emulate(&vcpu, &wr);
+	sysreg_emulate(&vcpu, &rd);
+	assert_int_equal(vcpu.arch.regs.x[4], 0);
+}
+
 static void os_lock_is_modelled(void **state)
 {
 	struct exit_info lock = access(2, 0, 1, 0, 4, 1, false);
@@ -195,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup(unknown_registers_are_undefined, setup),
 		cmocka_unit_test_setup(id_registers_read_the_sanitised_value_and_refuse_writes, setup),
 		cmocka_unit_test_setup(mdscr_is_kept_per_vcpu, setup),
+		cmocka_unit_test_setup(mdscr_keeps_only_writable_bits, setup),
 		cmocka_unit_test_setup(os_lock_is_modelled, setup),
 		cmocka_unit_test_setup(breakpoint_registers_are_raz_wi, setup),
 		cmocka_unit_test_setup(xzr_target_discards_the_value, setup),
