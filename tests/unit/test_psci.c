@@ -300,6 +300,56 @@ static void power_calls_return_the_right_action(void **state)
 	assert_int_equal(a, SMCCC_RESUME);
 }
 
+/* ---- CPU_SUSPEND's power_state (original format) ---- */
+
+/* The bug: every power_state, reserved bits and all, returned SUCCESS. */
+static void cpu_suspend_invalid_power_state_is_invalid_parameters(void **state)
+{
+	static const u64 bad[] = {
+		1u << 17, 1u << 23,        /* reserved [23:17] */
+		1u << 26, 1u << 31,        /* reserved [31:26] */
+		1u << 24, 2u << 24, 3u << 24, /* power levels above the core's */
+		0x01010000u,               /* cluster powerdown */
+	};
+	enum smccc_action a;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, bad[i], RAM_IPA, 0, &a), PSCI_RET_INVALID_PARAMS);
+		assert_int_equal(a, SMCCC_RESUME); /* the caller goes on, it does not wait */
+		assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, bad[i], RAM_IPA, 0, &a), -2);
+		assert_int_equal(a, SMCCC_RESUME);
+	}
+}
+
+static void cpu_suspend_standby_waits_with_any_state_id(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, 0, 0, 0, &a), 0); /* no entry point needed */
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0xFFFF, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	/* power_state is 32 bits wide for the 64-bit call too. */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0xFFFFFFFF00000001ULL, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+}
+
+/* A powerdown request is served as a standby (PSCI allows it), but only with an entry point it could have used. */
+static void cpu_suspend_powerdown_needs_a_valid_entry_point(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, 0, 0, &a), PSCI_RET_INVALID_ADDRESS);
+	assert_int_equal(a, SMCCC_RESUME);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, RAM_IPA + RAM_SIZE, 0, &a), -9);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, RAM_IPA + 2, 0, &a), -9);
+	assert_int_equal(a, SMCCC_RESUME);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, RAM_IPA + 0x1000, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, 0x10003, 0xFFFFFFFF00000000ULL | RAM_IPA, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+}
+
 /* ---- SMCCC_ARCH_FEATURES and workarounds ---- */
 
 static void arch_features_for_smccc_functions(void **state)
@@ -364,6 +414,9 @@ int main(void)
 		T(affinity_info_reports_on_off_pending),
 		T(affinity_info_bad_level_or_mpidr),
 		T(power_calls_return_the_right_action),
+		T(cpu_suspend_invalid_power_state_is_invalid_parameters),
+		T(cpu_suspend_standby_waits_with_any_state_id),
+		T(cpu_suspend_powerdown_needs_a_valid_entry_point),
 		T(arch_features_for_smccc_functions),
 		T(arch_features_for_workarounds_follow_the_firmware),
 		T(workaround_calls_are_forwarded_to_the_firmware),
