@@ -5,6 +5,7 @@
  *   PSCI_VERSION        1.1
  *   PSCI_FEATURES       0 for every function below and SMCCC_VERSION, else NOT_SUPPORTED
  *   CPU_ON              start an off vCPU at entry with context_id in x0
+ *                       (OFF -> STARTING -> ON_PENDING, see cpu_on)
  *                       (INVALID_PARAMS: no such vCPU; ALREADY_ON: it runs;
  *                        ON_PENDING: a CPU_ON for it is in flight;
  *                        INVALID_ADDRESS: entry outside the VM's RAM)
@@ -56,12 +57,16 @@ static s64 cpu_on(struct vcpu *v, u64 target_mpidr, u64 entry, u64 ctx)
 		return PSCI_RET_INVALID_PARAMS;
 	if (!entry_in_ram(vm, entry))
 		return PSCI_RET_INVALID_ADDRESS;
-	if (t->state == VCPU_ON_PENDING)
-		return PSCI_RET_ON_PENDING;
-	/* Two vCPUs may race to start the same one: only one CPU_ON wins. */
-	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_ON_PENDING, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return t->state == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
+	/*
+	 * Claim the vCPU: OFF -> STARTING. Only one CPU_ON wins when two vCPUs
+	 * race to start the same one, and STARTING is not runnable, so its CPU
+	 * cannot enter it before vcpu_power_on has written its registers and
+	 * published ON_PENDING.
+	 */
+	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_STARTING, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+		return off == VCPU_STARTING || off == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING
+								       : PSCI_RET_ALREADY_ON;
 	vcpu_power_on(t, entry, ctx);
 	return PSCI_RET_SUCCESS;
 }
@@ -95,6 +100,7 @@ static s64 affinity_info(struct vcpu *v, u64 target_mpidr, u64 level)
 	case VCPU_OFF:
 	case VCPU_STOPPED:
 		return 1;
+	case VCPU_STARTING:
 	case VCPU_ON_PENDING:
 		return 2;
 	default:

@@ -19,6 +19,8 @@ _Static_assert(offsetof(struct fpsimd_state, fpsr) == 512, "fpsimd.S layout");
 void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)
 {
 	arch_vcpu_reset(target, entry, context_id);
+	/* Release: whoever sees ON_PENDING (its CPU's scheduler) sees the registers and HCR_EL2 above. */
+	__atomic_store_n(&target->state, VCPU_ON_PENDING, __ATOMIC_RELEASE);
 	sched_start_pending(target);
 }
 

@@ -30,7 +30,8 @@
 
 enum vcpu_state {
 	VCPU_OFF,        /* not started (PSCI CPU_ON not yet called) or CPU_OFF */
-	VCPU_ON_PENDING, /* PSCI CPU_ON accepted, not yet running */
+	VCPU_STARTING,   /* a PSCI CPU_ON claimed it and is writing its registers: not runnable yet */
+	VCPU_ON_PENDING, /* PSCI CPU_ON accepted, registers written, not yet running */
 	VCPU_RUNNABLE,
 	VCPU_BLOCKED,    /* WFI with nothing pending */
 	VCPU_STOPPED,    /* its VM stopped */

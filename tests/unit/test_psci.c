@@ -15,8 +15,11 @@ static struct vcpu *on_target;
 static u64 on_entry, on_ctx;
 static int on_calls;
 
+/* As core/vcpu.c: called with the target claimed (STARTING), publishes it ON_PENDING. */
 void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)
 {
+	assert_int_equal(target->state, VCPU_STARTING);
+	target->state = VCPU_ON_PENDING;
 	on_target = target;
 	on_entry = entry;
 	on_ctx = context_id;
@@ -196,6 +199,10 @@ static void cpu_on_while_pending_then_running(void **state)
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), 0);
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), PSCI_RET_ON_PENDING);
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), -5);
+	/* Another CPU_ON is still writing its registers. */
+	cpu1.state = VCPU_STARTING;
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), PSCI_RET_ON_PENDING);
+	assert_int_equal(cpu1.state, VCPU_STARTING);
 	cpu1.state = VCPU_RUNNABLE;
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), -4);
 	cpu1.state = VCPU_BLOCKED;
@@ -255,6 +262,8 @@ static void affinity_info_reports_on_off_pending(void **state)
 	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 1);  /* cpu1 off */
 	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 1, 0, 0, NULL), 1);
 	cpu1.state = VCPU_ON_PENDING;
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 2);
+	cpu1.state = VCPU_STARTING;
 	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 2);
 	cpu1.state = VCPU_BLOCKED;
 	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 0);
