@@ -370,35 +370,64 @@ static void arch_features_for_smccc_functions(void **state)
 	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, PSCI_0_2_FN_PSCI_VERSION), -1);
 }
 
+/* What a guest is told for each firmware answer (at boot): KVM's values. */
 static void arch_features_for_workarounds_follow_the_firmware(void **state)
 {
-	static const int answers[] = { 0, 1, -1, -2 };
+	static const struct { int fw, wa1_3, wa2; } cases[] = {
+		{ 0, 0, -2 },    /* implemented: WA_2 is kept on by hyparm, so the guest need not call it */
+		{ 1, 1, -2 },    /* not needed on this CPU */
+		{ -2, 1, -2 },   /* not needed */
+		{ -1, -1, -1 },  /* unknown */
+		{ 7, -1, -1 },   /* nonsense from the firmware */
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		fw_features_ret = cases[i].fw;
+		fw_features_fid = 0;
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_1_FID), cases[i].wa1_3);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_1_FID);
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_3_FID), cases[i].wa1_3);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_3_FID);
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_2_FID), cases[i].wa2);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_2_FID);
+	}
+	assert_int_equal(fw_calls, 0); /* asking is answered from the boot-time probe */
+}
+
+/* The bug: every workaround call went to the firmware with the guest's x1, advertised or not. */
+static void workaround_1_and_3_reach_the_firmware_only_when_it_has_them(void **state)
+{
+	static const int not_there[] = { 1, -2, -1 };
+
+	fw_features_ret = 0;
+	fw_call_ret = -5; /* whatever the firmware says, the guest gets SUCCESS */
+	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0xBAD), 0);
+	assert_int_equal(fw_calls, 1);
+	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_1_FID);
+	assert_int_equal(fw_call_arg, 0); /* no guest argument reaches the firmware */
+	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_3_FID, 0xBAD), 0);
+	assert_int_equal(fw_calls, 2);
+	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_3_FID);
+	assert_int_equal(fw_call_arg, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(not_there); i++) {
+		fw_features_ret = not_there[i];
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0), not_there[i] == -1 ? -1 : 0);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_3_FID, 0), not_there[i] == -1 ? -1 : 0);
+	}
+	assert_int_equal(fw_calls, 2);
+}
+
+/* The bug: WORKAROUND_2 with x1 = 0 switched the mitigation off for the physical CPU. */
+static void workaround_2_never_reaches_the_firmware(void **state)
+{
+	static const int answers[] = { 0, 1, -2, -1 };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(answers); i++) {
 		fw_features_ret = answers[i];
-		fw_features_fid = 0;
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_1_FID), answers[i]);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_1_FID);
-		fw_features_fid = 0;
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_2_FID), answers[i]);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_2_FID);
-		fw_features_fid = 0;
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_3_FID), answers[i]);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_3_FID);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 0), answers[i] == -1 ? -1 : -2);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 1), answers[i] == -1 ? -1 : -2);
 	}
-}
-
-static void workaround_calls_are_forwarded_to_the_firmware(void **state)
-{
-	fw_call_ret = 0;
-	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 1), 0);
-	assert_int_equal(fw_calls, 1);
-	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_2_FID);
-	assert_int_equal(fw_call_arg, 1);
-	fw_call_ret = -1;
-	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0), -1);
-	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_1_FID);
-	assert_int_equal(fw_calls, 2);
+	assert_int_equal(fw_calls, 0);
 }
 
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -428,7 +457,8 @@ int main(void)
 		T(cpu_suspend_powerdown_needs_a_valid_entry_point),
 		T(arch_features_for_smccc_functions),
 		T(arch_features_for_workarounds_follow_the_firmware),
-		T(workaround_calls_are_forwarded_to_the_firmware),
+		T(workaround_1_and_3_reach_the_firmware_only_when_it_has_them),
+		T(workaround_2_never_reaches_the_firmware),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
