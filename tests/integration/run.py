@@ -122,6 +122,13 @@ def isolation_from_hyparm_and_the_other_vm():
 
 
 @test
+def mmio_access_past_a_device_end_is_an_external_abort():
+    res = one(guest("mmio_edge"))
+    reports = [l for l in res.lines if re.match(r"hyparm: vm g: \d-byte access at IPA 0x\w+ runs past the end of", l)]
+    expect(len(reports) == 4, "want 4 reports of an access past a device's end, got %d" % len(reports))
+
+
+@test
 def unknown_hypercall_and_undefined_sysreg():
     one(guest("undef"))
 
