@@ -128,6 +128,53 @@ def mmio_access_past_a_device_end_is_an_external_abort():
     expect(len(reports) == 4, "want 4 reports of an access past a device's end, got %d" % len(reports))
 
 
+def rendered(line):
+    """What a terminal shows for a line with backspaces in it (a backspace at column 0 stays there)."""
+    cells, col = [], 0
+    for c in line:
+        if c == "\b":
+            col = max(0, col - 1)
+            continue
+        cells[col:col + 1] = [c]
+        col += 1
+    return "".join(cells)
+
+
+@test
+def guest_cannot_spoof_hyparm_or_another_vm():
+    """A guest's control bytes are shown, not obeyed, and the launcher takes hyparm's verdicts only
+    from lines that begin with "hyparm: ": guests/tests/spoof.c prints fake FAULT, PANIC and
+    'stopped' lines with every trick it has, then powers off cleanly. Once alone (it has the
+    input focus: its bytes go out one by one) and once beside a VM that has the focus (its
+    output goes out a line at a time)."""
+    for vms in ([hr.VM(guest("spoof"), name="spoof")],
+                [hr.VM(guest("hello"), name="other", pcpus="1"), hr.VM(guest("spoof"), name="spoof", pcpus="0")]):
+        names = [v.name for v in vms]
+        res = run(vms, hyparm=HYPARM, timeout=30)
+        expect(res.status == hr.STATUS_OK, "%s: launcher status %d (want OK): %s" % (names, res.status, res.why))
+        expect(res.vm_states == {n: "off" for n in names}, "VM states parsed as %r" % res.vm_states)
+        own = hr.hyparm_lines(res.lines)
+        expect(all("hyparm: vm %s: powered off" % n in own for n in names), "hyparm's power-off lines not parsed")
+        expect(own[-1] == "hyparm: all VMs stopped", "hyparm's last line: %r" % own[-1:])
+        taken = [l for l in own if "spoofed" in l or "fake" in l or "FAULT" in l or "PANIC" in l]
+        expect(not taken, "a guest's text was taken for hyparm's: %r" % taken)
+        mine = [l for l in res.lines if "spoofed" in l or "fake" in l or "FAULT" in l or "PANIC" in l]
+        expect(len(mine) >= 9, "the guest's lines did not all arrive: %r" % mine)
+        focused = names[0] == "spoof"
+        for l in mine:
+            expect(l.startswith("[spoof] "), "a guest line does not start with its prefix: %r" % l)
+            expect(not any(c in l for c in "\x1b\r\x9b"), "a control byte reached the terminal: %r" % l)
+            # The focused VM may backspace over its own text (a shell edits its line), never further.
+            expect(focused or "\b" not in l, "a backspace reached the terminal: %r" % l)
+            expect(rendered(l).startswith("[spoof] "), "the terminal would show %r" % rendered(l))
+        expect(any(l.startswith("[spoof] ^H") and l.endswith("hyparm: PANIC: spoofed") for l in res.lines),
+               "backspaces over the prefix not shown as ^H")
+        expect("[spoof] [other] fake line from another VM" in res.lines, "the fake line lost its prefix")
+        expect("[spoof] ^[[H^[[2Jhyparm: FAULT cleared the screen" in res.lines, "ESC sequences not shown")
+        if "other" in names:
+            guest_passed(res, "other")
+
+
 @test
 def unknown_hypercall_and_undefined_sysreg():
     one(guest("undef"))
