@@ -33,6 +33,15 @@ def test(fn):
     return fn
 
 
+def xfail(why):
+    """Mark a test that is known to fail: its failure counts as a pass ("XFAIL"), and its
+    passing as a failure ("XPASS"), so the mark is removed as soon as the fix lands."""
+    def mark(fn):
+        fn.xfail = why
+        return fn
+    return mark
+
+
 LAST = []  # the most recent run's Result, so a failure can show its console
 
 
@@ -246,6 +255,18 @@ def virtual_and_physical_timers():
 
 
 @test
+@xfail("the timer rewrite (vdev/vtimer.c, arch/arm64/hyp_timer.c) is to fix these; flip when it lands")
+def timer_edge_cases():
+    """guests/tests/timer_edge.c, cases (a)-(d) (see its header). Known to fail with the timer
+    code as of this test: (a) CNTP with CVAL=0 never fires (0 is taken for "no deadline");
+    (c) CNTV expired with interrupts masked, then disabled or moved forward: ISPENDR still
+    shows it pending and the stale interrupt is taken after unmasking; (b) CNTV with
+    CVAL=~0: the vCPU never gets past enabling it (cval + CNTVOFF wraps, the run times out).
+    Passing today: (b) for CNTP, (c) for CNTP, (d) for both timers."""
+    one(guest("timer_edge"), timeout=15)
+
+
+@test
 def psci_cpu_on_off_affinity_and_error_codes():
     # Both vCPUs on one physical CPU, so that ON_PENDING is observable.
     one(guest("psci"), cpus=2, pcpus="0")
@@ -342,11 +363,21 @@ def main():
     for t in tests:
         start = time.monotonic()
         LAST.clear()
+        xfail = getattr(t, "xfail", None)
         try:
             t()
-            passed += 1
-            print("PASS %s (%.1fs)" % (t.__name__, time.monotonic() - start), flush=True)
+            if xfail:
+                failed += 1
+                print("XPASS %s: passes now, remove its @xfail (%s)" % (t.__name__, xfail), flush=True)
+            else:
+                passed += 1
+                print("PASS %s (%.1fs)" % (t.__name__, time.monotonic() - start), flush=True)
         except (Fail, hr.UsageError) as e:
+            if xfail:
+                passed += 1
+                print("XFAIL %s (%.1fs, expected: %s): %s" % (t.__name__, time.monotonic() - start, xfail, e),
+                      flush=True)
+                continue
             failed += 1
             print("FAIL %s: %s" % (t.__name__, e), flush=True)
             if LAST:
