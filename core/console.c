@@ -2,6 +2,7 @@
 #include <arch/spinlock.h>
 #include <drivers/pl011.h>
 #include <hyparm/console.h>
+#include <hyparm/console_filter.h>
 #include <hyparm/irq.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
@@ -66,6 +67,14 @@ void hv_printf(const char *fmt, ...)
 	console_write(buf, n);
 }
 
+/* Each VM's output filter (hyparm/console_filter.h), by VM id. Guarded by console_lock. */
+static struct console_filter filters[VM_MAX + 1];
+
+static struct console_filter *filter_of(struct vm *vm)
+{
+	return &filters[vm->id % (VM_MAX + 1)];
+}
+
 static void vm_prefix_locked(struct vm *vm)
 {
 	raw_write("[", 1);
@@ -90,35 +99,50 @@ static void vm_putc_direct_locked(struct vm *vm, u8 c)
 		end_partial_line_locked();
 		vm_prefix_locked(vm);
 		raw_write(vm->line, vm->line_len);
+		console_filter_at_col(filter_of(vm), vm->line_len);
 		vm->line_len = 0;
 		partial_vm = vm;
 	}
 	if (partial_vm != vm) {
 		end_partial_line_locked();
 		vm_prefix_locked(vm);
+		console_filter_at_col(filter_of(vm), 0);
 		partial_vm = vm;
 	}
 	if (c == '\n') {
 		raw_write("\n", 1);
 		partial_vm = NULL;
-	} else if (c != '\r') {
+	} else {
 		raw_write((const char *)&c, 1);
+	}
+}
+
+/* One byte the filter let through for vm ('\n': its line ends). Lock held. */
+static void vm_emit_locked(struct vm *vm, u8 c, bool focused)
+{
+	if (focused)
+		vm_putc_direct_locked(vm, c);
+	else if (c == '\n')
+		vm_line_flush_locked(vm);
+	else {
+		vm->line[vm->line_len++] = c;
+		if (vm->line_len == sizeof(vm->line))
+			vm_line_flush_locked(vm);
 	}
 }
 
 void console_vm_putc(struct vm *vm, u8 c)
 {
-	/* The lock also guards vm->line: the VM's vCPUs may write from several CPUs. */
+	char out[CONSOLE_FILTER_OUT_MAX];
+	bool focused;
+	size_t n;
+
+	/* The lock also guards vm->line and the filter: the VM's vCPUs may write from several CPUs. */
 	spin_lock(&console_lock);
-	if (vm == focused_vm())
-		vm_putc_direct_locked(vm, c);
-	else if (c == '\n')
-		vm_line_flush_locked(vm);
-	else if (c != '\r') {
-		vm->line[vm->line_len++] = c;
-		if (vm->line_len == sizeof(vm->line))
-			vm_line_flush_locked(vm);
-	}
+	focused = vm == focused_vm();
+	n = console_filter_byte(filter_of(vm), c, focused, out);
+	for (size_t i = 0; i < n; i++)
+		vm_emit_locked(vm, (u8)out[i], focused);
 	spin_unlock(&console_lock);
 }
 

@@ -139,17 +139,34 @@ static enum exit_action mmio_emulate(struct vcpu *v, const struct exit_info *e, 
 	return ACT_RESUME;
 }
 
+/* Guest-caused warnings are capped per VM, so a guest cannot flood the console with them. */
+static bool may_report(struct vm *vm)
+{
+	if (vm->reports >= VM_MAX_REPORTS)
+		return false;
+	vm->reports++;
+	return true;
+}
+
 static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 {
 	struct mmio_region *r = mmio_bus_find(&v->vm->mmio, e->u.abort.ipa);
 
-	if (r && e->u.abort.isv && !e->u.abort.s1ptw)
-		return mmio_emulate(v, e, r);
-	if (r && v->vm->reports < VM_MAX_REPORTS && ++v->vm->reports)
+	if (r && e->u.abort.isv && !e->u.abort.s1ptw) {
+		if (mmio_access_fits(r, e->u.abort.ipa, e->u.abort.size))
+			return mmio_emulate(v, e, r);
+		/* Past the end of the device: what is there is not its to answer, for any device. */
+		if (may_report(v->vm))
+			hv_printf("hyparm: vm %s: %u-byte access at IPA 0x%llx runs past the end of %s "
+				  "at pc 0x%llx: external abort\n",
+				  v->vm->name, e->u.abort.size, (unsigned long long)e->u.abort.ipa, r->name,
+				  (unsigned long long)v->arch.regs.elr);
+	} else if (r && may_report(v->vm)) {
 		hv_printf("hyparm: vm %s: access to %s at IPA 0x%llx without a usable syndrome "
 			  "(ISV=0: load/store pair or writeback?) at pc 0x%llx: external abort\n",
 			  v->vm->name, r->name, (unsigned long long)e->u.abort.ipa,
 			  (unsigned long long)v->arch.regs.elr);
+	}
 	/* No one owns this IPA: the guest sees what a bus with nothing there gives, an external abort. */
 	return inject_or_crash(v, inject_dabt_sea(v, e->u.abort.far), "data abort");
 }

@@ -154,6 +154,7 @@ static void cpu_init_common(unsigned id)
 	write_sysreg(vbar_el2, (u64)(uintptr_t)el2_vectors);
 	isb();
 	arch_cpu_init_traps(stage2_parange);
+	psci_fw_cpu_init();
 	if (plat.gic_version == 3 && gic_cpu_init(p->mpidr))
 		hv_printf("hyparm: CPU %u: no GIC redistributor for MPIDR 0x%llx\n", id,
 			  (unsigned long long)p->mpidr);

@@ -5,12 +5,20 @@
  *   PSCI_VERSION        1.1
  *   PSCI_FEATURES       0 for every function below and SMCCC_VERSION, else NOT_SUPPORTED
  *   CPU_ON              start an off vCPU at entry with context_id in x0
+ *                       (OFF -> STARTING -> ON_PENDING, see cpu_on)
  *                       (INVALID_PARAMS: no such vCPU; ALREADY_ON: it runs;
  *                        ON_PENDING: a CPU_ON for it is in flight;
  *                        INVALID_ADDRESS: entry outside the VM's RAM)
  *   CPU_OFF             the calling vCPU stops (never returns on success)
  *   AFFINITY_INFO       0 ON, 1 OFF, 2 ON_PENDING; level 0 only
- *   CPU_SUSPEND         standby: behaves as WFI, returns SUCCESS
+ *   CPU_SUSPEND         power_state in the original format (what PSCI_FEATURES
+ *                       says): reserved bits set or a power level above 0
+ *                       (a vCPU has no cluster or system power domain of its
+ *                       own) is INVALID_PARAMS; a powerdown state needs a
+ *                       valid entry point (else INVALID_ADDRESS). Standby and
+ *                       powerdown both behave as WFI and return SUCCESS with
+ *                       the registers kept, which PSCI allows for a
+ *                       powerdown request (as KVM does)
  *   MIGRATE_INFO_TYPE   2: no trusted OS, nothing to migrate
  *   SYSTEM_OFF          the VM powers off
  *   SYSTEM_RESET        the VM restarts from its images
@@ -34,6 +42,11 @@ static struct vcpu *vcpu_by_mpidr(struct vm *vm, u64 mpidr)
 	return NULL;
 }
 
+static bool entry_in_ram(const struct vm *vm, u64 entry)
+{
+	return entry >= vm->ram_ipa && entry < vm->ram_ipa + vm->ram_size && !(entry & 3);
+}
+
 static s64 cpu_on(struct vcpu *v, u64 target_mpidr, u64 entry, u64 ctx)
 {
 	struct vm *vm = v->vm;
@@ -42,13 +55,35 @@ static s64 cpu_on(struct vcpu *v, u64 target_mpidr, u64 entry, u64 ctx)
 
 	if (!t)
 		return PSCI_RET_INVALID_PARAMS;
-	if (entry < vm->ram_ipa || entry >= vm->ram_ipa + vm->ram_size || (entry & 3))
+	if (!entry_in_ram(vm, entry))
 		return PSCI_RET_INVALID_ADDRESS;
-	/* Two vCPUs may race to start the same one: only one CPU_ON wins; the others see it pending. */
+	/*
+	 * Claim the vCPU: OFF -> STARTING. Only one CPU_ON wins when two vCPUs
+	 * race to start the same one, and STARTING is not runnable, so its CPU
+	 * cannot enter it before vcpu_power_on has recorded where it starts and
+	 * published ON_PENDING; its own CPU then writes its registers.
+	 */
 	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_STARTING, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return off == VCPU_STARTING || off == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
+					 __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+		return off == VCPU_STARTING || off == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING
+								       : PSCI_RET_ALREADY_ON;
 	vcpu_power_on(t, entry, ctx);
+	return PSCI_RET_SUCCESS;
+}
+
+/* power_state, original format: StateID [15:0], StateType [16], PowerLevel [25:24]; the rest reserved. */
+#define PSTATE_TYPE_POWERDOWN (1u << 16)
+#define PSTATE_LEVEL(ps)      (((ps) >> 24) & 3u)
+#define PSTATE_RESERVED       0xFCFE0000u
+
+static s64 cpu_suspend(struct vcpu *v, u64 power_state, u64 entry)
+{
+	u32 ps = (u32)power_state; /* a 32-bit parameter in both calling conventions */
+
+	if ((ps & PSTATE_RESERVED) || PSTATE_LEVEL(ps) != 0)
+		return PSCI_RET_INVALID_PARAMS;
+	if ((ps & PSTATE_TYPE_POWERDOWN) && !entry_in_ram(v->vm, entry))
+		return PSCI_RET_INVALID_ADDRESS;
 	return PSCI_RET_SUCCESS;
 }
 
@@ -128,8 +163,9 @@ enum smccc_action psci_dispatch(struct vcpu *v, u64 regs[18])
 		break;
 	case PSCI_0_2_FN_CPU_SUSPEND:
 	case PSCI_0_2_FN64_CPU_SUSPEND:
-		r = PSCI_RET_SUCCESS;
-		action = SMCCC_VCPU_SUSPEND;
+		r = cpu_suspend(v, a[1], a[2]);
+		if (r == PSCI_RET_SUCCESS)
+			action = SMCCC_VCPU_SUSPEND;
 		break;
 	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
 		r = 2;

@@ -1,8 +1,20 @@
 /*
  * The SMCCC dispatcher (see hyparm/smccc.h): hyparm implements SMCCC 1.1,
  * as KVM does. Spectre workaround queries are answered from what the
- * firmware says for this CPU, so a guest is never told a mitigation is in
- * place when it is not.
+ * firmware said at boot, so a guest is never told a mitigation is in place
+ * when it is not:
+ *   WORKAROUND_1, _3 (branch predictor): 0 when the firmware has it (the
+ *     guest's call is passed on, without the guest's arguments), 1 (not
+ *     needed on this CPU) when the firmware says it is not needed, else
+ *     NOT_SUPPORTED.
+ *   WORKAROUND_2 (speculative store bypass): NOT_REQUIRED whenever the
+ *     firmware has it or says it is not needed. Where it is needed hyparm
+ *     switched it on for every physical CPU at boot and keeps it on, as
+ *     KVM does: the guest's call is never passed on, so a guest cannot
+ *     switch the mitigation off (x1 = 0) for the CPU hyparm and other VMs
+ *     share. Else NOT_SUPPORTED.
+ * A workaround call that is not passed on returns SUCCESS when there is
+ * nothing to do, or the (negative) answer ARCH_FEATURES gives for it.
  */
 #include <hyparm/psci.h>
 #include <hyparm/smccc.h>
@@ -10,6 +22,9 @@
 #define SMCCC_OWNER_MASK 0x3F000000u
 #define SMCCC_FAST_CALL  0x80000000u
 #define SMCCC_64BIT      0x40000000u
+
+/* ARCH_FEATURES for a workaround: implemented, but this CPU does not need it. */
+#define WA_NOT_NEEDED_HERE 1
 
 static void ret(u64 regs[18], s64 v)
 {
@@ -23,13 +38,40 @@ static s64 arch_features(u32 fid)
 	case SMCCC_ARCH_FEATURES_FID:
 		return SMCCC_RET_SUCCESS;
 	case SMCCC_ARCH_WORKAROUND_1_FID:
-	case SMCCC_ARCH_WORKAROUND_2_FID:
 	case SMCCC_ARCH_WORKAROUND_3_FID:
-		/* As the firmware answers: 0 (needed and implemented), 1 or -2 (not needed), -1 (unknown). */
-		return firmware_arch_features(fid);
+		switch (firmware_arch_features(fid)) {
+		case SMCCC_RET_SUCCESS:
+			return SMCCC_RET_SUCCESS;
+		case WA_NOT_NEEDED_HERE:
+		case SMCCC_RET_NOT_REQUIRED:
+			return WA_NOT_NEEDED_HERE;
+		default:
+			return SMCCC_RET_NOT_SUPPORTED;
+		}
+	case SMCCC_ARCH_WORKAROUND_2_FID:
+		switch (firmware_arch_features(fid)) {
+		case SMCCC_RET_SUCCESS:   /* on for good since boot */
+		case WA_NOT_NEEDED_HERE:
+		case SMCCC_RET_NOT_REQUIRED:
+			return SMCCC_RET_NOT_REQUIRED;
+		default:
+			return SMCCC_RET_NOT_SUPPORTED;
+		}
 	default:
 		return SMCCC_RET_NOT_SUPPORTED;
 	}
+}
+
+static s64 workaround(u32 fid)
+{
+	s64 f = arch_features(fid);
+
+	/* Only WORKAROUND_1 and _3, and only when the firmware has them; they take no arguments. */
+	if (fid != SMCCC_ARCH_WORKAROUND_2_FID && f == SMCCC_RET_SUCCESS) {
+		firmware_call(fid, 0);
+		return SMCCC_RET_SUCCESS;
+	}
+	return f < 0 ? f : SMCCC_RET_SUCCESS;
 }
 
 enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
@@ -48,8 +90,7 @@ enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 	case SMCCC_ARCH_WORKAROUND_1_FID:
 	case SMCCC_ARCH_WORKAROUND_2_FID:
 	case SMCCC_ARCH_WORKAROUND_3_FID:
-		/* The mitigation itself is the firmware's: pass the call on (only offered when the firmware has it). */
-		ret(regs, firmware_call(fid, regs[1]));
+		ret(regs, workaround(fid));
 		break;
 	default:
 		ret(regs, SMCCC_RET_NOT_SUPPORTED);

@@ -4,9 +4,43 @@
 
 static enum psci_conduit conduit;
 
+/* What the firmware answered to SMCCC_ARCH_FEATURES for WORKAROUND_1, _2, _3 at boot. */
+static int fw_wa[3] = { SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_NOT_SUPPORTED };
+static const u32 wa_fid[3] = {
+	SMCCC_ARCH_WORKAROUND_1_FID, SMCCC_ARCH_WORKAROUND_2_FID, SMCCC_ARCH_WORKAROUND_3_FID,
+};
+
+/*
+ * Ask the firmware once which Spectre workarounds it has. SMCCC_VERSION
+ * itself may only be called once PSCI_FEATURES says it exists (a PSCI
+ * before 1.0 has no PSCI_FEATURES and answers NOT_SUPPORTED), and
+ * ARCH_FEATURES only from SMCCC 1.1 on.
+ */
+static void probe_workarounds(void)
+{
+	if (psci_fw_call(PSCI_1_0_FN_PSCI_FEATURES, SMCCC_VERSION_FID, 0, 0) != PSCI_RET_SUCCESS)
+		return;
+	if (psci_fw_call(SMCCC_VERSION_FID, 0, 0, 0) < SMCCC_VERSION_1_1)
+		return;
+	for (unsigned i = 0; i < 3; i++)
+		fw_wa[i] = (int)psci_fw_call(SMCCC_ARCH_FEATURES_FID, wa_fid[i], 0, 0);
+}
+
 void psci_fw_init(enum psci_conduit c)
 {
 	conduit = c;
+	probe_workarounds();
+}
+
+void psci_fw_cpu_init(void)
+{
+	/*
+	 * Speculative store bypass (WORKAROUND_2) needs switching on per CPU
+	 * where the firmware says it is dynamic: hyparm keeps it on for good
+	 * and never lets a guest switch it off (see core/smccc.c).
+	 */
+	if (fw_wa[1] == SMCCC_RET_SUCCESS)
+		psci_fw_call(SMCCC_ARCH_WORKAROUND_2_FID, 1, 0, 0);
 }
 
 enum psci_conduit psci_fw_conduit(void)
@@ -50,17 +84,12 @@ void psci_fw_system_reset(void)
 		__asm__ volatile("wfi");
 }
 
-/*
- * Answer SMCCC_ARCH_FEATURES for the Spectre workarounds truthfully: ask the
- * firmware what it says for this CPU (see include/hyparm/smccc.h).
- */
 int firmware_arch_features(u32 fid)
 {
-	s64 version = psci_fw_call(SMCCC_VERSION_FID, 0, 0, 0);
-
-	if (version < SMCCC_VERSION_1_1) /* also catches NOT_SUPPORTED (-1) */
-		return SMCCC_RET_NOT_SUPPORTED;
-	return (int)psci_fw_call(SMCCC_ARCH_FEATURES_FID, fid, 0, 0);
+	for (unsigned i = 0; i < 3; i++)
+		if (wa_fid[i] == fid)
+			return fw_wa[i];
+	return SMCCC_RET_NOT_SUPPORTED;
 }
 
 s64 firmware_call(u32 fid, u64 arg)

@@ -72,28 +72,10 @@ void id_regs_set_ipa_parange(unsigned parange)
 	guest_ipa_parange = parange;
 }
 
-#ifndef HOST_TEST
-#include <arch/sysreg.h>
-
-/* mrs needs the encoding at assembly time: one case per register. */
-#define ID_CASE(crm, op2) \
-	case (crm) * 8 + (op2): return read_sysreg(S3_0_C0_C##crm##_##op2);
-#define ID_ROW(crm) ID_CASE(crm, 0) ID_CASE(crm, 1) ID_CASE(crm, 2) ID_CASE(crm, 3) \
-	ID_CASE(crm, 4) ID_CASE(crm, 5) ID_CASE(crm, 6) ID_CASE(crm, 7)
-
-static u64 read_id_hw(unsigned crm, unsigned op2)
-{
-	switch (crm * 8 + op2) {
-	ID_ROW(1) ID_ROW(2) ID_ROW(3) ID_ROW(4) ID_ROW(5) ID_ROW(6) ID_ROW(7)
-	}
-	return 0;
-}
-
 void id_regs_init(void)
 {
 	for (unsigned crm = 1; crm <= 7; crm++)
 		for (unsigned op2 = 0; op2 < 8; op2++)
 			guest_id[crm - 1][op2] = id_reg_sanitize(SYSREG_ENC(3, 0, 0, crm, op2),
-								 read_id_hw(crm, op2));
+								 arch_id_reg_read(crm, op2));
 }
-#endif

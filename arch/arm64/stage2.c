@@ -8,6 +8,7 @@
  * larger IPA space would start at level 0. Every change to a live entry is
  * break-before-make: invalid, TLBI by IPA, then the new value.
  */
+#include <arch/spin_wait.h>
 #include <arch/stage2.h>
 #include <arch/tlb.h>
 #include <hyparm/errno.h>
@@ -29,11 +30,7 @@
 
 static inline void s2_barrier(void)
 {
-#ifdef HOST_TEST
-	__asm__ volatile("" ::: "memory");
-#else
-	__asm__ volatile("dsb ishst" ::: "memory");
-#endif
+	arch_dsb_ishst();
 }
 
 static unsigned shift(unsigned level) { return 39 - 9 * level; }

@@ -25,6 +25,15 @@
 #define OSLSR_OSLK       (1u << 1)
 #define OSLAR_OSLK       1u
 
+/*
+ * MDSCR_EL1 bits a guest may set: SS (0), TDCC (12), KDE (13), MDE (15).
+ * The others are RES0, belong to features hidden from guests (trace
+ * filter, extended breakpoints, system PMU), or only save and restore
+ * EDSCR for an external debugger, which a guest does not have: they read
+ * as zero whatever is written.
+ */
+#define MDSCR_WRITABLE   ((1u << 0) | (1u << 12) | (1u << 13) | (1u << 15))
+
 enum sysreg_kind {
 	SR_RAZ_WI,       /* reads zero, writes ignored */
 	SR_RO_ZERO,      /* reads zero, writes UNDEF */
@@ -115,7 +124,7 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 		if (read)
 			vcpu_set_reg(v, rt, v->arch.sys.mdscr_el1);
 		else
-			v->arch.sys.mdscr_el1 = vcpu_get_reg(v, rt);
+			v->arch.sys.mdscr_el1 = vcpu_get_reg(v, rt) & MDSCR_WRITABLE;
 		return SYSREG_DONE;
 	case SR_OSLAR:
 		if (read)

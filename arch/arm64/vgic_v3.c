@@ -8,16 +8,6 @@
 #include <arch/vgic_lr.h>
 #include <hyparm/errno.h>
 
-/* ICH_LR<n>_EL2 fields (GICv3 spec 12.5.10). */
-#define LR_STATE_SHIFT 62
-#define LR_HW          BIT(61)
-#define LR_GROUP1      BIT(60)
-#define LR_PRIO_SHIFT  48
-#define LR_PINTID_SHIFT 32
-#define LR_PINTID_MASK 0x1FFFULL
-#define LR_EOI         BIT(41)     /* only when HW = 0 (then bits 41:32 are not pINTID) */
-#define LR_VINTID_MASK 0xFFFFFFFFULL
-
 static u64 v3_read(unsigned i)
 {
 	switch (i) {
@@ -65,29 +55,6 @@ static void v3_write(unsigned i, u64 v)
 static unsigned v3_count(void)
 {
 	return (read_sysreg(S3_4_C12_C11_1) & 0x1F) + 1; /* ICH_VTR_EL2.ListRegs */
-}
-
-u64 vgic_v3_encode(const struct vgic_lr *lr)
-{
-	u64 raw = ((u64)lr->state << LR_STATE_SHIFT) | ((u64)lr->priority << LR_PRIO_SHIFT) |
-		  (lr->vintid & LR_VINTID_MASK) | (lr->group ? LR_GROUP1 : 0);
-
-	if (lr->hw)
-		raw |= LR_HW | ((u64)(lr->pintid & LR_PINTID_MASK) << LR_PINTID_SHIFT);
-	else if (lr->eoi_maint)
-		raw |= LR_EOI;
-	return raw;
-}
-
-void vgic_v3_decode(u64 raw, struct vgic_lr *lr)
-{
-	lr->state = raw >> LR_STATE_SHIFT;
-	lr->hw = raw & LR_HW;
-	lr->group = (raw & LR_GROUP1) ? 1 : 0;
-	lr->priority = (raw >> LR_PRIO_SHIFT) & 0xFF;
-	lr->vintid = raw & LR_VINTID_MASK;
-	lr->pintid = lr->hw ? (raw >> LR_PINTID_SHIFT) & LR_PINTID_MASK : 0;
-	lr->eoi_maint = !lr->hw && (raw & LR_EOI);
 }
 
 static void v3_set_hcr(u32 hcr)

@@ -37,5 +37,11 @@ int mmio_bus_add(struct mmio_bus *bus, ipa_t base, u64 size, const struct mmio_o
 		 void *dev, const char *name);
 /* The region holding ipa, or NULL. */
 struct mmio_region *mmio_bus_find(struct mmio_bus *bus, ipa_t ipa);
+/*
+ * Whether a size-byte access at ipa lies wholly inside r. One that starts
+ * inside and runs past its end (into a neighbour or into nothing) is not
+ * the device's to emulate, whatever the device: the caller refuses it.
+ */
+bool mmio_access_fits(const struct mmio_region *r, ipa_t ipa, unsigned size);
 
 #endif

@@ -67,7 +67,10 @@ enum smccc_action {
  */
 enum smccc_action smccc_dispatch(struct vcpu *vcpu, u64 regs[18]);
 
-/* What the platform firmware answers to SMCCC_ARCH_FEATURES(fid) (drivers/psci_fw.c). */
+/*
+ * What the platform firmware answered at boot to SMCCC_ARCH_FEATURES(fid)
+ * for a workaround fid; NOT_SUPPORTED for anything else (drivers/psci_fw.c).
+ */
 int firmware_arch_features(u32 fid);
 /* Forward a call with one argument to the firmware (drivers/psci_fw.c). */
 s64 firmware_call(u32 fid, u64 arg);

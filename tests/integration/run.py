@@ -33,6 +33,15 @@ def test(fn):
     return fn
 
 
+def xfail(why):
+    """Mark a test that is known to fail: its failure counts as a pass ("XFAIL"), and its
+    passing as a failure ("XPASS"), so the mark is removed as soon as the fix lands."""
+    def mark(fn):
+        fn.xfail = why
+        return fn
+    return mark
+
+
 LAST = []  # the most recent run's Result, so a failure can show its console
 
 
@@ -122,6 +131,60 @@ def isolation_from_hyparm_and_the_other_vm():
 
 
 @test
+def mmio_access_past_a_device_end_is_an_external_abort():
+    res = one(guest("mmio_edge"))
+    reports = [l for l in res.lines if re.match(r"hyparm: vm g: \d-byte access at IPA 0x\w+ runs past the end of", l)]
+    expect(len(reports) == 4, "want 4 reports of an access past a device's end, got %d" % len(reports))
+
+
+def rendered(line):
+    """What a terminal shows for a line with backspaces in it (a backspace at column 0 stays there)."""
+    cells, col = [], 0
+    for c in line:
+        if c == "\b":
+            col = max(0, col - 1)
+            continue
+        cells[col:col + 1] = [c]
+        col += 1
+    return "".join(cells)
+
+
+@test
+def guest_cannot_spoof_hyparm_or_another_vm():
+    """A guest's control bytes are shown, not obeyed, and the launcher takes hyparm's verdicts only
+    from lines that begin with "hyparm: ": guests/tests/spoof.c prints fake FAULT, PANIC and
+    'stopped' lines with every trick it has, then powers off cleanly. Once alone (it has the
+    input focus: its bytes go out one by one) and once beside a VM that has the focus (its
+    output goes out a line at a time)."""
+    for vms in ([hr.VM(guest("spoof"), name="spoof")],
+                [hr.VM(guest("hello"), name="other", pcpus="1"), hr.VM(guest("spoof"), name="spoof", pcpus="0")]):
+        names = [v.name for v in vms]
+        res = run(vms, hyparm=HYPARM, timeout=30)
+        expect(res.status == hr.STATUS_OK, "%s: launcher status %d (want OK): %s" % (names, res.status, res.why))
+        expect(res.vm_states == {n: "off" for n in names}, "VM states parsed as %r" % res.vm_states)
+        own = hr.hyparm_lines(res.lines)
+        expect(all("hyparm: vm %s: powered off" % n in own for n in names), "hyparm's power-off lines not parsed")
+        expect(own[-1] == "hyparm: all VMs stopped", "hyparm's last line: %r" % own[-1:])
+        taken = [l for l in own if "spoofed" in l or "fake" in l or "FAULT" in l or "PANIC" in l]
+        expect(not taken, "a guest's text was taken for hyparm's: %r" % taken)
+        mine = [l for l in res.lines if "spoofed" in l or "fake" in l or "FAULT" in l or "PANIC" in l]
+        expect(len(mine) >= 9, "the guest's lines did not all arrive: %r" % mine)
+        focused = names[0] == "spoof"
+        for l in mine:
+            expect(l.startswith("[spoof] "), "a guest line does not start with its prefix: %r" % l)
+            expect(not any(c in l for c in "\x1b\r\x9b"), "a control byte reached the terminal: %r" % l)
+            # The focused VM may backspace over its own text (a shell edits its line), never further.
+            expect(focused or "\b" not in l, "a backspace reached the terminal: %r" % l)
+            expect(rendered(l).startswith("[spoof] "), "the terminal would show %r" % rendered(l))
+        expect(any(l.startswith("[spoof] ^H") and l.endswith("hyparm: PANIC: spoofed") for l in res.lines),
+               "backspaces over the prefix not shown as ^H")
+        expect("[spoof] [other] fake line from another VM" in res.lines, "the fake line lost its prefix")
+        expect("[spoof] ^[[H^[[2Jhyparm: FAULT cleared the screen" in res.lines, "ESC sequences not shown")
+        if "other" in names:
+            guest_passed(res, "other")
+
+
+@test
 def unknown_hypercall_and_undefined_sysreg():
     one(guest("undef"))
 
@@ -189,6 +252,18 @@ def vgic_with_both_vcpus_on_one_cpu():
 @test
 def virtual_and_physical_timers():
     one(guest("vtimer"))
+
+
+@test
+@xfail("the timer rewrite (vdev/vtimer.c, arch/arm64/hyp_timer.c) is to fix these; flip when it lands")
+def timer_edge_cases():
+    """guests/tests/timer_edge.c, cases (a)-(d) (see its header). Known to fail with the timer
+    code as of this test: (a) CNTP with CVAL=0 never fires (0 is taken for "no deadline");
+    (c) CNTV expired with interrupts masked, then disabled or moved forward: ISPENDR still
+    shows it pending and the stale interrupt is taken after unmasking; (b) CNTV with
+    CVAL=~0: the vCPU never gets past enabling it (cval + CNTVOFF wraps, the run times out).
+    Passing today: (b) for CNTP, (c) for CNTP, (d) for both timers."""
+    one(guest("timer_edge"), timeout=15)
 
 
 @test
@@ -288,11 +363,21 @@ def main():
     for t in tests:
         start = time.monotonic()
         LAST.clear()
+        xfail = getattr(t, "xfail", None)
         try:
             t()
-            passed += 1
-            print("PASS %s (%.1fs)" % (t.__name__, time.monotonic() - start), flush=True)
+            if xfail:
+                failed += 1
+                print("XPASS %s: passes now, remove its @xfail (%s)" % (t.__name__, xfail), flush=True)
+            else:
+                passed += 1
+                print("PASS %s (%.1fs)" % (t.__name__, time.monotonic() - start), flush=True)
         except (Fail, hr.UsageError) as e:
+            if xfail:
+                passed += 1
+                print("XFAIL %s (%.1fs, expected: %s): %s" % (t.__name__, time.monotonic() - start, xfail, e),
+                      flush=True)
+                continue
             failed += 1
             print("FAIL %s: %s" % (t.__name__, e), flush=True)
             if LAST:

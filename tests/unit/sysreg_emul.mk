@@ -1,2 +1,2 @@
 UNIT_TESTS += test_sysreg_emul
-test_sysreg_emul_SRCS := arch/arm64/sysreg_emul.c arch/arm64/id_regs.c vdev/vtimer.c
+test_sysreg_emul_SRCS := arch/arm64/sysreg_emul.c arch/arm64/id_regs.c

@@ -226,12 +226,51 @@ static void adjacent_regions_resolve_at_the_boundary(void **state)
 	assert_null(mmio_bus_find(&bus, 0x40000000ULL - 0xA001));
 }
 
+/* The bug: an access that started inside a region was emulated whatever its end. */
+static void accesses_past_the_end_do_not_fit(void **state)
+{
+	struct mmio_region r = { .base = 0x09000000, .size = 0x1000 };
+	struct mmio_region top = { .base = ~0ULL - 0xFFF, .size = 0x1000 }; /* ends at the top of the IPA space */
+
+	assert_true(mmio_access_fits(&r, 0x09000000, 8));
+	assert_true(mmio_access_fits(&r, 0x09000FF8, 8));   /* the last 8 bytes */
+	assert_true(mmio_access_fits(&r, 0x09000FFC, 4));
+	assert_true(mmio_access_fits(&r, 0x09000FFF, 1));
+	assert_false(mmio_access_fits(&r, 0x09000FFC, 8));  /* 4 bytes past the end */
+	assert_false(mmio_access_fits(&r, 0x09000FFE, 4));
+	assert_false(mmio_access_fits(&r, 0x09000FFF, 2));
+	assert_false(mmio_access_fits(&r, 0x09000FF9, 8));
+	assert_false(mmio_access_fits(&r, 0x09001000, 1));  /* not in it at all */
+	assert_false(mmio_access_fits(&r, 0x08FFFFFF, 1));
+	assert_true(mmio_access_fits(&top, ~0ULL - 7, 8));
+	assert_false(mmio_access_fits(&top, ~0ULL - 3, 8)); /* off + size would wrap */
+	assert_false(mmio_access_fits(&top, ~0ULL, 2));
+}
+
+/* Two adjacent regions: an access across their boundary belongs to neither. */
+static void accesses_across_adjacent_regions_do_not_fit(void **state)
+{
+	struct mmio_region *a, *b;
+
+	assert_int_equal(mmio_bus_add(&bus, 0x1000, 0x1000, &fake_ops, &devs[0], "a"), HV_OK);
+	assert_int_equal(mmio_bus_add(&bus, 0x2000, 0x1000, &fake_ops, &devs[1], "b"), HV_OK);
+	a = mmio_bus_find(&bus, 0x1FFC);
+	b = mmio_bus_find(&bus, 0x2000);
+	assert_non_null(a);
+	assert_ptr_not_equal(a, b);
+	assert_false(mmio_access_fits(a, 0x1FFC, 8));
+	assert_true(mmio_access_fits(a, 0x1FFC, 4));
+	assert_true(mmio_access_fits(b, 0x2000, 8));
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(add_and_find_a_region),
+		T(accesses_past_the_end_do_not_fit),
+		T(accesses_across_adjacent_regions_do_not_fit),
 		T(empty_bus_finds_nothing),
 		T(dispatch_reaches_the_right_device_with_the_offset),
 		T(holes_between_regions_find_nothing),

@@ -15,8 +15,11 @@ static struct vcpu *on_target;
 static u64 on_entry, on_ctx;
 static int on_calls;
 
+/* As core/vcpu.c: called with the target claimed (STARTING), publishes it ON_PENDING. */
 void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)
 {
+	assert_int_equal(target->state, VCPU_STARTING);
+	target->state = VCPU_ON_PENDING;
 	on_target = target;
 	on_entry = entry;
 	on_ctx = context_id;
@@ -196,6 +199,10 @@ static void cpu_on_while_pending_then_running(void **state)
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), 0);
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), PSCI_RET_ON_PENDING);
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), -5);
+	/* Another CPU_ON is still writing its registers. */
+	cpu1.state = VCPU_STARTING;
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), PSCI_RET_ON_PENDING);
+	assert_int_equal(cpu1.state, VCPU_STARTING);
 	cpu1.state = VCPU_RUNNABLE;
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 1, RAM_IPA, 0, NULL), -4);
 	cpu1.state = VCPU_BLOCKED;
@@ -256,6 +263,8 @@ static void affinity_info_reports_on_off_pending(void **state)
 	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 1, 0, 0, NULL), 1);
 	cpu1.state = VCPU_ON_PENDING;
 	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 2);
+	cpu1.state = VCPU_STARTING;
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 2);
 	cpu1.state = VCPU_BLOCKED;
 	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 0);
 	cpu1.state = VCPU_STOPPED;
@@ -300,6 +309,56 @@ static void power_calls_return_the_right_action(void **state)
 	assert_int_equal(a, SMCCC_RESUME);
 }
 
+/* ---- CPU_SUSPEND's power_state (original format) ---- */
+
+/* The bug: every power_state, reserved bits and all, returned SUCCESS. */
+static void cpu_suspend_invalid_power_state_is_invalid_parameters(void **state)
+{
+	static const u64 bad[] = {
+		1u << 17, 1u << 23,        /* reserved [23:17] */
+		1u << 26, 1u << 31,        /* reserved [31:26] */
+		1u << 24, 2u << 24, 3u << 24, /* power levels above the core's */
+		0x01010000u,               /* cluster powerdown */
+	};
+	enum smccc_action a;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, bad[i], RAM_IPA, 0, &a), PSCI_RET_INVALID_PARAMS);
+		assert_int_equal(a, SMCCC_RESUME); /* the caller goes on, it does not wait */
+		assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, bad[i], RAM_IPA, 0, &a), -2);
+		assert_int_equal(a, SMCCC_RESUME);
+	}
+}
+
+static void cpu_suspend_standby_waits_with_any_state_id(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, 0, 0, 0, &a), 0); /* no entry point needed */
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0xFFFF, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	/* power_state is 32 bits wide for the 64-bit call too. */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0xFFFFFFFF00000001ULL, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+}
+
+/* A powerdown request is served as a standby (PSCI allows it), but only with an entry point it could have used. */
+static void cpu_suspend_powerdown_needs_a_valid_entry_point(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, 0, 0, &a), PSCI_RET_INVALID_ADDRESS);
+	assert_int_equal(a, SMCCC_RESUME);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, RAM_IPA + RAM_SIZE, 0, &a), -9);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, RAM_IPA + 2, 0, &a), -9);
+	assert_int_equal(a, SMCCC_RESUME);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, 0x10000, RAM_IPA + 0x1000, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, 0x10003, 0xFFFFFFFF00000000ULL | RAM_IPA, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VCPU_SUSPEND);
+}
+
 /* ---- SMCCC_ARCH_FEATURES and workarounds ---- */
 
 static void arch_features_for_smccc_functions(void **state)
@@ -311,35 +370,64 @@ static void arch_features_for_smccc_functions(void **state)
 	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, PSCI_0_2_FN_PSCI_VERSION), -1);
 }
 
+/* What a guest is told for each firmware answer (at boot): KVM's values. */
 static void arch_features_for_workarounds_follow_the_firmware(void **state)
 {
-	static const int answers[] = { 0, 1, -1, -2 };
+	static const struct { int fw, wa1_3, wa2; } cases[] = {
+		{ 0, 0, -2 },    /* implemented: WA_2 is kept on by hyparm, so the guest need not call it */
+		{ 1, 1, -2 },    /* not needed on this CPU */
+		{ -2, 1, -2 },   /* not needed */
+		{ -1, -1, -1 },  /* unknown */
+		{ 7, -1, -1 },   /* nonsense from the firmware */
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		fw_features_ret = cases[i].fw;
+		fw_features_fid = 0;
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_1_FID), cases[i].wa1_3);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_1_FID);
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_3_FID), cases[i].wa1_3);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_3_FID);
+		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_2_FID), cases[i].wa2);
+		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_2_FID);
+	}
+	assert_int_equal(fw_calls, 0); /* asking is answered from the boot-time probe */
+}
+
+/* The bug: every workaround call went to the firmware with the guest's x1, advertised or not. */
+static void workaround_1_and_3_reach_the_firmware_only_when_it_has_them(void **state)
+{
+	static const int not_there[] = { 1, -2, -1 };
+
+	fw_features_ret = 0;
+	fw_call_ret = -5; /* whatever the firmware says, the guest gets SUCCESS */
+	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0xBAD), 0);
+	assert_int_equal(fw_calls, 1);
+	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_1_FID);
+	assert_int_equal(fw_call_arg, 0); /* no guest argument reaches the firmware */
+	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_3_FID, 0xBAD), 0);
+	assert_int_equal(fw_calls, 2);
+	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_3_FID);
+	assert_int_equal(fw_call_arg, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(not_there); i++) {
+		fw_features_ret = not_there[i];
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0), not_there[i] == -1 ? -1 : 0);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_3_FID, 0), not_there[i] == -1 ? -1 : 0);
+	}
+	assert_int_equal(fw_calls, 2);
+}
+
+/* The bug: WORKAROUND_2 with x1 = 0 switched the mitigation off for the physical CPU. */
+static void workaround_2_never_reaches_the_firmware(void **state)
+{
+	static const int answers[] = { 0, 1, -2, -1 };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(answers); i++) {
 		fw_features_ret = answers[i];
-		fw_features_fid = 0;
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_1_FID), answers[i]);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_1_FID);
-		fw_features_fid = 0;
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_2_FID), answers[i]);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_2_FID);
-		fw_features_fid = 0;
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_3_FID), answers[i]);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_3_FID);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 0), answers[i] == -1 ? -1 : -2);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 1), answers[i] == -1 ? -1 : -2);
 	}
-}
-
-static void workaround_calls_are_forwarded_to_the_firmware(void **state)
-{
-	fw_call_ret = 0;
-	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 1), 0);
-	assert_int_equal(fw_calls, 1);
-	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_2_FID);
-	assert_int_equal(fw_call_arg, 1);
-	fw_call_ret = -1;
-	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0), -1);
-	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_1_FID);
-	assert_int_equal(fw_calls, 2);
+	assert_int_equal(fw_calls, 0);
 }
 
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -364,9 +452,13 @@ int main(void)
 		T(affinity_info_reports_on_off_pending),
 		T(affinity_info_bad_level_or_mpidr),
 		T(power_calls_return_the_right_action),
+		T(cpu_suspend_invalid_power_state_is_invalid_parameters),
+		T(cpu_suspend_standby_waits_with_any_state_id),
+		T(cpu_suspend_powerdown_needs_a_valid_entry_point),
 		T(arch_features_for_smccc_functions),
 		T(arch_features_for_workarounds_follow_the_firmware),
-		T(workaround_calls_are_forwarded_to_the_firmware),
+		T(workaround_1_and_3_reach_the_firmware_only_when_it_has_them),
+		T(workaround_2_never_reaches_the_firmware),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

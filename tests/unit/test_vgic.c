@@ -9,13 +9,15 @@
 #include <hyparm/errno.h>
 #include <hyparm/mmio.h>
 #include <hyparm/vm.h>
+#include <arch/fake.h>
 #include <vdev/vgic.h>
 
 static struct vm vm;
 static struct vcpu vcpus[3];
 static int kicks[3];
 
-void vgic_kick(struct vcpu *v) { kicks[v->id]++; }
+void vcpu_kick(struct vcpu *v) { kicks[v->id]++; }
+static struct vgic *g;
 
 static int setup(void **state)
 {
@@ -28,34 +30,35 @@ static int setup(void **state)
 		vcpus[i].id = i;
 		vcpus[i].mpidr = i;
 		vm.vcpus[i] = &vcpus[i];
-		vgic_vcpu_init(&vcpus[i]);
 	}
-	vgic_init(&vm, 4);
+	arch_fake_reset(2, 4);
+	g = vgic_of(&vm);
+	vgic_reset(g, &vm, arch_vgic_backend());
 	return 0;
 }
 
 static u64 dread(u64 off, unsigned size)
 {
 	u64 v = 0xdeadbeef;
-	assert_int_equal(vgic_dist_mmio_ops.read(&vm, &vcpus[0], off, size, &v), HV_OK);
+	assert_int_equal(vgic_dist_mmio_ops.read(g, &vcpus[0], off, size, &v), HV_OK);
 	return v;
 }
 
 static void dwrite(u64 off, unsigned size, u64 val)
 {
-	assert_int_equal(vgic_dist_mmio_ops.write(&vm, &vcpus[0], off, size, val), HV_OK);
+	assert_int_equal(vgic_dist_mmio_ops.write(g, &vcpus[0], off, size, val), HV_OK);
 }
 
 static u64 rread(unsigned cpu, u64 off, unsigned size)
 {
 	u64 v = 0xdeadbeef;
-	assert_int_equal(vgic_redist_mmio_ops.read(&vm, &vcpus[0], cpu * VGIC_REDIST_SIZE + off, size, &v), HV_OK);
+	assert_int_equal(vgic_redist_mmio_ops.read(g, &vcpus[0], cpu * GUEST_GICR_STRIDE + off, size, &v), HV_OK);
 	return v;
 }
 
 static void rwrite(unsigned cpu, u64 off, unsigned size, u64 val)
 {
-	assert_int_equal(vgic_redist_mmio_ops.write(&vm, &vcpus[0], cpu * VGIC_REDIST_SIZE + off, size, val), HV_OK);
+	assert_int_equal(vgic_redist_mmio_ops.write(g, &vcpus[0], cpu * GUEST_GICR_STRIDE + off, size, val), HV_OK);
 }
 
 static void distributor_identifies_as_gicv3(void **state)
@@ -87,9 +90,9 @@ static void spi_enable_pending_active_and_priority(void **state)
 	/* SPI 40 = INTID 72: register 2 of each bit array, bit 8. */
 	dwrite(0x100 + 8, 4, BIT(8));
 	assert_int_equal(dread(0x100 + 8, 4), BIT(8));
-	assert_true(vm.vgic.spi[40].enabled);
+	assert_true(g->spi[40].enabled);
 	dwrite(0x180 + 8, 4, BIT(8));
-	assert_false(vm.vgic.spi[40].enabled);
+	assert_false(g->spi[40].enabled);
 
 	dwrite(0x200 + 8, 4, BIT(8));
 	assert_int_equal(dread(0x280 + 8, 4), BIT(8));
@@ -110,26 +113,26 @@ static void private_interrupts_are_reserved_in_the_distributor(void **state)
 {
 	dwrite(0x100, 4, 0xFFFFFFFF);
 	assert_int_equal(dread(0x100, 4), 0);
-	assert_false(vcpus[0].vgic.priv[3].enabled);
+	assert_false(g->cpu[0].priv[3].enabled);
 }
 
 static void sgi_and_ppi_state_lives_in_each_redistributor(void **state)
 {
 	rwrite(1, 0x10000 + 0x100, 4, BIT(3) | BIT(27));
-	assert_true(vcpus[1].vgic.priv[3].enabled);
-	assert_true(vcpus[1].vgic.priv[27].enabled);
-	assert_false(vcpus[0].vgic.priv[3].enabled);
+	assert_true(g->cpu[1].priv[3].enabled);
+	assert_true(g->cpu[1].priv[27].enabled);
+	assert_false(g->cpu[0].priv[3].enabled);
 	assert_int_equal(rread(1, 0x10000 + 0x100, 4), BIT(3) | BIT(27));
 	/* SGIs are edge and read-only in ICFGR0. */
 	rwrite(1, 0x10000 + 0xC00, 4, 0);
 	assert_int_equal(rread(1, 0x10000 + 0xC00, 4), 0xAAAAAAAA);
 	rwrite(1, 0x10000 + 0x400 + 27, 1, 0x80);
-	assert_int_equal(vcpus[1].vgic.priv[27].priority, 0x80);
+	assert_int_equal(g->cpu[1].priv[27].priority, 0x80);
 }
 
 static void level_versus_edge(void **state)
 {
-	struct virq *irq = &vm.vgic.spi[1]; /* INTID 33 */
+	struct virq *irq = &g->spi[1]; /* INTID 33 */
 
 	dwrite(0xC00 + 8, 4, 0);            /* INTIDs 32-47 level */
 	assert_true(irq->level);
@@ -151,7 +154,7 @@ static void level_versus_edge(void **state)
 /* A device line on an edge-configured SPI latches once per rising edge (the bug: it never fired). */
 static void edge_spi_latches_on_rising_line_only(void **state)
 {
-	struct virq *irq = &vm.vgic.spi[1]; /* INTID 33 */
+	struct virq *irq = &g->spi[1]; /* INTID 33 */
 
 	dwrite(0xC00 + 8, 4, 2u << 2);      /* INTID 33 edge */
 	vgic_set_line(&vm, NULL, 33, true);
@@ -168,19 +171,18 @@ static void edge_spi_latches_on_rising_line_only(void **state)
 /* ICACTIVER/ICPENDR from the vCPU holding the interrupt in a list register change that register's copy. */
 static void clearing_state_of_an_interrupt_in_a_list_register(void **state)
 {
-	struct virq *irq = &vm.vgic.spi[8]; /* INTID 40, routed to vCPU 0 */
+	struct virq *irq = &g->spi[8]; /* INTID 40, routed to vCPU 0 */
 
 	irq->lr = 2;
-	vcpus[0].vgic.lr_used = BIT(2);
-	vcpus[0].vgic.lr_intid[2] = 40;
-	vcpus[0].vgic.lr[2] = (3ULL << 62) | 40;   /* pending and active */
+	g->cpu[0].lr_used = BIT(2);
+	g->cpu[0].lr[2] = (struct vgic_lr){ .vintid = 40, .state = LR_PENDING_ACTIVE };
 	assert_int_equal(dread(0x300 + 4, 4) & BIT(8), BIT(8));
 	dwrite(0x380 + 4, 4, BIT(8));               /* ICACTIVER */
-	assert_int_equal(vcpus[0].vgic.lr[2] >> 62, 1);
-	assert_int_equal(vcpus[0].vgic.lr_dirty, BIT(2));
+	assert_int_equal(g->cpu[0].lr[2].state, LR_PENDING);
+	assert_int_equal(g->cpu[0].lr_dirty, BIT(2));
 	assert_int_equal(dread(0x300 + 4, 4) & BIT(8), 0);
 	dwrite(0x280 + 4, 4, BIT(8));               /* ICPENDR */
-	assert_int_equal(vcpus[0].vgic.lr[2] >> 62, 0);
+	assert_int_equal(g->cpu[0].lr[2].state, LR_INVALID);
 	assert_int_equal(dread(0x200 + 4, 4) & BIT(8), 0);
 }
 
@@ -188,17 +190,17 @@ static void clearing_state_of_an_interrupt_in_a_list_register(void **state)
 static void pending_and_enabled_interrupts_are_hinted(void **state)
 {
 	dwrite(0x200 + 4, 4, BIT(8));              /* ISPENDR: SPI 40 pending, not enabled */
-	assert_int_equal(vm.vgic.spi_maybe_pending & BIT(8), 0);
+	assert_int_equal(g->spi_maybe_pending & BIT(8), 0);
 	dwrite(0x100 + 4, 4, BIT(8));              /* ISENABLER: now it may be delivered */
-	assert_int_equal(vm.vgic.spi_maybe_pending & BIT(8), BIT(8));
+	assert_int_equal(g->spi_maybe_pending & BIT(8), BIT(8));
 	vgic_send_sgi(&vcpus[0], (3ULL << 24) | BIT(1));   /* SGI 3 to vCPU 1, enabled below */
-	assert_int_equal(vcpus[1].vgic.maybe_pending & BIT(3), 0);
+	assert_int_equal(g->cpu[1].maybe_pending & BIT(3), 0);
 	rwrite(1, 0x10000 + 0x100, 4, BIT(3));     /* GICR_ISENABLER0 of vCPU 1 */
-	assert_int_equal(vcpus[1].vgic.maybe_pending & BIT(3), BIT(3));
+	assert_int_equal(g->cpu[1].maybe_pending & BIT(3), BIT(3));
 	vgic_set_line(&vm, &vcpus[2], 27, true);   /* a PPI line, enabled first */
-	assert_int_equal(vcpus[2].vgic.maybe_pending, 0);
+	assert_int_equal(g->cpu[2].maybe_pending, 0);
 	rwrite(2, 0x10000 + 0x100, 4, BIT(27));
-	assert_int_equal(vcpus[2].vgic.maybe_pending & BIT(27), BIT(27));
+	assert_int_equal(g->cpu[2].maybe_pending & BIT(27), BIT(27));
 }
 
 /* The list-register fill takes the most urgent first, counts what does not fit, and drops stale hints. */
@@ -221,15 +223,15 @@ static void collect_sorts_by_priority_and_counts_the_rest(void **state)
 	dwrite(0x280 + 4, 4, BIT(9));               /* ICPENDR 41: its hint goes stale */
 	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 2);
 	assert_int_equal(cand[0].intid, 42);
-	assert_int_equal(vm.vgic.spi_maybe_pending & BIT(9), 0);
+	assert_int_equal(g->spi_maybe_pending & BIT(9), 0);
 	dwrite(0x0, 4, 0);                          /* group 1 off: nothing deliverable, hints kept */
 	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 0);
-	assert_int_equal(vm.vgic.spi_maybe_pending & (BIT(8) | BIT(10)), BIT(8) | BIT(10));
+	assert_int_equal(g->spi_maybe_pending & (BIT(8) | BIT(10)), BIT(8) | BIT(10));
 }
 
 static void spis_follow_irouter(void **state)
 {
-	struct virq *irq = &vm.vgic.spi[8]; /* INTID 40 */
+	struct virq *irq = &g->spi[8]; /* INTID 40 */
 
 	dwrite(0x6000 + 8 * 40, 8, 2);
 	assert_int_equal(dread(0x6000 + 8 * 40, 8), 2);
@@ -261,14 +263,14 @@ static void sgis_reach_their_targets_only(void **state)
 	/* INTID 5 to Aff0 = 1 and 2 (target list bits 1, 2). */
 	memset(kicks, 0, sizeof(kicks));
 	vgic_send_sgi(&vcpus[0], (5ULL << 24) | 0x6);
-	assert_false(vcpus[0].vgic.priv[5].latch);
-	assert_true(vcpus[1].vgic.priv[5].latch);
-	assert_true(vcpus[2].vgic.priv[5].latch);
+	assert_false(g->cpu[0].priv[5].latch);
+	assert_true(g->cpu[1].priv[5].latch);
+	assert_true(g->cpu[2].priv[5].latch);
 	assert_int_equal(kicks[1], 1);
 	/* IRM: everyone but the sender. */
 	memset(kicks, 0, sizeof(kicks));
 	vgic_send_sgi(&vcpus[1], (5ULL << 24) | BIT(40));
-	assert_true(vcpus[0].vgic.priv[5].latch);
+	assert_true(g->cpu[0].priv[5].latch);
 	assert_int_equal(kicks[1], 0);
 	assert_true(kicks[0] && kicks[2]);
 }

@@ -3,6 +3,7 @@
 #define ARCH_SPINLOCK_H
 
 #include <hyparm/types.h>
+#include <arch/spin_wait.h>
 
 typedef struct {
 	volatile u32 next;
@@ -10,15 +11,6 @@ typedef struct {
 } spinlock_t;
 
 #define SPINLOCK_INIT { 0, 0 }
-
-#ifdef HOST_TEST
-/* Unit tests are single-threaded: the lock only has to count. */
-#define spin_wait_event() ((void)0)
-#define spin_signal() ((void)0)
-#else
-#define spin_wait_event() __asm__ volatile("wfe")
-#define spin_signal() __asm__ volatile("dsb ishst\n sev" ::: "memory")
-#endif
 
 static inline void spin_lock(spinlock_t *l)
 {

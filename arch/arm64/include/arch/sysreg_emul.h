@@ -24,7 +24,9 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e);
 u64 id_reg_guest_value(u32 enc);
 /* Hide features hyparm does not virtualise from an ID register's hardware value. */
 u64 id_reg_sanitize(u32 enc, u64 hw);
-/* Snapshot and sanitise every ID register of the boot CPU (EL2 only). */
+/* The CPU's own ID register op0=3 op1=0 CRn=0 CRm=crm op2 (arch/arm64/id_regs_hw.c; a fake in host tests). */
+u64 arch_id_reg_read(unsigned crm, unsigned op2);
+/* Snapshot and sanitise every ID register of the boot CPU. */
 void id_regs_init(void);
 /* PARange value matching the guests' IPA size (caps ID_AA64MMFR0_EL1.PARange). */
 void id_regs_set_ipa_parange(unsigned parange);

@@ -1,0 +1,164 @@
+/* The arch fake (see arch/fake.h): every arch and driver function the core and vdev code call. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <arch/cache.h>
+#include <arch/fake.h>
+#include <arch/hyp_timer.h>
+#include <arch/inject.h>
+#include <arch/sysreg_emul.h>
+#include <arch/tlb.h>
+#include <arch/vcpu_arch.h>
+#include <arch/vgic_lr.h>
+#include <drivers/gic.h>
+#include <drivers/psci_fw.h>
+#include <hyparm/errno.h>
+#include <hyparm/pcpu.h>
+#include <hyparm/vm.h>
+#include <string.h>
+
+struct arch_fake arch_fake;
+void *arch_fake_pcpu;
+struct pcpu pcpus[MAX_PCPUS];
+unsigned nr_pcpus;
+
+void arch_fake_set_cpu(unsigned cpu)
+{
+	arch_fake.cpu = cpu;
+	arch_fake_pcpu = &pcpus[cpu];
+}
+
+void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs)
+{
+	memset(&arch_fake, 0, sizeof(arch_fake));
+	memset(pcpus, 0, sizeof(pcpus));
+	nr_pcpus = nr_cpus;
+	for (unsigned i = 0; i < MAX_PCPUS; i++) {
+		pcpus[i].id = i;
+		pcpus[i].timer_at = ~0ULL;
+	}
+	arch_fake.freq = 62500000;
+	arch_fake.nr_lrs = nr_lrs;
+	arch_fake_set_cpu(0);
+}
+
+/* ---- timers ---- */
+void hyp_timer_set(u64 cval) { arch_fake.hyp_timer_cval = cval; }
+u64 hyp_timer_now(void) { return arch_fake.now; }
+u64 hyp_timer_freq(void) { return arch_fake.freq; }
+u64 arch_counter_now(void) { return arch_fake.now; }
+u64 arch_vtimer_ctl(void) { return arch_fake.vtimer_ctl; }
+
+/* ---- vCPU switching ---- */
+void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
+{
+	memset(&v->arch, 0, sizeof(v->arch));
+	v->arch.regs.x[0] = x0;
+	v->arch.regs.elr = entry;
+	if (arch_fake.nreset < FAKE_LOG)
+		arch_fake.reset_log[arch_fake.nreset++] = v;
+}
+
+void arch_vcpu_put(struct vcpu *v)
+{
+	if (arch_fake.nput < FAKE_LOG)
+		arch_fake.put_log[arch_fake.nput++] = v;
+}
+
+void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
+{
+	if (arch_fake.nload < FAKE_LOG)
+		arch_fake.load_log[arch_fake.nload++] = v;
+}
+
+void arch_wait_for_interrupt(void)
+{
+	arch_fake.waits++;
+	if (!arch_fake.on_wait || !arch_fake.on_wait())
+		mock_assert(0, "arch_wait_for_interrupt: the CPU would sleep forever", __FILE__, __LINE__);
+}
+
+void arch_tlb_inval_vmid(const struct stage2 *s2) { }
+void arch_dcache_clean_inval_range(paddr_t pa, u64 size) { }
+
+/* ---- exception injection: record it in the vCPU's registers as the real one does, roughly ---- */
+static bool fake_inject(struct vcpu *v, u64 far)
+{
+	v->injected_elr = 0x400;        /* "the guest's vector" */
+	if (v->prev_injected_elr == v->injected_elr)
+		return false;               /* the same vector twice in a row: a loop */
+	v->arch.regs.elr = v->injected_elr;
+	return true;
+}
+bool inject_undef(struct vcpu *v) { return fake_inject(v, 0); }
+bool inject_dabt_sea(struct vcpu *v, u64 far) { return fake_inject(v, far); }
+bool inject_iabt_sea(struct vcpu *v, u64 far) { return fake_inject(v, far); }
+
+/* ---- the physical GIC ---- */
+void gic_send_wake(unsigned cpu) { arch_fake.ipis[cpu]++; }
+
+u32 gic_ack(void)
+{
+	if (!arch_fake.npending)
+		return 1023;
+	u32 intid = arch_fake.pending[0];
+	memmove(arch_fake.pending, arch_fake.pending + 1, --arch_fake.npending * sizeof(u32));
+	return intid;
+}
+
+void gic_eoi(u32 intid, bool deactivate)
+{
+	if (arch_fake.neoi < FAKE_LOG)
+		arch_fake.eoi[arch_fake.neoi++] = intid | (deactivate ? FAKE_DEACTIVATED : 0);
+}
+
+void gic_ppi_set_active(unsigned intid, bool active) { arch_fake.ppi_active[intid & 31] = active; }
+void psci_fw_system_off(void)
+{
+	arch_fake.system_off++;
+	mock_assert(0, "psci_fw_system_off: the machine powers off", __FILE__, __LINE__);
+	__builtin_unreachable();
+}
+
+/* ---- the list-register backend: GICv3's encoding over an array ---- */
+static unsigned fake_count(void) { return arch_fake.nr_lrs; }
+static u64 fake_read(unsigned i) { return arch_fake.lr[i]; }
+static void fake_write(unsigned i, u64 raw) { arch_fake.lr[i] = raw; }
+static void fake_set_hcr(u32 hcr) { arch_fake.hcr = hcr; }
+static void fake_save(struct vgic_cpuif *s) { s->vmcr = arch_fake.cpuif.vmcr; }
+static void fake_restore(const struct vgic_cpuif *s) { arch_fake.cpuif = *s; }
+static void fake_cpu_init(void) { }
+
+static const struct vgic_lr_backend fake_backend = {
+	.name = "fake",
+	.count = fake_count,
+	.encode = vgic_v3_encode,
+	.decode = vgic_v3_decode,
+	.read = fake_read,
+	.write = fake_write,
+	.set_hcr = fake_set_hcr,
+	.save = fake_save,
+	.restore = fake_restore,
+	.cpu_init = fake_cpu_init,
+};
+
+const struct vgic_lr_backend *arch_vgic_backend(void)
+{
+	return &fake_backend;
+}
+
+struct vgic_lr arch_fake_lr(unsigned i)
+{
+	struct vgic_lr lr;
+	vgic_v3_decode(arch_fake.lr[i], &lr);
+	return lr;
+}
+
+/* ---- ID registers: zero unless a test says otherwise ---- */
+u64 arch_fake_id_regs[8][8];
+
+u64 arch_id_reg_read(unsigned crm, unsigned op2)
+{
+	return arch_fake_id_regs[crm & 7][op2 & 7];
+}

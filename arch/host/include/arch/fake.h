@@ -1,0 +1,53 @@
+/*
+ * The arch fake: what arch/ and drivers/ give the core, replaced by plain
+ * memory so that core and vdev code (scheduler, exit dispatch, vGIC
+ * flush/sync, devices) runs in host unit tests (Hafnium's src/arch/fake
+ * is the model). Tests set the counter, queue physical interrupts, and
+ * read what hyparm did: IPIs sent, list registers written, vCPUs switched.
+ */
+#ifndef ARCH_FAKE_H
+#define ARCH_FAKE_H
+
+#include <hyparm/types.h>
+#include <arch/cpu.h>
+#include <arch/vgic_lr.h>
+
+struct vcpu;
+struct vm;
+
+#define FAKE_MAX_IRQS 16
+#define FAKE_LOG 64
+
+struct arch_fake {
+	unsigned cpu;                  /* "this" physical CPU (its struct pcpu is arch_fake_pcpu) */
+	u64 now, freq;                 /* physical counter and its frequency */
+	u64 hyp_timer_cval;            /* hyparm's timer as programmed, 0 = off */
+	u64 vtimer_ctl;                /* CNTV_CTL_EL0 of the loaded vCPU */
+	unsigned ipis[MAX_PCPUS];      /* wake-up SGIs sent to each CPU */
+	u32 pending[FAKE_MAX_IRQS];    /* physical interrupts gic_ack() hands out, in order */
+	unsigned npending;
+	u32 eoi[FAKE_LOG];             /* gic_eoi() calls: INTID | FAKE_DEACTIVATED if deactivated too */
+	unsigned neoi;
+	bool ppi_active[32];           /* gic_ppi_set_active() */
+	unsigned nr_lrs;               /* the fake CPU interface's list registers */
+	u64 lr[VGIC_MAX_LRS];          /* raw, as written through the backend */
+	u32 hcr;                       /* VGIC_HCR_* as last set */
+	struct vgic_cpuif cpuif;       /* what restore() loaded */
+	struct vcpu *put_log[FAKE_LOG], *load_log[FAKE_LOG], *reset_log[FAKE_LOG];
+	unsigned nput, nload, nreset;
+	unsigned waits;                /* arch_wait_for_interrupt() calls */
+	bool (*on_wait)(void);         /* called on each wait: the test makes something happen; false stops the test */
+	unsigned system_off;           /* psci_fw_system_off() calls */
+};
+
+#define FAKE_DEACTIVATED 0x80000000u
+
+extern struct arch_fake arch_fake;
+/* Back to a clean machine of nr_cpus CPUs with nr_lrs list registers; this CPU is 0. */
+void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs);
+/* Make CPU cpu "this" one. */
+void arch_fake_set_cpu(unsigned cpu);
+/* The fake list register i, decoded. */
+struct vgic_lr arch_fake_lr(unsigned i);
+
+#endif

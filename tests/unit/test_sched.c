@@ -1,0 +1,272 @@
+/*
+ * The scheduler on the arch fake: run-queue decisions (round robin, slices
+ * only when shared, WFI never picked, kicks), PSCI CPU_ON's ordering (the
+ * target's registers are written by its own CPU, after it was published),
+ * and that a kick never interrupts a CPU on behalf of a vCPU that cannot run.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <arch/fake.h>
+#include <arch/hyp_timer.h>
+#include <hyparm/deadline.h>
+#include <hyparm/irq.h>
+#include <hyparm/irqchip.h>
+#include <hyparm/pcpu.h>
+#include <hyparm/psci.h>
+#include <hyparm/sched.h>
+#include <hyparm/smccc.h>
+#include <hyparm/vm.h>
+#include <hyparm/vmm.h>
+
+/* What the scheduler needs from the rest of the core, reduced to counters. */
+static int resets_stepped, crashed;
+/* The reset job, done in one step: the VM runs again with its boot vCPU powered on. */
+bool vm_reset_step(struct vm *vm)
+{
+	resets_stepped++;
+	vm->state = VM_RUNNING;
+	sched_power_on(vm->vcpus[0], vm->vcpus[0]->boot_entry, 0);
+	return true;
+}
+void guest_enter(struct vcpu *v) { fail(); for (;;) ; }
+void hv_printf(const char *fmt, ...) { }
+void vm_crash(struct vm *vm, const char *fmt, ...) { crashed++; }
+int firmware_arch_features(u32 fid) { return SMCCC_RET_NOT_SUPPORTED; }
+s64 firmware_call(u32 fid, u64 arg) { fail(); return 0; }
+
+/* An interrupt controller that says "pending" when the test says so. */
+static bool pending[8];
+static int flushes;
+static void chip_flush(struct vcpu *v) { flushes++; v->kicked = false; }
+static void chip_nop(struct vcpu *v) { }
+static bool chip_pending(struct vcpu *v) { return pending[v->id]; }
+static const struct irqchip_ops chip = {
+	.flush = chip_flush, .sync = chip_nop, .vcpu_put = chip_nop, .vcpu_load = chip_nop,
+	.vcpu_pending = chip_pending,
+};
+
+static struct vm vm_a, vm_b;
+static struct vcpu a0, a1, b0;
+
+static void make_vm(struct vm *vm, unsigned id, struct vcpu **v, unsigned n)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->state = VM_RUNNING;
+	vm->irqchip = &chip;
+	vm->ram_ipa = 0x40000000ULL;
+	vm->ram_size = 0x08000000ULL;
+	vm->nr_vcpus = n;
+	for (unsigned i = 0; i < n; i++) {
+		memset(v[i], 0, sizeof(*v[i]));
+		v[i]->vm = vm;
+		v[i]->id = i;
+		v[i]->mpidr = i;
+		v[i]->state = VCPU_OFF;
+		vm->vcpus[i] = v[i];
+	}
+}
+
+static int setup(void **state)
+{
+	struct vcpu *av[] = { &a0, &a1 }, *bv[] = { &b0 };
+
+	arch_fake_reset(2, 4);
+	sched_init();
+	make_vm(&vm_a, 0, av, 2);
+	make_vm(&vm_b, 1, bv, 1);
+	memset(pending, 0, sizeof(pending));
+	flushes = resets_stepped = crashed = 0;
+	return 0;
+}
+
+/* Make v the running vCPU of this CPU, as after an entry. */
+static void running(struct vcpu *v)
+{
+	v->state = VCPU_RUNNABLE;
+	v->running = true;
+	v->loaded = true;
+	pcpus[v->pcpu].loaded = v;
+	pcpus[v->pcpu].current = v;
+}
+
+static void alone_on_a_cpu_no_slice_and_no_switch(void **state)
+{
+	sched_place(&a0, 0);
+	running(&a0);
+	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &a0);
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &a0);
+	assert_int_equal(pcpus[0].slice_end, 0);       /* nobody else: no slice timer */
+	assert_int_equal(arch_fake.hyp_timer_cval, 0);
+	assert_int_equal(arch_fake.nput, 0);           /* and no register switch */
+}
+
+static void shared_cpu_round_robin_with_slices(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&a0);
+	b0.state = VCPU_RUNNABLE;
+	arch_fake.now = 1000;
+	/* A yield hands the CPU to the other runnable vCPU, which gets a slice since a0 waits. */
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &b0);
+	assert_int_not_equal(pcpus[0].slice_end, 0);
+	assert_int_equal(arch_fake.hyp_timer_cval, pcpus[0].slice_end);
+	assert_ptr_equal(arch_fake.put_log[0], &a0);
+	assert_ptr_equal(arch_fake.load_log[0], &b0);
+	/* The slice ends: the timer fires (a physical interrupt), the next exit switches back. */
+	arch_fake.now = pcpus[0].slice_end;
+	arch_fake.pending[arch_fake.npending++] = HYP_TIMER_INTID;
+	irq_handle_physical();
+	assert_true(pcpus[0].need_resched);
+	assert_ptr_equal(sched_after_exit(&b0, ACT_RESUME), &a0);
+}
+
+static void blocked_vcpus_are_never_picked_until_kicked(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&a0);
+	b0.state = VCPU_BLOCKED;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &a0);   /* b0 sleeps in WFI */
+	vcpu_kick(&b0);
+	assert_int_equal(b0.state, VCPU_RUNNABLE);
+	assert_true(pcpus[0].need_rearm);
+	assert_int_equal(arch_fake.ipis[0], 0);                     /* same CPU: no IPI */
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &b0);
+}
+
+static void wfi_with_an_interrupt_pending_does_not_block(void **state)
+{
+	sched_place(&a0, 0);
+	running(&a0);
+	pending[0] = true;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_BLOCK), &a0);
+	assert_int_equal(a0.state, VCPU_RUNNABLE);
+	assert_int_equal(arch_fake.waits, 0);
+}
+
+/* The CPU sleeps until something happens: here, an interrupt for a0 arrives while it waits. */
+static bool kick_a0(void)
+{
+	vcpu_kick(&a0);
+	return true;
+}
+
+static void wfi_blocks_and_a_kick_wakes(void **state)
+{
+	sched_place(&a0, 0);
+	running(&a0);
+	arch_fake.on_wait = kick_a0;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_BLOCK), &a0);
+	assert_int_equal(arch_fake.waits, 1);
+	assert_int_equal(a0.state, VCPU_RUNNABLE);
+	assert_true(flushes > 0);   /* the kick is looked at before entry */
+}
+
+static void kicks_interrupt_only_a_cpu_running_the_vcpu(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&a1, 1);
+	running(&a0);
+	/* a1 never started (OFF): a kick for it costs its CPU nothing. */
+	vcpu_kick(&a1);
+	assert_int_equal(arch_fake.ipis[1], 0);
+	/* Runnable but not in its guest (waiting for its turn): it flushes on entry, no IPI either. */
+	a1.state = VCPU_RUNNABLE;
+	vcpu_kick(&a1);
+	assert_int_equal(arch_fake.ipis[1], 0);
+	/* In its guest on CPU 1: one IPI. */
+	a1.running = true;
+	vcpu_kick(&a1);
+	assert_int_equal(arch_fake.ipis[1], 1);
+	/* Blocked on CPU 1: woken, and CPU 1 told. */
+	a1.running = false;
+	a1.state = VCPU_BLOCKED;
+	vcpu_kick(&a1);
+	assert_int_equal(a1.state, VCPU_RUNNABLE);
+	assert_int_equal(arch_fake.ipis[1], 2);
+}
+
+static s64 cpu_on(struct vcpu *caller, u64 mpidr, u64 entry, u64 ctx)
+{
+	u64 regs[18] = { PSCI_0_2_FN64_CPU_ON, mpidr, entry, ctx };
+
+	assert_int_equal(smccc_dispatch(caller, regs), SMCCC_RESUME);
+	return (s64)regs[0];
+}
+
+static void cpu_on_target_registers_are_written_by_its_own_cpu(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&a1, 1);
+	sched_place(&b0, 1);
+	running(&a0);
+	arch_fake_set_cpu(1);
+	running(&b0);
+	arch_fake_set_cpu(0);
+	assert_int_equal(cpu_on(&a0, 1, 0x40080000ULL, 0x1234), PSCI_RET_SUCCESS);
+	/* Published, with nothing written to its registers from here. */
+	assert_int_equal(a1.state, VCPU_ON_PENDING);
+	assert_int_equal(arch_fake.nreset, 0);
+	assert_int_equal(arch_fake.ipis[1], 1);
+	assert_int_equal(cpu_on(&a0, 1, 0x40000000ULL, 0), PSCI_RET_ON_PENDING);
+	/* CPU 1 takes it: reset on CPU 1, then loaded, with the entry CPU_ON asked for. */
+	arch_fake_set_cpu(1);
+	assert_ptr_equal(sched_after_exit(&b0, ACT_BLOCK), &a1);
+	assert_int_equal(arch_fake.nreset, 1);
+	assert_ptr_equal(arch_fake.reset_log[0], &a1);
+	assert_ptr_equal(arch_fake.load_log[arch_fake.nload - 1], &a1);
+	assert_int_equal(a1.arch.regs.elr, 0x40080000ULL);
+	assert_int_equal(a1.arch.regs.x[0], 0x1234);
+	assert_int_equal(a1.state, VCPU_RUNNABLE);
+}
+
+
+static void stopped_vcpu_is_unloaded_and_never_resumed(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&a0);
+	b0.state = VCPU_RUNNABLE;
+	/* Another CPU marks a0 off (a VM reset, CPU_OFF): its next exit, even one that would resume, leaves it. */
+	a0.state = VCPU_OFF;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &b0);
+	assert_false(a0.loaded);
+	assert_ptr_equal(arch_fake.put_log[0], &a0);
+}
+
+static void a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&b0);
+	vm_a.state = VM_RESETTING;
+	/* vm_reset_step (stubbed: done at once) runs, then a0 is powered on and picked. */
+	a0.boot_entry = 0x40080000ULL;
+	a0.state = VCPU_OFF;
+	assert_ptr_equal(sched_after_exit(&b0, ACT_YIELD), &a0);
+	assert_int_equal(resets_stepped, 1);
+	assert_int_equal(a0.arch.regs.elr, 0x40080000ULL);   /* reset on this CPU, then entered */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(alone_on_a_cpu_no_slice_and_no_switch, setup),
+		cmocka_unit_test_setup(shared_cpu_round_robin_with_slices, setup),
+		cmocka_unit_test_setup(blocked_vcpus_are_never_picked_until_kicked, setup),
+		cmocka_unit_test_setup(wfi_with_an_interrupt_pending_does_not_block, setup),
+		cmocka_unit_test_setup(wfi_blocks_and_a_kick_wakes, setup),
+		cmocka_unit_test_setup(kicks_interrupt_only_a_cpu_running_the_vcpu, setup),
+		cmocka_unit_test_setup(cpu_on_target_registers_are_written_by_its_own_cpu, setup),
+		cmocka_unit_test_setup(stopped_vcpu_is_unloaded_and_never_resumed, setup),
+		cmocka_unit_test_setup(a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
