@@ -32,9 +32,6 @@
 #define HYPARM_VERSION "dev"
 #endif
 
-struct pcpu pcpus[MAX_PCPUS];
-unsigned nr_pcpus;
-unsigned stage2_parange;
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 extern char el2_vectors[], secondary_entry[], boot_stacks[];

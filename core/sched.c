@@ -239,7 +239,10 @@ static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
 			/* The reset runs in steps, so this CPU's interrupts and other vCPUs are served in between. */
 			if (p->loaded && p->loaded->vm == v->vm)
 				put_loaded(p);
-			if (!vm_reset_step(v->vm)) {
+			if (vm_reset_step(v->vm)) {
+				if (v->vm->state == VM_RUNNING)
+					sched_power_on(v, v->vm->entry_ipa, v->vm->dtb_ipa);
+			} else {
 				irq_handle_physical();
 				prev = v;
 			}

@@ -13,6 +13,9 @@
 #include <arch/tlb.h>
 #include <hyparm/errno.h>
 
+/* The machine's PA range (ID_AA64MMFR0_EL1.PARange), read once at boot: every VM's stage 2 is built for it. */
+unsigned stage2_parange;
+
 #define ENTRIES         512
 #define DESC_VALID      BIT(0)
 #define DESC_TABLE      BIT(1)      /* table at levels 0-2, page at level 3 */

@@ -30,7 +30,6 @@ bool vm_reset_step(struct vm *vm)
 {
 	resets_stepped++;
 	vm->state = VM_RUNNING;
-	sched_power_on(vm->vcpus[0], vm->vcpus[0]->boot_entry, 0);
 	return true;
 }
 void guest_enter(struct vcpu *v) { fail(); for (;;) ; }
@@ -248,7 +247,7 @@ static void a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu(void **state)
 	running(&b0);
 	vm_a.state = VM_RESETTING;
 	/* vm_reset_step (stubbed: done at once) runs, then a0 is powered on and picked. */
-	a0.boot_entry = 0x40080000ULL;
+	vm_a.entry_ipa = 0x40080000ULL;
 	a0.state = VCPU_OFF;
 	assert_ptr_equal(sched_after_exit(&b0, ACT_YIELD), &a0);
 	assert_int_equal(resets_stepped, 1);

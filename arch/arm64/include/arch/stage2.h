@@ -82,4 +82,7 @@ int stage2_protect(struct stage2 *s2, ipa_t ipa, u64 size, unsigned perm);
 /* Translate one IPA. -HV_ENOENT when unmapped. */
 int stage2_walk(const struct stage2 *s2, ipa_t ipa, struct s2_mapping *out);
 
+/* The machine's PA range field (ID_AA64MMFR0_EL1.PARange), set at boot. */
+extern unsigned stage2_parange;
+
 #endif

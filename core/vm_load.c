@@ -1,0 +1,139 @@
+/*
+ * Loading a VM: where its images go (planned once, at creation, so that
+ * errors show before anything boots) and the reset job that puts them
+ * there, piece by piece, on its boot vCPU's CPU (see core/vm.c).
+ */
+#include <arch/cache.h>
+#include <arch/tlb.h>
+#include <hyparm/bundle.h>
+#include <hyparm/errno.h>
+#include <hyparm/guest_fdt.h>
+#include <hyparm/loader.h>
+#include <hyparm/print.h>
+#include <hyparm/vdev.h>
+#include <hyparm/vm.h>
+#include <hyparm/vmconfig.h>
+#include <hyparm/vmm.h>
+#include <string.h>
+
+#define GUEST_DTB_MAX  0x10000
+/* How much RAM one reset step scrubs or cleans: small enough that the CPU answers interrupts promptly. */
+#define RESET_CHUNK    MiB(2)
+
+/* The VM's images in the bundle and where they go in its RAM. */
+struct vm_images {
+	const void *kernel, *initrd, *dtb;
+	u64 kernel_size, initrd_size, dtb_size;
+	struct load_plan plan;
+};
+static struct vm_images images[VM_MAX];
+
+int vm_plan_images(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = vm->config;
+	const struct guest_bundle *b = vm->bundle;
+	struct vm_images *im = &images[vm->id];
+
+	*im = (struct vm_images){ 0 };
+	if (bundle_find(b->base, b->size, cfg->kernel, &im->kernel, &im->kernel_size)) {
+		hv_snprintf(err, errlen, "vms.conf:%u: kernel '%s' is not in the bundle", cfg->line, cfg->kernel);
+		return -HV_ENOENT;
+	}
+	if (cfg->initrd[0] && bundle_find(b->base, b->size, cfg->initrd, &im->initrd, &im->initrd_size)) {
+		hv_snprintf(err, errlen, "vms.conf:%u: initrd '%s' is not in the bundle", cfg->line, cfg->initrd);
+		return -HV_ENOENT;
+	}
+	if (cfg->dtb[0] && bundle_find(b->base, b->size, cfg->dtb, &im->dtb, &im->dtb_size)) {
+		hv_snprintf(err, errlen, "vms.conf:%u: dtb '%s' is not in the bundle", cfg->line, cfg->dtb);
+		return -HV_ENOENT;
+	}
+	int rc = loader_plan(im->kernel, im->kernel_size, im->initrd_size,
+			     im->dtb ? MAX(im->dtb_size, GUEST_DTB_MAX) : GUEST_DTB_MAX,
+			     vm->ram_size, &im->plan, err, errlen);
+	if (rc)
+		return rc;
+	vm->entry_ipa = vm->ram_ipa + im->plan.entry_off;
+	vm->dtb_ipa = vm->ram_ipa + im->plan.dtb_off;
+	return HV_OK;
+}
+
+/* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
+static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_images *im = &images[vm->id];
+	const struct load_plan *plan = &im->plan;
+	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
+
+	memcpy(ram + plan->kernel_off, im->kernel, im->kernel_size);
+	if (im->initrd)
+		memcpy(ram + plan->initrd_off, im->initrd, im->initrd_size);
+	if (im->dtb) {
+		memcpy(ram + plan->dtb_off, im->dtb, im->dtb_size);
+		return HV_OK;
+	}
+	u64 mpidr[VM_MAX_VCPUS];
+	struct guest_fdt_params fp = {
+		.ram_base = vm->ram_ipa, .ram_size = vm->ram_size,
+		.nr_vcpus = vm->nr_vcpus, .vcpu_mpidr = mpidr, .cmdline = vm->config->cmdline,
+		.initrd_start = im->initrd ? vm->ram_ipa + plan->initrd_off : 0,
+		.initrd_end = im->initrd ? vm->ram_ipa + plan->initrd_off + im->initrd_size : 0,
+		.gicd_base = GUEST_GICD_IPA, .gicr_base = GUEST_GICR_IPA,
+		.uart_base = GUEST_UART_IPA, .uart_spi = GUEST_UART_INTID - 32,
+	};
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		mpidr[i] = vm->vcpus[i]->mpidr;
+	if (guest_fdt_build(ram + plan->dtb_off, GUEST_DTB_MAX, &fp)) {
+		hv_snprintf(err, errlen, "vm %s: device tree does not fit in %u bytes", vm->name, GUEST_DTB_MAX);
+		return -HV_ENOMEM;
+	}
+	return HV_OK;
+}
+
+bool vm_reset_step(struct vm *vm)
+{
+	char err[160];
+	u64 n;
+
+	/* Until every vCPU of the VM is off its CPU and unloaded, its memory and devices are not ours to rewrite. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->running || vm->vcpus[i]->loaded)
+			return false;
+	switch (vm->reset_phase) {
+	case RESET_SCRUB:
+		/* Nothing of a previous life (or of a previous owner of this RAM) survives. */
+		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
+		memset((u8 *)(uintptr_t)vm->ram_pa + vm->reset_off, 0, n);
+		vm->reset_off += n;
+		if (vm->reset_off == vm->ram_size) {
+			vm->reset_phase = RESET_LOAD;
+			vm->reset_off = 0;
+		}
+		return false;
+	case RESET_LOAD:
+		if (vm_copy_images(vm, err, sizeof(err))) {
+			vm->state = VM_RUNNING;   /* so that vm_crash() can take it */
+			vm_crash(vm, "reset failed: %s", err);
+			return true;
+		}
+		vm->reset_phase = RESET_CLEAN;
+		return false;
+	case RESET_CLEAN:
+		/* The guest starts with MMU and caches off: its images must be in memory, not only in our caches. */
+		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
+		arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, n);
+		vm->reset_off += n;
+		if (vm->reset_off == vm->ram_size)
+			vm->reset_phase = RESET_DEVICES;
+		return false;
+	case RESET_DEVICES:
+		break;
+	}
+	vdev_reset_all(vm);
+	/* Same VMID, new life: no TLB entry of the previous boot may survive. */
+	arch_tlb_inval_vmid(&vm->s2);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i]->state = VCPU_OFF;
+	__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+	return true;   /* the scheduler powers the boot vCPU on */
+}
+
