@@ -3,8 +3,10 @@ the integration tests and the benchmarks, so everyone starts hyparm the
 same way).
 
 A run writes vms.conf and the images into a cpio "newc" bundle that QEMU
-loads as the initrd; hyparm reads it at boot. The run never hangs: a time
-limit kills QEMU. Its status says how it ended (see STATUS_*).
+loads as the initrd; hyparm reads it at boot. QEMU runs on a pseudo-terminal
+driven with pexpect (Debian's python3-pexpect), so scripted input is typed
+as a person would. The run never hangs: a time limit kills QEMU. Its status
+says how it ended (see STATUS_*).
 """
 import os
 import re
