@@ -185,7 +185,9 @@ def _forward(src, child, done):
         if not data:
             return
         try:
-            child.send(data)
+            # Bytes as they came (child.send() would want text, and a key like Ctrl-A
+            # must pass unchanged).
+            os.write(child.child_fd, data)
         except OSError:
             return
 

@@ -8,11 +8,12 @@ import time
 import pytest
 
 
-def launcher(hv, *args, tmp, **kw):
+def launcher(hv, *args, tmp, stdin_pipe=False):
     """tools/hyparm-run with its temporary files under tmp (TMPDIR)."""
     env = dict(os.environ, TMPDIR=str(tmp))
     return subprocess.Popen([os.path.join(hv.REPO, "tools", "hyparm-run")] + list(args), env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+                            stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def alive(pid):
@@ -68,3 +69,35 @@ def test_sigterm_kills_qemu_and_removes_the_bundle(hv, tmp_path):
             p.wait()
         if qemu and alive(qemu):
             os.kill(qemu, signal.SIGKILL)
+
+
+@pytest.mark.timeout(180)
+def test_piped_input_reaches_the_guest_shell(hv, tmp_path):
+    """`(sleep 20; echo nproc; echo poweroff) | make run` (the README): what is piped to
+    the launcher is typed into the guest's console."""
+    hv.need_linux()
+    p = launcher(hv, "--timeout", "120", "-n", "sh", "-k", hv.LINUX, "-i", hv.INITRD, "-p", "console=ttyAMA0 quiet",
+                 "-c", "2", "-m", "256", tmp=tmp_path, stdin_pipe=True)
+    try:
+        out, end = b"", time.monotonic() + 120
+        while b"/ # \x1b[6n" not in out and time.monotonic() < end:
+            if select.select([p.stdout], [], [], 1)[0]:
+                chunk = os.read(p.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                out += chunk
+        hv.expect(b"/ # \x1b[6n" in out, "no shell prompt: " + out[-500:].decode("utf-8", "replace"))
+        p.stdin.write(b"echo piped-$((6*7))\n")
+        p.stdin.flush()
+        time.sleep(1)
+        try:
+            out += p.communicate(b"poweroff\n", timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            pytest.fail("the piped 'poweroff' did not end the run", pytrace=False)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    text = out.decode("utf-8", "replace")
+    hv.expect(p.returncode == 0, "launcher exit %d: %s" % (p.returncode, text[-500:]))
+    hv.expect("[sh] piped-42" in text.replace("\r", ""), "the piped command did not run: " + text[-500:])
