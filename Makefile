@@ -41,7 +41,7 @@ help:
 	@echo "make hyparm       build $(B)/hyparm.bin"
 	@echo "make guests       build the bare-metal test guests"
 	@echo "make unit         host unit tests (cmocka)"
-	@echo "make integration  QEMU integration tests"
+	@echo "make integration  QEMU integration tests (pytest; K=NAME runs those matching NAME)"
 	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
 	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs native; results in bench-results/"
 
@@ -106,8 +106,12 @@ linux:
 	@bash scripts/fetch-linux.sh
 	@bash scripts/mkinitramfs.sh
 
+# Debian's python3, where setup-deps.sh installs pytest and pexpect (a python3 earlier
+# in PATH, pyenv's say, lacks them). K=NAME runs the tests whose name has NAME.
+PYTHON ?= /usr/bin/python3
+
 integration: hyparm guests linux
-	@python3 tests/integration/run.py
+	@$(PYTHON) -m pytest tests/integration -q $(if $(K),-k '$(K)')
 
 test:
 	@bash scripts/test-all.sh
@@ -121,7 +125,7 @@ run:
 bench:
 	@bash scripts/setup-deps.sh bench
 	@$(MAKE) -s hyparm guests linux kvm-runner
-	@python3 tools/bench.py $(BENCH_ARGS)
+	@$(PYTHON) tools/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(B)

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """hyparm's benchmarks (make bench): every exit path measured under hyparm,
 under Linux KVM (nVHE and VHE) and natively, on the same emulated machine.
 

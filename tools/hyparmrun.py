@@ -3,8 +3,10 @@ the integration tests and the benchmarks, so everyone starts hyparm the
 same way).
 
 A run writes vms.conf and the images into a cpio "newc" bundle that QEMU
-loads as the initrd; hyparm reads it at boot. The run never hangs: a time
-limit kills QEMU. Its status says how it ended (see STATUS_*).
+loads as the initrd; hyparm reads it at boot. QEMU runs on a pseudo-terminal
+driven with pexpect (Debian's python3-pexpect), so scripted input is typed
+as a person would. The run never hangs: a time limit kills QEMU. Its status
+says how it ended (see STATUS_*).
 """
 import os
 import re
@@ -14,7 +16,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import termios
+import threading
 import time
+import tty
+
+import pexpect
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -60,44 +67,52 @@ def _check_file(path, what):
         raise UsageError("%s '%s' does not exist" % (what, path))
 
 
-def write_bundle(vms, workdir, config=None):
-    """Write vms.conf and the images into workdir/bundle.cpio; return its path."""
-    files = os.path.join(workdir, "files")
-    os.makedirs(files)
+def plan_bundle(vms, config=None):
+    """What a bundle holds, checked but not written: (vms.conf text, [(source, name in bundle)])."""
+    copies = []
     if config:
         _check_file(config, "config")
         base = os.path.dirname(os.path.abspath(config))
         text = open(config).read()
-        shutil.copy(config, os.path.join(files, "vms.conf"))
         for m in re.finditer(r"^\s*(kernel|initrd|dtb)\s*=\s*(\S+)", text, re.M):
             src = os.path.join(base, m.group(2))
             _check_file(src, m.group(1))
-            dst = os.path.join(files, m.group(2))
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copy(src, dst)
-    else:
-        if not vms:
-            raise UsageError("no VM given (use -k KERNEL, or --config FILE)")
-        lines = ["# written by tools/hyparm-run"]
-        for i, vm in enumerate(vms):
-            name = vm.name or "vm%d" % i
-            lines.append("[vm]")
-            lines.append("name = %s" % name)
-            for key, path in (("kernel", vm.kernel), ("initrd", vm.initrd), ("dtb", vm.dtb)):
-                if path is None:
-                    continue
-                _check_file(path, key)
-                fname = "%s-%s-%s" % (name, key, os.path.basename(path))
-                shutil.copy(path, os.path.join(files, fname))
-                lines.append("%s = %s" % (key, fname))
-            if vm.params:
-                lines.append("cmdline = %s" % vm.params)
-            lines.append("vcpus = %d" % vm.cpus)
-            lines.append("memory = %dM" % vm.mem)
-            if vm.pcpus is not None:
-                lines.append("pcpus = %s" % vm.pcpus)
-        with open(os.path.join(files, "vms.conf"), "w") as f:
-            f.write("\n".join(lines) + "\n")
+            copies.append((src, m.group(2)))
+        return text, copies
+    if not vms:
+        raise UsageError("no VM given (use -k KERNEL, or --config FILE)")
+    lines = ["# written by tools/hyparm-run"]
+    for i, vm in enumerate(vms):
+        name = vm.name or "vm%d" % i
+        lines.append("[vm]")
+        lines.append("name = %s" % name)
+        for key, path in (("kernel", vm.kernel), ("initrd", vm.initrd), ("dtb", vm.dtb)):
+            if path is None:
+                continue
+            _check_file(path, key)
+            fname = "%s-%s-%s" % (name, key, os.path.basename(path))
+            copies.append((path, fname))
+            lines.append("%s = %s" % (key, fname))
+        if vm.params:
+            lines.append("cmdline = %s" % vm.params)
+        lines.append("vcpus = %d" % vm.cpus)
+        lines.append("memory = %dM" % vm.mem)
+        if vm.pcpus is not None:
+            lines.append("pcpus = %s" % vm.pcpus)
+    return "\n".join(lines) + "\n", copies
+
+
+def write_bundle(vms, workdir, config=None):
+    """Write vms.conf and the images into workdir/bundle.cpio; return its path."""
+    conf, copies = plan_bundle(vms, config)
+    files = os.path.join(workdir, "files")
+    os.makedirs(files)
+    with open(os.path.join(files, "vms.conf"), "w") as f:
+        f.write(conf)
+    for src, name in copies:
+        dst = os.path.join(files, name)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(src, dst)
     names = sorted(os.listdir(files))
     bundle = os.path.join(workdir, "bundle.cpio")
     with open(bundle, "wb") as out:
@@ -125,57 +140,130 @@ class Watched:
         self.lines, self.times, self.why, self.stopped, self.rc, self.elapsed = [], [], None, False, None, 0.0
 
 
+class _Lines:
+    """pexpect's logfile_read: every chunk read from the child comes through write(), so
+    the console is cut into lines here, each stamped when it arrived, whatever expect()
+    matches meanwhile. After a line matches stop, the rest is not kept."""
+
+    def __init__(self, w, start, stop, echo):
+        self.w, self.start, self.stop, self.echo, self.part = w, start, stop, echo, ""
+
+    def write(self, chunk):
+        if self.echo:
+            sys.stdout.buffer.write(chunk.encode("utf-8", "replace"))
+            sys.stdout.flush()
+        self.part += chunk
+        while "\n" in self.part and not self.w.stopped:
+            line, self.part = self.part.split("\n", 1)
+            self.add(line)
+
+    def add(self, line):
+        self.w.lines.append(line.rstrip("\r"))
+        self.w.times.append(time.monotonic() - self.start)
+        self.w.stopped = bool(self.stop and re.search(self.stop, self.w.lines[-1]))
+
+    def flush(self):
+        pass
+
+    def close(self):
+        """The last, unterminated line."""
+        if self.part.rstrip("\r\n") and not self.w.stopped:
+            self.add(self.part.rstrip("\r\n"))
+        self.part = ""
+
+
+def _forward(src, child, done):
+    """Copy what is typed (or piped) on src to the child until src ends or the run does."""
+    fd = src.fileno()
+    while not done.is_set():
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            return
+        if not data:
+            return
+        try:
+            # Bytes as they came (child.send() would want text, and a key like Ctrl-A
+            # must pass unchanged).
+            os.write(child.child_fd, data)
+        except OSError:
+            return
+
+
+def _foreground(f):
+    """Whether we own terminal f: its foreground process group is ours."""
+    try:
+        return os.tcgetpgrp(f.fileno()) == os.getpgrp()
+    except OSError:  # not our controlling terminal
+        return False
+
+
 def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False):
-    """Run cmd (its stdout and stderr together) and read its console line by line.
+    """Run cmd on a pseudo-terminal (pexpect; stdout and stderr together) and read its
+    console line by line.
     stop: a regex; reading ends when a line matches it (Watched.stopped).
     timeout: seconds, 0 = none (Watched.why says when it was reached).
     script: (regex, text) pairs played in order, expect-style: once the output since the
     previous step matches regex (a prompt needs no newline), text is typed.
-    The process is killed when reading ends."""
+    stdin: a file whose input is passed on to cmd (a terminal is put in raw mode meanwhile,
+    so that QEMU's Ctrl-A keys and the guest's Ctrl-C work as with QEMU on the terminal).
+    The process (its whole process group) is killed when reading ends, however it ends."""
     w = Watched()
     steps = list(script)
-    if steps and stdin is None:
-        stdin = subprocess.PIPE
-    seen = ""  # output since the last script step
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    buf = b""
     deadline = start + timeout if timeout else None
+    lines = _Lines(w, start, stop, echo)
+    # echo=False: the pty does not repeat what is sent (the guest's own echo still shows).
+    child = pexpect.spawn(cmd[0], list(cmd[1:]), maxread=65536, echo=False, encoding="utf-8",
+                          codec_errors="replace", timeout=None)
+    child.delaybeforesend = None
+    child.logfile_read = lines
+    done = threading.Event()
+    saved_tty = None
     try:
+        if stdin is not None and stdin.isatty() and not _foreground(stdin):
+            # Started in the background (`timeout`, `&`): touching the terminal would stop
+            # us (SIGTTIN, SIGTTOU), so nothing is typed.
+            stdin = None
+        if stdin is not None:
+            if stdin.isatty():
+                saved_tty = termios.tcgetattr(stdin.fileno())
+                tty.setraw(stdin.fileno())
+            threading.Thread(target=_forward, args=(stdin, child, done), daemon=True).start()
         while not w.stopped:
-            wait = 0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))
-            ready, _, _ = select.select([proc.stdout], [], [], wait)
-            if ready:
-                chunk = os.read(proc.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                if echo:
-                    sys.stdout.buffer.write(chunk)
-                    sys.stdout.flush()
-                buf += chunk
-                seen += chunk.decode("utf-8", "replace")
-                if steps and re.search(steps[0][0], seen):
-                    proc.stdin.write(steps[0][1].encode())
-                    proc.stdin.flush()
-                    steps.pop(0)
-                    seen = ""
-                while b"\n" in buf and not w.stopped:
-                    line, buf = buf.split(b"\n", 1)
-                    w.lines.append(line.decode("utf-8", "replace").rstrip("\r"))
-                    w.times.append(time.monotonic() - start)
-                    w.stopped = bool(stop and re.search(stop, w.lines[-1]))
-            if not w.stopped and deadline is not None and time.monotonic() >= deadline:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
                 w.why = "time limit of %ss reached" % timeout
                 break
+            wait = 0.2 if left is None else min(0.2, left)
+            try:
+                if steps:
+                    # What a step matches leaves pexpect's buffer: the next step looks
+                    # at what came after it.
+                    if child.expect([steps[0][0], pexpect.TIMEOUT], timeout=wait) == 0:
+                        child.send(steps[0][1])
+                        steps.pop(0)
+                else:
+                    # No prompt to wait for: read as it comes (lines reach _Lines as read).
+                    child.read_nonblocking(65536, timeout=wait)
+            except pexpect.TIMEOUT:
+                pass
+            except pexpect.EOF:
+                break
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    if buf and not w.stopped:
-        w.lines.append(buf.decode("utf-8", "replace").rstrip("\r\n"))
-        w.times.append(time.monotonic() - start)
-    w.rc = proc.returncode
+        done.set()
+        if saved_tty is not None:
+            termios.tcsetattr(stdin.fileno(), termios.TCSADRAIN, saved_tty)
+        if child.isalive():
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        child.close(force=True)
+    lines.close()
+    w.rc = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
     w.elapsed = time.monotonic() - start
     return w
 

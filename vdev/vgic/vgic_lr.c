@@ -55,6 +55,17 @@ static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i)
 		v->kicked = true;
 }
 
+/* hyparm takes an interrupt out of list register i before the guest completed it. Lock held. */
+static void lr_withdraw(struct vgic *g, struct vcpu *v, unsigned i)
+{
+	struct vgic_lr lr = g->cpu[v->id].lr[i];
+
+	lr_retire(g, v, i);
+	/* Its physical twin was left active for the guest to deactivate; the guest never will. */
+	if (lr.hw)
+		gic_ppi_set_active(lr.pintid, false);
+}
+
 /*
  * The emulation changed list register i's copy (a guest write to
  * I[SC]PENDR/I[SC]ACTIVER): put it in the hardware, or retire it if
@@ -66,7 +77,7 @@ static bool lr_write_back(struct vgic *g, struct vcpu *v, unsigned i)
 
 	c->lr_dirty &= ~BIT(i);
 	if (c->lr[i].state == LR_INVALID) {
-		lr_retire(g, v, i);
+		lr_withdraw(g, v, i);
 		return false;
 	}
 	g->be->write(i, g->be->encode(&c->lr[i]));
@@ -131,15 +142,8 @@ void vgic_flush(struct vcpu *v)
 			continue;
 		if (state == LR_PENDING && irq->level) {
 			vgic_resample(v, irq);
-			if (!irq->line && !irq->latch) {
-				/* The line dropped before the guest took it: withdraw it. */
-				bool hw = c->lr[i].hw;
-				unsigned pintid = c->lr[i].pintid;
-				lr_retire(g, v, i);
-				/* Its physical twin was left active for the guest to deactivate; the guest never will. */
-				if (hw)
-					gic_ppi_set_active(pintid, false);
-			}
+			if (!irq->line && !irq->latch)
+				lr_withdraw(g, v, i);   /* the line dropped before the guest took it */
 		} else if (state == LR_ACTIVE && irq->latch && !irq->level) {
 			/* A new edge while the guest handles the previous one. */
 			irq->latch = false;

@@ -25,8 +25,12 @@ u32 vgic_bits_read(struct vgic *g, struct vcpu *v, unsigned kind, unsigned first
 
 	for (unsigned i = 0; i < 32; i++) {
 		struct virq *irq = vgic_irq(g, v, first + i);
-		if (irq && kind == VGIC_REG_PENDING)
-			vgic_resample(v, irq);   /* a sampled line reads as its source's output now */
+		if (irq && kind == VGIC_REG_PENDING && irq->src) {
+			/* A sampled line reads as its source's output now, in the list register too. */
+			vgic_resample(v, irq);
+			if (!irq->line && irq->level)
+				vgic_lr_change(g, v, first + i, irq, LR_PENDING, false);
+		}
 		if (irq && bit_of(g, v, kind, first + i, irq))
 			val |= 1u << i;
 	}

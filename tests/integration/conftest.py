@@ -1,0 +1,105 @@
+"""Fixtures and helpers for hyparm's integration tests: boot hyparm in QEMU with
+real guests and judge by what the guests report (their PASS/FAIL and RESULT
+lines), hyparm's VM states and the launcher's exit status.
+
+Every QEMU run has its own time limit (hyparmrun's timeout); every test also
+has a pytest timeout above it. A failing test shows the last 15 console lines
+of its last run.
+"""
+import os
+import re
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import hyparmrun as hr  # noqa: E402
+
+HYPARM = os.path.join(REPO, "build", "hyparm.bin")
+GUESTS = os.path.join(REPO, "build", "guests")
+LINUX = os.path.join(REPO, "deps", "linux", "Image")
+INITRD = os.path.join(REPO, "build", "linux", "initramfs.cpio.gz")
+
+
+def expect(cond, why):
+    """A check that fails the test with why."""
+    __tracebackhide__ = True
+    if not cond:
+        pytest.fail(why, pytrace=False)
+
+
+def guest_passed(res, vm):
+    """The VM reported its checks and none failed."""
+    __tracebackhide__ = True
+    lines = res.vm_lines(vm)
+    fails = [l for l in lines if l.startswith("FAIL") or l.startswith("UNEXPECTED")]
+    expect(not fails, "vm %s: %s" % (vm, "; ".join(fails[:3])))
+    results = [l for l in lines if l.startswith("RESULT:")]
+    expect(results, "vm %s reported no RESULT line" % vm)
+    m = re.match(r"RESULT: (\d+) passed, (\d+) failed", results[-1])
+    expect(m and int(m.group(2)) == 0 and int(m.group(1)) > 0, "vm %s: %s" % (vm, results[-1]))
+
+
+def line_index(res, vm, word):
+    """Where on the console vm said '... word N' (each VM has its own virtual counter, so
+    order on the shared console is what compares across VMs)."""
+    __tracebackhide__ = True
+    for i, l in enumerate(res.lines):
+        if l.startswith("[%s] " % vm) and re.search(r"\b%s \d+$" % word, l):
+            return i
+    pytest.fail("vm %s did not report its %s" % (vm, word), pytrace=False)
+
+
+class Hyparm:
+    """The hv fixture: runs hyparm for one test and keeps its last run's Result, whose
+    console tail goes into the test's failure report (pytest_runtest_makereport)."""
+
+    REPO, HYPARM, LINUX, INITRD = REPO, HYPARM, LINUX, INITRD
+    expect = staticmethod(expect)
+    guest_passed = staticmethod(guest_passed)
+    line_index = staticmethod(line_index)
+
+    def __init__(self, node):
+        self.node = node
+
+    @staticmethod
+    def guest(name):
+        """build/guests/NAME.bin"""
+        return os.path.join(GUESTS, name + ".bin")
+
+    def run(self, *args, **kw):
+        """hyparmrun.run() with our hyparm image; the Result is kept for the report."""
+        kw.setdefault("hyparm", HYPARM)
+        res = hr.run(*args, **kw)
+        self.node.hyparm_result = res
+        return res
+
+    def one(self, kernel, timeout=30, **kw):
+        """One VM named g that must pass its checks and power off."""
+        __tracebackhide__ = True
+        res = self.run([hr.VM(kernel, name="g", **kw)], timeout=timeout)
+        expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
+        guest_passed(res, "g")
+        expect(res.vm_states.get("g") == "off", "hyparm did not report 'vm g: powered off'")
+        return res
+
+    def need_linux(self):
+        __tracebackhide__ = True
+        expect(os.path.isfile(LINUX) and os.path.isfile(INITRD),
+               "Debian kernel or initramfs missing: run 'make linux' (scripts/fetch-linux.sh)")
+
+
+@pytest.fixture
+def hv(request):
+    return Hyparm(request.node)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    res = getattr(item, "hyparm_result", None)
+    if rep.when == "call" and rep.failed and res is not None:
+        rep.sections.append(("last console lines (%s)" % res.why, res.tail(15)))

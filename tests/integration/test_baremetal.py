@@ -1,0 +1,55 @@
+"""Single bare-metal guests, and hyparm refusing what it must refuse."""
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import hyparmrun as hr
+
+
+@pytest.mark.timeout(60)
+def test_hello_prints_and_powers_off(hv):
+    res = hv.one(hv.guest("hello"))
+    hv.expect(any("hello from guest" in l for l in res.vm_lines("g")), "no greeting on the console")
+    hv.expect("hyparm: all VMs stopped" in res.lines, "hyparm did not end the run")
+
+
+@pytest.mark.timeout(60)
+def test_shadow_id_registers(hv):
+    hv.one(hv.guest("idregs"), params="expect_midr=0x411fd070", pcpus="1")
+
+
+@pytest.mark.timeout(60)
+def test_unknown_hypercall_and_undefined_sysreg(hv):
+    hv.one(hv.guest("undef"))
+
+
+@pytest.mark.timeout(50)
+def test_bad_config_names_file_and_line(hv, tmp_path):
+    conf = tmp_path / "vms.conf"
+    conf.write_text("[vm]\nname = x\nkernel = hello.bin\nmemroy = 64M\n")
+    shutil.copy(hv.guest("hello"), tmp_path / "hello.bin")
+    res = hv.run(config=str(conf), timeout=20)
+    hv.expect(res.status == hr.STATUS_HYP_FAILED, "status %d" % res.status)
+    hv.expect(any(re.search(r"PANIC: vms.conf:4: unknown key 'memroy'", l) for l in res.lines),
+              "no 'vms.conf:4' error in: " + res.tail(3))
+
+
+@pytest.mark.timeout(50)
+def test_entered_at_el1_refuses_to_run(hv):
+    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-m", "512",
+           "-nographic", "-net", "none", "-kernel", hv.HYPARM]
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20,
+                             stdin=subprocess.DEVNULL).stdout.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        pytest.fail("hyparm at EL1 did not power off (hang)", pytrace=False)
+    hv.expect("entered at EL1, but hyparm must be started at EL2" in out, "no EL1 error message: " + out[-300:])
+
+
+@pytest.mark.timeout(60)
+def test_mmio_access_past_a_device_end_is_an_external_abort(hv):
+    res = hv.one(hv.guest("mmio_edge"))
+    reports = [l for l in res.lines if re.match(r"hyparm: vm g: \d-byte access at IPA 0x\w+ runs past the end of", l)]
+    hv.expect(len(reports) == 4, "want 4 reports of an access past a device's end, got %d" % len(reports))
