@@ -275,6 +275,9 @@ def bench_smoke():
     expect("bench smoke: ok" in out, "bench --smoke: " + " | ".join(out.strip().splitlines()[-6:]))
 
 
+TESTS.extend(__import__("hostile").runner_tests(Fail, LAST))  # the hostile-guest suite, tests/integration/hostile.py
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", help="run the tests whose name contains this")
