@@ -1,0 +1,928 @@
+/*
+ * The hostile VM of the hostile-guest suite (tests/integration/hostile.py,
+ * docs/security.md "Hostile guests"). One binary, one attack per run, chosen
+ * by the boot argument case=NAME; it runs next to guests/tests/honest.c,
+ * which measures how much of its progress the attack costs it.
+ *
+ * An attack repeats until the physical counter passes until_ms=N (default
+ * 2000 ms after QEMU started): that counter is not the VM's and survives a
+ * SYSTEM_RESET, which wipes our RAM, so the reset cases know when to stop.
+ * Then the guest prints its RESULT and powers off, unless the attack is one
+ * hyparm must stop (exception loops) or one that never ends by design
+ * (exc_undef: a loop hyparm cannot see).
+ *
+ * Every synchronous exception we provoke is counted by class and skipped
+ * (an instruction fetch returns to the caller), so an abort injected by
+ * hyparm is recorded and the attack goes on.
+ */
+#include "gic.h"
+
+int strcmp(const char *a, const char *b);
+
+#define PSCI_VERSION       0x84000000
+#define PSCI_CPU_OFF       0x84000002
+#define PSCI_CPU_ON64      0xC4000003
+#define PSCI_AFFINITY64    0xC4000004
+#define PSCI_SYSTEM_RESET  0x84000009
+#define INVALID_ADDRESS    (-9)
+#define VTIMER_PPI 27
+#define PTIMER_PPI 30
+
+/* What the honest VM keeps in its registers (honest.c): a read that shows them is a leak. */
+#define HONEST_TOP16_TPIDR 0x7e57
+#define HONEST_TOP16_REGS  0x5a5a
+
+static u64 deadline;            /* physical count at which the attack ends */
+static u64 rng = 0x2545F4914F6CDD1DULL;
+static char mode[24];
+
+static volatile u64 exc_by_ec[64];
+static volatile u64 exc_total;
+static volatile u64 last_esr;
+
+static u64 rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static u64 pcount(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+static bool time_up(void) { return pcount() >= deadline; }
+
+static u64 ms_ticks(u64 ms) { return ticks_per_sec() / 1000 * ms; }
+
+static bool on_exception(struct frame *f, const struct exception *e)
+{
+	unsigned ec = (e->esr >> 26) & 0x3F;
+
+	exc_by_ec[ec]++;
+	exc_total++;
+	last_esr = e->esr;
+	if (ec == 0x20 || ec == 0x21 || ec == 0x22)   /* instruction abort, PC alignment: back to the caller */
+		f->elr = f->x[30];
+	else
+		f->elr = e->elr + 4;
+	return true;
+}
+
+/* ---------------- system registers ---------------- */
+
+/* One stub per encoding: [mrs x0, R; ret] then [msr R, x0; ret], op0 = 2 and 3. */
+#define NR_ENC 16384
+static u32 stubs[2][NR_ENC][2] __attribute__((aligned(4096)));
+
+static void build_stubs(void)
+{
+	for (u32 e = 0; e < NR_ENC; e++) {
+		u32 enc = e << 5;   /* o0 op1 CRn CRm op2 in bits 19..5 */
+		stubs[0][e][0] = 0xD5300000u | enc;   /* MRS x0 */
+		stubs[0][e][1] = 0xD65F03C0u;         /* RET */
+		stubs[1][e][0] = 0xD5100000u | enc;   /* MSR ..., x0 */
+		stubs[1][e][1] = 0xD65F03C0u;
+	}
+	__asm__ volatile("dsb sy\n ic iallu\n dsb sy\n isb" ::: "memory");
+}
+
+static u64 call_stub(const u32 *stub, u64 x0)
+{
+	u64 (*fn)(u64) = (u64 (*)(u64))(u64)stub;
+	return fn(x0);
+}
+
+static void attack_sysregs(void)
+{
+	u64 rounds = 0, readable = 0, leaks = 0, undef = 0;
+
+	build_stubs();
+	do {
+		for (u32 e = 0; e < NR_ENC; e++) {
+			u64 before = exc_total;
+			u64 v = call_stub(stubs[0][e], 0);
+			u64 w;
+
+			if (exc_total == before) {
+				readable++;
+				if (v >> 48 == HONEST_TOP16_TPIDR || v >> 48 == HONEST_TOP16_REGS) {
+					if (leaks++ < 4)
+						gprintf("read S%u_%u_C%u_C%u_%u = 0x%llx: the honest VM's pattern\n",
+							2 + (e >> 14 & 1), e >> 11 & 7, e >> 7 & 15, e >> 3 & 15, e & 7,
+							(unsigned long long)v);
+				}
+				w = v;      /* our own state written back as it was: we must survive */
+			} else {
+				undef++;
+				w = rnd();  /* not readable here: whatever reaches hyparm, at random */
+			}
+			call_stub(stubs[1][e], w);
+		}
+		rounds++;
+	} while (!time_up());
+	gprintf("sysregs: %llu sweeps of %u encodings, %llu readable, %llu exceptions\n",
+		(unsigned long long)rounds, NR_ENC, (unsigned long long)readable, (unsigned long long)undef);
+	check(leaks == 0, "no read shows the honest VM's register patterns (%llu did)", (unsigned long long)leaks);
+}
+
+/* ---------------- SMCCC ---------------- */
+
+static u64 smccc8(bool smc, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7)
+{
+	register u64 x0 __asm__("x0") = a0, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
+	register u64 x4 __asm__("x4") = a4, x5 __asm__("x5") = a5, x6 __asm__("x6") = a6, x7 __asm__("x7") = a7;
+	if (smc)
+		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+				 "+r"(x7) : : "memory");
+	else
+		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+				 "+r"(x7) : : "memory");
+	return x0;
+}
+
+/* PSCI functions that would end or suspend us: the psci_* and reset_* cases abuse those. */
+static bool psci_unsafe(u32 fid)
+{
+	u32 owner = fid >> 24 & 0x3F, fn = fid & 0xFFFF;
+
+	if (owner != 4 || fn >= 0x20)
+		return false;
+	return fn == 1 || fn == 2 || fn == 8 || fn == 9 || fn == 0xC || fn == 0xD || fn == 0xE || fn == 0x12;
+}
+
+static void attack_smccc(void)
+{
+	static const u32 fns[] = { 0, 1, 2, 3, 4, 5, 6, 7, 0xA, 0xF, 0x10, 0x11, 0x13, 0x14, 0x20, 0x21, 0x50,
+				   0x53, 0xFF, 0x100, 0x3FFF, 0x7FFF, 0x8000, 0xFF00, 0xFF01, 0xFF03, 0xFFFF };
+	u64 calls = 0, bad_unknown = 0;
+
+	do {
+		for (u32 owner = 0; owner < 64; owner++) {
+			for (u32 kind = 0; kind < 4; kind++) {   /* fast/yielding x SMC32/SMC64 */
+				u32 base = (kind & 1 ? 0x80000000u : 0) | (kind & 2 ? 0x40000000u : 0) | owner << 24;
+				for (unsigned n = 0; n <= sizeof(fns) / sizeof(fns[0]); n++) {
+					u32 fid = base | (n < sizeof(fns) / sizeof(fns[0]) ? fns[n] : (u32)rnd() & 0xFFFF);
+					if (psci_unsafe(fid))
+						continue;
+					for (int smc = 0; smc < 2; smc++) {
+						u64 r = smccc8(smc, fid, rnd(), rnd(), rnd(), rnd(), rnd(), rnd(), rnd());
+						calls++;
+						/* Owners nobody implements (CPU, SiP, OEM, trusted apps/OS): NOT_SUPPORTED. */
+						bool unknown = owner == 1 || owner == 2 || owner == 3 || owner >= 48;
+						if (unknown && (kind & 1) && (u32)r != 0xFFFFFFFFu && bad_unknown++ < 4)
+							gprintf("fid 0x%x over %s returned 0x%llx\n", fid, smc ? "SMC" : "HVC",
+								(unsigned long long)r);
+					}
+				}
+			}
+		}
+		/* Non-zero immediates. */
+		__asm__ volatile("mov x0, #0\n movk x0, #0x8400, lsl #16\n hvc #0xffff" ::: "x0", "x1", "x2", "x3", "memory");
+		__asm__ volatile("mov x0, #0\n movk x0, #0x8400, lsl #16\n smc #0x1234" ::: "x0", "x1", "x2", "x3", "memory");
+		calls += 2;
+	} while (!time_up());
+	gprintf("smccc: %llu calls, %llu exceptions\n", (unsigned long long)calls, (unsigned long long)exc_total);
+	check(bad_unknown == 0, "unimplemented owners answer NOT_SUPPORTED (%llu did not)", (unsigned long long)bad_unknown);
+}
+
+/* ---------------- PSCI ---------------- */
+
+static volatile u64 sec_runs, sec_ready, sec_go;
+
+static void sec_cpu_off_now(void)
+{
+	sec_runs++;
+	hvc_call(PSCI_CPU_OFF, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+static void attack_psci_bad_entry(void)
+{
+	extern char secondary_start[];
+	static const u64 bad[] = { 0, 0x1000, 0x08000000, 0x080A0000, 0x09000000, 0x3FFFFFFC, 0x3FFFFFFF,
+				   1ULL << 39, 1ULL << 40, 1ULL << 47, 1ULL << 52, ~0ULL, ~3ULL };
+	u64 base, size;
+	unsigned wrong = 0;
+
+	dtb_memory(&base, &size);
+	do {
+		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			s64 r = (s64)hvc_call(PSCI_CPU_ON64, 1, bad[i], rnd());
+			if (r != INVALID_ADDRESS && wrong++ < 4)
+				gprintf("CPU_ON(1, 0x%llx) = %lld\n", (unsigned long long)bad[i], (long long)r);
+		}
+		s64 r = (s64)hvc_call(PSCI_CPU_ON64, 1, base + size, 0);
+		if (r != INVALID_ADDRESS && wrong++ < 4)
+			gprintf("CPU_ON(1, RAM end) = %lld\n", (long long)r);
+		/* Bad targets, with a good entry point. */
+		static const u64 targets[] = { 2, 0xFF, 0x100, 0x10000, 1ULL << 31 | 1, 1ULL << 32, ~0ULL };
+		for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+			hvc_call(PSCI_CPU_ON64, targets[i], (u64)secondary_start, secondary_stack_top(1));
+	} while (!time_up());
+	check(wrong == 0, "CPU_ON with entry points outside RAM or in MMIO: INVALID_ADDRESS (%u were not)", wrong);
+	/*
+	 * Last, an unaligned entry point inside RAM: PSCI lets hyparm refuse it or
+	 * start the vCPU there (a PC alignment fault at a reset VBAR_EL1, so an
+	 * exception loop hyparm stops, with the whole VM).
+	 */
+	s64 r = (s64)hvc_call(PSCI_CPU_ON64, 1, (u64)secondary_start + 2, secondary_stack_top(1));
+	gprintf("CPU_ON(1, unaligned) = %lld\n", (long long)r);
+	delay_ms(100);
+}
+
+static void attack_psci_storm(void)
+{
+	extern char secondary_start[];
+	u64 ok = 0, already = 0, pending = 0, other = 0;
+
+	do {
+		s64 r = (s64)hvc_call(PSCI_CPU_ON64, 1, (u64)secondary_start, secondary_stack_top(1));
+		if (r == 0)
+			ok++;
+		else if (r == -4)
+			already++;
+		else if (r == -5)
+			pending++;
+		else
+			other++;
+		hvc_call(PSCI_AFFINITY64, 1, 0, 0);
+		hvc_call(PSCI_CPU_ON64, 0, (u64)secondary_start, secondary_stack_top(0));   /* self: ALREADY_ON */
+	} while (!time_up());
+	gprintf("psci_storm: CPU_ON ok %llu already %llu pending %llu other %llu, vCPU 1 ran %llu times\n",
+		(unsigned long long)ok, (unsigned long long)already, (unsigned long long)pending,
+		(unsigned long long)other, (unsigned long long)sec_runs);
+	check(ok > 0 && sec_runs > 0 && other == 0, "CPU_ON/CPU_OFF storm: vCPU 1 started and stopped again");
+}
+
+/* The reset cases: count our boots on the console (RAM does not survive SYSTEM_RESET). */
+static void attack_reset(void)
+{
+	extern char secondary_start[];
+
+	gprintf("hostile boot %llu ms\n", (unsigned long long)(pcount() * 1000 / ticks_per_sec()));
+	if (time_up())
+		return;
+	if (strcmp(mode, "reset_loop") != 0) {
+		psci_cpu_on(1, secondary_stack_top(1));
+		u64 end = now_ticks() + ms_ticks(1000);
+		while (!sec_ready && now_ticks() < end)
+			cpu_relax();
+		if (!sec_ready) {
+			check(false, "vCPU 1 started");
+			return;
+		}
+		delay_ms(5);   /* vCPU 1 deep in its loop */
+		sec_go = 1;
+	}
+	hvc_call(PSCI_SYSTEM_RESET, 0, 0, 0);
+	check(false, "SYSTEM_RESET returned");
+}
+
+static void sec_reset(void)
+{
+	if (!strcmp(mode, "reset_spin")) {
+		sec_ready = 1;
+		__asm__ volatile("msr daifset, #0xf\n 1: b 1b");
+	} else if (!strcmp(mode, "reset_hvc")) {
+		sec_ready = 1;
+		for (;;)
+			hvc_call(PSCI_VERSION, 0, 0, 0);
+	} else {   /* reset_both: at the same moment as vCPU 0 */
+		sec_ready = 1;
+		while (!sec_go)
+			;
+		hvc_call(PSCI_SYSTEM_RESET, 0, 0, 0);
+	}
+	for (;;)
+		;
+}
+
+/* ---------------- memory outside our RAM ---------------- */
+
+static bool is_device(u64 a)
+{
+	return a >= 0x08000000 && a < 0x0A000000;   /* GIC, UART and their neighbourhood: the mmio case */
+}
+
+/* One access of each kind at a; returns how many should have aborted. */
+static unsigned probe(u64 a)
+{
+	u64 v = rnd(), t;
+	unsigned n = 0;
+
+	__asm__ volatile("ldr %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
+	__asm__ volatile("str %0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
+	__asm__ volatile("ldrb %w0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
+	__asm__ volatile("strh %w0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
+	__asm__ volatile("ldxr %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
+	__asm__ volatile("mov %w0, #1\n stxr %w0, %2, [%1]" : "=&r"(t) : "r"(a), "r"(v) : "memory"); n++;
+	__asm__ volatile("ldaxr %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
+	__asm__ volatile("ldp %0, %1, [%2]" : "=r"(t), "=r"(v) : "r"(a) : "memory"); n++;
+	__asm__ volatile("stp %0, %0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
+	__asm__ volatile("ldar %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
+	__asm__ volatile("stlr %0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
+	/* LSE atomics: UNDEFINED on an ARMv8.0 CPU, an abort where they exist. */
+	__asm__ volatile(".arch_extension lse\n ldadd %1, %0, [%2]" : "=r"(t) : "r"(v), "r"(a) : "memory");
+	__asm__ volatile(".arch_extension lse\n cas %0, %1, [%2]" : "+r"(t) : "r"(v), "r"(a) : "memory");
+	__asm__ volatile(".arch_extension lse\n swp %1, %0, [%2]" : "=r"(t) : "r"(v), "r"(a) : "memory");
+	/* Cache maintenance by address: an abort, or nothing. */
+	__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
+	__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+	__asm__ volatile("dc ivac, %0" : : "r"(a) : "memory");
+	__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
+	__asm__ volatile("ic ivau, %0" : : "r"(a) : "memory");
+	__asm__ volatile("prfm pldl1keep, [%0]" : : "r"(a) : "memory");
+	/* An instruction fetch there: the abort handler returns to the caller. */
+	((void (*)(void))a)();
+	(void)t;
+	return n;
+}
+
+static void attack_ipa(void)
+{
+	u64 base, size, addrs = 0, expected = 0, aborts_before = exc_by_ec[0x24] + exc_by_ec[0x25];
+	u64 rounds = 0;
+
+	dtb_memory(&base, &size);
+	do {
+		/* Below RAM: every 2 MiB, and a few in every 2 MiB step's last page. */
+		for (u64 a = 0; a < base; a += 0x200000) {
+			if (is_device(a))
+				continue;
+			expected += probe(a);
+			expected += probe(a + 0x1FFFF8);
+			addrs += 2;
+		}
+		/* Above RAM: every 64 MiB up to 4 GiB, then every 4 GiB to the 40-bit IPA limit. */
+		for (u64 a = base + size; a < (1ULL << 32); a += 0x4000000, addrs++)
+			expected += probe(a);
+		for (u64 a = 1ULL << 32; a < (1ULL << 40); a += 1ULL << 32, addrs++)
+			expected += probe(a + (rnd() & 0xFFFFFF8));
+		/* Random IPAs anywhere, and beyond the IPA size (a stage-1 address size fault of our own). */
+		for (int i = 0; i < 64; i++) {
+			u64 a = rnd() & ((1ULL << 40) - 8);
+			if (is_device(a) || (a >= base && a < base + size))
+				continue;
+			expected += probe(a);
+			addrs++;
+		}
+		probe(1ULL << 44);
+		probe(~7ULL);
+		/* Our own RAM, by set/way-free maintenance: all of it. */
+		for (u64 a = base; a < base + size; a += 64)
+			__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
+		__asm__ volatile("ic iallu\n ic ialluis\n dsb sy\n isb" ::: "memory");
+		rounds++;
+	} while (!time_up());
+	u64 aborts = exc_by_ec[0x24] + exc_by_ec[0x25] - aborts_before;
+	gprintf("ipa: %llu rounds, %llu addresses, %llu data aborts (%llu loads/stores), undef %llu, iabort %llu\n",
+		(unsigned long long)rounds, (unsigned long long)addrs, (unsigned long long)aborts,
+		(unsigned long long)expected, (unsigned long long)exc_by_ec[0], (unsigned long long)exc_by_ec[0x21]);
+	check(aborts >= expected, "every load/store/exclusive outside RAM and devices aborted (%llu of %llu)",
+	      (unsigned long long)aborts, (unsigned long long)expected);
+}
+
+static void attack_setway(void)
+{
+	u64 ops = 0;
+	u64 t0 = now_ticks(), worst = 0;
+
+	do {
+		u64 sw = ops & 1 ? rnd() & 0xFFFFFFFEULL : 0;
+		u64 t = now_ticks();
+		switch (ops % 3) {
+		case 0: __asm__ volatile("dc cisw, %0" : : "r"(sw) : "memory"); break;
+		case 1: __asm__ volatile("dc csw, %0" : : "r"(sw) : "memory"); break;
+		default: __asm__ volatile("dc isw, %0" : : "r"(sw) : "memory"); break;
+		}
+		t = now_ticks() - t;
+		if (t > worst)
+			worst = t;
+		ops++;
+	} while (!time_up());
+	gprintf("setway: %llu set/way operations, %llu us each, worst %llu us\n", (unsigned long long)ops,
+		(unsigned long long)((now_ticks() - t0) * 1000000 / ticks_per_sec() / ops),
+		(unsigned long long)(worst * 1000000 / ticks_per_sec()));
+}
+
+/* ---------------- MMIO ---------------- */
+
+struct dev { u64 base, size; bool writes; };
+
+static void mmio_sizes(const struct dev *d)
+{
+	for (u64 off = 0; off < d->size; off += off < 0x100 ? 1 : 0x40) {
+		u64 a = d->base + off, t;
+		bool wr = d->writes || off >= 0x48;   /* the UART: leave DR, the baud rate and CR alone */
+
+		__asm__ volatile("ldrb %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
+		__asm__ volatile("ldrh %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
+		__asm__ volatile("ldr %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
+		__asm__ volatile("ldr %0, [%1]" : "=r"(t) : "r"(a) : "memory");
+		__asm__ volatile("ldrsb %0, [%1]" : "=r"(t) : "r"(a) : "memory");
+		__asm__ volatile("ldrsh %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
+		if (!wr)
+			continue;
+		__asm__ volatile("strb %w0, [%1]" : : "r"(rnd()), "r"(a) : "memory");
+		__asm__ volatile("strh %w0, [%1]" : : "r"(rnd()), "r"(a) : "memory");
+		__asm__ volatile("str %w0, [%1]" : : "r"(rnd()), "r"(a) : "memory");
+		__asm__ volatile("str %0, [%1]" : : "r"(rnd()), "r"(a) : "memory");
+		(void)t;
+	}
+}
+
+static void mmio_no_syndrome(u64 a, bool writes)
+{
+	u64 t, u, p;
+
+	__asm__ volatile("ldp %0, %1, [%2]" : "=r"(t), "=r"(u) : "r"(a) : "memory");
+	__asm__ volatile("ldp %w0, %w1, [%2]" : "=r"(t), "=r"(u) : "r"(a) : "memory");
+	p = a;
+	__asm__ volatile("ldr %w0, [%1], #4" : "=r"(t), "+r"(p) : : "memory");
+	p = a;
+	__asm__ volatile("ldr %0, [%1, #8]!" : "=r"(t), "+r"(p) : : "memory");
+	__asm__ volatile("ldxr %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
+	__asm__ volatile("ldar %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
+	__asm__ volatile("ld1 {v0.16b}, [%0]" : : "r"(a) : "v0", "memory");
+	__asm__ volatile("ldr q0, [%0]" : : "r"(a) : "v0", "memory");
+	__asm__ volatile(".arch_extension lse\n ldadd %w1, %w0, [%2]" : "=r"(t) : "r"(0UL), "r"(a) : "memory");
+	__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
+	__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
+	if (writes) {
+		__asm__ volatile("stp %0, %0, [%1]" : : "r"(rnd()), "r"(a) : "memory");
+		p = a;
+		__asm__ volatile("str %w0, [%1, #4]!" : "+r"(t), "+r"(p) : : "memory");
+		p = a;
+		__asm__ volatile("str %0, [%1], #-8" : "+r"(t), "+r"(p) : : "memory");
+		__asm__ volatile("mov %w0, #1\n stxr %w0, %w2, [%1]" : "=&r"(t) : "r"(a), "r"(0UL) : "memory");
+		__asm__ volatile("stlr %w0, [%1]" : : "r"(0UL), "r"(a) : "memory");
+		__asm__ volatile("st1 {v0.16b}, [%0]" : : "r"(a) : "memory");
+	}
+	(void)t; (void)u;
+}
+
+static void attack_mmio(void)
+{
+	static const struct dev devs[] = {
+		{ GICD_BASE, 0x10000, true },
+		{ GICR_BASE, 0x20000, true },
+		{ UART_BASE, 0x1000, false },
+	};
+	u64 rounds = 0;
+
+	do {
+		for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+			const struct dev *d = &devs[i];
+			mmio_sizes(d);
+			for (u64 off = 0; off < 0x100; off += 4)
+				mmio_no_syndrome(d->base + off, d->writes || off >= 0x48);
+			mmio_no_syndrome(d->base + 0x18, true);       /* the UART's flag register, GICD_STATUSR... */
+			mmio_no_syndrome(d->base + d->size - 4, true); /* across the region's end */
+			mmio_no_syndrome(d->base + d->size - 8, true);
+		}
+		rounds++;
+	} while (!time_up());
+	gprintf("mmio: %llu rounds, %llu exceptions (data aborts %llu, undef %llu)\n", (unsigned long long)rounds,
+		(unsigned long long)exc_total, (unsigned long long)exc_by_ec[0x25], (unsigned long long)exc_by_ec[0]);
+	check(read_sysreg(mpidr_el1) & (1ULL << 31), "still running after every kind of device access");
+}
+
+/* ---------------- vGIC ---------------- */
+
+static void write_all_regs(u64 base, u64 size)
+{
+	for (u64 off = 0; off < size; off += off < 0x1000 ? 4 : (off >= 0x6000 && off < 0x8000) ? 8 : 0x80) {
+		u64 a = base + off;
+		(void)mmio_read32(a);
+		if (off >= 0x6000 && off < 0x8000 && base == GICD_BASE)
+			mmio_write64(a, rnd() & (rnd() & 1 ? 0x80000000FFULL : ~0ULL));
+		else
+			mmio_write32(a, (u32)rnd());
+	}
+}
+
+static void attack_vgic_regs(void)
+{
+	u64 rounds = 0;
+
+	do {
+		write_all_regs(GICD_BASE, 0x10000);
+		for (unsigned cpu = 0; cpu < 3; cpu++) {   /* ours, our sibling's (or nothing), one past them */
+			write_all_regs(GICR_BASE + cpu * GICR_STRIDE, 0x10000);
+			write_all_regs(GICR_BASE + cpu * GICR_STRIDE + GICR_SGI_FRAME, 0x10000);
+		}
+		rounds++;
+	} while (!time_up());
+	gprintf("vgic_regs: %llu rounds, %llu exceptions\n", (unsigned long long)rounds, (unsigned long long)exc_total);
+}
+
+static volatile u64 sec_irqs;
+
+static void sec_irq(void)
+{
+	u32 i;
+
+	while ((i = gic_ack()) != GIC_SPURIOUS) {
+		sec_irqs++;
+		gic_eoi(i);
+	}
+}
+
+static void sec_take_irqs(void)
+{
+	gic_cpu_init();
+	for (unsigned i = 0; i < 16; i++)
+		gic_enable(i, true);
+	set_irq_handler(sec_irq);
+	sec_ready = 1;
+	irqs_on();
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+static void start_sibling(void)
+{
+	psci_cpu_on(1, secondary_stack_top(1));
+	u64 end = now_ticks() + ms_ticks(1000);
+	while (!sec_ready && now_ticks() < end)
+		cpu_relax();
+	check(sec_ready, "vCPU 1 started");
+}
+
+static void gic_setup_self(void)
+{
+	gic_dist_init();
+	gic_cpu_init();
+	for (unsigned i = 0; i < 16; i++)
+		gic_enable(i, true);
+}
+
+static void attack_sgi_flood(void)
+{
+	u64 sent = 0, drained = 0;
+
+	gic_setup_self();
+	start_sibling();
+	do {
+		for (int i = 0; i < 64; i++) {
+			gic_send_sgi(i & 15, 1u << 0, false);             /* self */
+			gic_send_sgi(i & 15, 1u << 1, false);             /* sibling */
+			gic_send_sgi(i & 15, 0, true);                    /* everyone else */
+			gic_send_sgi(i & 15, 0xFFFF, false);              /* vCPUs that do not exist */
+			write_sysreg(ICC_SGI1R_EL1, rnd());               /* any affinity, RS, IRM */
+			write_sysreg(S3_0_C12_C11_6, rnd());              /* ICC_ASGI1R_EL1 */
+			write_sysreg(S3_0_C12_C11_7, rnd());              /* ICC_SGI0R_EL1 */
+			sent += 7;
+		}
+		u32 i;
+		while ((i = gic_ack()) != GIC_SPURIOUS) {
+			gic_eoi(i);
+			drained++;
+		}
+		/* Bad INTIDs: completing what was never acknowledged. */
+		static const u32 bad[] = { 1020, 1021, 1022, 1023, 1024, 5000, 0xFFFFFF, 27, 33 };
+		for (unsigned n = 0; n < sizeof(bad) / sizeof(bad[0]); n++) {
+			write_sysreg(ICC_EOIR1_EL1, bad[n]);
+			write_sysreg(S3_0_C12_C11_1, bad[n]);             /* ICC_DIR_EL1 */
+		}
+		write_sysreg(ICC_EOIR1_EL1, rnd());
+		mmio_write32(GICD_BASE + GICx_ISPENDR + 4 * 31, ~0u);   /* INTIDs 992..1023 */
+		mmio_write32(GICD_BASE + GICx_ISENABLER + 4 * 31, ~0u);
+	} while (!time_up());
+	gprintf("sgi_flood: %llu SGI writes, %llu taken here, %llu on vCPU 1\n", (unsigned long long)sent,
+		(unsigned long long)drained, (unsigned long long)sec_irqs);
+	check(sec_irqs > 0, "vCPU 1 took SGIs");
+}
+
+/* More pending interrupts than list registers (QEMU has 4). */
+#define NR_LR_SPIS 8
+static void pend_many(void)
+{
+	for (unsigned i = 0; i < 16; i++)
+		gic_set_pending(i, true);
+	for (unsigned i = 0; i < NR_LR_SPIS; i++)
+		gic_set_pending(40 + i, true);
+}
+
+static void lr_setup(void)
+{
+	gic_setup_self();
+	for (unsigned i = 0; i < NR_LR_SPIS; i++) {
+		gic_route(40 + i, 0);
+		gic_set_priority(40 + i, 0x80 + 8 * i);
+		gic_enable(40 + i, true);
+	}
+}
+
+static void attack_lr_noack(void)
+{
+	lr_setup();
+	pend_many();
+	/* Never acknowledged: interrupts masked, spinning and waiting for interrupts in turn. */
+	do {
+		delay_ms(1);
+		__asm__ volatile("wfi");
+	} while (!time_up());
+	check(gic_is_pending(40), "SPI 40 still pending, never acknowledged");
+}
+
+static void attack_lr_ack(void)
+{
+	u64 rounds = 0, taken = 0;
+
+	lr_setup();
+	do {
+		pend_many();
+		u32 i;
+		while ((i = gic_ack_wait(1)) != GIC_SPURIOUS) {
+			gic_eoi(i);
+			taken++;
+		}
+		rounds++;
+	} while (!time_up());
+	gprintf("lr_ack: %llu rounds, %llu interrupts completed\n", (unsigned long long)rounds, (unsigned long long)taken);
+	check(taken >= rounds * (16 + NR_LR_SPIS) / 2, "most pended interrupts were delivered");
+}
+
+/* ---------------- timers ---------------- */
+
+static volatile u64 timer_irqs;
+
+static void storm_irq(void)
+{
+	u32 i;
+
+	if ((i = gic_ack()) == GIC_SPURIOUS)
+		return;
+	/*
+	 * Due again at once: CVAL in the past, the timer left on. Our own main
+	 * loop gets no instruction in between, so a burst ends after a while
+	 * (and at the deadline) with the timer turned off.
+	 */
+	bool again = ++timer_irqs % 2000 != 0 && !time_up();
+	if (i == VTIMER_PPI) {
+		write_sysreg(cntv_cval_el0, 0);
+		if (!again)
+			write_sysreg(cntv_ctl_el0, 0);
+	}
+	if (i == PTIMER_PPI) {
+		write_sysreg(cntp_cval_el0, 0);
+		if (!again)
+			write_sysreg(cntp_ctl_el0, 0);
+	}
+	isb();
+	gic_eoi(i);
+}
+
+static void attack_timer_storm(void)
+{
+	u64 phase = 0, only = ~0ULL;
+
+	bootarg_u64("phase", &only);   /* one phase only (debugging) */
+	if (!strcmp(mode, "timer_cval_max"))
+		only = 4;
+	gic_setup_self();
+	gic_enable(VTIMER_PPI, true);
+	gic_enable(PTIMER_PPI, true);
+	set_irq_handler(storm_irq);
+	irqs_on();
+	do {
+		switch (only <= 4 ? only : phase++ % 4) {
+		case 0:   /* CVAL in the past, both timers */
+			write_sysreg(cntv_cval_el0, 0);
+			write_sysreg(cntv_ctl_el0, 1);
+			write_sysreg(cntp_cval_el0, 0);
+			write_sysreg(cntp_ctl_el0, 1);
+			break;
+		case 1:   /* the physical timer at CVAL = ~0: never due (timer_cval_max does the virtual one) */
+			write_sysreg(cntp_ctl_el0, 1);
+			write_sysreg(cntp_cval_el0, ~0ULL);
+			break;
+		case 2:   /* TVAL negative: already due */
+			write_sysreg(cntv_ctl_el0, 1);
+			write_sysreg(cntp_ctl_el0, 1);
+			write_sysreg(cntv_tval_el0, (u64)-1000000);
+			write_sysreg(cntp_tval_el0, (u64)-1000000);
+			break;
+		case 4:   /* timer_cval_max: the virtual timer at CVAL = ~0, never due; CNTVOFF + ~0 wraps */
+			write_sysreg(cntv_ctl_el0, 1);
+			write_sysreg(cntv_cval_el0, ~0ULL);
+			break;
+		default:  /* a count just before wrap-around relative to CNTVOFF */
+			write_sysreg(cntv_cval_el0, ~0ULL - now_ticks() / 2);
+			write_sysreg(cntp_cval_el0, ~0ULL - 5);
+			break;
+		}
+		isb();
+		delay_ms(20);   /* no WFI: with both timers off after a burst, nothing would wake us */
+	} while (!time_up());
+	irqs_off();
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
+	gprintf("timer_storm: %llu timer interrupts\n", (unsigned long long)timer_irqs);
+	if (only > 4)
+		check(timer_irqs > 0, "timer interrupts were delivered");
+}
+
+static volatile u64 ptimer_fired;
+
+static void wake_irq(void)
+{
+	u32 i;
+
+	while ((i = gic_ack()) != GIC_SPURIOUS) {
+		if (i == PTIMER_PPI) {
+			write_sysreg(cntp_ctl_el0, 0);
+			ptimer_fired++;
+		}
+		isb();
+		gic_eoi(i);
+	}
+}
+
+/* Asleep in WFI with the virtual timer due but its interrupt disabled in the GIC; the physical timer wakes us. */
+static void attack_timer_wfi_disabled(void)
+{
+	u64 wakes = 0;
+
+	gic_setup_self();
+	gic_enable(VTIMER_PPI, false);
+	gic_enable(PTIMER_PPI, true);
+	set_irq_handler(wake_irq);
+	write_sysreg(cntv_cval_el0, 0);
+	write_sysreg(cntv_ctl_el0, 1);     /* due, not masked in the timer */
+	write_sysreg(cntp_cval_el0, deadline);
+	write_sysreg(cntp_ctl_el0, 1);
+	isb();
+	irqs_on();
+	while (!time_up()) {
+		__asm__ volatile("wfi");
+		wakes++;
+	}
+	delay_ms(5);       /* the physical timer's interrupt, if the last wake-up came just before it */
+	irqs_off();
+	write_sysreg(cntv_ctl_el0, 0);
+	gprintf("timer_wfi_disabled: %llu wake-ups\n", (unsigned long long)wakes);
+	/* Nothing deliverable until the deadline: WFI sleeps, it does not return at once every time. */
+	check(wakes <= 50, "WFI slept until the physical timer (%llu wake-ups, bound 50)", (unsigned long long)wakes);
+}
+
+/* ---------------- exception loops ---------------- */
+
+static u32 vec_page[512] __attribute__((aligned(4096)));
+
+static void attack_exc(void)
+{
+	if (!strcmp(mode, "exc_unmapped")) {
+		/* Vectors where nothing is mapped. */
+		write_sysreg(vbar_el1, 0x20000000UL);
+	} else {
+		/* Vectors in our RAM, each slot an instruction that faults: a load from an unmapped IPA
+		 * (exc_fault; hyparm sees each abort) or UDF #0 (exc_undef; a loop inside the guest). */
+		u32 insn = !strcmp(mode, "exc_fault") ? 0xF9400020u /* ldr x0, [x1] */ : 0 /* udf #0 */;
+		for (unsigned i = 0; i < 512; i++)
+			vec_page[i] = insn;
+		__asm__ volatile("dsb sy\n ic iallu\n dsb sy\n isb" ::: "memory");
+		write_sysreg(vbar_el1, (u64)vec_page);
+	}
+	isb();
+	gprintf("%s: now\n", mode);
+	__asm__ volatile("mov x1, #0x20000000\n ldr x0, [x1]\n udf #0" ::: "x0", "x1", "memory");
+	check(false, "still alive after the exception loop");
+}
+
+/* ---------------- multi-vCPU races ---------------- */
+
+static void attack_race_gicd(void)
+{
+	u64 rounds = 0;
+
+	gic_setup_self();
+	for (unsigned i = 40; i < 48; i++) {
+		gic_set_priority(i, 0xA0);
+		gic_enable(i, true);
+	}
+	start_sibling();
+	do {
+		u32 ctlr = rounds % 5 == 4 ? (u32)rnd() : (u32[]){ 0x12, 0x10, 0x2, 0x0 }[rounds % 4];
+		mmio_write32(GICD_BASE, ctlr);
+		for (unsigned i = 40; i < 48; i++) {
+			static const u64 routes[] = { 0, 1, 7, 1ULL << 31, 0xFF00FF };
+			gic_route(i, 0);
+			mmio_write64(GICD_BASE + GICD_IROUTER + 8 * i, routes[(rounds + i) % 5]);
+			gic_set_pending(i, true);
+		}
+		gic_send_sgi(rounds & 15, 1u << 1, false);
+		u32 i;
+		while ((i = gic_ack()) != GIC_SPURIOUS)
+			gic_eoi(i);
+		rounds++;
+	} while (!time_up());
+	mmio_write32(GICD_BASE, 0x12);
+	gprintf("race_gicd: %llu rounds, vCPU 1 took %llu interrupts\n", (unsigned long long)rounds,
+		(unsigned long long)sec_irqs);
+	check(sec_irqs > 0, "vCPU 1 took interrupts while the distributor flipped");
+}
+
+/* vCPU 1 is never started: it is only a target. */
+static void attack_ipi_unstarted(void)
+{
+	u64 sent = 0;
+
+	gic_setup_self();
+	for (unsigned i = 40; i < 48; i++) {
+		gic_enable(i, true);
+		gic_route(i, 1);
+	}
+	do {
+		for (int i = 0; i < 64; i++) {
+			gic_send_sgi(i & 15, 1u << 1, false);
+			gic_send_sgi(i & 15, 0, true);
+			gic_set_pending(40 + (i & 7), true);
+			sent += 3;
+		}
+	} while (!time_up());
+	gprintf("ipi_unstarted: %llu SGIs/SPIs to a vCPU that never ran\n", (unsigned long long)sent);
+}
+
+static void attack_spin(void)
+{
+	u64 n = 0;
+
+	while (!time_up())
+		n++;
+	gprintf("spin: %llu\n", (unsigned long long)n);
+}
+
+static bool prefix(const char *s, const char *p)
+{
+	while (*p)
+		if (*s++ != *p++)
+			return false;
+	return true;
+}
+
+void secondary_main(void)
+{
+	if (prefix(mode, "reset_"))
+		sec_reset();
+	else if (!strcmp(mode, "sgi_flood") || !strcmp(mode, "race_gicd"))
+		sec_take_irqs();
+	else
+		sec_cpu_off_now();
+}
+
+static const struct { const char *name; void (*fn)(void); } attacks[] = {
+	{ "spin", attack_spin },
+	{ "sysregs", attack_sysregs },
+	{ "smccc", attack_smccc },
+	{ "psci_bad_entry", attack_psci_bad_entry },
+	{ "psci_storm", attack_psci_storm },
+	{ "reset_loop", attack_reset },
+	{ "reset_spin", attack_reset },
+	{ "reset_hvc", attack_reset },
+	{ "reset_both", attack_reset },
+	{ "ipa", attack_ipa },
+	{ "setway", attack_setway },
+	{ "mmio", attack_mmio },
+	{ "vgic_regs", attack_vgic_regs },
+	{ "sgi_flood", attack_sgi_flood },
+	{ "lr_noack", attack_lr_noack },
+	{ "lr_ack", attack_lr_ack },
+	{ "timer_storm", attack_timer_storm },
+	{ "timer_cval_max", attack_timer_storm },
+	{ "timer_wfi_disabled", attack_timer_wfi_disabled },
+	{ "exc_unmapped", attack_exc },
+	{ "exc_fault", attack_exc },
+	{ "exc_undef", attack_exc },
+	{ "race_gicd", attack_race_gicd },
+	{ "ipi_unstarted", attack_ipi_unstarted },
+};
+
+int main(void)
+{
+	u64 until_ms = 2000, seed = 0;
+
+	bootarg_str("case", mode, sizeof(mode));
+	bootarg_u64("until_ms", &until_ms);
+	if (bootarg_u64("seed", &seed) && seed)
+		rng = seed;
+	deadline = ticks_per_sec() / 1000 * until_ms;
+	set_exception_handler(on_exception);
+	for (unsigned i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+		if (!strcmp(mode, attacks[i].name)) {
+			if (!prefix(mode, "reset_"))
+				gprintf("hostile %s until %llu ms\n", mode, (unsigned long long)until_ms);
+			attacks[i].fn();
+			gprintf("hostile %s done, %llu exceptions taken\n", mode, (unsigned long long)exc_total);
+			return 0;
+		}
+	}
+	check(false, "unknown case '%s'", mode);
+	return 0;
+}
