@@ -29,13 +29,19 @@ static int parent_cells(const void *fdt, int node, const char *prop, int dflt)
 static int addr_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#address-cells", 2); }
 static int size_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#size-cells", 1); }
 
-/* The idx-th (base, size) pair of a node's reg. */
+/*
+ * The idx-th (base, size) pair of a node's reg. The cell counts come from
+ * the tree: anything but 1..2 address cells and 0..2 size cells (what fits
+ * a u64) is refused before it goes into any arithmetic.
+ */
 static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
 {
 	int len, ac = addr_cells(fdt, node), sc = size_cells(fdt, node);
 	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 
-	if (!reg || len < (int)((idx + 1) * (ac + sc) * 4))
+	if (ac < 1 || ac > 2 || sc < 0 || sc > 2 || idx < 0)
+		return false;
+	if (!reg || len < 0 || (u64)len < (u64)(idx + 1) * (u64)(ac + sc) * 4)
 		return false;
 	reg += idx * (ac + sc);
 	*base = read_cells(reg, ac);
