@@ -11,7 +11,11 @@ static bool fires(const struct ptimer *t, u64 now)
 u64 ptimer_deadline(const struct vcpu *v)
 {
 	const struct ptimer *t = &v->ptimer;
-	return (t->ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE ? t->cval : 0;
+
+	if ((t->ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
+		return 0;
+	/* 0 means "none": a CVAL of 0 is as past as 1, and must still fire. */
+	return t->cval ? t->cval : 1;
 }
 
 void ptimer_update(struct vcpu *v)

@@ -164,6 +164,37 @@ static void physical_timer_is_emulated(void **state)
 	assert_int_equal(ptimer_deadline(&vcpu), 0);
 }
 
+/*
+ * Found by fuzz_sysreg: CVAL = 0 is in the past for any counter value, but
+ * 0 also meant "no deadline", so an enabled timer with CVAL 0 (or a TVAL
+ * write that lands CVAL on 0) never raised its interrupt.
+ */
+static void timer_with_cval_zero_fires(void **state)
+{
+	struct exit_info cval_w = access(3, 3, 14, 2, 2, 1, false);
+	struct exit_info ctl_w = access(3, 3, 14, 2, 1, 1, false);
+	struct exit_info tval_w = access(3, 3, 14, 2, 0, 1, false);
+
+	fake_now = 1000;
+	line_level = false;
+	vcpu.arch.regs.x[1] = 0;
+	assert_int_equal(sysreg_emulate(&vcpu, &cval_w), SYSREG_DONE);
+	vcpu.arch.regs.x[1] = 1;                 /* ENABLE */
+	assert_int_equal(sysreg_emulate(&vcpu, &ctl_w), SYSREG_DONE);
+	assert_true(line_level);
+	assert_int_not_equal(ptimer_deadline(&vcpu), 0);
+	/* TVAL = -1000 from now = 1000: CVAL 0 again. */
+	vcpu.arch.regs.x[1] = 3;
+	sysreg_emulate(&vcpu, &ctl_w);
+	assert_false(line_level);
+	vcpu.arch.regs.x[1] = 1;
+	sysreg_emulate(&vcpu, &ctl_w);
+	vcpu.arch.regs.x[1] = (u32)-1000;
+	sysreg_emulate(&vcpu, &tval_w);
+	assert_int_equal(vcpu.ptimer.cval, 0);
+	assert_true(line_level);
+}
+
 static void sanitiser_hides_what_is_not_virtualised(void **state)
 {
 	/* SVE (35:32), EL2 (11:8) and AMU (47:44) hidden; FP (19:16) and GIC (27:24) kept. */
@@ -201,6 +232,7 @@ int main(void)
 		cmocka_unit_test_setup(set_way_flushes_once_per_walk, setup),
 		cmocka_unit_test_setup(sgi_register_writes_become_virtual_sgis, setup),
 		cmocka_unit_test_setup(physical_timer_is_emulated, setup),
+		cmocka_unit_test_setup(timer_with_cval_zero_fires, setup),
 		cmocka_unit_test_setup(sanitiser_hides_what_is_not_virtualised, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
