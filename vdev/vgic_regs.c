@@ -149,6 +149,8 @@ bool vgic_array_access(struct vm *vm, struct vcpu *v, u64 off, unsigned size, bo
 	bool set = true;
 
 	if (off >= 0x400 && off < 0x800) {          /* IPRIORITYR: byte per INTID */
+		if (size > 4)                        /* byte or word accessible only */
+			return false;
 		if (write)
 			vgic_prio_write(vm, v, off - 0x400, size, (u32)*val);
 		else
