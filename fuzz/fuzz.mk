@@ -6,7 +6,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 # fuzz-smoke: this long per harness, so that all of them stay within a minute on 2 cores.
-FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_SMOKE_SECONDS ?= 3
 
 FUZZERS := esr mmio vpl011 psci sysreg fdt_platform bundle loader vmconfig vgic
 fuzz_esr_SRCS          := arch/arm64/esr.c
