@@ -36,12 +36,13 @@ all: hyparm guests
 
 help:
 	@echo "make run          boot hyparm in QEMU with the default guests"
-	@echo "make test         run every test (unit + integration); ends with 'N passed, N failed'"
+	@echo "make test         run every test (unit + fuzz-smoke + integration); ends with 'N passed, N failed'"
 	@echo "make deps         install the Debian packages hyparm needs (apt-get)"
 	@echo "make hyparm       build $(B)/hyparm.bin"
 	@echo "make guests       build the bare-metal test guests"
 	@echo "make unit         host unit tests (cmocka)"
 	@echo "make integration  QEMU integration tests (pytest; K=NAME runs those matching NAME)"
+	@echo "make fuzz         run each fuzzer for FUZZ_SECONDS (default 60); fuzz-smoke: a few seconds each"
 	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
 	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs native; results in bench-results/"
 
@@ -100,6 +101,9 @@ $(B)/unit/%: tests/unit/%.c $$($$*_SRCS) $$(wildcard include/hyparm/*.h arch/arm
 
 unit: $(UNIT_BINS)
 	@bash scripts/run-unit.sh $(UNIT_BINS)
+
+# ---- fuzzers (libFuzzer, clang): make fuzz, make fuzz-smoke ----
+include fuzz/fuzz.mk
 
 # Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
 linux:

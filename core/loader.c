@@ -82,7 +82,8 @@ int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_ma
 
 		if (image_size == 0)
 			text_offset = IMAGE_LEGACY_TEXT_OFFSET;
-		if (text_offset >= SANE_LIMIT || image_size >= SANE_LIMIT) {
+		/* The entry point is base + text_offset: it must be an instruction address. */
+		if (text_offset >= SANE_LIMIT || image_size >= SANE_LIMIT || (text_offset & 3)) {
 			report(err, errlen, "kernel: implausible Image header (text_offset 0x%llx, image_size 0x%llx)",
 			       (unsigned long long)text_offset, (unsigned long long)image_size);
 			return -HV_EINVAL;

@@ -21,21 +21,40 @@ static u64 read_cells(const fdt32_t *p, int cells)
  */
 static int parent_cells(const void *fdt, int node, const char *prop, int dflt)
 {
-	int parent = fdt_parent_offset(fdt, node);
-	const fdt32_t *v = fdt_getprop(fdt, parent < 0 ? 0 : parent, prop, NULL);
-	return v ? (int)fdt32_to_cpu(*v) : dflt;
+	int parent = fdt_parent_offset(fdt, node), len;
+	const fdt32_t *v = fdt_getprop(fdt, parent < 0 ? 0 : parent, prop, &len);
+	return v && len >= 4 ? (int)fdt32_to_cpu(*v) : dflt;
+}
+
+/*
+ * A string property, or NULL unless it is NUL-terminated within its
+ * length: the tree is not trusted, and an unterminated last property
+ * would send strlen() and printf past the end of the blob.
+ */
+static const char *prop_string(const void *fdt, int node, const char *name)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, name, &len);
+
+	return s && len > 0 && s[len - 1] == '\0' ? s : NULL;
 }
 
 static int addr_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#address-cells", 2); }
 static int size_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#size-cells", 1); }
 
-/* The idx-th (base, size) pair of a node's reg. */
+/*
+ * The idx-th (base, size) pair of a node's reg. The cell counts come from
+ * the tree: anything but 1..2 address cells and 0..2 size cells (what fits
+ * a u64) is refused before it goes into any arithmetic.
+ */
 static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
 {
 	int len, ac = addr_cells(fdt, node), sc = size_cells(fdt, node);
 	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 
-	if (!reg || len < (int)((idx + 1) * (ac + sc) * 4))
+	if (ac < 1 || ac > 2 || sc < 0 || sc > 2 || idx < 0)
+		return false;
+	if (!reg || len < 0 || (u64)len < (u64)(idx + 1) * (u64)(ac + sc) * 4)
 		return false;
 	reg += idx * (ac + sc);
 	*base = read_cells(reg, ac);
@@ -48,7 +67,7 @@ static void parse_memory(const void *fdt, struct platform *p)
 	int node;
 
 	fdt_for_each_subnode(node, fdt, 0) {
-		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		const char *type = prop_string(fdt, node, "device_type");
 		u64 base, size;
 
 		if (!type || strcmp(type, "memory"))
@@ -82,7 +101,7 @@ static void parse_reserved(const void *fdt, struct platform *p)
 static void parse_uart(const void *fdt, struct platform *p)
 {
 	int chosen = fdt_path_offset(fdt, "/chosen");
-	const char *path = chosen >= 0 ? fdt_getprop(fdt, chosen, "stdout-path", NULL) : NULL;
+	const char *path = chosen >= 0 ? prop_string(fdt, chosen, "stdout-path") : NULL;
 	int node = -1;
 	u64 base, size;
 
@@ -93,8 +112,10 @@ static void parse_uart(const void *fdt, struct platform *p)
 		if (path[0] == '/')
 			node = fdt_path_offset_namelen(fdt, path, len);
 		else {
-			const char *alias = fdt_get_alias_namelen(fdt, path, len);
-			if (alias)
+			/* The alias's value goes to libfdt as a C string: it must be one. */
+			int aliases = fdt_path_offset(fdt, "/aliases"), alen;
+			const char *alias = aliases >= 0 ? fdt_getprop_namelen(fdt, aliases, path, len, &alen) : NULL;
+			if (alias && alen > 0 && alias[alen - 1] == '\0')
 				node = fdt_path_offset(fdt, alias);
 		}
 		if (node >= 0 && fdt_node_check_compatible(fdt, node, "arm,pl011"))
@@ -148,7 +169,7 @@ static void parse_cpus(const void *fdt, struct platform *p)
 	if (cpus < 0)
 		return;
 	fdt_for_each_subnode(node, fdt, cpus) {
-		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		const char *type = prop_string(fdt, node, "device_type");
 		int len;
 		const fdt32_t *reg;
 
@@ -168,7 +189,7 @@ static void parse_psci(const void *fdt, struct platform *p)
 
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci");
-	method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
+	method = node >= 0 ? prop_string(fdt, node, "method") : NULL;
 	if (method && !strcmp(method, "smc"))
 		p->psci_method = PSCI_CONDUIT_SMC;
 	else if (method && !strcmp(method, "hvc"))
@@ -206,9 +227,9 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 		hv_snprintf(err, errlen, "device tree: bad header (%s)", fdt_strerror(rc));
 		return -HV_EINVAL;
 	}
-	model = fdt_getprop(fdt, 0, "model", NULL);
+	model = prop_string(fdt, 0, "model");
 	if (!model)
-		model = fdt_getprop(fdt, 0, "compatible", NULL);
+		model = prop_string(fdt, 0, "compatible");
 	hv_snprintf(p->model, sizeof(p->model), "%s", model ? model : "unknown");
 	parse_memory(fdt, p);
 	parse_reserved(fdt, p);
@@ -219,8 +240,9 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 	parse_chosen(fdt, p);
 	node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
 	if (node >= 0) {
-		const fdt32_t *f = fdt_getprop(fdt, node, "clock-frequency", NULL);
-		if (f)
+		int len;
+		const fdt32_t *f = fdt_getprop(fdt, node, "clock-frequency", &len);
+		if (f && len >= 4)
 			p->timer_freq = fdt32_to_cpu(*f);
 	}
 	if (!p->nr_mem) {

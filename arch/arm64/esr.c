@@ -16,8 +16,11 @@ static void decode_sysreg(u32 iss, struct exit_info *e)
 
 static void decode_abort(u32 iss, u64 far, u64 hpfar, struct exit_info *e)
 {
-	/* HPFAR_EL2.FIPA holds IPA[51:12] in bits [43:4]; the page offset comes from FAR. */
-	e->u.abort.ipa = ((hpfar & ~0xFULL) << 8) | (far & 0xFFF);
+	/*
+	 * HPFAR_EL2.FIPA holds IPA[51:12] in bits [43:4]; the page offset comes
+	 * from FAR. Bits 63:44 (NS, RES0) are not part of the address.
+	 */
+	e->u.abort.ipa = (((hpfar >> 4) & (BIT(40) - 1)) << 12) | (far & 0xFFF);
 	e->u.abort.far = far;
 	e->u.abort.isv = (iss >> 24) & 1;
 	e->u.abort.size = 1u << ((iss >> 22) & 0x3);

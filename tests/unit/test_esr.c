@@ -171,6 +171,13 @@ static void dabt_ipa_uses_hpfar_page_and_far_offset_only(void **state)
 	/* A 48-bit IPA. */
 	assert_int_equal(esr_decode(esr, 0x10, hpfar_of(0xFFFFFFFFF000ULL), &e), EXIT_DABT);
 	assert_int_equal(e.u.abort.ipa, 0xFFFFFFFFF010ULL);
+	/*
+	 * Found by fuzz_esr: HPFAR_EL2 bits above FIPA (NS at 63, RES0 at 62:44)
+	 * went into the IPA above bit 51. No CPU sets the RES0 ones today, but
+	 * an IPA is never wider than 52 bits, whatever a later CPU puts there.
+	 */
+	assert_int_equal(esr_decode(esr, 0x10, hpfar_of(0x8010000) | BIT(63) | BIT(44) | BIT(50), &e), EXIT_DABT);
+	assert_int_equal(e.u.abort.ipa, 0x8010010ULL);
 }
 
 static void dabt_without_isv(void **state)

@@ -248,6 +248,25 @@ static void absurd_header_values_are_invalid_not_overflowed(void **state)
 	free(k);
 }
 
+/*
+ * Found by fuzz_loader: a text_offset that is not a multiple of 4 was
+ * accepted, and the vCPU then started at an address that is no
+ * instruction; the guest died on its first fetch with nothing saying why.
+ */
+static void misaligned_text_offset_is_invalid(void **state)
+{
+	unsigned char *k = linux_image(4096, 0x80002, 0x200000);
+	struct load_plan p;
+	char err[128] = "";
+
+	assert_int_equal(loader_plan(k, 4096, 0, DTB_MAX, MiB(64), &p, err, sizeof(err)), -HV_EINVAL);
+	assert_string_equal(err, "kernel: implausible Image header (text_offset 0x80002, image_size 0x200000)");
+	put_le64(k + 8, 0x80004);
+	assert_int_equal(loader_plan(k, 4096, 0, DTB_MAX, MiB(64), &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.entry_off, 0x80004);
+	free(k);
+}
+
 static void absurd_initrd_or_dtb_sizes_are_invalid(void **state)
 {
 	unsigned char raw[64] = { 0 };
@@ -293,6 +312,7 @@ int main(void)
 		cmocka_unit_test(kernel_alone_larger_than_ram_does_not_fit),
 		cmocka_unit_test(empty_kernel_is_invalid),
 		cmocka_unit_test(absurd_header_values_are_invalid_not_overflowed),
+		cmocka_unit_test(misaligned_text_offset_is_invalid),
 		cmocka_unit_test(absurd_initrd_or_dtb_sizes_are_invalid),
 		cmocka_unit_test(header_is_read_from_an_unaligned_address),
 	};

@@ -123,6 +123,94 @@ static void stdout_path_alias_selects_the_uart(void **state)
 	assert_int_equal(p.initrd_end, 0);
 }
 
+/* A tree whose root claims ac #address-cells and sc #size-cells, with one memory node and one CPU. */
+static int cells_tree(char *buf, size_t len, u32 ac, u32 sc)
+{
+	int n;
+
+	assert_int_equal(fdt_create_empty_tree(buf, len), 0);
+	fdt_setprop_u32(buf, 0, "#address-cells", ac);
+	fdt_setprop_u32(buf, 0, "#size-cells", sc);
+	n = fdt_add_subnode(buf, 0, "memory@40000000");
+	fdt_setprop_string(buf, n, "device_type", "memory");
+	fdt_setprop_u64(buf, n, "reg", 0x40000000ULL);
+	fdt_appendprop_u64(buf, n, "reg", 0x10000000ULL);
+	n = fdt_add_subnode(buf, 0, "cpus");
+	n = fdt_add_subnode(buf, n, "cpu@0");
+	fdt_setprop_string(buf, n, "device_type", "cpu");
+	fdt_setprop_u32(buf, n, "reg", 0);
+	return 0;
+}
+
+/*
+ * Found by fuzz_fdt_platform: cell counts straight from the tree went into
+ * signed arithmetic, so a huge #address-cells overflowed the reg length
+ * check, and #address-cells = -1 with #size-cells = 1 made a reg of any
+ * length "fit" and read the size from the word before the property.
+ */
+static void implausible_cell_counts_are_not_read(void **state)
+{
+	static const u32 bad[][2] = { { 0x40000000, 1 }, { 0xFFFFFFFF, 1 }, { 2, 0xFFFFFFFE }, { 3, 2 }, { 2, 3 }, { 0, 2 } };
+	char buf[4096];
+	struct platform p;
+	char err[128] = "";
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		cells_tree(buf, sizeof(buf), bad[i][0], bad[i][1]);
+		assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), -HV_EINVAL);
+		assert_int_equal(p.nr_mem, 0);
+		assert_non_null(strstr(err, "no /memory"));
+	}
+	/* The counts a device tree really uses still work. */
+	cells_tree(buf, sizeof(buf), 2, 2);
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.mem[0].base, 0x40000000);
+	assert_int_equal(p.mem[0].size, 0x10000000);
+}
+
+/*
+ * Strings and cells are only read within their property's length. Found
+ * by review with fuzz_fdt_platform (fuzz/regressions/fdt_platform/
+ * unterminated-model-at-end, a hand-made blob whose last bytes are an
+ * unterminated "model": printing it read past the end of the blob). Here
+ * the bytes after each property are the next token, so the old code read
+ * them as part of the value.
+ */
+static void properties_are_read_within_their_length(void **state)
+{
+	char buf[4096];
+	struct platform p;
+	char err[128] = "";
+	int n;
+
+	assert_int_equal(fdt_create_empty_tree(buf, sizeof(buf)), 0);
+	fdt_setprop(buf, 0, "model", "abcd", 4);           /* no NUL */
+	fdt_setprop(buf, 0, "#address-cells", NULL, 0);    /* empty: the default (2) applies */
+	fdt_setprop_u32(buf, 0, "#size-cells", 2);
+	n = fdt_add_subnode(buf, 0, "memory@40000000");
+	fdt_setprop_string(buf, n, "device_type", "memory");
+	fdt_setprop_u64(buf, n, "reg", 0x40000000ULL);
+	fdt_appendprop_u64(buf, n, "reg", 0x10000000ULL);
+	n = fdt_add_subnode(buf, 0, "cpus");
+	n = fdt_add_subnode(buf, n, "cpu@0");
+	fdt_setprop(buf, n, "device_type", "cpu", 3);      /* no NUL: not a CPU */
+	n = fdt_add_subnode(buf, fdt_path_offset(buf, "/cpus"), "cpu@1");
+	fdt_setprop_string(buf, n, "device_type", "cpu");
+	fdt_setprop_u32(buf, n, "reg", 1);
+	n = fdt_add_subnode(buf, 0, "timer");
+	fdt_setprop_string(buf, n, "compatible", "arm,armv8-timer");
+	fdt_setprop(buf, n, "clock-frequency", NULL, 0);
+
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_string_equal(p.model, "unknown");
+	assert_int_equal(p.nr_mem, 1);
+	assert_int_equal(p.mem[0].base, 0x40000000);
+	assert_int_equal(p.mem[0].size, 0x10000000);
+	assert_int_equal(p.nr_cpus, 1);
+	assert_int_equal(p.cpu_mpidr[0], 1);
+	assert_int_equal(p.timer_freq, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +218,8 @@ int main(void)
 		cmocka_unit_test(a_bad_header_is_an_error),
 		cmocka_unit_test(missing_memory_is_an_error),
 		cmocka_unit_test(stdout_path_alias_selects_the_uart),
+		cmocka_unit_test(implausible_cell_counts_are_not_read),
+		cmocka_unit_test(properties_are_read_within_their_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

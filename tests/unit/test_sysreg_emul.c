@@ -150,6 +150,11 @@ static void device_registers_are_not_in_the_table(void **state)
 	assert_int_equal(sysreg_emulate(&vcpu, &cntp), SYSREG_UNDEF);
 }
 
+/*
+ * Found by fuzz_sysreg: CVAL = 0 is in the past for any counter value, but
+ * 0 also meant "no deadline", so an enabled timer with CVAL 0 (or a TVAL
+ * write that lands CVAL on 0) never raised its interrupt.
+ */
 static void sanitiser_hides_what_is_not_virtualised(void **state)
 {
 	/* SVE (35:32), EL2 (11:8) and AMU (47:44) hidden; FP (19:16) and GIC (27:24) kept. */

@@ -285,6 +285,25 @@ static void disabled_group_is_not_delivered(void **state)
 	assert_true(vgic_vcpu_pending(&vcpus[0]));
 }
 
+/*
+ * Found by fuzz_vgic: IPRIORITYR is byte and word accessible only, but an
+ * 8-byte access went into a 32-bit priority word and shifted it by 32..56
+ * (undefined; on hardware it wrote the priorities of INTIDs it was not
+ * aimed at). It is now RAZ/WI like any other unsupported access size.
+ */
+static void priority_registers_ignore_64_bit_accesses(void **state)
+{
+	dwrite(0x400 + 64, 4, 0x40404040);
+	dwrite(0x400 + 68, 4, 0x50505050);
+	dwrite(0x400 + 64, 8, 0x8080808090909090ULL);
+	assert_int_equal(dread(0x400 + 64, 4), 0x40404040);
+	assert_int_equal(dread(0x400 + 68, 4), 0x50505050);
+	assert_int_equal(dread(0x400 + 64, 8), 0);
+	rwrite(0, 0x10000 + 0x400 + 24, 8, ~0ULL);
+	assert_int_equal(g->cpu[0].priv[24].priority, 0);
+	assert_int_equal(g->cpu[0].priv[28].priority, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup(edge_spi_latches_on_rising_line_only, setup),
 		cmocka_unit_test_setup(pending_and_enabled_interrupts_are_hinted, setup),
 		cmocka_unit_test_setup(collect_sorts_by_priority_and_counts_the_rest, setup),
+		cmocka_unit_test_setup(priority_registers_ignore_64_bit_accesses, setup),
 		cmocka_unit_test_setup(clearing_state_of_an_interrupt_in_a_list_register, setup),
 		cmocka_unit_test_setup(sgis_reach_their_targets_only, setup),
 		cmocka_unit_test_setup(disabled_group_is_not_delivered, setup),
