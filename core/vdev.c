@@ -30,6 +30,15 @@ int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen)
 		hv_snprintf(err, errlen, "vm %s: no device called '%s'", vm->name, name);
 		return -HV_ENOENT;
 	}
+	if (!t->is_irqchip && !vm->irqchip) {
+		hv_snprintf(err, errlen, "vm %s: device '%s' needs the interrupt controller: list gicv3 before it",
+			    vm->name, name);
+		return -HV_EINVAL;
+	}
+	if (t->is_irqchip && vm->irqchip) {
+		hv_snprintf(err, errlen, "vm %s: a second interrupt controller ('%s')", vm->name, name);
+		return -HV_EEXIST;
+	}
 	if (vm->nr_devices == VM_MAX_DEVICES) {
 		hv_snprintf(err, errlen, "vm %s: more than %u devices", vm->name, VM_MAX_DEVICES);
 		return -HV_ENOMEM;

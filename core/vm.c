@@ -31,7 +31,41 @@
 
 
 /* The devices every VM has unless its config names others; the interrupt controller comes first. */
-static const char *const default_devices[] = { "gicv3", "arm-vtimer", "arm-ptimer", "pl011" };
+static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011";
+
+/* Create the VM's devices, in the order its config lists them (space-separated registry names). */
+static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
+{
+	const char *p = vm->config->devices[0] ? vm->config->devices : default_devices;
+
+	while (*p) {
+		char name[32];
+		size_t n = 0;
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		while (*p && *p != ' ' && *p != '\t' && *p != ',') {
+			if (n + 1 < sizeof(name))
+				name[n++] = *p;
+			p++;
+		}
+		if (!n)
+			break;
+		name[n] = 0;
+		int rc = vdev_create(vm, name, err, errlen);
+		if (rc) {
+			char why[160];
+			hv_snprintf(why, sizeof(why), "%s", err);
+			hv_snprintf(err, errlen, "vms.conf:%u: %s", vm->config->line, why);
+			return rc;
+		}
+	}
+	if (!vm->irqchip) {
+		hv_snprintf(err, errlen, "vms.conf:%u: vm %s: no interrupt controller among its devices (gicv3)",
+			    vm->config->line, vm->name);
+		return -HV_EINVAL;
+	}
+	return HV_OK;
+}
 
 static struct vm vm_storage[VM_MAX];
 static struct vcpu vcpu_storage[VM_MAX][VM_MAX_VCPUS];
@@ -110,11 +144,9 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 		vm->vcpus[i] = v;
 		sched_place(v, cpu);
 	}
-	for (unsigned i = 0; i < ARRAY_SIZE(default_devices); i++) {
-		rc = vdev_create(vm, default_devices[i], err, errlen);
-		if (rc)
-			return rc;
-	}
+	rc = vm_create_devices(vm, err, errlen);
+	if (rc)
+		return rc;
 	rc = vm_plan_images(vm, err, errlen);
 	if (rc)
 		return rc;

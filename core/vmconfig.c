@@ -14,10 +14,10 @@
 #define MEM_GRANULE MiB(2)   /* VM RAM is mapped with 2 MiB stage-2 blocks */
 #define PCPU_NUMBER_MAX 255u
 
-enum key { K_NAME, K_KERNEL, K_INITRD, K_DTB, K_CMDLINE, K_VCPUS, K_MEMORY, K_PCPUS, NR_KEYS };
+enum key { K_NAME, K_KERNEL, K_INITRD, K_DTB, K_CMDLINE, K_VCPUS, K_MEMORY, K_PCPUS, K_DEVICES, NR_KEYS };
 
 static const char *const key_names[NR_KEYS] = {
-	"name", "kernel", "initrd", "dtb", "cmdline", "vcpus", "memory", "pcpus",
+	"name", "kernel", "initrd", "dtb", "cmdline", "vcpus", "memory", "pcpus", "devices",
 };
 
 struct parser {
@@ -208,6 +208,9 @@ static int set_key(struct parser *ps, unsigned line, enum key key, struct str v)
 		return set_string(ps, line, key, cfg->dtb, sizeof(cfg->dtb), v);
 	case K_CMDLINE:
 		return set_string(ps, line, key, cfg->cmdline, sizeof(cfg->cmdline), v);
+	case K_DEVICES:
+		/* Names are checked against the device registry when the VM is built (hyparm knows them, the parser does not). */
+		return set_string(ps, line, key, cfg->devices, sizeof(cfg->devices), v);
 	case K_VCPUS:
 		if (!parse_decimal(v, VMCONF_MAX_VCPUS, &n) || n < 1)
 			return fail(ps, line, "vcpus: expected 1..%u", VMCONF_MAX_VCPUS);
@@ -302,7 +305,7 @@ static int parse_assignment(struct parser *ps, unsigned line, struct str s)
 			break;
 	}
 	if (key == NR_KEYS)
-		return fail(ps, line, "unknown key '%.*s' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, memory, pcpus)",
+		return fail(ps, line, "unknown key '%.*s' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, memory, pcpus, devices)",
 			    (int)MIN(key_text.len, 32), key_text.p);
 	if (ps->key_line[key])
 		return fail(ps, line, "duplicate key '%s' in this [vm] section (first set at line %u)",

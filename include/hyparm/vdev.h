@@ -18,6 +18,7 @@ struct vdev;
 
 struct vdev_type {
 	const char *name;
+	bool is_irqchip;        /* it installs the VM's interrupt controller; every other device needs one first */
 	/*
 	 * Make d's state for vm (d->vm is set): allocate it, register MMIO
 	 * ranges and interrupt sources. Called once, after the VM's vCPUs

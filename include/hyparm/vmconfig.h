@@ -12,6 +12,8 @@
  *   vcpus   = 2               # 1..8, default 1
  *   memory  = 64M             # bytes with optional K/M/G suffix, >= 2M, multiple of 2M
  *   pcpus   = 0,1             # physical CPUs; vCPU i runs on pcpus[i % n]; default: VM index % nr_pcpus
+ *   devices = gicv3 arm-vtimer arm-ptimer pl011   # virtual devices, by registry name, in creation
+ *                             # order (the interrupt controller first); default: these four
  *
  * Errors name the file, the line and what was expected.
  */
@@ -25,6 +27,7 @@
 #define VMCONF_NAME_MAX 32
 #define VMCONF_FILE_MAX 64
 #define VMCONF_CMDLINE_MAX 512
+#define VMCONF_DEVICES_MAX 128
 
 struct vm_config {
 	char name[VMCONF_NAME_MAX];
@@ -32,6 +35,7 @@ struct vm_config {
 	char initrd[VMCONF_FILE_MAX];    /* "" = none */
 	char dtb[VMCONF_FILE_MAX];       /* "" = generate */
 	char cmdline[VMCONF_CMDLINE_MAX];
+	char devices[VMCONF_DEVICES_MAX]; /* "" = the default set */
 	u32 vcpus;
 	u64 mem_size;
 	u32 pcpus[VMCONF_MAX_VCPUS];

@@ -53,3 +53,22 @@ def test_mmio_access_past_a_device_end_is_an_external_abort(hv):
     res = hv.one(hv.guest("mmio_edge"))
     reports = [l for l in res.lines if re.match(r"hyparm: vm g: \d-byte access at IPA 0x\w+ runs past the end of", l)]
     hv.expect(len(reports) == 4, "want 4 reports of an access past a device's end, got %d" % len(reports))
+
+
+@pytest.mark.timeout(60)
+def test_device_list_from_the_config(hv, tmp_path):
+    """The VM builder walks the config's device list through the registry: the list written
+    out (commas allowed) builds the usual VM; an unknown device and a device listed before the
+    interrupt controller are refused with the config line."""
+    shutil.copy(hv.guest("hello"), tmp_path / "hello.bin")
+    conf = tmp_path / "vms.conf"
+    conf.write_text("[vm]\nname = g\nkernel = hello.bin\ndevices = gicv3, arm-vtimer, arm-ptimer, pl011\n")
+    res = hv.run(config=str(conf), timeout=20)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect(any("hello from guest" in l for l in res.vm_lines("g")), "no greeting on the console")
+    for devices, want in (("gicv3 pl011 sata", r"PANIC: vms.conf:1: vm x: no device called 'sata'"),
+                          ("pl011 gicv3", r"PANIC: vms.conf:1: vm x: device 'pl011' needs the interrupt controller")):
+        conf.write_text("[vm]\nname = x\nkernel = hello.bin\ndevices = %s\n" % devices)
+        res = hv.run(config=str(conf), timeout=20)
+        hv.expect(res.status == hr.STATUS_HYP_FAILED, "%s: status %d" % (devices, res.status))
+        hv.expect(any(re.search(want, l) for l in res.lines), "%s: no %r in: %s" % (devices, want, res.tail(3)))

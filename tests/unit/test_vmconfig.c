@@ -224,7 +224,7 @@ static void the_file_name_is_used_in_messages(void **state)
 static void unknown_key_lists_the_known_ones(void **state)
 {
 	expect_error("[vm]\nname = a\nkernel = k\n\n\n\nmemroy = 64M\n",
-		     "vms.conf:7: unknown key 'memroy' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, memory, pcpus)");
+		     "vms.conf:7: unknown key 'memroy' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, memory, pcpus, devices)");
 }
 
 static void key_before_any_section_is_an_error(void **state)
@@ -415,10 +415,25 @@ static void error_is_truncated_to_the_buffer(void **state)
 	assert_int_equal(vmconfig_parse("[vm]\nvcpus = 0\n", 16, "vms.conf", vms, 1, &count, NULL, 0), -HV_EINVAL);
 }
 
+/* The device list is passed on as written (the registry checks the names when the VM is built). */
+static void devices_are_kept_as_written_and_default_to_none(void **state)
+{
+	static const char text[] = "[vm]\nkernel = a.bin\ndevices = gicv3 pl011\n[vm]\nkernel = b.bin\n";
+	struct vm_config out[2];
+	unsigned n = 0;
+	char err[200] = "";
+
+	assert_int_equal(vmconfig_parse(text, sizeof(text) - 1, "vms.conf", out, 2, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0].devices, "gicv3 pl011");
+	assert_string_equal(out[1].devices, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_two_vm_file_is_read_completely),
+		cmocka_unit_test(devices_are_kept_as_written_and_default_to_none),
 		cmocka_unit_test(defaults_fill_name_vcpus_memory_and_placement),
 		cmocka_unit_test(memory_accepts_k_m_g_and_plain_bytes),
 		cmocka_unit_test(crlf_line_ends_are_accepted),

@@ -100,6 +100,7 @@ static void vgic_dev_reset(struct vdev *d)
 
 static const struct vdev_type vgic_type = {
 	.name = "gicv3",
+	.is_irqchip = true,
 	.create = vgic_create,
 	.reset = vgic_dev_reset,
 };
