@@ -20,7 +20,7 @@ static void unlink_locked(struct pcpu *p, struct deadline *d)
 	for (struct deadline **pp = &p->deadlines; *pp; pp = &(*pp)->next) {
 		if (*pp == d) {
 			if (pp == &p->deadlines)
-				p->deadline_moved = true;   /* the earliest one went */
+				p->need_rearm = true;   /* the earliest one went: the scheduler reprograms its timer */
 			*pp = d->next;
 			break;
 		}
@@ -53,28 +53,11 @@ void deadline_arm(struct deadline *d, unsigned cpu, u64 when)
 	for (pp = &p->deadlines; *pp && (*pp)->when <= when; pp = &(*pp)->next)
 		;
 	if (pp == &p->deadlines)
-		p->deadline_moved = true;
+		p->need_rearm = true;
 	d->next = *pp;
 	*pp = d;
 	__atomic_store_n(&d->cpu, (s16)cpu, __ATOMIC_RELEASE);
 	spin_unlock(&p->deadline_lock);
-}
-
-u64 deadline_next(unsigned cpu)
-{
-	struct deadline *first = __atomic_load_n(&pcpus[cpu].deadlines, __ATOMIC_ACQUIRE);
-	/* A racy read is fine: whoever changes the head sets deadline_moved, and the scheduler looks again. */
-	return first ? first->when : DEADLINE_NONE;
-}
-
-bool deadline_changed(unsigned cpu)
-{
-	struct pcpu *p = &pcpus[cpu];
-
-	if (!p->deadline_moved)
-		return false;
-	p->deadline_moved = false;
-	return true;
 }
 
 void deadline_run(unsigned cpu, u64 now)

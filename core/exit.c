@@ -1,12 +1,14 @@
 /*
- * Guest exits, from the arch's decoded record to the handler for each
- * kind (the exit policy). The syndrome was decoded once (esr_decode, in
- * arch/arm64/exit.c); the table is indexed by exit kind and every kind has
+ * Guest exits, from the vectors to the handler for each kind (the exit
+ * policy). This is the core's exit entry (hyparm/exit.h): entry.S calls
+ * handle_guest_*() directly; the syndrome is decoded once
+ * (arch_exit_decode, inline from the arch); the table is indexed by exit kind and every kind has
  * an entry (the default injects UNDEFINED); the handler says what happens
  * next and the scheduler picks the vCPU to enter. The common case, an exit
  * that resumes the same vCPU, touches no system register beyond
  * ESR/FAR/HPFAR/ELR.
  */
+#include <arch/exit_regs.h>
 #include <arch/inject.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/exit.h>
@@ -152,9 +154,10 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 {
 	struct mmio_region *r = mmio_bus_find(&v->vm->mmio, e->u.abort.ipa);
 
+	/* The common case first: a device access with a syndrome that stays inside the device. */
+	if (r && e->u.abort.isv && !e->u.abort.s1ptw && mmio_access_fits(r, e->u.abort.ipa, e->u.abort.size))
+		return mmio_emulate(v, e, r);
 	if (r && e->u.abort.isv && !e->u.abort.s1ptw) {
-		if (mmio_access_fits(r, e->u.abort.ipa, e->u.abort.size))
-			return mmio_emulate(v, e, r);
 		/* Past the end of the device: what is there is not its to answer, for any device. */
 		if (may_report(v->vm))
 			hv_printf("hyparm: vm %s: %u-byte access at IPA 0x%llx runs past the end of %s "
@@ -201,17 +204,20 @@ static void sync_irqchip(struct vcpu *v)
 		v->vm->irqchip->sync(v);
 }
 
-struct vcpu *vcpu_exit_sync(struct vcpu *v, const struct exit_info *e)
+struct vcpu *handle_guest_sync(struct vcpu *v)
 {
+	struct exit_info e;
+
+	arch_exit_decode(&e);
 	sync_irqchip(v);
-	v->exits[e->kind]++;
-	v->exit_il32 = e->il32;
+	v->exits[e.kind]++;
+	v->exit_il32 = e.il32;
 	v->prev_injected_elr = v->injected_elr;
 	v->injected_elr = 0;
-	return sched_after_exit(v, exit_handlers[e->kind](v, e));
+	return sched_after_exit(v, exit_handlers[e.kind](v, &e));
 }
 
-struct vcpu *vcpu_exit_irq(struct vcpu *v)
+struct vcpu *handle_guest_irq(struct vcpu *v)
 {
 	v->exits[EXIT_IRQ]++;
 	sync_irqchip(v);   /* first: it also turns the underflow interrupt off, so the loop below ends */
@@ -219,8 +225,8 @@ struct vcpu *vcpu_exit_irq(struct vcpu *v)
 	return sched_after_exit(v, ACT_RESUME);
 }
 
-struct vcpu *vcpu_exit_serror(struct vcpu *v, u64 esr)
+struct vcpu *handle_guest_serror(struct vcpu *v)
 {
-	vm_crash(v->vm, "SError from the guest (ESR_EL2 0x%llx)", (unsigned long long)esr);
+	vm_crash(v->vm, "SError from the guest (ESR_EL2 0x%llx)", (unsigned long long)arch_exit_esr());
 	return sched_after_exit(v, ACT_STOP);
 }

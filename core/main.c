@@ -22,6 +22,7 @@
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
 #include <hyparm/sched.h>
+#include <hyparm/sysreg_hook.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmconfig.h>
 #include <hyparm/vmm.h>
@@ -273,6 +274,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 	cpu_init_common(0);
 	pcpus[0].online = true;
 	sched_init();
+	sysreg_hooks_init();
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);
 	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
 		  (unsigned long long)load_addr,

@@ -43,8 +43,3 @@ struct mmio_region *mmio_bus_find(struct mmio_bus *bus, ipa_t ipa)
 	return NULL;
 }
 
-bool mmio_access_fits(const struct mmio_region *r, ipa_t ipa, unsigned size)
-{
-	/* Written so that no sum can wrap: off < r->size, then size against what is left. */
-	return ipa >= r->base && ipa - r->base < r->size && size <= r->size - (ipa - r->base);
-}

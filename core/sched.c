@@ -63,18 +63,22 @@ void vcpu_kick(struct vcpu *v)
 	enum vcpu_state blocked = VCPU_BLOCKED;
 
 	__atomic_store_n(&v->kicked, true, __ATOMIC_RELEASE);
-	if (__atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false,
+	if (v->state == VCPU_BLOCKED &&
+	    __atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		wake_cpu_of(v);
 		return;
 	}
+	/* On this CPU: it looks at its kick before it next enters the guest. */
+	if (v->pcpu == this_pcpu()->id)
+		return;
 	/*
-	 * Runnable: only a vCPU in its guest on another CPU needs an interrupt
-	 * to look (one waiting for its turn flushes on entry). Pairs with the
+	 * Runnable elsewhere: only a vCPU in its guest needs an interrupt to
+	 * look (one waiting for its turn flushes on entry). Pairs with the
 	 * barrier between `running = true` and the flush in enter().
 	 */
 	arch_smp_mb();
-	if (v->state == VCPU_RUNNABLE && v->running && v->pcpu != this_pcpu()->id)
+	if (v->state == VCPU_RUNNABLE && v->running)
 		gic_send_wake(v->pcpu);
 }
 
@@ -146,7 +150,7 @@ static void switch_to(struct pcpu *p, struct vcpu *v)
 /* hyparm's timer: the earlier of the slice end and the next deadline of this CPU. */
 static void program_timer(struct pcpu *p)
 {
-	u64 next = deadline_next(p->id);
+	u64 next = deadline_next(p);
 
 	if (p->slice_end && p->slice_end < next)
 		next = p->slice_end;
@@ -159,7 +163,7 @@ static void program_timer(struct pcpu *p)
 /* v runs: it gets a slice only if another vCPU here waits for the CPU (1:1 placements pay nothing). */
 static void start_slice(struct pcpu *p, struct vcpu *v)
 {
-	struct vcpu *other = pick(p, v);
+	struct vcpu *other = p->run_list->next_on_pcpu ? pick(p, v) : NULL;
 
 	p->slice_end = other && other != v ? hyp_timer_now() + hyp_timer_freq() / 1000 * SLICE_MS : 0;
 }
@@ -212,7 +216,8 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 	p->current = v;
 	v->running = true;
 	arch_smp_mb();   /* pairs with vcpu_kick(): either it sees running, or we see its kick */
-	v->vm->irqchip->flush(v);
+	if (v->irqchip_busy || v->kicked)
+		v->vm->irqchip->flush(v);
 	start_slice(p, v);
 	program_timer(p);
 	return v;
@@ -268,21 +273,17 @@ static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
 	}
 }
 
-struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
+void sched_rearm(struct pcpu *p, struct vcpu *v)
+{
+	p->need_rearm = false;
+	start_slice(p, v);
+	program_timer(p);
+}
+
+struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 {
 	struct pcpu *p = this_pcpu();
 
-	/* The fast path: the same vCPU goes on, nothing to switch. */
-	if (a == ACT_RESUME && !p->need_resched && v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING) {
-		if (p->need_rearm || deadline_changed(p->id)) {
-			p->need_rearm = false;
-			start_slice(p, v);
-			program_timer(p);
-		}
-		if (v->irqchip_busy || v->kicked)
-			v->vm->irqchip->flush(v);
-		return v;
-	}
 	if (a == ACT_RESUME)
 		a = ACT_YIELD;   /* the slice ended, or v may no longer run */
 	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */

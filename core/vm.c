@@ -170,6 +170,7 @@ static void begin_reset(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *o = vm->vcpus[i];
 		o->state = VCPU_OFF;
+		pcpus[o->pcpu].need_resched = true;   /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
 		if (o->pcpu != self && (o->running || o->loaded))
 			gic_send_wake(o->pcpu);
@@ -197,6 +198,7 @@ static void vm_stop_vcpus(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		v->state = VCPU_STOPPED;
+		pcpus[v->pcpu].need_resched = true;   /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
 		if (v->pcpu != self && (v->running || v->loaded))
 			gic_send_wake(v->pcpu);

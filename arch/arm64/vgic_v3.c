@@ -6,9 +6,10 @@
  */
 #include <arch/sysreg.h>
 #include <arch/vgic_lr.h>
+#include <arch/vgic_v3_lr.h>
 #include <hyparm/errno.h>
 
-static u64 v3_read(unsigned i)
+static u64 v3_read_raw(unsigned i)
 {
 	switch (i) {
 	case 0: return read_sysreg(S3_4_C12_C12_0);
@@ -30,7 +31,7 @@ static u64 v3_read(unsigned i)
 	}
 }
 
-static void v3_write(unsigned i, u64 v)
+static void v3_write_raw(unsigned i, u64 v)
 {
 	switch (i) {
 	case 0: write_sysreg(S3_4_C12_C12_0, v); break;
@@ -57,6 +58,21 @@ static unsigned v3_count(void)
 	return (read_sysreg(S3_4_C12_C11_1) & 0x1F) + 1; /* ICH_VTR_EL2.ListRegs */
 }
 
+static void v3_write(unsigned i, const struct vgic_lr *lr)
+{
+	v3_write_raw(i, lr ? vgic_v3_encode(lr) : 0);
+}
+
+static unsigned v3_read_state(unsigned i)
+{
+	return vgic_v3_lr_state(v3_read_raw(i));
+}
+
+static u32 v3_empty(void)
+{
+	return (u32)read_sysreg(S3_4_C12_C11_5);   /* ICH_ELRSR_EL2 */
+}
+
 static void v3_set_hcr(u32 hcr)
 {
 	write_sysreg(S3_4_C12_C11_0, (u64)hcr);   /* ICH_HCR_EL2 */
@@ -80,7 +96,7 @@ static void v3_restore(const struct vgic_cpuif *s)
 static void v3_cpu_init(void)
 {
 	for (unsigned i = 0; i < v3_count(); i++)
-		v3_write(i, 0);
+		v3_write_raw(i, 0);
 	v3_set_hcr(VGIC_HCR_EN);
 	isb();
 }
@@ -88,10 +104,9 @@ static void v3_cpu_init(void)
 static const struct vgic_lr_backend vgic_v3_backend = {
 	.name = "GICv3 (ICH system registers)",
 	.count = v3_count,
-	.encode = vgic_v3_encode,
-	.decode = vgic_v3_decode,
-	.read = v3_read,
 	.write = v3_write,
+	.read_state = v3_read_state,
+	.empty = v3_empty,
 	.set_hcr = v3_set_hcr,
 	.save = v3_save,
 	.restore = v3_restore,

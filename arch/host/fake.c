@@ -11,6 +11,7 @@
 #include <arch/tlb.h>
 #include <arch/vcpu_arch.h>
 #include <arch/vgic_lr.h>
+#include <arch/vgic_v3_lr.h>
 #include <drivers/gic.h>
 #include <drivers/psci_fw.h>
 #include <hyparm/errno.h>
@@ -123,8 +124,16 @@ void psci_fw_system_off(void)
 
 /* ---- the list-register backend: GICv3's encoding over an array ---- */
 static unsigned fake_count(void) { return arch_fake.nr_lrs; }
-static u64 fake_read(unsigned i) { return arch_fake.lr[i]; }
-static void fake_write(unsigned i, u64 raw) { arch_fake.lr[i] = raw; }
+static unsigned fake_read_state(unsigned i) { return vgic_v3_lr_state(arch_fake.lr[i]); }
+static void fake_write(unsigned i, const struct vgic_lr *lr) { arch_fake.lr[i] = lr ? vgic_v3_encode(lr) : 0; }
+static u32 fake_empty(void)
+{
+	u32 m = 0;
+	for (unsigned i = 0; i < arch_fake.nr_lrs; i++)
+		if (!vgic_v3_lr_state(arch_fake.lr[i]))
+			m |= 1u << i;
+	return m;
+}
 static void fake_set_hcr(u32 hcr) { arch_fake.hcr = hcr; }
 static void fake_save(struct vgic_cpuif *s) { s->vmcr = arch_fake.cpuif.vmcr; }
 static void fake_restore(const struct vgic_cpuif *s) { arch_fake.cpuif = *s; }
@@ -133,10 +142,9 @@ static void fake_cpu_init(void) { }
 static const struct vgic_lr_backend fake_backend = {
 	.name = "fake",
 	.count = fake_count,
-	.encode = vgic_v3_encode,
-	.decode = vgic_v3_decode,
-	.read = fake_read,
 	.write = fake_write,
+	.read_state = fake_read_state,
+	.empty = fake_empty,
 	.set_hcr = fake_set_hcr,
 	.save = fake_save,
 	.restore = fake_restore,

@@ -11,6 +11,7 @@
 #define HYPARM_DEADLINE_H
 
 #include <hyparm/types.h>
+#include <hyparm/pcpu.h>
 
 struct deadline;
 typedef void (*deadline_fn)(struct deadline *d);
@@ -34,11 +35,17 @@ static inline bool deadline_armed(const struct deadline *d)
 {
 	return d->cpu >= 0;
 }
-/* The earliest armed deadline of cpu, DEADLINE_NONE if none. */
-u64 deadline_next(unsigned cpu);
+/*
+ * The earliest armed deadline of p, DEADLINE_NONE if none. Whoever changes
+ * the head of a CPU's list sets that CPU's need_rearm, so the scheduler asks
+ * this only then (a racy read is fine: it will be asked again).
+ */
+static inline u64 deadline_next(const struct pcpu *p)
+{
+	const struct deadline *first = __atomic_load_n(&p->deadlines, __ATOMIC_ACQUIRE);
+	return first ? first->when : DEADLINE_NONE;
+}
 /* Fire every deadline of cpu that is due at count now (each is disarmed first). */
 void deadline_run(unsigned cpu, u64 now);
-/* The earliest deadline of cpu moved since the last call (and clears the flag). */
-bool deadline_changed(unsigned cpu);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * The core's exit entry: the arch's vectors (arch/arm64/exit.c) decode an
- * exit and call one of these with the running vCPU; each returns the vCPU
- * to enter next (the same one on the fast path).
+ * The core's exit entry: the arch's vectors (arch/arm64/entry.S) call one
+ * of these with the running vCPU, the only calls from arch up into the
+ * core; each returns the vCPU to enter next (the same one on the fast
+ * path). The syndrome is read and decoded through arch/exit_regs.h.
  */
 #ifndef HYPARM_EXIT_H
 #define HYPARM_EXIT_H
@@ -9,13 +10,12 @@
 #include <hyparm/types.h>
 
 struct vcpu;
-struct exit_info;
 
-/* A synchronous exception from the guest, decoded. */
-struct vcpu *vcpu_exit_sync(struct vcpu *v, const struct exit_info *e);
-/* A physical interrupt arrived while the guest ran. */
-struct vcpu *vcpu_exit_irq(struct vcpu *v);
-/* An SError from the guest (ESR_EL2 as read). */
-struct vcpu *vcpu_exit_serror(struct vcpu *v, u64 esr);
+/* A synchronous exception from the guest. */
+struct vcpu *handle_guest_sync(struct vcpu *v);
+/* A physical interrupt (IRQ or FIQ) arrived while the guest ran. */
+struct vcpu *handle_guest_irq(struct vcpu *v);
+/* An SError from the guest. */
+struct vcpu *handle_guest_serror(struct vcpu *v);
 
 #endif

@@ -42,6 +42,11 @@ struct mmio_region *mmio_bus_find(struct mmio_bus *bus, ipa_t ipa);
  * inside and runs past its end (into a neighbour or into nothing) is not
  * the device's to emulate, whatever the device: the caller refuses it.
  */
-bool mmio_access_fits(const struct mmio_region *r, ipa_t ipa, unsigned size);
+static inline bool mmio_access_fits(const struct mmio_region *r, ipa_t ipa, unsigned size)
+{
+	/* Written so that no sum can wrap: off < r->size (as mmio_bus_find found it), then size against what is left. */
+	u64 off = ipa - r->base;
+	return off < r->size && size <= r->size - off;
+}
 
 #endif

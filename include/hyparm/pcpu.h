@@ -26,12 +26,11 @@ struct pcpu {
 	u64 slice_end;             /* physical count at which the running vCPU's slice ends, 0 = no slice */
 	u64 timer_at;              /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
 	volatile bool need_resched;/* the slice ended: switch at the next exit */
-	volatile bool need_rearm;  /* a vCPU here became runnable: the slice must be looked at */
+	volatile bool need_rearm;  /* a vCPU here became runnable, or the earliest deadline moved: look at the timer */
 	u64 idle_entries;          /* statistics */
 	/* The deadline service's queue for this CPU (core/deadline.c). */
 	spinlock_t deadline_lock;
 	struct deadline *deadlines;
-	volatile bool deadline_moved;
 };
 
 extern struct pcpu pcpus[MAX_PCPUS];

@@ -10,9 +10,10 @@
 #define HYPARM_SCHED_H
 
 #include <hyparm/types.h>
+#include <hyparm/irqchip.h>
+#include <hyparm/pcpu.h>
+#include <hyparm/vm.h>
 
-struct vcpu;
-struct vm;
 
 /* What an exit handler asks for. */
 enum exit_action {
@@ -24,8 +25,30 @@ enum exit_action {
 
 /* Put v on physical CPU pcpu's run list. */
 void sched_place(struct vcpu *v, unsigned pcpu);
-/* After an exit of v: the vCPU to enter next (loaded on this CPU). May idle. */
-struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a);
+/* The slow half of sched_after_exit(): v leaves (or may leave) its CPU. May idle. */
+struct vcpu *sched_switch(struct vcpu *v, enum exit_action a);
+/* A vCPU here became runnable or a deadline moved: look at the slice and hyparm's timer. */
+void sched_rearm(struct pcpu *p, struct vcpu *v);
+
+/*
+ * After an exit of v: the vCPU to enter next (loaded on this CPU). The fast
+ * path, inline in the exit entry because every exit takes it: the same vCPU
+ * goes on and nothing is switched. Whoever stops a vCPU from elsewhere (a
+ * VM reset or power-off) also sets its CPU's need_resched (core/vm.c), so
+ * its state need not be read here.
+ */
+static inline struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
+{
+	struct pcpu *p = this_pcpu();
+
+	if (a != ACT_RESUME || p->need_resched || v->vm->state != VM_RUNNING)
+		return sched_switch(v, a);
+	if (p->need_rearm)
+		sched_rearm(p, v);
+	if (v->irqchip_busy || v->kicked)
+		v->vm->irqchip->flush(v);
+	return v;
+}
 /*
  * v has new work (an interrupt became pending for it, it was powered on):
  * wake it if it sleeps in WFI, or interrupt its CPU if it is in the guest

@@ -233,8 +233,9 @@ static void stopped_vcpu_is_unloaded_and_never_resumed(void **state)
 	sched_place(&b0, 0);
 	running(&a0);
 	b0.state = VCPU_RUNNABLE;
-	/* Another CPU marks a0 off (a VM reset, CPU_OFF): its next exit, even one that would resume, leaves it. */
+	/* Another CPU marks a0 off (a VM reset): its next exit, even one that would resume, leaves it. */
 	a0.state = VCPU_OFF;
+	pcpus[0].need_resched = true;   /* what core/vm.c does with the state change */
 	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &b0);
 	assert_false(a0.loaded);
 	assert_ptr_equal(arch_fake.put_log[0], &a0);

@@ -4,17 +4,7 @@
 #include <hyparm/vm.h>
 #include <vdev/vgic.h>
 
-static struct vgic vgics[VM_MAX];
-
-struct vgic *vgic_of(struct vm *vm)
-{
-	return &vgics[vm->id];
-}
-
-struct vgic_cpu *vgic_cpu_of(struct vcpu *v)
-{
-	return &vgics[v->vm->id].cpu[v->id];
-}
+struct vgic vgics[VM_MAX];
 
 void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 {
@@ -54,11 +44,6 @@ struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
 	return NULL;
 }
 
-void vgic_resample(struct vcpu *v, struct virq *irq)
-{
-	if (irq->src && v)
-		irq->line = irq->src->get_line(v, irq->src->ctx);
-}
 
 bool vgic_irq_deliverable(const struct vgic *g, const struct virq *irq)
 {

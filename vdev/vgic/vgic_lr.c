@@ -40,8 +40,10 @@ static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i)
 
 	c->lr_used &= ~BIT(i);
 	c->lr_dirty &= ~BIT(i);
+	/* An empty entry need not be written, unless its EOI maintenance condition must be cleared. */
+	if (c->lr[i].eoi_maint || c->lr[i].state != LR_INVALID)
+		g->be->write(i, NULL);
 	c->lr[i] = (struct vgic_lr){ 0 };
-	g->be->write(i, 0);   /* also clears its EOI maintenance condition */
 	if (!c->lr_used)
 		v->irqchip_busy = false;
 	if (!irq)
@@ -80,7 +82,7 @@ static bool lr_write_back(struct vgic *g, struct vcpu *v, unsigned i)
 		lr_withdraw(g, v, i);
 		return false;
 	}
-	g->be->write(i, g->be->encode(&c->lr[i]));
+	g->be->write(i, &c->lr[i]);
 	return true;
 }
 
@@ -92,17 +94,19 @@ void vgic_sync(struct vcpu *v)
 	spin_lock(&g->lock);
 	/* The guest is out: no underflow interrupt until it runs again (flush sets it back if needed). */
 	set_hcr(g, c, VGIC_HCR_EN);
+	/* One read says which entries the guest completed; only the others need their state read. */
+	u32 empty = g->be->empty();
 	for (u32 m = c->lr_used; m; m &= m - 1) {
 		unsigned i = __builtin_ctz(m);
 		/* The copy is newer than the hardware: the guest has not run since the change. */
 		if ((c->lr_dirty & BIT(i)) && !lr_write_back(g, v, i))
 			continue;
-		struct vgic_lr now;
-		g->be->decode(g->be->read(i), &now);
-		if (now.state == LR_INVALID)
+		if (empty & BIT(i)) {
+			c->lr[i].state = LR_INVALID;
 			lr_retire(g, v, i);
-		else
-			c->lr[i].state = now.state;
+		} else {
+			c->lr[i].state = g->be->read_state(i);
+		}
 	}
 	spin_unlock(&g->lock);
 }
@@ -148,7 +152,7 @@ void vgic_flush(struct vcpu *v)
 			/* A new edge while the guest handles the previous one. */
 			irq->latch = false;
 			c->lr[i].state |= LR_PENDING;
-			g->be->write(i, g->be->encode(&c->lr[i]));
+			g->be->write(i, &c->lr[i]);
 		}
 	}
 	/*
@@ -156,7 +160,7 @@ void vgic_flush(struct vcpu *v)
 	 * (a kick) or a list register freed up while others waited (lr_retire()
 	 * kicks then, the loop above included).
 	 */
-	if (__atomic_exchange_n(&v->kicked, false, __ATOMIC_ACQ_REL)) {
+	if (v->kicked && __atomic_exchange_n(&v->kicked, false, __ATOMIC_ACQ_REL)) {
 		struct vgic_cand cand[VGIC_MAX_LRS];
 		unsigned nfree = g->nr_lrs;
 		for (u32 m = c->lr_used; m; m &= m - 1)
@@ -175,7 +179,7 @@ void vgic_flush(struct vcpu *v)
 			irq->lr_vcpu = v->id;
 			irq->latch = false;
 			irq->active = false;    /* the list register holds it now */
-			g->be->write(i, g->be->encode(&c->lr[i]));
+			g->be->write(i, &c->lr[i]);
 		}
 		/* More pending than fits: ask to be told when the list registers drain. */
 		c->underflow = n > nfree;
@@ -194,7 +198,7 @@ void vgic_vcpu_put(struct vcpu *v)
 	g->be->save(&c->cpuif);
 	/* The next vCPU here starts from an empty interface: nothing of this one's may signal for it. */
 	for (u32 m = c->lr_used; m; m &= m - 1)
-		g->be->write(__builtin_ctz(m), 0);
+		g->be->write(__builtin_ctz(m), NULL);
 }
 
 void vgic_vcpu_load(struct vcpu *v)
@@ -206,7 +210,7 @@ void vgic_vcpu_load(struct vcpu *v)
 	g->be->set_hcr(c->cpuif.hcr = VGIC_HCR_EN);
 	for (u32 m = c->lr_used; m; m &= m - 1) {
 		unsigned i = __builtin_ctz(m);
-		g->be->write(i, g->be->encode(&c->lr[i]));
+		g->be->write(i, &c->lr[i]);
 	}
 	c->lr_dirty = 0;
 	v->irqchip_busy = c->lr_used != 0;

@@ -18,6 +18,7 @@
 #include <hyparm/types.h>
 #include <arch/spinlock.h>
 #include <arch/vgic_lr.h>
+#include <hyparm/irqchip.h>
 
 #define VGIC_NR_PRIVATE  32        /* SGIs 0-15, PPIs 16-31 */
 #define VGIC_NR_SPIS     64        /* INTIDs 32..95 */
@@ -72,9 +73,10 @@ _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
 #define GICD_CTLR_ARE     BIT(4)
 #define GICD_CTLR_DS      BIT(6)
 
-/* The vGIC of vm / vCPU v's part of it. */
-struct vgic *vgic_of(struct vm *vm);
-struct vgic_cpu *vgic_cpu_of(struct vcpu *v);
+/* The vGIC of vm / vCPU v's part of it (one per VM, by VM index). */
+extern struct vgic vgics[];
+#define vgic_of(vm) (&vgics[(vm)->id])
+#define vgic_cpu_of(v) (&vgics[(v)->vm->id].cpu[(v)->id])
 
 /* Power-on state of the model, for all of the VM's vCPUs. */
 void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be);
@@ -101,7 +103,11 @@ static inline bool vgic_irq_pending(const struct virq *irq)
 	return irq->latch || (irq->level && irq->line);
 }
 /* A line owned by a sampled source (the virtual timer): read it again. Lock held. */
-void vgic_resample(struct vcpu *v, struct virq *irq);
+static inline void vgic_resample(struct vcpu *v, struct virq *irq)
+{
+	if (irq->src && v)
+		irq->line = irq->src->get_line(v, irq->src->ctx);
+}
 
 /*
  * The "maybe pending" hint: a superset of the interrupts that are pending,

@@ -46,10 +46,9 @@ struct vgic_cpuif {
 struct vgic_lr_backend {
 	const char *name;
 	unsigned (*count)(void);                 /* list registers the CPU has */
-	u64 (*encode)(const struct vgic_lr *lr);
-	void (*decode)(u64 raw, struct vgic_lr *lr);
-	u64 (*read)(unsigned i);
-	void (*write)(unsigned i, u64 raw);
+	void (*write)(unsigned i, const struct vgic_lr *lr);   /* encode and write; NULL lr: empty */
+	unsigned (*read_state)(unsigned i);      /* the entry's enum vgic_lr_state as the guest left it */
+	u32 (*empty)(void);                      /* bitmap of list registers with nothing in them (ICH_ELRSR_EL2 / GICH_ELRSR) */
 	void (*set_hcr)(u32 hcr);                /* VGIC_HCR_* */
 	void (*save)(struct vgic_cpuif *s);      /* VMCR, active priorities */
 	void (*restore)(const struct vgic_cpuif *s);
@@ -60,9 +59,5 @@ struct vgic_lr_backend {
 const struct vgic_lr_backend *arch_vgic_backend(void);
 /* Choose the backend for a GIC of this architecture version; -HV_ENOTSUP if none. */
 int arch_vgic_backend_select(unsigned gic_version);
-
-/* GICv3's encoding, on its own so that host tests can check it. */
-u64 vgic_v3_encode(const struct vgic_lr *lr);
-void vgic_v3_decode(u64 raw, struct vgic_lr *lr);
 
 #endif

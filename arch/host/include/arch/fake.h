@@ -38,6 +38,7 @@ struct arch_fake {
 	unsigned waits;                /* arch_wait_for_interrupt() calls */
 	bool (*on_wait)(void);         /* called on each wait: the test makes something happen; false stops the test */
 	unsigned system_off;           /* psci_fw_system_off() calls */
+	u64 esr, far, hpfar;           /* the syndrome registers of the next exit (arch/exit_regs.h) */
 };
 
 #define FAKE_DEACTIVATED 0x80000000u

@@ -1,7 +1,11 @@
 /*
  * GICv3 list-register encoding (ICH_LR<n>_EL2, GICv3 spec 12.5.10): pure
- * bit packing, so that host tests check it and the arch fake uses it.
+ * bit packing, inline because every list-register write on the exit path
+ * goes through it; host tests check it and the arch fake uses it.
  */
+#ifndef ARCH_VGIC_V3_LR_H
+#define ARCH_VGIC_V3_LR_H
+
 #include <arch/vgic_lr.h>
 
 /* ICH_LR<n>_EL2 fields (GICv3 spec 12.5.10). */
@@ -14,7 +18,7 @@
 #define LR_EOI         BIT(41)     /* only when HW = 0 (then bits 41:32 are not pINTID) */
 #define LR_VINTID_MASK 0xFFFFFFFFULL
 
-u64 vgic_v3_encode(const struct vgic_lr *lr)
+static inline u64 vgic_v3_encode(const struct vgic_lr *lr)
 {
 	u64 raw = ((u64)lr->state << LR_STATE_SHIFT) | ((u64)lr->priority << LR_PRIO_SHIFT) |
 		  (lr->vintid & LR_VINTID_MASK) | (lr->group ? LR_GROUP1 : 0);
@@ -26,7 +30,7 @@ u64 vgic_v3_encode(const struct vgic_lr *lr)
 	return raw;
 }
 
-void vgic_v3_decode(u64 raw, struct vgic_lr *lr)
+static inline void vgic_v3_decode(u64 raw, struct vgic_lr *lr)
 {
 	lr->state = raw >> LR_STATE_SHIFT;
 	lr->hw = raw & LR_HW;
@@ -37,3 +41,10 @@ void vgic_v3_decode(u64 raw, struct vgic_lr *lr)
 	lr->eoi_maint = !lr->hw && (raw & LR_EOI);
 }
 
+
+static inline unsigned vgic_v3_lr_state(u64 raw)
+{
+	return raw >> LR_STATE_SHIFT;
+}
+
+#endif

@@ -1,0 +1,18 @@
+/* Host fake of arch/exit_regs.h: the syndrome registers as the test set them (arch_fake.esr/far/hpfar). */
+#ifndef ARCH_EXIT_REGS_H
+#define ARCH_EXIT_REGS_H
+
+#include <arch/esr.h>
+#include <arch/fake.h>
+
+static inline void arch_exit_decode(struct exit_info *e)
+{
+	esr_decode(arch_fake.esr, arch_fake.far, arch_fake.hpfar, e);
+}
+
+static inline u64 arch_exit_esr(void)
+{
+	return arch_fake.esr;
+}
+
+#endif
