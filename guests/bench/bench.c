@@ -111,7 +111,7 @@ static volatile u32 pongs, cpu1_ready, cpu1_sleeps;
 static void irq_handler(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	gic_eoi(i);
 	if (i == SGI_PING)
@@ -126,7 +126,7 @@ static volatile u32 timer_fired;
 static void timer_irq_handler(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	if (i == VTIMER_PPI) {
 		timer_fired_at = ticks();
@@ -370,7 +370,7 @@ int main(void)
 		TIME_BATCHED("null_hvc", null_hvc());
 	TIME_BATCHED("sysreg_trap_read", trapped_sysreg());
 	TIME_BATCHED("mmio_read_gicd_iidr", mmio_read32(GICD_BASE + GICD_IIDR));
-	TIME_BATCHED("mmio_write_gicd_ipriorityr", mmio_write8(GICD_BASE + GICx_IPRIORITYR + 40, 0xA0));
+	TIME_BATCHED("mmio_write_gicd_ipriorityr", mmio_write8(GICD_BASE + GICD_IPRIORITYR + 40, 0xA0));
 	TIME_BATCHED("mmio_read_uart_fr", mmio_read32(UART_FR));
 	TIME_BATCHED("mmio_write_uart_ilpr", mmio_write32(UART_ILPR, 0));
 

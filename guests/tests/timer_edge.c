@@ -32,7 +32,7 @@ static volatile u32 fired_count, fired_intid;
 static void timer_irq(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	fired_intid = i;
 	fired_count++;

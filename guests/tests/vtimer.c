@@ -21,7 +21,7 @@ static volatile u32 fired_intid, fired_count;
 static void timer_irq(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	fired_at = now_ticks();
 	fired_intid = i;

@@ -22,7 +22,7 @@ static bool irq_enabled(struct vm *vm, struct vcpu *v, u32 intid)
 
 	if (!irq)
 		return false;
-	group_en = irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0;
+	group_en = irq->group ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0;
 	return irq->enabled && (g->ctlr & group_en);
 }
 
