@@ -20,7 +20,7 @@
 #define BATCH        8
 #define SGI_PING     1
 #define SGI_PONG     2
-#define VTIMER_PPI   27
+#define VTIMER_PPI   GUEST_VTIMER_INTID
 #define UART_FR      (UART_BASE + 0x18)
 #define UART_ILPR    (UART_BASE + 0x20)
 #define SMCCC_UNKNOWN 0x86000000u   /* no service answers it: NOT_SUPPORTED at once */
@@ -334,7 +334,7 @@ static void bench_tlb_walk(u64 ram_base, u64 ram_size)
 	struct stat st = { 0 };
 
 	if (ram_base != RAM_BASE || ram_size < (64 << 20) || ram_size > (1ULL << 30)) {
-		gprintf("BENCH tlb_walk_access skipped needs 64 MiB..1 GiB of RAM at 0x40000000\n");
+		gprintf("BENCH tlb_walk_access skipped needs 64 MiB..1 GiB of RAM at 0x%llx\n", (unsigned long long)RAM_BASE);
 		return;
 	}
 	mmu_on(tables);

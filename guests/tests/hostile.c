@@ -25,8 +25,8 @@ int strcmp(const char *a, const char *b);
 #define PSCI_AFFINITY64    0xC4000004
 #define PSCI_SYSTEM_RESET  0x84000009
 #define INVALID_ADDRESS    (-9)
-#define VTIMER_PPI 27
-#define PTIMER_PPI 30
+#define VTIMER_PPI GUEST_VTIMER_INTID
+#define PTIMER_PPI GUEST_PTIMER_INTID
 
 /* What the honest VM keeps in its registers (honest.c): a read that shows them is a leak. */
 #define HONEST_TOP16_TPIDR 0x7e57
@@ -204,7 +204,7 @@ static void sec_cpu_off_now(void)
 static void attack_psci_bad_entry(void)
 {
 	extern char secondary_start[];
-	static const u64 bad[] = { 0, 0x1000, 0x08000000, 0x080A0000, 0x09000000, 0x3FFFFFFC, 0x3FFFFFFF,
+	static const u64 bad[] = { 0, 0x1000, GUEST_GICD_IPA, GUEST_GICR_IPA, GUEST_UART_IPA, GUEST_RAM_IPA - 4, GUEST_RAM_IPA - 1,
 				   1ULL << 39, 1ULL << 40, 1ULL << 47, 1ULL << 52, ~0ULL, ~3ULL };
 	u64 base, size;
 	unsigned wrong = 0;
@@ -306,7 +306,7 @@ static void sec_reset(void)
 
 static bool is_device(u64 a)
 {
-	return a >= 0x08000000 && a < 0x0A000000;   /* GIC, UART and their neighbourhood: the mmio case */
+	return a >= GUEST_GICD_IPA && a < GUEST_VIRTIO_IPA;   /* GIC, UART and their neighbourhood: the mmio case */
 }
 
 /* One access of each kind at a; returns how many should have aborted. */

@@ -10,7 +10,7 @@
 
 #define UART_IMSC   (UART_BASE + 0x38)
 #define UART_TXIM   (1u << 5)
-#define UART_INTID  33
+#define UART_INTID  GUEST_UART_INTID
 #define TEST_SPI    40
 #define TEST_SPI2   41
 
