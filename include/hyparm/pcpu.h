@@ -15,8 +15,8 @@ struct vcpu;
 struct deadline;
 
 struct pcpu {
-	struct vcpu *current;      /* PCPU_CURRENT: the vCPU this CPU runs or last ran */
-	u64 stack_top;             /* PCPU_STACK_TOP */
+	struct vcpu *current;      /* the vCPU this CPU runs or last ran */
+	u64 stack_top;             /* top of this CPU's EL2 stack: the vectors load it (PCPU_STACK_TOP) */
 	unsigned id;               /* index, 0 = boot CPU */
 	u64 mpidr;                 /* physical MPIDR affinity */
 	struct vcpu *run_list;     /* vCPUs placed on this CPU */
