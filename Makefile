@@ -22,7 +22,7 @@ INCLUDES := -Iinclude -Iarch/arm64/include -Ivdev/include -Idrivers/include
 HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
 	-fpie -fvisibility=hidden -fno-stack-protector -fno-omit-frame-pointer \
 	-mstrict-align -mno-outline-atomics -ffunction-sections -fdata-sections \
-	-Wall -Wextra -Werror -Wno-unused-parameter $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"'
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"'
 HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -I$(B)/include -g
 HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z max-page-size=4096 \
 	--gc-sections -T arch/arm64/hyparm.ld
@@ -111,7 +111,7 @@ UNIT_TESTS :=
 ARCH_FAKE_SRCS := arch/host/fake.c arch/arm64/vgic_v3_lr.c
 include $(wildcard tests/unit/*.mk)
 # Host tests see arch/host/include first: the arch fake's headers replace the EL2 ones (no ifdefs in hypervisor code).
-UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \
+UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
 

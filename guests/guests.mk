@@ -2,7 +2,7 @@
 # (GUEST_RAM_IPA + GUEST_RAW_IMAGE_OFFSET, include/hyparm/guest_layout.h).
 GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
 	-fno-stack-protector -mstrict-align -fno-delete-null-pointer-checks \
-	-fno-isolate-erroneous-paths-dereference -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fno-isolate-erroneous-paths-dereference -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter \
 	-Iguests/lib -Iinclude -Iarch/arm64/include
 GUEST_LIB_SRCS := guests/lib/start.S guests/lib/vectors.S guests/lib/guest.c guests/lib/gic.c lib/printf.c lib/string.c
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guests/obj/%.o,$(GUEST_LIB_SRCS))

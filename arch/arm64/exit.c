@@ -4,13 +4,10 @@
  * This is the only place arch calls up into the core.
  */
 #include <arch/esr.h>
+#include <arch/exit.h>
 #include <arch/sysreg.h>
 #include <hyparm/exit.h>
 #include <hyparm/vm.h>
-
-struct vcpu *handle_guest_sync(struct vcpu *v);
-struct vcpu *handle_guest_irq(struct vcpu *v);
-struct vcpu *handle_guest_serror(struct vcpu *v);
 
 struct vcpu *handle_guest_sync(struct vcpu *v)
 {

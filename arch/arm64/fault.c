@@ -5,6 +5,7 @@
  * VMs go on. Never a silent hang.
  */
 #include <arch/esr.h>
+#include <arch/exit.h>
 #include <arch/sysreg.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>

@@ -83,4 +83,8 @@ void secondary_main(void);
 
 int main(void);
 
+/* Called from start.S and vectors.S: the runtime's entry (runs main()) and its exception dispatch. */
+void guest_main(const void *dtb);
+void guest_exception(struct frame *f, unsigned vector);
+
 #endif

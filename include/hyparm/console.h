@@ -17,6 +17,8 @@ struct console_port {
 	void *ctx;
 };
 
+/* The MMU is on (exclusives work): take the console lock from now on (boot_main). */
+void console_enable_locking(void);
 /* Write a string to the physical console under the console lock. */
 void console_write(const char *s, size_t len);
 /* One byte of a VM's UART output. */

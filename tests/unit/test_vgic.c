@@ -10,6 +10,7 @@
 #include <hyparm/mmio.h>
 #include <hyparm/vm.h>
 #include <arch/fake.h>
+#include <hyparm/sched.h>
 #include <vdev/vgic.h>
 
 static struct vm vm;
