@@ -13,7 +13,6 @@
 #define GIC_SPI 0
 #define GIC_PPI 1
 #define IRQ_LEVEL_HIGH 4
-#define IRQ_LEVEL_LOW 8
 
 static int prop_u64_pair(void *fdt, const char *name, u64 a, u64 b)
 {

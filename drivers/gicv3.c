@@ -107,14 +107,6 @@ void gic_ppi_set_active(unsigned intid, bool active)
 		wr32(rd, GICR_SGI_BASE + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), BIT(intid));
 }
 
-void gic_ppi_enable(unsigned intid, bool on)
-{
-	volatile u8 *rd = cpu_redist[this_pcpu()->id];
-
-	if (rd)
-		wr32(rd, GICR_SGI_BASE + (on ? GICR_ISENABLER0 : GICR_ICENABLER0), BIT(intid));
-}
-
 void gic_spi_enable(unsigned intid, u64 mpidr)
 {
 	u64 aff = (mpidr & 0xFFFFFF) | ((mpidr >> 32 & 0xFF) << 32);

@@ -28,8 +28,6 @@ void console_vm_flush(struct vm *vm);
 
 /* vm's console input goes to port (its UART). */
 void console_attach(struct vm *vm, const struct console_port *port);
-/* Physical interrupt of the console UART's receiver (0 if it has none). */
-unsigned console_input_intid(void);
 /* Read what was typed and hand it to the VM that has the console's focus. */
 void console_input_poll(void);
 /* The guest read from vm's UART: if input was held back for lack of room there, let it flow again. */

@@ -27,7 +27,6 @@ struct pcpu {
 	u64 timer_at;              /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
 	volatile bool need_resched;/* the slice ended: switch at the next exit */
 	volatile bool need_rearm;  /* a vCPU here became runnable: the slice must be looked at */
-	u64 idle_entries;          /* statistics */
 	/* The deadline service's queue for this CPU (core/deadline.c). */
 	spinlock_t deadline_lock;
 	struct deadline *deadlines;
