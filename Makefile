@@ -22,12 +22,13 @@ INCLUDES := -Iinclude -Iarch/arm64/include -Ivdev/include -Idrivers/include
 HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
 	-fpie -fvisibility=hidden -fno-stack-protector -fno-omit-frame-pointer \
 	-mstrict-align -mno-outline-atomics -ffunction-sections -fdata-sections \
-	-Wall -Wextra -Werror -Wno-unused-parameter -include include/hyparm/visibility.h $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"'
-HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -g
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -include include/hyparm/visibility.h $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"'
+HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -I$(B)/include -g
 HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z max-page-size=4096 \
 	--gc-sections -T arch/arm64/hyparm.ld
 
-HV_SRCS := $(wildcard arch/arm64/*.c core/*.c vdev/*.c vdev/*/*.c drivers/*.c lib/*.c)
+# asm-offsets.c is never linked: it only produces $(ASM_OFFSETS) (below).
+HV_SRCS := $(filter-out arch/arm64/asm-offsets.c,$(wildcard arch/arm64/*.c core/*.c vdev/*.c vdev/*/*.c drivers/*.c lib/*.c))
 HV_ASMS := $(wildcard arch/arm64/*.S)
 HV_OBJS := $(patsubst %.c,$(B)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/hv/%.o,$(HV_ASMS))
 
@@ -61,6 +62,27 @@ $(B)/hv/%.o: %.S
 	@echo "  AS      $<"
 	@$(CC) $(HV_ASFLAGS) -MMD -c $< -o $@
 
+# Struct offsets for the assembly code, from the C structs themselves: asm-offsets.c
+# compiled to assembly, each ".ascii \"->NAME value\"" marker becoming a #define.
+ASM_OFFSETS := $(B)/include/generated/asm-offsets.h
+$(B)/hv/asm-offsets.s: arch/arm64/asm-offsets.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (-S)"
+	@$(CC) $(HV_CFLAGS) -MMD -MT $@ -S $< -o $@
+
+$(ASM_OFFSETS): $(B)/hv/asm-offsets.s
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@{ echo "/* Generated from arch/arm64/asm-offsets.c by the Makefile: do not edit. */"; \
+	   echo "#ifndef GENERATED_ASM_OFFSETS_H"; echo "#define GENERATED_ASM_OFFSETS_H"; \
+	   sed -n 's/^[[:space:]]*\.ascii[[:space:]]*"->\([A-Za-z0-9_]*\) #*\(-*[0-9]*\).*/#define \1 \2/p' $<; \
+	   echo "#endif"; } > $@.tmp
+	@grep -q '^#define ' $@.tmp || { echo "no offsets in $<"; rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+
+# The assembly sources that use them (first build: before -MMD has recorded it).
+$(B)/hv/arch/arm64/entry.o $(B)/hv/arch/arm64/fpsimd.o: $(ASM_OFFSETS)
+
 $(LIBFDT_A):
 	@echo "missing $@: run 'make deps' (or: bash scripts/setup-deps.sh)"; exit 1
 
@@ -75,7 +97,7 @@ $(B)/hyparm.bin: $(B)/hyparm.elf
 	@$(OBJCOPY) -O binary $< $@
 	@echo "  IMAGE   $@ ($$(stat -c %s $@) bytes)"
 
--include $(HV_OBJS:.o=.d)
+-include $(HV_OBJS:.o=.d) $(B)/hv/asm-offsets.d
 
 # ---- bare-metal guests ----
 include guests/guests.mk
@@ -89,7 +111,7 @@ UNIT_TESTS :=
 ARCH_FAKE_SRCS := arch/host/fake.c
 include $(wildcard tests/unit/*.mk)
 # Host tests see arch/host/include first: the arch fake's headers replace the EL2 ones (no ifdefs in hypervisor code).
-UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \
+UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_TESTS))
 

@@ -183,13 +183,8 @@ static bool vm_drains(struct vm *vm)
 }
 
 static struct vm *const *input_vms;
-static unsigned input_nr_vms, input_focus, input_intid;
+static unsigned input_nr_vms, input_focus;
 static bool input_escape;
-
-unsigned console_input_intid(void)
-{
-	return input_intid;
-}
 
 static enum irq_result console_irq(u32 intid, void *ctx)
 {
@@ -202,7 +197,6 @@ void console_input_init(unsigned intid, struct vm *const *vms, unsigned nr_vms)
 	irq_register(intid, console_irq, NULL);
 	input_vms = vms;
 	input_nr_vms = nr_vms;
-	input_intid = intid;
 	input_focus = 0;
 	if (nr_vms > 1)
 		hv_printf("hyparm: console input goes to vm %s (Ctrl-A n: next VM, Ctrl-A <digit>: VM by number)\n",

@@ -1,6 +1,7 @@
 /* Per-VM device tree generation (see include/hyparm/guest_fdt.h). */
 #include <hyparm/errno.h>
 #include <hyparm/guest_fdt.h>
+#include <hyparm/guest_layout.h>
 #include <hyparm/print.h>
 #include <libfdt.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 #define GIC_SPI 0
 #define GIC_PPI 1
 #define IRQ_LEVEL_HIGH 4
-#define IRQ_LEVEL_LOW 8
 
 static int prop_u64_pair(void *fdt, const char *name, u64 a, u64 b)
 {
@@ -62,9 +62,11 @@ static int add_psci(void *fdt)
 
 static int add_timer(void *fdt)
 {
-	/* Secure physical, non-secure physical, virtual, hypervisor: PPIs 13, 14, 11, 10 as on QEMU virt. */
-	static const u32 irqs[] = { GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH,
-				    GIC_PPI, 11, IRQ_LEVEL_HIGH, GIC_PPI, 10, IRQ_LEVEL_HIGH };
+	/* Secure physical, non-secure physical, virtual, hypervisor: PPI numbers (INTID - 16). */
+	static const u32 irqs[] = {
+		GIC_PPI, GUEST_SEC_PTIMER_INTID - 16, IRQ_LEVEL_HIGH, GIC_PPI, GUEST_PTIMER_INTID - 16, IRQ_LEVEL_HIGH,
+		GIC_PPI, GUEST_VTIMER_INTID - 16, IRQ_LEVEL_HIGH, GIC_PPI, GUEST_HYP_PTIMER_INTID - 16, IRQ_LEVEL_HIGH,
+	};
 
 	TRY(fdt_begin_node(fdt, "timer"));
 	TRY(fdt_property_string(fdt, "compatible", "arm,armv8-timer"));
@@ -82,7 +84,7 @@ static int add_uart(void *fdt, const struct guest_fdt_params *p, const char *nod
 
 	TRY(fdt_begin_node(fdt, node));
 	TRY(fdt_property(fdt, "compatible", compat, sizeof(compat)));
-	TRY(prop_u64_pair(fdt, "reg", p->uart_base, 0x1000));
+	TRY(prop_u64_pair(fdt, "reg", p->uart_base, GUEST_UART_SIZE));
 	TRY(prop_cells(fdt, "interrupts", irq, 3));
 	TRY(fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names)));
 	TRY(prop_cells(fdt, "clocks", clocks, 2));
@@ -104,8 +106,8 @@ static int add_gic(void *fdt, const struct guest_fdt_params *p)
 {
 	char name[32];
 	fdt64_t reg[4] = {
-		cpu_to_fdt64(p->gicd_base), cpu_to_fdt64(0x10000),
-		cpu_to_fdt64(p->gicr_base), cpu_to_fdt64(0x20000ULL * p->nr_vcpus),
+		cpu_to_fdt64(p->gicd_base), cpu_to_fdt64(GUEST_GICD_SIZE),
+		cpu_to_fdt64(p->gicr_base), cpu_to_fdt64(GUEST_GICR_STRIDE * p->nr_vcpus),
 	};
 
 	hv_snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)p->gicd_base);

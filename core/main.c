@@ -15,6 +15,7 @@
 #include <drivers/pl011.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
+#include <hyparm/boot.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
 #include <hyparm/errno.h>
@@ -36,7 +37,6 @@
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 extern char el2_vectors[], secondary_entry[], boot_stacks[];
-void console_enable_locking(void);
 
 static struct platform plat;
 static struct vm_config configs[VMCONF_MAX_VMS];

@@ -138,7 +138,7 @@ enum smccc_action psci_dispatch(struct vcpu *v, u64 regs[18])
 	u64 a[4] = { 0, regs[1], regs[2], regs[3] };
 
 	/* SMC32/HVC32 calls take W1..W3: whatever is in the upper halves is not an argument. */
-	if (!(fid & 0x40000000u))
+	if (!(fid & SMCCC_64BIT))
 		for (unsigned i = 1; i <= 3; i++)
 			a[i] = (u32)a[i];
 

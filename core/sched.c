@@ -262,7 +262,6 @@ static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
 		 * hand. A vCPU that no longer runs is unloaded first, so that its
 		 * VM can be reset or the vCPU powered on afresh.
 		 */
-		p->idle_entries++;
 		if (p->loaded && !keeps_loaded(p->loaded))
 			put_loaded(p);
 		p->slice_end = 0;

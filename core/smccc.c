@@ -19,10 +19,6 @@
 #include <hyparm/psci.h>
 #include <hyparm/smccc.h>
 
-#define SMCCC_OWNER_MASK 0x3F000000u
-#define SMCCC_FAST_CALL  0x80000000u
-#define SMCCC_64BIT      0x40000000u
-
 /* ARCH_FEATURES for a workaround: implemented, but this CPU does not need it. */
 #define WA_NOT_NEEDED_HERE 1
 

@@ -16,7 +16,6 @@
 #include <hyparm/vmm.h>
 #include <string.h>
 
-#define GUEST_DTB_MAX  0x10000
 /* How much RAM one reset step scrubs or cleans: small enough that the CPU answers interrupts promptly. */
 #define RESET_CHUNK    MiB(2)
 
@@ -83,7 +82,8 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		mpidr[i] = vm->vcpus[i]->mpidr;
 	if (guest_fdt_build(ram + plan->dtb_off, GUEST_DTB_MAX, &fp)) {
-		hv_snprintf(err, errlen, "vm %s: device tree does not fit in %u bytes", vm->name, GUEST_DTB_MAX);
+		hv_snprintf(err, errlen, "vm %s: device tree does not fit in %llu bytes", vm->name,
+			    (unsigned long long)GUEST_DTB_MAX);
 		return -HV_ENOMEM;
 	}
 	return HV_OK;

@@ -220,7 +220,6 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 {
 	int rc = fdt_check_header(fdt);
 	const char *model;
-	int node;
 
 	memset(p, 0, sizeof(*p));
 	if (rc) {
@@ -238,13 +237,6 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 	parse_cpus(fdt, p);
 	parse_psci(fdt, p);
 	parse_chosen(fdt, p);
-	node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
-	if (node >= 0) {
-		int len;
-		const fdt32_t *f = fdt_getprop(fdt, node, "clock-frequency", &len);
-		if (f && len >= 4)
-			p->timer_freq = fdt32_to_cpu(*f);
-	}
 	if (!p->nr_mem) {
 		hv_snprintf(err, errlen, "device tree: no /memory node");
 		return -HV_EINVAL;

@@ -46,11 +46,6 @@ void pl011_ack_rx_irq(void)
 	wr(ICR, INT_RX | INT_RT);
 }
 
-bool pl011_ready(void)
-{
-	return uart != NULL;
-}
-
 void pl011_putc(char c)
 {
 	if (!uart)

@@ -77,13 +77,6 @@ void psci_fw_system_off(void)
 		__asm__ volatile("wfi");
 }
 
-void psci_fw_system_reset(void)
-{
-	psci_fw_call(PSCI_0_2_FN_SYSTEM_RESET, 0, 0, 0);
-	for (;;)
-		__asm__ volatile("wfi");
-}
-
 int firmware_arch_features(u32 fid)
 {
 	for (unsigned i = 0; i < 3; i++)

@@ -1,7 +1,8 @@
-# Bare-metal test guests: raw binaries linked at 0x40080000 (guest RAM + 512 KiB).
+# Bare-metal test guests: raw binaries linked where a raw image is loaded
+# (GUEST_RAM_IPA + GUEST_RAW_IMAGE_OFFSET, include/hyparm/guest_layout.h).
 GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
 	-fno-stack-protector -mstrict-align -fno-delete-null-pointer-checks \
-	-fno-isolate-erroneous-paths-dereference -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fno-isolate-erroneous-paths-dereference -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter \
 	-Iguests/lib -Iinclude -Iarch/arm64/include
 GUEST_LIB_SRCS := guests/lib/start.S guests/lib/vectors.S guests/lib/guest.c guests/lib/gic.c lib/printf.c lib/string.c
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guests/obj/%.o,$(GUEST_LIB_SRCS))
@@ -12,7 +13,7 @@ GUEST_BINS += $(B)/guests/bench.bin
 
 guests: $(GUEST_BINS)
 
-$(B)/guests/obj/%.c.o: %.c $(wildcard guests/lib/*.h)
+$(B)/guests/obj/%.c.o: %.c $(wildcard guests/lib/*.h) include/hyparm/guest_layout.h include/hyparm/gic_regs.h
 	@mkdir -p $(dir $@)
 	@echo "  GUESTCC $<"
 	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
@@ -22,11 +23,17 @@ $(B)/guests/obj/%.S.o: %.S
 	@echo "  GUESTAS $<"
 	@$(CC) -D__ASSEMBLER__ -c $< -o $@
 
-$(B)/guests/%.elf: $(B)/guests/obj/guests/tests/%.c.o $(GUEST_LIB_OBJS) guests/lib/guest.ld
-	@$(LD) -nostdlib -static --no-warn-rwx-segments -T guests/lib/guest.ld -o $@ $< $(GUEST_LIB_OBJS)
+# The linker script takes its addresses from the C header: preprocess it.
+GUEST_LDS := $(B)/guests/guest.ld
+$(GUEST_LDS): guests/lib/guest.ld.S include/hyparm/guest_layout.h
+	@mkdir -p $(dir $@)
+	@$(CC) -E -P -x assembler-with-cpp -D__ASSEMBLER__ -Iinclude $< -o $@
 
-$(B)/guests/bench.elf: $(B)/guests/obj/guests/bench/bench.c.o $(GUEST_LIB_OBJS) guests/lib/guest.ld
-	@$(LD) -nostdlib -static --no-warn-rwx-segments -T guests/lib/guest.ld -o $@ $< $(GUEST_LIB_OBJS)
+$(B)/guests/%.elf: $(B)/guests/obj/guests/tests/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
+	@$(LD) -nostdlib -static --no-warn-rwx-segments -T $(GUEST_LDS) -o $@ $< $(GUEST_LIB_OBJS)
+
+$(B)/guests/bench.elf: $(B)/guests/obj/guests/bench/bench.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
+	@$(LD) -nostdlib -static --no-warn-rwx-segments -T $(GUEST_LDS) -o $@ $< $(GUEST_LIB_OBJS)
 
 $(B)/guests/%.bin: $(B)/guests/%.elf
 	@$(OBJCOPY) -O binary $< $@

@@ -157,6 +157,8 @@ NO_PATTERNS size_t strlen(const char *s)
 	return n;
 }
 
+/* POSIX, not C11, so <string.h> does not declare it under -std=c11; libfdt calls it. */
+size_t strnlen(const char *s, size_t max);
 NO_PATTERNS size_t strnlen(const char *s, size_t max)
 {
 	size_t n = 0;

@@ -1,7 +1,6 @@
 /* Data-cache maintenance by address (see arch/cache.h). */
 #include <arch/cache.h>
 #include <arch/sysreg.h>
-#include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
 
 static u64 dcache_line_size(void)
@@ -19,7 +18,7 @@ void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 	dsb(sy);
 }
 
-/* Set/way emulation works through the VM's RAM in pieces of this size (arch/sysreg_emul.h). */
+/* Set/way emulation works through the VM's RAM in pieces of this size (arch/cache.h). */
 #define SETWAY_CHUNK MiB(4)
 
 bool vm_dcache_clean_inval_step(struct vm *vm, u64 *off)

@@ -7,7 +7,7 @@
  * CPU's own stack (struct pcpu, found through TPIDR_EL2) and C decides
  * which vCPU runs next. guest_enter() is the only way back to a guest.
  */
-#include <arch/context.h>
+#include <generated/asm-offsets.h>
 
 /* Save x0-x30, ELR_EL2, SPSR_EL2 into a gp_regs frame pushed below SP. */
 .macro save_frame

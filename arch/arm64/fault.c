@@ -5,6 +5,7 @@
  * VMs go on. Never a silent hang.
  */
 #include <arch/esr.h>
+#include <arch/exit.h>
 #include <arch/sysreg.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
@@ -48,7 +49,7 @@ void hyp_fault(struct gp_regs *frame, unsigned kind)
 			  (unsigned long long)frame->x[i], i + 1, (unsigned long long)frame->x[i + 1],
 			  i + 2, (unsigned long long)frame->x[i + 2]);
 	hv_printf("  x30 %016llx  sp  %016llx\n", (unsigned long long)frame->x[30],
-		  (unsigned long long)((u64)(uintptr_t)frame + GP_REGS_SIZE));
+		  (unsigned long long)((u64)(uintptr_t)frame + sizeof(*frame)));
 	if (p && p->current)
 		hv_printf("  while serving vm %s vcpu %u\n", p->current->vm->name, p->current->id);
 	hv_printf("  backtrace (image offsets; addr2line -e build/hyparm.elf):\n    +0x%llx\n",

@@ -2,8 +2,10 @@
  * Save and restore a guest's FP/SIMD registers when a physical CPU changes
  * vCPU. These two functions are the only place hyparm touches FP/SIMD
  * registers (the build checks that nothing else does).
- * x0 = struct fpsimd_state * (q0-q31 at 0, fpsr at 512, fpcr at 520).
+ * x0 = struct fpsimd_state * (q0-q31 at 0, then fpsr and fpcr at FPSIMD_FPSR).
  */
+#include <generated/asm-offsets.h>
+
 	.text
 	.globl fpsimd_save
 fpsimd_save:
@@ -25,7 +27,7 @@ fpsimd_save:
 	stp	q30, q31, [x0, #32 * 15]
 	mrs	x1, fpsr			// x1 = status flags
 	mrs	x2, fpcr			// x2 = control (rounding, traps)
-	add	x0, x0, #512			// x0 = &state->fpsr (beyond stp's reach)
+	add	x0, x0, #FPSIMD_FPSR		// x0 = &state->fpsr (beyond stp's reach)
 	stp	x1, x2, [x0]
 	ret
 
@@ -47,7 +49,7 @@ fpsimd_restore:
 	ldp	q26, q27, [x0, #32 * 13]
 	ldp	q28, q29, [x0, #32 * 14]
 	ldp	q30, q31, [x0, #32 * 15]
-	add	x0, x0, #512			// x0 = &state->fpsr
+	add	x0, x0, #FPSIMD_FPSR		// x0 = &state->fpsr
 	ldp	x1, x2, [x0]			// x1 = fpsr, x2 = fpcr
 	msr	fpsr, x1
 	msr	fpcr, x2

@@ -154,7 +154,3 @@ void mmu_enable_secondary(void)
 	mmu_enable_this_cpu();
 }
 
-u64 mmu_table_pages(void)
-{
-	return pt_used;
-}

@@ -18,6 +18,7 @@
  * Everything else that traps (PMU registers, implementation-defined
  * registers) is UNDEFINED for the guest.
  */
+#include <arch/cache.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
 

@@ -20,7 +20,7 @@
 #define BATCH        8
 #define SGI_PING     1
 #define SGI_PONG     2
-#define VTIMER_PPI   27
+#define VTIMER_PPI   GUEST_VTIMER_INTID
 #define UART_FR      (UART_BASE + 0x18)
 #define UART_ILPR    (UART_BASE + 0x20)
 #define SMCCC_UNKNOWN 0x86000000u   /* no service answers it: NOT_SUPPORTED at once */
@@ -111,7 +111,7 @@ static volatile u32 pongs, cpu1_ready, cpu1_sleeps;
 static void irq_handler(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	gic_eoi(i);
 	if (i == SGI_PING)
@@ -126,7 +126,7 @@ static volatile u32 timer_fired;
 static void timer_irq_handler(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	if (i == VTIMER_PPI) {
 		timer_fired_at = ticks();
@@ -334,7 +334,7 @@ static void bench_tlb_walk(u64 ram_base, u64 ram_size)
 	struct stat st = { 0 };
 
 	if (ram_base != RAM_BASE || ram_size < (64 << 20) || ram_size > (1ULL << 30)) {
-		gprintf("BENCH tlb_walk_access skipped needs 64 MiB..1 GiB of RAM at 0x40000000\n");
+		gprintf("BENCH tlb_walk_access skipped needs 64 MiB..1 GiB of RAM at 0x%llx\n", (unsigned long long)RAM_BASE);
 		return;
 	}
 	mmu_on(tables);
@@ -370,7 +370,7 @@ int main(void)
 		TIME_BATCHED("null_hvc", null_hvc());
 	TIME_BATCHED("sysreg_trap_read", trapped_sysreg());
 	TIME_BATCHED("mmio_read_gicd_iidr", mmio_read32(GICD_BASE + GICD_IIDR));
-	TIME_BATCHED("mmio_write_gicd_ipriorityr", mmio_write8(GICD_BASE + GICx_IPRIORITYR + 40, 0xA0));
+	TIME_BATCHED("mmio_write_gicd_ipriorityr", mmio_write8(GICD_BASE + GICD_IPRIORITYR + 40, 0xA0));
 	TIME_BATCHED("mmio_read_uart_fr", mmio_read32(UART_FR));
 	TIME_BATCHED("mmio_write_uart_ilpr", mmio_write32(UART_ILPR, 0));
 

@@ -13,25 +13,25 @@ static u64 gicr_base(void)
 
 u64 gic_bank(unsigned intid)
 {
-	return intid < 32 ? gicr_base() + GICR_SGI_FRAME : GICD_BASE;
+	return intid < GIC_NR_PRIVATE ? gicr_base() + GICR_SGI_BASE : GICD_BASE;
 }
 
 void gic_dist_init(void)
 {
-	mmio_write32(GICD_BASE, (1u << 4) | (1u << 1)); /* ARE, EnableGrp1 */
+	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
 	for (unsigned n = 1; n < 32; n++)
-		mmio_write32(GICD_BASE + GICx_IGROUPR + 4 * n, ~0u);
+		mmio_write32(GICD_BASE + GICD_IGROUPR + 4 * n, ~0u);
 }
 
 void gic_cpu_init(void)
 {
 	u64 rd = gicr_base();
 
-	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~2u); /* ProcessorSleep off */
-	while (mmio_read32(rd + GICR_WAKER) & 4u)                          /* ChildrenAsleep */
+	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
+	while (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
-	mmio_write32(rd + GICR_SGI_FRAME + GICx_IGROUPR, ~0u);
-	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | 1);
+	mmio_write32(rd + GICR_SGI_BASE + GICR_IGROUPR0, ~0u);
+	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | ICC_SRE_SRE);
 	isb();
 	write_sysreg(ICC_PMR_EL1, 0xFF);
 	write_sysreg(ICC_BPR1_EL1, 0);
@@ -50,20 +50,20 @@ static bool bit_read(unsigned intid, u64 off)
 	return (mmio_read32(gic_bank(intid) + off + 4 * (intid / 32)) >> (intid % 32)) & 1;
 }
 
-void gic_enable(unsigned intid, bool on) { bit_write(intid, GICx_ISENABLER, GICx_ICENABLER, on); }
-void gic_set_pending(unsigned intid, bool on) { bit_write(intid, GICx_ISPENDR, GICx_ICPENDR, on); }
-void gic_set_active(unsigned intid, bool on) { bit_write(intid, GICx_ISACTIVER, GICx_ICACTIVER, on); }
-bool gic_is_pending(unsigned intid) { return bit_read(intid, GICx_ISPENDR); }
-bool gic_is_active(unsigned intid) { return bit_read(intid, GICx_ISACTIVER); }
+void gic_enable(unsigned intid, bool on) { bit_write(intid, GICD_ISENABLER, GICD_ICENABLER, on); }
+void gic_set_pending(unsigned intid, bool on) { bit_write(intid, GICD_ISPENDR, GICD_ICPENDR, on); }
+void gic_set_active(unsigned intid, bool on) { bit_write(intid, GICD_ISACTIVER, GICD_ICACTIVER, on); }
+bool gic_is_pending(unsigned intid) { return bit_read(intid, GICD_ISPENDR); }
+bool gic_is_active(unsigned intid) { return bit_read(intid, GICD_ISACTIVER); }
 
 void gic_set_priority(unsigned intid, u8 prio)
 {
-	mmio_write8(gic_bank(intid) + GICx_IPRIORITYR + intid, prio);
+	mmio_write8(gic_bank(intid) + GICD_IPRIORITYR + intid, prio);
 }
 
 void gic_set_edge(unsigned intid, bool edge)
 {
-	u64 reg = gic_bank(intid) + GICx_ICFGR + 4 * (intid / 16);
+	u64 reg = gic_bank(intid) + GICD_ICFGR + 4 * (intid / 16);
 	u32 bit = 2u << (2 * (intid % 16));
 	u32 v = mmio_read32(reg);
 
@@ -77,10 +77,10 @@ void gic_route(unsigned intid, unsigned cpu)
 
 void gic_send_sgi(unsigned intid, u16 target_list, bool all_but_self)
 {
-	u64 v = ((u64)(intid & 0xF) << 24) | target_list;
+	u64 v = ((u64)(intid & ICC_SGI1R_INTID_MASK) << ICC_SGI1R_INTID_SHIFT) | target_list;
 
 	if (all_but_self)
-		v = ((u64)(intid & 0xF) << 24) | (1ULL << 40);
+		v = ((u64)(intid & ICC_SGI1R_INTID_MASK) << ICC_SGI1R_INTID_SHIFT) | (1ULL << ICC_SGI1R_IRM_SHIFT);
 	write_sysreg(ICC_SGI1R_EL1, v);
 	isb();
 }
@@ -90,7 +90,7 @@ u32 gic_ack_wait(u64 ms)
 	u64 end = now_ticks() + ticks_per_sec() / 1000 * ms;
 	u32 i;
 
-	while ((i = gic_ack()) == GIC_SPURIOUS && now_ticks() < end)
+	while ((i = gic_ack()) == GIC_INTID_SPURIOUS && now_ticks() < end)
 		;
 	return i;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hyparm/guest_layout.h>
+
 typedef uint64_t u64;
 typedef uint32_t u32;
 typedef uint16_t u16;
@@ -25,8 +27,8 @@ typedef int64_t s64;
  */
 #define cpu_relax() __asm__ volatile("yield" ::: "memory")
 
-#define UART_BASE 0x09000000UL
-#define RAM_BASE  0x40000000UL
+#define UART_BASE GUEST_UART_IPA
+#define RAM_BASE  GUEST_RAM_IPA
 #define ALIGN_UP_8(x) (((x) + 7) & ~7ULL)
 
 void putc_raw(char c);
@@ -80,5 +82,9 @@ s64 psci_cpu_on(u64 mpidr, u64 context_id);
 void secondary_main(void);
 
 int main(void);
+
+/* Called from start.S and vectors.S: the runtime's entry (runs main()) and its exception dispatch. */
+void guest_main(const void *dtb);
+void guest_exception(struct frame *f, unsigned vector);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * Entry of hyparm's bare-metal test guests. Loaded as a raw binary 512 KiB
- * into guest RAM (0x4008_0000) and entered at its first byte at EL1h with
+ * into guest RAM (GUEST_RAM_IPA + GUEST_RAW_IMAGE_OFFSET, hyparm/guest_layout.h) and entered at its first byte at EL1h with
  * the MMU off, interrupts masked, x0 = the device tree's address.
  * Secondary vCPUs enter at secondary_start (PSCI CPU_ON) with x0 = their
  * stack top (context id).

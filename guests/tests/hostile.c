@@ -25,8 +25,8 @@ int strcmp(const char *a, const char *b);
 #define PSCI_AFFINITY64    0xC4000004
 #define PSCI_SYSTEM_RESET  0x84000009
 #define INVALID_ADDRESS    (-9)
-#define VTIMER_PPI 27
-#define PTIMER_PPI 30
+#define VTIMER_PPI GUEST_VTIMER_INTID
+#define PTIMER_PPI GUEST_PTIMER_INTID
 
 /* What the honest VM keeps in its registers (honest.c): a read that shows them is a leak. */
 #define HONEST_TOP16_TPIDR 0x7e57
@@ -204,7 +204,7 @@ static void sec_cpu_off_now(void)
 static void attack_psci_bad_entry(void)
 {
 	extern char secondary_start[];
-	static const u64 bad[] = { 0, 0x1000, 0x08000000, 0x080A0000, 0x09000000, 0x3FFFFFFC, 0x3FFFFFFF,
+	static const u64 bad[] = { 0, 0x1000, GUEST_GICD_IPA, GUEST_GICR_IPA, GUEST_UART_IPA, GUEST_RAM_IPA - 4, GUEST_RAM_IPA - 1,
 				   1ULL << 39, 1ULL << 40, 1ULL << 47, 1ULL << 52, ~0ULL, ~3ULL };
 	u64 base, size;
 	unsigned wrong = 0;
@@ -306,7 +306,7 @@ static void sec_reset(void)
 
 static bool is_device(u64 a)
 {
-	return a >= 0x08000000 && a < 0x0A000000;   /* GIC, UART and their neighbourhood: the mmio case */
+	return a >= GUEST_GICD_IPA && a < GUEST_VIRTIO_IPA;   /* GIC, UART and their neighbourhood: the mmio case */
 }
 
 /* One access of each kind at a; returns how many should have aborted. */
@@ -469,9 +469,9 @@ static void mmio_no_syndrome(u64 a, bool writes)
 static void attack_mmio(void)
 {
 	static const struct dev devs[] = {
-		{ GICD_BASE, 0x10000, true },
-		{ GICR_BASE, 0x20000, true },
-		{ UART_BASE, 0x1000, false },
+		{ GICD_BASE, GUEST_GICD_SIZE, true },
+		{ GICR_BASE, GUEST_GICR_STRIDE, true },
+		{ UART_BASE, GUEST_UART_SIZE, false },
 	};
 	u64 rounds = 0;
 
@@ -511,10 +511,10 @@ static void attack_vgic_regs(void)
 	u64 rounds = 0;
 
 	do {
-		write_all_regs(GICD_BASE, 0x10000);
+		write_all_regs(GICD_BASE, GUEST_GICD_SIZE);
 		for (unsigned cpu = 0; cpu < 3; cpu++) {   /* ours, our sibling's (or nothing), one past them */
-			write_all_regs(GICR_BASE + cpu * GICR_STRIDE, 0x10000);
-			write_all_regs(GICR_BASE + cpu * GICR_STRIDE + GICR_SGI_FRAME, 0x10000);
+			write_all_regs(GICR_BASE + cpu * GICR_STRIDE, GICR_SGI_BASE);
+			write_all_regs(GICR_BASE + cpu * GICR_STRIDE + GICR_SGI_BASE, GICR_SGI_BASE);
 		}
 		rounds++;
 	} while (!time_up());
@@ -527,7 +527,7 @@ static void sec_irq(void)
 {
 	u32 i;
 
-	while ((i = gic_ack()) != GIC_SPURIOUS) {
+	while ((i = gic_ack()) != GIC_INTID_SPURIOUS) {
 		sec_irqs++;
 		gic_eoi(i);
 	}
@@ -575,12 +575,12 @@ static void attack_sgi_flood(void)
 			gic_send_sgi(i & 15, 0, true);                    /* everyone else */
 			gic_send_sgi(i & 15, 0xFFFF, false);              /* vCPUs that do not exist */
 			write_sysreg(ICC_SGI1R_EL1, rnd());               /* any affinity, RS, IRM */
-			write_sysreg(S3_0_C12_C11_6, rnd());              /* ICC_ASGI1R_EL1 */
-			write_sysreg(S3_0_C12_C11_7, rnd());              /* ICC_SGI0R_EL1 */
+			write_sysreg(ICC_ASGI1R_EL1, rnd());
+			write_sysreg(ICC_SGI0R_EL1, rnd());
 			sent += 7;
 		}
 		u32 i;
-		while ((i = gic_ack()) != GIC_SPURIOUS) {
+		while ((i = gic_ack()) != GIC_INTID_SPURIOUS) {
 			gic_eoi(i);
 			drained++;
 		}
@@ -588,11 +588,11 @@ static void attack_sgi_flood(void)
 		static const u32 bad[] = { 1020, 1021, 1022, 1023, 1024, 5000, 0xFFFFFF, 27, 33 };
 		for (unsigned n = 0; n < sizeof(bad) / sizeof(bad[0]); n++) {
 			write_sysreg(ICC_EOIR1_EL1, bad[n]);
-			write_sysreg(S3_0_C12_C11_1, bad[n]);             /* ICC_DIR_EL1 */
+			write_sysreg(ICC_DIR_EL1, bad[n]);
 		}
 		write_sysreg(ICC_EOIR1_EL1, rnd());
-		mmio_write32(GICD_BASE + GICx_ISPENDR + 4 * 31, ~0u);   /* INTIDs 992..1023 */
-		mmio_write32(GICD_BASE + GICx_ISENABLER + 4 * 31, ~0u);
+		mmio_write32(GICD_BASE + GICD_ISPENDR + 4 * 31, ~0u);   /* INTIDs 992..1023 */
+		mmio_write32(GICD_BASE + GICD_ISENABLER + 4 * 31, ~0u);
 	} while (!time_up());
 	gprintf("sgi_flood: %llu SGI writes, %llu taken here, %llu on vCPU 1\n", (unsigned long long)sent,
 		(unsigned long long)drained, (unsigned long long)sec_irqs);
@@ -639,7 +639,7 @@ static void attack_lr_ack(void)
 	do {
 		pend_many();
 		u32 i;
-		while ((i = gic_ack_wait(1)) != GIC_SPURIOUS) {
+		while ((i = gic_ack_wait(1)) != GIC_INTID_SPURIOUS) {
 			gic_eoi(i);
 			taken++;
 		}
@@ -657,7 +657,7 @@ static void storm_irq(void)
 {
 	u32 i;
 
-	if ((i = gic_ack()) == GIC_SPURIOUS)
+	if ((i = gic_ack()) == GIC_INTID_SPURIOUS)
 		return;
 	/*
 	 * Due again at once: CVAL in the past, the timer left on. Our own main
@@ -735,7 +735,7 @@ static void wake_irq(void)
 {
 	u32 i;
 
-	while ((i = gic_ack()) != GIC_SPURIOUS) {
+	while ((i = gic_ack()) != GIC_INTID_SPURIOUS) {
 		if (i == PTIMER_PPI) {
 			write_sysreg(cntp_ctl_el0, 0);
 			ptimer_fired++;
@@ -810,7 +810,7 @@ static void attack_race_gicd(void)
 	start_sibling();
 	do {
 		u32 ctlr = rounds % 5 == 4 ? (u32)rnd() : (u32[]){ 0x12, 0x10, 0x2, 0x0 }[rounds % 4];
-		mmio_write32(GICD_BASE, ctlr);
+		mmio_write32(GICD_BASE + GICD_CTLR, ctlr);
 		for (unsigned i = 40; i < 48; i++) {
 			static const u64 routes[] = { 0, 1, 7, 1ULL << 31, 0xFF00FF };
 			gic_route(i, 0);
@@ -819,11 +819,11 @@ static void attack_race_gicd(void)
 		}
 		gic_send_sgi(rounds & 15, 1u << 1, false);
 		u32 i;
-		while ((i = gic_ack()) != GIC_SPURIOUS)
+		while ((i = gic_ack()) != GIC_INTID_SPURIOUS)
 			gic_eoi(i);
 		rounds++;
 	} while (!time_up());
-	mmio_write32(GICD_BASE, 0x12);
+	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
 	gprintf("race_gicd: %llu rounds, vCPU 1 took %llu interrupts\n", (unsigned long long)rounds,
 		(unsigned long long)sec_irqs);
 	check(sec_irqs > 0, "vCPU 1 took interrupts while the distributor flipped");

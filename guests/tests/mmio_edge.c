@@ -9,9 +9,9 @@
  */
 #include "guest.h"
 
-#define GICD_BASE 0x08000000UL
-#define GICD_SIZE 0x10000UL
-#define UART_SIZE 0x1000UL
+#define GICD_BASE GUEST_GICD_IPA
+#define GICD_SIZE GUEST_GICD_SIZE
+#define UART_SIZE GUEST_UART_SIZE
 
 static volatile int aborts;
 static volatile u64 abort_esr, abort_far;

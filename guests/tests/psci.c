@@ -113,7 +113,7 @@ int main(void)
 	/* CPU_SUSPEND (standby) returns when an interrupt is pending, as WFI does: the virtual timer's. */
 	gic_dist_init();
 	gic_cpu_init();
-	gic_enable(27, true);
+	gic_enable(GUEST_VTIMER_INTID, true);
 	write_sysreg(cntv_tval_el0, ticks_per_sec() / 100);
 	write_sysreg(cntv_ctl_el0, 1);
 	isb();

@@ -20,8 +20,8 @@
  */
 #include "gic.h"
 
-#define VTIMER_PPI 27
-#define PTIMER_PPI 30
+#define VTIMER_PPI GUEST_VTIMER_INTID
+#define PTIMER_PPI GUEST_PTIMER_INTID
 #define CTL_ENABLE 1u
 #define CTL_IMASK  2u
 #define CTL_ISTATUS 4u
@@ -32,7 +32,7 @@ static volatile u32 fired_count, fired_intid;
 static void timer_irq(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	fired_intid = i;
 	fired_count++;

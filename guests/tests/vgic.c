@@ -10,7 +10,7 @@
 
 #define UART_IMSC   (UART_BASE + 0x38)
 #define UART_TXIM   (1u << 5)
-#define UART_INTID  33
+#define UART_INTID  GUEST_UART_INTID
 #define TEST_SPI    40
 #define TEST_SPI2   41
 
@@ -20,7 +20,7 @@ static volatile u32 cpu1_ready, cpu1_got, cpu1_count, cpu0_got, cpu0_count;
 static void cpu0_irq(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	cpu0_got = i;
 	cpu0_count++;
@@ -32,7 +32,7 @@ static void irq_dispatch(void);
 static void cpu1_irq(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS)
 		return;
 	cpu1_got = i;
 	cpu1_count++;
@@ -79,7 +79,7 @@ static void sgi_tests(void)
 	check(gic_is_active(1), "SGI 1 is active after the acknowledge");
 	gic_eoi(i);
 	check(!gic_is_active(1) && !gic_is_pending(1), "SGI 1 is neither active nor pending after EOI");
-	check(gic_ack() == GIC_SPURIOUS, "nothing else pending");
+	check(gic_ack() == GIC_INTID_SPURIOUS, "nothing else pending");
 
 	/* To self, taken through the vector. */
 	set_irq_handler(irq_dispatch);
@@ -117,11 +117,11 @@ static void spi_state_tests(void)
 
 	gic_set_pending(TEST_SPI, true);
 	check(gic_is_pending(TEST_SPI), "ISPENDR makes SPI %u pending", TEST_SPI);
-	check(gic_ack_wait(20) == GIC_SPURIOUS, "a disabled pending SPI is not delivered");
+	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "a disabled pending SPI is not delivered");
 	gic_set_pending(TEST_SPI, false);
 	check(!gic_is_pending(TEST_SPI), "ICPENDR clears it");
 	gic_enable(TEST_SPI, true);
-	check(gic_ack_wait(20) == GIC_SPURIOUS, "enabled but no longer pending: nothing delivered");
+	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "enabled but no longer pending: nothing delivered");
 
 	gic_set_pending(TEST_SPI, true);
 	i = gic_ack_wait(100);
@@ -142,7 +142,7 @@ static void spi_state_tests(void)
 	gic_set_active(TEST_SPI, false);
 	check(!gic_is_active(TEST_SPI), "ICACTIVER clears the active state");
 	gic_eoi(i);  /* the priority drop */
-	check(gic_ack_wait(20) == GIC_SPURIOUS, "nothing left after ICACTIVER");
+	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "nothing left after ICACTIVER");
 	gic_enable(TEST_SPI, false);
 }
 
@@ -156,7 +156,7 @@ static void priority_tests(void)
 	write_sysreg(ICC_PMR_EL1, 0x80);
 	isb();
 	gic_set_pending(TEST_SPI2, true);
-	check(gic_ack_wait(20) == GIC_SPURIOUS, "priority 0xc0 is masked by PMR 0x80");
+	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "priority 0xc0 is masked by PMR 0x80");
 	write_sysreg(ICC_PMR_EL1, 0xFF);
 	isb();
 	i = gic_ack_wait(100);
@@ -166,7 +166,7 @@ static void priority_tests(void)
 	gic_route(TEST_SPI, 0);
 	gic_enable(TEST_SPI, true);
 	gic_set_pending(TEST_SPI, true);
-	check(gic_ack_wait(20) == GIC_SPURIOUS, "equal priority does not preempt the active one");
+	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "equal priority does not preempt the active one");
 	gic_eoi(i);
 	i = gic_ack_wait(100);
 	check(i == TEST_SPI, "it is delivered after the EOI (IAR %u)", i);
@@ -199,7 +199,7 @@ static void trigger_tests(void)
 	unsigned n = count_deliveries(UART_INTID, 3);
 	check(n == 3, "level: delivered again after each EOI while the line is high (%u of 3)", n);
 	mmio_write32(UART_IMSC, 0);
-	check(gic_ack_wait(20) == GIC_SPURIOUS, "level: nothing once the device lowers the line");
+	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "level: nothing once the device lowers the line");
 
 	/* Edge: one delivery per rising edge, however long the line stays high. */
 	gic_set_edge(UART_INTID, true);

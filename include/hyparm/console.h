@@ -17,6 +17,8 @@ struct console_port {
 	void *ctx;
 };
 
+/* The MMU is on (exclusives work): take the console lock from now on (boot_main). */
+void console_enable_locking(void);
 /* Write a string to the physical console under the console lock. */
 void console_write(const char *s, size_t len);
 /* One byte of a VM's UART output. */
@@ -26,8 +28,6 @@ void console_vm_flush(struct vm *vm);
 
 /* vm's console input goes to port (its UART). */
 void console_attach(struct vm *vm, const struct console_port *port);
-/* Physical interrupt of the console UART's receiver (0 if it has none). */
-unsigned console_input_intid(void);
 /* Read what was typed and hand it to the VM that has the console's focus. */
 void console_input_poll(void);
 /* The guest read from vm's UART: if input was held back for lack of room there, let it flow again. */

@@ -2,27 +2,43 @@
  * The platform every guest sees, whatever board hyparm runs on: QEMU's
  * `virt` layout, so images built for KVM's virt machine run unchanged.
  * One definition, used by hyparm, the bare-metal test guests and the KVM
- * runner. Plain #defines only: assembly and host tools include it too.
+ * runner. Plain #defines only: assembly, the guests' linker script (run
+ * through the C preprocessor with __ASSEMBLER__ defined) and host tools
+ * include it too.
  */
 #ifndef HYPARM_GUEST_LAYOUT_H
 #define HYPARM_GUEST_LAYOUT_H
 
-#define GUEST_GICD_IPA     0x08000000ULL
-#define GUEST_GICD_SIZE    0x10000ULL
-#define GUEST_GICR_IPA     0x080A0000ULL
-#define GUEST_GICR_STRIDE  0x20000ULL     /* RD_base + SGI_base frames per vCPU */
-#define GUEST_UART_IPA     0x09000000ULL
-#define GUEST_UART_SIZE    0x1000ULL
+/* An address or size: 64 bits in C; a bare number for the assembler and the linker. */
+#ifdef __ASSEMBLER__
+#define GUEST_U64(x) x
+#else
+#define GUEST_U64(x) x##ULL
+#endif
+
+#define GUEST_GICD_IPA     GUEST_U64(0x08000000)
+#define GUEST_GICD_SIZE    GUEST_U64(0x10000)
+#define GUEST_GICR_IPA     GUEST_U64(0x080A0000)
+#define GUEST_GICR_STRIDE  GUEST_U64(0x20000)     /* RD_base + SGI_base frames per vCPU */
+#define GUEST_UART_IPA     GUEST_U64(0x09000000)
+#define GUEST_UART_SIZE    GUEST_U64(0x1000)
 #define GUEST_UART_INTID   33             /* SPI 1 */
-#define GUEST_VIRTIO_IPA   0x0A000000ULL  /* 32 virtio-mmio slots of 0x200 bytes */
-#define GUEST_VIRTIO_SLOT  0x200ULL
+#define GUEST_VIRTIO_IPA   GUEST_U64(0x0A000000)  /* 32 virtio-mmio slots of 0x200 bytes */
+#define GUEST_VIRTIO_SLOT  GUEST_U64(0x200)
 #define GUEST_VIRTIO_SLOTS 32
 #define GUEST_VIRTIO_INTID 48             /* slot n: SPI 16 + n */
-#define GUEST_RAM_IPA      0x40000000ULL
+#define GUEST_RAM_IPA      GUEST_U64(0x40000000)
+/* Room kept in RAM for the generated device tree (a VM's own DTB may be larger). */
+#define GUEST_DTB_MAX      GUEST_U64(0x10000)
+/* A raw image (no arm64 Image header) goes this far into RAM, as QEMU puts it; entered at its first byte. */
+#define GUEST_RAW_IMAGE_OFFSET GUEST_U64(0x80000)
 
 /* Private interrupts of KVM's virt platform. */
 #define GUEST_PTIMER_INTID 30             /* EL1 physical timer (PPI 14) */
 #define GUEST_VTIMER_INTID 27             /* EL1 virtual timer (PPI 11) */
 #define GUEST_MAINT_INTID  25             /* vGIC maintenance (PPI 9) */
+/* Named in the guest's device tree only: hyparm gives guests neither. */
+#define GUEST_SEC_PTIMER_INTID 29         /* secure EL1 physical timer (PPI 13) */
+#define GUEST_HYP_PTIMER_INTID 26         /* EL2 physical timer (PPI 10) */
 
 #endif

@@ -38,12 +38,8 @@ struct irqchip_ops {
 	/* Drive a level line / raise an edge. v: the vCPU for private INTIDs, NULL for SPIs. */
 	void (*set_line)(struct vm *vm, struct vcpu *v, u32 intid, bool level);
 	void (*inject_edge)(struct vm *vm, struct vcpu *v, u32 intid);
-	/* Is intid enabled for v (so a pending one would be delivered)? */
-	bool (*irq_enabled)(struct vm *vm, struct vcpu *v, u32 intid);
 	/* Attach a sampled source to v's private intid. */
 	void (*map_source)(struct vm *vm, struct vcpu *v, u32 intid, const struct irq_source *src);
-	/* Is something of v's in its list registers (so exits must sync)? */
-	bool (*vcpu_has_lrs)(const struct vcpu *v);
 };
 
 #include <hyparm/vm.h>

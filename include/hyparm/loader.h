@@ -12,9 +12,10 @@
 #define HYPARM_LOADER_H
 
 #include <hyparm/types.h>
+#include <hyparm/guest_layout.h>
 
 #define ARM64_IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 0x38 */
-#define RAW_KERNEL_OFFSET 0x80000u
+#define RAW_KERNEL_OFFSET GUEST_RAW_IMAGE_OFFSET
 
 struct load_plan {
 	bool is_linux_image;

@@ -15,8 +15,8 @@ struct vcpu;
 struct deadline;
 
 struct pcpu {
-	struct vcpu *current;      /* PCPU_CURRENT: the vCPU this CPU runs or last ran */
-	u64 stack_top;             /* PCPU_STACK_TOP */
+	struct vcpu *current;      /* the vCPU this CPU runs or last ran */
+	u64 stack_top;             /* top of this CPU's EL2 stack: the vectors load it (PCPU_STACK_TOP) */
 	unsigned id;               /* index, 0 = boot CPU */
 	u64 mpidr;                 /* physical MPIDR affinity */
 	struct vcpu *run_list;     /* vCPUs placed on this CPU */
@@ -27,7 +27,6 @@ struct pcpu {
 	u64 timer_at;              /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
 	volatile bool need_resched;/* the slice ended: switch at the next exit */
 	volatile bool need_rearm;  /* a vCPU here became runnable, or the earliest deadline moved: look at the timer */
-	u64 idle_entries;          /* statistics */
 	/* The deadline service's queue for this CPU (core/deadline.c). */
 	spinlock_t deadline_lock;
 	struct deadline *deadlines;

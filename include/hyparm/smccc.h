@@ -11,6 +11,9 @@
 
 struct vcpu;
 
+/* Function ID bit 30: the SMC64/HVC64 calling convention (64-bit arguments). */
+#define SMCCC_64BIT                  0x40000000u
+
 #define SMCCC_VERSION_FID            0x80000000u
 #define SMCCC_ARCH_FEATURES_FID      0x80000001u
 #define SMCCC_ARCH_SOC_ID_FID        0x80000002u

@@ -13,10 +13,12 @@
 
 #include <arch/fake.h>
 #include <arch/hyp_timer.h>
+#include <arch/vcpu_arch.h>
 #include <hyparm/deadline.h>
 #include <hyparm/irq.h>
 #include <hyparm/irqchip.h>
 #include <hyparm/pcpu.h>
+#include <hyparm/print.h>
 #include <hyparm/psci.h>
 #include <hyparm/sched.h>
 #include <hyparm/smccc.h>

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <arch/cache.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
 

@@ -10,6 +10,7 @@
 #include <hyparm/mmio.h>
 #include <hyparm/vm.h>
 #include <arch/fake.h>
+#include <hyparm/sched.h>
 #include <vdev/vgic.h>
 
 static struct vm vm;
@@ -66,8 +67,8 @@ static void distributor_identifies_as_gicv3(void **state)
 	assert_int_equal(dread(0xFFE8, 4) & 0xF0, 0x30);              /* PIDR2.ArchRev */
 	assert_int_equal((dread(0x4, 4) & 0x1F) + 1, VGIC_NR_IRQS / 32); /* TYPER.ITLinesNumber */
 	assert_int_equal(dread(0x0, 4) & (GICD_CTLR_ARE | GICD_CTLR_DS), GICD_CTLR_ARE | GICD_CTLR_DS);
-	dwrite(0x0, 4, GICD_CTLR_EN_G1);
-	assert_int_equal(dread(0x0, 4), GICD_CTLR_EN_G1 | GICD_CTLR_ARE | GICD_CTLR_DS);
+	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
+	assert_int_equal(dread(0x0, 4), GICD_CTLR_ENABLE_GRP1 | GICD_CTLR_ARE | GICD_CTLR_DS);
 }
 
 static void redistributors_describe_each_vcpu(void **state)
@@ -208,7 +209,7 @@ static void collect_sorts_by_priority_and_counts_the_rest(void **state)
 {
 	struct vgic_cand cand[2];
 
-	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
 	dwrite(0x80 + 4, 4, ~0u);                   /* SPIs 32..63 in group 1 */
 	dwrite(0x400 + 40, 1, 0xA0);
 	dwrite(0x400 + 41, 1, 0x40);
@@ -236,7 +237,7 @@ static void spis_follow_irouter(void **state)
 	dwrite(0x6000 + 8 * 40, 8, 2);
 	assert_int_equal(dread(0x6000 + 8 * 40, 8), 2);
 	assert_ptr_equal(vgic_spi_target(&vm, irq), &vcpus[2]);
-	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
 	dwrite(0x80 + 4, 4, BIT(8));        /* group 1 */
 	dwrite(0x100 + 4, 4, BIT(8));       /* enable */
 	memset(kicks, 0, sizeof(kicks));
@@ -255,7 +256,7 @@ static void spis_follow_irouter(void **state)
 
 static void sgis_reach_their_targets_only(void **state)
 {
-	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
 	for (unsigned i = 0; i < 3; i++) {
 		rwrite(i, 0x10000 + 0x80, 4, 0xFFFFFFFF);
 		rwrite(i, 0x10000 + 0x100, 4, BIT(5));
@@ -281,7 +282,7 @@ static void disabled_group_is_not_delivered(void **state)
 	rwrite(0, 0x10000 + 0x100, 4, BIT(1));
 	vgic_inject_edge(&vm, &vcpus[0], 1);
 	assert_false(vgic_vcpu_pending(&vcpus[0]));   /* GICD_CTLR group 1 off */
-	dwrite(0x0, 4, GICD_CTLR_EN_G1);
+	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
 	assert_true(vgic_vcpu_pending(&vcpus[0]));
 }
 

@@ -15,7 +15,7 @@ KVMR_LDFLAGS := -static -pthread
 .PHONY: kvm-runner
 kvm-runner: $(KVMR_BIN)
 
-$(KVMR_BIN): $(KVMR_SRCS) include/hyparm/guest_fdt.h include/hyparm/loader.h vdev/include/vdev/vpl011.h $(KVMR_FDT_LIB) $(KVMR_DIR)/kvm-runner.mk
+$(KVMR_BIN): $(KVMR_SRCS) include/hyparm/guest_fdt.h include/hyparm/guest_layout.h include/hyparm/loader.h vdev/include/vdev/vpl011.h $(KVMR_FDT_LIB) $(KVMR_DIR)/kvm-runner.mk
 	@mkdir -p $(dir $@)
 	@echo "  KVMR    $@"
 	@$(CC) $(KVMR_CFLAGS) -o $@ $(KVMR_SRCS) $(KVMR_FDT_LIB) $(KVMR_LDFLAGS)

@@ -1,10 +1,10 @@
 /*
  * kvm-runner: run one of hyparm's bare-metal guest binaries, or an arm64
  * Linux Image with an initrd, under Linux KVM (arm64), with the same
- * guest-visible machine hyparm builds: RAM at 0x40000000, an in-kernel GICv3
- * (distributor 0x08000000, redistributors 0x080A0000), the in-kernel
- * architected timers, PSCI 0.2+ over HVC (handled by KVM) and a PL011 at
- * 0x09000000 (SPI 1 = INTID 33, transmit only) served here from
+ * guest-visible machine hyparm builds (include/hyparm/guest_layout.h): RAM,
+ * an in-kernel GICv3 (distributor, redistributors), the in-kernel
+ * architected timers, PSCI 0.2+ over HVC (handled by KVM) and a PL011
+ * (transmit only) served here from
  * KVM_EXIT_MMIO by hyparm's own register model (vdev/vpl011.c).
  *
  *   kvm-runner -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p "bootargs"]
@@ -35,18 +35,14 @@
 #include <unistd.h>
 
 #include <hyparm/guest_fdt.h>
+#include <hyparm/guest_layout.h>
 #include <hyparm/loader.h>
 #include <hyparm/mmio.h>
 #include <vdev/vpl011.h>
 
-#define RAM_IPA        0x40000000ULL
-#define GICD_IPA       0x08000000ULL
-#define GICR_IPA       0x080A0000ULL
-#define UART_IPA       0x09000000ULL
-#define UART_SIZE      0x1000ULL
-#define UART_SPI       1                    /* INTID 33 */
-#define DTB_MAX        0x10000ULL
-#define MAX_VCPUS      8                    /* redistributors must end below the UART */
+#define MAX_VCPUS      8
+_Static_assert(GUEST_GICR_IPA + MAX_VCPUS * GUEST_GICR_STRIDE <= GUEST_UART_IPA,
+	       "the redistributors must end below the UART");
 
 #define PHANDLE_CLK    0x8000
 #define PHANDLE_GIC    0x8001
@@ -173,11 +169,11 @@ static void uart_irq(void *ctx, bool level)
 	/* irq field: type (bits 27:24) SPI, vcpu index (23:16) 0 (unused for SPIs), INTID (15:0). */
 	struct kvm_irq_level irq = {
 		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | (0 << KVM_ARM_IRQ_VCPU_SHIFT) |
-		       (32 + UART_SPI),
+		       GUEST_UART_INTID,
 		.level = (uint32_t)level,
 	};
 	if (ioctl(vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		die("KVM_IRQ_LINE UART INTID %d level %d: %s", 32 + UART_SPI, (int)level, strerror(errno));
+		die("KVM_IRQ_LINE UART INTID %d level %d: %s", GUEST_UART_INTID, (int)level, strerror(errno));
 	uart_line = level;
 }
 
@@ -211,11 +207,11 @@ static void handle_mmio(struct vcpu *v)
 	uint64_t addr = r->mmio.phys_addr;
 	uint32_t len = r->mmio.len;
 
-	if (addr < UART_IPA || addr >= UART_IPA + UART_SIZE || len == 0 || len > 8) {
+	if (addr < GUEST_UART_IPA || addr >= GUEST_UART_IPA + GUEST_UART_SIZE || len == 0 || len > 8) {
 		die("vCPU %u: unhandled MMIO %s at IPA 0x%llx (%u bytes): no device there", v->idx,
 		    r->mmio.is_write ? "write" : "read", (unsigned long long)addr, len);
 	}
-	uint64_t off = addr - UART_IPA;
+	uint64_t off = addr - GUEST_UART_IPA;
 	if (r->mmio.is_write) {
 		uint64_t val = 0;
 		memcpy(&val, r->mmio.data, len);      /* little-endian host and guest */
@@ -325,12 +321,12 @@ static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *boot
 {
 	uint64_t mpidr[MAX_VCPUS];
 	struct guest_fdt_params p = {
-		.ram_base = RAM_IPA, .ram_size = ram_size,
+		.ram_base = GUEST_RAM_IPA, .ram_size = ram_size,
 		.nr_vcpus = nr_vcpus, .vcpu_mpidr = mpidr,
 		.cmdline = bootargs ? bootargs : "",
 		.initrd_start = initrd_start, .initrd_end = initrd_end,
-		.gicd_base = GICD_IPA, .gicr_base = GICR_IPA,
-		.uart_base = UART_IPA, .uart_spi = UART_SPI,
+		.gicd_base = GUEST_GICD_IPA, .gicr_base = GUEST_GICR_IPA,
+		.uart_base = GUEST_UART_IPA, .uart_spi = GUEST_UART_INTID - 32,
 	};
 
 	for (unsigned i = 0; i < nr_vcpus; i++)
@@ -437,7 +433,7 @@ int main(int argc, char **argv)
 	struct load_plan plan;
 	char why[160];
 	/* Only the header is looked at: a short buffer is enough when the file is bigger. */
-	if (loader_plan(hdr, img_size, rd_size, DTB_MAX, ram_size, &plan, why, sizeof(why)))
+	if (loader_plan(hdr, img_size, rd_size, GUEST_DTB_MAX, ram_size, &plan, why, sizeof(why)))
 		die("'%s': %s", kernel, why);
 	if (plan.is_linux_image && (hdr[24] & 1))
 		die("'%s' is a big-endian kernel (Image flags bit 0)", kernel);
@@ -473,7 +469,7 @@ int main(int argc, char **argv)
 	if (ram == MAP_FAILED)
 		die("mmap %lu MiB of guest RAM: %s", mem_mb, strerror(errno));
 	struct kvm_userspace_memory_region region = {
-		.slot = 0, .flags = 0, .guest_phys_addr = RAM_IPA, .memory_size = ram_size,
+		.slot = 0, .flags = 0, .guest_phys_addr = GUEST_RAM_IPA, .memory_size = ram_size,
 		.userspace_addr = (uint64_t)(uintptr_t)ram,
 	};
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
@@ -514,33 +510,33 @@ int main(int argc, char **argv)
 	if (ioctl(vm_fd, KVM_CREATE_DEVICE, &gic) < 0)
 		die("KVM_CREATE_DEVICE GICv3: %s (the host needs a GICv3 with a virtualisation interface)",
 		    strerror(errno));
-	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA, "distributor");
-	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, GICR_IPA, "redistributor");
+	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GUEST_GICD_IPA, "distributor");
+	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, GUEST_GICR_IPA, "redistributor");
 	struct kvm_device_attr ctrl = { .group = KVM_DEV_ARM_VGIC_GRP_CTRL, .attr = KVM_DEV_ARM_VGIC_CTRL_INIT };
 	if (ioctl((int)gic.fd, KVM_SET_DEVICE_ATTR, &ctrl) < 0)
 		die("GICv3 KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
 
 	/* The device tree where loader_plan() put it. */
-	int err = fdt_build(ram + dtb_off, DTB_MAX, ram_size, bootargs, initrd ? RAM_IPA + rd_off : 0,
-			    initrd ? RAM_IPA + rd_off + rd_size : 0);
+	int err = fdt_build(ram + dtb_off, GUEST_DTB_MAX, ram_size, bootargs, initrd ? GUEST_RAM_IPA + rd_off : 0,
+			    initrd ? GUEST_RAM_IPA + rd_off + rd_size : 0);
 	if (err < 0)
 		die("device tree: %s", fdt_strerror(err));
 
 	/* Boot vCPU: PC at the image, EL1h with DAIF masked, x0 = DTB. */
-	set_reg(vcpus[0].fd, CORE_REG(regs.pc), RAM_IPA + plan.entry_off, "pc");
+	set_reg(vcpus[0].fd, CORE_REG(regs.pc), GUEST_RAM_IPA + plan.entry_off, "pc");
 	set_reg(vcpus[0].fd, CORE_REG(regs.pstate), PSTATE_EL1H_DAIF, "pstate");
-	set_reg(vcpus[0].fd, CORE_REG(regs.regs[0]), RAM_IPA + dtb_off, "x0");
+	set_reg(vcpus[0].fd, CORE_REG(regs.regs[0]), GUEST_RAM_IPA + dtb_off, "x0");
 	for (unsigned r = 1; r < 4; r++)
 		set_reg(vcpus[0].fd, CORE_REG(regs.regs[r]), 0, "x1-x3");
 
 	msg("kvm-runner: KVM API version %d, VM created, %u vCPUs, in-kernel GICv3\n", api, nr_vcpus);
 	msg("kvm-runner: %s %s (%llu bytes) at 0x%llx, %lu MiB RAM at 0x%llx, DTB at 0x%llx (%u bytes)\n",
 	    is_linux ? "Linux Image" : "raw guest", kernel, (unsigned long long)img_size,
-	    (unsigned long long)(RAM_IPA + img_off), mem_mb, (unsigned long long)RAM_IPA,
-	    (unsigned long long)(RAM_IPA + dtb_off), fdt_totalsize(ram + dtb_off));
+	    (unsigned long long)(GUEST_RAM_IPA + img_off), mem_mb, (unsigned long long)GUEST_RAM_IPA,
+	    (unsigned long long)(GUEST_RAM_IPA + dtb_off), fdt_totalsize(ram + dtb_off));
 	if (initrd)
 		msg("kvm-runner: initrd %s (%llu bytes) at 0x%llx-0x%llx\n", initrd, (unsigned long long)rd_size,
-		    (unsigned long long)(RAM_IPA + rd_off), (unsigned long long)(RAM_IPA + rd_off + rd_size));
+		    (unsigned long long)(GUEST_RAM_IPA + rd_off), (unsigned long long)(GUEST_RAM_IPA + rd_off + rd_size));
 
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		int e = pthread_create(&vcpus[i].thread, NULL, vcpu_thread, &vcpus[i]);

@@ -47,7 +47,7 @@ struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
 
 bool vgic_irq_deliverable(const struct vgic *g, const struct virq *irq)
 {
-	u32 group_en = irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0;
+	u32 group_en = irq->group ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0;
 	return vgic_irq_pending(irq) && irq->enabled && (g->ctlr & group_en);
 }
 
@@ -122,11 +122,13 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 {
 	struct vm *vm = src->vm;
 	struct vgic *g = vgic_of(vm);
-	unsigned intid = (sgi1r >> 24) & 0xF;
-	bool broadcast = sgi1r & BIT(40);       /* IRM: all but self */
-	u64 aff1 = (sgi1r >> 16) & 0xFF, aff2 = (sgi1r >> 32) & 0xFF, aff3 = (sgi1r >> 48) & 0xFF;
-	unsigned rs = (sgi1r >> 44) & 0xF;      /* range selector: Aff0 = rs * 16 + bit */
-	u16 targets = sgi1r & 0xFFFF;
+	unsigned intid = (sgi1r >> ICC_SGI1R_INTID_SHIFT) & ICC_SGI1R_INTID_MASK;
+	bool broadcast = sgi1r & BIT(ICC_SGI1R_IRM_SHIFT);       /* all but self */
+	u64 aff1 = (sgi1r >> ICC_SGI1R_AFF1_SHIFT) & ICC_SGI1R_AFF_MASK;
+	u64 aff2 = (sgi1r >> ICC_SGI1R_AFF2_SHIFT) & ICC_SGI1R_AFF_MASK;
+	u64 aff3 = (sgi1r >> ICC_SGI1R_AFF3_SHIFT) & ICC_SGI1R_AFF_MASK;
+	unsigned rs = (sgi1r >> ICC_SGI1R_RS_SHIFT) & ICC_SGI1R_RS_MASK; /* range selector: Aff0 = rs * 16 + bit */
+	u16 targets = sgi1r & ICC_SGI1R_TARGETS_MASK;
 
 	spin_lock(&g->lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -173,7 +175,7 @@ static bool hint_stale(const struct virq *irq)
 
 static bool group_enabled(const struct vgic *g, const struct virq *irq)
 {
-	return g->ctlr & (irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0);
+	return g->ctlr & (irq->group ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0);
 }
 
 unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max)

@@ -14,18 +14,6 @@
 #include <hyparm/vm.h>
 #include <vdev/vgic.h>
 
-static bool irq_enabled(struct vm *vm, struct vcpu *v, u32 intid)
-{
-	struct vgic *g = vgic_of(vm);
-	struct virq *irq = vgic_irq(g, v, intid);
-	u32 group_en;
-
-	if (!irq)
-		return false;
-	group_en = irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0;
-	return irq->enabled && (g->ctlr & group_en);
-}
-
 static void map_source(struct vm *vm, struct vcpu *v, u32 intid, const struct irq_source *src)
 {
 	struct vgic *g = vgic_of(vm);
@@ -33,11 +21,6 @@ static void map_source(struct vm *vm, struct vcpu *v, u32 intid, const struct ir
 
 	if (irq)
 		irq->src = src;
-}
-
-static bool has_lrs(const struct vcpu *v)
-{
-	return v->irqchip_busy;
 }
 
 static const struct irqchip_ops vgic_irqchip = {
@@ -48,9 +31,7 @@ static const struct irqchip_ops vgic_irqchip = {
 	.vcpu_pending = vgic_vcpu_pending,
 	.set_line = vgic_set_line,
 	.inject_edge = vgic_inject_edge,
-	.irq_enabled = irq_enabled,
 	.map_source = map_source,
-	.vcpu_has_lrs = has_lrs,
 };
 
 /* The maintenance interrupt needs no work of its own: the exit it caused syncs the list registers. */

@@ -9,18 +9,10 @@
 #include <vdev/vgic.h>
 #include "vgic_regs.h"
 
-#define GICD_CTLR      0x0000
-#define GICD_TYPER     0x0004
-#define GICD_IIDR      0x0008
-#define GICD_TYPER2    0x000C
-#define GICD_STATUSR   0x0010
-#define GICD_IROUTER   0x6000
-#define GICD_PIDR2     0xFFE8
-
 static u32 typer(void)
 {
 	/* ITLinesNumber: 32 * (N + 1) INTIDs; IDbits: 10-bit INTIDs (no LPIs). */
-	return (VGIC_NR_IRQS / 32 - 1) | (9u << 19);
+	return (VGIC_NR_IRQS / 32 - 1) | (9u << GICD_TYPER_IDBITS_SHIFT);
 }
 
 /*
@@ -35,8 +27,18 @@ static bool size_ok(u64 off, unsigned size)
 	if (size == 8 && !(off & 7))
 		return off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_NR_IRQS;
 	if (size == 1)
-		return off >= 0x400 && off < 0x800;
+		return off >= GICD_IPRIORITYR && off < GICD_ITARGETSR;
 	return false;
+}
+
+/* The part of a per-interrupt array at off that covers SGIs and PPIs (the redistributors have them). */
+static bool private_slot(u64 off)
+{
+	if (off >= GICD_IPRIORITYR && off < GICD_ITARGETSR)
+		return off - GICD_IPRIORITYR < VGIC_NR_PRIVATE;
+	if (off >= GICD_ICFGR && off < GICD_IGRPMODR)
+		return off - GICD_ICFGR < VGIC_NR_PRIVATE / 16 * 4;
+	return (off & 0x7F) < VGIC_NR_PRIVATE / 32 * 4;
 }
 
 static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val)
@@ -54,7 +56,7 @@ static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 		struct virq *irq = intid >= VGIC_NR_PRIVATE ? vgic_irq(g, NULL, intid) : NULL;
 		u64 r = irq ? irq->irouter : 0;
 		*val = (off & 4) ? r >> 32 : (size == 8 ? r : (u32)r);
-	} else if (off < 0x80) {
+	} else if (off < GICD_IGROUPR) {
 		switch (off) {
 		case GICD_CTLR: *val = g->ctlr; break;
 		case GICD_TYPER: *val = typer(); break;
@@ -63,10 +65,9 @@ static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 		}
 	} else if (off == GICD_PIDR2) {
 		*val = GIC_PIDR2_V3;
-	} else if (off < 0x1000 && off >= 0x80) {
+	} else if (off < 0x1000 && off >= GICD_IGROUPR) {
 		/* Register 0 of each array covers SGIs/PPIs: reserved (RAZ) with affinity routing. */
-		bool priv = (off >= 0x400 && off < 0x800) ? off - 0x400 < VGIC_NR_PRIVATE :
-			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
+		bool priv = private_slot(off);
 		if (priv)
 			*val = 0;
 		else if (!vgic_array_access(g, v, off, size, false, val))
@@ -99,14 +100,13 @@ static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val
 		/* Pending already? Its new target must hear of it. */
 		vgic_irq_touched(g, NULL, (off - GICD_IROUTER) / 8, irq);
 	} else if (off == GICD_CTLR) {
-		g->ctlr = (val & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
+		g->ctlr = (val & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
 		/* Enabling a group may make pending interrupts deliverable: kick only the vCPUs that now have one. */
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			if (vgic_collect(vm->vcpus[i], NULL, 0))
 				vcpu_kick(vm->vcpus[i]);
-	} else if (off >= 0x80 && off < 0x1000) {
-		bool priv = (off >= 0x400 && off < 0x800) ? off - 0x400 < VGIC_NR_PRIVATE :
-			    (off >= 0xC00 && off < 0xD00) ? off - 0xC00 < 8 : (off & 0x7F) < 4;
+	} else if (off >= GICD_IGROUPR && off < 0x1000) {
+		bool priv = private_slot(off);
 		/* v: the writer, so that a change to an interrupt in its own list register takes effect. */
 		if (!priv)
 			vgic_array_access(g, v, off, size, true, &val);

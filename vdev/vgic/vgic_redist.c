@@ -9,21 +9,14 @@
 #include <vdev/vgic.h>
 #include "vgic_regs.h"
 
-#define GICR_CTLR      0x0000
-#define GICR_IIDR      0x0004
-#define GICR_TYPER     0x0008
-#define GICR_WAKER     0x0014
-#define GICR_PIDR2     0xFFE8
-#define GICR_SGI_BASE  0x10000
-#define WAKER_PS       BIT(1)
-#define WAKER_CA       BIT(2)
 
 static u64 redist_typer(struct vm *vm, struct vcpu *t)
 {
 	u64 m = t->mpidr;
 	u64 aff = (m & 0xFFFFFF) | ((m >> 32 & 0xFF) << 24);
 
-	return aff << 32 | (u64)t->id << 8 | (t->id == vm->nr_vcpus - 1 ? BIT(4) : 0);
+	return aff << GICR_TYPER_AFF_SHIFT | (u64)t->id << GICR_TYPER_PROCNUM_SHIFT |
+	       (t->id == vm->nr_vcpus - 1 ? GICR_TYPER_LAST : 0);
 }
 
 /* 32-bit for every register, 64-bit for GICR_TYPER, bytes for the SGI frame's IPRIORITYR (GICv3 spec 12.1.3). */
@@ -34,7 +27,7 @@ static bool size_ok(u64 off, unsigned size)
 	if (size == 8)
 		return off == GICR_TYPER;
 	if (size == 1)
-		return off >= GICR_SGI_BASE + 0x400 && off < GICR_SGI_BASE + 0x420;
+		return off >= GICR_SGI_BASE + GICR_IPRIORITYR && off < GICR_SGI_BASE + GICR_IPRIORITYR + VGIC_NR_PRIVATE;
 	return false;
 }
 
@@ -62,13 +55,14 @@ static int redist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *v
 	} else if (off == GICR_IIDR) {
 		*val = VGIC_IIDR;
 	} else if (off == GICR_WAKER) {
-		*val = g->cpu[t->id].waker & WAKER_PS ? (WAKER_PS | WAKER_CA) : 0;
+		*val = g->cpu[t->id].waker & GICR_WAKER_PROCESSOR_SLEEP ?
+		       (GICR_WAKER_PROCESSOR_SLEEP | GICR_WAKER_CHILDREN_ASLEEP) : 0;
 	} else if (off == GICR_PIDR2 || off == GICR_SGI_BASE + GICR_PIDR2) {
 		*val = GIC_PIDR2_V3;
 	} else if (off >= GICR_SGI_BASE && off < GICR_SGI_BASE + 0x1000 &&
 		   vgic_array_access(g, t, off - GICR_SGI_BASE, size, false, val)) {
 		/* done; arrays beyond register 0 read as zero (no SPIs here) */
-		if (off - GICR_SGI_BASE >= 0x80 && off - GICR_SGI_BASE < 0x400 &&
+		if (off - GICR_SGI_BASE >= GICR_IGROUPR0 && off - GICR_SGI_BASE < GICR_IPRIORITYR &&
 		    ((off - GICR_SGI_BASE) & 0x7F) >= 4)
 			*val = 0;
 	} else {
@@ -95,11 +89,12 @@ static int redist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 v
 	sgi_off = off - GICR_SGI_BASE;
 	spin_lock(&g->lock);
 	if (off == GICR_WAKER) {
-		g->cpu[t->id].waker = val & WAKER_PS;
+		g->cpu[t->id].waker = val & GICR_WAKER_PROCESSOR_SLEEP;
 	} else if (off >= GICR_SGI_BASE && sgi_off < 0x1000) {
-		bool other_regs = sgi_off >= 0x80 && sgi_off < 0x400 && (sgi_off & 0x7F) >= 4;
-		bool icfgr_spi = sgi_off >= 0xC08 && sgi_off < 0xD00;
-		bool prio_spi = sgi_off >= 0x420 && sgi_off < 0x800;
+		/* Only register 0 of each bit array, ICFGR0/1 and the first 32 priority bytes exist here. */
+		bool other_regs = sgi_off >= GICR_IGROUPR0 && sgi_off < GICR_IPRIORITYR && (sgi_off & 0x7F) >= 4;
+		bool icfgr_spi = sgi_off >= GICR_ICFGR1 + 4 && sgi_off < GICR_IGRPMODR0;
+		bool prio_spi = sgi_off >= GICR_IPRIORITYR + VGIC_NR_PRIVATE && sgi_off < GICD_ITARGETSR /* same layout */;
 		if (!other_regs && !icfgr_spi && !prio_spi)
 			vgic_array_access(g, t, sgi_off, size, true, &val);
 	}

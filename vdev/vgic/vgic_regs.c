@@ -5,6 +5,7 @@
  */
 #include <hyparm/errno.h>
 #include <hyparm/vm.h>
+#include <hyparm/gic_regs.h>
 #include <vdev/vgic.h>
 #include "vgic_regs.h"
 
@@ -114,7 +115,8 @@ void vgic_cfg_write(struct vgic *g, struct vcpu *v, unsigned first, u32 val)
 }
 
 /*
- * The per-interrupt arrays at their common offsets. first_reg_intid is the
+ * The per-interrupt arrays at their common offsets (named GICD_*; the SGI
+ * frame's GICR_*0 are the same numbers). first_reg_intid is the
  * INTID covered by register 0 of each array (0 for both frames: the
  * distributor's private slots are reserved when affinity routing is on and
  * the caller handles that). Returns false if off is not in these arrays.
@@ -124,7 +126,7 @@ bool vgic_array_access(struct vgic *g, struct vcpu *v, u64 off, unsigned size, b
 	unsigned kind;
 	bool set = true;
 
-	if (off >= 0x400 && off < 0x800) {          /* IPRIORITYR: byte per INTID */
+	if (off >= GICD_IPRIORITYR && off < GICD_ITARGETSR) {          /* byte per INTID */
 		/* Byte and word accesses only (GICv3 spec 12.9.18); any other size reads as zero and is ignored. */
 		if (size != 1 && size != 4) {
 			if (!write)
@@ -132,27 +134,27 @@ bool vgic_array_access(struct vgic *g, struct vcpu *v, u64 off, unsigned size, b
 			return true;
 		}
 		if (write)
-			vgic_prio_write(g, v, off - 0x400, size, (u32)*val);
+			vgic_prio_write(g, v, off - GICD_IPRIORITYR, size, (u32)*val);
 		else
-			*val = vgic_prio_read(g, v, off - 0x400, size);
+			*val = vgic_prio_read(g, v, off - GICD_IPRIORITYR, size);
 		return true;
 	}
 	if (size != 4)
 		return false;
-	if (off >= 0xC00 && off < 0xD00) {          /* ICFGR: two bits per INTID */
+	if (off >= GICD_ICFGR && off < GICD_IGRPMODR) {           /* two bits per INTID */
 		if (write)
-			vgic_cfg_write(g, v, (off - 0xC00) / 4 * 16, (u32)*val);
+			vgic_cfg_write(g, v, (off - GICD_ICFGR) / 4 * 16, (u32)*val);
 		else
-			*val = vgic_cfg_read(g, v, (off - 0xC00) / 4 * 16);
+			*val = vgic_cfg_read(g, v, (off - GICD_ICFGR) / 4 * 16);
 		return true;
 	}
-	if (off >= 0x080 && off < 0x100) { kind = VGIC_REG_GROUP; }
-	else if (off >= 0x100 && off < 0x180) { kind = VGIC_REG_ENABLE; }
-	else if (off >= 0x180 && off < 0x200) { kind = VGIC_REG_ENABLE; set = false; }
-	else if (off >= 0x200 && off < 0x280) { kind = VGIC_REG_PENDING; }
-	else if (off >= 0x280 && off < 0x300) { kind = VGIC_REG_PENDING; set = false; }
-	else if (off >= 0x300 && off < 0x380) { kind = VGIC_REG_ACTIVE; }
-	else if (off >= 0x380 && off < 0x400) { kind = VGIC_REG_ACTIVE; set = false; }
+	if (off >= GICD_IGROUPR && off < GICD_ISENABLER) { kind = VGIC_REG_GROUP; }
+	else if (off >= GICD_ISENABLER && off < GICD_ICENABLER) { kind = VGIC_REG_ENABLE; }
+	else if (off >= GICD_ICENABLER && off < GICD_ISPENDR) { kind = VGIC_REG_ENABLE; set = false; }
+	else if (off >= GICD_ISPENDR && off < GICD_ICPENDR) { kind = VGIC_REG_PENDING; }
+	else if (off >= GICD_ICPENDR && off < GICD_ISACTIVER) { kind = VGIC_REG_PENDING; set = false; }
+	else if (off >= GICD_ISACTIVER && off < GICD_ICACTIVER) { kind = VGIC_REG_ACTIVE; }
+	else if (off >= GICD_ICACTIVER && off < GICD_IPRIORITYR) { kind = VGIC_REG_ACTIVE; set = false; }
 	else
 		return false;
 	unsigned first = (off & 0x7F) / 4 * 32;

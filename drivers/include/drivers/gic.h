@@ -22,8 +22,6 @@ u32 gic_ack(void);
 void gic_eoi(u32 intid, bool deactivate);
 /* Set or clear the active state of a PPI on this CPU (an interrupt forwarded to a guest). */
 void gic_ppi_set_active(unsigned intid, bool active);
-/* Enable or disable a PPI on this CPU's redistributor. */
-void gic_ppi_enable(unsigned intid, bool on);
 /* Enable an SPI, routed to the physical CPU with this MPIDR. */
 void gic_spi_enable(unsigned intid, u64 mpidr);
 

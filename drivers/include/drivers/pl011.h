@@ -8,7 +8,6 @@ void pl011_init(paddr_t base);
 void pl011_putc(char c);
 /* A received byte, or -1 when none is waiting. */
 int pl011_getc(void);
-bool pl011_ready(void);
 /* Receive interrupts on (RX and receive timeout); ack after draining. */
 void pl011_enable_rx_irq(void);
 /* Receive interrupts off: input waits in the UART (and behind it, in the line). */

@@ -35,7 +35,6 @@ struct platform {
 	u64 cpu_mpidr[MAX_PCPUS];
 	unsigned psci_method;      /* enum psci_conduit */
 	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
-	u32 timer_freq;            /* clock-frequency of the arch timer node, 0 = read CNTFRQ */
 };
 
 /* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */

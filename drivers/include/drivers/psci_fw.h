@@ -15,6 +15,5 @@ enum psci_conduit psci_fw_conduit(void);
 s64 psci_fw_call(u64 fid, u64 a1, u64 a2, u64 a3);
 s64 psci_fw_cpu_on(u64 mpidr, paddr_t entry, u64 context);
 void psci_fw_system_off(void) __attribute__((noreturn));
-void psci_fw_system_reset(void) __attribute__((noreturn));
 
 #endif

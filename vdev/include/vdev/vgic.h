@@ -16,6 +16,7 @@
 #define VDEV_VGIC_H
 
 #include <hyparm/types.h>
+#include <hyparm/gic_regs.h>
 #include <arch/spinlock.h>
 #include <arch/vgic_lr.h>
 #include <hyparm/irqchip.h>
@@ -66,12 +67,6 @@ struct vgic {
 	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
 };
 _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
-
-/* GICD_CTLR bits (security disabled, DS=1). */
-#define GICD_CTLR_EN_G0   BIT(0)
-#define GICD_CTLR_EN_G1   BIT(1)
-#define GICD_CTLR_ARE     BIT(4)
-#define GICD_CTLR_DS      BIT(6)
 
 /* The vGIC of vm / vCPU v's part of it (one per VM, by VM index). */
 extern struct vgic vgics[];

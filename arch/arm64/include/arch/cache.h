@@ -4,7 +4,15 @@
 
 #include <hyparm/types.h>
 
+struct vm;
+
 /* Clean and invalidate [pa, pa + size) to the point of coherency. */
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size);
+/*
+ * One piece of cleaning+invalidating the VM's RAM to the point of
+ * coherency (set/way emulation, arch/arm64/sysreg_emul.c): from *off on;
+ * true when done (*off back to 0).
+ */
+bool vm_dcache_clean_inval_step(struct vm *vm, u64 *off);
 
 #endif

@@ -1,19 +1,11 @@
 /*
  * The guest's register state as the world switch sees it. The layout of
- * struct gp_regs is shared with arch/arm64/entry.S: the offsets below are
- * checked against the C struct at compile time (core/vcpu.c).
+ * struct gp_regs and struct fpsimd_state is shared with arch/arm64/entry.S
+ * and fpsimd.S: the offsets they use are generated from these structs at
+ * build time (arch/arm64/asm-offsets.c, <generated/asm-offsets.h>).
  */
 #ifndef ARCH_CONTEXT_H
 #define ARCH_CONTEXT_H
-
-#define GP_REGS_X0      0
-#define GP_REGS_ELR     (31 * 8)
-#define GP_REGS_SPSR    (32 * 8)
-#define GP_REGS_SIZE    (34 * 8)   /* keeps the frame 16-byte aligned */
-
-/* struct pcpu offsets used by the vectors (TPIDR_EL2 points at struct pcpu). */
-#define PCPU_CURRENT    0          /* struct vcpu *current */
-#define PCPU_STACK_TOP  8          /* top of this CPU's EL2 stack */
 
 #ifndef __ASSEMBLER__
 #include <hyparm/types.h>
@@ -22,7 +14,7 @@ struct gp_regs {
 	u64 x[31];
 	u64 elr;     /* guest PC, restored into ELR_EL2 */
 	u64 spsr;    /* guest PSTATE, restored into SPSR_EL2 */
-	u64 pad;
+	u64 pad;     /* keeps the frame a multiple of 16 bytes: SP stays aligned */
 };
 
 /*

@@ -26,7 +26,5 @@ void mmu_init(const struct image_layout *img, paddr_t dtb, u64 dtb_size);
 int mmu_map(paddr_t pa, u64 size, enum el2_mem type);
 /* Turn the MMU on on a secondary CPU with the tables the boot CPU built. */
 void mmu_enable_secondary(void);
-/* Pages used by EL2 stage-1 tables. */
-u64 mmu_table_pages(void);
 
 #endif

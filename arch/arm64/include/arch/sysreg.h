@@ -4,8 +4,10 @@
 
 #include <hyparm/types.h>
 
-#define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
-#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)))
+/* r may itself be a macro (hyparm/gic_regs.h names the ICC_* registers by encoding): expand it, then stringify. */
+#define __sysreg_name(r) #r
+#define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " __sysreg_name(r) : "=r"(__v)); __v; })
+#define write_sysreg(r, v) __asm__ volatile("msr " __sysreg_name(r) ", %0" : : "r"((u64)(v)))
 
 #define isb() __asm__ volatile("isb" ::: "memory")
 #define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")

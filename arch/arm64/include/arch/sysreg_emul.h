@@ -10,7 +10,6 @@
 #include <arch/esr.h>
 
 struct vcpu;
-struct vm;
 
 enum sysreg_result {
 	SYSREG_DONE,   /* emulated: advance past the instruction */
@@ -30,8 +29,6 @@ u64 arch_id_reg_read(unsigned crm, unsigned op2);
 void id_regs_init(void);
 /* PARange value matching the guests' IPA size (caps ID_AA64MMFR0_EL1.PARange). */
 void id_regs_set_ipa_parange(unsigned parange);
-/* One piece of cleaning+invalidating the VM's RAM to the point of coherency (set/way emulation): from *off on; true when done (*off back to 0). */
-bool vm_dcache_clean_inval_step(struct vm *vm, u64 *off);
 
 /* Encodings used in the table and tests. */
 #define SYS_ID_AA64PFR0_EL1  SYSREG_ENC(3, 0, 0, 4, 0)

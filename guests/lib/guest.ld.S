@@ -1,8 +1,14 @@
-/* Test guests: raw binaries entered at their first byte, 512 KiB into guest RAM. */
+/*
+ * Test guests: raw binaries entered at their first byte, where hyparm and
+ * the KVM runner put a raw image. Run through the C preprocessor
+ * (guests/guests.mk) for the addresses of hyparm/guest_layout.h.
+ */
+#include <hyparm/guest_layout.h>
+
 ENTRY(_start)
 SECTIONS
 {
-	. = 0x40080000;
+	. = GUEST_RAM_IPA + GUEST_RAW_IMAGE_OFFSET;
 	.text : { KEEP(*(.text.start)) *(.text .text.*) }
 	.rodata : { *(.rodata .rodata.*) }
 	.data : { *(.data .data.*) }
