@@ -18,6 +18,7 @@
  */
 #include <hyparm/psci.h>
 #include <hyparm/smccc.h>
+#include <hyparm/test_hooks.h>
 
 #define SMCCC_OWNER_MASK 0x3F000000u
 #define SMCCC_FAST_CALL  0x80000000u
@@ -80,6 +81,10 @@ enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 
 	if (psci_is_psci_fid(fid))
 		return psci_dispatch(v, regs);
+#ifdef HYPARM_TEST_HOOKS
+	if (test_hook_call(v, regs))
+		return SMCCC_RESUME;
+#endif
 	switch (fid) {
 	case SMCCC_VERSION_FID:
 		ret(regs, SMCCC_VERSION_1_1);

@@ -99,6 +99,8 @@ int gic_cpu_init(u64 mpidr)
 	 */
 	write_sysreg(S3_0_C12_C12_4, ICC_CTLR_EOIMODE);
 	write_sysreg(S3_0_C12_C12_7, 1);    /* ICC_IGRPEN1_EL1 */
+	/* Group 0 (signalled as FIQ: GICD_CTLR.DS=1 on QEMU's virt) carries hyparm's watchdog tick. */
+	write_sysreg(S3_0_C12_C12_6, 1);    /* ICC_IGRPEN0_EL1 */
 	isb();
 	return HV_OK;
 }
@@ -144,6 +146,31 @@ void gic_ppi_enable(unsigned intid, bool on)
 
 	if (rd)
 		wr32(rd, on ? GICR_ISENABLER0 : GICR_ICENABLER0, BIT(intid));
+}
+
+void gic_ppi_make_fiq(unsigned intid, u8 prio)
+{
+	volatile u8 *rd = cpu_redist[this_pcpu()->id];
+
+	if (!rd)
+		return;
+	wr32(rd, GICR_IGROUPR0, rd32(rd, GICR_IGROUPR0) & ~BIT(intid));
+	*(volatile u8 *)(rd + GICR_IPRIORITYR + intid) = prio;
+	wr32(rd, GICR_ISENABLER0, BIT(intid));
+}
+
+u32 gic_ack_fiq(void)
+{
+	u32 intid = read_sysreg(S3_0_C12_C8_0) & 0xFFFFFF; /* ICC_IAR0_EL1 */
+	dsb(sy);
+	return intid;
+}
+
+void gic_eoi_fiq(u32 intid)
+{
+	write_sysreg(S3_0_C12_C8_1, intid);       /* ICC_EOIR0_EL1: priority drop */
+	write_sysreg(S3_0_C12_C11_1, intid);      /* ICC_DIR_EL1 (EOImode = 1) */
+	isb();
 }
 
 void gic_spi_enable(unsigned intid, u64 mpidr)
