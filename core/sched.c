@@ -8,7 +8,6 @@
  */
 #include <arch/hyp_timer.h>
 #include <arch/vcpu_arch.h>
-#include <arch/watchdog.h>
 #include <drivers/gic.h>
 #include <drivers/psci_fw.h>
 #include <hyparm/deadline.h>
@@ -240,7 +239,6 @@ static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
 			/* The reset runs in steps, so this CPU's interrupts and other vCPUs are served in between. */
 			if (p->loaded && p->loaded->vm == v->vm)
 				put_loaded(p);
-			watchdog_pet();   /* each step is progress, however long the whole reset */
 			if (vm_reset_step(v->vm)) {
 				if (v->vm->state == VM_RUNNING)
 					sched_power_on(v, v->vm->entry_ipa, v->vm->dtb_ipa);

@@ -159,20 +159,6 @@ void gic_ppi_make_fiq(unsigned intid, u8 prio)
 	wr32(rd, GICR_ISENABLER0, BIT(intid));
 }
 
-u32 gic_ack_fiq(void)
-{
-	u32 intid = read_sysreg(S3_0_C12_C8_0) & 0xFFFFFF; /* ICC_IAR0_EL1 */
-	dsb(sy);
-	return intid;
-}
-
-void gic_eoi_fiq(u32 intid)
-{
-	write_sysreg(S3_0_C12_C8_1, intid);       /* ICC_EOIR0_EL1: priority drop */
-	write_sysreg(S3_0_C12_C11_1, intid);      /* ICC_DIR_EL1 (EOImode = 1) */
-	isb();
-}
-
 void gic_spi_enable(unsigned intid, u64 mpidr)
 {
 	u64 aff = (mpidr & 0xFFFFFF) | ((mpidr >> 32 & 0xFF) << 32);

@@ -7,7 +7,6 @@
 #include <arch/esr.h>
 #include <arch/fault.h>
 #include <arch/sysreg.h>
-#include <arch/watchdog.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
@@ -67,8 +66,7 @@ void fault_stop_cpu(void)
 	struct pcpu *p = this_pcpu();
 
 	hv_printf("hyparm: CPU %u stopped\n", p ? p->id : 0);
-	/* Nothing may wake this CPU again: its tick off, and no interrupt signalled to it. */
-	watchdog_stop();
+	/* Nothing may wake this CPU again (the watchdog's tick included): no interrupt signalled to it. */
 	write_sysreg(S3_0_C12_C12_6, 0);    /* ICC_IGRPEN0_EL1 */
 	write_sysreg(S3_0_C12_C12_7, 0);    /* ICC_IGRPEN1_EL1 */
 	isb();

@@ -8,28 +8,25 @@
  * CPU has been to a guest and back. A tick that finds the CPU in EL2
  * notes the sum and the time; a later tick that finds the CPU in EL2
  * again with the same sum knows the CPU has not left EL2 in between (the
- * idle WFI, where the tick is off, and the steps of a VM reset, which
- * never leave EL2, start the clock again: watchdog_wake, watchdog_pet).
+ * idle WFI, where the tick is off, starts the clock again; so does each
+ * step of a VM reset, which never leaves EL2, see progress()).
  * When that has lasted WATCHDOG_BOUND_MS, over at least WATCHDOG_TICKS
  * ticks (a CPU thread that QEMU did not run for a while gets one late
  * tick, not several), the CPU is stuck: dump and stop it.
  *
  * Only this CPU reads or writes its state here, with FIQs masked (in the
- * tick handler) or between ticks (pet, sleep, wake): no lock.
+ * tick handler) or between ticks (sleep, wake): no lock.
  */
 #include <arch/context.h>
 #include <arch/esr.h>
 #include <arch/fault.h>
 #include <arch/sysreg.h>
 #include <arch/watchdog.h>
-#include <drivers/gic.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
 
 #define CNT_ENABLE BIT(0)
-/* Above the 0x80 every other interrupt has (drivers/gicv3.c): a tick preempts an IRQ hyparm is handling. */
-#define WATCHDOG_PRIO 0x40
 
 struct watchdog_cpu {
 	u64 progress;    /* the exit count the last tick in EL2 saw */
@@ -64,13 +61,7 @@ void watchdog_cpu_init(void)
 	watchdog_bound = freq * WATCHDOG_BOUND_MS / 1000;
 	watchdog_period = watchdog_bound / WATCHDOG_TICKS;
 	wd[this_pcpu()->id].since = 0;
-	gic_ppi_make_fiq(WATCHDOG_INTID, WATCHDOG_PRIO);
 	arm_tick(now());
-}
-
-void watchdog_pet(void)
-{
-	wd[this_pcpu()->id].since = 0;
 }
 
 void watchdog_sleep(void)
@@ -85,20 +76,21 @@ void watchdog_wake(void)
 	arm_tick(now());
 }
 
-void watchdog_stop(void)
-{
-	write_sysreg(cntp_ctl_el0, 0);
-	isb();
-}
-
-/* What moves whenever this CPU has been to a guest: the exits of the vCPUs placed on it. */
+/*
+ * What moves whenever this CPU has been to a guest: the exits of the vCPUs
+ * placed on it; or when it made progress in a VM reset, which runs in
+ * steps on the CPU of the VM's boot vCPU and never leaves EL2 (its
+ * position, phase and offset, only grows during a reset).
+ */
 static u64 progress(const struct pcpu *p)
 {
 	u64 sum = 0;
 
-	for (const struct vcpu *v = p->run_list; v; v = v->next_on_pcpu)
+	for (const struct vcpu *v = p->run_list; v; v = v->next_on_pcpu) {
 		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++)
 			sum += v->exits[k];
+		sum += ((u64)v->vm->reset_phase << 48) + v->vm->reset_off;
+	}
 	return sum;
 }
 
@@ -115,12 +107,30 @@ static void bark(const struct pcpu *p, const struct gp_regs *frame, u64 stuck)
 	fault_stop_cpu();
 }
 
+/*
+ * Group 0 is the watchdog's alone (its PPI is the only Group 0 interrupt),
+ * so it acknowledges and ends its interrupts itself, as watchdog_fiq.S does.
+ */
+static u32 ack_fiq(void)
+{
+	u32 intid = read_sysreg(S3_0_C12_C8_0) & 0xFFFFFF; /* ICC_IAR0_EL1 */
+	dsb(sy);
+	return intid;
+}
+
+static void eoi_fiq(u32 intid)
+{
+	write_sysreg(S3_0_C12_C8_1, intid);   /* ICC_EOIR0_EL1: priority drop */
+	write_sysreg(S3_0_C12_C11_1, intid);  /* ICC_DIR_EL1: deactivate (EOImode = 1) */
+	isb();
+}
+
 /* A tick that interrupted EL2 (entry.S, cur_spx_fiq). Returns unless this CPU is stuck. */
 void watchdog_el2_fiq(struct gp_regs *frame)
 {
 	struct pcpu *p = this_pcpu();
 	struct watchdog_cpu *w = &wd[p->id];
-	u32 intid = gic_ack_fiq();
+	u32 intid = ack_fiq();
 	u64 t = now();
 
 	if (intid >= 1020)
@@ -137,5 +147,5 @@ void watchdog_el2_fiq(struct gp_regs *frame)
 		}
 		arm_tick(t);
 	}
-	gic_eoi_fiq(intid);
+	eoi_fiq(intid);
 }

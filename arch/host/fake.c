@@ -11,7 +11,6 @@
 #include <arch/tlb.h>
 #include <arch/vcpu_arch.h>
 #include <arch/vgic_lr.h>
-#include <arch/watchdog.h>
 #include <drivers/gic.h>
 #include <drivers/psci_fw.h>
 #include <hyparm/errno.h>
@@ -79,8 +78,6 @@ void arch_wait_for_interrupt(void)
 	if (!arch_fake.on_wait || !arch_fake.on_wait())
 		mock_assert(0, "arch_wait_for_interrupt: the CPU would sleep forever", __FILE__, __LINE__);
 }
-
-void watchdog_pet(void) { }
 
 void arch_tlb_inval_vmid(const struct stage2 *s2) { }
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size) { }

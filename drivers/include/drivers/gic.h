@@ -30,10 +30,6 @@ void gic_ppi_enable(unsigned intid, bool on);
  * hyparm has acknowledged but not yet finished), and enable it.
  */
 void gic_ppi_make_fiq(unsigned intid, u8 prio);
-/* Acknowledge the highest-priority pending Group 0 interrupt; >= 1020 when none. */
-u32 gic_ack_fiq(void);
-/* Priority drop and deactivation of an acknowledged Group 0 interrupt. */
-void gic_eoi_fiq(u32 intid);
 /* Enable an SPI, routed to the physical CPU with this MPIDR. */
 void gic_spi_enable(unsigned intid, u64 mpidr);
 

@@ -27,16 +27,18 @@
 /* Ticks per bound: the tick comes every bound / WATCHDOG_TICKS ms. */
 #define WATCHDOG_TICKS 2
 #define WATCHDOG_INTID 30   /* the EL1 physical timer's PPI */
+/* Its priority: above the 0x80 of every other interrupt, so a tick preempts an IRQ hyparm is handling. */
+#define WATCHDOG_PRIO 0x40
 
-/* On every CPU, at bring-up (after its GIC CPU interface): start this CPU's tick. */
+/*
+ * On every CPU, at bring-up, once its GIC CPU interface is on and
+ * WATCHDOG_INTID is a Group 0 interrupt there (gic_ppi_make_fiq): start
+ * this CPU's tick.
+ */
 void watchdog_cpu_init(void);
-/* Progress in a long EL2 job that never leaves EL2 (a VM reset runs in steps): the clock starts again. */
-void watchdog_pet(void);
 /* Around the idle WFI: no tick while asleep; the clock starts again at the wake-up. */
 void watchdog_sleep(void);
 void watchdog_wake(void);
-/* The tick off for good on this CPU (it is being stopped). */
-void watchdog_stop(void);
 /* From here on a tick may interrupt EL2 (an exit has read every syndrome register it needs). */
 static inline void watchdog_unmask(void)
 {
