@@ -23,6 +23,10 @@ HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-reg
 	-fpie -fvisibility=hidden -fno-stack-protector -fno-omit-frame-pointer \
 	-mstrict-align -mno-outline-atomics -ffunction-sections -fdata-sections \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -include include/hyparm/visibility.h $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"'
+# HYPARM_TEST_HOOKS=1: test-only hooks (include/hyparm/test_hooks.h); make hyparm-test-hooks builds it apart.
+ifeq ($(HYPARM_TEST_HOOKS),1)
+HV_CFLAGS += -DHYPARM_TEST_HOOKS=1
+endif
 HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -I$(B)/include -g
 HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z max-page-size=4096 \
 	--gc-sections -T arch/arm64/hyparm.ld
@@ -32,7 +36,7 @@ HV_SRCS := $(filter-out arch/arm64/asm-offsets.c,$(wildcard arch/arm64/*.c core/
 HV_ASMS := $(wildcard arch/arm64/*.S)
 HV_OBJS := $(patsubst %.c,$(B)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/hv/%.o,$(HV_ASMS))
 
-.PHONY: all hyparm guests unit integration test run deps help clean bench linux
+.PHONY: all hyparm hyparm-test-hooks guests unit integration test run deps help clean bench linux
 all: hyparm guests
 
 help:
@@ -40,6 +44,7 @@ help:
 	@echo "make test         run every test (unit + fuzz-smoke + integration); ends with 'N passed, N failed'"
 	@echo "make deps         install the Debian packages hyparm needs (apt-get)"
 	@echo "make hyparm       build $(B)/hyparm.bin"
+	@echo "make hyparm-test-hooks  build $(B)/test-hooks/hyparm.bin (test-only hooks: the watchdog test)"
 	@echo "make guests       build the bare-metal test guests"
 	@echo "make unit         host unit tests (cmocka)"
 	@echo "make integration  QEMU integration tests (pytest; K=NAME runs those matching NAME)"
@@ -51,6 +56,10 @@ deps:
 	bash scripts/setup-deps.sh
 
 hyparm: $(B)/hyparm.bin
+
+# hyparm with the test hooks, for the tests of its failure handling (tests/integration/test_watchdog.py).
+hyparm-test-hooks:
+	@$(MAKE) -s B=$(B)/test-hooks HYPARM_TEST_HOOKS=1 hyparm
 
 $(B)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -136,7 +145,7 @@ linux:
 # in PATH, pyenv's say, lacks them). K=NAME runs the tests whose name has NAME.
 PYTHON ?= /usr/bin/python3
 
-integration: hyparm guests linux
+integration: hyparm hyparm-test-hooks guests linux
 	@$(PYTHON) -m pytest tests/integration -q $(if $(K),-k '$(K)')
 
 test:

@@ -219,6 +219,7 @@ struct vcpu *handle_guest_sync(struct vcpu *v)
 
 struct vcpu *handle_guest_irq(struct vcpu *v)
 {
+	arch_exit_irq_begin();
 	v->exits[EXIT_IRQ]++;
 	sync_irqchip(v);   /* first: it also turns the underflow interrupt off, so the loop below ends */
 	irq_handle_physical();

@@ -11,6 +11,7 @@
 #include <arch/sysreg_emul.h>
 #include <arch/vcpu_arch.h>
 #include <arch/vgic_lr.h>
+#include <arch/watchdog.h>
 #include <drivers/gic.h>
 #include <drivers/pl011.h>
 #include <drivers/platform.h>
@@ -158,6 +159,8 @@ static void cpu_init_common(unsigned id)
 			  (unsigned long long)p->mpidr);
 	if (arch_vgic_backend())
 		arch_vgic_backend()->cpu_init();
+	gic_ppi_make_fiq(WATCHDOG_INTID, WATCHDOG_PRIO);
+	watchdog_cpu_init();
 }
 
 void secondary_main(unsigned id)

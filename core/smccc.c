@@ -18,6 +18,7 @@
  */
 #include <hyparm/psci.h>
 #include <hyparm/smccc.h>
+#include <hyparm/test_hooks.h>
 
 /* ARCH_FEATURES for a workaround: implemented, but this CPU does not need it. */
 #define WA_NOT_NEEDED_HERE 1
@@ -76,6 +77,10 @@ enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 
 	if (psci_is_psci_fid(fid))
 		return psci_dispatch(v, regs);
+#ifdef HYPARM_TEST_HOOKS
+	if (test_hook_call(v, regs))
+		return SMCCC_RESUME;
+#endif
 	switch (fid) {
 	case SMCCC_VERSION_FID:
 		ret(regs, SMCCC_VERSION_1_1);

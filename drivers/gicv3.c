@@ -68,6 +68,8 @@ int gic_cpu_init(u64 mpidr)
 	 */
 	write_sysreg(ICC_CTLR_EL1, ICC_CTLR_EOIMODE);
 	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	/* Group 0 (signalled as FIQ: GICD_CTLR.DS=1 on QEMU's virt) carries hyparm's watchdog tick. */
+	write_sysreg(ICC_IGRPEN0_EL1, 1);
 	isb();
 	return HV_OK;
 }
@@ -105,6 +107,17 @@ void gic_ppi_set_active(unsigned intid, bool active)
 
 	if (rd)
 		wr32(rd, GICR_SGI_BASE + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), BIT(intid));
+}
+
+void gic_ppi_make_fiq(unsigned intid, u8 prio)
+{
+	volatile u8 *rd = cpu_redist[this_pcpu()->id];
+
+	if (!rd)
+		return;
+	wr32(rd, GICR_IGROUPR0, rd32(rd, GICR_IGROUPR0) & ~BIT(intid));
+	*(volatile u8 *)(rd + GICR_IPRIORITYR + intid) = prio;
+	wr32(rd, GICR_ISENABLER0, BIT(intid));
 }
 
 void gic_spi_enable(unsigned intid, u64 mpidr)

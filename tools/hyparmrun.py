@@ -28,7 +28,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATUS_OK = 0        # every VM powered off cleanly and QEMU exited
 STATUS_VM_FAILED = 1  # a VM was stopped by hyparm (crash, exception loop)
 STATUS_TIMEOUT = 2   # the time limit ended the run
-STATUS_HYP_FAILED = 3  # hyparm panicked or faulted
+STATUS_HYP_FAILED = 3  # hyparm panicked, faulted or its watchdog caught a stuck CPU
 STATUS_USAGE = 4     # bad options or missing files
 
 VM_LINE = re.compile(r"^hyparm: vm (\S+): (powered off|reset|stopped: .*)$")
@@ -294,9 +294,11 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
                 "reset" if state == "reset" else "stopped"
     if w.stopped:
         res.status, res.why = STATUS_OK, "saw '%s'" % until
-    elif w.why:
+    elif w.why and not hyparm_failed(res.lines):
         res.status, res.why = STATUS_TIMEOUT, w.why
     else:
+        # A hyparm failure wins over the time limit: a CPU hyparm stopped keeps its VMs from
+        # ever ending the run, so the limit is usually what ends it, and the failure is the news.
         res.status, res.why = _judge(res)
     return res
 
@@ -309,10 +311,22 @@ def hyparm_lines(lines):
     return [l for l in lines if l.startswith("hyparm: ")]
 
 
+# hyparm's own failures: a panic at boot, an exception at EL2, a CPU stuck in EL2 (its watchdog).
+HYPARM_FAILURES = ("hyparm: PANIC", "hyparm: FAULT", "hyparm: WATCHDOG:")
+
+
+def hyparm_failed(lines):
+    """hyparm's first failure line, or None."""
+    for l in hyparm_lines(lines):
+        if l.startswith(HYPARM_FAILURES):
+            return l
+    return None
+
+
 def _judge(res):
     own = hyparm_lines(res.lines)
-    if any(l.startswith("hyparm: PANIC") or l.startswith("hyparm: FAULT") for l in own):
-        return STATUS_HYP_FAILED, "hyparm failed"
+    if hyparm_failed(own):
+        return STATUS_HYP_FAILED, "hyparm failed: " + hyparm_failed(own)
     stopped = [n for n, s in res.vm_states.items() if s == "stopped"]
     if stopped:
         return STATUS_VM_FAILED, "VM(s) stopped by hyparm: " + ", ".join(stopped)

@@ -89,17 +89,51 @@ cur_sp0_fiq:	hyp_exception 2
 cur_sp0_serror:	hyp_exception 3
 cur_spx_sync:	hyp_exception 4
 cur_spx_irq:	hyp_exception 5
-cur_spx_fiq:	hyp_exception 6
+cur_spx_fiq:	b	hyp_fiq			// the watchdog's tick (arch/watchdog.h)
 cur_spx_serror:	hyp_exception 7
 
 low64_sync:	guest_exit handle_guest_sync
 low64_irq:	guest_exit handle_guest_irq
-low64_fiq:	guest_exit handle_guest_irq
+low64_fiq:	b	watchdog_guest_fiq		// the watchdog's tick: back to the guest at once
 low64_serror:	guest_exit handle_guest_serror
 low32_sync:	guest_exit handle_guest_sync
 low32_irq:	guest_exit handle_guest_irq
-low32_fiq:	guest_exit handle_guest_irq
+low32_fiq:	b	watchdog_guest_fiq
 low32_serror:	guest_exit handle_guest_serror
+
+/*
+ * A watchdog tick that interrupted hyparm (EL2 runs with FIQs unmasked
+ * between an exit's syndrome reads and guest_enter). The frame is the
+ * interrupted context: watchdog_el2_fiq dumps it if this CPU is stuck
+ * (and never returns then), else it comes back and the context resumes.
+ */
+hyp_fiq:
+	save_frame
+	mov	x0, sp				// x0 = the interrupted context
+	bl	watchdog_el2_fiq
+	ldp	x30, x0, [sp, #GP_REGS_ELR - 8]
+	msr	elr_el2, x0
+	ldr	x0, [sp, #GP_REGS_SPSR]
+	msr	spsr_el2, x0
+	ldp	x0, x1, [sp, #16 * 0]
+	ldp	x2, x3, [sp, #16 * 1]
+	ldp	x4, x5, [sp, #16 * 2]
+	ldp	x6, x7, [sp, #16 * 3]
+	ldp	x8, x9, [sp, #16 * 4]
+	ldp	x10, x11, [sp, #16 * 5]
+	ldp	x12, x13, [sp, #16 * 6]
+	ldp	x14, x15, [sp, #16 * 7]
+	ldp	x16, x17, [sp, #16 * 8]
+	ldp	x18, x19, [sp, #16 * 9]
+	ldp	x20, x21, [sp, #16 * 10]
+	ldp	x22, x23, [sp, #16 * 11]
+	ldp	x24, x25, [sp, #16 * 12]
+	ldp	x26, x27, [sp, #16 * 13]
+	ldp	x28, x29, [sp, #16 * 14]
+	add	sp, sp, #GP_REGS_SIZE
+	eret
+	dsb	nsh
+	isb
 
 /*
  * void guest_enter(struct vcpu *vcpu) -- never returns.
@@ -109,6 +143,7 @@ low32_serror:	guest_exit handle_guest_serror
  */
 	.globl guest_enter
 guest_enter:
+	msr	daifset, #1			// no tick from here: ELR/SPSR_EL2 and SP hold the guest's
 	ldr	x1, [x0, #GP_REGS_ELR]
 	msr	elr_el2, x1			// guest PC
 	ldr	x1, [x0, #GP_REGS_SPSR]

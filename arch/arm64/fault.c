@@ -6,6 +6,7 @@
  */
 #include <arch/esr.h>
 #include <arch/exit.h>
+#include <arch/fault.h>
 #include <arch/sysreg.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
@@ -30,20 +31,15 @@ static bool in_text(u64 a)
 	return a >= (u64)(uintptr_t)__image_start && a < (u64)(uintptr_t)__text_end;
 }
 
-void hyp_fault(struct gp_regs *frame, unsigned kind)
+void fault_dump(const struct gp_regs *frame)
 {
-	u64 esr = read_sysreg(esr_el2), far = read_sysreg(far_el2);
 	struct pcpu *p = this_pcpu();
 	u64 base = (u64)(uintptr_t)__image_start;
 	u64 fp = frame->x[29];
 
-	hv_printf("\nhyparm: FAULT in hyparm on CPU %u: %s exception\n", p ? p->id : 0,
-		  vector_names[kind & 7]);
-	hv_printf("  ESR_EL2 0x%08llx (EC 0x%02x %s, ISS 0x%07x)\n", (unsigned long long)esr,
-		  esr_ec(esr), esr_ec_name(esr_ec(esr)), esr_iss(esr));
-	hv_printf("  FAR_EL2 0x%016llx  ELR_EL2 0x%016llx (image +0x%llx)  SPSR 0x%llx\n",
-		  (unsigned long long)far, (unsigned long long)frame->elr,
-		  (unsigned long long)(frame->elr - base), (unsigned long long)frame->spsr);
+	hv_printf("  ELR_EL2 0x%016llx (image +0x%llx)  SPSR 0x%llx\n",
+		  (unsigned long long)frame->elr, (unsigned long long)(frame->elr - base),
+		  (unsigned long long)frame->spsr);
 	for (int i = 0; i < 30; i += 3)
 		hv_printf("  x%-2d %016llx  x%-2d %016llx  x%-2d %016llx\n", i,
 			  (unsigned long long)frame->x[i], i + 1, (unsigned long long)frame->x[i + 1],
@@ -64,7 +60,31 @@ void hyp_fault(struct gp_regs *frame, unsigned kind)
 		hv_printf("    +0x%llx\n", (unsigned long long)(rec[1] - 4 - base));
 		fp = rec[0];
 	}
+}
+
+void fault_stop_cpu(void)
+{
+	struct pcpu *p = this_pcpu();
+
 	hv_printf("hyparm: CPU %u stopped\n", p ? p->id : 0);
+	/* Nothing may wake this CPU again (the watchdog's tick included): no interrupt signalled to it. */
+	write_sysreg(S3_0_C12_C12_6, 0);    /* ICC_IGRPEN0_EL1 */
+	write_sysreg(S3_0_C12_C12_7, 0);    /* ICC_IGRPEN1_EL1 */
+	isb();
 	for (;;)
 		__asm__ volatile("wfi");
+}
+
+void hyp_fault(struct gp_regs *frame, unsigned kind)
+{
+	u64 esr = read_sysreg(esr_el2), far = read_sysreg(far_el2);
+	struct pcpu *p = this_pcpu();
+
+	hv_printf("\nhyparm: FAULT in hyparm on CPU %u: %s exception\n", p ? p->id : 0,
+		  vector_names[kind & 7]);
+	hv_printf("  ESR_EL2 0x%08llx (EC 0x%02x %s, ISS 0x%07x)\n", (unsigned long long)esr,
+		  esr_ec(esr), esr_ec_name(esr_ec(esr)), esr_iss(esr));
+	hv_printf("  FAR_EL2 0x%016llx\n", (unsigned long long)far);
+	fault_dump(frame);
+	fault_stop_cpu();
 }

@@ -9,6 +9,7 @@
  */
 #include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
+#include <arch/watchdog.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/vm.h>
 #include <string.h>
@@ -139,5 +140,7 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 
 void arch_wait_for_interrupt(void)
 {
+	watchdog_sleep();   /* no tick while asleep */
 	__asm__ volatile("dsb sy\n wfi" ::: "memory");
+	watchdog_wake();
 }

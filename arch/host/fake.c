@@ -126,12 +126,16 @@ void psci_fw_system_off(void)
 static unsigned fake_count(void) { return arch_fake.nr_lrs; }
 static unsigned fake_read_state(unsigned i) { return vgic_v3_lr_state(arch_fake.lr[i]); }
 static void fake_write(unsigned i, const struct vgic_lr *lr) { arch_fake.lr[i] = lr ? vgic_v3_encode(lr) : 0; }
+/* As ICH_ELRSR_EL2: empty = invalid and no EOI maintenance left (HW set, or EOI clear). */
 static u32 fake_empty(void)
 {
 	u32 m = 0;
-	for (unsigned i = 0; i < arch_fake.nr_lrs; i++)
-		if (!vgic_v3_lr_state(arch_fake.lr[i]))
+	for (unsigned i = 0; i < arch_fake.nr_lrs; i++) {
+		struct vgic_lr lr;
+		vgic_v3_decode(arch_fake.lr[i], &lr);
+		if (lr.state == LR_INVALID && !lr.eoi_maint)
 			m |= 1u << i;
+	}
 	return m;
 }
 static void fake_set_hcr(u32 hcr) { arch_fake.hcr = hcr; }

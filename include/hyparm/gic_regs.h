@@ -97,6 +97,7 @@
 #define ICC_BPR1_EL1         S3_0_C12_C12_3
 #define ICC_CTLR_EL1         S3_0_C12_C12_4
 #define ICC_SRE_EL1          S3_0_C12_C12_5
+#define ICC_IGRPEN0_EL1      S3_0_C12_C12_6
 #define ICC_IGRPEN1_EL1      S3_0_C12_C12_7
 #define ICC_DIR_EL1          S3_0_C12_C11_1
 #define ICC_RPR_EL1          S3_0_C12_C11_3

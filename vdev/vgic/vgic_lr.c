@@ -40,7 +40,7 @@ static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i)
 
 	c->lr_used &= ~BIT(i);
 	c->lr_dirty &= ~BIT(i);
-	/* An empty entry need not be written, unless its EOI maintenance condition must be cleared. */
+	/* A completed entry need not be written, unless its EOI maintenance condition must be cleared. */
 	if (c->lr[i].eoi_maint || c->lr[i].state != LR_INVALID)
 		g->be->write(i, NULL);
 	c->lr[i] = (struct vgic_lr){ 0 };
@@ -101,12 +101,14 @@ void vgic_sync(struct vcpu *v)
 		/* The copy is newer than the hardware: the guest has not run since the change. */
 		if ((c->lr_dirty & BIT(i)) && !lr_write_back(g, v, i))
 			continue;
-		if (empty & BIT(i)) {
-			c->lr[i].state = LR_INVALID;
+		/*
+		 * ELRSR calls an entry empty only if nothing is left of it: one the
+		 * guest completed that still holds its EOI maintenance condition
+		 * (a level interrupt) is not empty, and reads back invalid.
+		 */
+		c->lr[i].state = (empty & BIT(i)) ? LR_INVALID : g->be->read_state(i);
+		if (c->lr[i].state == LR_INVALID)
 			lr_retire(g, v, i);
-		} else {
-			c->lr[i].state = g->be->read_state(i);
-		}
 	}
 	spin_unlock(&g->lock);
 }

@@ -22,6 +22,12 @@ u32 gic_ack(void);
 void gic_eoi(u32 intid, bool deactivate);
 /* Set or clear the active state of a PPI on this CPU (an interrupt forwarded to a guest). */
 void gic_ppi_set_active(unsigned intid, bool active);
+/*
+ * Make a PPI of this CPU a Group 0 interrupt, signalled as FIQ, at priority
+ * prio (lower is more urgent: above hyparm's own 0x80, it preempts an IRQ
+ * hyparm has acknowledged but not yet finished), and enable it.
+ */
+void gic_ppi_make_fiq(unsigned intid, u8 prio);
 /* Enable an SPI, routed to the physical CPU with this MPIDR. */
 void gic_spi_enable(unsigned intid, u64 mpidr);
 

@@ -9,15 +9,31 @@
 
 #include <arch/esr.h>
 #include <arch/sysreg.h>
+#include <arch/watchdog.h>
 
+/*
+ * Each of these starts the exit proper: once the syndrome registers are
+ * read, the watchdog's tick (an FIQ) may interrupt EL2 (its return leaves
+ * ESR/FAR_EL2 UNKNOWN, so not before).
+ */
 static inline void arch_exit_decode(struct exit_info *e)
 {
 	esr_decode(read_sysreg(esr_el2), read_sysreg(far_el2), read_sysreg(hpfar_el2), e);
+	watchdog_unmask();
 }
 
 static inline u64 arch_exit_esr(void)
 {
-	return read_sysreg(esr_el2);
+	u64 esr = read_sysreg(esr_el2);
+
+	watchdog_unmask();
+	return esr;
+}
+
+/* An interrupt exit reads no syndrome. */
+static inline void arch_exit_irq_begin(void)
+{
+	watchdog_unmask();
 }
 
 #endif

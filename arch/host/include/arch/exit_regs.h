@@ -15,4 +15,8 @@ static inline u64 arch_exit_esr(void)
 	return arch_fake.esr;
 }
 
+static inline void arch_exit_irq_begin(void)
+{
+}
+
 #endif
