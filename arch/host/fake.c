@@ -6,7 +6,6 @@
 #include <arch/cache.h>
 #include <arch/fake.h>
 #include <arch/hyp_timer.h>
-#include <arch/inject.h>
 #include <arch/sysreg_emul.h>
 #include <arch/tlb.h>
 #include <arch/vcpu_arch.h>
@@ -40,6 +39,7 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs)
 	}
 	arch_fake.freq = 62500000;
 	arch_fake.nr_lrs = nr_lrs;
+	arch_fake_sysregs_clear();
 	arch_fake_set_cpu(0);
 }
 
@@ -81,19 +81,6 @@ void arch_wait_for_interrupt(void)
 
 void arch_tlb_inval_vmid(const struct stage2 *s2) { }
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size) { }
-
-/* ---- exception injection: record it in the vCPU's registers as the real one does, roughly ---- */
-static bool fake_inject(struct vcpu *v, u64 far)
-{
-	v->injected_elr = 0x400;        /* "the guest's vector" */
-	if (v->prev_injected_elr == v->injected_elr)
-		return false;               /* the same vector twice in a row: a loop */
-	v->arch.regs.elr = v->injected_elr;
-	return true;
-}
-bool inject_undef(struct vcpu *v) { return fake_inject(v, 0); }
-bool inject_dabt_sea(struct vcpu *v, u64 far) { return fake_inject(v, far); }
-bool inject_iabt_sea(struct vcpu *v, u64 far) { return fake_inject(v, far); }
 
 /* ---- the physical GIC ---- */
 void gic_send_wake(unsigned cpu) { arch_fake.ipis[cpu]++; }
@@ -162,3 +149,25 @@ u64 arch_id_reg_read(unsigned crm, unsigned op2)
 {
 	return arch_fake_id_regs[crm & 7][op2 & 7];
 }
+
+/* ---- system registers by name (arch/sysreg.h's host version): unknown ones read 0 ---- */
+#define FAKE_SYSREGS 32
+static struct { const char *name; u64 val; } fake_sysregs[FAKE_SYSREGS];
+
+static u64 *fake_sysreg(const char *name)
+{
+	for (unsigned i = 0; i < FAKE_SYSREGS; i++) {
+		if (!fake_sysregs[i].name) {
+			fake_sysregs[i].name = name;
+			fake_sysregs[i].val = 0;
+		}
+		if (!strcmp(fake_sysregs[i].name, name))
+			return &fake_sysregs[i].val;
+	}
+	mock_assert(0, "arch_fake: more system registers than FAKE_SYSREGS", __FILE__, __LINE__);
+	return NULL;
+}
+
+u64 arch_fake_sysreg_read(const char *name) { return *fake_sysreg(name); }
+void arch_fake_sysreg_write(const char *name, u64 val) { *fake_sysreg(name) = val; }
+void arch_fake_sysregs_clear(void) { memset(fake_sysregs, 0, sizeof(fake_sysregs)); }

@@ -49,5 +49,13 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs);
 void arch_fake_set_cpu(unsigned cpu);
 /* The fake list register i, decoded. */
 struct vgic_lr arch_fake_lr(unsigned i);
+/* "The guest completes list register i": it reads back invalid, as after the guest's EOI/deactivation. */
+static inline void arch_fake_lr_complete(unsigned i) { arch_fake.lr[i] = 0; }
+
+/* The system-register file behind arch/sysreg.h's host version (keyed by name, "sctlr_el1"); unknown ones read 0. */
+u64 arch_fake_sysreg_read(const char *name);
+void arch_fake_sysreg_write(const char *name, u64 val);
+/* Every system register back to 0 (arch_fake_reset() leaves them). */
+void arch_fake_sysregs_clear(void);
 
 #endif
