@@ -60,14 +60,18 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 		arch_fake.reset_log[arch_fake.nreset++] = v;
 }
 
+/* As arch/arm64/vcpu_switch.c: put saves the virtual timer's control and turns it off in the CPU; load restores it. */
 void arch_vcpu_put(struct vcpu *v)
 {
+	v->arch.sys.cntv_ctl_el0 = arch_fake.vtimer_ctl;
+	arch_fake.vtimer_ctl = 0;
 	if (arch_fake.nput < FAKE_LOG)
 		arch_fake.put_log[arch_fake.nput++] = v;
 }
 
 void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 {
+	arch_fake.vtimer_ctl = v->arch.sys.cntv_ctl_el0;
 	if (arch_fake.nload < FAKE_LOG)
 		arch_fake.load_log[arch_fake.nload++] = v;
 }

@@ -67,8 +67,8 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 }
 
 /* A device's system register, in the hooks section as a device would put it. */
-#define SYS_TEST_HOOKED SYSREG_ENC(3, 3, 14, 2, 1)
-#define SYS_TEST_READ_ONLY SYSREG_ENC(3, 3, 14, 2, 2)
+#define SYS_TEST_HOOKED SYSREG_ENC(3, 7, 15, 15, 6)    /* IMPLEMENTATION DEFINED space: nobody else's */
+#define SYS_TEST_READ_ONLY SYSREG_ENC(3, 7, 15, 15, 7)
 static bool hook_rd(struct vcpu *v, u64 *val) { hook_reads++; *val = 0x1234; return true; }
 static bool hook_wr(struct vcpu *v, u64 val) { hook_writes++; hook_written = val; return true; }
 SYSREG_HOOK(test_hooked, SYS_TEST_HOOKED, hook_rd, hook_wr);

@@ -22,7 +22,7 @@ struct arch_fake {
 	unsigned cpu;                  /* "this" physical CPU (its struct pcpu is arch_fake_pcpu) */
 	u64 now, freq;                 /* physical counter and its frequency */
 	u64 hyp_timer_cval;            /* hyparm's timer as programmed, 0 = off */
-	u64 vtimer_ctl;                /* CNTV_CTL_EL0 of the loaded vCPU */
+	u64 vtimer_ctl;                /* CNTV_CTL_EL0 live in the CPU (ISTATUS as the test sets it); vCPU put saves and clears it, load restores */
 	unsigned ipis[MAX_PCPUS];      /* wake-up SGIs sent to each CPU */
 	u32 pending[FAKE_MAX_IRQS];    /* physical interrupts gic_ack() hands out, in order */
 	unsigned npending;
