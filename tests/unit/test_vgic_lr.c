@@ -361,6 +361,44 @@ static void put_and_load_switch_the_list_registers(void **state)
 	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN | VGIC_HCR_UIE);
 }
 
+static void rwrite(struct vcpu *v, unsigned frame, u64 off, u64 val)
+{
+	assert_int_equal(vgic_redist_mmio_ops.write(g, v, frame * GUEST_GICR_STRIDE + 0x10000 + off, 4, val), HV_OK);
+}
+
+/*
+ * Found by fuzz_vgic (fuzz/regressions/vgic/load-drops-dirty-lr): a
+ * write to a put vCPU's list-register copy (vCPU 0 clearing the pending
+ * SGI that sits in vCPU 1's list register, through vCPU 1's
+ * redistributor) was dropped by vgic_vcpu_load, which wrote every copy to
+ * the hardware and forgot which were dirty: the emptied entry went in as
+ * a used but invalid register, keeping the SGI's list register (and one
+ * of the few registers) until vCPU 1's next exit. Load now writes dirty
+ * entries back as sync does, retiring those with nothing left.
+ */
+static void load_writes_back_dirty_entries(void **state)
+{
+	struct virq *sgi = config(&vcpus[1], 3, 0x80, false);
+
+	vgic_vcpu_put(&vcpus[0]);
+	vgic_vcpu_load(&vcpus[1]);
+	vgic_send_sgi(&vcpus[0], (3ULL << 24) | BIT(1));
+	vgic_flush(&vcpus[1]);
+	assert_int_equal(hw_lrs_valid(), 1);
+	vgic_sync(&vcpus[1]);
+	vgic_vcpu_put(&vcpus[1]);
+	vgic_vcpu_load(&vcpus[0]);
+
+	rwrite(&vcpus[0], 1, 0x280, BIT(3));     /* GICR_ICPENDR0 of vCPU 1, from vCPU 0 */
+	vgic_vcpu_put(&vcpus[0]);
+	vgic_vcpu_load(&vcpus[1]);
+	assert_int_equal(g->cpu[1].lr_used, 0);
+	assert_int_equal(sgi->lr, -1);
+	assert_int_equal(hw_lrs_valid(), 0);
+	for (unsigned i = 0; i < NR_LRS; i++)
+		assert_int_equal(arch_fake.lr[i], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +409,7 @@ int main(void)
 		cmocka_unit_test_setup(withdraw_pending_entry_whose_line_dropped, setup),
 		cmocka_unit_test_setup(pending_and_active_writes_reach_the_writers_lr, setup),
 		cmocka_unit_test_setup(put_and_load_switch_the_list_registers, setup),
+		cmocka_unit_test_setup(load_writes_back_dirty_entries, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

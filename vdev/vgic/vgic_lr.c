@@ -204,12 +204,18 @@ void vgic_vcpu_load(struct vcpu *v)
 
 	g->be->restore(&c->cpuif);
 	g->be->set_hcr(c->cpuif.hcr = VGIC_HCR_EN);
+	/* Locked: other vCPUs change this one's copies (its redistributor) while it is off its CPU. */
+	spin_lock(&g->lock);
 	for (u32 m = c->lr_used; m; m &= m - 1) {
 		unsigned i = __builtin_ctz(m);
-		g->be->write(i, g->be->encode(&c->lr[i]));
+		/* A copy changed while v was out: written back as sync would, retired if nothing is left. */
+		if (c->lr_dirty & BIT(i))
+			lr_write_back(g, v, i);
+		else
+			g->be->write(i, g->be->encode(&c->lr[i]));
 	}
-	c->lr_dirty = 0;
 	v->irqchip_busy = c->lr_used != 0;
+	spin_unlock(&g->lock);
 }
 
 unsigned vgic_lr_state_of(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq)
