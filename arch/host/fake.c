@@ -45,9 +45,15 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs)
 
 /* ---- timers ---- */
 void hyp_timer_set(u64 cval) { arch_fake.hyp_timer_cval = cval; }
-u64 hyp_timer_now(void) { return arch_fake.now; }
+static u64 fake_counter(void)
+{
+	u64 now = arch_fake.now;
+	arch_fake.now += arch_fake.now_step;
+	return now;
+}
+u64 hyp_timer_now(void) { return fake_counter(); }
 u64 hyp_timer_freq(void) { return arch_fake.freq; }
-u64 arch_counter_now(void) { return arch_fake.now; }
+u64 arch_counter_now(void) { return fake_counter(); }
 u64 arch_vtimer_ctl(void) { return arch_fake.vtimer_ctl; }
 
 /* ---- vCPU switching ---- */

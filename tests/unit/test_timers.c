@@ -191,6 +191,28 @@ static void ptimer_deadline_on_the_vcpus_cpu(void **state)
 	assert_int_equal(line_sets, 2);   /* driven on changes only */
 }
 
+/*
+ * ISTATUS read as 1 means the interrupt is pending at that moment: the
+ * line and ISTATUS come from one reading of the counter. Catches
+ * (found by tests/integration test_timer_edge_cases case (d), flaky
+ * under load): ptimer_read_ctl() read the counter twice, once to drive
+ * the line and once for ISTATUS, so a CVAL passing in between gave
+ * ISTATUS = 1 with the line still low until the deadline's interrupt.
+ * The fake's counter moves by one at each read here.
+ */
+static void ptimer_istatus_and_line_agree(void **state)
+{
+	struct vcpu *v = &vcpus[0];
+
+	sysreg_write(v, SYS_CNTP_CVAL_EL0, 1001);
+	sysreg_write(v, SYS_CNTP_CTL_EL0, CNT_CTL_ENABLE);
+	arch_fake.now = 1000;
+	arch_fake.now_step = 1;
+	u64 ctl = sysreg_read(v, SYS_CNTP_CTL_EL0);
+	arch_fake.now_step = 0;
+	assert_int_equal(!!(ctl & CNT_CTL_ISTATUS), line[0][PT]);
+}
+
 /* ---- the virtual timer: put and load as core/sched.c does them ---- */
 #define VT GUEST_VTIMER_INTID
 
@@ -364,6 +386,7 @@ int main(void)
 		cmocka_unit_test_setup(ptimer_istatus_and_imask, setup),
 		cmocka_unit_test_setup(ptimer_tval_is_signed_32_bit, setup),
 		cmocka_unit_test_setup(ptimer_deadline_on_the_vcpus_cpu, setup),
+		cmocka_unit_test_setup(ptimer_istatus_and_line_agree, setup),
 		cmocka_unit_test_setup(vtimer_deadline_while_unloaded, setup),
 		cmocka_unit_test_setup(vtimer_no_deadline_when_it_cannot_fire, setup),
 		cmocka_unit_test_setup(vtimer_due_at_put_and_load, setup),

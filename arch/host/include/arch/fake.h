@@ -21,6 +21,7 @@ struct vm;
 struct arch_fake {
 	unsigned cpu;                  /* "this" physical CPU (its struct pcpu is arch_fake_pcpu) */
 	u64 now, freq;                 /* physical counter and its frequency */
+	u64 now_step;                  /* added to now after each read: a counter that moves while hyparm works (0: still) */
 	u64 hyp_timer_cval;            /* hyparm's timer as programmed, 0 = off */
 	u64 vtimer_ctl;                /* CNTV_CTL_EL0 live in the CPU (ISTATUS as the test sets it); vCPU put saves and clears it, load restores */
 	unsigned ipis[MAX_PCPUS];      /* wake-up SGIs sent to each CPU */
