@@ -92,9 +92,9 @@ static void check_timer(void)
 	FUZZ_CHECK(line == want && t->line == want);
 	FUZZ_CHECK(deadline_armed(&t->dl) == (armed && !want));
 	if (armed && !want)
-		FUZZ_CHECK(t->dl.cpu == (s16)vcpu.pcpu && deadline_next(vcpu.pcpu) == t->cval);
+		FUZZ_CHECK(t->dl.cpu == (s16)vcpu.pcpu && deadline_next(&pcpus[vcpu.pcpu]) == t->cval);
 	else
-		FUZZ_CHECK(deadline_next(vcpu.pcpu) == DEADLINE_NONE);
+		FUZZ_CHECK(deadline_next(&pcpus[vcpu.pcpu]) == DEADLINE_NONE);
 }
 
 /* core/exit.c's sysreg_access(): the hook, else the table. */
@@ -202,6 +202,7 @@ static void sanitize(struct fuzz_input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	sysreg_hooks_init();   /* what boot does: index the device hooks */
 	struct fuzz_input in = fuzz_input(data, size);
 	char err[80];
 

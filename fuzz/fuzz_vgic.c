@@ -31,6 +31,7 @@
 #include <hyparm/errno.h>
 #include <hyparm/mmio.h>
 #include <hyparm/vm.h>
+#include <arch/vgic_v3_lr.h>
 #include <vdev/vgic.h>
 #include "input.h"
 
@@ -180,7 +181,7 @@ static void enter(struct vcpu *v)
 	for (u32 m = c->lr_used & ~before; m; m &= m - 1) {
 		struct vgic_lr *lr = &c->lr[__builtin_ctz(m)];
 		struct virq *irq = vgic_irq(g, v, lr->vintid);
-		FUZZ_CHECK(irq->enabled && (g->ctlr & (irq->group ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)));
+		FUZZ_CHECK(irq->enabled && (g->ctlr & (irq->group ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0)));
 		FUZZ_CHECK(lr->priority <= min_prio);
 	}
 	/* A level interrupt offered as pending has its line high (or a latch): none whose line dropped. */

@@ -101,9 +101,15 @@ void vgic_sync(struct vcpu *v)
 	u32 empty = g->be->empty();
 	for (u32 m = c->lr_used; m; m &= m - 1) {
 		unsigned i = __builtin_ctz(m);
-		/* The copy is newer than the hardware: the guest has not run since the change. */
-		if ((c->lr_dirty & BIT(i)) && !lr_write_back(g, v, i))
+		/*
+		 * The copy is newer than the hardware: the guest has not run since
+		 * the change, so the copy is the truth (and the ELRSR read above
+		 * predates it).
+		 */
+		if (c->lr_dirty & BIT(i)) {
+			lr_write_back(g, v, i);
 			continue;
+		}
 		/*
 		 * ELRSR calls an entry empty only if nothing is left of it: one the
 		 * guest completed that still holds its EOI maintenance condition
