@@ -264,8 +264,12 @@ static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
 		 */
 		if (p->loaded && !keeps_loaded(p->loaded))
 			put_loaded(p);
-		p->slice_end = 0;
-		program_timer(p);
+		/* No slice while idle; the timer needs programming only if something moved since it last was. */
+		if (p->slice_end || p->need_rearm) {
+			p->slice_end = 0;
+			p->need_rearm = false;
+			program_timer(p);
+		}
 		arch_wait_for_interrupt();
 		irq_handle_physical();
 		prev = NULL;
