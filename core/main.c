@@ -5,6 +5,7 @@
  * starts the other CPUs through the firmware's PSCI, and each CPU then
  * enters its scheduler.
  */
+#include <arch/cpu_features.h>
 #include <arch/mmu.h>
 #include <arch/stage2.h>
 #include <arch/sysreg.h>
@@ -258,6 +259,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 	stage2_parange = MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1));
 	id_regs_set_ipa_parange(stage2_ipa_bits(stage2_parange) == 40 ? 2 : stage2_parange);
 	id_regs_init();
+	cpu_features_init();
 	print_banner();
 
 	nr_pcpus = plat.nr_cpus;

@@ -105,6 +105,26 @@ def abort_on_unmapped_ipa_while_another_vm_runs():
     guest_passed(res, "other")
 
 
+def registers_isolated(cpu_model):
+    """Two VMs on one physical CPU: neither sees the other's register values (guests/tests/regleak.c)."""
+    res = run([hr.VM(guest("regleak"), name="a", params="seed=1", pcpus="0"),
+               hr.VM(guest("regleak"), name="b", params="seed=2", pcpus="0")],
+              hyparm=HYPARM, cpu_model=cpu_model, timeout=60)
+    expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    guest_passed(res, "a")
+    guest_passed(res, "b")
+
+
+@test
+def registers_isolated_between_vms_cortex_a57():
+    registers_isolated("cortex-a57")
+
+
+@test
+def registers_isolated_between_vms_cpu_max():
+    registers_isolated("max,pauth-impdef=on")
+
+
 @test
 def isolation_from_hyparm_and_the_other_vm():
     size = (os.path.getsize(HYPARM) + 0xFFF) & ~0xFFF
