@@ -22,7 +22,11 @@ INCLUDES := -Iinclude -Iarch/arm64/include -Ivdev/include -Idrivers/include
 HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
 	-fpie -fvisibility=hidden -fno-stack-protector -fno-omit-frame-pointer \
 	-mstrict-align -mno-outline-atomics -ffunction-sections -fdata-sections \
-	-Wall -Wextra -Werror -Wno-unused-parameter $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"'
+	-Wall -Wextra -Werror -Wno-unused-parameter $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"' \
+	$(HV_TEST_CFLAGS)
+# HV_TEST_CFLAGS: test-only builds, in their own B= directory (tests/integration/run.py uses
+# -DHYPARM_TEST_STACK_OVERFLOW for the stack guard test). Never set for a real build.
+HV_TEST_CFLAGS ?=
 HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -g
 HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z max-page-size=4096 \
 	--gc-sections -T arch/arm64/hyparm.ld

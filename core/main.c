@@ -38,7 +38,7 @@ unsigned nr_pcpus;
 unsigned stage2_parange;
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
-extern char el2_vectors[], secondary_entry[], boot_stacks[];
+extern char el2_vectors[], secondary_entry[], boot_stacks[], emergency_stacks[];
 void console_enable_locking(void);
 
 static struct platform plat;
@@ -120,6 +120,46 @@ static void print_banner(void)
 		  (unsigned long long)plat.gicd_base, (unsigned long long)plat.gicr_base);
 }
 
+/*
+ * hyparm's own mappings, once every boot-time mapping is made: W^X and the
+ * stack guard pages hold (arch/mmu.h), and the CPU enforces WXN itself.
+ */
+static void check_el2_mappings(const struct image_layout *img)
+{
+	static char why[160];
+	u64 bad;
+	const char *what = mmu_audit(img, &bad);
+
+	if (!what && !mmu_wxn_enabled())
+		what = "SCTLR_EL2.WXN is clear";
+	if (what) {
+		hv_snprintf(why, sizeof(why), "EL2 mappings: %s (at 0x%llx)", what, (unsigned long long)bad);
+		panic(why);
+	}
+	hv_printf("hyparm: EL2 mappings: W^X checked (code RX, rodata R, data RW-XN, WXN on), "
+		  "stack guard pages below %u CPU stacks\n", MAX_PCPUS);
+}
+
+#ifdef HYPARM_TEST_STACK_OVERFLOW
+/*
+ * Only in the test build (tests/integration/run.py, stack_overflow_hits_the_guard_page):
+ * recurse until the stack runs into its guard page.
+ */
+static volatile unsigned test_overflow_limit = ~0u; /* never reached: only the guard page stops it */
+
+static unsigned __attribute__((noinline)) test_stack_overflow(unsigned depth)
+{
+	volatile u8 frame[512];
+
+	if (depth == test_overflow_limit)
+		return 0;
+	frame[0] = (u8)depth;
+	if (depth == 0)
+		hv_printf("hyparm: test build: overflowing CPU 0's stack on purpose\n");
+	return test_stack_overflow(depth + 1) + frame[0];
+}
+#endif
+
 /* The RAM hyparm may hand out: all of /memory minus what is in use at boot. */
 static void memory_init(paddr_t dtb, u64 dtb_size)
 {
@@ -150,7 +190,8 @@ static void cpu_init_common(unsigned id)
 	struct pcpu *p = &pcpus[id];
 
 	p->id = id;
-	p->stack_top = (u64)(uintptr_t)boot_stacks + (u64)(id + 1) * PCPU_STACK_SIZE;
+	p->stack_top = (u64)(uintptr_t)boot_stacks + (u64)(id + 1) * PCPU_STACK_SLOT;
+	p->emergency_top = (u64)(uintptr_t)emergency_stacks + (u64)(id + 1) * PCPU_EMERGENCY_STACK_SIZE;
 	write_sysreg(tpidr_el2, (u64)(uintptr_t)p);
 	write_sysreg(vbar_el2, (u64)(uintptr_t)el2_vectors);
 	isb();
@@ -239,7 +280,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 {
 	struct image_layout img = {
 		(u64)(uintptr_t)__image_start, (u64)(uintptr_t)__text_end,
-		(u64)(uintptr_t)__rodata_end, (u64)(uintptr_t)__image_end,
+		(u64)(uintptr_t)__rodata_end, (u64)(uintptr_t)__image_end, (u64)(uintptr_t)boot_stacks,
 	};
 	static char err[160];
 	u64 dtb_size = be32_at((u8 *)dtb + 4); /* fdt totalsize, read before libfdt can be trusted */
@@ -276,6 +317,10 @@ void boot_main(void *dtb, paddr_t load_addr)
 	cpu_init_common(0);
 	pcpus[0].online = true;
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);
+	check_el2_mappings(&img);
+#ifdef HYPARM_TEST_STACK_OVERFLOW
+	test_stack_overflow(0);
+#endif
 	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
 		  (unsigned long long)load_addr,
 		  (unsigned long long)((img.end - img.start) >> 10),

@@ -14,6 +14,7 @@ _Static_assert(offsetof(struct gp_regs, spsr) == GP_REGS_SPSR, "GP_REGS_SPSR");
 _Static_assert(sizeof(struct gp_regs) == GP_REGS_SIZE, "GP_REGS_SIZE");
 _Static_assert(offsetof(struct pcpu, current) == PCPU_CURRENT, "PCPU_CURRENT");
 _Static_assert(offsetof(struct pcpu, stack_top) == PCPU_STACK_TOP, "PCPU_STACK_TOP");
+_Static_assert(offsetof(struct pcpu, emergency_top) == PCPU_EMERGENCY_TOP, "PCPU_EMERGENCY_TOP");
 _Static_assert(offsetof(struct fpsimd_state, fpsr) == 512, "fpsimd.S layout");
 
 void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)

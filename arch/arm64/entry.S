@@ -48,11 +48,31 @@
 	b	guest_enter			// x0 = next vCPU
 .endm
 
-/* An exception taken while hyparm itself ran: dump and stop this CPU. */
+/*
+ * An exception taken while hyparm itself ran: dump and stop this CPU.
+ * SP cannot be trusted (a stack overflow faults on the guard page below
+ * the stack, and pushing the frame there would fault again), so the dump
+ * runs on this CPU's emergency stack. With no free register, x0 and SP
+ * trade places by arithmetic (sp += x0; x0 = sp - x0; sp -= x0) and the
+ * old SP waits in SP_EL0, which hyparm never uses otherwise.
+ */
 .macro hyp_exception kind
+	add	sp, sp, x0
+	sub	x0, sp, x0			// x0 = SP at the exception
+	sub	sp, sp, x0			// SP = the old x0
+	msr	sp_el0, x0
+	mrs	x0, tpidr_el2			// struct pcpu (0 before cpu_init_common)
+	cbz	x0, 1f
+	ldr	x0, [x0, #PCPU_EMERGENCY_TOP]
+	cbnz	x0, 2f
+1:	mrs	x0, sp_el0			// no emergency stack yet: keep the old SP
+2:	add	sp, sp, x0
+	sub	x0, sp, x0			// x0 = the old x0 again
+	sub	sp, sp, x0			// SP = the emergency stack
 	save_frame
 	mov	x0, sp				// x0 = saved frame
 	mov	x1, #\kind			// x1 = which vector
+	mrs	x2, sp_el0			// x2 = SP at the exception
 	bl	hyp_fault			// never returns
 	b	.
 .endm

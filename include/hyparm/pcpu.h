@@ -14,6 +14,7 @@ struct vcpu;
 struct pcpu {
 	struct vcpu *current;      /* PCPU_CURRENT: the vCPU this CPU runs or last ran */
 	u64 stack_top;             /* PCPU_STACK_TOP */
+	u64 emergency_top;         /* PCPU_EMERGENCY_TOP */
 	unsigned id;               /* index, 0 = boot CPU */
 	u64 mpidr;                 /* physical MPIDR affinity */
 	struct vcpu *run_list;     /* vCPUs placed on this CPU */

@@ -84,6 +84,8 @@ def hello_prints_and_powers_off():
     res = one(guest("hello"))
     expect(any("hello from guest" in l for l in res.vm_lines("g")), "no greeting on the console")
     expect("hyparm: all VMs stopped" in res.lines, "hyparm did not end the run")
+    expect(any(l.startswith("hyparm: EL2 mappings: W^X checked") for l in res.lines),
+           "the banner does not report the W^X / guard page self-check")
 
 
 @test
@@ -168,6 +170,24 @@ def early_poweroff_leaves_the_other_running():
     off = [i for i, l in enumerate(res.lines) if l == "hyparm: vm quitter: powered off"]
     work = [i for i, l in enumerate(res.lines) if l.startswith("[survivor] PASS")]
     expect(off and work and off[0] < work[0], "survivor's work did not go on after the other powered off")
+
+
+@test
+def stack_overflow_hits_the_guard_page():
+    """A test build of hyparm (HV_TEST_CFLAGS=-DHYPARM_TEST_STACK_OVERFLOW, its own build directory)
+    overflows CPU 0's stack at boot: the guard page below the stack must stop it with a fault dump
+    that names the CPU and says 'stack overflow', printed from the emergency stack."""
+    out = os.path.join(REPO, "build", "test-stack-overflow")
+    mk = subprocess.run(["make", "-s", "-j2", "B=" + out, "HV_TEST_CFLAGS=-DHYPARM_TEST_STACK_OVERFLOW",
+                         os.path.join(out, "hyparm.bin")], cwd=REPO, capture_output=True, text=True)
+    expect(mk.returncode == 0, "test build failed: " + (mk.stderr or mk.stdout)[-400:])
+    res = run([hr.VM(guest("hello"), name="g")], hyparm=os.path.join(out, "hyparm.bin"), timeout=30,
+              until=r"^hyparm: CPU 0 stopped")
+    expect(res.status == hr.STATUS_OK, "no 'CPU 0 stopped' after the overflow: %s" % res.why)
+    expect(any("overflowing CPU 0's stack on purpose" in l for l in res.lines), "the test build did not run")
+    expect(any(l.startswith("hyparm: FAULT in hyparm on CPU 0") for l in res.lines), "no fault dump")
+    expect(any("stack overflow on CPU 0: ran into the guard page below CPU 0's stack" in l
+               for l in res.lines), "the dump does not say 'stack overflow'")
 
 
 @test

@@ -14,6 +14,7 @@
 /* struct pcpu offsets used by the vectors (TPIDR_EL2 points at struct pcpu). */
 #define PCPU_CURRENT    0          /* struct vcpu *current */
 #define PCPU_STACK_TOP  8          /* top of this CPU's EL2 stack */
+#define PCPU_EMERGENCY_TOP 16      /* top of its emergency stack (hyparm's own faults) */
 
 #ifndef __ASSEMBLER__
 #include <hyparm/types.h>

@@ -18,6 +18,7 @@ enum el2_mem {
 
 struct image_layout {
 	paddr_t start, text_end, rodata_end, end;
+	paddr_t stacks;   /* boot_stacks: MAX_PCPUS slots of guard page + stack (arch/cpu.h), inside [rodata_end, end) */
 };
 
 /* Build the boot tables (image + DTB) and turn the MMU on, on the boot CPU. */
@@ -28,5 +29,19 @@ int mmu_map(paddr_t pa, u64 size, enum el2_mem type);
 void mmu_enable_secondary(void);
 /* Pages used by EL2 stage-1 tables. */
 u64 mmu_table_pages(void);
+
+/* The boot tables without touching the CPU (mmu_init's first half; host-testable). */
+void mmu_plan(const struct image_layout *img, paddr_t dtb, u64 dtb_size);
+/* The descriptor translating va (0 or another invalid value when unmapped), and where it is. */
+u64 mmu_lookup(paddr_t va);
+u64 *mmu_lookup_entry(paddr_t va);
+/*
+ * Check the tables: no page both writable and executable anywhere; code RX,
+ * read-only data R-XN, data/bss/stacks RW-XN, every stack guard page
+ * unmapped. NULL if all holds, else what does not and *bad = the address.
+ */
+const char *mmu_audit(const struct image_layout *img, u64 *bad);
+/* SCTLR_EL2.WXN is set: the CPU itself refuses to execute writable pages. */
+bool mmu_wxn_enabled(void);
 
 #endif
