@@ -19,6 +19,7 @@
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
 #include <hyparm/errno.h>
+#include <hyparm/mitigations.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
@@ -193,7 +194,7 @@ static void cpu_init_common(unsigned id)
 	p->stack_top = (u64)(uintptr_t)boot_stacks + (u64)(id + 1) * PCPU_STACK_SLOT;
 	p->emergency_top = (u64)(uintptr_t)emergency_stacks + (u64)(id + 1) * PCPU_EMERGENCY_STACK_SIZE;
 	write_sysreg(tpidr_el2, (u64)(uintptr_t)p);
-	write_sysreg(vbar_el2, (u64)(uintptr_t)el2_vectors);
+	write_sysreg(vbar_el2, (u64)(uintptr_t)mitigations_cpu_init(id));
 	isb();
 	arch_cpu_init_traps(stage2_parange);
 	if (plat.gic_version == 3 && gic_cpu_init(p->mpidr))

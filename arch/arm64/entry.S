@@ -82,6 +82,25 @@
 	b	\label
 .endm
 
+/*
+ * A guest exit on a CPU whose firmware says it needs SMCCC_ARCH_WORKAROUND_1
+ * (core/mitigations.c): the call invalidates the branch predictor before
+ * hyparm runs a single indirect branch the guest could have trained. The
+ * call may change x0-x3 only (SMCCC 1.1): they wait in their own slots of
+ * the frame that save_frame writes next.
+ */
+.macro vector_bp label
+	.balign	128
+	stp	x0, x1, [sp, #-GP_REGS_SIZE]
+	stp	x2, x3, [sp, #-(GP_REGS_SIZE - 16)]
+	mov	w0, #0x8000
+	movk	w0, #0x8000, lsl #16		// SMCCC_ARCH_WORKAROUND_1
+	smc	#0
+	ldp	x0, x1, [sp, #-GP_REGS_SIZE]
+	ldp	x2, x3, [sp, #-(GP_REGS_SIZE - 16)]
+	b	\label
+.endm
+
 	.text
 	.balign	2048
 	.globl el2_vectors
@@ -102,6 +121,27 @@ el2_vectors:
 	vector	low32_irq
 	vector	low32_fiq
 	vector	low32_serror
+
+/* The same table with the firmware's branch-predictor workaround on every guest exit. */
+	.balign	2048
+	.globl el2_vectors_bp
+el2_vectors_bp:
+	vector	cur_sp0_sync
+	vector	cur_sp0_irq
+	vector	cur_sp0_fiq
+	vector	cur_sp0_serror
+	vector	cur_spx_sync
+	vector	cur_spx_irq
+	vector	cur_spx_fiq
+	vector	cur_spx_serror
+	vector_bp low64_sync
+	vector_bp low64_irq
+	vector_bp low64_fiq
+	vector_bp low64_serror
+	vector_bp low32_sync
+	vector_bp low32_irq
+	vector_bp low32_fiq
+	vector_bp low32_serror
 
 cur_sp0_sync:	hyp_exception 0
 cur_sp0_irq:	hyp_exception 1
