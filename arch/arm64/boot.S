@@ -25,7 +25,6 @@ _start:
 
 	.text
 primary_entry:
-	msr	tpidr_el2, xzr			// no struct pcpu yet (the fault vectors test it)
 	mov	x19, x0				// x19 = DTB PA, kept across the calls below
 	adr	x20, _start			// x20 = where we were loaded (PA)
 	bl	apply_relocations		// clobbers x0-x5 only
@@ -43,6 +42,7 @@ primary_entry:
 	mov	x1, x20				// x1 = load address
 	cmp	x2, #2
 	b.ne	1f
+	msr	tpidr_el2, xzr			// no struct pcpu yet (the fault vectors test it); EL2 only
 	bl	boot_main			// never returns
 	b	.
 1:	bl	boot_wrong_el			// prints why and stops; never returns
