@@ -115,9 +115,9 @@ void gic_ppi_make_fiq(unsigned intid, u8 prio)
 
 	if (!rd)
 		return;
-	wr32(rd, GICR_IGROUPR0, rd32(rd, GICR_IGROUPR0) & ~BIT(intid));
-	*(volatile u8 *)(rd + GICR_IPRIORITYR + intid) = prio;
-	wr32(rd, GICR_ISENABLER0, BIT(intid));
+	wr32(rd, GICR_SGI_BASE + GICR_IGROUPR0, rd32(rd, GICR_SGI_BASE + GICR_IGROUPR0) & ~BIT(intid));
+	*(volatile u8 *)(rd + GICR_SGI_BASE + GICR_IPRIORITYR + intid) = prio;
+	wr32(rd, GICR_SGI_BASE + GICR_ISENABLER0, BIT(intid));
 }
 
 void gic_spi_enable(unsigned intid, u64 mpidr)

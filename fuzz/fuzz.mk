@@ -8,20 +8,24 @@ FUZZ_SECONDS ?= 60
 # fuzz-smoke: this long per harness, so that all of them stay within a minute on 2 cores.
 FUZZ_SMOKE_SECONDS ?= 3
 
-# sysreg and vgic: being moved onto the arch fake after the vGIC/timer split (their sources moved).
-FUZZERS := esr mmio vpl011 psci fdt_platform bundle loader vmconfig
+FUZZERS := esr mmio vpl011 psci sysreg vgic fdt_platform bundle loader vmconfig
 fuzz_esr_SRCS          := arch/arm64/esr.c
 fuzz_mmio_SRCS         := core/mmio.c
 fuzz_vpl011_SRCS       := vdev/vpl011.c
 fuzz_psci_SRCS         := core/psci.c core/smccc.c
-fuzz_sysreg_SRCS       := arch/arm64/sysreg_emul.c arch/arm64/id_regs.c arch/arm64/esr.c vdev/vtimer.c
+# sysreg: the architectural table and the EL1 physical timer through its hooks, on the arch fake.
+fuzz_sysreg_SRCS       := arch/arm64/sysreg_emul.c arch/arm64/id_regs.c arch/arm64/esr.c vdev/ptimer.c \
+			  core/deadline.c core/sysreg_hook.c core/vdev.c lib/printf.c $(ARCH_FAKE_SRCS)
+fuzz_sysreg_LIBS       := -lcmocka
 fuzz_fdt_platform_SRCS := drivers/fdt_platform.c lib/printf.c
 fuzz_fdt_platform_LIBS := -lfdt
 fuzz_bundle_SRCS       := core/bundle.c lib/printf.c
 fuzz_loader_SRCS       := core/loader.c lib/printf.c
 fuzz_vmconfig_SRCS     := core/vmconfig.c lib/printf.c
-# The vGIC is being reorganised (vdev/vgic/): adapt this list after that merge.
-fuzz_vgic_SRCS         := vdev/vgic.c vdev/vgic_dist.c vdev/vgic_redist.c vdev/vgic_regs.c
+# vgic: the model, its registers and the list-register policy, on the arch fake's list registers.
+fuzz_vgic_SRCS         := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c \
+			  vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
+fuzz_vgic_LIBS         := -lcmocka
 
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

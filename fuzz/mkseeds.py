@@ -94,3 +94,17 @@ put("vgic", "enable-spi", bytes([0x02]) +
     acc(0x88, 0x0000, struct.pack("<I", 3)) + acc(0x88, 0x0104, struct.pack("<I", 0xFFFFFFFF)) +
     acc(0x8C, 0x6100) + q(1) + acc(0x88, 0x0204, struct.pack("<I", 1)) + acc(0x08, 0x0204) +
     acc(0xC8, 0x0014, struct.pack("<I", 0)) + acc(0x48, 0x0014) + acc(0x4C, 0x0008))
+# vgic events (read ops with offset kind 3): flush 0x03, sync 0x07, guest ack 0x0B+lr, complete 0x0F+lr,
+# line 0x43+intid+level, edge/SGI 0x47+b(+sgi1r), switch 0x4B, WFI check 0x4F; vCPU in bits 4-5.
+# Layout 0x09: two vCPUs, two list registers; three SPIs pending, the guest takes them; an SGI to vCPU 1
+# whose pending state vCPU 0 clears through vCPU 1's redistributor while vCPU 1 runs.
+def redist(frame, off16, val):
+    return bytes([0xC9, frame]) + struct.pack("<HI", off16, val)
+put("vgic", "lr-events", bytes([0x09]) +
+    acc(0x88, 0x0000, struct.pack("<I", 3)) + acc(0x88, 0x0084, struct.pack("<I", 0xFFFFFFFF)) +
+    acc(0x88, 0x0104, struct.pack("<I", 0xFFFFFFFF)) + acc(0x88, 0x0204, struct.pack("<I", 7)) +
+    acc(0x80, 0x0421, b"\x10") +
+    bytes([0x03, 0x0B, 0, 0x0F, 0, 0x07, 0x03, 0x0B, 1]) + acc(0x88, 0x0384, struct.pack("<I", 7)) + bytes([0x03]) +
+    redist(3, 0x0080, 0xFFFFFFFF) + redist(3, 0x0100, 0xFFFF) +
+    bytes([0x47, 0x80]) + q((3 << 24) | 2) + bytes([0x5B, 0x13, 0x0B, 0, 0x07, 0x13]) +
+    redist(3, 0x0280, 8) + bytes([0x0F, 0, 0x07, 0x43, 40, 1, 0x13, 0x4F, 0x03, 0x07]))

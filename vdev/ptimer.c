@@ -27,12 +27,12 @@ static bool expired(const struct ptimer *t, u64 now)
 	return now >= t->cval;
 }
 
-/* Drive the line from the timer's state now, and keep the deadline for when it changes next. */
-static void update(struct vcpu *v)
+/* Drive the line from the timer's state at count now, and keep the deadline for when it changes next. */
+static void update_at(struct vcpu *v, u64 now)
 {
 	struct ptimer *t = ptimer_of(v);
 	bool armed = (t->ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE;
-	bool fires = armed && expired(t, arch_counter_now());
+	bool fires = armed && expired(t, now);
 
 	if (armed && !fires)
 		deadline_arm(&t->dl, v->pcpu, t->cval);
@@ -44,6 +44,11 @@ static void update(struct vcpu *v)
 	}
 }
 
+static void update(struct vcpu *v)
+{
+	update_at(v, arch_counter_now());
+}
+
 static void deadline_passed(struct deadline *d)
 {
 	update(container_of(d, struct ptimer, dl)->vcpu);
@@ -52,10 +57,11 @@ static void deadline_passed(struct deadline *d)
 u64 ptimer_read_ctl(struct vcpu *v)
 {
 	struct ptimer *t = ptimer_of(v);
-	u64 ctl = t->ctl;
+	u64 ctl = t->ctl, now = arch_counter_now();
 
-	update(v);   /* a guest that sees ISTATUS with the interrupt unmasked sees it pending too */
-	if ((ctl & CNT_CTL_ENABLE) && expired(t, arch_counter_now()))
+	/* One count for both: a guest that sees ISTATUS with the interrupt unmasked sees it pending too. */
+	update_at(v, now);
+	if ((ctl & CNT_CTL_ENABLE) && expired(t, now))
 		ctl |= CNT_CTL_ISTATUS;
 	return ctl;
 }

@@ -46,17 +46,20 @@ static bool live_here(const struct vcpu *v)
  * can overflow. A vCPU loaded on another CPU is read from memory: a
  * snapshot, as for any register of a running vCPU.
  */
-static bool timer_output(struct vcpu *v, void *ctx)
+static bool saved_output(const struct vcpu *v)
 {
-	u64 ctl, cval;
+	u64 ctl = v->arch.sys.cntv_ctl_el0, cval = v->arch.sys.cntv_cval_el0;
 
-	if (live_here(v))
-		return CNT_CTL_FIRES(arch_vtimer_ctl());
-	ctl = v->arch.sys.cntv_ctl_el0;
-	cval = v->arch.sys.cntv_cval_el0;
 	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
 		return false;
 	return arch_counter_now() - v->vm->cntvoff >= cval;
+}
+
+static bool timer_output(struct vcpu *v, void *ctx)
+{
+	if (live_here(v))
+		return CNT_CTL_FIRES(arch_vtimer_ctl());
+	return saved_output(v);
 }
 
 static void deadline_passed(struct deadline *d)
@@ -81,7 +84,12 @@ static void vcpu_put(struct vdev *d, struct vcpu *v)
 {
 	struct vtimer *t = vtimer_of(v);
 	u64 ctl = v->arch.sys.cntv_ctl_el0, cval = v->arch.sys.cntv_cval_el0;
-	bool out = timer_output(v, NULL);
+	/*
+	 * From memory: the arch's put saved the timer and switched it off in
+	 * the CPU, while v still counts as loaded here (the CPU would say "not
+	 * firing" for a due timer).
+	 */
+	bool out = saved_output(v);
 
 	/* The physical PPI is the next vCPU's now: nothing of this one's may keep it active. */
 	gic_ppi_set_active(GUEST_VTIMER_INTID, false);

@@ -41,9 +41,9 @@ static bool inject(struct vcpu *v, unsigned ec_same_el, unsigned ec_lower_el, u3
 		write_sysreg(far_el1, far);
 	write_sysreg(elr_el1, r->elr);
 	write_sysreg(spsr_el1, spsr);
-	/* PAN is set on exception entry unless SCTLR_EL1.SPAN says otherwise. */
-	if (MMFR1_PAN(read_sysreg(id_aa64mmfr1_el1)) && !(read_sysreg(sctlr_el1) & SCTLR_SPAN))
-		pstate |= PSR_PAN;
+	/* PAN is set on exception entry if SCTLR_EL1.SPAN is 0, else left as it was. */
+	if (MMFR1_PAN(read_sysreg(id_aa64mmfr1_el1)))
+		pstate |= (read_sysreg(sctlr_el1) & SCTLR_SPAN) ? spsr & PSR_PAN : PSR_PAN;
 	r->spsr = pstate;
 	r->elr = vector;
 	return true;

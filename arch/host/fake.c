@@ -6,7 +6,6 @@
 #include <arch/cache.h>
 #include <arch/fake.h>
 #include <arch/hyp_timer.h>
-#include <arch/inject.h>
 #include <arch/sysreg_emul.h>
 #include <arch/tlb.h>
 #include <arch/vcpu_arch.h>
@@ -41,14 +40,21 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs)
 	}
 	arch_fake.freq = 62500000;
 	arch_fake.nr_lrs = nr_lrs;
+	arch_fake_sysregs_clear();
 	arch_fake_set_cpu(0);
 }
 
 /* ---- timers ---- */
 void hyp_timer_set(u64 cval) { arch_fake.hyp_timer_cval = cval; }
-u64 hyp_timer_now(void) { return arch_fake.now; }
+static u64 fake_counter(void)
+{
+	u64 now = arch_fake.now;
+	arch_fake.now += arch_fake.now_step;
+	return now;
+}
+u64 hyp_timer_now(void) { return fake_counter(); }
 u64 hyp_timer_freq(void) { return arch_fake.freq; }
-u64 arch_counter_now(void) { return arch_fake.now; }
+u64 arch_counter_now(void) { return fake_counter(); }
 u64 arch_vtimer_ctl(void) { return arch_fake.vtimer_ctl; }
 
 /* ---- vCPU switching ---- */
@@ -61,14 +67,18 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 		arch_fake.reset_log[arch_fake.nreset++] = v;
 }
 
+/* As arch/arm64/vcpu_switch.c: put saves the virtual timer's control and turns it off in the CPU; load restores it. */
 void arch_vcpu_put(struct vcpu *v)
 {
+	v->arch.sys.cntv_ctl_el0 = arch_fake.vtimer_ctl;
+	arch_fake.vtimer_ctl = 0;
 	if (arch_fake.nput < FAKE_LOG)
 		arch_fake.put_log[arch_fake.nput++] = v;
 }
 
 void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 {
+	arch_fake.vtimer_ctl = v->arch.sys.cntv_ctl_el0;
 	if (arch_fake.nload < FAKE_LOG)
 		arch_fake.load_log[arch_fake.nload++] = v;
 }
@@ -82,19 +92,6 @@ void arch_wait_for_interrupt(void)
 
 void arch_tlb_inval_vmid(const struct stage2 *s2) { }
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size) { }
-
-/* ---- exception injection: record it in the vCPU's registers as the real one does, roughly ---- */
-static bool fake_inject(struct vcpu *v, u64 far)
-{
-	v->injected_elr = 0x400;        /* "the guest's vector" */
-	if (v->prev_injected_elr == v->injected_elr)
-		return false;               /* the same vector twice in a row: a loop */
-	v->arch.regs.elr = v->injected_elr;
-	return true;
-}
-bool inject_undef(struct vcpu *v) { return fake_inject(v, 0); }
-bool inject_dabt_sea(struct vcpu *v, u64 far) { return fake_inject(v, far); }
-bool inject_iabt_sea(struct vcpu *v, u64 far) { return fake_inject(v, far); }
 
 /* ---- the physical GIC ---- */
 void gic_send_wake(unsigned cpu) { arch_fake.ipis[cpu]++; }
@@ -174,3 +171,25 @@ u64 arch_id_reg_read(unsigned crm, unsigned op2)
 {
 	return arch_fake_id_regs[crm & 7][op2 & 7];
 }
+
+/* ---- system registers by name (arch/sysreg.h's host version): unknown ones read 0 ---- */
+#define FAKE_SYSREGS 32
+static struct { const char *name; u64 val; } fake_sysregs[FAKE_SYSREGS];
+
+static u64 *fake_sysreg(const char *name)
+{
+	for (unsigned i = 0; i < FAKE_SYSREGS; i++) {
+		if (!fake_sysregs[i].name) {
+			fake_sysregs[i].name = name;
+			fake_sysregs[i].val = 0;
+		}
+		if (!strcmp(fake_sysregs[i].name, name))
+			return &fake_sysregs[i].val;
+	}
+	mock_assert(0, "arch_fake: more system registers than FAKE_SYSREGS", __FILE__, __LINE__);
+	return NULL;
+}
+
+u64 arch_fake_sysreg_read(const char *name) { return *fake_sysreg(name); }
+void arch_fake_sysreg_write(const char *name, u64 val) { *fake_sysreg(name) = val; }
+void arch_fake_sysregs_clear(void) { memset(fake_sysregs, 0, sizeof(fake_sysregs)); }

@@ -31,8 +31,12 @@ static void set_hcr(struct vgic *g, struct vgic_cpu *c, u32 hcr)
 	}
 }
 
-/* The guest completed the interrupt in list register i, or hyparm withdrew it. Lock held. */
-static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i)
+/*
+ * The guest completed the interrupt in list register i, or hyparm withdrew
+ * it. hw_clear: the hardware entry is empty already (ICH_ELRSR_EL2 said
+ * so), so it need not be written. Lock held.
+ */
+static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i, bool hw_clear)
 {
 	struct vgic_cpu *c = &g->cpu[v->id];
 	unsigned intid = c->lr[i].vintid;
@@ -40,9 +44,8 @@ static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i)
 
 	c->lr_used &= ~BIT(i);
 	c->lr_dirty &= ~BIT(i);
-	/* A completed entry need not be written, unless its EOI maintenance condition must be cleared. */
-	if (c->lr[i].eoi_maint || c->lr[i].state != LR_INVALID)
-		g->be->write(i, NULL);
+	if (!hw_clear)
+		g->be->write(i, NULL);   /* also clears its EOI maintenance condition */
 	c->lr[i] = (struct vgic_lr){ 0 };
 	if (!c->lr_used)
 		v->irqchip_busy = false;
@@ -62,7 +65,7 @@ static void lr_withdraw(struct vgic *g, struct vcpu *v, unsigned i)
 {
 	struct vgic_lr lr = g->cpu[v->id].lr[i];
 
-	lr_retire(g, v, i);
+	lr_retire(g, v, i, false);
 	/* Its physical twin was left active for the guest to deactivate; the guest never will. */
 	if (lr.hw)
 		gic_ppi_set_active(lr.pintid, false);
@@ -98,9 +101,15 @@ void vgic_sync(struct vcpu *v)
 	u32 empty = g->be->empty();
 	for (u32 m = c->lr_used; m; m &= m - 1) {
 		unsigned i = __builtin_ctz(m);
-		/* The copy is newer than the hardware: the guest has not run since the change. */
-		if ((c->lr_dirty & BIT(i)) && !lr_write_back(g, v, i))
+		/*
+		 * The copy is newer than the hardware: the guest has not run since
+		 * the change, so the copy is the truth (and the ELRSR read above
+		 * predates it).
+		 */
+		if (c->lr_dirty & BIT(i)) {
+			lr_write_back(g, v, i);
 			continue;
+		}
 		/*
 		 * ELRSR calls an entry empty only if nothing is left of it: one the
 		 * guest completed that still holds its EOI maintenance condition
@@ -108,7 +117,7 @@ void vgic_sync(struct vcpu *v)
 		 */
 		c->lr[i].state = (empty & BIT(i)) ? LR_INVALID : g->be->read_state(i);
 		if (c->lr[i].state == LR_INVALID)
-			lr_retire(g, v, i);
+			lr_retire(g, v, i, empty & BIT(i));
 	}
 	spin_unlock(&g->lock);
 }
@@ -210,12 +219,18 @@ void vgic_vcpu_load(struct vcpu *v)
 
 	g->be->restore(&c->cpuif);
 	g->be->set_hcr(c->cpuif.hcr = VGIC_HCR_EN);
+	/* Locked: other vCPUs change this one's copies (its redistributor) while it is off its CPU. */
+	spin_lock(&g->lock);
 	for (u32 m = c->lr_used; m; m &= m - 1) {
 		unsigned i = __builtin_ctz(m);
-		g->be->write(i, &c->lr[i]);
+		/* A copy changed while v was out: written back as sync would, retired if nothing is left. */
+		if (c->lr_dirty & BIT(i))
+			lr_write_back(g, v, i);
+		else
+			g->be->write(i, &c->lr[i]);
 	}
-	c->lr_dirty = 0;
 	v->irqchip_busy = c->lr_used != 0;
+	spin_unlock(&g->lock);
 }
 
 unsigned vgic_lr_state_of(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq)

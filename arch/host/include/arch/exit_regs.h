@@ -7,6 +7,11 @@
 
 static inline void arch_exit_decode(struct exit_info *e)
 {
+	if (arch_fake.next_exit) {
+		*e = *arch_fake.next_exit;
+		arch_fake.next_exit = 0;
+		return;
+	}
 	esr_decode(arch_fake.esr, arch_fake.far, arch_fake.hpfar, e);
 }
 

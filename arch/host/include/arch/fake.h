@@ -14,6 +14,7 @@
 
 struct vcpu;
 struct vm;
+struct exit_info;
 
 #define FAKE_MAX_IRQS 16
 #define FAKE_LOG 64
@@ -21,8 +22,9 @@ struct vm;
 struct arch_fake {
 	unsigned cpu;                  /* "this" physical CPU (its struct pcpu is arch_fake_pcpu) */
 	u64 now, freq;                 /* physical counter and its frequency */
+	u64 now_step;                  /* added to now after each read: a counter that moves while hyparm works (0: still) */
 	u64 hyp_timer_cval;            /* hyparm's timer as programmed, 0 = off */
-	u64 vtimer_ctl;                /* CNTV_CTL_EL0 of the loaded vCPU */
+	u64 vtimer_ctl;                /* CNTV_CTL_EL0 live in the CPU (ISTATUS as the test sets it); vCPU put saves and clears it, load restores */
 	unsigned ipis[MAX_PCPUS];      /* wake-up SGIs sent to each CPU */
 	u32 pending[FAKE_MAX_IRQS];    /* physical interrupts gic_ack() hands out, in order */
 	unsigned npending;
@@ -39,6 +41,7 @@ struct arch_fake {
 	bool (*on_wait)(void);         /* called on each wait: the test makes something happen; false stops the test */
 	unsigned system_off;           /* psci_fw_system_off() calls */
 	u64 esr, far, hpfar;           /* the syndrome registers of the next exit (arch/exit_regs.h) */
+	const struct exit_info *next_exit; /* or the next exit decoded already (taken once) */
 };
 
 #define FAKE_DEACTIVATED 0x80000000u
@@ -50,5 +53,13 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs);
 void arch_fake_set_cpu(unsigned cpu);
 /* The fake list register i, decoded. */
 struct vgic_lr arch_fake_lr(unsigned i);
+/* "The guest completes list register i": it reads back invalid, as after the guest's EOI/deactivation. */
+static inline void arch_fake_lr_complete(unsigned i) { arch_fake.lr[i] = 0; }
+
+/* The system-register file behind arch/sysreg.h's host version (keyed by name, "sctlr_el1"); unknown ones read 0. */
+u64 arch_fake_sysreg_read(const char *name);
+void arch_fake_sysreg_write(const char *name, u64 val);
+/* Every system register back to 0 (arch_fake_reset() leaves them). */
+void arch_fake_sysregs_clear(void);
 
 #endif

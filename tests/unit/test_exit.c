@@ -1,0 +1,421 @@
+/*
+ * Exit dispatch (core/exit.c) on the arch fake: the handler for each exit
+ * kind, what it does to ELR and the guest's registers, and what it asks
+ * of the scheduler. The fake's exception injection sends the guest to
+ * 0x400 and refuses the same vector twice in a row, as inject.c does.
+ * The scheduler, SMCCC and the architectural system-register table are
+ * recording stubs here. Each test names the bug it catches.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <arch/fake.h>
+#include <arch/sysreg_emul.h>
+#include <hyparm/errno.h>
+#include <hyparm/exit.h>
+#include <hyparm/irq.h>
+#include <hyparm/irqchip.h>
+#include <hyparm/mmio.h>
+#include <hyparm/sched.h>
+#include <hyparm/smccc.h>
+#include <hyparm/sysreg_hook.h>
+#include <hyparm/print.h>
+#include <hyparm/vm.h>
+#include <hyparm/vmm.h>
+
+#define VECTOR 0x400   /* where arch/host/fake_inject.c sends the guest */
+#define PC 0x80001000ULL
+
+static struct vm vm;
+static struct vcpu vcpu;
+
+/* ---- what exit.c calls, recorded ---- */
+static enum exit_action last_action;
+static int after_exits, crashes, powered_off, resets, vcpu_offs, prints;
+static int smccc_calls, emulate_calls, syncs, hook_reads, hook_writes;
+static u64 *smccc_regs, hook_written;
+static enum smccc_action smccc_result;
+static enum sysreg_result emulate_result;
+
+/* The scheduler's slow path: setup() sets need_resched, so every exit ends here and its action is seen. */
+struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
+{
+	after_exits++;
+	last_action = a;
+	return v;
+}
+void sched_rearm(struct pcpu *p, struct vcpu *v) { }
+void vm_crash(struct vm *m, const char *fmt, ...) { crashes++; }
+void vm_power_off(struct vm *m) { powered_off++; }
+void vm_reset(struct vm *m) { resets++; }
+void vcpu_power_off(struct vcpu *v) { vcpu_offs++; }
+void hv_printf(const char *fmt, ...) { prints++; }
+void vcpu_kick(struct vcpu *v) { }
+
+enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
+{
+	smccc_calls++;
+	smccc_regs = regs;
+	return smccc_result;
+}
+
+enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
+{
+	emulate_calls++;
+	return emulate_result;
+}
+
+/* A device's system register, in the hooks section as a device would put it. */
+#define SYS_TEST_HOOKED SYSREG_ENC(3, 7, 15, 15, 6)    /* IMPLEMENTATION DEFINED space: nobody else's */
+#define SYS_TEST_READ_ONLY SYSREG_ENC(3, 7, 15, 15, 7)
+static bool hook_rd(struct vcpu *v, u64 *val) { hook_reads++; *val = 0x1234; return true; }
+static bool hook_wr(struct vcpu *v, u64 val) { hook_writes++; hook_written = val; return true; }
+SYSREG_HOOK(test_hooked, SYS_TEST_HOOKED, hook_rd, hook_wr);
+SYSREG_HOOK(test_read_only, SYS_TEST_READ_ONLY, hook_rd, NULL);
+
+/* An irqchip that counts syncs. */
+static void chip_sync(struct vcpu *v) { syncs++; }
+static const struct irqchip_ops chip = { .sync = chip_sync };
+
+/* A device: records the last access; reads answer dev_value, or fail. */
+static u64 dev_value, dev_written, dev_off;
+static unsigned dev_size;
+static int dev_reads, dev_writes, dev_error;
+static int dev_read(void *d, struct vcpu *v, u64 off, unsigned size, u64 *val)
+{
+	dev_reads++;
+	dev_off = off;
+	dev_size = size;
+	*val = dev_value;
+	return dev_error;
+}
+static int dev_write(void *d, struct vcpu *v, u64 off, unsigned size, u64 val)
+{
+	dev_writes++;
+	dev_off = off;
+	dev_size = size;
+	dev_written = val;
+	return dev_error;
+}
+static const struct mmio_ops dev_ops = { dev_read, dev_write };
+#define DEV_BASE 0x09000000ULL
+#define DEV_SIZE 0x1000ULL
+
+static int setup(void **state)
+{
+	sysreg_hooks_init();   /* what boot does: index the hooks */
+	arch_fake_reset(1, 4);
+	pcpus[0].need_resched = true;
+	memset(&vm, 0, sizeof(vm));
+	memset(&vcpu, 0, sizeof(vcpu));
+	strcpy(vm.name, "test");
+	vm.irqchip = &chip;
+	vm.nr_vcpus = 1;
+	vm.vcpus[0] = &vcpu;
+	vcpu.vm = &vm;
+	vcpu.arch.regs.elr = PC;
+	assert_int_equal(mmio_bus_add(&vm.mmio, DEV_BASE, DEV_SIZE, &dev_ops, NULL, "testdev"), HV_OK);
+	after_exits = crashes = powered_off = resets = vcpu_offs = prints = 0;
+	smccc_calls = emulate_calls = syncs = hook_reads = hook_writes = 0;
+	dev_reads = dev_writes = dev_error = 0;
+	smccc_result = SMCCC_RESUME;
+	emulate_result = SYSREG_DONE;
+	last_action = -1;
+	return 0;
+}
+
+static enum exit_action run_exit(struct exit_info *e)
+{
+	e->il32 = true;
+	assert_ptr_equal((arch_fake.next_exit = e, handle_guest_sync(&vcpu)), &vcpu);
+	return last_action;
+}
+
+/*
+ * Every kind has a handler (a hole in the table is a NULL call in EL2);
+ * unknown, FP and "other" exits make the guest take UNDEFINED.
+ */
+static void every_exit_kind_has_a_handler(void **state)
+{
+	for (unsigned k = 0; k < EXIT_KIND_COUNT; k++) {
+		struct exit_info e = { .kind = k };
+		setup(state);
+		run_exit(&e);
+		assert_int_equal(after_exits, 1);
+		assert_int_equal(vcpu.exits[k], 1);
+	}
+	static const enum exit_kind undef[] = { EXIT_UNKNOWN, EXIT_FP, EXIT_OTHER };
+	for (unsigned i = 0; i < 3; i++) {
+		struct exit_info e = { .kind = undef[i] };
+		setup(state);
+		assert_int_equal(run_exit(&e), ACT_RESUME);
+		assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+		assert_int_equal(crashes, 0);
+	}
+}
+
+/* A trapped SMC leaves ELR at the SMC, an HVC past it: skipping for HVC would skip a guest instruction. */
+static void hvc_and_smc_go_to_smccc(void **state)
+{
+	struct exit_info hvc = { .kind = EXIT_HVC }, smc = { .kind = EXIT_SMC };
+
+	assert_int_equal(run_exit(&hvc), ACT_RESUME);
+	assert_int_equal(smccc_calls, 1);
+	assert_ptr_equal(smccc_regs, vcpu.arch.regs.x);
+	assert_int_equal(vcpu.arch.regs.elr, PC);
+	assert_int_equal(run_exit(&smc), ACT_RESUME);
+	assert_int_equal(smccc_calls, 2);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+
+	/* What SMCCC asks for happens. */
+	smccc_result = SMCCC_VM_OFF;
+	assert_int_equal(run_exit(&hvc), ACT_STOP);
+	assert_int_equal(powered_off, 1);
+	smccc_result = SMCCC_VM_RESET;
+	assert_int_equal(run_exit(&hvc), ACT_STOP);
+	assert_int_equal(resets, 1);
+	smccc_result = SMCCC_VCPU_OFF;
+	assert_int_equal(run_exit(&hvc), ACT_STOP);
+	assert_int_equal(vcpu_offs, 1);
+	smccc_result = SMCCC_VCPU_SUSPEND;
+	assert_int_equal(run_exit(&hvc), ACT_BLOCK);
+}
+
+static struct exit_info sysreg_exit(u32 enc, unsigned rt, bool read)
+{
+	return (struct exit_info){ .kind = EXIT_SYSREG, .u.sysreg = { .enc = enc, .rt = rt, .read = read } };
+}
+
+/*
+ * Device hooks are asked before the architectural table; SYSREG_AGAIN
+ * resumes at the same instruction; a hook without the direction UNDEFs.
+ * Catches: the table asked first (a device register emulated as the CPU's
+ * or UNDEF), ELR advanced on AGAIN (a set/way clean cut short).
+ */
+static void sysreg_hooks_before_the_table(void **state)
+{
+	struct exit_info e = sysreg_exit(SYS_TEST_HOOKED, 5, true);
+
+	assert_int_equal(run_exit(&e), ACT_RESUME);
+	assert_int_equal(hook_reads, 1);
+	assert_int_equal(emulate_calls, 0);
+	assert_int_equal(vcpu.arch.regs.x[5], 0x1234);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+
+	vcpu.arch.regs.x[7] = 0xABCD;
+	e = sysreg_exit(SYS_TEST_HOOKED, 7, false);
+	run_exit(&e);
+	assert_int_equal(hook_written, 0xABCD);
+	e = sysreg_exit(SYS_TEST_HOOKED, 31, false);   /* XZR */
+	run_exit(&e);
+	assert_int_equal(hook_written, 0);
+	assert_int_equal(emulate_calls, 0);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 12);
+
+	e = sysreg_exit(SYS_TEST_READ_ONLY, 1, false);  /* no write hook: UNDEFINED */
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+	assert_int_equal(emulate_calls, 0);
+
+	vcpu.arch.regs.elr = PC;
+	e = sysreg_exit(SYS_MDSCR_EL1, 1, true);        /* not hooked: the table */
+	run_exit(&e);
+	assert_int_equal(emulate_calls, 1);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+
+	emulate_result = SYSREG_AGAIN;
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+	emulate_result = SYSREG_UNDEF;
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+
+	/* A 16-bit T32 instruction (IL = 0) is stepped over by 2. */
+	emulate_result = SYSREG_DONE;
+	vcpu.arch.regs.elr = PC;
+	e.il32 = false;
+	(arch_fake.next_exit = &e, handle_guest_sync(&vcpu));
+	assert_int_equal(vcpu.arch.regs.elr, PC + 2);
+}
+
+static struct exit_info dabt(u64 ipa, unsigned size, unsigned rt, bool write)
+{
+	return (struct exit_info){ .kind = EXIT_DABT, .u.abort = {
+		.ipa = ipa, .far = 0x1000 + (ipa & 0xFFF), .isv = true, .size = size, .rt = rt, .sf = true,
+		.write = write } };
+}
+
+/*
+ * Reads are zero- or sign-extended from the access size and cut to 32 bits
+ * for a W register; writes give the device the access size only. Catches:
+ * sign extension of SF=0 loads into the upper half, unmasked writes (a
+ * device seeing the register's upper bytes).
+ */
+static void mmio_reads_extend_and_writes_mask(void **state)
+{
+	struct exit_info e = dabt(DEV_BASE + 0x10, 1, 3, false);
+
+	dev_value = 0xFFFFFF80;       /* a device answering more than asked */
+	run_exit(&e);
+	assert_int_equal(dev_reads, 1);
+	assert_int_equal(dev_off, 0x10);
+	assert_int_equal(dev_size, 1);
+	assert_int_equal(vcpu.arch.regs.x[3], 0x80);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+
+	e.u.abort.sign_extend = true;  /* LDRSB X3 */
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.x[3], 0xFFFFFFFFFFFFFF80ULL);
+	e.u.abort.sf = false;          /* LDRSB W3 */
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.x[3], 0xFFFFFF80ULL);
+	e = dabt(DEV_BASE, 2, 3, false);
+	e.u.abort.sign_extend = true;
+	dev_value = 0x7FFF;            /* positive: no extension */
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.x[3], 0x7FFF);
+	e = dabt(DEV_BASE, 4, 31, false);   /* into XZR: nothing changes */
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.x[3], 0x7FFF);
+
+	vcpu.arch.regs.x[9] = 0x1122334455667788ULL;
+	e = dabt(DEV_BASE + 0x20, 2, 9, true);
+	run_exit(&e);
+	assert_int_equal(dev_writes, 1);
+	assert_int_equal(dev_written, 0x7788);
+	e = dabt(DEV_BASE + 0x20, 8, 9, true);
+	run_exit(&e);
+	assert_int_equal(dev_written, 0x1122334455667788ULL);
+	e = dabt(DEV_BASE + 0x20, 4, 31, true);   /* WZR */
+	run_exit(&e);
+	assert_int_equal(dev_written, 0);
+	assert_int_equal(crashes, 0);
+
+	/* A device error is an external abort, the register untouched. */
+	dev_error = -HV_EINVAL;
+	vcpu.arch.regs.x[3] = 5;
+	e = dabt(DEV_BASE, 4, 3, false);
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.x[3], 5);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+}
+
+/*
+ * An access that starts in a device and runs past its end, or has no
+ * syndrome (ISV = 0), is an external abort, reported at most
+ * VM_MAX_REPORTS times; nobody's IPA is an abort without a report.
+ * Catches: a device handed an offset it does not have, a guest flooding
+ * the console.
+ */
+static void bad_accesses_are_external_aborts(void **state)
+{
+	struct exit_info e = dabt(DEV_BASE + DEV_SIZE - 4, 8, 1, false);
+
+	run_exit(&e);
+	assert_int_equal(dev_reads, 0);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+	assert_int_equal(prints, 1);
+	for (unsigned i = 0; i < 2 * VM_MAX_REPORTS; i++) {
+		vcpu.arch.regs.elr = PC;
+		run_exit(&e);
+	}
+	assert_int_equal(prints, VM_MAX_REPORTS);
+	assert_int_equal(crashes, 0);
+
+	setup(state);
+	e = dabt(DEV_BASE, 4, 1, true);
+	e.u.abort.isv = false;         /* LDP / writeback: no syndrome */
+	run_exit(&e);
+	assert_int_equal(dev_writes, 0);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+	assert_int_equal(prints, 1);
+
+	setup(state);
+	e = dabt(0x0A000000ULL, 4, 1, false);   /* nothing there */
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+	assert_int_equal(prints, 0);
+	e.kind = EXIT_IABT;
+	vcpu.arch.regs.elr = PC;
+	run_exit(&e);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+}
+
+/*
+ * An exception injected at the vector the previous exit's injection sent
+ * the guest to is a loop: the VM stops. An exit in between without an
+ * injection breaks the chain. Catches: a VM with a broken VBAR_EL1
+ * spinning in EL2 for ever.
+ */
+static void exception_loop_stops_the_vm(void **state)
+{
+	struct exit_info undef = { .kind = EXIT_UNKNOWN }, hvc = { .kind = EXIT_HVC };
+
+	assert_int_equal(run_exit(&undef), ACT_RESUME);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+	assert_int_equal(run_exit(&hvc), ACT_RESUME);   /* the vector ran: an HVC from it (ELR stays) */
+	assert_int_equal(run_exit(&undef), ACT_RESUME); /* at the vector again, but not straight after */
+	vcpu.arch.regs.elr = PC;                         /* the handler returned, faulted elsewhere */
+	assert_int_equal(run_exit(&undef), ACT_RESUME);
+	assert_int_equal(crashes, 0);
+	assert_int_equal(run_exit(&undef), ACT_STOP);   /* faulted at the vector itself */
+	assert_int_equal(crashes, 1);
+}
+
+static int syncs_seen_by_handler, handler_calls;
+static enum irq_result test_irq(u32 intid, void *ctx)
+{
+	handler_calls++;
+	syncs_seen_by_handler = syncs;
+	return IRQ_DONE;
+}
+
+/*
+ * A physical-interrupt exit syncs the list registers first (which also
+ * turns the underflow interrupt off), then takes the interrupts; a
+ * synchronous exit syncs too, and neither syncs a vCPU with nothing in
+ * the list registers. Catches: the maintenance interrupt acked with UIE
+ * still on (it fires again at once: EL2 livelock), interrupt handlers
+ * looking at a stale model.
+ */
+static void irq_exit_syncs_before_handling(void **state)
+{
+	int rc = irq_register(100, test_irq, NULL);
+	assert_true(rc == HV_OK || rc == -HV_EEXIST);
+
+	vcpu.irqchip_busy = true;
+	arch_fake.pending[arch_fake.npending++] = 100;
+	assert_ptr_equal(handle_guest_irq(&vcpu), &vcpu);
+	assert_int_equal(handler_calls, 1);
+	assert_int_equal(syncs_seen_by_handler, 1);
+	assert_int_equal(arch_fake.neoi, 1);
+	assert_int_equal(arch_fake.eoi[0], 100 | FAKE_DEACTIVATED);
+	assert_int_equal(last_action, ACT_RESUME);
+	assert_int_equal(vcpu.exits[EXIT_IRQ], 1);
+
+	struct exit_info hvc = { .kind = EXIT_HVC };
+	run_exit(&hvc);
+	assert_int_equal(syncs, 2);
+	vcpu.irqchip_busy = false;
+	run_exit(&hvc);
+	handle_guest_irq(&vcpu);
+	assert_int_equal(syncs, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(every_exit_kind_has_a_handler, setup),
+		cmocka_unit_test_setup(hvc_and_smc_go_to_smccc, setup),
+		cmocka_unit_test_setup(sysreg_hooks_before_the_table, setup),
+		cmocka_unit_test_setup(mmio_reads_extend_and_writes_mask, setup),
+		cmocka_unit_test_setup(bad_accesses_are_external_aborts, setup),
+		cmocka_unit_test_setup(exception_loop_stops_the_vm, setup),
+		cmocka_unit_test_setup(irq_exit_syncs_before_handling, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,2 @@
+UNIT_TESTS += test_vdev
+test_vdev_SRCS := core/vdev.c lib/printf.c lib/string.c
