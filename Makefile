@@ -22,11 +22,15 @@ INCLUDES := -Iinclude -Iarch/arm64/include -Ivdev/include -Idrivers/include
 HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
 	-fpie -fvisibility=hidden -fno-stack-protector -fno-omit-frame-pointer \
 	-mstrict-align -mno-outline-atomics -ffunction-sections -fdata-sections \
-	-Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -include include/hyparm/visibility.h $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"'
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -include include/hyparm/visibility.h $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"' \
+	$(HV_TEST_CFLAGS)
 # HYPARM_TEST_HOOKS=1: test-only hooks (include/hyparm/test_hooks.h); make hyparm-test-hooks builds it apart.
 ifeq ($(HYPARM_TEST_HOOKS),1)
 HV_CFLAGS += -DHYPARM_TEST_HOOKS=1
 endif
+# HV_TEST_CFLAGS: test-only builds, in their own B= directory (the stack guard test uses
+# -DHYPARM_TEST_STACK_OVERFLOW). Never set for a real build.
+HV_TEST_CFLAGS ?=
 HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -I$(B)/include -g
 HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z max-page-size=4096 \
 	--gc-sections -T arch/arm64/hyparm.ld

@@ -5,6 +5,7 @@
  * starts the other CPUs through the firmware's PSCI, and each CPU then
  * enters its scheduler.
  */
+#include <arch/cpu_features.h>
 #include <arch/mmu.h>
 #include <arch/stage2.h>
 #include <arch/sysreg.h>
@@ -20,6 +21,7 @@
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
 #include <hyparm/errno.h>
+#include <hyparm/mitigations.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
@@ -37,7 +39,7 @@
 
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
-extern char el2_vectors[], secondary_entry[], boot_stacks[];
+extern char el2_vectors[], secondary_entry[], boot_stacks[], emergency_stacks[];
 
 static struct platform plat;
 static struct vm_config configs[VMCONF_MAX_VMS];
@@ -118,6 +120,46 @@ static void print_banner(void)
 		  (unsigned long long)plat.gicd_base, (unsigned long long)plat.gicr_base);
 }
 
+/*
+ * hyparm's own mappings, once every boot-time mapping is made: W^X and the
+ * stack guard pages hold (arch/mmu.h), and the CPU enforces WXN itself.
+ */
+static void check_el2_mappings(const struct image_layout *img)
+{
+	static char why[160];
+	u64 bad;
+	const char *what = mmu_audit(img, &bad);
+
+	if (!what && !mmu_wxn_enabled())
+		what = "SCTLR_EL2.WXN is clear";
+	if (what) {
+		hv_snprintf(why, sizeof(why), "EL2 mappings: %s (at 0x%llx)", what, (unsigned long long)bad);
+		panic(why);
+	}
+	hv_printf("hyparm: EL2 mappings: W^X checked (code RX, rodata R, data RW-XN, WXN on), "
+		  "stack guard pages below %u CPU stacks\n", MAX_PCPUS);
+}
+
+#ifdef HYPARM_TEST_STACK_OVERFLOW
+/*
+ * Only in the test build (tests/integration/run.py, stack_overflow_hits_the_guard_page):
+ * recurse until the stack runs into its guard page.
+ */
+static volatile unsigned test_overflow_limit = ~0u; /* never reached: only the guard page stops it */
+
+static unsigned __attribute__((noinline)) test_stack_overflow(unsigned depth)
+{
+	volatile u8 frame[512];
+
+	if (depth == test_overflow_limit)
+		return 0;
+	frame[0] = (u8)depth;
+	if (depth == 0)
+		hv_printf("hyparm: test build: overflowing CPU 0's stack on purpose\n");
+	return test_stack_overflow(depth + 1) + frame[0];
+}
+#endif
+
 /* The RAM hyparm may hand out: all of /memory minus what is in use at boot. */
 static void memory_init(paddr_t dtb, u64 dtb_size)
 {
@@ -148,12 +190,12 @@ static void cpu_init_common(unsigned id)
 	struct pcpu *p = &pcpus[id];
 
 	p->id = id;
-	p->stack_top = (u64)(uintptr_t)boot_stacks + (u64)(id + 1) * PCPU_STACK_SIZE;
+	p->stack_top = (u64)(uintptr_t)boot_stacks + (u64)(id + 1) * PCPU_STACK_SLOT;
+	p->emergency_top = (u64)(uintptr_t)emergency_stacks + (u64)(id + 1) * PCPU_EMERGENCY_STACK_SIZE;
 	write_sysreg(tpidr_el2, (u64)(uintptr_t)p);
-	write_sysreg(vbar_el2, (u64)(uintptr_t)el2_vectors);
+	write_sysreg(vbar_el2, (u64)(uintptr_t)mitigations_cpu_init(id));
 	isb();
 	arch_cpu_init_traps(stage2_parange);
-	psci_fw_cpu_init();
 	if (plat.gic_version == 3 && gic_cpu_init(p->mpidr))
 		hv_printf("hyparm: CPU %u: no GIC redistributor for MPIDR 0x%llx\n", id,
 			  (unsigned long long)p->mpidr);
@@ -240,7 +282,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 {
 	struct image_layout img = {
 		(u64)(uintptr_t)__image_start, (u64)(uintptr_t)__text_end,
-		(u64)(uintptr_t)__rodata_end, (u64)(uintptr_t)__image_end,
+		(u64)(uintptr_t)__rodata_end, (u64)(uintptr_t)__image_end, (u64)(uintptr_t)boot_stacks,
 	};
 	static char err[160];
 	u64 dtb_size = be32_at((u8 *)dtb + 4); /* fdt totalsize, read before libfdt can be trusted */
@@ -260,6 +302,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 	stage2_parange = MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1));
 	id_regs_set_ipa_parange(stage2_ipa_bits(stage2_parange) == 40 ? 2 : stage2_parange);
 	id_regs_init();
+	cpu_features_init();
 	print_banner();
 
 	nr_pcpus = plat.nr_cpus;
@@ -279,6 +322,10 @@ void boot_main(void *dtb, paddr_t load_addr)
 	sched_init();
 	sysreg_hooks_init();
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);
+	check_el2_mappings(&img);
+#ifdef HYPARM_TEST_STACK_OVERFLOW
+	test_stack_overflow(0);
+#endif
 	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
 		  (unsigned long long)load_addr,
 		  (unsigned long long)((img.end - img.start) >> 10),

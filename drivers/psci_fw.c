@@ -32,17 +32,6 @@ void psci_fw_init(enum psci_conduit c)
 	probe_workarounds();
 }
 
-void psci_fw_cpu_init(void)
-{
-	/*
-	 * Speculative store bypass (WORKAROUND_2) needs switching on per CPU
-	 * where the firmware says it is dynamic: hyparm keeps it on for good
-	 * and never lets a guest switch it off (see core/smccc.c).
-	 */
-	if (fw_wa[1] == SMCCC_RET_SUCCESS)
-		psci_fw_call(SMCCC_ARCH_WORKAROUND_2_FID, 1, 0, 0);
-}
-
 enum psci_conduit psci_fw_conduit(void)
 {
 	return conduit;

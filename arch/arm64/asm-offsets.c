@@ -34,5 +34,6 @@ void asm_offsets(void)
 	DEFINE(GP_REGS_SPSR, offsetof(struct gp_regs, spsr));
 	DEFINE(GP_REGS_SIZE, sizeof(struct gp_regs));
 	DEFINE(PCPU_STACK_TOP, offsetof(struct pcpu, stack_top));
+	DEFINE(PCPU_EMERGENCY_TOP, offsetof(struct pcpu, emergency_top));
 	DEFINE(FPSIMD_FPSR, offsetof(struct fpsimd_state, fpsr));
 }

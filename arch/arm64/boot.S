@@ -32,7 +32,7 @@ primary_entry:
 
 	adrp	x0, boot_stacks			// CPU 0's stack: top of the first slot
 	add	x0, x0, :lo12:boot_stacks
-	add	sp, x0, #PCPU_STACK_SIZE
+	add	sp, x0, #PCPU_STACK_SLOT
 	mov	x29, xzr			// frame-pointer chain ends here (backtraces)
 	mov	x30, xzr
 
@@ -42,6 +42,7 @@ primary_entry:
 	mov	x1, x20				// x1 = load address
 	cmp	x2, #2
 	b.ne	1f
+	msr	tpidr_el2, xzr			// no struct pcpu yet (the fault vectors test it); EL2 only
 	bl	boot_main			// never returns
 	b	.
 1:	bl	boot_wrong_el			// prints why and stops; never returns
@@ -54,12 +55,13 @@ primary_entry:
  */
 	.globl secondary_entry
 secondary_entry:
+	msr	tpidr_el2, xzr
 	mov	x19, x0				// x19 = CPU index
 	adrp	x1, boot_stacks
 	add	x1, x1, :lo12:boot_stacks
 	add	x2, x19, #1
-	mov	x3, #PCPU_STACK_SIZE
-	madd	x1, x2, x3, x1			// x1 = boot_stacks + (index + 1) * size
+	mov	x3, #PCPU_STACK_SLOT
+	madd	x1, x2, x3, x1			// x1 = boot_stacks + (index + 1) * slot
 	mov	sp, x1
 	mov	x29, xzr
 	mov	x30, xzr
@@ -101,7 +103,11 @@ clear_bss:
 2:	ret
 
 	.bss
-	.balign	16
+	.balign	4096				// the guard pages are whole pages
 	.globl boot_stacks
-boot_stacks:
-	.space	PCPU_STACK_SIZE * MAX_PCPUS
+boot_stacks:					// per CPU: guard page (unmapped by mmu.c), then the stack
+	.space	PCPU_STACK_SLOT * MAX_PCPUS
+	.balign	16
+	.globl emergency_stacks
+emergency_stacks:				// hyparm's own exceptions run here (entry.S)
+	.space	PCPU_EMERGENCY_STACK_SIZE * MAX_PCPUS

@@ -48,17 +48,56 @@
 	b	guest_enter			// x0 = next vCPU
 .endm
 
-/* An exception taken while hyparm itself ran: dump and stop this CPU. */
+/*
+ * An exception taken while hyparm itself ran: dump and stop this CPU.
+ * SP cannot be trusted (a stack overflow faults on the guard page below
+ * the stack, and pushing the frame there would fault again), so the dump
+ * runs on this CPU's emergency stack. With no free register, x0 and SP
+ * trade places by arithmetic (sp += x0; x0 = sp - x0; sp -= x0) and the
+ * old SP waits in SP_EL0, which hyparm never uses otherwise.
+ */
 .macro hyp_exception kind
+	add	sp, sp, x0
+	sub	x0, sp, x0			// x0 = SP at the exception
+	sub	sp, sp, x0			// SP = the old x0
+	msr	sp_el0, x0
+	mrs	x0, tpidr_el2			// struct pcpu (0 before cpu_init_common)
+	cbz	x0, 1f
+	ldr	x0, [x0, #PCPU_EMERGENCY_TOP]
+	cbnz	x0, 2f
+1:	mrs	x0, sp_el0			// no emergency stack yet: keep the old SP
+2:	add	sp, sp, x0
+	sub	x0, sp, x0			// x0 = the old x0 again
+	sub	sp, sp, x0			// SP = the emergency stack
 	save_frame
 	mov	x0, sp				// x0 = saved frame
 	mov	x1, #\kind			// x1 = which vector
+	mrs	x2, sp_el0			// x2 = SP at the exception
 	bl	hyp_fault			// never returns
 	b	.
 .endm
 
 .macro vector label
 	.balign	128
+	b	\label
+.endm
+
+/*
+ * A guest exit on a CPU whose firmware says it needs SMCCC_ARCH_WORKAROUND_1
+ * (core/mitigations.c): the call invalidates the branch predictor before
+ * hyparm runs a single indirect branch the guest could have trained. The
+ * call may change x0-x3 only (SMCCC 1.1): they wait in their own slots of
+ * the frame that save_frame writes next.
+ */
+.macro vector_bp label
+	.balign	128
+	stp	x0, x1, [sp, #-GP_REGS_SIZE]
+	stp	x2, x3, [sp, #-(GP_REGS_SIZE - 16)]
+	mov	w0, #0x8000
+	movk	w0, #0x8000, lsl #16		// SMCCC_ARCH_WORKAROUND_1
+	smc	#0
+	ldp	x0, x1, [sp, #-GP_REGS_SIZE]
+	ldp	x2, x3, [sp, #-(GP_REGS_SIZE - 16)]
 	b	\label
 .endm
 
@@ -82,6 +121,27 @@ el2_vectors:
 	vector	low32_irq
 	vector	low32_fiq
 	vector	low32_serror
+
+/* The same table with the firmware's branch-predictor workaround on every guest exit. */
+	.balign	2048
+	.globl el2_vectors_bp
+el2_vectors_bp:
+	vector	cur_sp0_sync
+	vector	cur_sp0_irq
+	vector	cur_sp0_fiq
+	vector	cur_sp0_serror
+	vector	cur_spx_sync
+	vector	cur_spx_irq
+	vector	cur_spx_fiq
+	vector	cur_spx_serror
+	vector_bp low64_sync
+	vector_bp low64_irq
+	vector_bp low64_fiq
+	vector_bp low64_serror
+	vector_bp low32_sync
+	vector_bp low32_irq
+	vector_bp low32_fiq
+	vector_bp low32_serror
 
 cur_sp0_sync:	hyp_exception 0
 cur_sp0_irq:	hyp_exception 1

@@ -23,7 +23,19 @@ extern char __image_start[], __text_end[], boot_stacks[];
 static bool on_stack(u64 a)
 {
 	u64 lo = (u64)(uintptr_t)boot_stacks;
-	return a >= lo && a + 16 <= lo + (u64)MAX_PCPUS * PCPU_STACK_SIZE;
+	return a >= lo && a + 16 <= lo + (u64)MAX_PCPUS * PCPU_STACK_SLOT &&
+	       pcpu_guard_index(lo, a) < 0 && pcpu_guard_index(lo, a + 15) < 0;
+}
+
+/* Which CPU's stack guard page the fault address or SP is in: a stack overflow (-1: none). */
+static int overflowed_stack(u64 esr, u64 far, u64 sp)
+{
+	u64 lo = (u64)(uintptr_t)boot_stacks;
+	int cpu = pcpu_guard_index(lo, sp);
+
+	if (cpu < 0 && esr_ec(esr) == EC_DABT_CUR)
+		cpu = pcpu_guard_index(lo, far);
+	return cpu;
 }
 
 static bool in_text(u64 a)
@@ -31,7 +43,7 @@ static bool in_text(u64 a)
 	return a >= (u64)(uintptr_t)__image_start && a < (u64)(uintptr_t)__text_end;
 }
 
-void fault_dump(const struct gp_regs *frame)
+void fault_dump(const struct gp_regs *frame, u64 sp)
 {
 	struct pcpu *p = this_pcpu();
 	u64 base = (u64)(uintptr_t)__image_start;
@@ -45,7 +57,7 @@ void fault_dump(const struct gp_regs *frame)
 			  (unsigned long long)frame->x[i], i + 1, (unsigned long long)frame->x[i + 1],
 			  i + 2, (unsigned long long)frame->x[i + 2]);
 	hv_printf("  x30 %016llx  sp  %016llx\n", (unsigned long long)frame->x[30],
-		  (unsigned long long)((u64)(uintptr_t)frame + sizeof(*frame)));
+		  (unsigned long long)sp);
 	if (p && p->current)
 		hv_printf("  while serving vm %s vcpu %u\n", p->current->vm->name, p->current->id);
 	hv_printf("  backtrace (image offsets; addr2line -e build/hyparm.elf):\n    +0x%llx\n",
@@ -75,16 +87,20 @@ void fault_stop_cpu(void)
 		__asm__ volatile("wfi");
 }
 
-void hyp_fault(struct gp_regs *frame, unsigned kind)
+void hyp_fault(struct gp_regs *frame, unsigned kind, u64 sp)
 {
 	u64 esr = read_sysreg(esr_el2), far = read_sysreg(far_el2);
 	struct pcpu *p = this_pcpu();
+	int overflow = overflowed_stack(esr, far, sp);
 
 	hv_printf("\nhyparm: FAULT in hyparm on CPU %u: %s exception\n", p ? p->id : 0,
 		  vector_names[kind & 7]);
+	if (overflow >= 0)
+		hv_printf("hyparm: stack overflow on CPU %u: ran into the guard page below CPU %d's stack\n",
+			  p ? p->id : 0, overflow);
 	hv_printf("  ESR_EL2 0x%08llx (EC 0x%02x %s, ISS 0x%07x)\n", (unsigned long long)esr,
 		  esr_ec(esr), esr_ec_name(esr_ec(esr)), esr_iss(esr));
 	hv_printf("  FAR_EL2 0x%016llx\n", (unsigned long long)far);
-	fault_dump(frame);
+	fault_dump(frame, sp);
 	fault_stop_cpu();
 }

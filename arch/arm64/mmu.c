@@ -2,9 +2,12 @@
  * EL2 stage-1 tables: 4 KiB granule, 48-bit VA (four levels), identity map.
  * Table pages come from a static pool so the MMU can be on before the page
  * allocator knows where free RAM is.
+ *
+ * The table building and the W^X audit are plain C (host unit test:
+ * tests/unit/test_mmu.c); only turning the MMU on touches the CPU.
  */
+#include <arch/cpu.h>
 #include <arch/mmu.h>
-#include <arch/sysreg.h>
 #include <hyparm/errno.h>
 
 #define PT_ENTRIES      512
@@ -19,23 +22,18 @@
 #define DESC_AF         BIT(10)
 #define DESC_XN         BIT(54)
 #define DESC_ADDR_MASK  0x0000FFFFFFFFF000ULL
+/*
+ * A guard page: an invalid level-3 entry (bit 0 clear, so the walker faults)
+ * that is not zero, so that mmu_map(), which fills only empty entries, never
+ * maps it, even when all of RAM is mapped around it.
+ */
+#define DESC_GUARD      BIT(55)
 
 /* MAIR_EL2 slots. */
-#define MAIR_IDX_NORMAL  0
-#define MAIR_IDX_DEVICE  1
-#define MAIR_VALUE ((0xFFUL << (8 * MAIR_IDX_NORMAL)) | (0x04UL << (8 * MAIR_IDX_DEVICE)))
-
-#define SCTLR_EL2_RES1  0x30C50830UL
-#define SCTLR_M         BIT(0)
-#define SCTLR_C         BIT(2)
-#define SCTLR_SA        BIT(3)
-#define SCTLR_I         BIT(12)
-#define SCTLR_WXN       BIT(19)
 
 static u64 pt_pool[PT_POOL_PAGES][PT_ENTRIES] __attribute__((aligned(4096)));
 static unsigned pt_used;
 static u64 *root;
-static u64 tcr_value;
 
 static u64 *pt_new(void)
 {
@@ -64,10 +62,15 @@ static u64 leaf_attrs(enum el2_mem type)
 
 static unsigned level_shift(unsigned level) { return 39 - 9 * level; }
 
-/* Fill the holes of [va, va+size) at this level; existing leaves stay. */
+/*
+ * Fill the empty entries of [va, va+size) at this level; existing leaves
+ * (and guard pages) stay. attrs == DESC_GUARD places guard pages: always
+ * at level 3, never a block.
+ */
 static int map_level(u64 *table, unsigned level, u64 va, u64 size, u64 attrs)
 {
 	u64 block = 1ULL << level_shift(level);
+	bool guard = attrs == DESC_GUARD;
 
 	while (size) {
 		u64 idx = (va >> level_shift(level)) & (PT_ENTRIES - 1);
@@ -77,13 +80,13 @@ static int map_level(u64 *table, unsigned level, u64 va, u64 size, u64 attrs)
 		if (span > size)
 			span = size;
 		if (level == 3) {
-			if (!(*e & DESC_VALID))
-				*e = (va & DESC_ADDR_MASK) | attrs | DESC_VALID | DESC_TABLE;
-		} else if (!(*e & DESC_VALID) && level >= 1 && span == block) {
+			if (!*e)
+				*e = guard ? DESC_GUARD : (va & DESC_ADDR_MASK) | attrs | DESC_VALID | DESC_TABLE;
+		} else if (!*e && level >= 1 && span == block && !guard) {
 			*e = (va & DESC_ADDR_MASK) | attrs | DESC_VALID; /* block */
-		} else if (!(*e & DESC_VALID) || (*e & DESC_TABLE)) {
+		} else if (!*e || (*e & DESC_TABLE)) {
 			u64 *next;
-			if (!(*e & DESC_VALID)) {
+			if (!*e) {
 				next = pt_new();
 				if (!next)
 					return -HV_ENOMEM;
@@ -102,55 +105,131 @@ static int map_level(u64 *table, unsigned level, u64 va, u64 size, u64 attrs)
 	return HV_OK;
 }
 
-int mmu_map(paddr_t pa, u64 size, enum el2_mem type)
+static int map_range(paddr_t pa, u64 size, u64 attrs)
 {
 	u64 start = ALIGN_DOWN(pa, PAGE_SIZE);
 	u64 end = ALIGN_UP(pa + size, PAGE_SIZE);
-	int err = map_level(root, 0, start, end - start, leaf_attrs(type));
 
-	/* New entries only replace invalid ones: no TLB maintenance needed, just ordering. */
-	dsb(ishst);
-	isb();
+	return map_level(root, 0, start, end - start, attrs);
+}
+
+
+int mmu_map(paddr_t pa, u64 size, enum el2_mem type)
+{
+	int err = map_range(pa, size, leaf_attrs(type));
+
+	mmu_map_barrier();
 	return err;
 }
 
-static void mmu_enable_this_cpu(void)
+/*
+ * The boot tables: a guard page below each CPU's stack first (so the data
+ * mapping goes around them), then code RX, read-only data R, the rest of
+ * the image RW-XN, the DTB R.
+ */
+void mmu_plan(const struct image_layout *img, paddr_t dtb, u64 dtb_size)
 {
-	write_sysreg(mair_el2, MAIR_VALUE);
-	write_sysreg(tcr_el2, tcr_value);
-	write_sysreg(ttbr0_el2, (u64)(uintptr_t)root);
-	isb();
-	__asm__ volatile("tlbi alle2" ::: "memory");
-	dsb(nsh);
-	isb();
-	write_sysreg(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);
-	isb();
+	root = pt_new();
+	for (unsigned i = 0; i < MAX_PCPUS; i++)
+		map_range(pcpu_guard_page(img->stacks, i), PAGE_SIZE, DESC_GUARD);
+	map_range(img->start, img->text_end - img->start, leaf_attrs(EL2_TEXT));
+	map_range(img->text_end, img->rodata_end - img->text_end, leaf_attrs(EL2_RODATA));
+	map_range(img->rodata_end, img->end - img->rodata_end, leaf_attrs(EL2_DATA));
+	map_range(dtb, dtb_size, leaf_attrs(EL2_RODATA));
 }
+
+/* The entry that translates va: a valid leaf, or the invalid entry where the walk stops. */
+u64 *mmu_lookup_entry(paddr_t va)
+{
+	u64 *table = root;
+
+	for (unsigned level = 0; table; level++) {
+		u64 *e = &table[(va >> level_shift(level)) & (PT_ENTRIES - 1)];
+		if (!(*e & DESC_VALID) || level == 3 || !(*e & DESC_TABLE))
+			return e;
+		table = (u64 *)(uintptr_t)(*e & DESC_ADDR_MASK);
+	}
+	return NULL;
+}
+
+u64 mmu_lookup(paddr_t va)
+{
+	u64 *e = mmu_lookup_entry(va);
+	return e ? *e : 0;
+}
+
+static bool writable(u64 d) { return !(d & DESC_AP_RO); }
+static bool executable(u64 d) { return !(d & DESC_XN); }
+
+/* Every valid leaf under table: none both writable and executable. */
+static bool wx_free(const u64 *table, unsigned level, u64 va_base, u64 *bad)
+{
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		u64 e = table[i], va = va_base | ((u64)i << level_shift(level));
+		if (!(e & DESC_VALID))
+			continue;
+		if (level < 3 && (e & DESC_TABLE)) {
+			if (!wx_free((const u64 *)(uintptr_t)(e & DESC_ADDR_MASK), level + 1, va, bad))
+				return false;
+		} else if (writable(e) && executable(e)) {
+			*bad = va;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Each page of [start, end) has attributes (RO? XN?) as required, or is a guard page. */
+static bool range_is(u64 start, u64 end, bool want_w, bool want_x, const struct image_layout *img,
+		     u64 *bad)
+{
+	for (u64 va = start; va < end; va += PAGE_SIZE) {
+		u64 e = mmu_lookup(va);
+		if (pcpu_guard_index(img->stacks, va) >= 0) {
+			if (e != DESC_GUARD) {
+				*bad = va;
+				return false;
+			}
+			continue;
+		}
+		if (!(e & DESC_VALID) || writable(e) != want_w || executable(e) != want_x) {
+			*bad = va;
+			return false;
+		}
+	}
+	return true;
+}
+
+const char *mmu_audit(const struct image_layout *img, u64 *bad)
+{
+	*bad = 0;
+	if (!wx_free(root, 0, 0, bad))
+		return "a page is both writable and executable";
+	if (!range_is(img->start, img->text_end, false, true, img, bad))
+		return "hyparm's code is not read-only and executable";
+	if (!range_is(img->text_end, img->rodata_end, false, false, img, bad))
+		return "hyparm's read-only data is not read-only and execute-never";
+	if (!range_is(img->rodata_end, img->end, true, false, img, bad))
+		return "hyparm's data is not read-write and execute-never, or a stack guard page is mapped";
+	for (unsigned i = 0; i < MAX_PCPUS; i++) {
+		u64 g = pcpu_guard_page(img->stacks, i);
+		if (g < img->rodata_end || g + PAGE_SIZE > img->end || mmu_lookup(g) != DESC_GUARD) {
+			*bad = g;
+			return "a stack guard page is missing";
+		}
+	}
+	return NULL;
+}
+
 
 void mmu_init(const struct image_layout *img, paddr_t dtb, u64 dtb_size)
 {
-	unsigned parange = MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1));
-
-	if (parange > 5)
-		parange = 5; /* 48-bit output is all a 48-bit VA identity map can use */
-	/* T0SZ=16 (48-bit VA), WB-WA inner/outer, inner shareable, 4K, PS=parange, RES1 bits 23, 31. */
-	tcr_value = 16 | (1UL << 8) | (1UL << 10) | (3UL << 12) | ((u64)parange << 16) |
-		    BIT(23) | BIT(31);
-	root = pt_new();
-	mmu_map(img->start, img->text_end - img->start, EL2_TEXT);
-	mmu_map(img->text_end, img->rodata_end - img->text_end, EL2_RODATA);
-	mmu_map(img->rodata_end, img->end - img->rodata_end, EL2_DATA);
-	mmu_map(dtb, dtb_size, EL2_RODATA);
-	/* The tables were written with the MMU and caches off: drop stale lines before the walker looks. */
-	for (unsigned i = 0; i < pt_used; i++)
-		for (u64 off = 0; off < PAGE_SIZE; off += 64)
-			__asm__ volatile("dc ivac, %0" : : "r"((u64)(uintptr_t)pt_pool[i] + off) : "memory");
-	dsb(sy);
-	mmu_enable_this_cpu();
+	mmu_plan(img, dtb, dtb_size);
+	mmu_hw_clean_tables(pt_pool, pt_used);
+	mmu_hw_enable(root);
 }
 
 void mmu_enable_secondary(void)
 {
-	mmu_enable_this_cpu();
+	mmu_hw_enable(root);
 }
-

@@ -7,6 +7,7 @@
  * together with the VM's stage 2 (VTTBR_EL2/VTCR_EL2) and the shadow ID
  * registers.
  */
+#include <arch/cpu_features.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
 #include <arch/watchdog.h>
@@ -34,7 +35,10 @@
  *  RW      EL1 is AArch64.
  * Left clear on purpose: TVM/TRVM (EL1 MMU registers are the guest's),
  * TTLB (guest TLB maintenance needs no help with VMIDs), API/APK (pointer
- * authentication is hidden from the guest, so its instructions trap).
+ * authentication is hidden from the guest, so its instructions and key
+ * registers trap and are UNDEFINED), ATA (MTE tag registers trap), EnSCXT
+ * (SCXTNUM_EL0/EL1 trap). TERR and TLOR are added per CPU
+ * (cpu_feat.hcr_traps): they are RES0 without RAS and LORegions.
  */
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
 		   HCR_TWI | HCR_TSC | HCR_TID1 | HCR_TID3 | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
@@ -53,6 +57,15 @@
  */
 #define CPTR_EL2_VALUE (0x33FFUL | BIT(20))
 
+/* HCRX_EL2 (FEAT_HCX), an encoding older assemblers do not name. 0: every control it adds off or trapping. */
+#define HCRX_EL2 S3_4_C1_C2_2
+#define TPIDR2_EL0 S3_3_C13_C0_5
+#define VDISR_EL2 S3_4_C12_C1_1
+#define ACCDATA_EL1 S3_0_C13_C0_5
+/* One macro level more, so that an encoding given by name is expanded before it is stringified. */
+#define read_sysreg_enc(enc) read_sysreg(enc)
+#define write_sysreg_enc(enc, v) write_sysreg(enc, v)
+
 /* CNTHCTL_EL2 (nVHE): EL1PCTEN=1, the physical counter is readable; EL1PCEN=0, the physical timer traps. */
 #define CNTHCTL_VALUE 0x1UL
 
@@ -63,8 +76,11 @@ void arch_cpu_init_traps(unsigned parange)
 {
 	u64 pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1F;
 
-	write_sysreg(mdcr_el2, MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | pmcr_n);
-	write_sysreg(cptr_el2, CPTR_EL2_VALUE);
+	write_sysreg(mdcr_el2, MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | pmcr_n |
+		     cpu_feat.mdcr_traps);
+	write_sysreg(cptr_el2, CPTR_EL2_VALUE | cpu_feat.cptr_traps);
+	if (cpu_feat.hcx)
+		write_sysreg_enc(HCRX_EL2, 0);
 	write_sysreg(cnthctl_el2, CNTHCTL_VALUE);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(hstr_el2, 0);
@@ -86,13 +102,36 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	a->sys.sctlr_el1 = SCTLR_EL1_RESET;
 	a->sys.vmpidr_el2 = BIT(31) | v->mpidr;
 	a->sys.vpidr_el2 = read_sysreg(midr_el1);
-	a->hcr_el2 = HCR_GUEST;
+	a->hcr_el2 = HCR_GUEST | cpu_feat.hcr_traps;
 	v->injected_elr = 0;
 	v->prev_injected_elr = 0;
 }
 
 #define SAVE(r) s->r = read_sysreg(r)
 #define LOAD(r) write_sysreg(r, s->r)
+#define SAVE_ENC(f, enc) s->f = read_sysreg_enc(enc)
+#define LOAD_ENC(f, enc) write_sysreg_enc(enc, s->f)
+
+/* Registers only some CPUs have: one flag test on the others. */
+static void el1_save_extra(struct el1_sysregs *s)
+{
+	if (cpu_feat.tpidr2)
+		SAVE_ENC(tpidr2_el0, TPIDR2_EL0);
+	if (cpu_feat.vdisr)
+		SAVE_ENC(vdisr_el2, VDISR_EL2);
+	if (cpu_feat.accdata)
+		SAVE_ENC(accdata_el1, ACCDATA_EL1);
+}
+
+static void el1_load_extra(const struct el1_sysregs *s)
+{
+	if (cpu_feat.tpidr2)
+		LOAD_ENC(tpidr2_el0, TPIDR2_EL0);
+	if (cpu_feat.vdisr)
+		LOAD_ENC(vdisr_el2, VDISR_EL2);
+	if (cpu_feat.accdata)
+		LOAD_ENC(accdata_el1, ACCDATA_EL1);
+}
 
 static void el1_save(struct el1_sysregs *s)
 {
@@ -102,6 +141,8 @@ static void el1_save(struct el1_sysregs *s)
 	SAVE(spsr_el1); SAVE(esr_el1); SAVE(far_el1); SAVE(afsr0_el1); SAVE(afsr1_el1);
 	SAVE(par_el1); SAVE(cpacr_el1); SAVE(cntkctl_el1); SAVE(csselr_el1);
 	SAVE(cntv_ctl_el0); SAVE(cntv_cval_el0);
+	if (cpu_feat.el1_extra)
+		el1_save_extra(s);
 }
 
 static void el1_load(const struct el1_sysregs *s)
@@ -113,6 +154,8 @@ static void el1_load(const struct el1_sysregs *s)
 	LOAD(par_el1); LOAD(cpacr_el1); LOAD(cntkctl_el1); LOAD(csselr_el1);
 	LOAD(cntv_cval_el0); LOAD(cntv_ctl_el0);
 	LOAD(vmpidr_el2); LOAD(vpidr_el2);
+	if (cpu_feat.el1_extra)
+		el1_load_extra(s);
 }
 
 void arch_vcpu_put(struct vcpu *v)

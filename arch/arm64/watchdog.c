@@ -100,7 +100,7 @@ static void bark(const struct pcpu *p, const struct gp_regs *frame, u64 stuck)
 
 	hv_printf("\nhyparm: WATCHDOG: CPU %u has been in EL2 for more than %llu ms\n", p->id,
 		  (unsigned long long)(stuck * 1000 / read_sysreg(cntfrq_el0)));
-	fault_dump(frame);
+	fault_dump(frame, (u64)(uintptr_t)frame + sizeof(*frame));
 	if (p->current)
 		hv_printf("  last synchronous exit of this CPU: ESR_EL2 0x%08llx (EC 0x%02x %s)\n",
 			  (unsigned long long)esr, esr_ec(esr), esr_ec_name(esr_ec(esr)));

@@ -86,5 +86,14 @@ int main(void);
 /* Called from start.S and vectors.S: the runtime's entry (runs main()) and its exception dispatch. */
 void guest_main(const void *dtb);
 void guest_exception(struct frame *f, unsigned vector);
+/* The registers as the guest was entered, before any of its code ran (guests/lib/start.S). */
+struct entry_state {
+	u64 x[31];           /* x[1] is not kept: see entry_x1_nonzero */
+	u64 sp, vbar_el1, cpacr_el1;
+	u64 q[32][2];
+	u64 fpsr, fpcr;
+};
+extern struct entry_state entry_state;
+extern u64 entry_x1_nonzero;
 
 #endif

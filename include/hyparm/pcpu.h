@@ -17,6 +17,7 @@ struct deadline;
 struct pcpu {
 	struct vcpu *current;      /* the vCPU this CPU runs or last ran */
 	u64 stack_top;             /* top of this CPU's EL2 stack: the vectors load it (PCPU_STACK_TOP) */
+	u64 emergency_top;         /* top of this CPU's emergency stack, for hyparm's own faults (PCPU_EMERGENCY_TOP) */
 	unsigned id;               /* index, 0 = boot CPU */
 	u64 mpidr;                 /* physical MPIDR affinity */
 	struct vcpu *run_list;     /* vCPUs placed on this CPU */

@@ -13,6 +13,8 @@ def test_hello_prints_and_powers_off(hv):
     res = hv.one(hv.guest("hello"))
     hv.expect(any("hello from guest" in l for l in res.vm_lines("g")), "no greeting on the console")
     hv.expect("hyparm: all VMs stopped" in res.lines, "hyparm did not end the run")
+    hv.expect(any(l.startswith("hyparm: EL2 mappings: W^X checked") for l in res.lines),
+              "the banner does not report the W^X / guard page self-check")
 
 
 @pytest.mark.timeout(60)

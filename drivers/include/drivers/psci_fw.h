@@ -8,8 +8,6 @@ enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
 
 /* Once at boot: the conduit, and which SMCCC workarounds the firmware has. */
 void psci_fw_init(enum psci_conduit conduit);
-/* On every physical CPU as it starts: switch on the workarounds hyparm keeps on. */
-void psci_fw_cpu_init(void);
 enum psci_conduit psci_fw_conduit(void);
 /* Raw SMCCC call: x0..x3 in, x0 out. */
 s64 psci_fw_call(u64 fid, u64 a1, u64 a2, u64 a3);

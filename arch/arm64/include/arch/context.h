@@ -30,6 +30,10 @@ struct el1_sysregs {
 	u64 mdscr_el1;     /* emulated: debug accesses trap (MDCR_EL2.TDA) */
 	u64 cntv_ctl_el0, cntv_cval_el0;
 	u64 vmpidr_el2, vpidr_el2; /* the shadow MPIDR/MIDR this vCPU reads */
+	/* Switched only where the CPU has them (arch/cpu_features.h). */
+	u64 tpidr2_el0;    /* FEAT_SME */
+	u64 vdisr_el2;     /* FEAT_RAS: what the guest reads as DISR_EL1 */
+	u64 accdata_el1;   /* FEAT_LS64_ACCDATA */
 };
 
 /* FP/SIMD registers, saved by fpsimd.S (the only code in hyparm that touches them). */

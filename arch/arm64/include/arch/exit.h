@@ -12,7 +12,7 @@
 
 #include <hyparm/exit.h>
 
-/* frame: the registers at the exception; kind: which vector (0-7, see el2_vectors). Never returns. */
-void hyp_fault(struct gp_regs *frame, unsigned kind);
+/* frame: the registers at the exception; kind: which vector (0-7, see el2_vectors); sp: the SP it interrupted. Never returns. */
+void hyp_fault(struct gp_regs *frame, unsigned kind, u64 sp);
 
 #endif

@@ -7,8 +7,8 @@
 
 #include <arch/context.h>
 
-/* ELR/SPSR, the registers, the vCPU this CPU was serving and a frame-pointer backtrace of frame. */
-void fault_dump(const struct gp_regs *frame);
+/* ELR/SPSR, the registers (sp: the interrupted SP), the vCPU this CPU was serving and a frame-pointer backtrace of frame. */
+void fault_dump(const struct gp_regs *frame, u64 sp);
 /* Stop this CPU for good (the other CPUs and their VMs go on). */
 void fault_stop_cpu(void) __attribute__((noreturn));
 

@@ -18,6 +18,7 @@ enum el2_mem {
 
 struct image_layout {
 	paddr_t start, text_end, rodata_end, end;
+	paddr_t stacks;   /* boot_stacks: MAX_PCPUS slots of guard page + stack (arch/cpu.h), inside [rodata_end, end) */
 };
 
 /* Build the boot tables (image + DTB) and turn the MMU on, on the boot CPU. */
@@ -26,5 +27,37 @@ void mmu_init(const struct image_layout *img, paddr_t dtb, u64 dtb_size);
 int mmu_map(paddr_t pa, u64 size, enum el2_mem type);
 /* Turn the MMU on on a secondary CPU with the tables the boot CPU built. */
 void mmu_enable_secondary(void);
+
+/* The boot tables without touching the CPU (mmu_init's first half; host-testable). */
+void mmu_plan(const struct image_layout *img, paddr_t dtb, u64 dtb_size);
+/* The descriptor translating va (0 or another invalid value when unmapped), and where it is. */
+u64 mmu_lookup(paddr_t va);
+u64 *mmu_lookup_entry(paddr_t va);
+/*
+ * Check the tables: no page both writable and executable anywhere; code RX,
+ * read-only data R-XN, data/bss/stacks RW-XN, every stack guard page
+ * unmapped. NULL if all holds, else what does not and *bad = the address.
+ */
+const char *mmu_audit(const struct image_layout *img, u64 *bad);
+/* SCTLR_EL2.WXN is set: the CPU itself refuses to execute writable pages. */
+bool mmu_wxn_enabled(void);
+
+/* SCTLR_EL2 and MAIR_EL2 as hyparm runs: MMU, caches, alignment check, W^X. */
+#define MAIR_IDX_NORMAL  0
+#define MAIR_IDX_DEVICE  1
+#define MMU_MAIR_VALUE ((0xFFUL << (8 * MAIR_IDX_NORMAL)) | (0x04UL << (8 * MAIR_IDX_DEVICE)))
+
+#define SCTLR_EL2_RES1  0x30C50830UL
+#define SCTLR_M         BIT(0)
+#define SCTLR_C         BIT(2)
+#define SCTLR_SA        BIT(3)
+#define SCTLR_I         BIT(12)
+#define SCTLR_WXN_BIT   BIT(19)
+#define MMU_SCTLR_VALUE (SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN_BIT)
+
+/* The hardware half (arch/arm64/mmu_hw.c; host tests bring their own). */
+void mmu_map_barrier(void);
+void mmu_hw_enable(const u64 *root);
+void mmu_hw_clean_tables(const void *pool, unsigned pages);
 
 #endif

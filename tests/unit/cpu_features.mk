@@ -1,0 +1,2 @@
+UNIT_TESTS += test_cpu_features
+test_cpu_features_SRCS := arch/arm64/cpu_features.c arch/arm64/id_regs.c

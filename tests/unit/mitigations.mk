@@ -1,0 +1,2 @@
+UNIT_TESTS += test_mitigations
+test_mitigations_SRCS := core/mitigations.c
