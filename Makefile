@@ -54,6 +54,7 @@ help:
 	@echo "make integration  QEMU integration tests (pytest; K=NAME runs those matching NAME)"
 	@echo "make fuzz         run each fuzzer for FUZZ_SECONDS (default 60); fuzz-smoke: a few seconds each"
 	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
+	@echo "make format-check the C style (.clang-format); make format rewrites the files"
 	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs native; results in bench-results/"
 
 deps:
@@ -167,6 +168,13 @@ bench:
 	@bash scripts/setup-deps.sh bench
 	@$(MAKE) -s hyparm guests linux kvm-runner
 	@$(PYTHON) tools/bench.py $(BENCH_ARGS)
+
+# The C style (.clang-format): format-check is part of make test; format rewrites the files.
+format-check:
+	@bash scripts/format-check.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^fuzz/corpus/\|^tests/unit/data/')
 
 clean:
 	rm -rf $(B)

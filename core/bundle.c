@@ -19,20 +19,32 @@
 #define NEWC_MAGIC_LEN 6
 #define NEWC_FIELD_LEN 8
 #define TRAILER_NAME "TRAILER!!!"
-#define NAME_PRINT_MAX 64    /* how much of a (possibly hostile) name goes in a message */
+#define NAME_PRINT_MAX 64 /* how much of a (possibly hostile) name goes in a message */
 
 /* Field order after the magic. */
 enum newc_field {
-	F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_FILESIZE, F_DEVMAJOR,
-	F_DEVMINOR, F_RDEVMAJOR, F_RDEVMINOR, F_NAMESIZE, F_CHECK, NR_FIELDS,
+	F_INO,
+	F_MODE,
+	F_UID,
+	F_GID,
+	F_NLINK,
+	F_MTIME,
+	F_FILESIZE,
+	F_DEVMAJOR,
+	F_DEVMINOR,
+	F_RDEVMAJOR,
+	F_RDEVMINOR,
+	F_NAMESIZE,
+	F_CHECK,
+	NR_FIELDS,
 };
 
 #define S_TYPE_MASK 0170000u
 #define S_TYPE_REG 0100000u
 
 struct entry {
-	const char *name;     /* NUL-terminated inside the archive */
-	u32 namesize;         /* with the NUL */
+	const char *name; /* NUL-terminated inside the archive */
+	u32 namesize; /* with the NUL */
 	u32 mode;
 	u64 data_off;
 	u64 size;
@@ -86,7 +98,9 @@ static int read_entry(const u8 *base, u64 len, u64 off, struct entry *e, char *e
 	}
 	if (memcmp(hdr, "070701", NEWC_MAGIC_LEN) != 0 && memcmp(hdr, "070702", NEWC_MAGIC_LEN) != 0) {
 		if (memcmp(hdr, "070707", NEWC_MAGIC_LEN) == 0)
-			report(err, errlen, "bundle: old \"odc\" cpio header at offset %llu (make the bundle with cpio -H newc)",
+			report(err, errlen,
+			       "bundle: old \"odc\" cpio header at offset %llu (make the bundle with cpio -H "
+			       "newc)",
 			       (unsigned long long)off);
 		else
 			report(err, errlen, "bundle: bad magic at offset %llu (not a cpio newc archive)",
@@ -109,7 +123,8 @@ static int read_entry(const u8 *base, u64 len, u64 off, struct entry *e, char *e
 	}
 	e->name = (const char *)base + name_off;
 	if (e->name[e->namesize - 1] != '\0') {
-		report(err, errlen, "bundle: name at offset %llu is not NUL-terminated", (unsigned long long)name_off);
+		report(err, errlen, "bundle: name at offset %llu is not NUL-terminated",
+		       (unsigned long long)name_off);
 		return -HV_EINVAL;
 	}
 
@@ -133,7 +148,8 @@ static int read_entry(const u8 *base, u64 len, u64 off, struct entry *e, char *e
 
 static bool is_trailer(const struct entry *e)
 {
-	return e->namesize == sizeof(TRAILER_NAME) && memcmp(e->name, TRAILER_NAME, sizeof(TRAILER_NAME)) == 0;
+	return e->namesize == sizeof(TRAILER_NAME) &&
+		memcmp(e->name, TRAILER_NAME, sizeof(TRAILER_NAME)) == 0;
 }
 
 /* "cpio -o" given "find ." writes "./name": accept either spelling. */
@@ -158,8 +174,8 @@ static bool is_regular_file(const struct entry *e)
  * Walk from the start. With want, stop at that file (HV_OK) or at the
  * trailer (-HV_ENOENT); without, check every entry up to the trailer.
  */
-static int walk(const void *base, u64 len, const char *want, const void **data, u64 *size,
-		char *err, size_t errlen)
+static int walk(const void *base, u64 len, const char *want, const void **data, u64 *size, char *err,
+		size_t errlen)
 {
 	const u8 *bytes = base;
 	u64 off = 0;
@@ -172,7 +188,8 @@ static int walk(const void *base, u64 len, const char *want, const void **data, 
 	}
 	for (;;) {
 		if (off >= len) {
-			report(err, errlen, "bundle: no %s entry at the end (archive truncated?)", TRAILER_NAME);
+			report(err, errlen, "bundle: no %s entry at the end (archive truncated?)",
+			       TRAILER_NAME);
 			return -HV_EINVAL;
 		}
 		if ((rc = read_entry(bytes, len, off, &e, err, errlen)))

@@ -162,7 +162,7 @@ void console_vm_flush(struct vm *vm)
  */
 #define CTRL_A 0x01
 
-static const struct console_port *ports[VM_MAX];   /* by VM id */
+static const struct console_port *ports[VM_MAX]; /* by VM id */
 
 void console_attach(struct vm *vm, const struct console_port *port)
 {
@@ -199,7 +199,8 @@ void console_input_init(unsigned intid, struct vm *const *vms, unsigned nr_vms)
 	input_nr_vms = nr_vms;
 	input_focus = 0;
 	if (nr_vms > 1)
-		hv_printf("hyparm: console input goes to vm %s (Ctrl-A n: next VM, Ctrl-A <digit>: VM by number)\n",
+		hv_printf("hyparm: console input goes to vm %s (Ctrl-A n: next VM, Ctrl-A <digit>: VM by "
+			  "number)\n",
 			  vms[0]->name);
 }
 
@@ -224,7 +225,7 @@ static void focus(unsigned idx)
  * again. Pasted text is not lost.
  */
 static spinlock_t input_lock = SPINLOCK_INIT;
-static int held = -1;            /* the byte that did not fit, or -1 */
+static int held = -1; /* the byte that did not fit, or -1 */
 
 /*
  * Give the held byte to the focused VM. Returns whether input may flow.
@@ -285,7 +286,7 @@ void console_input_poll(void)
 {
 	spin_lock(&input_lock);
 	if (!pump_locked())
-		pl011_disable_rx_irq();   /* until the guest reads: console_input_resume() */
+		pl011_disable_rx_irq(); /* until the guest reads: console_input_resume() */
 	spin_unlock(&input_lock);
 }
 

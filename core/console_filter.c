@@ -2,7 +2,7 @@
 #include <hyparm/console_filter.h>
 
 #define ESC 0x1B
-#define BS  0x08
+#define BS 0x08
 
 enum { TEXT, AFTER_ESC, IN_CSI };
 
@@ -60,7 +60,7 @@ static bool csi_allowed(struct console_filter *f)
 	long n;
 
 	switch (final) {
-	case 'm':  /* colours and attributes: parameters are digits and ';' only */
+	case 'm': /* colours and attributes: parameters are digits and ';' only */
 		for (unsigned i = 0; i < len; i++)
 			if ((f->seq[i] < '0' || f->seq[i] > '9') && f->seq[i] != ';')
 				return false;
@@ -68,8 +68,8 @@ static bool csi_allowed(struct console_filter *f)
 	case 'n':
 		n = one_param(f, len, -1);
 		return n == 5 || n == 6;
-	case 'K':  /* erase to the end of the line */
-	case 'J':  /* erase to the end of the screen: nothing below, as the cursor never goes up */
+	case 'K': /* erase to the end of the line */
+	case 'J': /* erase to the end of the screen: nothing below, as the cursor never goes up */
 		return one_param(f, len, 0) == 0;
 	case 'D':
 		n = one_param(f, len, 1);
@@ -121,7 +121,7 @@ size_t console_filter_byte(struct console_filter *f, u8 c, bool focused, char *o
 		return n + console_filter_byte(f, c, focused, out + n);
 	case IN_CSI:
 		f->seq[f->seq_len++] = c;
-		if (c >= 0x40 && c <= 0x7E) {           /* final byte */
+		if (c >= 0x40 && c <= 0x7E) { /* final byte */
 			if (focused && csi_allowed(f)) {
 				out[0] = ESC;
 				out[1] = '[';

@@ -20,7 +20,8 @@ static void unlink_locked(struct pcpu *p, struct deadline *d)
 	for (struct deadline **pp = &p->deadlines; *pp; pp = &(*pp)->next) {
 		if (*pp == d) {
 			if (pp == &p->deadlines)
-				p->need_rearm = true;   /* the earliest one went: the scheduler reprograms its timer */
+				p->need_rearm =
+					true; /* the earliest one went: the scheduler reprograms its timer */
 			*pp = d->next;
 			break;
 		}

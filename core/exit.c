@@ -185,16 +185,10 @@ static enum exit_action handle_undef(struct vcpu *v, const struct exit_info *e)
 }
 
 static const exit_handler_t exit_handlers[EXIT_KIND_COUNT] = {
-	[EXIT_UNKNOWN] = handle_undef,
-	[EXIT_WFX] = handle_wfx,
-	[EXIT_HVC] = handle_hvc,
-	[EXIT_SMC] = handle_smc,
-	[EXIT_SYSREG] = handle_sysreg,
-	[EXIT_DABT] = handle_dabt,
-	[EXIT_IABT] = handle_iabt,
-	[EXIT_FP] = handle_undef,
-	[EXIT_OTHER] = handle_undef,
-	[EXIT_IRQ] = handle_undef,   /* never from a syndrome; here so that no kind lacks an entry */
+	[EXIT_UNKNOWN] = handle_undef, [EXIT_WFX] = handle_wfx,	      [EXIT_HVC] = handle_hvc,
+	[EXIT_SMC] = handle_smc,       [EXIT_SYSREG] = handle_sysreg, [EXIT_DABT] = handle_dabt,
+	[EXIT_IABT] = handle_iabt,     [EXIT_FP] = handle_undef,      [EXIT_OTHER] = handle_undef,
+	[EXIT_IRQ] = handle_undef, /* never from a syndrome; here so that no kind lacks an entry */
 };
 
 /* After any exit: fold the guest's list registers back before anything looks at the interrupt state. */
@@ -221,7 +215,7 @@ struct vcpu *handle_guest_irq(struct vcpu *v)
 {
 	arch_exit_irq_begin();
 	v->exits[EXIT_IRQ]++;
-	sync_irqchip(v);   /* first: it also turns the underflow interrupt off, so the loop below ends */
+	sync_irqchip(v); /* first: it also turns the underflow interrupt off, so the loop below ends */
 	irq_handle_physical();
 	return sched_after_exit(v, ACT_RESUME);
 }

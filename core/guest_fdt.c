@@ -29,7 +29,12 @@ static int prop_cells(void *fdt, const char *name, const u32 *cells, unsigned n)
 }
 
 /* Each helper returns a libfdt error; the first one ends the build. */
-#define TRY(x) do { int __e = (x); if (__e < 0) return __e; } while (0)
+#define TRY(x) \
+	do { \
+		int __e = (x); \
+		if (__e < 0) \
+			return __e; \
+	} while (0)
 
 static int add_cpus(void *fdt, const struct guest_fdt_params *p)
 {
@@ -64,8 +69,10 @@ static int add_timer(void *fdt)
 {
 	/* Secure physical, non-secure physical, virtual, hypervisor: PPI numbers (INTID - 16). */
 	static const u32 irqs[] = {
-		GIC_PPI, GUEST_SEC_PTIMER_INTID - 16, IRQ_LEVEL_HIGH, GIC_PPI, GUEST_PTIMER_INTID - 16, IRQ_LEVEL_HIGH,
-		GIC_PPI, GUEST_VTIMER_INTID - 16, IRQ_LEVEL_HIGH, GIC_PPI, GUEST_HYP_PTIMER_INTID - 16, IRQ_LEVEL_HIGH,
+		GIC_PPI, GUEST_SEC_PTIMER_INTID - 16, IRQ_LEVEL_HIGH,
+		GIC_PPI, GUEST_PTIMER_INTID - 16,     IRQ_LEVEL_HIGH,
+		GIC_PPI, GUEST_VTIMER_INTID - 16,     IRQ_LEVEL_HIGH,
+		GIC_PPI, GUEST_HYP_PTIMER_INTID - 16, IRQ_LEVEL_HIGH,
 	};
 
 	TRY(fdt_begin_node(fdt, "timer"));
@@ -106,8 +113,10 @@ static int add_gic(void *fdt, const struct guest_fdt_params *p)
 {
 	char name[32];
 	fdt64_t reg[4] = {
-		cpu_to_fdt64(p->gicd_base), cpu_to_fdt64(GUEST_GICD_SIZE),
-		cpu_to_fdt64(p->gicr_base), cpu_to_fdt64(GUEST_GICR_STRIDE * p->nr_vcpus),
+		cpu_to_fdt64(p->gicd_base),
+		cpu_to_fdt64(GUEST_GICD_SIZE),
+		cpu_to_fdt64(p->gicr_base),
+		cpu_to_fdt64(GUEST_GICR_STRIDE * p->nr_vcpus),
 	};
 
 	hv_snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)p->gicd_base);

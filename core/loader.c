@@ -56,8 +56,8 @@ static u64 mib_round_up(u64 bytes)
 	return ALIGN_UP(bytes, MiB(1)) >> 20;
 }
 
-int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_max,
-		u64 ram_size, struct load_plan *plan, char *err, size_t errlen)
+int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_max, u64 ram_size,
+		struct load_plan *plan, char *err, size_t errlen)
 {
 	const u8 *k = kernel;
 	u64 footprint, initrd_end, need;
@@ -84,7 +84,8 @@ int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_ma
 			text_offset = IMAGE_LEGACY_TEXT_OFFSET;
 		/* The entry point is base + text_offset: it must be an instruction address. */
 		if (text_offset >= SANE_LIMIT || image_size >= SANE_LIMIT || (text_offset & 3)) {
-			report(err, errlen, "kernel: implausible Image header (text_offset 0x%llx, image_size 0x%llx)",
+			report(err, errlen,
+			       "kernel: implausible Image header (text_offset 0x%llx, image_size 0x%llx)",
 			       (unsigned long long)text_offset, (unsigned long long)image_size);
 			return -HV_EINVAL;
 		}

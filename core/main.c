@@ -69,16 +69,26 @@ static const char *cpu_name(u64 midr)
 
 	if (impl == 0x41) {
 		switch (part) {
-		case 0xD03: return "Cortex-A53";
-		case 0xD04: return "Cortex-A35";
-		case 0xD05: return "Cortex-A55";
-		case 0xD07: return "Cortex-A57";
-		case 0xD08: return "Cortex-A72";
-		case 0xD09: return "Cortex-A73";
-		case 0xD0B: return "Cortex-A76";
-		case 0xD0C: return "Neoverse-N1";
-		case 0xD40: return "Neoverse-V1";
-		case 0xD49: return "Neoverse-N2";
+		case 0xD03:
+			return "Cortex-A53";
+		case 0xD04:
+			return "Cortex-A35";
+		case 0xD05:
+			return "Cortex-A55";
+		case 0xD07:
+			return "Cortex-A57";
+		case 0xD08:
+			return "Cortex-A72";
+		case 0xD09:
+			return "Cortex-A73";
+		case 0xD0B:
+			return "Cortex-A76";
+		case 0xD0C:
+			return "Neoverse-N1";
+		case 0xD40:
+			return "Neoverse-V1";
+		case 0xD49:
+			return "Neoverse-N2";
 		}
 	}
 	if (impl == 0 && part == 0x051)
@@ -103,14 +113,11 @@ static void print_banner(void)
 		ram += plat.mem[i].size;
 	hv_printf("\nhyparm %s: a small hypervisor for ARMv8-A, running at EL2\n", HYPARM_VERSION);
 	hv_printf("hyparm: machine: %s\n", plat.model);
-	hv_printf("hyparm: CPU: %s (MIDR 0x%08llx), %u CPUs\n", cpu_name(midr),
-		  (unsigned long long)midr, plat.nr_cpus);
-	hv_printf("hyparm: features:%s%s%s%s%s%s\n",
-		  ((mmfr1 >> 8) & 0xF) ? " VHE" : " no-VHE",
-		  ((pfr0 >> 24) & 0xF) ? " GICv3-sysregs" : "",
-		  ((pfr0 >> 32) & 0xF) ? " SVE" : "",
-		  ((isar1 >> 4) & 0xFF) ? " PAuth" : "",
-		  ((mmfr1 >> 20) & 0xF) ? " PAN" : "",
+	hv_printf("hyparm: CPU: %s (MIDR 0x%08llx), %u CPUs\n", cpu_name(midr), (unsigned long long)midr,
+		  plat.nr_cpus);
+	hv_printf("hyparm: features:%s%s%s%s%s%s\n", ((mmfr1 >> 8) & 0xF) ? " VHE" : " no-VHE",
+		  ((pfr0 >> 24) & 0xF) ? " GICv3-sysregs" : "", ((pfr0 >> 32) & 0xF) ? " SVE" : "",
+		  ((isar1 >> 4) & 0xFF) ? " PAuth" : "", ((mmfr1 >> 20) & 0xF) ? " PAN" : "",
 		  ((pfr0 >> 16) & 0xF) != 0xF ? " FP/SIMD" : "");
 	hv_printf("hyparm: PA range: %u bits, guest IPA: %u bits\n", parange_bits(stage2_parange),
 		  stage2_ipa_bits(stage2_parange));
@@ -137,7 +144,8 @@ static void check_el2_mappings(const struct image_layout *img)
 		panic(why);
 	}
 	hv_printf("hyparm: EL2 mappings: W^X checked (code RX, rodata R, data RW-XN, WXN on), "
-		  "stack guard pages below %u CPU stacks\n", MAX_PCPUS);
+		  "stack guard pages below %u CPU stacks\n",
+		  MAX_PCPUS);
 }
 
 #ifdef HYPARM_TEST_STACK_OVERFLOW
@@ -250,7 +258,8 @@ static unsigned create_vms(void)
 		if (vm_create(&configs[i], i, &bundle, &vm, err, sizeof(err)))
 			panic(err);
 		/* What hyparm itself spends on the VM (benchmarks report it): its structures and stage-2 tables. */
-		u64 own = sizeof(struct vm) + vm->nr_vcpus * sizeof(struct vcpu) + vm->s2.table_pages * PAGE_SIZE;
+		u64 own = sizeof(struct vm) + vm->nr_vcpus * sizeof(struct vcpu) +
+			vm->s2.table_pages * PAGE_SIZE;
 		hv_printf("hyparm: vm %s: %u vCPU%s, %llu MiB RAM at PA 0x%llx, VMID %u, entry 0x%llx, "
 			  "stage-2 tables %llu KiB, hyparm state %llu KiB\n",
 			  vm->name, vm->nr_vcpus, vm->nr_vcpus > 1 ? "s" : "",
@@ -281,8 +290,8 @@ static u32 be32_at(const void *p)
 void boot_main(void *dtb, paddr_t load_addr)
 {
 	struct image_layout img = {
-		(u64)(uintptr_t)__image_start, (u64)(uintptr_t)__text_end,
-		(u64)(uintptr_t)__rodata_end, (u64)(uintptr_t)__image_end, (u64)(uintptr_t)boot_stacks,
+		(u64)(uintptr_t)__image_start, (u64)(uintptr_t)__text_end,  (u64)(uintptr_t)__rodata_end,
+		(u64)(uintptr_t)__image_end,   (u64)(uintptr_t)boot_stacks,
 	};
 	static char err[160];
 	u64 dtb_size = be32_at((u8 *)dtb + 4); /* fdt totalsize, read before libfdt can be trusted */
@@ -327,8 +336,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 	test_stack_overflow(0);
 #endif
 	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
-		  (unsigned long long)load_addr,
-		  (unsigned long long)((img.end - img.start) >> 10),
+		  (unsigned long long)load_addr, (unsigned long long)((img.end - img.start) >> 10),
 		  (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
 	if (psci_fw_conduit() == PSCI_CONDUIT_NONE && nr_pcpus > 1) {
 		hv_printf("hyparm: no PSCI firmware: running on CPU 0 only\n");
@@ -351,7 +359,8 @@ void boot_wrong_el(void *dtb, paddr_t load_addr, unsigned el)
 	if (platform_from_fdt(dtb, &plat, err, sizeof(err)) == HV_OK && plat.uart_base)
 		pl011_init(plat.uart_base);
 	hv_printf("\nhyparm: PANIC: entered at EL%u, but hyparm must be started at EL2 "
-		  "(with QEMU: -M virt,virtualization=on)\n", el);
+		  "(with QEMU: -M virt,virtualization=on)\n",
+		  el);
 	/* From EL1 the firmware's PSCI is reached with the DT's method; at EL3 there is none to call. */
 	if (el == 1) {
 		psci_fw_init(plat.psci_method);

@@ -18,4 +18,3 @@ struct mitigation_plan mitigation_decide(int wa1_answer, int wa2_answer)
 	struct mitigation_plan p = { wa1_answer == SMCCC_RET_SUCCESS, wa2_answer == SMCCC_RET_SUCCESS };
 	return p;
 }
-

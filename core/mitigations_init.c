@@ -8,10 +8,14 @@ extern char el2_vectors[], el2_vectors_bp[];
 static const char *answer_name(int a)
 {
 	switch (a) {
-	case SMCCC_RET_SUCCESS: return "needed";
-	case SMCCC_RET_NOT_SUPPORTED: return "not supported by the firmware";
-	case SMCCC_RET_NOT_REQUIRED: return "not required";
-	case 1: return "not needed dynamically";
+	case SMCCC_RET_SUCCESS:
+		return "needed";
+	case SMCCC_RET_NOT_SUPPORTED:
+		return "not supported by the firmware";
+	case SMCCC_RET_NOT_REQUIRED:
+		return "not required";
+	case 1:
+		return "not needed dynamically";
 	}
 	return "unknown answer";
 }

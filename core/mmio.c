@@ -2,8 +2,8 @@
 #include <hyparm/errno.h>
 #include <hyparm/mmio.h>
 
-int mmio_bus_add(struct mmio_bus *bus, ipa_t base, u64 size, const struct mmio_ops *ops,
-		 void *dev, const char *name)
+int mmio_bus_add(struct mmio_bus *bus, ipa_t base, u64 size, const struct mmio_ops *ops, void *dev,
+		 const char *name)
 {
 	unsigned pos = 0;
 
@@ -20,8 +20,9 @@ int mmio_bus_add(struct mmio_bus *bus, ipa_t base, u64 size, const struct mmio_o
 		return -HV_EEXIST;
 	for (unsigned i = bus->count; i > pos; i--)
 		bus->regions[i] = bus->regions[i - 1];
-	bus->regions[pos] = (struct mmio_region){ .base = base, .size = size, .ops = ops,
-						  .dev = dev, .name = name };
+	bus->regions[pos] = (struct mmio_region){
+		.base = base, .size = size, .ops = ops, .dev = dev, .name = name
+	};
 	bus->count++;
 	return HV_OK;
 }
@@ -42,4 +43,3 @@ struct mmio_region *mmio_bus_find(struct mmio_bus *bus, ipa_t ipa)
 	}
 	return NULL;
 }
-

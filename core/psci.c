@@ -63,18 +63,18 @@ static s64 cpu_on(struct vcpu *v, u64 target_mpidr, u64 entry, u64 ctx)
 	 * cannot enter it before vcpu_power_on has recorded where it starts and
 	 * published ON_PENDING; its own CPU then writes its registers.
 	 */
-	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_STARTING, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_STARTING, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_ACQUIRE))
 		return off == VCPU_STARTING || off == VCPU_ON_PENDING ? PSCI_RET_ON_PENDING
-								       : PSCI_RET_ALREADY_ON;
+								      : PSCI_RET_ALREADY_ON;
 	vcpu_power_on(t, entry, ctx);
 	return PSCI_RET_SUCCESS;
 }
 
 /* power_state, original format: StateID [15:0], StateType [16], PowerLevel [25:24]; the rest reserved. */
 #define PSTATE_TYPE_POWERDOWN (1u << 16)
-#define PSTATE_LEVEL(ps)      (((ps) >> 24) & 3u)
-#define PSTATE_RESERVED       0xFCFE0000u
+#define PSTATE_LEVEL(ps) (((ps) >> 24) & 3u)
+#define PSTATE_RESERVED 0xFCFE0000u
 
 static s64 cpu_suspend(struct vcpu *v, u64 power_state, u64 entry)
 {

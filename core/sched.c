@@ -64,8 +64,8 @@ void vcpu_kick(struct vcpu *v)
 
 	__atomic_store_n(&v->kicked, true, __ATOMIC_RELEASE);
 	if (v->state == VCPU_BLOCKED &&
-	    __atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	    __atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
 		wake_cpu_of(v);
 		return;
 	}
@@ -94,7 +94,7 @@ void sched_power_on(struct vcpu *v, u64 entry, u64 ctx)
 static bool runnable(const struct vcpu *v)
 {
 	if (v->vm->state == VM_RESETTING)
-		return v == v->vm->vcpus[0];   /* it runs the reset (vm_reset_step) */
+		return v == v->vm->vcpus[0]; /* it runs the reset (vm_reset_step) */
 	return (v->state == VCPU_RUNNABLE || v->state == VCPU_ON_PENDING) && v->vm->state == VM_RUNNING;
 }
 
@@ -186,7 +186,7 @@ static enum irq_result hyp_timer_fired(u32 intid, void *ctx)
 
 static enum irq_result wake_sgi(u32 intid, void *ctx)
 {
-	return IRQ_DONE;   /* another CPU wanted us out of WFI or out of the guest: done */
+	return IRQ_DONE; /* another CPU wanted us out of WFI or out of the guest: done */
 }
 
 void sched_init(void)
@@ -199,7 +199,7 @@ void sched_init(void)
 static void power_on_here(struct pcpu *p, struct vcpu *v)
 {
 	if (p->loaded == v)
-		put_loaded(p);   /* its live registers are of its previous life */
+		put_loaded(p); /* its live registers are of its previous life */
 	arch_vcpu_reset(v, v->boot_entry, v->boot_ctx);
 	vdev_vcpu_reset_all(v->vm, v);
 	v->state = VCPU_RUNNABLE;
@@ -215,7 +215,7 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 	switch_to(p, v);
 	p->current = v;
 	v->running = true;
-	arch_smp_mb();   /* pairs with vcpu_kick(): either it sees running, or we see its kick */
+	arch_smp_mb(); /* pairs with vcpu_kick(): either it sees running, or we see its kick */
 	if (v->irqchip_busy || v->kicked)
 		v->vm->irqchip->flush(v);
 	start_slice(p, v);
@@ -231,8 +231,8 @@ static void block(struct vcpu *v)
 	v->state = VCPU_BLOCKED;
 	arch_smp_mb();
 	if (v->vm->irqchip->vcpu_pending(v))
-		__atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		__atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE);
 }
 
 static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
@@ -288,7 +288,7 @@ struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 	struct pcpu *p = this_pcpu();
 
 	if (a == ACT_RESUME)
-		a = ACT_YIELD;   /* the slice ended, or v may no longer run */
+		a = ACT_YIELD; /* the slice ended, or v may no longer run */
 	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */
 	v->running = false;
 	arch_smp_mb();

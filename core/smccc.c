@@ -47,7 +47,7 @@ static s64 arch_features(u32 fid)
 		}
 	case SMCCC_ARCH_WORKAROUND_2_FID:
 		switch (firmware_arch_features(fid)) {
-		case SMCCC_RET_SUCCESS:   /* on for good since boot */
+		case SMCCC_RET_SUCCESS: /* on for good since boot */
 		case WA_NOT_NEEDED_HERE:
 		case SMCCC_RET_NOT_REQUIRED:
 			return SMCCC_RET_NOT_REQUIRED;

@@ -12,14 +12,14 @@
 extern const struct sysreg_hook __start_sysreg_hooks[] __attribute__((weak));
 extern const struct sysreg_hook __stop_sysreg_hooks[] __attribute__((weak));
 
-#define SLOTS 32   /* a power of two, well above the number of hooks */
+#define SLOTS 32 /* a power of two, well above the number of hooks */
 
 u64 sysreg_hooked_keys;
 static const struct sysreg_hook *slots[SLOTS];
 
 static unsigned slot_of(u32 enc)
 {
-	return (enc >> 5 ^ enc >> 8 ^ enc >> 11) & (SLOTS - 1);   /* op2, CRm, CRn/op1 mixed */
+	return (enc >> 5 ^ enc >> 8 ^ enc >> 11) & (SLOTS - 1); /* op2, CRm, CRn/op1 mixed */
 }
 
 void sysreg_hooks_init(void)

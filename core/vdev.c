@@ -31,7 +31,8 @@ int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen)
 		return -HV_ENOENT;
 	}
 	if (!t->is_irqchip && !vm->irqchip) {
-		hv_snprintf(err, errlen, "vm %s: device '%s' needs the interrupt controller: list gicv3 before it",
+		hv_snprintf(err, errlen,
+			    "vm %s: device '%s' needs the interrupt controller: list gicv3 before it",
 			    vm->name, name);
 		return -HV_EINVAL;
 	}

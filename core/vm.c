@@ -60,7 +60,8 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 		}
 	}
 	if (!vm->irqchip) {
-		hv_snprintf(err, errlen, "vms.conf:%u: vm %s: no interrupt controller among its devices (gicv3)",
+		hv_snprintf(err, errlen,
+			    "vms.conf:%u: vm %s: no interrupt controller among its devices (gicv3)",
 			    vm->config->line, vm->name);
 		return -HV_EINVAL;
 	}
@@ -86,8 +87,8 @@ static u64 vcpu_mpidr_for(unsigned idx)
 	return ((u64)(idx / 16) << 8) | (idx % 16);
 }
 
-int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundle *bundle,
-	      struct vm **out, char *err, size_t errlen)
+int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundle *bundle, struct vm **out,
+	      char *err, size_t errlen)
 {
 	struct vm *vm = &vm_storage[id];
 	u64 align = cfg->mem_size >= GiB(1) ? GiB(1) : MiB(2);
@@ -100,7 +101,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	memset(vm, 0, sizeof(*vm));
 	hv_snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	vm->id = id;
-	vm->state = VM_POWERED_OFF;   /* until vm_start() */
+	vm->state = VM_POWERED_OFF; /* until vm_start() */
 	vm->config = cfg;
 	vm->bundle = bundle;
 	vm->ram_ipa = GUEST_RAM_IPA;
@@ -110,14 +111,16 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	if (!vm->ram_pa && align > MiB(2))
 		vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, MiB(2));
 	if (!vm->ram_pa) {
-		hv_snprintf(err, errlen, "vms.conf:%u: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)",
-			    cfg->line, vm->name, (unsigned long long)(cfg->mem_size >> 20),
+		hv_snprintf(err, errlen,
+			    "vms.conf:%u: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)", cfg->line,
+			    vm->name, (unsigned long long)(cfg->mem_size >> 20),
 			    (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
 		return -HV_ENOMEM;
 	}
 
 	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
-	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(id + 1), s2_table_alloc, s2_table_free);
+	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(id + 1), s2_table_alloc,
+			 s2_table_free);
 	if (!rc)
 		rc = stage2_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, S2_RWX, S2_MEM_NORMAL);
 	if (rc) {
@@ -132,7 +135,8 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 		unsigned cpu = cfg->nr_pcpus ? cfg->pcpus[i % cfg->nr_pcpus] : (id + i) % nr_pcpus;
 
 		if (cpu >= nr_pcpus) {
-			hv_snprintf(err, errlen, "vms.conf:%u: vm %s: physical CPU %u does not exist (the machine has %u)",
+			hv_snprintf(err, errlen,
+				    "vms.conf:%u: vm %s: physical CPU %u does not exist (the machine has %u)",
 				    cfg->line, vm->name, cpu, nr_pcpus);
 			return -HV_EINVAL;
 		}
@@ -170,7 +174,8 @@ static void begin_reset(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *o = vm->vcpus[i];
 		o->state = VCPU_OFF;
-		pcpus[o->pcpu].need_resched = true;   /* its next exit leaves the fast path (sched_after_exit) */
+		pcpus[o->pcpu].need_resched =
+			true; /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
 		if (o->pcpu != self && (o->running || o->loaded))
 			gic_send_wake(o->pcpu);
@@ -198,7 +203,8 @@ static void vm_stop_vcpus(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		v->state = VCPU_STOPPED;
-		pcpus[v->pcpu].need_resched = true;   /* its next exit leaves the fast path (sched_after_exit) */
+		pcpus[v->pcpu].need_resched =
+			true; /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
 		if (v->pcpu != self && (v->running || v->loaded))
 			gic_send_wake(v->pcpu);
@@ -209,16 +215,17 @@ static bool vm_enter_state(struct vm *vm, enum vm_state s)
 {
 	enum vm_state running = VM_RUNNING;
 	/* Two vCPUs may stop or reset the VM at once (SYSTEM_OFF on one, a crash on another): first one wins. */
-	return __atomic_compare_exchange_n(&vm->state, &running, s, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	return __atomic_compare_exchange_n(&vm->state, &running, s, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
 }
 
 /* What made the VM's vCPUs exit, summed: the first thing to look at when a guest is slow. */
 static void vm_print_exits(struct vm *vm)
 {
 	static const char *const names[EXIT_KIND_COUNT] = {
-		[EXIT_UNKNOWN] = "undef", [EXIT_WFX] = "wfx", [EXIT_HVC] = "hvc", [EXIT_SMC] = "smc",
+		[EXIT_UNKNOWN] = "undef", [EXIT_WFX] = "wfx",	[EXIT_HVC] = "hvc",   [EXIT_SMC] = "smc",
 		[EXIT_SYSREG] = "sysreg", [EXIT_DABT] = "mmio", [EXIT_IABT] = "iabt", [EXIT_FP] = "fp",
-		[EXIT_OTHER] = "other", [EXIT_IRQ] = "irq",
+		[EXIT_OTHER] = "other",	  [EXIT_IRQ] = "irq",
 	};
 	char buf[256];
 	int n = hv_snprintf(buf, sizeof(buf), "hyparm: vm %s: exits:", vm->name);
@@ -228,7 +235,8 @@ static void vm_print_exits(struct vm *vm)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			sum += vm->vcpus[i]->exits[k];
 		if (sum)
-			n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", names[k], (unsigned long long)sum);
+			n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", names[k],
+					 (unsigned long long)sum);
 	}
 	hv_printf("%s\n", buf);
 }

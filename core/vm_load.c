@@ -17,7 +17,7 @@
 #include <string.h>
 
 /* How much RAM one reset step scrubs or cleans: small enough that the CPU answers interrupts promptly. */
-#define RESET_CHUNK    MiB(2)
+#define RESET_CHUNK MiB(2)
 
 /* The VM's images in the bundle and where they go in its RAM. */
 struct vm_images {
@@ -35,11 +35,13 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 
 	*im = (struct vm_images){ 0 };
 	if (bundle_find(b->base, b->size, cfg->kernel, &im->kernel, &im->kernel_size)) {
-		hv_snprintf(err, errlen, "vms.conf:%u: kernel '%s' is not in the bundle", cfg->line, cfg->kernel);
+		hv_snprintf(err, errlen, "vms.conf:%u: kernel '%s' is not in the bundle", cfg->line,
+			    cfg->kernel);
 		return -HV_ENOENT;
 	}
 	if (cfg->initrd[0] && bundle_find(b->base, b->size, cfg->initrd, &im->initrd, &im->initrd_size)) {
-		hv_snprintf(err, errlen, "vms.conf:%u: initrd '%s' is not in the bundle", cfg->line, cfg->initrd);
+		hv_snprintf(err, errlen, "vms.conf:%u: initrd '%s' is not in the bundle", cfg->line,
+			    cfg->initrd);
 		return -HV_ENOENT;
 	}
 	if (cfg->dtb[0] && bundle_find(b->base, b->size, cfg->dtb, &im->dtb, &im->dtb_size)) {
@@ -47,8 +49,8 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 		return -HV_ENOENT;
 	}
 	int rc = loader_plan(im->kernel, im->kernel_size, im->initrd_size,
-			     im->dtb ? MAX(im->dtb_size, GUEST_DTB_MAX) : GUEST_DTB_MAX,
-			     vm->ram_size, &im->plan, err, errlen);
+			     im->dtb ? MAX(im->dtb_size, GUEST_DTB_MAX) : GUEST_DTB_MAX, vm->ram_size,
+			     &im->plan, err, errlen);
 	if (rc)
 		return rc;
 	vm->entry_ipa = vm->ram_ipa + im->plan.entry_off;
@@ -72,12 +74,17 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 	}
 	u64 mpidr[VM_MAX_VCPUS];
 	struct guest_fdt_params fp = {
-		.ram_base = vm->ram_ipa, .ram_size = vm->ram_size,
-		.nr_vcpus = vm->nr_vcpus, .vcpu_mpidr = mpidr, .cmdline = vm->config->cmdline,
+		.ram_base = vm->ram_ipa,
+		.ram_size = vm->ram_size,
+		.nr_vcpus = vm->nr_vcpus,
+		.vcpu_mpidr = mpidr,
+		.cmdline = vm->config->cmdline,
 		.initrd_start = im->initrd ? vm->ram_ipa + plan->initrd_off : 0,
 		.initrd_end = im->initrd ? vm->ram_ipa + plan->initrd_off + im->initrd_size : 0,
-		.gicd_base = GUEST_GICD_IPA, .gicr_base = GUEST_GICR_IPA,
-		.uart_base = GUEST_UART_IPA, .uart_spi = GUEST_UART_INTID - 32,
+		.gicd_base = GUEST_GICD_IPA,
+		.gicr_base = GUEST_GICR_IPA,
+		.uart_base = GUEST_UART_IPA,
+		.uart_spi = GUEST_UART_INTID - 32,
 	};
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		mpidr[i] = vm->vcpus[i]->mpidr;
@@ -111,7 +118,7 @@ bool vm_reset_step(struct vm *vm)
 		return false;
 	case RESET_LOAD:
 		if (vm_copy_images(vm, err, sizeof(err))) {
-			vm->state = VM_RUNNING;   /* so that vm_crash() can take it */
+			vm->state = VM_RUNNING; /* so that vm_crash() can take it */
 			vm_crash(vm, "reset failed: %s", err);
 			return true;
 		}
@@ -134,6 +141,5 @@ bool vm_reset_step(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vm->vcpus[i]->state = VCPU_OFF;
 	__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
-	return true;   /* the scheduler powers the boot vCPU on */
+	return true; /* the scheduler powers the boot vCPU on */
 }
-

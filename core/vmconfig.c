@@ -11,7 +11,7 @@
 #include <hyparm/vmconfig.h>
 
 #define DEFAULT_MEM_SIZE MiB(64)
-#define MEM_GRANULE MiB(2)   /* VM RAM is mapped with 2 MiB stage-2 blocks */
+#define MEM_GRANULE MiB(2) /* VM RAM is mapped with 2 MiB stage-2 blocks */
 #define PCPU_NUMBER_MAX 255u
 
 enum key { K_NAME, K_KERNEL, K_INITRD, K_DTB, K_CMDLINE, K_VCPUS, K_MEMORY, K_PCPUS, K_DEVICES, NR_KEYS };
@@ -25,9 +25,9 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct vm_config *out;
-	unsigned count;               /* finished VMs in out[] */
-	struct vm_config *cur;        /* VM being read, NULL before the first [vm] */
-	unsigned key_line[NR_KEYS];   /* where cur got each key, 0 = not yet */
+	unsigned count; /* finished VMs in out[] */
+	struct vm_config *cur; /* VM being read, NULL before the first [vm] */
+	unsigned key_line[NR_KEYS]; /* where cur got each key, 0 = not yet */
 };
 
 /* A slice of the text: the file is not NUL-terminated. */
@@ -121,9 +121,18 @@ static bool parse_size(struct str s, u64 *size)
 
 	if (s.len) {
 		switch (s.p[s.len - 1]) {
-		case 'K': case 'k': shift = 10; break;
-		case 'M': case 'm': shift = 20; break;
-		case 'G': case 'g': shift = 30; break;
+		case 'K':
+		case 'k':
+			shift = 10;
+			break;
+		case 'M':
+		case 'm':
+			shift = 20;
+			break;
+		case 'G':
+		case 'g':
+			shift = 30;
+			break;
 		}
 		if (shift)
 			s.len--;
@@ -164,7 +173,8 @@ static bool valid_name_char(char c)
 static int set_string(struct parser *ps, unsigned line, enum key key, char *field, size_t size, struct str v)
 {
 	if (v.len >= size)
-		return fail(ps, line, "%s: value too long (max %u characters)", key_names[key], (unsigned)(size - 1));
+		return fail(ps, line, "%s: value too long (max %u characters)", key_names[key],
+			    (unsigned)(size - 1));
 	memcpy(field, v.p, v.len);
 	field[v.len] = '\0';
 	return HV_OK;
@@ -192,8 +202,10 @@ static int set_key(struct parser *ps, unsigned line, enum key key, struct str v)
 			return rc;
 		for (size_t i = 0; i < v.len; i++) {
 			if (!valid_name_char(v.p[i]))
-				return fail(ps, line, "name: '%s' has a character other than letters, digits, '-' and '_'",
-					    cfg->name);
+				return fail(
+					ps, line,
+					"name: '%s' has a character other than letters, digits, '-' and '_'",
+					cfg->name);
 		}
 		if (!v.len)
 			return fail(ps, line, "name: expected letters, digits, '-' or '_'");
@@ -218,12 +230,14 @@ static int set_key(struct parser *ps, unsigned line, enum key key, struct str v)
 		return HV_OK;
 	case K_MEMORY:
 		if (!parse_size(v, &n) || n < MEM_GRANULE || !IS_ALIGNED(n, MEM_GRANULE))
-			return fail(ps, line, "memory: expected a size like 64M (multiple of 2M, at least 2M)");
+			return fail(ps, line,
+				    "memory: expected a size like 64M (multiple of 2M, at least 2M)");
 		cfg->mem_size = n;
 		return HV_OK;
 	case K_PCPUS:
 		if (!parse_pcpus(v, cfg))
-			return fail(ps, line, "pcpus: expected a list of CPU numbers like 0,1 (at most %u, each 0..%u)",
+			return fail(ps, line,
+				    "pcpus: expected a list of CPU numbers like 0,1 (at most %u, each 0..%u)",
 				    VMCONF_MAX_VCPUS, PCPU_NUMBER_MAX);
 		return HV_OK;
 	default:
@@ -280,7 +294,8 @@ static int parse_header(struct parser *ps, unsigned line, struct str s, unsigned
 	inside = trim((struct str){ s.p + 1, (size_t)(close - s.p - 1) });
 	after = trim(strip_comment((struct str){ close + 1, s.len - (size_t)(close - s.p) - 1 }));
 	if (!str_is(inside, "vm"))
-		return fail(ps, line, "unknown section '[%.*s]' (expected [vm])", (int)MIN(inside.len, 32), inside.p);
+		return fail(ps, line, "unknown section '[%.*s]' (expected [vm])", (int)MIN(inside.len, 32),
+			    inside.p);
 	if (after.len)
 		return fail(ps, line, "unexpected text after [vm]");
 	return start_vm(ps, line, max);
@@ -305,7 +320,9 @@ static int parse_assignment(struct parser *ps, unsigned line, struct str s)
 			break;
 	}
 	if (key == NR_KEYS)
-		return fail(ps, line, "unknown key '%.*s' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, memory, pcpus, devices)",
+		return fail(ps, line,
+			    "unknown key '%.*s' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, "
+			    "memory, pcpus, devices)",
 			    (int)MIN(key_text.len, 32), key_text.p);
 	if (ps->key_line[key])
 		return fail(ps, line, "duplicate key '%s' in this [vm] section (first set at line %u)",
@@ -350,9 +367,8 @@ static int text_length(struct parser *ps, const char *text, size_t len, size_t *
 	return fail(ps, line, "unexpected NUL byte (not a text file?)");
 }
 
-int vmconfig_parse(const char *text, size_t len, const char *fname,
-		   struct vm_config *out, unsigned max, unsigned *count,
-		   char *err, size_t errlen)
+int vmconfig_parse(const char *text, size_t len, const char *fname, struct vm_config *out, unsigned max,
+		   unsigned *count, char *err, size_t errlen)
 {
 	struct parser ps = { .fname = fname ? fname : "vms.conf", .err = err, .errlen = errlen, .out = out };
 	unsigned line = 0;

@@ -39,8 +39,14 @@ static const char *prop_string(const void *fdt, int node, const char *name)
 	return s && len > 0 && s[len - 1] == '\0' ? s : NULL;
 }
 
-static int addr_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#address-cells", 2); }
-static int size_cells(const void *fdt, int node) { return parent_cells(fdt, node, "#size-cells", 1); }
+static int addr_cells(const void *fdt, int node)
+{
+	return parent_cells(fdt, node, "#address-cells", 2);
+}
+static int size_cells(const void *fdt, int node)
+{
+	return parent_cells(fdt, node, "#size-cells", 1);
+}
 
 /*
  * The idx-th (base, size) pair of a node's reg. The cell counts come from
@@ -66,7 +72,8 @@ static void parse_memory(const void *fdt, struct platform *p)
 {
 	int node;
 
-	fdt_for_each_subnode(node, fdt, 0) {
+	fdt_for_each_subnode(node, fdt, 0)
+	{
 		const char *type = prop_string(fdt, node, "device_type");
 		u64 base, size;
 
@@ -91,7 +98,8 @@ static void parse_reserved(const void *fdt, struct platform *p)
 	if (rm < 0)
 		return;
 	int node;
-	fdt_for_each_subnode(node, fdt, rm) {
+	fdt_for_each_subnode(node, fdt, rm)
+	{
 		u64 base, size;
 		if (p->nr_reserved < PLAT_MAX_RESERVED && node_reg(fdt, node, 0, &base, &size) && size)
 			p->reserved[p->nr_reserved++] = (struct mem_range){ base, size };
@@ -114,7 +122,8 @@ static void parse_uart(const void *fdt, struct platform *p)
 		else {
 			/* The alias's value goes to libfdt as a C string: it must be one. */
 			int aliases = fdt_path_offset(fdt, "/aliases"), alen;
-			const char *alias = aliases >= 0 ? fdt_getprop_namelen(fdt, aliases, path, len, &alen) : NULL;
+			const char *alias = aliases >= 0 ? fdt_getprop_namelen(fdt, aliases, path, len, &alen)
+							 : NULL;
 			if (alias && alen > 0 && alias[alen - 1] == '\0')
 				node = fdt_path_offset(fdt, alias);
 		}
@@ -168,7 +177,8 @@ static void parse_cpus(const void *fdt, struct platform *p)
 
 	if (cpus < 0)
 		return;
-	fdt_for_each_subnode(node, fdt, cpus) {
+	fdt_for_each_subnode(node, fdt, cpus)
+	{
 		const char *type = prop_string(fdt, node, "device_type");
 		int len;
 		const fdt32_t *reg;

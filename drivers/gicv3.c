@@ -9,9 +9,18 @@ static volatile u8 *gicd, *gicr;
 static volatile u8 *cpu_redist[MAX_PCPUS];
 static u64 gicr_span;
 
-static inline u32 rd32(volatile u8 *base, u64 off) { return *(volatile u32 *)(base + off); }
-static inline u64 rd64(volatile u8 *base, u64 off) { return *(volatile u64 *)(base + off); }
-static inline void wr32(volatile u8 *base, u64 off, u32 v) { *(volatile u32 *)(base + off) = v; }
+static inline u32 rd32(volatile u8 *base, u64 off)
+{
+	return *(volatile u32 *)(base + off);
+}
+static inline u64 rd64(volatile u8 *base, u64 off)
+{
+	return *(volatile u64 *)(base + off);
+}
+static inline void wr32(volatile u8 *base, u64 off, u32 v)
+{
+	*(volatile u32 *)(base + off) = v;
+}
 
 int gic_init(paddr_t d, paddr_t r, u64 r_size)
 {
@@ -49,7 +58,7 @@ int gic_cpu_init(u64 mpidr)
 	wr32(rd, GICR_WAKER, rd32(rd, GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
 	while (rd32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
-	wr32(rd, GICR_SGI_BASE + GICR_IGROUPR0, ~0u);               /* SGIs and PPIs: group 1 */
+	wr32(rd, GICR_SGI_BASE + GICR_IGROUPR0, ~0u); /* SGIs and PPIs: group 1 */
 	for (unsigned i = 0; i < 32; i += 4)
 		wr32(rd, GICR_SGI_BASE + GICR_IPRIORITYR + i, 0x80808080);
 	/* The wake-up SGI, hyparm's timer, the vGIC maintenance interrupt, the guest's virtual timer. */
@@ -58,7 +67,7 @@ int gic_cpu_init(u64 mpidr)
 	/* System-register interface for EL2 and (through the virtual interface) for guests. */
 	write_sysreg(ICC_SRE_EL2, ICC_SRE_SRE | ICC_SRE_DFB | ICC_SRE_DIB | ICC_SRE_ENABLE);
 	isb();
-	write_sysreg(ICC_PMR_EL1, 0xFF);   /* let every priority through */
+	write_sysreg(ICC_PMR_EL1, 0xFF); /* let every priority through */
 	write_sysreg(ICC_BPR1_EL1, 0);
 	/*
 	 * ICC_CTLR_EL1.EOImode = 1: EOIR only drops the priority, DIR
@@ -77,9 +86,10 @@ int gic_cpu_init(u64 mpidr)
 void gic_send_wake(unsigned cpu)
 {
 	u64 mpidr = pcpus[cpu].mpidr;
-	u64 sgi = ((mpidr >> 32) & 0xFF) << ICC_SGI1R_AFF3_SHIFT | ((mpidr >> 16) & 0xFF) << ICC_SGI1R_AFF2_SHIFT |
-		  ((mpidr >> 8) & 0xFF) << ICC_SGI1R_AFF1_SHIFT | (u64)SGI_WAKE << ICC_SGI1R_INTID_SHIFT |
-		  ((mpidr & 0xF0) >> 4) << ICC_SGI1R_RS_SHIFT | BIT(mpidr & 0xF);
+	u64 sgi = ((mpidr >> 32) & 0xFF) << ICC_SGI1R_AFF3_SHIFT |
+		((mpidr >> 16) & 0xFF) << ICC_SGI1R_AFF2_SHIFT |
+		((mpidr >> 8) & 0xFF) << ICC_SGI1R_AFF1_SHIFT | (u64)SGI_WAKE << ICC_SGI1R_INTID_SHIFT |
+		((mpidr & 0xF0) >> 4) << ICC_SGI1R_RS_SHIFT | BIT(mpidr & 0xF);
 
 	__asm__ volatile("dsb ishst" ::: "memory");
 	write_sysreg(ICC_SGI1R_EL1, sgi);
@@ -95,7 +105,7 @@ u32 gic_ack(void)
 
 void gic_eoi(u32 intid, bool deactivate)
 {
-	write_sysreg(ICC_EOIR1_EL1, intid);      /* priority drop */
+	write_sysreg(ICC_EOIR1_EL1, intid); /* priority drop */
 	if (deactivate)
 		write_sysreg(ICC_DIR_EL1, intid);
 	isb();
@@ -125,9 +135,11 @@ void gic_spi_enable(unsigned intid, u64 mpidr)
 	u64 aff = (mpidr & 0xFFFFFF) | ((mpidr >> 32 & 0xFF) << 32);
 
 	*(volatile u64 *)(gicd + GICD_IROUTER + 8 * intid) = aff;
-	wr32(gicd, GICD_IGROUPR + intid / 32 * 4, rd32(gicd, GICD_IGROUPR + intid / 32 * 4) | BIT(intid % 32));
+	wr32(gicd, GICD_IGROUPR + intid / 32 * 4,
+	     rd32(gicd, GICD_IGROUPR + intid / 32 * 4) | BIT(intid % 32));
 	*(volatile u8 *)(gicd + GICD_IPRIORITYR + intid) = 0x80;
 	/* Level-sensitive (ICFGR bit 1 = 0). */
-	wr32(gicd, GICD_ICFGR + intid / 16 * 4, rd32(gicd, GICD_ICFGR + intid / 16 * 4) & ~(2u << (intid % 16 * 2)));
+	wr32(gicd, GICD_ICFGR + intid / 16 * 4,
+	     rd32(gicd, GICD_ICFGR + intid / 16 * 4) & ~(2u << (intid % 16 * 2)));
 	wr32(gicd, GICD_ISENABLER + intid / 32 * 4, BIT(intid % 32));
 }

@@ -5,10 +5,10 @@
  */
 #include <drivers/pl011.h>
 
-#define DR    0x00
-#define FR    0x18
-#define CR    0x30
-#define IMSC  0x38
+#define DR 0x00
+#define FR 0x18
+#define CR 0x30
+#define IMSC 0x38
 #define FR_TXFF (1u << 5)
 #define FR_RXFE (1u << 4)
 #define CR_UARTEN (1u << 0)
@@ -17,8 +17,14 @@
 
 static volatile u32 *uart;
 
-static inline u32 rd(unsigned off) { return uart[off / 4]; }
-static inline void wr(unsigned off, u32 v) { uart[off / 4] = v; }
+static inline u32 rd(unsigned off)
+{
+	return uart[off / 4];
+}
+static inline void wr(unsigned off, u32 v)
+{
+	uart[off / 4] = v;
+}
 
 void pl011_init(paddr_t base)
 {

@@ -23,7 +23,8 @@ static void find(const uint8_t *data, size_t size, const char *name, bool checke
 		const uint8_t *f = file;
 		FUZZ_CHECK(f >= data && f <= data + size && len <= (u64)(data + size - f));
 		if (len)
-			(void)*(volatile const uint8_t *)(f + len - 1); /* ASan: the last byte is ours to read */
+			(void)*(volatile const uint8_t *)(f + len -
+							  1); /* ASan: the last byte is ours to read */
 	}
 }
 

@@ -31,12 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(e.u.call.imm == (e.iss & 0xFFFF));
 		break;
 	case EXIT_SYSREG: {
-		u32 back = (u32)e.u.sysreg.op0 << 20 | (u32)e.u.sysreg.op2 << 17 |
-			   (u32)e.u.sysreg.op1 << 14 | (u32)e.u.sysreg.crn << 10 |
-			   (u32)e.u.sysreg.rt << 5 | (u32)e.u.sysreg.crm << 1 | e.u.sysreg.read;
+		u32 back = (u32)e.u.sysreg.op0 << 20 | (u32)e.u.sysreg.op2 << 17 | (u32)e.u.sysreg.op1 << 14 |
+			(u32)e.u.sysreg.crn << 10 | (u32)e.u.sysreg.rt << 5 | (u32)e.u.sysreg.crm << 1 |
+			e.u.sysreg.read;
 		FUZZ_CHECK(back == (e.iss & 0x3FFFFF));
-		FUZZ_CHECK(e.u.sysreg.enc == SYSREG_ENC(e.u.sysreg.op0, e.u.sysreg.op1, e.u.sysreg.crn,
-							e.u.sysreg.crm, e.u.sysreg.op2));
+		FUZZ_CHECK(e.u.sysreg.enc ==
+			   SYSREG_ENC(e.u.sysreg.op0, e.u.sysreg.op1, e.u.sysreg.crn, e.u.sysreg.crm,
+				      e.u.sysreg.op2));
 		break;
 	}
 	case EXIT_DABT:

@@ -18,10 +18,14 @@ static const struct mmio_ops dummy_ops;
 static u64 pick(struct fuzz_input *in, uint8_t how)
 {
 	switch (how & 3) {
-	case 0: return fuzz_u8(in);
-	case 1: return (u64)fuzz_u16(in) << 12;
-	case 2: return fuzz_u64(in);
-	default: return ~0ULL - fuzz_u16(in);
+	case 0:
+		return fuzz_u8(in);
+	case 1:
+		return (u64)fuzz_u16(in) << 12;
+	case 2:
+		return fuzz_u64(in);
+	default:
+		return ~0ULL - fuzz_u16(in);
 	}
 }
 

@@ -29,8 +29,8 @@ void vcpu_power_on(struct vcpu *target, u64 entry, u64 context_id)
 	on_entry = entry;
 	on_ctx = context_id;
 	on_calls++;
-	FUZZ_CHECK(target->state == VCPU_STARTING);   /* claimed, not yet runnable */
-	target->state = VCPU_ON_PENDING;              /* what sched_power_on() publishes */
+	FUZZ_CHECK(target->state == VCPU_STARTING); /* claimed, not yet runnable */
+	target->state = VCPU_ON_PENDING; /* what sched_power_on() publishes */
 }
 
 static int fw_features_ret;
@@ -52,11 +52,11 @@ s64 firmware_call(u32 fid, u64 arg)
 }
 
 static const u32 known_fids[] = {
-	PSCI_0_2_FN_PSCI_VERSION, PSCI_0_2_FN_CPU_SUSPEND, PSCI_0_2_FN64_CPU_SUSPEND,
-	PSCI_0_2_FN_CPU_OFF, PSCI_0_2_FN_CPU_ON, PSCI_0_2_FN64_CPU_ON,
-	PSCI_0_2_FN_AFFINITY_INFO, PSCI_0_2_FN64_AFFINITY_INFO, PSCI_0_2_FN_MIGRATE_INFO_TYPE,
-	PSCI_0_2_FN_SYSTEM_OFF, PSCI_0_2_FN_SYSTEM_RESET, PSCI_1_0_FN_PSCI_FEATURES,
-	SMCCC_VERSION_FID, SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_SOC_ID_FID,
+	PSCI_0_2_FN_PSCI_VERSION,    PSCI_0_2_FN_CPU_SUSPEND,	  PSCI_0_2_FN64_CPU_SUSPEND,
+	PSCI_0_2_FN_CPU_OFF,	     PSCI_0_2_FN_CPU_ON,	  PSCI_0_2_FN64_CPU_ON,
+	PSCI_0_2_FN_AFFINITY_INFO,   PSCI_0_2_FN64_AFFINITY_INFO, PSCI_0_2_FN_MIGRATE_INFO_TYPE,
+	PSCI_0_2_FN_SYSTEM_OFF,	     PSCI_0_2_FN_SYSTEM_RESET,	  PSCI_1_0_FN_PSCI_FEATURES,
+	SMCCC_VERSION_FID,	     SMCCC_ARCH_FEATURES_FID,	  SMCCC_ARCH_SOC_ID_FID,
 	SMCCC_ARCH_WORKAROUND_1_FID, SMCCC_ARCH_WORKAROUND_2_FID, SMCCC_ARCH_WORKAROUND_3_FID,
 };
 
@@ -74,9 +74,12 @@ static u32 pick_fid(struct fuzz_input *in)
 
 	switch (how & 3) {
 	case 0:
-	case 1: return known_fids[(how >> 2) % (sizeof(known_fids) / sizeof(known_fids[0]))];
-	case 2: return ((how & 4) ? 0xC4000000u : 0x84000000u) | (how >> 3); /* anywhere in the PSCI range */
-	default: return fuzz_u32(in);
+	case 1:
+		return known_fids[(how >> 2) % (sizeof(known_fids) / sizeof(known_fids[0]))];
+	case 2:
+		return ((how & 4) ? 0xC4000000u : 0x84000000u) | (how >> 3); /* anywhere in the PSCI range */
+	default:
+		return fuzz_u32(in);
 	}
 }
 
@@ -86,11 +89,15 @@ static u64 pick_arg(struct fuzz_input *in)
 	uint8_t how = fuzz_u8(in);
 
 	switch (how & 3) {
-	case 0: return cpus[(how >> 2) % vm.nr_vcpus].mpidr | ((u64)fuzz_u8(in) << 24) |
-		       ((u64)fuzz_u8(in) << 40);
-	case 1: return vm.ram_ipa + (s64)(s32)fuzz_u32(in);
-	case 2: return vm.ram_ipa + vm.ram_size - (fuzz_u8(in) & 0xF);
-	default: return fuzz_u64(in) | (how & 4 ? 0xFFFFFFFF00000000ULL : 0);
+	case 0:
+		return cpus[(how >> 2) % vm.nr_vcpus].mpidr | ((u64)fuzz_u8(in) << 24) |
+			((u64)fuzz_u8(in) << 40);
+	case 1:
+		return vm.ram_ipa + (s64)(s32)fuzz_u32(in);
+	case 2:
+		return vm.ram_ipa + vm.ram_size - (fuzz_u8(in) & 0xF);
+	default:
+		return fuzz_u64(in) | (how & 4 ? 0xFFFFFFFF00000000ULL : 0);
 	}
 }
 
@@ -116,8 +123,10 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 	FUZZ_CHECK(act <= SMCCC_VCPU_SUSPEND);
 	FUZZ_CHECK(memcmp(regs + 1, before + 1, sizeof(regs) - sizeof(regs[0])) == 0);
 	/* Only WORKAROUND_1/_3 reach the firmware, and only where it has them; WORKAROUND_2 never does. */
-	FUZZ_CHECK(fw_calls == fw + ((fid == SMCCC_ARCH_WORKAROUND_1_FID || fid == SMCCC_ARCH_WORKAROUND_3_FID) &&
-				      fw_features_ret == SMCCC_RET_SUCCESS));
+	FUZZ_CHECK(fw_calls ==
+		   fw +
+			   ((fid == SMCCC_ARCH_WORKAROUND_1_FID || fid == SMCCC_ARCH_WORKAROUND_3_FID) &&
+			    fw_features_ret == SMCCC_RET_SUCCESS));
 	FUZZ_CHECK(fw_calls == fw || fw_call_fid != SMCCC_ARCH_WORKAROUND_2_FID);
 	if (act != SMCCC_RESUME)
 		FUZZ_CHECK(r == PSCI_RET_SUCCESS);
@@ -143,7 +152,8 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 		else
 			FUZZ_CHECK(r == PSCI_RET_SUCCESS);
 		if (r == PSCI_RET_SUCCESS) {
-			FUZZ_CHECK(on_calls == calls + 1 && on_target == t && on_entry == entry && on_ctx == ctx);
+			FUZZ_CHECK(on_calls == calls + 1 && on_target == t && on_entry == entry &&
+				   on_ctx == ctx);
 			FUZZ_CHECK(t->state == VCPU_ON_PENDING);
 		}
 	}

@@ -33,7 +33,9 @@ static struct vcpu vcpu;
 static unsigned pieces;
 static bool line, line_set;
 
-void hv_printf(const char *fmt, ...) { }
+void hv_printf(const char *fmt, ...)
+{
+}
 
 /* The whole-VM clean set/way triggers: three pieces per walk here. */
 bool vm_dcache_clean_inval_step(struct vm *m, u64 *off)
@@ -49,7 +51,7 @@ bool vm_dcache_clean_inval_step(struct vm *m, u64 *off)
 static void rec_set_line(struct vm *m, struct vcpu *v, u32 intid, bool level)
 {
 	FUZZ_CHECK(m == &vm && v == &vcpu && intid == GUEST_PTIMER_INTID);
-	FUZZ_CHECK(level != line);   /* driven on changes only */
+	FUZZ_CHECK(level != line); /* driven on changes only */
 	line = level;
 	line_set = true;
 }
@@ -57,11 +59,32 @@ static const struct irqchip_ops rec_chip = { .set_line = rec_set_line };
 
 /* Encodings hyparm emulates or hooks, so random ISS values reach every entry. */
 static const u32 table[] = {
-	SYS_ACTLR_EL1, SYS_AIDR_EL1, SYS_REVIDR_EL1, SYS_MDSCR_EL1, SYS_MDCCINT_EL1, SYS_MDRAR_EL1,
-	SYS_OSLAR_EL1, SYS_OSLSR_EL1, SYS_OSDLR_EL1, SYS_DBGPRCR_EL1, SYS_DBGCLAIMSET_EL1,
-	SYS_DBGCLAIMCLR_EL1, SYS_DBGAUTHSTATUS_EL1, SYS_MDCCSR_EL0, SYS_DC_ISW, SYS_DC_CSW, SYS_DC_CISW,
-	SYS_ICC_SGI1R_EL1, SYS_ICC_ASGI1R_EL1, SYS_ICC_SGI0R_EL1, SYS_CNTP_CTL_EL0, SYS_CNTP_TVAL_EL0,
-	SYS_CNTP_CVAL_EL0, SYS_ID_AA64PFR0_EL1, SYS_ID_AA64MMFR0_EL1, SYSREG_ENC(2, 0, 0, 5, 4),
+	SYS_ACTLR_EL1,
+	SYS_AIDR_EL1,
+	SYS_REVIDR_EL1,
+	SYS_MDSCR_EL1,
+	SYS_MDCCINT_EL1,
+	SYS_MDRAR_EL1,
+	SYS_OSLAR_EL1,
+	SYS_OSLSR_EL1,
+	SYS_OSDLR_EL1,
+	SYS_DBGPRCR_EL1,
+	SYS_DBGCLAIMSET_EL1,
+	SYS_DBGCLAIMCLR_EL1,
+	SYS_DBGAUTHSTATUS_EL1,
+	SYS_MDCCSR_EL0,
+	SYS_DC_ISW,
+	SYS_DC_CSW,
+	SYS_DC_CISW,
+	SYS_ICC_SGI1R_EL1,
+	SYS_ICC_ASGI1R_EL1,
+	SYS_ICC_SGI0R_EL1,
+	SYS_CNTP_CTL_EL0,
+	SYS_CNTP_TVAL_EL0,
+	SYS_CNTP_CVAL_EL0,
+	SYS_ID_AA64PFR0_EL1,
+	SYS_ID_AA64MMFR0_EL1,
+	SYSREG_ENC(2, 0, 0, 5, 4),
 };
 
 /* SYSREG_ENC places op0 at bit 19; the ISS wants it at 20 (and op2 at 17, op1 at 14, CRn at 10, CRm at 1). */
@@ -105,7 +128,7 @@ static enum sysreg_result dispatch(const struct exit_info *e)
 
 	if (!h)
 		return sysreg_emulate(&vcpu, e);
-	FUZZ_CHECK(is_timer(e->u.sysreg.enc));   /* the only device here */
+	FUZZ_CHECK(is_timer(e->u.sysreg.enc)); /* the only device here */
 	if (e->u.sysreg.read) {
 		if (!h->read || !h->read(&vcpu, &val))
 			return SYSREG_UNDEF;
@@ -174,8 +197,11 @@ static void access(struct fuzz_input *in, uint8_t op)
 			else if (enc == SYS_CNTP_CVAL_EL0)
 				FUZZ_CHECK(got == t->cval);
 			else
-				FUZZ_CHECK(got == (t->ctl | ((t->ctl & CNT_CTL_ENABLE) && arch_fake.now >= t->cval ?
-							    CNT_CTL_ISTATUS : 0)));
+				FUZZ_CHECK(got ==
+					   (t->ctl |
+					    ((t->ctl & CNT_CTL_ENABLE) && arch_fake.now >= t->cval
+						     ? CNT_CTL_ISTATUS
+						     : 0)));
 		}
 		if (!rd && enc == SYS_CNTP_TVAL_EL0)
 			FUZZ_CHECK(t->cval == arch_fake.now + (u64)(s64)(s32)val);
@@ -202,7 +228,7 @@ static void sanitize(struct fuzz_input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	sysreg_hooks_init();   /* what boot does: index the device hooks */
+	sysreg_hooks_init(); /* what boot does: index the device hooks */
 	struct fuzz_input in = fuzz_input(data, size);
 	char err[80];
 
@@ -224,8 +250,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op >> 6) {
 		case 0:
 			/* Time passes (the 64-bit counter does not wrap); the CPU's deadlines that are due run. */
-			arch_fake.now = __builtin_add_overflow(arch_fake.now, fuzz_u16(&in), &arch_fake.now) ?
-					~0ULL : arch_fake.now;
+			arch_fake.now = __builtin_add_overflow(arch_fake.now, fuzz_u16(&in), &arch_fake.now)
+				? ~0ULL
+				: arch_fake.now;
 			deadline_run(vcpu.pcpu, arch_fake.now);
 			check_timer();
 			break;

@@ -38,8 +38,8 @@
 static struct vm vm;
 static struct vcpu vcpus[4];
 static struct vgic *g;
-static struct vcpu *cur;   /* loaded on the fake CPU */
-static bool in_guest;      /* between cur's flush and sync */
+static struct vcpu *cur; /* loaded on the fake CPU */
+static bool in_guest; /* between cur's flush and sync */
 
 void vcpu_kick(struct vcpu *v)
 {
@@ -50,10 +50,14 @@ void vcpu_kick(struct vcpu *v)
 static u64 pick_off(struct fuzz_input *in, uint8_t how, u64 span)
 {
 	switch (how & 3) {
-	case 0: return (u64)fuzz_u16(in) & ~3ULL;          /* first 64 KiB frame, word aligned */
-	case 1: return ((u64)fuzz_u8(in) << 16) | (fuzz_u16(in) & ~3ULL); /* any frame */
-	case 2: return fuzz_u32(in) % span;
-	default: return fuzz_u64(in);
+	case 0:
+		return (u64)fuzz_u16(in) & ~3ULL; /* first 64 KiB frame, word aligned */
+	case 1:
+		return ((u64)fuzz_u8(in) << 16) | (fuzz_u16(in) & ~3ULL); /* any frame */
+	case 2:
+		return fuzz_u32(in) % span;
+	default:
+		return fuzz_u64(in);
 	}
 }
 
@@ -105,7 +109,7 @@ static void check_model(void)
 			struct vcpu *h = holder(v, i, irq);
 			FUZZ_CHECK(irq->group <= 1);
 			if (i >= VGIC_NR_PRIVATE && n > 0)
-				continue;   /* SPIs: once */
+				continue; /* SPIs: once */
 			if (!h)
 				continue;
 			FUZZ_CHECK(irq->lr < (int)g->nr_lrs && h->id < vm.nr_vcpus);
@@ -160,7 +164,7 @@ static void switch_to(struct vcpu *v)
 		return;
 	vgic_vcpu_put(cur);
 	for (unsigned i = 0; i < VGIC_MAX_LRS; i++)
-		FUZZ_CHECK(arch_fake.lr[i] == 0);   /* nothing of cur's is left for v */
+		FUZZ_CHECK(arch_fake.lr[i] == 0); /* nothing of cur's is left for v */
 	vgic_vcpu_load(v);
 	FUZZ_CHECK(arch_fake.hcr == VGIC_HCR_EN);
 	cur = v;
@@ -181,7 +185,8 @@ static void enter(struct vcpu *v)
 	for (u32 m = c->lr_used & ~before; m; m &= m - 1) {
 		struct vgic_lr *lr = &c->lr[__builtin_ctz(m)];
 		struct virq *irq = vgic_irq(g, v, lr->vintid);
-		FUZZ_CHECK(irq->enabled && (g->ctlr & (irq->group ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0)));
+		FUZZ_CHECK(irq->enabled &&
+			   (g->ctlr & (irq->group ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0)));
 		FUZZ_CHECK(lr->priority <= min_prio);
 	}
 	/* A level interrupt offered as pending has its line high (or a latch): none whose line dropped. */
@@ -214,9 +219,9 @@ static void guest_lr(unsigned i, bool complete)
 		return;
 	lr = arch_fake_lr(i);
 	if (complete && (lr.state & LR_ACTIVE))
-		lr.state &= ~LR_ACTIVE;              /* EOI + deactivation: pending-and-active leaves pending */
+		lr.state &= ~LR_ACTIVE; /* EOI + deactivation: pending-and-active leaves pending */
 	else if (!complete && lr.state == LR_PENDING)
-		lr.state = LR_ACTIVE;                /* acknowledge */
+		lr.state = LR_ACTIVE; /* acknowledge */
 	else
 		return;
 	arch_fake.lr[i] = lr.state == LR_INVALID ? 0 : vgic_v3_encode(&lr);
@@ -242,14 +247,16 @@ static void event(struct fuzz_input *in, uint8_t op, struct vcpu *v)
 		break;
 	case 4:
 		b = fuzz_u8(in);
-		vgic_set_line(&vm, (b % VGIC_NR_IRQS) < VGIC_NR_PRIVATE ? v : NULL, b % VGIC_NR_IRQS, fuzz_u8(in) & 1);
+		vgic_set_line(&vm, (b % VGIC_NR_IRQS) < VGIC_NR_PRIVATE ? v : NULL, b % VGIC_NR_IRQS,
+			      fuzz_u8(in) & 1);
 		break;
 	case 5:
 		b = fuzz_u8(in);
 		if (b & 0x80)
 			vgic_send_sgi(v, fuzz_u64(in));
 		else
-			vgic_inject_edge(&vm, (b % VGIC_NR_IRQS) < VGIC_NR_PRIVATE ? v : NULL, b % VGIC_NR_IRQS);
+			vgic_inject_edge(&vm, (b % VGIC_NR_IRQS) < VGIC_NR_PRIVATE ? v : NULL,
+					 b % VGIC_NR_IRQS);
 		break;
 	case 6:
 		switch_to(v);
@@ -291,12 +298,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			event(&in, op, v);
 		} else {
 			const struct mmio_ops *ops = redist ? &vgic_redist_mmio_ops : &vgic_dist_mmio_ops;
-			u64 off = pick_off(&in, op, redist ? GUEST_GICR_STRIDE * vm.nr_vcpus : GUEST_GICD_SIZE);
+			u64 off = pick_off(&in, op,
+					   redist ? GUEST_GICR_STRIDE * vm.nr_vcpus : GUEST_GICD_SIZE);
 			u64 val = write ? fuzz_bytes(&in, sz) : 0xA5A5A5A5A5A5A5A5ULL;
 			int rc;
 
 			if (v == cur)
-				exit_guest();   /* its access is an exit */
+				exit_guest(); /* its access is an exit */
 			rc = write ? ops->write(g, v, off, sz, val) : ops->read(g, v, off, sz, &val);
 			FUZZ_CHECK(rc == HV_OK);
 		}

@@ -38,10 +38,14 @@ static void irq_update(void *ctx, bool level)
 static u64 pick_off(struct fuzz_input *in, uint8_t how)
 {
 	switch (how & 3) {
-	case 0: return (fuzz_u8(in) % 0x13) * 4;                 /* the registers */
-	case 1: return 0xFE0 + fuzz_u8(in) % 0x20;               /* ID registers, any alignment */
-	case 2: return fuzz_u16(in);
-	default: return fuzz_u64(in);
+	case 0:
+		return (fuzz_u8(in) % 0x13) * 4; /* the registers */
+	case 1:
+		return 0xFE0 + fuzz_u8(in) % 0x20; /* ID registers, any alignment */
+	case 2:
+		return fuzz_u16(in);
+	default:
+		return fuzz_u64(in);
 	}
 }
 

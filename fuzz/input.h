@@ -40,18 +40,26 @@ static inline uint64_t fuzz_bytes(struct fuzz_input *in, unsigned n)
 	return v;
 }
 
-static inline uint16_t fuzz_u16(struct fuzz_input *in) { return (uint16_t)fuzz_bytes(in, 2); }
-static inline uint32_t fuzz_u32(struct fuzz_input *in) { return (uint32_t)fuzz_bytes(in, 4); }
-static inline uint64_t fuzz_u64(struct fuzz_input *in) { return fuzz_bytes(in, 8); }
+static inline uint16_t fuzz_u16(struct fuzz_input *in)
+{
+	return (uint16_t)fuzz_bytes(in, 2);
+}
+static inline uint32_t fuzz_u32(struct fuzz_input *in)
+{
+	return (uint32_t)fuzz_bytes(in, 4);
+}
+static inline uint64_t fuzz_u64(struct fuzz_input *in)
+{
+	return fuzz_bytes(in, 8);
+}
 
 /* A failed invariant: libFuzzer records the input as a crash. */
-#define FUZZ_CHECK(cond)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, \
-				__LINE__, #cond);                                 \
-			abort();                                                  \
-		}                                                                 \
+#define FUZZ_CHECK(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
+			abort(); \
+		} \
 	} while (0)
 
 #endif

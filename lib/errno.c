@@ -8,15 +8,25 @@ const char *hv_strerror(int err)
 	unsigned code = err < 0 ? 0u - (unsigned)err : (unsigned)err;
 
 	switch (code) {
-	case HV_OK:      return "ok";
-	case HV_EINVAL:  return "invalid argument";
-	case HV_ENOMEM:  return "out of memory";
-	case HV_EEXIST:  return "already exists";
-	case HV_ENOENT:  return "not found";
-	case HV_ERANGE:  return "out of range";
-	case HV_EFAULT:  return "bad address";
-	case HV_ENOTSUP: return "not supported";
-	case HV_EBUSY:   return "busy";
-	default:         return "unknown error";
+	case HV_OK:
+		return "ok";
+	case HV_EINVAL:
+		return "invalid argument";
+	case HV_ENOMEM:
+		return "out of memory";
+	case HV_EEXIST:
+		return "already exists";
+	case HV_ENOENT:
+		return "not found";
+	case HV_ERANGE:
+		return "out of range";
+	case HV_EFAULT:
+		return "bad address";
+	case HV_ENOTSUP:
+		return "not supported";
+	case HV_EBUSY:
+		return "busy";
+	default:
+		return "unknown error";
 	}
 }

@@ -11,7 +11,7 @@
 struct out {
 	char *buf;
 	size_t size;
-	size_t pos;     /* bytes the full output has so far, written or not */
+	size_t pos; /* bytes the full output has so far, written or not */
 };
 
 static void put(struct out *o, char c)
@@ -34,13 +34,13 @@ static void put_str(struct out *o, const char *s, size_t n)
 }
 
 struct spec {
-	bool left;       /* '-' */
-	bool zero;       /* '0' */
-	bool plus;       /* '+' */
-	bool space;      /* ' ' */
-	bool alt;        /* '#' */
+	bool left; /* '-' */
+	bool zero; /* '0' */
+	bool plus; /* '+' */
+	bool space; /* ' ' */
+	bool alt; /* '#' */
 	int width;
-	int prec;        /* -1: none given */
+	int prec; /* -1: none given */
 };
 
 /* Pad a ready-made piece of text of length len to the field width. */
@@ -55,11 +55,11 @@ static void put_field(struct out *o, const struct spec *sp, const char *s, size_
 		put_repeat(o, ' ', pad);
 }
 
-static void put_number(struct out *o, const struct spec *sp, unsigned long long mag,
-		       bool negative, unsigned base, bool upper, bool force_hex_prefix)
+static void put_number(struct out *o, const struct spec *sp, unsigned long long mag, bool negative,
+		       unsigned base, bool upper, bool force_hex_prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24];   /* 2^64-1 has 20 decimal digits */
+	char tmp[24]; /* 2^64-1 has 20 decimal digits */
 	char prefix[2];
 	int nd = 0, np = 0, prec_zeros, zero_pad = 0, total, space_pad;
 
@@ -159,7 +159,7 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (*fmt == '*') {
 				int p = va_arg(ap, int);
 				fmt++;
-				sp.prec = p < 0 ? -1 : p;   /* C: negative means "no precision" */
+				sp.prec = p < 0 ? -1 : p; /* C: negative means "no precision" */
 			} else {
 				while (is_digit(*fmt)) {
 					if (sp.prec < 100000000)
@@ -205,14 +205,30 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'i': {
 			long long v;
 			switch (len) {
-			case LEN_HH: v = (signed char)va_arg(ap, int); break;
-			case LEN_H:  v = (short)va_arg(ap, int); break;
-			case LEN_L:  v = va_arg(ap, long); break;
-			case LEN_LL: v = va_arg(ap, long long); break;
-			case LEN_Z:  v = va_arg(ap, ptrdiff_t); break;  /* signed counterpart of size_t */
-			case LEN_J:  v = va_arg(ap, intmax_t); break;
-			case LEN_T:  v = va_arg(ap, ptrdiff_t); break;
-			default:     v = va_arg(ap, int); break;
+			case LEN_HH:
+				v = (signed char)va_arg(ap, int);
+				break;
+			case LEN_H:
+				v = (short)va_arg(ap, int);
+				break;
+			case LEN_L:
+				v = va_arg(ap, long);
+				break;
+			case LEN_LL:
+				v = va_arg(ap, long long);
+				break;
+			case LEN_Z:
+				v = va_arg(ap, ptrdiff_t);
+				break; /* signed counterpart of size_t */
+			case LEN_J:
+				v = va_arg(ap, intmax_t);
+				break;
+			case LEN_T:
+				v = va_arg(ap, ptrdiff_t);
+				break;
+			default:
+				v = va_arg(ap, int);
+				break;
 			}
 			/* Unsigned negation: well defined even for the most negative value. */
 			put_number(&o, &sp, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v,
@@ -224,24 +240,40 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'X': {
 			unsigned long long v;
 			switch (len) {
-			case LEN_HH: v = (unsigned char)va_arg(ap, unsigned int); break;
-			case LEN_H:  v = (unsigned short)va_arg(ap, unsigned int); break;
-			case LEN_L:  v = va_arg(ap, unsigned long); break;
-			case LEN_LL: v = va_arg(ap, unsigned long long); break;
-			case LEN_Z:  v = va_arg(ap, size_t); break;
-			case LEN_J:  v = va_arg(ap, uintmax_t); break;
-			case LEN_T:  v = (unsigned long long)va_arg(ap, ptrdiff_t); break;
-			default:     v = va_arg(ap, unsigned int); break;
+			case LEN_HH:
+				v = (unsigned char)va_arg(ap, unsigned int);
+				break;
+			case LEN_H:
+				v = (unsigned short)va_arg(ap, unsigned int);
+				break;
+			case LEN_L:
+				v = va_arg(ap, unsigned long);
+				break;
+			case LEN_LL:
+				v = va_arg(ap, unsigned long long);
+				break;
+			case LEN_Z:
+				v = va_arg(ap, size_t);
+				break;
+			case LEN_J:
+				v = va_arg(ap, uintmax_t);
+				break;
+			case LEN_T:
+				v = (unsigned long long)va_arg(ap, ptrdiff_t);
+				break;
+			default:
+				v = va_arg(ap, unsigned int);
+				break;
 			}
-			sp.plus = sp.space = false;   /* no sign on unsigned conversions */
+			sp.plus = sp.space = false; /* no sign on unsigned conversions */
 			put_number(&o, &sp, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', false);
 			break;
 		}
 		case 'p': {
 			struct spec psp = sp;
 			psp.plus = psp.space = false;
-			put_number(&o, &psp, (unsigned long long)(uintptr_t)va_arg(ap, void *),
-				   false, 16, false, true);
+			put_number(&o, &psp, (unsigned long long)(uintptr_t)va_arg(ap, void *), false, 16,
+				   false, true);
 			break;
 		}
 		case 's': {

@@ -222,7 +222,7 @@ static int digit_value(char c)
 		return c - 'a' + 10;
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A' + 10;
-	return 36;   /* not a digit in any base */
+	return 36; /* not a digit in any base */
 }
 
 static bool is_space(char c)

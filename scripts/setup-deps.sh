@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 PKGS=(make gcc python3 cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-system-arm device-tree-compiler libfdt-dev libcmocka-dev
       python3-pexpect python3-pytest python3-pytest-timeout
-      clang libclang-rt-14-dev)   # the fuzzers: libFuzzer, ASan, UBSan (make fuzz)
+      clang libclang-rt-14-dev   # the fuzzers: libFuzzer, ASan, UBSan (make fuzz)
+      clang-format)              # the style check (make format-check)
 # `make bench` also draws a chart.
 [ "${1-}" = bench ] && PKGS+=(gnuplot-nox)
 

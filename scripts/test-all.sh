@@ -11,7 +11,7 @@ finish() {
 }
 count() { # pull "N passed, M failed" out of a log line
 	local line
-	line=$(grep -E '^(unit|fuzz|integration): [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	line=$(grep -E '^(unit|fuzz|format|integration): [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
 	total_pass=$((total_pass + $(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
 	total_fail=$((total_fail + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
 }
@@ -24,6 +24,8 @@ fi
 log=$(mktemp)
 make -s unit 2>&1 | tee "$log"
 count "$log"
+bash scripts/format-check.sh 2>&1 | tee "$log"
+if grep -qE '^format: [0-9]+ passed' "$log"; then count "$log"; else total_fail=$((total_fail + 1)); fi
 make -s fuzz-smoke 2>&1 | tee "$log"
 if grep -qE '^fuzz: ' "$log"; then count "$log"; else echo "fuzzers did not build"; total_fail=$((total_fail + 1)); fi
 rm -f "$log"

@@ -95,12 +95,36 @@ void ptimer_write_cval(struct vcpu *v, u64 val)
 	update(v);
 }
 
-static bool ctl_rd(struct vcpu *v, u64 *val) { *val = ptimer_read_ctl(v); return true; }
-static bool ctl_wr(struct vcpu *v, u64 val) { ptimer_write_ctl(v, val); return true; }
-static bool tval_rd(struct vcpu *v, u64 *val) { *val = ptimer_read_tval(v); return true; }
-static bool tval_wr(struct vcpu *v, u64 val) { ptimer_write_tval(v, val); return true; }
-static bool cval_rd(struct vcpu *v, u64 *val) { *val = ptimer_read_cval(v); return true; }
-static bool cval_wr(struct vcpu *v, u64 val) { ptimer_write_cval(v, val); return true; }
+static bool ctl_rd(struct vcpu *v, u64 *val)
+{
+	*val = ptimer_read_ctl(v);
+	return true;
+}
+static bool ctl_wr(struct vcpu *v, u64 val)
+{
+	ptimer_write_ctl(v, val);
+	return true;
+}
+static bool tval_rd(struct vcpu *v, u64 *val)
+{
+	*val = ptimer_read_tval(v);
+	return true;
+}
+static bool tval_wr(struct vcpu *v, u64 val)
+{
+	ptimer_write_tval(v, val);
+	return true;
+}
+static bool cval_rd(struct vcpu *v, u64 *val)
+{
+	*val = ptimer_read_cval(v);
+	return true;
+}
+static bool cval_wr(struct vcpu *v, u64 val)
+{
+	ptimer_write_cval(v, val);
+	return true;
+}
 
 SYSREG_HOOK(cntp_ctl, SYS_CNTP_CTL_EL0, ctl_rd, ctl_wr);
 SYSREG_HOOK(cntp_tval, SYS_CNTP_TVAL_EL0, tval_rd, tval_wr);

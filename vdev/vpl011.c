@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define UART_PERIPH_ID0 0xFE0
-#define UART_CELL_ID0   0xFF0
+#define UART_CELL_ID0 0xFF0
 
 static const u8 periph_id[4] = { 0x11, 0x10, 0x34, 0x00 };
 static const u8 cell_id[4] = { 0x0D, 0xF0, 0x05, 0xB1 };
@@ -38,8 +38,8 @@ void vpl011_init(struct vpl011 *u, void (*tx)(void *, u8), void *tx_ctx)
 	memset(u, 0, sizeof(*u));
 	u->tx = tx;
 	u->tx_ctx = tx_ctx;
-	u->cr = 0x300;          /* TXE | RXE, as after reset */
-	u->ifls = 0x12;         /* FIFO levels at 1/2 */
+	u->cr = 0x300; /* TXE | RXE, as after reset */
+	u->ifls = 0x12; /* FIFO levels at 1/2 */
 	u->ris = UART_INT_TX;
 }
 
@@ -89,19 +89,45 @@ static int vpl011_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *v
 			update_irq(u);
 		}
 		break;
-	case UART_RSR: *val = u->rsr; break;
-	case UART_FR: *val = read_fr(u); break;
-	case UART_ILPR: *val = u->ilpr; break;
-	case UART_IBRD: *val = u->ibrd; break;
-	case UART_FBRD: *val = u->fbrd; break;
-	case UART_LCR_H: *val = u->lcr_h; break;
-	case UART_CR: *val = u->cr; break;
-	case UART_IFLS: *val = u->ifls; break;
-	case UART_IMSC: *val = u->imsc; break;
-	case UART_RIS: *val = u->ris; break;
-	case UART_MIS: *val = mis(u); break;
-	case UART_DMACR: *val = u->dmacr; break;
-	default: *val = 0; break; /* reserved: reads as zero */
+	case UART_RSR:
+		*val = u->rsr;
+		break;
+	case UART_FR:
+		*val = read_fr(u);
+		break;
+	case UART_ILPR:
+		*val = u->ilpr;
+		break;
+	case UART_IBRD:
+		*val = u->ibrd;
+		break;
+	case UART_FBRD:
+		*val = u->fbrd;
+		break;
+	case UART_LCR_H:
+		*val = u->lcr_h;
+		break;
+	case UART_CR:
+		*val = u->cr;
+		break;
+	case UART_IFLS:
+		*val = u->ifls;
+		break;
+	case UART_IMSC:
+		*val = u->imsc;
+		break;
+	case UART_RIS:
+		*val = u->ris;
+		break;
+	case UART_MIS:
+		*val = mis(u);
+		break;
+	case UART_DMACR:
+		*val = u->dmacr;
+		break;
+	default:
+		*val = 0;
+		break; /* reserved: reads as zero */
 	}
 	return HV_OK;
 }
@@ -122,13 +148,27 @@ static int vpl011_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 v
 		u->ris |= UART_INT_TX;
 		update_irq(u);
 		break;
-	case UART_RSR: u->rsr = 0; break;              /* write clears errors */
-	case UART_ILPR: u->ilpr = val & 0xFF; break;
-	case UART_IBRD: u->ibrd = val & 0xFFFF; break;
-	case UART_FBRD: u->fbrd = val & 0x3F; break;
-	case UART_LCR_H: u->lcr_h = val & 0xFF; break;
-	case UART_CR: u->cr = val & 0xFFFF; break;
-	case UART_IFLS: u->ifls = val & 0x3F; break;
+	case UART_RSR:
+		u->rsr = 0;
+		break; /* write clears errors */
+	case UART_ILPR:
+		u->ilpr = val & 0xFF;
+		break;
+	case UART_IBRD:
+		u->ibrd = val & 0xFFFF;
+		break;
+	case UART_FBRD:
+		u->fbrd = val & 0x3F;
+		break;
+	case UART_LCR_H:
+		u->lcr_h = val & 0xFF;
+		break;
+	case UART_CR:
+		u->cr = val & 0xFFFF;
+		break;
+	case UART_IFLS:
+		u->ifls = val & 0x3F;
+		break;
 	case UART_IMSC:
 		u->imsc = val & 0x7FF;
 		update_irq(u);
@@ -137,8 +177,11 @@ static int vpl011_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 v
 		u->ris &= ~(u32)val;
 		update_irq(u);
 		break;
-	case UART_DMACR: u->dmacr = val & 0x7; break;
-	default: break; /* read-only or reserved: ignored */
+	case UART_DMACR:
+		u->dmacr = val & 0x7;
+		break;
+	default:
+		break; /* read-only or reserved: ignored */
 	}
 	return HV_OK;
 }

@@ -14,7 +14,7 @@
 struct uart_dev {
 	struct vm *vm;
 	struct vpl011 uart;
-	spinlock_t lock;     /* the model is touched by the VM's vCPUs and by console input (another CPU) */
+	spinlock_t lock; /* the model is touched by the VM's vCPUs and by console input (another CPU) */
 	struct console_port port;
 };
 
@@ -38,7 +38,7 @@ static int uart_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 	int rc = vpl011_mmio_ops.read(&u->uart, v, off, size, val);
 	spin_unlock(&u->lock);
 	if (off == UART_DR)
-		console_input_resume(u->vm);   /* a byte left the receive FIFO: room for more */
+		console_input_resume(u->vm); /* a byte left the receive FIFO: room for more */
 	return rc;
 }
 
@@ -87,7 +87,8 @@ static int uart_create(struct vdev *d, char *err, size_t errlen)
 	struct uart_dev *u = &uarts[vm->id];
 	int rc;
 
-	*u = (struct uart_dev){ .vm = vm, .lock = SPINLOCK_INIT,
+	*u = (struct uart_dev){ .vm = vm,
+				.lock = SPINLOCK_INIT,
 				.port = { .rx = uart_rx, .drains = uart_drains, .ctx = u } };
 	d->state = u;
 	uart_reset(d);

@@ -23,8 +23,8 @@
 
 struct vtimer {
 	struct vcpu *vcpu;
-	struct irq_source src;   /* what the vGIC samples: timer_output(), hardware-mapped to PPI 27 */
-	struct deadline dl;      /* armed while the vCPU is not loaded and its timer is yet to fire */
+	struct irq_source src; /* what the vGIC samples: timer_output(), hardware-mapped to PPI 27 */
+	struct deadline dl; /* armed while the vCPU is not loaded and its timer is yet to fire */
 };
 
 static struct vtimer vtimers[VM_MAX][VM_MAX_VCPUS];
@@ -75,7 +75,7 @@ static enum irq_result vtimer_fired(u32 intid, void *ctx)
 	struct vcpu *v = this_pcpu()->loaded;
 
 	if (!v)
-		return IRQ_DONE;   /* nobody's timer is live here (put disables it): nothing to forward */
+		return IRQ_DONE; /* nobody's timer is live here (put disables it): nothing to forward */
 	vm_irq_line(v->vm, v, GUEST_VTIMER_INTID, true);
 	return IRQ_FORWARDED;
 }
@@ -95,7 +95,8 @@ static void vcpu_put(struct vdev *d, struct vcpu *v)
 	gic_ppi_set_active(GUEST_VTIMER_INTID, false);
 	vm_irq_line(v->vm, v, GUEST_VTIMER_INTID, out);
 	/* Yet to fire: wake it when the count gets there (unless the physical deadline is beyond 2^64). */
-	if (!out && (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && cval + v->vm->cntvoff >= cval)
+	if (!out && (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE &&
+	    cval + v->vm->cntvoff >= cval)
 		deadline_arm(&t->dl, v->pcpu, cval + v->vm->cntvoff);
 }
 
@@ -131,7 +132,7 @@ static int create(struct vdev *d, char *err, size_t errlen)
 		deadline_init(&t->dl, deadline_passed);
 		vm->irqchip->map_source(vm, v, GUEST_VTIMER_INTID, &t->src);
 	}
-	irq_register(GUEST_VTIMER_INTID, vtimer_fired, NULL);   /* once for all VMs: -HV_EEXIST after */
+	irq_register(GUEST_VTIMER_INTID, vtimer_fired, NULL); /* once for all VMs: -HV_EEXIST after */
 	return HV_OK;
 }
 

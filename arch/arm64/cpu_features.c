@@ -16,20 +16,19 @@ static unsigned field(u64 v, unsigned shift)
 void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u64 isar1, u64 mmfr1)
 {
 	*f = (struct cpu_features){ 0 };
-	f->tpidr2 = field(pfr1, 24) != 0;          /* ID_AA64PFR1_EL1.SME */
-	f->vdisr = field(pfr0, 28) != 0;           /* ID_AA64PFR0_EL1.RAS */
-	f->accdata = field(isar1, 60) >= 3;        /* ID_AA64ISAR1_EL1.LS64 = LS64_ACCDATA */
+	f->tpidr2 = field(pfr1, 24) != 0; /* ID_AA64PFR1_EL1.SME */
+	f->vdisr = field(pfr0, 28) != 0; /* ID_AA64PFR0_EL1.RAS */
+	f->accdata = field(isar1, 60) >= 3; /* ID_AA64ISAR1_EL1.LS64 = LS64_ACCDATA */
 	f->el1_extra = f->tpidr2 || f->vdisr || f->accdata;
-	f->hcx = field(mmfr1, 40) != 0;            /* ID_AA64MMFR1_EL1.HCX */
+	f->hcx = field(mmfr1, 40) != 0; /* ID_AA64MMFR1_EL1.HCX */
 	if (f->vdisr)
 		f->hcr_traps |= HCR_TERR_F;
-	if (field(mmfr1, 16))                      /* ID_AA64MMFR1_EL1.LO */
+	if (field(mmfr1, 16)) /* ID_AA64MMFR1_EL1.LO */
 		f->hcr_traps |= HCR_TLOR;
-	if (field(dfr0, 32))                       /* ID_AA64DFR0_EL1.PMSVer */
+	if (field(dfr0, 32)) /* ID_AA64DFR0_EL1.PMSVer */
 		f->mdcr_traps |= MDCR_TPMS;
-	if (field(dfr0, 40))                       /* ID_AA64DFR0_EL1.TraceFilt */
+	if (field(dfr0, 40)) /* ID_AA64DFR0_EL1.TraceFilt */
 		f->mdcr_traps |= MDCR_TTRF;
-	if (field(pfr0, 44))                       /* ID_AA64PFR0_EL1.AMU */
+	if (field(pfr0, 44)) /* ID_AA64PFR0_EL1.AMU */
 		f->cptr_traps |= CPTR_TAM;
 }
-

@@ -10,8 +10,8 @@ static void decode_sysreg(u32 iss, struct exit_info *e)
 	e->u.sysreg.rt = (iss >> 5) & 0x1F;
 	e->u.sysreg.crm = (iss >> 1) & 0xF;
 	e->u.sysreg.read = iss & 1;
-	e->u.sysreg.enc = SYSREG_ENC(e->u.sysreg.op0, e->u.sysreg.op1, e->u.sysreg.crn,
-				     e->u.sysreg.crm, e->u.sysreg.op2);
+	e->u.sysreg.enc = SYSREG_ENC(e->u.sysreg.op0, e->u.sysreg.op1, e->u.sysreg.crn, e->u.sysreg.crm,
+				     e->u.sysreg.op2);
 }
 
 static void decode_abort(u32 iss, u64 far, u64 hpfar, struct exit_info *e)
@@ -93,23 +93,41 @@ enum exit_kind esr_decode(u64 esr, u64 far, u64 hpfar, struct exit_info *e)
 const char *esr_ec_name(unsigned ec)
 {
 	switch (ec) {
-	case EC_UNKNOWN: return "UNKNOWN";
-	case EC_WFX: return "WFx";
-	case EC_FP_ASIMD: return "FP_ASIMD";
-	case EC_ILL: return "ILLEGAL_STATE";
-	case EC_SVC64: return "SVC64";
-	case EC_HVC64: return "HVC64";
-	case EC_SMC64: return "SMC64";
-	case EC_SYS64: return "SYS64";
-	case EC_SVE: return "SVE";
-	case EC_IABT_LOW: return "IABT_LOW";
-	case EC_IABT_CUR: return "IABT_CUR";
-	case EC_PC_ALIGN: return "PC_ALIGN";
-	case EC_DABT_LOW: return "DABT_LOW";
-	case EC_DABT_CUR: return "DABT_CUR";
-	case EC_SP_ALIGN: return "SP_ALIGN";
-	case EC_SERROR: return "SERROR";
-	case EC_BRK64: return "BRK64";
-	default: return "other";
+	case EC_UNKNOWN:
+		return "UNKNOWN";
+	case EC_WFX:
+		return "WFx";
+	case EC_FP_ASIMD:
+		return "FP_ASIMD";
+	case EC_ILL:
+		return "ILLEGAL_STATE";
+	case EC_SVC64:
+		return "SVC64";
+	case EC_HVC64:
+		return "HVC64";
+	case EC_SMC64:
+		return "SMC64";
+	case EC_SYS64:
+		return "SYS64";
+	case EC_SVE:
+		return "SVE";
+	case EC_IABT_LOW:
+		return "IABT_LOW";
+	case EC_IABT_CUR:
+		return "IABT_CUR";
+	case EC_PC_ALIGN:
+		return "PC_ALIGN";
+	case EC_DABT_LOW:
+		return "DABT_LOW";
+	case EC_DABT_CUR:
+		return "DABT_CUR";
+	case EC_SP_ALIGN:
+		return "SP_ALIGN";
+	case EC_SERROR:
+		return "SERROR";
+	case EC_BRK64:
+		return "BRK64";
+	default:
+		return "other";
 	}
 }

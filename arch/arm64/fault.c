@@ -13,8 +13,7 @@
 #include <hyparm/vm.h>
 
 static const char *const vector_names[] = {
-	"sync (SP_EL0)", "IRQ (SP_EL0)", "FIQ (SP_EL0)", "SError (SP_EL0)",
-	"sync", "IRQ", "FIQ", "SError",
+	"sync (SP_EL0)", "IRQ (SP_EL0)", "FIQ (SP_EL0)", "SError (SP_EL0)", "sync", "IRQ", "FIQ", "SError",
 };
 
 extern char __image_start[], __text_end[], boot_stacks[];
@@ -23,8 +22,8 @@ extern char __image_start[], __text_end[], boot_stacks[];
 static bool on_stack(u64 a)
 {
 	u64 lo = (u64)(uintptr_t)boot_stacks;
-	return a >= lo && a + 16 <= lo + (u64)MAX_PCPUS * PCPU_STACK_SLOT &&
-	       pcpu_guard_index(lo, a) < 0 && pcpu_guard_index(lo, a + 15) < 0;
+	return a >= lo && a + 16 <= lo + (u64)MAX_PCPUS * PCPU_STACK_SLOT && pcpu_guard_index(lo, a) < 0 &&
+		pcpu_guard_index(lo, a + 15) < 0;
 }
 
 /* Which CPU's stack guard page the fault address or SP is in: a stack overflow (-1: none). */
@@ -49,15 +48,13 @@ void fault_dump(const struct gp_regs *frame, u64 sp)
 	u64 base = (u64)(uintptr_t)__image_start;
 	u64 fp = frame->x[29];
 
-	hv_printf("  ELR_EL2 0x%016llx (image +0x%llx)  SPSR 0x%llx\n",
-		  (unsigned long long)frame->elr, (unsigned long long)(frame->elr - base),
-		  (unsigned long long)frame->spsr);
+	hv_printf("  ELR_EL2 0x%016llx (image +0x%llx)  SPSR 0x%llx\n", (unsigned long long)frame->elr,
+		  (unsigned long long)(frame->elr - base), (unsigned long long)frame->spsr);
 	for (int i = 0; i < 30; i += 3)
 		hv_printf("  x%-2d %016llx  x%-2d %016llx  x%-2d %016llx\n", i,
-			  (unsigned long long)frame->x[i], i + 1, (unsigned long long)frame->x[i + 1],
-			  i + 2, (unsigned long long)frame->x[i + 2]);
-	hv_printf("  x30 %016llx  sp  %016llx\n", (unsigned long long)frame->x[30],
-		  (unsigned long long)sp);
+			  (unsigned long long)frame->x[i], i + 1, (unsigned long long)frame->x[i + 1], i + 2,
+			  (unsigned long long)frame->x[i + 2]);
+	hv_printf("  x30 %016llx  sp  %016llx\n", (unsigned long long)frame->x[30], (unsigned long long)sp);
 	if (p && p->current)
 		hv_printf("  while serving vm %s vcpu %u\n", p->current->vm->name, p->current->id);
 	hv_printf("  backtrace (image offsets; addr2line -e build/hyparm.elf):\n    +0x%llx\n",
@@ -80,8 +77,8 @@ void fault_stop_cpu(void)
 
 	hv_printf("hyparm: CPU %u stopped\n", p ? p->id : 0);
 	/* Nothing may wake this CPU again (the watchdog's tick included): no interrupt signalled to it. */
-	write_sysreg(S3_0_C12_C12_6, 0);    /* ICC_IGRPEN0_EL1 */
-	write_sysreg(S3_0_C12_C12_7, 0);    /* ICC_IGRPEN1_EL1 */
+	write_sysreg(S3_0_C12_C12_6, 0); /* ICC_IGRPEN0_EL1 */
+	write_sysreg(S3_0_C12_C12_7, 0); /* ICC_IGRPEN1_EL1 */
 	isb();
 	for (;;)
 		__asm__ volatile("wfi");
@@ -98,8 +95,8 @@ void hyp_fault(struct gp_regs *frame, unsigned kind, u64 sp)
 	if (overflow >= 0)
 		hv_printf("hyparm: stack overflow on CPU %u: ran into the guard page below CPU %d's stack\n",
 			  p ? p->id : 0, overflow);
-	hv_printf("  ESR_EL2 0x%08llx (EC 0x%02x %s, ISS 0x%07x)\n", (unsigned long long)esr,
-		  esr_ec(esr), esr_ec_name(esr_ec(esr)), esr_iss(esr));
+	hv_printf("  ESR_EL2 0x%08llx (EC 0x%02x %s, ISS 0x%07x)\n", (unsigned long long)esr, esr_ec(esr),
+		  esr_ec_name(esr_ec(esr)), esr_iss(esr));
 	hv_printf("  FAR_EL2 0x%016llx\n", (unsigned long long)far);
 	fault_dump(frame, sp);
 	fault_stop_cpu();

@@ -33,6 +33,6 @@ u64 arch_counter_now(void)
 
 u64 arch_vtimer_ctl(void)
 {
-	isb();   /* ISTATUS as of now, not as of some earlier, speculated read */
+	isb(); /* ISTATUS as of now, not as of some earlier, speculated read */
 	return read_sysreg(cntv_ctl_el0);
 }

@@ -24,14 +24,24 @@ static u64 cap_field(u64 v, unsigned shift, u64 max)
 
 u64 id_reg_sanitize(u32 enc, u64 hw)
 {
-	static const unsigned pfr0_hidden[] = { 8 /* EL2: no nested virt */, 28 /* RAS */,
-		32 /* SVE */, 36 /* SEL2 */, 40 /* MPAM */, 44 /* AMU */, 52 /* RME */ };
+	static const unsigned pfr0_hidden[] = { 8 /* EL2: no nested virt */,
+						28 /* RAS */,
+						32 /* SVE */,
+						36 /* SEL2 */,
+						40 /* MPAM */,
+						44 /* AMU */,
+						52 /* RME */ };
 	static const unsigned pfr1_hidden[] = { 8 /* MTE */, 12 /* RAS_frac */, 16 /* MPAM_frac */,
-		24 /* SME */, 32 /* CSV2_frac: SCXTNUM, see PFR0 */ };
-	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */, 8 /* PMUVer */, 32 /* PMSVer */,
-		40 /* TraceFilt */, 44 /* TraceBuffer */, 48 /* MTPMU */, 52 /* BRBE */ };
+						24 /* SME */, 32 /* CSV2_frac: SCXTNUM, see PFR0 */ };
+	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */,
+						8 /* PMUVer */,
+						32 /* PMSVer */,
+						40 /* TraceFilt */,
+						44 /* TraceBuffer */,
+						48 /* MTPMU */,
+						52 /* BRBE */ };
 	static const unsigned isar1_hidden[] = { 4 /* APA */, 8 /* API */, 24 /* GPA */, 28 /* GPI */,
-		60 /* LS64 */ };
+						 60 /* LS64 */ };
 	static const unsigned isar2_hidden[] = { 8 /* GPA3 */, 12 /* APA3 */ };
 	const unsigned *hide = NULL;
 	size_t n = 0;
@@ -40,18 +50,33 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 	case SYS_ID_AA64PFR0_EL1:
 		/* CSV2 >= 2 promises SCXTNUM_EL0/EL1, which trap (HCR_EL2.EnSCXT clear): keep CSV2 1. */
 		hw = cap_field(hw, 56, 1);
-		hide = pfr0_hidden; n = ARRAY_SIZE(pfr0_hidden); break;
-	case SYS_ID_AA64PFR1_EL1: hide = pfr1_hidden; n = ARRAY_SIZE(pfr1_hidden); break;
-	case SYS_ID_AA64DFR0_EL1: hide = dfr0_hidden; n = ARRAY_SIZE(dfr0_hidden); break;
-	case SYS_ID_AA64ISAR1_EL1: hide = isar1_hidden; n = ARRAY_SIZE(isar1_hidden); break;
-	case SYS_ID_AA64ISAR2_EL1: hide = isar2_hidden; n = ARRAY_SIZE(isar2_hidden); break;
+		hide = pfr0_hidden;
+		n = ARRAY_SIZE(pfr0_hidden);
+		break;
+	case SYS_ID_AA64PFR1_EL1:
+		hide = pfr1_hidden;
+		n = ARRAY_SIZE(pfr1_hidden);
+		break;
+	case SYS_ID_AA64DFR0_EL1:
+		hide = dfr0_hidden;
+		n = ARRAY_SIZE(dfr0_hidden);
+		break;
+	case SYS_ID_AA64ISAR1_EL1:
+		hide = isar1_hidden;
+		n = ARRAY_SIZE(isar1_hidden);
+		break;
+	case SYS_ID_AA64ISAR2_EL1:
+		hide = isar2_hidden;
+		n = ARRAY_SIZE(isar2_hidden);
+		break;
 	case SYS_ID_AA64ZFR0_EL1:
 	case SYS_ID_AA64SMFR0_EL1:
 		return 0;
 	case SYS_ID_AA64MMFR0_EL1:
 		/* The guest's physical address space is its IPA space. */
 		return cap_field(hw, 0, guest_ipa_parange);
-	case SYSREG_ENC(3, 0, 0, 7, 1): /* ID_AA64MMFR1_EL1: VH (no nested VHE), LO (HCR_EL2.TLOR traps), HCX */
+	case SYSREG_ENC(3, 0, 0, 7,
+			1): /* ID_AA64MMFR1_EL1: VH (no nested VHE), LO (HCR_EL2.TLOR traps), HCX */
 		return clear_field(clear_field(clear_field(hw, 8), 16), 40);
 	case SYS_ID_DFR0_EL1:
 		return clear_field(hw, 24); /* AArch32 PerfMon */

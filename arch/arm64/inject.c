@@ -4,27 +4,27 @@
 #include <arch/sysreg.h>
 #include <hyparm/vm.h>
 
-#define PSR_PAN       BIT(22)
-#define SCTLR_SPAN    BIT(23)
-#define MMFR1_PAN(v)  (((v) >> 20) & 0xF)
+#define PSR_PAN BIT(22)
+#define SCTLR_SPAN BIT(23)
+#define MMFR1_PAN(v) (((v) >> 20) & 0xF)
 
 /* VBAR_EL1 offsets (ARM ARM D1.10.2). */
-#define VEC_CUR_SP0   0x000
-#define VEC_CUR_SPX   0x200
-#define VEC_LOW_A64   0x400
-#define VEC_LOW_A32   0x600
+#define VEC_CUR_SP0 0x000
+#define VEC_CUR_SPX 0x200
+#define VEC_LOW_A64 0x400
+#define VEC_LOW_A32 0x600
 
 static bool inject(struct vcpu *v, unsigned ec_same_el, unsigned ec_lower_el, u32 iss, u64 far, bool set_far)
 {
 	struct gp_regs *r = &v->arch.regs;
 	u64 spsr = r->spsr;
 	unsigned mode = spsr & 0x1F;
-	bool from_el1 = (mode & 0xC) == 0x4;  /* EL1t or EL1h */
+	bool from_el1 = (mode & 0xC) == 0x4; /* EL1t or EL1h */
 	u64 offset, vector;
 	u64 pstate = SPSR_DAIF | SPSR_MODE_EL1H;
 
 	if (spsr & 0x10)
-		offset = VEC_LOW_A32;        /* AArch32 EL0 */
+		offset = VEC_LOW_A32; /* AArch32 EL0 */
 	else if (!from_el1)
 		offset = VEC_LOW_A64;
 	else

@@ -10,24 +10,24 @@
 #include <arch/mmu.h>
 #include <hyparm/errno.h>
 
-#define PT_ENTRIES      512
-#define PT_POOL_PAGES   64
+#define PT_ENTRIES 512
+#define PT_POOL_PAGES 64
 
-#define DESC_VALID      BIT(0)
-#define DESC_TABLE      BIT(1)    /* levels 0-2: table; level 3: page */
+#define DESC_VALID BIT(0)
+#define DESC_TABLE BIT(1) /* levels 0-2: table; level 3: page */
 #define DESC_ATTRIDX(i) ((u64)(i) << 2)
-#define DESC_AP_RO      BIT(7)    /* AP[2] */
-#define DESC_AP1        BIT(6)    /* AP[1]: RES1 in the EL2 regime */
-#define DESC_SH_INNER   (3UL << 8)
-#define DESC_AF         BIT(10)
-#define DESC_XN         BIT(54)
-#define DESC_ADDR_MASK  0x0000FFFFFFFFF000ULL
+#define DESC_AP_RO BIT(7) /* AP[2] */
+#define DESC_AP1 BIT(6) /* AP[1]: RES1 in the EL2 regime */
+#define DESC_SH_INNER (3UL << 8)
+#define DESC_AF BIT(10)
+#define DESC_XN BIT(54)
+#define DESC_ADDR_MASK 0x0000FFFFFFFFF000ULL
 /*
  * A guard page: an invalid level-3 entry (bit 0 clear, so the walker faults)
  * that is not zero, so that mmu_map(), which fills only empty entries, never
  * maps it, even when all of RAM is mapped around it.
  */
-#define DESC_GUARD      BIT(55)
+#define DESC_GUARD BIT(55)
 
 /* MAIR_EL2 slots. */
 
@@ -60,7 +60,10 @@ static u64 leaf_attrs(enum el2_mem type)
 	}
 }
 
-static unsigned level_shift(unsigned level) { return 39 - 9 * level; }
+static unsigned level_shift(unsigned level)
+{
+	return 39 - 9 * level;
+}
 
 /*
  * Fill the empty entries of [va, va+size) at this level; existing leaves
@@ -81,7 +84,8 @@ static int map_level(u64 *table, unsigned level, u64 va, u64 size, u64 attrs)
 			span = size;
 		if (level == 3) {
 			if (!*e)
-				*e = guard ? DESC_GUARD : (va & DESC_ADDR_MASK) | attrs | DESC_VALID | DESC_TABLE;
+				*e = guard ? DESC_GUARD
+					   : (va & DESC_ADDR_MASK) | attrs | DESC_VALID | DESC_TABLE;
 		} else if (!*e && level >= 1 && span == block && !guard) {
 			*e = (va & DESC_ADDR_MASK) | attrs | DESC_VALID; /* block */
 		} else if (!*e || (*e & DESC_TABLE)) {
@@ -158,8 +162,14 @@ u64 mmu_lookup(paddr_t va)
 	return e ? *e : 0;
 }
 
-static bool writable(u64 d) { return !(d & DESC_AP_RO); }
-static bool executable(u64 d) { return !(d & DESC_XN); }
+static bool writable(u64 d)
+{
+	return !(d & DESC_AP_RO);
+}
+static bool executable(u64 d)
+{
+	return !(d & DESC_XN);
+}
 
 /* Every valid leaf under table: none both writable and executable. */
 static bool wx_free(const u64 *table, unsigned level, u64 va_base, u64 *bad)
@@ -180,8 +190,7 @@ static bool wx_free(const u64 *table, unsigned level, u64 va_base, u64 *bad)
 }
 
 /* Each page of [start, end) has attributes (RO? XN?) as required, or is a guard page. */
-static bool range_is(u64 start, u64 end, bool want_w, bool want_x, const struct image_layout *img,
-		     u64 *bad)
+static bool range_is(u64 start, u64 end, bool want_w, bool want_x, const struct image_layout *img, u64 *bad)
 {
 	for (u64 va = start; va < end; va += PAGE_SIZE) {
 		u64 e = mmu_lookup(va);

@@ -23,8 +23,8 @@ void mmu_hw_enable(const u64 *root)
 		if (parange > 5)
 			parange = 5; /* 48-bit output is all a 48-bit VA identity map can use */
 		/* T0SZ=16 (48-bit VA), WB-WA inner/outer, inner shareable, 4K, PS=parange, RES1 bits 23, 31. */
-		tcr_value = 16 | (1UL << 8) | (1UL << 10) | (3UL << 12) | ((u64)parange << 16) |
-			    BIT(23) | BIT(31);
+		tcr_value = 16 | (1UL << 8) | (1UL << 10) | (3UL << 12) | ((u64)parange << 16) | BIT(23) |
+			BIT(31);
 	}
 	write_sysreg(mair_el2, MMU_MAIR_VALUE);
 	write_sysreg(tcr_el2, tcr_value);

@@ -16,30 +16,42 @@
 /* The machine's PA range (ID_AA64MMFR0_EL1.PARange), read once at boot: every VM's stage 2 is built for it. */
 unsigned stage2_parange;
 
-#define ENTRIES         512
-#define DESC_VALID      BIT(0)
-#define DESC_TABLE      BIT(1)      /* table at levels 0-2, page at level 3 */
+#define ENTRIES 512
+#define DESC_VALID BIT(0)
+#define DESC_TABLE BIT(1) /* table at levels 0-2, page at level 3 */
 #define DESC_MEMATTR(x) ((u64)(x) << 2)
 #define DESC_MEMATTR_MASK (0xFULL << 2)
-#define MEMATTR_NORMAL_WB 0xF       /* outer and inner write-back */
+#define MEMATTR_NORMAL_WB 0xF /* outer and inner write-back */
 #define MEMATTR_DEVICE_nGnRE 0x1
-#define DESC_S2AP_R     BIT(6)
-#define DESC_S2AP_W     BIT(7)
-#define DESC_SH_INNER   (3ULL << 8)
-#define DESC_AF         BIT(10)
-#define DESC_XN         BIT(54)
-#define DESC_ADDR_MASK  0x0000FFFFFFFFF000ULL
-#define DESC_ATTR_MASK  (~DESC_ADDR_MASK & ~(DESC_VALID | DESC_TABLE))
+#define DESC_S2AP_R BIT(6)
+#define DESC_S2AP_W BIT(7)
+#define DESC_SH_INNER (3ULL << 8)
+#define DESC_AF BIT(10)
+#define DESC_XN BIT(54)
+#define DESC_ADDR_MASK 0x0000FFFFFFFFF000ULL
+#define DESC_ATTR_MASK (~DESC_ADDR_MASK & ~(DESC_VALID | DESC_TABLE))
 
 static inline void s2_barrier(void)
 {
 	arch_dsb_ishst();
 }
 
-static unsigned shift(unsigned level) { return 39 - 9 * level; }
-static u64 level_size(unsigned level) { return 1ULL << shift(level); }
-static u64 *table_at(u64 desc) { return (u64 *)(uintptr_t)(desc & DESC_ADDR_MASK); }
-static bool is_leaf(u64 desc, unsigned level) { return level == 3 || !(desc & DESC_TABLE); }
+static unsigned shift(unsigned level)
+{
+	return 39 - 9 * level;
+}
+static u64 level_size(unsigned level)
+{
+	return 1ULL << shift(level);
+}
+static u64 *table_at(u64 desc)
+{
+	return (u64 *)(uintptr_t)(desc & DESC_ADDR_MASK);
+}
+static bool is_leaf(u64 desc, unsigned level)
+{
+	return level == 3 || !(desc & DESC_TABLE);
+}
 
 /* Entries of the table at this level (the root may be concatenated). */
 static u64 entries(const struct stage2 *s2, unsigned level)
@@ -62,10 +74,10 @@ unsigned stage2_ipa_bits(unsigned parange)
 u64 stage2_vtcr(const struct stage2 *s2, unsigned parange)
 {
 	u64 sl0 = s2->start_level == 0 ? 2 : 1;
-	u64 ps = parange > 5 ? 5 : parange;  /* 52-bit output needs LPA: not used */
+	u64 ps = parange > 5 ? 5 : parange; /* 52-bit output needs LPA: not used */
 
 	return (64 - s2->ipa_bits) | sl0 << 6 | 1ULL << 8 /* IRGN0 WB */ | 1ULL << 10 /* ORGN0 WB */ |
-	       3ULL << 12 /* SH0 inner */ | 0ULL << 14 /* TG0 4K */ | ps << 16 | BIT(31);
+		3ULL << 12 /* SH0 inner */ | 0ULL << 14 /* TG0 4K */ | ps << 16 | BIT(31);
 }
 
 u64 stage2_vttbr(const struct stage2 *s2)
@@ -73,8 +85,8 @@ u64 stage2_vttbr(const struct stage2 *s2)
 	return s2->root_pa | ((u64)s2->vmid << 48);
 }
 
-int stage2_init(struct stage2 *s2, unsigned ipa_bits, u16 vmid,
-		void *(*alloc_table)(unsigned), void (*free_table)(void *, unsigned))
+int stage2_init(struct stage2 *s2, unsigned ipa_bits, u16 vmid, void *(*alloc_table)(unsigned),
+		void (*free_table)(void *, unsigned))
 {
 	if (ipa_bits < 32 || ipa_bits > 48)
 		return -HV_EINVAL;
@@ -189,7 +201,8 @@ static u64 *new_table(struct stage2 *s2)
 	return t;
 }
 
-static int map_level(struct stage2 *s2, u64 *table, unsigned level, ipa_t ipa, paddr_t pa, u64 size, u64 attrs)
+static int map_level(struct stage2 *s2, u64 *table, unsigned level, ipa_t ipa, paddr_t pa, u64 size,
+		     u64 attrs)
 {
 	while (size) {
 		u64 bs = level_size(level);
@@ -249,8 +262,8 @@ static bool table_empty(const u64 *t)
 }
 
 /* Unmap (perm == 0) or change permissions of [ipa, end). */
-static int change_level(struct stage2 *s2, u64 *table, unsigned level, ipa_t ipa, ipa_t end,
-			bool unmap, unsigned perm, bool *freed_table)
+static int change_level(struct stage2 *s2, u64 *table, unsigned level, ipa_t ipa, ipa_t end, bool unmap,
+			unsigned perm, bool *freed_table)
 {
 	while (ipa < end) {
 		u64 bs = level_size(level);
@@ -275,8 +288,10 @@ static int change_level(struct stage2 *s2, u64 *table, unsigned level, ipa_t ipa
 			s2_barrier();
 			arch_tlb_inval_ipa(s2, start);
 			if (!unmap) {
-				enum s2_memtype type = (old & DESC_MEMATTR_MASK) == DESC_MEMATTR(MEMATTR_NORMAL_WB) ?
-						       S2_MEM_NORMAL : S2_MEM_DEVICE;
+				enum s2_memtype type = (old & DESC_MEMATTR_MASK) ==
+						DESC_MEMATTR(MEMATTR_NORMAL_WB)
+					? S2_MEM_NORMAL
+					: S2_MEM_DEVICE;
 				*e = leaf_desc(old & DESC_ADDR_MASK, leaf_attrs(perm, type), level);
 				s2_barrier();
 			}
@@ -355,9 +370,10 @@ int stage2_walk(const struct stage2 *s2, ipa_t ipa, struct s2_mapping *out)
 			u64 bs = level_size(level);
 			out->pa = (d & DESC_ADDR_MASK & ~(bs - 1)) | (ipa & (bs - 1));
 			out->perm = ((d & DESC_S2AP_R) ? S2_R : 0) | ((d & DESC_S2AP_W) ? S2_W : 0) |
-				    ((d & DESC_XN) ? 0 : S2_X);
-			out->type = (d & DESC_MEMATTR_MASK) == DESC_MEMATTR(MEMATTR_NORMAL_WB) ?
-				    S2_MEM_NORMAL : S2_MEM_DEVICE;
+				((d & DESC_XN) ? 0 : S2_X);
+			out->type = (d & DESC_MEMATTR_MASK) == DESC_MEMATTR(MEMATTR_NORMAL_WB)
+				? S2_MEM_NORMAL
+				: S2_MEM_DEVICE;
 			out->level = level;
 			out->block_size = bs;
 			return HV_OK;

@@ -22,9 +22,9 @@
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
 
-#define OSLSR_OSLM_IMPL  (1u << 3)  /* OSLM = 0b10: OS lock implemented */
-#define OSLSR_OSLK       (1u << 1)
-#define OSLAR_OSLK       1u
+#define OSLSR_OSLM_IMPL (1u << 3) /* OSLM = 0b10: OS lock implemented */
+#define OSLSR_OSLK (1u << 1)
+#define OSLAR_OSLK 1u
 
 /*
  * MDSCR_EL1 bits a guest may set: SS (0), TDCC (12), KDE (13), MDE (15).
@@ -33,15 +33,15 @@
  * EDSCR for an external debugger, which a guest does not have: they read
  * as zero whatever is written.
  */
-#define MDSCR_WRITABLE   ((1u << 0) | (1u << 12) | (1u << 13) | (1u << 15))
+#define MDSCR_WRITABLE ((1u << 0) | (1u << 12) | (1u << 13) | (1u << 15))
 
 enum sysreg_kind {
-	SR_RAZ_WI,       /* reads zero, writes ignored */
-	SR_RO_ZERO,      /* reads zero, writes UNDEF */
+	SR_RAZ_WI, /* reads zero, writes ignored */
+	SR_RO_ZERO, /* reads zero, writes UNDEF */
 	SR_MDSCR,
-	SR_OSLAR,        /* write-only */
-	SR_OSLSR,        /* read-only */
-	SR_SET_WAY,      /* DC ISW/CSW/CISW */
+	SR_OSLAR, /* write-only */
+	SR_OSLSR, /* read-only */
+	SR_SET_WAY, /* DC ISW/CSW/CISW */
 };
 
 struct sysreg_entry {
@@ -71,15 +71,14 @@ static const struct sysreg_entry sysreg_table[] = {
 
 static bool is_id_space(const struct exit_info *e)
 {
-	return e->u.sysreg.op0 == 3 && e->u.sysreg.op1 == 0 && e->u.sysreg.crn == 0 &&
-	       e->u.sysreg.crm >= 1 && e->u.sysreg.crm <= 7;
+	return e->u.sysreg.op0 == 3 && e->u.sysreg.op1 == 0 && e->u.sysreg.crn == 0 && e->u.sysreg.crm >= 1 &&
+		e->u.sysreg.crm <= 7;
 }
 
 /* DBGBVR/DBGBCR/DBGWVR/DBGWCR<n>_EL1: op0=2 op1=0 CRn=0 CRm=n op2=4..7. */
 static bool is_breakpoint_reg(const struct exit_info *e)
 {
-	return e->u.sysreg.op0 == 2 && e->u.sysreg.op1 == 0 && e->u.sysreg.crn == 0 &&
-	       e->u.sysreg.op2 >= 4;
+	return e->u.sysreg.op0 == 2 && e->u.sysreg.op1 == 0 && e->u.sysreg.crn == 0 && e->u.sysreg.op2 >= 4;
 }
 
 static const struct sysreg_entry *lookup(u32 enc)

@@ -40,15 +40,16 @@
  * (SCXTNUM_EL0/EL1 trap). TERR and TLOR are added per CPU
  * (cpu_feat.hcr_traps): they are RES0 without RAS and LORegions.
  */
-#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
-		   HCR_TWI | HCR_TSC | HCR_TID1 | HCR_TID3 | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
+#define HCR_GUEST \
+	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | HCR_TSC | \
+	 HCR_TID1 | HCR_TID3 | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
 
 /* MDCR_EL2: trap debug (TDA, TDOSA, TDRA) and PMU (TPM, TPMCR) accesses; hyparm emulates them. */
 #define MDCR_TPMCR BIT(5)
-#define MDCR_TPM   BIT(6)
-#define MDCR_TDA   BIT(9)
+#define MDCR_TPM BIT(6)
+#define MDCR_TDA BIT(9)
 #define MDCR_TDOSA BIT(10)
-#define MDCR_TDRA  BIT(11)
+#define MDCR_TDRA BIT(11)
 
 /*
  * CPTR_EL2 (nVHE layout): RES1 bits plus TZ (SVE traps: SVE is hidden)
@@ -76,8 +77,9 @@ void arch_cpu_init_traps(unsigned parange)
 {
 	u64 pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1F;
 
-	write_sysreg(mdcr_el2, MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | pmcr_n |
-		     cpu_feat.mdcr_traps);
+	write_sysreg(mdcr_el2,
+		     MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | pmcr_n |
+			     cpu_feat.mdcr_traps);
 	write_sysreg(cptr_el2, CPTR_EL2_VALUE | cpu_feat.cptr_traps);
 	if (cpu_feat.hcx)
 		write_sysreg_enc(HCRX_EL2, 0);
@@ -135,25 +137,64 @@ static void el1_load_extra(const struct el1_sysregs *s)
 
 static void el1_save(struct el1_sysregs *s)
 {
-	SAVE(sctlr_el1); SAVE(ttbr0_el1); SAVE(ttbr1_el1); SAVE(tcr_el1); SAVE(mair_el1);
-	SAVE(amair_el1); SAVE(vbar_el1); SAVE(contextidr_el1); SAVE(tpidr_el0);
-	SAVE(tpidrro_el0); SAVE(tpidr_el1); SAVE(sp_el0); SAVE(sp_el1); SAVE(elr_el1);
-	SAVE(spsr_el1); SAVE(esr_el1); SAVE(far_el1); SAVE(afsr0_el1); SAVE(afsr1_el1);
-	SAVE(par_el1); SAVE(cpacr_el1); SAVE(cntkctl_el1); SAVE(csselr_el1);
-	SAVE(cntv_ctl_el0); SAVE(cntv_cval_el0);
+	SAVE(sctlr_el1);
+	SAVE(ttbr0_el1);
+	SAVE(ttbr1_el1);
+	SAVE(tcr_el1);
+	SAVE(mair_el1);
+	SAVE(amair_el1);
+	SAVE(vbar_el1);
+	SAVE(contextidr_el1);
+	SAVE(tpidr_el0);
+	SAVE(tpidrro_el0);
+	SAVE(tpidr_el1);
+	SAVE(sp_el0);
+	SAVE(sp_el1);
+	SAVE(elr_el1);
+	SAVE(spsr_el1);
+	SAVE(esr_el1);
+	SAVE(far_el1);
+	SAVE(afsr0_el1);
+	SAVE(afsr1_el1);
+	SAVE(par_el1);
+	SAVE(cpacr_el1);
+	SAVE(cntkctl_el1);
+	SAVE(csselr_el1);
+	SAVE(cntv_ctl_el0);
+	SAVE(cntv_cval_el0);
 	if (cpu_feat.el1_extra)
 		el1_save_extra(s);
 }
 
 static void el1_load(const struct el1_sysregs *s)
 {
-	LOAD(sctlr_el1); LOAD(ttbr0_el1); LOAD(ttbr1_el1); LOAD(tcr_el1); LOAD(mair_el1);
-	LOAD(amair_el1); LOAD(vbar_el1); LOAD(contextidr_el1); LOAD(tpidr_el0);
-	LOAD(tpidrro_el0); LOAD(tpidr_el1); LOAD(sp_el0); LOAD(sp_el1); LOAD(elr_el1);
-	LOAD(spsr_el1); LOAD(esr_el1); LOAD(far_el1); LOAD(afsr0_el1); LOAD(afsr1_el1);
-	LOAD(par_el1); LOAD(cpacr_el1); LOAD(cntkctl_el1); LOAD(csselr_el1);
-	LOAD(cntv_cval_el0); LOAD(cntv_ctl_el0);
-	LOAD(vmpidr_el2); LOAD(vpidr_el2);
+	LOAD(sctlr_el1);
+	LOAD(ttbr0_el1);
+	LOAD(ttbr1_el1);
+	LOAD(tcr_el1);
+	LOAD(mair_el1);
+	LOAD(amair_el1);
+	LOAD(vbar_el1);
+	LOAD(contextidr_el1);
+	LOAD(tpidr_el0);
+	LOAD(tpidrro_el0);
+	LOAD(tpidr_el1);
+	LOAD(sp_el0);
+	LOAD(sp_el1);
+	LOAD(elr_el1);
+	LOAD(spsr_el1);
+	LOAD(esr_el1);
+	LOAD(far_el1);
+	LOAD(afsr0_el1);
+	LOAD(afsr1_el1);
+	LOAD(par_el1);
+	LOAD(cpacr_el1);
+	LOAD(cntkctl_el1);
+	LOAD(csselr_el1);
+	LOAD(cntv_cval_el0);
+	LOAD(cntv_ctl_el0);
+	LOAD(vmpidr_el2);
+	LOAD(vpidr_el2);
 	if (cpu_feat.el1_extra)
 		el1_load_extra(s);
 }
@@ -183,7 +224,7 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 
 void arch_wait_for_interrupt(void)
 {
-	watchdog_sleep();   /* no tick while asleep */
+	watchdog_sleep(); /* no tick while asleep */
 	__asm__ volatile("dsb sy\n wfi" ::: "memory");
 	watchdog_wake();
 }

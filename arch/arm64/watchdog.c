@@ -29,9 +29,9 @@
 #define CNT_ENABLE BIT(0)
 
 struct watchdog_cpu {
-	u64 progress;    /* the exit count the last tick in EL2 saw */
-	u64 since;       /* physical count at that tick; 0 = the clock is not running */
-	unsigned ticks;  /* ticks in EL2 since then with no progress */
+	u64 progress; /* the exit count the last tick in EL2 saw */
+	u64 since; /* physical count at that tick; 0 = the clock is not running */
+	unsigned ticks; /* ticks in EL2 since then with no progress */
 };
 
 static struct watchdog_cpu wd[MAX_PCPUS];
@@ -96,7 +96,7 @@ static u64 progress(const struct pcpu *p)
 
 static void bark(const struct pcpu *p, const struct gp_regs *frame, u64 stuck)
 {
-	u64 esr = read_sysreg(esr_el2);   /* an FIQ leaves it alone: the last synchronous exit's */
+	u64 esr = read_sysreg(esr_el2); /* an FIQ leaves it alone: the last synchronous exit's */
 
 	hv_printf("\nhyparm: WATCHDOG: CPU %u has been in EL2 for more than %llu ms\n", p->id,
 		  (unsigned long long)(stuck * 1000 / read_sysreg(cntfrq_el0)));
@@ -120,8 +120,8 @@ static u32 ack_fiq(void)
 
 static void eoi_fiq(u32 intid)
 {
-	write_sysreg(S3_0_C12_C8_1, intid);   /* ICC_EOIR0_EL1: priority drop */
-	write_sysreg(S3_0_C12_C11_1, intid);  /* ICC_DIR_EL1: deactivate (EOImode = 1) */
+	write_sysreg(S3_0_C12_C8_1, intid); /* ICC_EOIR0_EL1: priority drop */
+	write_sysreg(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1: deactivate (EOImode = 1) */
 	isb();
 }
 
@@ -134,7 +134,7 @@ void watchdog_el2_fiq(struct gp_regs *frame)
 	u64 t = now();
 
 	if (intid >= 1020)
-		return;   /* spurious: nothing to acknowledge */
+		return; /* spurious: nothing to acknowledge */
 	if (intid == WATCHDOG_INTID) {
 		u64 seen = progress(p);
 

@@ -45,17 +45,32 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs)
 }
 
 /* ---- timers ---- */
-void hyp_timer_set(u64 cval) { arch_fake.hyp_timer_cval = cval; }
+void hyp_timer_set(u64 cval)
+{
+	arch_fake.hyp_timer_cval = cval;
+}
 static u64 fake_counter(void)
 {
 	u64 now = arch_fake.now;
 	arch_fake.now += arch_fake.now_step;
 	return now;
 }
-u64 hyp_timer_now(void) { return fake_counter(); }
-u64 hyp_timer_freq(void) { return arch_fake.freq; }
-u64 arch_counter_now(void) { return fake_counter(); }
-u64 arch_vtimer_ctl(void) { return arch_fake.vtimer_ctl; }
+u64 hyp_timer_now(void)
+{
+	return fake_counter();
+}
+u64 hyp_timer_freq(void)
+{
+	return arch_fake.freq;
+}
+u64 arch_counter_now(void)
+{
+	return fake_counter();
+}
+u64 arch_vtimer_ctl(void)
+{
+	return arch_fake.vtimer_ctl;
+}
 
 /* ---- vCPU switching ---- */
 void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
@@ -90,11 +105,18 @@ void arch_wait_for_interrupt(void)
 		mock_assert(0, "arch_wait_for_interrupt: the CPU would sleep forever", __FILE__, __LINE__);
 }
 
-void arch_tlb_inval_vmid(const struct stage2 *s2) { }
-void arch_dcache_clean_inval_range(paddr_t pa, u64 size) { }
+void arch_tlb_inval_vmid(const struct stage2 *s2)
+{
+}
+void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
+{
+}
 
 /* ---- the physical GIC ---- */
-void gic_send_wake(unsigned cpu) { arch_fake.ipis[cpu]++; }
+void gic_send_wake(unsigned cpu)
+{
+	arch_fake.ipis[cpu]++;
+}
 
 u32 gic_ack(void)
 {
@@ -111,7 +133,10 @@ void gic_eoi(u32 intid, bool deactivate)
 		arch_fake.eoi[arch_fake.neoi++] = intid | (deactivate ? FAKE_DEACTIVATED : 0);
 }
 
-void gic_ppi_set_active(unsigned intid, bool active) { arch_fake.ppi_active[intid & 31] = active; }
+void gic_ppi_set_active(unsigned intid, bool active)
+{
+	arch_fake.ppi_active[intid & 31] = active;
+}
 void psci_fw_system_off(void)
 {
 	arch_fake.system_off++;
@@ -120,9 +145,18 @@ void psci_fw_system_off(void)
 }
 
 /* ---- the list-register backend: GICv3's encoding over an array ---- */
-static unsigned fake_count(void) { return arch_fake.nr_lrs; }
-static unsigned fake_read_state(unsigned i) { return vgic_v3_lr_state(arch_fake.lr[i]); }
-static void fake_write(unsigned i, const struct vgic_lr *lr) { arch_fake.lr[i] = lr ? vgic_v3_encode(lr) : 0; }
+static unsigned fake_count(void)
+{
+	return arch_fake.nr_lrs;
+}
+static unsigned fake_read_state(unsigned i)
+{
+	return vgic_v3_lr_state(arch_fake.lr[i]);
+}
+static void fake_write(unsigned i, const struct vgic_lr *lr)
+{
+	arch_fake.lr[i] = lr ? vgic_v3_encode(lr) : 0;
+}
 /* As ICH_ELRSR_EL2: empty = invalid and no EOI maintenance left (HW set, or EOI clear). */
 static u32 fake_empty(void)
 {
@@ -135,10 +169,21 @@ static u32 fake_empty(void)
 	}
 	return m;
 }
-static void fake_set_hcr(u32 hcr) { arch_fake.hcr = hcr; }
-static void fake_save(struct vgic_cpuif *s) { s->vmcr = arch_fake.cpuif.vmcr; }
-static void fake_restore(const struct vgic_cpuif *s) { arch_fake.cpuif = *s; }
-static void fake_cpu_init(void) { }
+static void fake_set_hcr(u32 hcr)
+{
+	arch_fake.hcr = hcr;
+}
+static void fake_save(struct vgic_cpuif *s)
+{
+	s->vmcr = arch_fake.cpuif.vmcr;
+}
+static void fake_restore(const struct vgic_cpuif *s)
+{
+	arch_fake.cpuif = *s;
+}
+static void fake_cpu_init(void)
+{
+}
 
 static const struct vgic_lr_backend fake_backend = {
 	.name = "fake",
@@ -174,7 +219,10 @@ u64 arch_id_reg_read(unsigned crm, unsigned op2)
 
 /* ---- system registers by name (arch/sysreg.h's host version): unknown ones read 0 ---- */
 #define FAKE_SYSREGS 32
-static struct { const char *name; u64 val; } fake_sysregs[FAKE_SYSREGS];
+static struct {
+	const char *name;
+	u64 val;
+} fake_sysregs[FAKE_SYSREGS];
 
 static u64 *fake_sysreg(const char *name)
 {
@@ -190,6 +238,15 @@ static u64 *fake_sysreg(const char *name)
 	return NULL;
 }
 
-u64 arch_fake_sysreg_read(const char *name) { return *fake_sysreg(name); }
-void arch_fake_sysreg_write(const char *name, u64 val) { *fake_sysreg(name) = val; }
-void arch_fake_sysregs_clear(void) { memset(fake_sysregs, 0, sizeof(fake_sysregs)); }
+u64 arch_fake_sysreg_read(const char *name)
+{
+	return *fake_sysreg(name);
+}
+void arch_fake_sysreg_write(const char *name, u64 val)
+{
+	*fake_sysreg(name) = val;
+}
+void arch_fake_sysregs_clear(void)
+{
+	memset(fake_sysregs, 0, sizeof(fake_sysregs));
+}

@@ -17,32 +17,32 @@
  */
 #include "gic.h"
 
-#define BATCH        8
-#define SGI_PING     1
-#define SGI_PONG     2
-#define VTIMER_PPI   GUEST_VTIMER_INTID
-#define UART_FR      (UART_BASE + 0x18)
-#define UART_ILPR    (UART_BASE + 0x20)
-#define SMCCC_UNKNOWN 0x86000000u   /* no service answers it: NOT_SUPPORTED at once */
+#define BATCH 8
+#define SGI_PING 1
+#define SGI_PONG 2
+#define VTIMER_PPI GUEST_VTIMER_INTID
+#define UART_FR (UART_BASE + 0x18)
+#define UART_ILPR (UART_BASE + 0x20)
+#define SMCCC_UNKNOWN 0x86000000u /* no service answers it: NOT_SUPPORTED at once */
 
 static u64 iters = 2000;
 static u64 freq;
-static u64 overhead_ticks;  /* ticks of one empty batch, per operation, scaled by 1000 */
+static u64 overhead_ticks; /* ticks of one empty batch, per operation, scaled by 1000 */
 
 static inline u64 ticks(void)
 {
 	u64 t;
-	__asm__ volatile("isb\n mrs %0, cntvct_el0\n isb" : "=r"(t) :: "memory");
+	__asm__ volatile("isb\n mrs %0, cntvct_el0\n isb" : "=r"(t)::"memory");
 	return t;
 }
 
-static u64 to_ns(u64 t_milli)  /* ticks * 1000 -> ns */
+static u64 to_ns(u64 t_milli) /* ticks * 1000 -> ns */
 {
 	return t_milli * 1000000ULL / freq;
 }
 
 struct stat {
-	u64 min, sum, n;  /* in ticks * 1000 per operation */
+	u64 min, sum, n; /* in ticks * 1000 per operation */
 };
 
 static void stat_add(struct stat *s, u64 v)
@@ -65,15 +65,18 @@ static void report(const char *name, const struct stat *s, bool subtract)
 }
 
 /* Time `op` in batches; each sample is one batch divided by BATCH. */
-#define TIME_BATCHED(name, op) do {                                  \
-	struct stat st = { 0 };                                          \
-	for (u64 _i = 0; _i < iters; _i++) {                             \
-		u64 _t0 = ticks();                                           \
-		for (unsigned _b = 0; _b < BATCH; _b++) { op; }              \
-		stat_add(&st, (ticks() - _t0) * 1000 / BATCH);               \
-	}                                                                \
-	report(name, &st, true);                                         \
-} while (0)
+#define TIME_BATCHED(name, op) \
+	do { \
+		struct stat st = { 0 }; \
+		for (u64 _i = 0; _i < iters; _i++) { \
+			u64 _t0 = ticks(); \
+			for (unsigned _b = 0; _b < BATCH; _b++) { \
+				op; \
+			} \
+			stat_add(&st, (ticks() - _t0) * 1000 / BATCH); \
+		} \
+		report(name, &st, true); \
+	} while (0)
 
 static void measure_overhead(void)
 {
@@ -100,7 +103,7 @@ static inline u64 trapped_sysreg(void)
 {
 	/* ID_AA64MMFR0_EL1: trapped by HCR_EL2.TID3 under both hypervisors (sanitised ID view). */
 	u64 v;
-	__asm__ volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(v) :: "memory");
+	__asm__ volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(v)::"memory");
 	return v;
 }
 
@@ -185,7 +188,7 @@ static void bench_eoi_ack(void)
 
 	irqs_off();
 	for (u64 i = 0; i < iters; i++) {
-		gic_send_sgi(3, 1u << 0, false);  /* pending in a list register when we are back */
+		gic_send_sgi(3, 1u << 0, false); /* pending in a list register when we are back */
 		u64 t0 = ticks();
 		u32 intid = gic_ack();
 		gic_eoi(intid);
@@ -210,7 +213,7 @@ static void bench_timer_latency(void)
 	gic_enable(VTIMER_PPI, true);
 	for (u64 i = 0; i < n; i++) {
 		u32 want = timer_fired + 1;
-		u64 cval = ticks() + freq / 20000;  /* 50 us ahead */
+		u64 cval = ticks() + freq / 20000; /* 50 us ahead */
 		write_sysreg(cntv_cval_el0, cval);
 		write_sysreg(cntv_ctl_el0, 1);
 		isb();
@@ -260,7 +263,7 @@ static void bench_cpu_loop(void)
 			x ^= x >> 7;
 			x ^= x << 17;
 		}
-		stat_add(&st, (ticks() - t0));  /* per 1000 iterations = per iteration * 1000 */
+		stat_add(&st, (ticks() - t0)); /* per 1000 iterations = per iteration * 1000 */
 	}
 	__asm__ volatile("" : : "r"(x));
 	report("cpu_loop_iteration", &st, false);
@@ -274,7 +277,7 @@ static void bench_mem_loop(u64 base, u64 size)
 
 	for (u64 r = 0; r < 8; r++) {
 		u64 t0 = ticks();
-		for (u64 i = 0; i < words; i += 8)   /* one word per 64-byte line */
+		for (u64 i = 0; i < words; i += 8) /* one word per 64-byte line */
 			sum += buf[i];
 		stat_add(&st, (ticks() - t0) * 1000 / (words / 8));
 	}
@@ -284,12 +287,12 @@ static void bench_mem_loop(u64 base, u64 size)
 
 /* ---- TLB-miss-bound loop with the guest's own stage 1 on ---- */
 
-#define PTE_VALID   1ULL
-#define PTE_TABLE   3ULL                 /* table (levels 1-2) or page (level 3) */
-#define PTE_AF      (1ULL << 10)
-#define PTE_SH_IN   (3ULL << 8)
-#define PTE_ATTR(i) ((u64)(i) << 2)      /* MAIR index: 0 device, 1 normal write-back */
-#define PTE_XN      (3ULL << 53)
+#define PTE_VALID 1ULL
+#define PTE_TABLE 3ULL /* table (levels 1-2) or page (level 3) */
+#define PTE_AF (1ULL << 10)
+#define PTE_SH_IN (3ULL << 8)
+#define PTE_ATTR(i) ((u64)(i) << 2) /* MAIR index: 0 device, 1 normal write-back */
+#define PTE_XN (3ULL << 53)
 
 /*
  * Identity-map the first GiB (devices, 1 GiB block) and the second (RAM): its
@@ -311,7 +314,8 @@ static void mmu_on(u64 tables_pa)
 		if (i < 32) {
 			l2[i] = (u64)(l3 + 512 * i) | PTE_TABLE;
 			for (unsigned j = 0; j < 512; j++)
-				l3[512 * i + j] = (pa + (u64)j * 4096) | PTE_AF | PTE_SH_IN | PTE_ATTR(1) | PTE_TABLE;
+				l3[512 * i + j] = (pa + (u64)j * 4096) | PTE_AF | PTE_SH_IN | PTE_ATTR(1) |
+					PTE_TABLE;
 		} else {
 			l2[i] = pa | PTE_AF | PTE_SH_IN | PTE_ATTR(1) | PTE_VALID;
 		}
@@ -319,10 +323,11 @@ static void mmu_on(u64 tables_pa)
 	__asm__ volatile("dsb ish\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
 	write_sysreg(mair_el1, 0xFF00ULL);
 	/* T0SZ 25 (39-bit VA, walk from level 1), WB cacheable, inner shareable, 4 KiB, no TTBR1, 40-bit IPS. */
-	write_sysreg(tcr_el1, 25ULL | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (1ULL << 23) | (2ULL << 32));
+	write_sysreg(tcr_el1,
+		     25ULL | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (1ULL << 23) | (2ULL << 32));
 	write_sysreg(ttbr0_el1, (u64)l1);
 	isb();
-	write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | 1 | (1 << 2) | (1 << 12));  /* M, C, I */
+	write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | 1 | (1 << 2) | (1 << 12)); /* M, C, I */
 	isb();
 }
 
@@ -334,14 +339,15 @@ static void bench_tlb_walk(u64 ram_base, u64 ram_size)
 	struct stat st = { 0 };
 
 	if (ram_base != RAM_BASE || ram_size < (64 << 20) || ram_size > (1ULL << 30)) {
-		gprintf("BENCH tlb_walk_access skipped needs 64 MiB..1 GiB of RAM at 0x%llx\n", (unsigned long long)RAM_BASE);
+		gprintf("BENCH tlb_walk_access skipped needs 64 MiB..1 GiB of RAM at 0x%llx\n",
+			(unsigned long long)RAM_BASE);
 		return;
 	}
 	mmu_on(tables);
 	for (u64 r = 0; r < 8; r++) {
 		u64 t0 = ticks();
 		for (u64 k = 0; k < pages; k++) {
-			idx = (idx * 5 + 1) & (pages - 1);   /* full-period walk in a scattered order */
+			idx = (idx * 5 + 1) & (pages - 1); /* full-period walk in a scattered order */
 			sum += *(volatile u64 *)(area + idx * 4096 + (idx & 63) * 64);
 		}
 		stat_add(&st, (ticks() - t0) * 1000 / pages);
@@ -394,7 +400,7 @@ int main(void)
 	bench_first_touch(ram_base, ram_size);
 	bench_cpu_loop();
 	bench_mem_loop(ram_base + ram_size / 2, ram_size / 4);
-	bench_tlb_walk(ram_base, ram_size);   /* last: it leaves the guest's MMU on */
+	bench_tlb_walk(ram_base, ram_size); /* last: it leaves the guest's MMU on */
 	gprintf("BENCH-END\n");
 	psci_system_off();
 }

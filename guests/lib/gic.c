@@ -35,7 +35,7 @@ void gic_cpu_init(void)
 	isb();
 	write_sysreg(ICC_PMR_EL1, 0xFF);
 	write_sysreg(ICC_BPR1_EL1, 0);
-	write_sysreg(ICC_CTLR_EL1, 0);   /* EOImode 0: EOIR drops priority and deactivates */
+	write_sysreg(ICC_CTLR_EL1, 0); /* EOImode 0: EOIR drops priority and deactivates */
 	write_sysreg(ICC_IGRPEN1_EL1, 1);
 	isb();
 }
@@ -50,11 +50,26 @@ static bool bit_read(unsigned intid, u64 off)
 	return (mmio_read32(gic_bank(intid) + off + 4 * (intid / 32)) >> (intid % 32)) & 1;
 }
 
-void gic_enable(unsigned intid, bool on) { bit_write(intid, GICD_ISENABLER, GICD_ICENABLER, on); }
-void gic_set_pending(unsigned intid, bool on) { bit_write(intid, GICD_ISPENDR, GICD_ICPENDR, on); }
-void gic_set_active(unsigned intid, bool on) { bit_write(intid, GICD_ISACTIVER, GICD_ICACTIVER, on); }
-bool gic_is_pending(unsigned intid) { return bit_read(intid, GICD_ISPENDR); }
-bool gic_is_active(unsigned intid) { return bit_read(intid, GICD_ISACTIVER); }
+void gic_enable(unsigned intid, bool on)
+{
+	bit_write(intid, GICD_ISENABLER, GICD_ICENABLER, on);
+}
+void gic_set_pending(unsigned intid, bool on)
+{
+	bit_write(intid, GICD_ISPENDR, GICD_ICPENDR, on);
+}
+void gic_set_active(unsigned intid, bool on)
+{
+	bit_write(intid, GICD_ISACTIVER, GICD_ICACTIVER, on);
+}
+bool gic_is_pending(unsigned intid)
+{
+	return bit_read(intid, GICD_ISPENDR);
+}
+bool gic_is_active(unsigned intid)
+{
+	return bit_read(intid, GICD_ISACTIVER);
+}
 
 void gic_set_priority(unsigned intid, u8 prio)
 {
@@ -80,7 +95,8 @@ void gic_send_sgi(unsigned intid, u16 target_list, bool all_but_self)
 	u64 v = ((u64)(intid & ICC_SGI1R_INTID_MASK) << ICC_SGI1R_INTID_SHIFT) | target_list;
 
 	if (all_but_self)
-		v = ((u64)(intid & ICC_SGI1R_INTID_MASK) << ICC_SGI1R_INTID_SHIFT) | (1ULL << ICC_SGI1R_IRM_SHIFT);
+		v = ((u64)(intid & ICC_SGI1R_INTID_MASK) << ICC_SGI1R_INTID_SHIFT) |
+			(1ULL << ICC_SGI1R_IRM_SHIFT);
 	write_sysreg(ICC_SGI1R_EL1, v);
 	isb();
 }

@@ -7,9 +7,9 @@
 #include <hyparm/guest_layout.h>
 
 /* Where the guest finds its GIC (the frames' register offsets are in hyparm/gic_regs.h). */
-#define GICD_BASE      GUEST_GICD_IPA
-#define GICR_BASE      GUEST_GICR_IPA
-#define GICR_STRIDE    GUEST_GICR_STRIDE
+#define GICD_BASE GUEST_GICD_IPA
+#define GICR_BASE GUEST_GICR_IPA
+#define GICR_STRIDE GUEST_GICR_STRIDE
 
 
 /*
@@ -23,9 +23,18 @@ static inline u32 mmio_read32(u64 addr)
 	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
 	return v;
 }
-static inline void mmio_write32(u64 addr, u32 v) { __asm__ volatile("str %w0, [%1]" : : "r"(v), "r"(addr) : "memory"); }
-static inline void mmio_write64(u64 addr, u64 v) { __asm__ volatile("str %0, [%1]" : : "r"(v), "r"(addr) : "memory"); }
-static inline void mmio_write8(u64 addr, u8 v) { __asm__ volatile("strb %w0, [%1]" : : "r"(v), "r"(addr) : "memory"); }
+static inline void mmio_write32(u64 addr, u32 v)
+{
+	__asm__ volatile("str %w0, [%1]" : : "r"(v), "r"(addr) : "memory");
+}
+static inline void mmio_write64(u64 addr, u64 v)
+{
+	__asm__ volatile("str %0, [%1]" : : "r"(v), "r"(addr) : "memory");
+}
+static inline void mmio_write8(u64 addr, u8 v)
+{
+	__asm__ volatile("strb %w0, [%1]" : : "r"(v), "r"(addr) : "memory");
+}
 
 /* This vCPU's index: Aff0 of MPIDR_EL1 (hyparm and KVM number vCPUs that way). */
 unsigned gic_cpu_index(void);
@@ -52,12 +61,27 @@ void gic_route(unsigned intid, unsigned cpu);
 /* SGI intid to the vCPUs in target_list (bit n = Aff0 n), or to all but self. */
 void gic_send_sgi(unsigned intid, u16 target_list, bool all_but_self);
 
-static inline u32 gic_ack(void) { u32 i = read_sysreg(ICC_IAR1_EL1) & ICC_IAR_INTID_MASK; __asm__ volatile("dsb sy"); return i; }
-static inline void gic_eoi(u32 intid) { write_sysreg(ICC_EOIR1_EL1, intid); isb(); }
+static inline u32 gic_ack(void)
+{
+	u32 i = read_sysreg(ICC_IAR1_EL1) & ICC_IAR_INTID_MASK;
+	__asm__ volatile("dsb sy");
+	return i;
+}
+static inline void gic_eoi(u32 intid)
+{
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	isb();
+}
 /* Acknowledge, waiting up to ms for something to arrive (hyparm refills list registers on its exits). */
 u32 gic_ack_wait(u64 ms);
 
-static inline void irqs_on(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
-static inline void irqs_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+static inline void irqs_on(void)
+{
+	__asm__ volatile("msr daifclr, #2" ::: "memory");
+}
+static inline void irqs_off(void)
+{
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+}
 
 #endif

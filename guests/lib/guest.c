@@ -11,7 +11,7 @@ static const void *fdt;
 void putc_raw(char c)
 {
 	volatile u32 *uart = (volatile u32 *)UART_BASE;
-	while (uart[0x18 / 4] & (1u << 5))   /* FR.TXFF */
+	while (uart[0x18 / 4] & (1u << 5)) /* FR.TXFF */
 		;
 	uart[0] = (u8)c;
 }
@@ -33,18 +33,23 @@ void gprintf(const char *fmt, ...)
 }
 
 /* hyparm's lib/printf.c is shared; its console hook is not used here. */
-void hv_printf(const char *fmt, ...) { (void)fmt; }
+void hv_printf(const char *fmt, ...)
+{
+	(void)fmt;
+}
 
 u64 hvc_call(u64 fid, u64 a1, u64 a2, u64 a3)
 {
-	register u64 x0 __asm__("x0") = fid, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
+	register u64 x0 __asm__("x0") = fid, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2,
+			x3 __asm__("x3") = a3;
 	__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
 	return x0;
 }
 
 u64 smc_call(u64 fid, u64 a1, u64 a2, u64 a3)
 {
-	register u64 x0 __asm__("x0") = fid, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
+	register u64 x0 __asm__("x0") = fid, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2,
+			x3 __asm__("x3") = a3;
 	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
 	return x0;
 }
@@ -77,14 +82,20 @@ void test_finish(void)
 	psci_system_off();
 }
 
-void set_exception_handler(exception_handler h) { sync_handler = h; }
-void set_irq_handler(void (*h)(void)) { irq_handler = h; }
+void set_exception_handler(exception_handler h)
+{
+	sync_handler = h;
+}
+void set_irq_handler(void (*h)(void))
+{
+	irq_handler = h;
+}
 
 void guest_exception(struct frame *f, unsigned vector)
 {
 	struct exception e = { vector, read_sysreg(esr_el1), read_sysreg(far_el1), f->elr };
 
-	if ((vector & 3) == 1 && irq_handler) {   /* IRQ slots */
+	if ((vector & 3) == 1 && irq_handler) { /* IRQ slots */
 		irq_handler();
 		return;
 	}
@@ -133,15 +144,15 @@ static const void *find_prop(const char *node_prefix, const char *prop, u32 *len
 	for (;;) {
 		u32 tok = be32(p);
 		p += 4;
-		if (tok == 1) {          /* BEGIN_NODE */
+		if (tok == 1) { /* BEGIN_NODE */
 			const char *name = (const char *)p;
 			depth++;
 			in_node = depth == 2 && streq_n(name, node_prefix, slen(node_prefix));
 			p += (slen(name) + 4) & ~3u;
-		} else if (tok == 2) {   /* END_NODE */
+		} else if (tok == 2) { /* END_NODE */
 			depth--;
 			in_node = false;
-		} else if (tok == 3) {   /* PROP */
+		} else if (tok == 3) { /* PROP */
 			u32 plen = be32(p), nameoff = be32(p + 4);
 			const char *pname = strings + nameoff;
 			if (in_node && slen(pname) == slen(prop) && streq_n(pname, prop, slen(prop))) {
@@ -149,10 +160,10 @@ static const void *find_prop(const char *node_prefix, const char *prop, u32 *len
 				return p + 8;
 			}
 			p += 8 + ((plen + 3) & ~3u);
-		} else if (tok == 4) {   /* NOP */
+		} else if (tok == 4) { /* NOP */
 			continue;
 		} else {
-			return NULL;     /* END or garbage */
+			return NULL; /* END or garbage */
 		}
 	}
 }
@@ -168,9 +179,18 @@ void bootargs_init(const void *dtb)
 		args = a;
 }
 
-const char *bootargs(void) { return args; }
-u64 dtb_addr(void) { return (u64)fdt; }
-u64 dtb_size(void) { return fdt && be32(fdt) == 0xd00dfeed ? be32((const uint8_t *)fdt + 4) : 0; }
+const char *bootargs(void)
+{
+	return args;
+}
+u64 dtb_addr(void)
+{
+	return (u64)fdt;
+}
+u64 dtb_size(void)
+{
+	return fdt && be32(fdt) == 0xd00dfeed ? be32((const uint8_t *)fdt + 4) : 0;
+}
 
 bool bootarg_str(const char *key, char *buf, size_t size)
 {
@@ -208,9 +228,10 @@ bool bootarg_u64(const char *key, u64 *val)
 		p += 2;
 	}
 	for (; *p; p++) {
-		unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0') :
-			     *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10) :
-			     *p >= 'A' && *p <= 'F' ? (unsigned)(*p - 'A' + 10) : 99;
+		unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0')
+			: *p >= 'a' && *p <= 'f'    ? (unsigned)(*p - 'a' + 10)
+			: *p >= 'A' && *p <= 'F'    ? (unsigned)(*p - 'A' + 10)
+						    : 99;
 		if (d >= base)
 			return false;
 		v = v * base + d;

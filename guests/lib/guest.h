@@ -17,7 +17,12 @@ typedef int64_t s64;
 
 /* r may itself be a macro (gic.h names the ICC_* registers by encoding): expand it, then stringify. */
 #define __sysreg_name(r) #r
-#define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " __sysreg_name(r) : "=r"(__v) :: "memory"); __v; })
+#define read_sysreg(r) \
+	({ \
+		u64 __v; \
+		__asm__ volatile("mrs %0, " __sysreg_name(r) : "=r"(__v)::"memory"); \
+		__v; \
+	})
 #define write_sysreg(r, v) __asm__ volatile("msr " __sysreg_name(r) ", %0" : : "r"((u64)(v)) : "memory")
 #define isb() __asm__ volatile("isb" ::: "memory")
 /*
@@ -28,7 +33,7 @@ typedef int64_t s64;
 #define cpu_relax() __asm__ volatile("yield" ::: "memory")
 
 #define UART_BASE GUEST_UART_IPA
-#define RAM_BASE  GUEST_RAM_IPA
+#define RAM_BASE GUEST_RAM_IPA
 #define ALIGN_UP_8(x) (((x) + 7) & ~7ULL)
 
 void putc_raw(char c);
@@ -50,7 +55,7 @@ struct frame {
 	u64 pad[2];
 };
 struct exception {
-	unsigned vector;   /* 0..15: VBAR_EL1 slot / 0x80 */
+	unsigned vector; /* 0..15: VBAR_EL1 slot / 0x80 */
 	u64 esr, far, elr;
 };
 /* Called for synchronous exceptions; return true to resume (after changing frame->elr as needed). */
@@ -88,7 +93,7 @@ void guest_main(const void *dtb);
 void guest_exception(struct frame *f, unsigned vector);
 /* The registers as the guest was entered, before any of its code ran (guests/lib/start.S). */
 struct entry_state {
-	u64 x[31];           /* x[1] is not kept: see entry_x1_nonzero */
+	u64 x[31]; /* x[1] is not kept: see entry_x1_nonzero */
 	u64 sp, vbar_el1, cpacr_el1;
 	u64 q[32][2];
 	u64 fpsr, fpcr;

@@ -25,7 +25,8 @@ int main(void)
 	set_exception_handler(on_abort);
 
 	u64 v = *(volatile u64 *)UNMAPPED;
-	check(taken == 1, "load from IPA 0x%lx trapped (value 0x%llx not used)", UNMAPPED, (unsigned long long)v);
+	check(taken == 1, "load from IPA 0x%lx trapped (value 0x%llx not used)", UNMAPPED,
+	      (unsigned long long)v);
 	check(((last.esr >> 26) & 0x3F) == 0x25, "ESR_EL1.EC = 0x%llx (data abort, same EL)",
 	      (unsigned long long)((last.esr >> 26) & 0x3F));
 	check((last.esr & 0x3F) == 0x10, "DFSC = 0x%llx (synchronous external abort)",

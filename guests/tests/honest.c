@@ -17,8 +17,8 @@
 #include "guest.h"
 
 #define BUF_WORDS 4096
-#define PAT_REGS   0x5a5a000000000000ULL   /* x19.. = PAT_REGS + round * 0x100 + n */
-#define PAT_TPIDR  0x7e57000000000000ULL   /* TPIDR_EL1 = PAT_TPIDR | round, EL0 ^ 1<<40, RO ^ 2<<40 */
+#define PAT_REGS 0x5a5a000000000000ULL /* x19.. = PAT_REGS + round * 0x100 + n */
+#define PAT_TPIDR 0x7e57000000000000ULL /* TPIDR_EL1 = PAT_TPIDR | round, EL0 ^ 1<<40, RO ^ 2<<40 */
 
 static u64 buf[BUF_WORDS];
 
@@ -27,8 +27,7 @@ static u64 buf[BUF_WORDS];
  * buf; x19..x28 = base+1..base+10 and d8..d15 = base+11..base+18 for the
  * whole loop, *bad = OR of every register's difference afterwards (0: intact).
  */
-__asm__(
-	".text\n"
+__asm__(".text\n"
 	".globl honest_round\n"
 	"honest_round:\n"
 	"	sub	sp, sp, #160\n"
@@ -60,8 +59,8 @@ __asm__(
 	"	add	x3, x2, #16\n	fmov	d13, x3\n"
 	"	add	x3, x2, #17\n	fmov	d14, x3\n"
 	"	add	x3, x2, #18\n	fmov	d15, x3\n"
-	"	mov	x3, #0\n"                 /* checksum */
-	"	mov	x4, #0\n"                 /* index */
+	"	mov	x3, #0\n" /* checksum */
+	"	mov	x4, #0\n" /* index */
 	"1:	ldr	x5, [x0, x4, lsl #3]\n"
 	"	eor	x5, x5, x4\n"
 	"	ror	x3, x3, #7\n"
@@ -69,7 +68,7 @@ __asm__(
 	"	add	x4, x4, #1\n"
 	"	cmp	x4, x1\n"
 	"	b.lo	1b\n"
-	"	mov	x6, #0\n"                 /* OR of differences */
+	"	mov	x6, #0\n" /* OR of differences */
 	"	.irp	n, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28\n"
 	"	sub	x5, x\\n, x2\n"
 	"	sub	x5, x5, #(\\n - 18)\n"
@@ -135,7 +134,9 @@ int main(void)
 	gprintf("ROUNDS %llu in %llu ms\n", (unsigned long long)rounds, (unsigned long long)ms);
 	check(bad_regs == 0, "x19-x28 and d8-d15 intact in every round (%llu bad, first %lld)",
 	      (unsigned long long)bad_regs, (long long)first_bad);
-	check(bad_words == 0, "buffer intact after every round (%llu bad words)", (unsigned long long)bad_words);
-	check(bad_sys == 0, "TPIDR_EL1/TPIDR_EL0/TPIDRRO_EL0 intact (%llu bad rounds)", (unsigned long long)bad_sys);
+	check(bad_words == 0, "buffer intact after every round (%llu bad words)",
+	      (unsigned long long)bad_words);
+	check(bad_sys == 0, "TPIDR_EL1/TPIDR_EL0/TPIDRRO_EL0 intact (%llu bad rounds)",
+	      (unsigned long long)bad_sys);
 	return 0;
 }

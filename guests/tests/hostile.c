@@ -19,20 +19,20 @@
 
 int strcmp(const char *a, const char *b);
 
-#define PSCI_VERSION       0x84000000
-#define PSCI_CPU_OFF       0x84000002
-#define PSCI_CPU_ON64      0xC4000003
-#define PSCI_AFFINITY64    0xC4000004
-#define PSCI_SYSTEM_RESET  0x84000009
-#define INVALID_ADDRESS    (-9)
+#define PSCI_VERSION 0x84000000
+#define PSCI_CPU_OFF 0x84000002
+#define PSCI_CPU_ON64 0xC4000003
+#define PSCI_AFFINITY64 0xC4000004
+#define PSCI_SYSTEM_RESET 0x84000009
+#define INVALID_ADDRESS (-9)
 #define VTIMER_PPI GUEST_VTIMER_INTID
 #define PTIMER_PPI GUEST_PTIMER_INTID
 
 /* What the honest VM keeps in its registers (honest.c): a read that shows them is a leak. */
 #define HONEST_TOP16_TPIDR 0x7e57
-#define HONEST_TOP16_REGS  0x5a5a
+#define HONEST_TOP16_REGS 0x5a5a
 
-static u64 deadline;            /* physical count at which the attack ends */
+static u64 deadline; /* physical count at which the attack ends */
 static u64 rng = 0x2545F4914F6CDD1DULL;
 static char mode[24];
 
@@ -54,9 +54,15 @@ static u64 pcount(void)
 	return read_sysreg(cntpct_el0);
 }
 
-static bool time_up(void) { return pcount() >= deadline; }
+static bool time_up(void)
+{
+	return pcount() >= deadline;
+}
 
-static u64 ms_ticks(u64 ms) { return ticks_per_sec() / 1000 * ms; }
+static u64 ms_ticks(u64 ms)
+{
+	return ticks_per_sec() / 1000 * ms;
+}
 
 static bool on_exception(struct frame *f, const struct exception *e)
 {
@@ -65,7 +71,7 @@ static bool on_exception(struct frame *f, const struct exception *e)
 	exc_by_ec[ec]++;
 	exc_total++;
 	last_esr = e->esr;
-	if (ec == 0x20 || ec == 0x21 || ec == 0x22)   /* instruction abort, PC alignment: back to the caller */
+	if (ec == 0x20 || ec == 0x21 || ec == 0x22) /* instruction abort, PC alignment: back to the caller */
 		f->elr = f->x[30];
 	else
 		f->elr = e->elr + 4;
@@ -81,10 +87,10 @@ static u32 stubs[2][NR_ENC][2] __attribute__((aligned(4096)));
 static void build_stubs(void)
 {
 	for (u32 e = 0; e < NR_ENC; e++) {
-		u32 enc = e << 5;   /* o0 op1 CRn CRm op2 in bits 19..5 */
-		stubs[0][e][0] = 0xD5300000u | enc;   /* MRS x0 */
-		stubs[0][e][1] = 0xD65F03C0u;         /* RET */
-		stubs[1][e][0] = 0xD5100000u | enc;   /* MSR ..., x0 */
+		u32 enc = e << 5; /* o0 op1 CRn CRm op2 in bits 19..5 */
+		stubs[0][e][0] = 0xD5300000u | enc; /* MRS x0 */
+		stubs[0][e][1] = 0xD65F03C0u; /* RET */
+		stubs[1][e][0] = 0xD5100000u | enc; /* MSR ..., x0 */
 		stubs[1][e][1] = 0xD65F03C0u;
 	}
 	__asm__ volatile("dsb sy\n ic iallu\n dsb sy\n isb" ::: "memory");
@@ -92,7 +98,7 @@ static void build_stubs(void)
 
 static u64 call_stub(const u32 *stub, u64 x0)
 {
-	u64 (*fn)(u64) = (u64 (*)(u64))(u64)stub;
+	u64 (*fn)(u64) = (u64(*)(u64))(u64)stub;
 	return fn(x0);
 }
 
@@ -111,14 +117,15 @@ static void attack_sysregs(void)
 				readable++;
 				if (v >> 48 == HONEST_TOP16_TPIDR || v >> 48 == HONEST_TOP16_REGS) {
 					if (leaks++ < 4)
-						gprintf("read S%u_%u_C%u_C%u_%u = 0x%llx: the honest VM's pattern\n",
-							2 + (e >> 14 & 1), e >> 11 & 7, e >> 7 & 15, e >> 3 & 15, e & 7,
-							(unsigned long long)v);
+						gprintf("read S%u_%u_C%u_C%u_%u = 0x%llx: the honest VM's "
+							"pattern\n",
+							2 + (e >> 14 & 1), e >> 11 & 7, e >> 7 & 15,
+							e >> 3 & 15, e & 7, (unsigned long long)v);
 				}
-				w = v;      /* our own state written back as it was: we must survive */
+				w = v; /* our own state written back as it was: we must survive */
 			} else {
 				undef++;
-				w = rnd();  /* not readable here: whatever reaches hyparm, at random */
+				w = rnd(); /* not readable here: whatever reaches hyparm, at random */
 			}
 			call_stub(stubs[1][e], w);
 		}
@@ -126,21 +133,30 @@ static void attack_sysregs(void)
 	} while (!time_up());
 	gprintf("sysregs: %llu sweeps of %u encodings, %llu readable, %llu exceptions\n",
 		(unsigned long long)rounds, NR_ENC, (unsigned long long)readable, (unsigned long long)undef);
-	check(leaks == 0, "no read shows the honest VM's register patterns (%llu did)", (unsigned long long)leaks);
+	check(leaks == 0, "no read shows the honest VM's register patterns (%llu did)",
+	      (unsigned long long)leaks);
 }
 
 /* ---------------- SMCCC ---------------- */
 
 static u64 smccc8(bool smc, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7)
 {
-	register u64 x0 __asm__("x0") = a0, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
-	register u64 x4 __asm__("x4") = a4, x5 __asm__("x5") = a5, x6 __asm__("x6") = a6, x7 __asm__("x7") = a7;
+	register u64 x0 __asm__("x0") = a0, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2,
+			x3 __asm__("x3") = a3;
+	register u64 x4 __asm__("x4") = a4, x5 __asm__("x5") = a5, x6 __asm__("x6") = a6,
+			x7 __asm__("x7") = a7;
 	if (smc)
-		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
-				 "+r"(x7) : : "memory");
+		__asm__ volatile("smc #0"
+				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+				   "+r"(x7)
+				 :
+				 : "memory");
 	else
-		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
-				 "+r"(x7) : : "memory");
+		__asm__ volatile("hvc #0"
+				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+				   "+r"(x7)
+				 :
+				 : "memory");
 	return x0;
 }
 
@@ -156,37 +172,48 @@ static bool psci_unsafe(u32 fid)
 
 static void attack_smccc(void)
 {
-	static const u32 fns[] = { 0, 1, 2, 3, 4, 5, 6, 7, 0xA, 0xF, 0x10, 0x11, 0x13, 0x14, 0x20, 0x21, 0x50,
-				   0x53, 0xFF, 0x100, 0x3FFF, 0x7FFF, 0x8000, 0xFF00, 0xFF01, 0xFF03, 0xFFFF };
+	static const u32 fns[] = { 0,	 1,	2,	3,	4,	5,	6,	7,	0xA,
+				   0xF,	 0x10,	0x11,	0x13,	0x14,	0x20,	0x21,	0x50,	0x53,
+				   0xFF, 0x100, 0x3FFF, 0x7FFF, 0x8000, 0xFF00, 0xFF01, 0xFF03, 0xFFFF };
 	u64 calls = 0, bad_unknown = 0;
 
 	do {
 		for (u32 owner = 0; owner < 64; owner++) {
-			for (u32 kind = 0; kind < 4; kind++) {   /* fast/yielding x SMC32/SMC64 */
-				u32 base = (kind & 1 ? 0x80000000u : 0) | (kind & 2 ? 0x40000000u : 0) | owner << 24;
+			for (u32 kind = 0; kind < 4; kind++) { /* fast/yielding x SMC32/SMC64 */
+				u32 base = (kind & 1 ? 0x80000000u : 0) | (kind & 2 ? 0x40000000u : 0) |
+					owner << 24;
 				for (unsigned n = 0; n <= sizeof(fns) / sizeof(fns[0]); n++) {
-					u32 fid = base | (n < sizeof(fns) / sizeof(fns[0]) ? fns[n] : (u32)rnd() & 0xFFFF);
+					u32 fid = base |
+						(n < sizeof(fns) / sizeof(fns[0]) ? fns[n]
+										  : (u32)rnd() & 0xFFFF);
 					if (psci_unsafe(fid))
 						continue;
 					for (int smc = 0; smc < 2; smc++) {
-						u64 r = smccc8(smc, fid, rnd(), rnd(), rnd(), rnd(), rnd(), rnd(), rnd());
+						u64 r = smccc8(smc, fid, rnd(), rnd(), rnd(), rnd(), rnd(),
+							       rnd(), rnd());
 						calls++;
 						/* Owners nobody implements (CPU, SiP, OEM, trusted apps/OS): NOT_SUPPORTED. */
-						bool unknown = owner == 1 || owner == 2 || owner == 3 || owner >= 48;
-						if (unknown && (kind & 1) && (u32)r != 0xFFFFFFFFu && bad_unknown++ < 4)
-							gprintf("fid 0x%x over %s returned 0x%llx\n", fid, smc ? "SMC" : "HVC",
-								(unsigned long long)r);
+						bool unknown = owner == 1 || owner == 2 || owner == 3 ||
+							owner >= 48;
+						if (unknown && (kind & 1) && (u32)r != 0xFFFFFFFFu &&
+						    bad_unknown++ < 4)
+							gprintf("fid 0x%x over %s returned 0x%llx\n", fid,
+								smc ? "SMC" : "HVC", (unsigned long long)r);
 					}
 				}
 			}
 		}
 		/* Non-zero immediates. */
-		__asm__ volatile("mov x0, #0\n movk x0, #0x8400, lsl #16\n hvc #0xffff" ::: "x0", "x1", "x2", "x3", "memory");
-		__asm__ volatile("mov x0, #0\n movk x0, #0x8400, lsl #16\n smc #0x1234" ::: "x0", "x1", "x2", "x3", "memory");
+		__asm__ volatile("mov x0, #0\n movk x0, #0x8400, lsl #16\n hvc #0xffff" ::
+					 : "x0", "x1", "x2", "x3", "memory");
+		__asm__ volatile("mov x0, #0\n movk x0, #0x8400, lsl #16\n smc #0x1234" ::
+					 : "x0", "x1", "x2", "x3", "memory");
 		calls += 2;
 	} while (!time_up());
-	gprintf("smccc: %llu calls, %llu exceptions\n", (unsigned long long)calls, (unsigned long long)exc_total);
-	check(bad_unknown == 0, "unimplemented owners answer NOT_SUPPORTED (%llu did not)", (unsigned long long)bad_unknown);
+	gprintf("smccc: %llu calls, %llu exceptions\n", (unsigned long long)calls,
+		(unsigned long long)exc_total);
+	check(bad_unknown == 0, "unimplemented owners answer NOT_SUPPORTED (%llu did not)",
+	      (unsigned long long)bad_unknown);
 }
 
 /* ---------------- PSCI ---------------- */
@@ -204,8 +231,19 @@ static void sec_cpu_off_now(void)
 static void attack_psci_bad_entry(void)
 {
 	extern char secondary_start[];
-	static const u64 bad[] = { 0, 0x1000, GUEST_GICD_IPA, GUEST_GICR_IPA, GUEST_UART_IPA, GUEST_RAM_IPA - 4, GUEST_RAM_IPA - 1,
-				   1ULL << 39, 1ULL << 40, 1ULL << 47, 1ULL << 52, ~0ULL, ~3ULL };
+	static const u64 bad[] = { 0,
+				   0x1000,
+				   GUEST_GICD_IPA,
+				   GUEST_GICR_IPA,
+				   GUEST_UART_IPA,
+				   GUEST_RAM_IPA - 4,
+				   GUEST_RAM_IPA - 1,
+				   1ULL << 39,
+				   1ULL << 40,
+				   1ULL << 47,
+				   1ULL << 52,
+				   ~0ULL,
+				   ~3ULL };
 	u64 base, size;
 	unsigned wrong = 0;
 
@@ -214,7 +252,8 @@ static void attack_psci_bad_entry(void)
 		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			s64 r = (s64)hvc_call(PSCI_CPU_ON64, 1, bad[i], rnd());
 			if (r != INVALID_ADDRESS && wrong++ < 4)
-				gprintf("CPU_ON(1, 0x%llx) = %lld\n", (unsigned long long)bad[i], (long long)r);
+				gprintf("CPU_ON(1, 0x%llx) = %lld\n", (unsigned long long)bad[i],
+					(long long)r);
 		}
 		s64 r = (s64)hvc_call(PSCI_CPU_ON64, 1, base + size, 0);
 		if (r != INVALID_ADDRESS && wrong++ < 4)
@@ -224,7 +263,8 @@ static void attack_psci_bad_entry(void)
 		for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 			hvc_call(PSCI_CPU_ON64, targets[i], (u64)secondary_start, secondary_stack_top(1));
 	} while (!time_up());
-	check(wrong == 0, "CPU_ON with entry points outside RAM or in MMIO: INVALID_ADDRESS (%u were not)", wrong);
+	check(wrong == 0, "CPU_ON with entry points outside RAM or in MMIO: INVALID_ADDRESS (%u were not)",
+	      wrong);
 	/*
 	 * Last, an unaligned entry point inside RAM: PSCI lets hyparm refuse it or
 	 * start the vCPU there (a PC alignment fault at a reset VBAR_EL1, so an
@@ -251,7 +291,8 @@ static void attack_psci_storm(void)
 		else
 			other++;
 		hvc_call(PSCI_AFFINITY64, 1, 0, 0);
-		hvc_call(PSCI_CPU_ON64, 0, (u64)secondary_start, secondary_stack_top(0));   /* self: ALREADY_ON */
+		hvc_call(PSCI_CPU_ON64, 0, (u64)secondary_start,
+			 secondary_stack_top(0)); /* self: ALREADY_ON */
 	} while (!time_up());
 	gprintf("psci_storm: CPU_ON ok %llu already %llu pending %llu other %llu, vCPU 1 ran %llu times\n",
 		(unsigned long long)ok, (unsigned long long)already, (unsigned long long)pending,
@@ -276,7 +317,7 @@ static void attack_reset(void)
 			check(false, "vCPU 1 started");
 			return;
 		}
-		delay_ms(5);   /* vCPU 1 deep in its loop */
+		delay_ms(5); /* vCPU 1 deep in its loop */
 		sec_go = 1;
 	}
 	hvc_call(PSCI_SYSTEM_RESET, 0, 0, 0);
@@ -292,7 +333,7 @@ static void sec_reset(void)
 		sec_ready = 1;
 		for (;;)
 			hvc_call(PSCI_VERSION, 0, 0, 0);
-	} else {   /* reset_both: at the same moment as vCPU 0 */
+	} else { /* reset_both: at the same moment as vCPU 0 */
 		sec_ready = 1;
 		while (!sec_go)
 			;
@@ -306,7 +347,8 @@ static void sec_reset(void)
 
 static bool is_device(u64 a)
 {
-	return a >= GUEST_GICD_IPA && a < GUEST_VIRTIO_IPA;   /* GIC, UART and their neighbourhood: the mmio case */
+	return a >= GUEST_GICD_IPA &&
+		a < GUEST_VIRTIO_IPA; /* GIC, UART and their neighbourhood: the mmio case */
 }
 
 /* One access of each kind at a; returns how many should have aborted. */
@@ -315,17 +357,28 @@ static unsigned probe(u64 a)
 	u64 v = rnd(), t;
 	unsigned n = 0;
 
-	__asm__ volatile("ldr %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
-	__asm__ volatile("str %0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
-	__asm__ volatile("ldrb %w0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
-	__asm__ volatile("strh %w0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
-	__asm__ volatile("ldxr %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
-	__asm__ volatile("mov %w0, #1\n stxr %w0, %2, [%1]" : "=&r"(t) : "r"(a), "r"(v) : "memory"); n++;
-	__asm__ volatile("ldaxr %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
-	__asm__ volatile("ldp %0, %1, [%2]" : "=r"(t), "=r"(v) : "r"(a) : "memory"); n++;
-	__asm__ volatile("stp %0, %0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
-	__asm__ volatile("ldar %0, [%1]" : "=r"(t) : "r"(a) : "memory"); n++;
-	__asm__ volatile("stlr %0, [%1]" : : "r"(v), "r"(a) : "memory"); n++;
+	__asm__ volatile("ldr %0, [%1]" : "=r"(t) : "r"(a) : "memory");
+	n++;
+	__asm__ volatile("str %0, [%1]" : : "r"(v), "r"(a) : "memory");
+	n++;
+	__asm__ volatile("ldrb %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
+	n++;
+	__asm__ volatile("strh %w0, [%1]" : : "r"(v), "r"(a) : "memory");
+	n++;
+	__asm__ volatile("ldxr %0, [%1]" : "=r"(t) : "r"(a) : "memory");
+	n++;
+	__asm__ volatile("mov %w0, #1\n stxr %w0, %2, [%1]" : "=&r"(t) : "r"(a), "r"(v) : "memory");
+	n++;
+	__asm__ volatile("ldaxr %0, [%1]" : "=r"(t) : "r"(a) : "memory");
+	n++;
+	__asm__ volatile("ldp %0, %1, [%2]" : "=r"(t), "=r"(v) : "r"(a) : "memory");
+	n++;
+	__asm__ volatile("stp %0, %0, [%1]" : : "r"(v), "r"(a) : "memory");
+	n++;
+	__asm__ volatile("ldar %0, [%1]" : "=r"(t) : "r"(a) : "memory");
+	n++;
+	__asm__ volatile("stlr %0, [%1]" : : "r"(v), "r"(a) : "memory");
+	n++;
 	/* LSE atomics: UNDEFINED on an ARMv8.0 CPU, an abort where they exist. */
 	__asm__ volatile(".arch_extension lse\n ldadd %1, %0, [%2]" : "=r"(t) : "r"(v), "r"(a) : "memory");
 	__asm__ volatile(".arch_extension lse\n cas %0, %1, [%2]" : "+r"(t) : "r"(v), "r"(a) : "memory");
@@ -380,9 +433,11 @@ static void attack_ipa(void)
 		rounds++;
 	} while (!time_up());
 	u64 aborts = exc_by_ec[0x24] + exc_by_ec[0x25] - aborts_before;
-	gprintf("ipa: %llu rounds, %llu addresses, %llu data aborts (%llu loads/stores), undef %llu, iabort %llu\n",
+	gprintf("ipa: %llu rounds, %llu addresses, %llu data aborts (%llu loads/stores), undef %llu, iabort "
+		"%llu\n",
 		(unsigned long long)rounds, (unsigned long long)addrs, (unsigned long long)aborts,
-		(unsigned long long)expected, (unsigned long long)exc_by_ec[0], (unsigned long long)exc_by_ec[0x21]);
+		(unsigned long long)expected, (unsigned long long)exc_by_ec[0],
+		(unsigned long long)exc_by_ec[0x21]);
 	check(aborts >= expected, "every load/store/exclusive outside RAM and devices aborted (%llu of %llu)",
 	      (unsigned long long)aborts, (unsigned long long)expected);
 }
@@ -396,9 +451,15 @@ static void attack_setway(void)
 		u64 sw = ops & 1 ? rnd() & 0xFFFFFFFEULL : 0;
 		u64 t = now_ticks();
 		switch (ops % 3) {
-		case 0: __asm__ volatile("dc cisw, %0" : : "r"(sw) : "memory"); break;
-		case 1: __asm__ volatile("dc csw, %0" : : "r"(sw) : "memory"); break;
-		default: __asm__ volatile("dc isw, %0" : : "r"(sw) : "memory"); break;
+		case 0:
+			__asm__ volatile("dc cisw, %0" : : "r"(sw) : "memory");
+			break;
+		case 1:
+			__asm__ volatile("dc csw, %0" : : "r"(sw) : "memory");
+			break;
+		default:
+			__asm__ volatile("dc isw, %0" : : "r"(sw) : "memory");
+			break;
 		}
 		t = now_ticks() - t;
 		if (t > worst)
@@ -412,13 +473,16 @@ static void attack_setway(void)
 
 /* ---------------- MMIO ---------------- */
 
-struct dev { u64 base, size; bool writes; };
+struct dev {
+	u64 base, size;
+	bool writes;
+};
 
 static void mmio_sizes(const struct dev *d)
 {
 	for (u64 off = 0; off < d->size; off += off < 0x100 ? 1 : 0x40) {
 		u64 a = d->base + off, t;
-		bool wr = d->writes || off >= 0x48;   /* the UART: leave DR, the baud rate and CR alone */
+		bool wr = d->writes || off >= 0x48; /* the UART: leave DR, the baud rate and CR alone */
 
 		__asm__ volatile("ldrb %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
 		__asm__ volatile("ldrh %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
@@ -450,7 +514,10 @@ static void mmio_no_syndrome(u64 a, bool writes)
 	__asm__ volatile("ldar %w0, [%1]" : "=r"(t) : "r"(a) : "memory");
 	__asm__ volatile("ld1 {v0.16b}, [%0]" : : "r"(a) : "v0", "memory");
 	__asm__ volatile("ldr q0, [%0]" : : "r"(a) : "v0", "memory");
-	__asm__ volatile(".arch_extension lse\n ldadd %w1, %w0, [%2]" : "=r"(t) : "r"(0UL), "r"(a) : "memory");
+	__asm__ volatile(".arch_extension lse\n ldadd %w1, %w0, [%2]"
+			 : "=r"(t)
+			 : "r"(0UL), "r"(a)
+			 : "memory");
 	__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
 	__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
 	if (writes) {
@@ -459,11 +526,15 @@ static void mmio_no_syndrome(u64 a, bool writes)
 		__asm__ volatile("str %w0, [%1, #4]!" : "+r"(t), "+r"(p) : : "memory");
 		p = a;
 		__asm__ volatile("str %0, [%1], #-8" : "+r"(t), "+r"(p) : : "memory");
-		__asm__ volatile("mov %w0, #1\n stxr %w0, %w2, [%1]" : "=&r"(t) : "r"(a), "r"(0UL) : "memory");
+		__asm__ volatile("mov %w0, #1\n stxr %w0, %w2, [%1]"
+				 : "=&r"(t)
+				 : "r"(a), "r"(0UL)
+				 : "memory");
 		__asm__ volatile("stlr %w0, [%1]" : : "r"(0UL), "r"(a) : "memory");
 		__asm__ volatile("st1 {v0.16b}, [%0]" : : "r"(a) : "memory");
 	}
-	(void)t; (void)u;
+	(void)t;
+	(void)u;
 }
 
 static void attack_mmio(void)
@@ -481,14 +552,16 @@ static void attack_mmio(void)
 			mmio_sizes(d);
 			for (u64 off = 0; off < 0x100; off += 4)
 				mmio_no_syndrome(d->base + off, d->writes || off >= 0x48);
-			mmio_no_syndrome(d->base + 0x18, true);       /* the UART's flag register, GICD_STATUSR... */
+			mmio_no_syndrome(d->base + 0x18,
+					 true); /* the UART's flag register, GICD_STATUSR... */
 			mmio_no_syndrome(d->base + d->size - 4, true); /* across the region's end */
 			mmio_no_syndrome(d->base + d->size - 8, true);
 		}
 		rounds++;
 	} while (!time_up());
-	gprintf("mmio: %llu rounds, %llu exceptions (data aborts %llu, undef %llu)\n", (unsigned long long)rounds,
-		(unsigned long long)exc_total, (unsigned long long)exc_by_ec[0x25], (unsigned long long)exc_by_ec[0]);
+	gprintf("mmio: %llu rounds, %llu exceptions (data aborts %llu, undef %llu)\n",
+		(unsigned long long)rounds, (unsigned long long)exc_total,
+		(unsigned long long)exc_by_ec[0x25], (unsigned long long)exc_by_ec[0]);
 	check(read_sysreg(mpidr_el1) & (1ULL << 31), "still running after every kind of device access");
 }
 
@@ -512,13 +585,14 @@ static void attack_vgic_regs(void)
 
 	do {
 		write_all_regs(GICD_BASE, GUEST_GICD_SIZE);
-		for (unsigned cpu = 0; cpu < 3; cpu++) {   /* ours, our sibling's (or nothing), one past them */
+		for (unsigned cpu = 0; cpu < 3; cpu++) { /* ours, our sibling's (or nothing), one past them */
 			write_all_regs(GICR_BASE + cpu * GICR_STRIDE, GICR_SGI_BASE);
 			write_all_regs(GICR_BASE + cpu * GICR_STRIDE + GICR_SGI_BASE, GICR_SGI_BASE);
 		}
 		rounds++;
 	} while (!time_up());
-	gprintf("vgic_regs: %llu rounds, %llu exceptions\n", (unsigned long long)rounds, (unsigned long long)exc_total);
+	gprintf("vgic_regs: %llu rounds, %llu exceptions\n", (unsigned long long)rounds,
+		(unsigned long long)exc_total);
 }
 
 static volatile u64 sec_irqs;
@@ -570,11 +644,11 @@ static void attack_sgi_flood(void)
 	start_sibling();
 	do {
 		for (int i = 0; i < 64; i++) {
-			gic_send_sgi(i & 15, 1u << 0, false);             /* self */
-			gic_send_sgi(i & 15, 1u << 1, false);             /* sibling */
-			gic_send_sgi(i & 15, 0, true);                    /* everyone else */
-			gic_send_sgi(i & 15, 0xFFFF, false);              /* vCPUs that do not exist */
-			write_sysreg(ICC_SGI1R_EL1, rnd());               /* any affinity, RS, IRM */
+			gic_send_sgi(i & 15, 1u << 0, false); /* self */
+			gic_send_sgi(i & 15, 1u << 1, false); /* sibling */
+			gic_send_sgi(i & 15, 0, true); /* everyone else */
+			gic_send_sgi(i & 15, 0xFFFF, false); /* vCPUs that do not exist */
+			write_sysreg(ICC_SGI1R_EL1, rnd()); /* any affinity, RS, IRM */
 			write_sysreg(ICC_ASGI1R_EL1, rnd());
 			write_sysreg(ICC_SGI0R_EL1, rnd());
 			sent += 7;
@@ -591,7 +665,7 @@ static void attack_sgi_flood(void)
 			write_sysreg(ICC_DIR_EL1, bad[n]);
 		}
 		write_sysreg(ICC_EOIR1_EL1, rnd());
-		mmio_write32(GICD_BASE + GICD_ISPENDR + 4 * 31, ~0u);   /* INTIDs 992..1023 */
+		mmio_write32(GICD_BASE + GICD_ISPENDR + 4 * 31, ~0u); /* INTIDs 992..1023 */
 		mmio_write32(GICD_BASE + GICD_ISENABLER + 4 * 31, ~0u);
 	} while (!time_up());
 	gprintf("sgi_flood: %llu SGI writes, %llu taken here, %llu on vCPU 1\n", (unsigned long long)sent,
@@ -645,7 +719,8 @@ static void attack_lr_ack(void)
 		}
 		rounds++;
 	} while (!time_up());
-	gprintf("lr_ack: %llu rounds, %llu interrupts completed\n", (unsigned long long)rounds, (unsigned long long)taken);
+	gprintf("lr_ack: %llu rounds, %llu interrupts completed\n", (unsigned long long)rounds,
+		(unsigned long long)taken);
 	check(taken >= rounds * (16 + NR_LR_SPIS) / 2, "most pended interrupts were delivered");
 }
 
@@ -683,7 +758,7 @@ static void attack_timer_storm(void)
 {
 	u64 phase = 0, only = ~0ULL;
 
-	bootarg_u64("phase", &only);   /* one phase only (debugging) */
+	bootarg_u64("phase", &only); /* one phase only (debugging) */
 	if (!strcmp(mode, "timer_cval_max"))
 		only = 4;
 	gic_setup_self();
@@ -693,33 +768,33 @@ static void attack_timer_storm(void)
 	irqs_on();
 	do {
 		switch (only <= 4 ? only : phase++ % 4) {
-		case 0:   /* CVAL in the past, both timers */
+		case 0: /* CVAL in the past, both timers */
 			write_sysreg(cntv_cval_el0, 0);
 			write_sysreg(cntv_ctl_el0, 1);
 			write_sysreg(cntp_cval_el0, 0);
 			write_sysreg(cntp_ctl_el0, 1);
 			break;
-		case 1:   /* the physical timer at CVAL = ~0: never due (timer_cval_max does the virtual one) */
+		case 1: /* the physical timer at CVAL = ~0: never due (timer_cval_max does the virtual one) */
 			write_sysreg(cntp_ctl_el0, 1);
 			write_sysreg(cntp_cval_el0, ~0ULL);
 			break;
-		case 2:   /* TVAL negative: already due */
+		case 2: /* TVAL negative: already due */
 			write_sysreg(cntv_ctl_el0, 1);
 			write_sysreg(cntp_ctl_el0, 1);
 			write_sysreg(cntv_tval_el0, (u64)-1000000);
 			write_sysreg(cntp_tval_el0, (u64)-1000000);
 			break;
-		case 4:   /* timer_cval_max: the virtual timer at CVAL = ~0, never due; CNTVOFF + ~0 wraps */
+		case 4: /* timer_cval_max: the virtual timer at CVAL = ~0, never due; CNTVOFF + ~0 wraps */
 			write_sysreg(cntv_ctl_el0, 1);
 			write_sysreg(cntv_cval_el0, ~0ULL);
 			break;
-		default:  /* a count just before wrap-around relative to CNTVOFF */
+		default: /* a count just before wrap-around relative to CNTVOFF */
 			write_sysreg(cntv_cval_el0, ~0ULL - now_ticks() / 2);
 			write_sysreg(cntp_cval_el0, ~0ULL - 5);
 			break;
 		}
 		isb();
-		delay_ms(20);   /* no WFI: with both timers off after a burst, nothing would wake us */
+		delay_ms(20); /* no WFI: with both timers off after a burst, nothing would wake us */
 	} while (!time_up());
 	irqs_off();
 	write_sysreg(cntv_ctl_el0, 0);
@@ -755,7 +830,7 @@ static void attack_timer_wfi_disabled(void)
 	gic_enable(PTIMER_PPI, true);
 	set_irq_handler(wake_irq);
 	write_sysreg(cntv_cval_el0, 0);
-	write_sysreg(cntv_ctl_el0, 1);     /* due, not masked in the timer */
+	write_sysreg(cntv_ctl_el0, 1); /* due, not masked in the timer */
 	write_sysreg(cntp_cval_el0, deadline);
 	write_sysreg(cntp_ctl_el0, 1);
 	isb();
@@ -764,12 +839,13 @@ static void attack_timer_wfi_disabled(void)
 		__asm__ volatile("wfi");
 		wakes++;
 	}
-	delay_ms(5);       /* the physical timer's interrupt, if the last wake-up came just before it */
+	delay_ms(5); /* the physical timer's interrupt, if the last wake-up came just before it */
 	irqs_off();
 	write_sysreg(cntv_ctl_el0, 0);
 	gprintf("timer_wfi_disabled: %llu wake-ups\n", (unsigned long long)wakes);
 	/* Nothing deliverable until the deadline: WFI sleeps, it does not return at once every time. */
-	check(wakes <= 50, "WFI slept until the physical timer (%llu wake-ups, bound 50)", (unsigned long long)wakes);
+	check(wakes <= 50, "WFI slept until the physical timer (%llu wake-ups, bound 50)",
+	      (unsigned long long)wakes);
 }
 
 /* ---------------- exception loops ---------------- */
@@ -877,7 +953,10 @@ void secondary_main(void)
 		sec_cpu_off_now();
 }
 
-static const struct { const char *name; void (*fn)(void); } attacks[] = {
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} attacks[] = {
 	{ "spin", attack_spin },
 	{ "sysregs", attack_sysregs },
 	{ "smccc", attack_smccc },
@@ -919,7 +998,8 @@ int main(void)
 			if (!prefix(mode, "reset_"))
 				gprintf("hostile %s until %llu ms\n", mode, (unsigned long long)until_ms);
 			attacks[i].fn();
-			gprintf("hostile %s done, %llu exceptions taken\n", mode, (unsigned long long)exc_total);
+			gprintf("hostile %s done, %llu exceptions taken\n", mode,
+				(unsigned long long)exc_total);
 			return 0;
 		}
 	}

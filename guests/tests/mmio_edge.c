@@ -29,8 +29,8 @@ static bool on_abort(struct frame *f, const struct exception *e)
 static u64 l1[512] __attribute__((aligned(4096)));
 static u64 l2[512] __attribute__((aligned(4096)));
 
-#define ATTR_DEVICE 0   /* MAIR attr0: Device-nGnRnE */
-#define ATTR_NORMAL 1   /* MAIR attr1: Normal, inner and outer non-cacheable */
+#define ATTR_DEVICE 0 /* MAIR attr0: Device-nGnRnE */
+#define ATTR_NORMAL 1 /* MAIR attr1: Normal, inner and outer non-cacheable */
 #define BLOCK(pa, attr) ((pa) | (1ULL << 10) /* AF */ | ((u64)(attr) << 2) | 1)
 
 static void mmu_on(void)
@@ -40,8 +40,8 @@ static void mmu_on(void)
 		bool normal = pa == (UART_BASE & ~0x1FFFFFUL) || pa == (GICD_BASE & ~0x1FFFFFUL);
 		l2[i] = BLOCK(pa, normal ? ATTR_NORMAL : ATTR_DEVICE);
 	}
-	l1[0] = (u64)l2 | 3;                          /* table */
-	l1[1] = BLOCK(RAM_BASE, ATTR_NORMAL);         /* RAM: 1-2 GiB */
+	l1[0] = (u64)l2 | 3; /* table */
+	l1[1] = BLOCK(RAM_BASE, ATTR_NORMAL); /* RAM: 1-2 GiB */
 	__asm__ volatile("dsb sy" ::: "memory");
 	write_sysreg(mair_el1, 0x4400);
 	/* T0SZ = 32 (4 GiB, walk starts at level 1), TG0 = 4 KiB, non-cacheable walks, EPD1, IPS 32 bits. */
@@ -75,7 +75,7 @@ static void store64(u64 addr, u64 v)
 static bool external_abort_at(u64 addr, int before)
 {
 	return aborts == before + 1 && ((abort_esr >> 26) & 0x3F) == 0x25 && (abort_esr & 0x3F) == 0x10 &&
-	       abort_far == addr;
+		abort_far == addr;
 }
 
 int main(void)
@@ -90,7 +90,8 @@ int main(void)
 	/* Inside: emulated (CellID3 of a PL011 is 0xB1; the last GICD word is reserved, RAZ). */
 	n = aborts;
 	v = load32(UART_BASE + UART_SIZE - 4);
-	check(aborts == n && v == 0xB1, "4-byte read of the UART's last word: 0x%llx, no abort", (unsigned long long)v);
+	check(aborts == n && v == 0xB1, "4-byte read of the UART's last word: 0x%llx, no abort",
+	      (unsigned long long)v);
 	v = load32(GICD_BASE + GICD_SIZE - 4);
 	check(aborts == n && v == 0, "4-byte read of the distributor's last word: 0x%llx, no abort",
 	      (unsigned long long)v);
@@ -109,7 +110,8 @@ int main(void)
 	n = aborts;
 	v = load64(GICD_BASE + GICD_SIZE - 4);
 	check(external_abort_at(GICD_BASE + GICD_SIZE - 4, n),
-	      "8-byte read of the distributor's last 4 bytes and beyond: external abort (value 0x%llx, ESR 0x%llx)",
+	      "8-byte read of the distributor's last 4 bytes and beyond: external abort (value 0x%llx, ESR "
+	      "0x%llx)",
 	      (unsigned long long)v, (unsigned long long)abort_esr);
 	n = aborts;
 	store64(GICD_BASE + GICD_SIZE - 4, 0);

@@ -6,16 +6,16 @@
  */
 #include "gic.h"
 
-#define CPU_OFF        0x84000002
-#define CPU_ON64       0xC4000003
+#define CPU_OFF 0x84000002
+#define CPU_ON64 0xC4000003
 #define AFFINITY_INFO64 0xC4000004
-#define CPU_SUSPEND64  0xC4000001
+#define CPU_SUSPEND64 0xC4000001
 
-#define SUCCESS            0
+#define SUCCESS 0
 #define INVALID_PARAMETERS (-2)
-#define ALREADY_ON         (-4)
-#define ON_PENDING         (-5)
-#define INVALID_ADDRESS    (-9)
+#define ALREADY_ON (-4)
+#define ON_PENDING (-5)
+#define INVALID_ADDRESS (-9)
 #define AFF_ON 0
 #define AFF_OFF 1
 #define AFF_ON_PENDING 2
@@ -70,7 +70,8 @@ int main(void)
 	r = affinity(1, 0);
 	check(r == AFF_OFF, "AFFINITY_INFO(vCPU 1) = %lld (OFF) before CPU_ON", (long long)r);
 	r = affinity(7, 0);
-	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(no such MPIDR) = %lld (INVALID_PARAMETERS)", (long long)r);
+	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(no such MPIDR) = %lld (INVALID_PARAMETERS)",
+	      (long long)r);
 	r = affinity(1, 1);
 	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(level 1) = %lld (INVALID_PARAMETERS)", (long long)r);
 
@@ -93,7 +94,8 @@ int main(void)
 	check(cpu1_sp <= secondary_stack_top(1) && cpu1_sp > secondary_stack_top(1) - 256,
 	      "vCPU 1 started with the context id in x0 (sp 0x%llx)", (unsigned long long)cpu1_sp);
 	check((cpu1_mpidr & 0xFF) == 1, "vCPU 1 reads MPIDR Aff0 = 1");
-	check(cpu1_self_on == ALREADY_ON, "vCPU 1's CPU_ON(itself) = %lld (ALREADY_ON)", (long long)cpu1_self_on);
+	check(cpu1_self_on == ALREADY_ON, "vCPU 1's CPU_ON(itself) = %lld (ALREADY_ON)",
+	      (long long)cpu1_self_on);
 	check(wait_affinity(1, AFF_OFF, 2000), "after its CPU_OFF, AFFINITY_INFO(vCPU 1) = OFF");
 	check(cpu1_runs == 1, "CPU_OFF did not return");
 

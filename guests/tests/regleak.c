@@ -17,37 +17,37 @@
 #include "gic.h"
 
 #define VTIMER_PPI 27
-#define YIELDS     20
+#define YIELDS 20
 
 /* Registers read and written by encoding (the assembler may not know the newer names). */
 #define REGS(X) \
-	X(TPIDR_EL0,      tpidr_el0,       ~0ULL) \
-	X(TPIDRRO_EL0,    tpidrro_el0,     ~0ULL) \
-	X(TPIDR_EL1,      tpidr_el1,       ~0ULL) \
-	X(CONTEXTIDR_EL1, contextidr_el1,  0xFFFFFFFFULL) \
-	X(TTBR0_EL1,      ttbr0_el1,       ~0ULL) \
-	X(TTBR1_EL1,      ttbr1_el1,       ~0ULL) \
-	X(TCR_EL1,        tcr_el1,         0xFFFFFFFFULL) \
-	X(MAIR_EL1,       mair_el1,        ~0ULL) \
-	X(AMAIR_EL1,      amair_el1,       ~0ULL) \
-	X(PAR_EL1,        par_el1,         ~0ULL) \
-	X(AFSR0_EL1,      afsr0_el1,       ~0ULL) \
-	X(AFSR1_EL1,      afsr1_el1,       ~0ULL) \
-	X(CNTKCTL_EL1,    cntkctl_el1,     0x3FFULL) \
-	X(CSSELR_EL1,     csselr_el1,      0x3ULL) \
-	X(SP_EL0,         sp_el0,          ~0ULL) \
-	X(MDSCR_EL1,      mdscr_el1,       0xFFFFFFFFULL) \
-	X(DBGBVR0_EL1,    S2_0_C0_C0_4,    ~3ULL) \
-	X(SCTLR_EL1,      sctlr_el1,       (1ULL << 26) | (1ULL << 15) | (1ULL << 14) | (1ULL << 9)) \
-	X(CPACR_EL1,      cpacr_el1,       1ULL << 28) \
-	X(TPIDR2_EL0,     S3_3_C13_C0_5,   ~0ULL) \
-	X(DISR_EL1,       S3_0_C12_C1_1,   ~0ULL) \
-	X(ACCDATA_EL1,    S3_0_C13_C0_5,   ~0ULL) \
-	X(SMPRI_EL1,      S3_0_C1_C2_4,    0xFULL) \
-	X(ELR_EL1,        elr_el1,         ~3ULL) \
-	X(SPSR_EL1,       spsr_el1,        0xF00003C0ULL) \
-	X(ESR_EL1,        esr_el1,         0xFFFFFFFFULL) \
-	X(FAR_EL1,        far_el1,         ~0ULL)
+	X(TPIDR_EL0, tpidr_el0, ~0ULL) \
+	X(TPIDRRO_EL0, tpidrro_el0, ~0ULL) \
+	X(TPIDR_EL1, tpidr_el1, ~0ULL) \
+	X(CONTEXTIDR_EL1, contextidr_el1, 0xFFFFFFFFULL) \
+	X(TTBR0_EL1, ttbr0_el1, ~0ULL) \
+	X(TTBR1_EL1, ttbr1_el1, ~0ULL) \
+	X(TCR_EL1, tcr_el1, 0xFFFFFFFFULL) \
+	X(MAIR_EL1, mair_el1, ~0ULL) \
+	X(AMAIR_EL1, amair_el1, ~0ULL) \
+	X(PAR_EL1, par_el1, ~0ULL) \
+	X(AFSR0_EL1, afsr0_el1, ~0ULL) \
+	X(AFSR1_EL1, afsr1_el1, ~0ULL) \
+	X(CNTKCTL_EL1, cntkctl_el1, 0x3FFULL) \
+	X(CSSELR_EL1, csselr_el1, 0x3ULL) \
+	X(SP_EL0, sp_el0, ~0ULL) \
+	X(MDSCR_EL1, mdscr_el1, 0xFFFFFFFFULL) \
+	X(DBGBVR0_EL1, S2_0_C0_C0_4, ~3ULL) \
+	X(SCTLR_EL1, sctlr_el1, (1ULL << 26) | (1ULL << 15) | (1ULL << 14) | (1ULL << 9)) \
+	X(CPACR_EL1, cpacr_el1, 1ULL << 28) \
+	X(TPIDR2_EL0, S3_3_C13_C0_5, ~0ULL) \
+	X(DISR_EL1, S3_0_C12_C1_1, ~0ULL) \
+	X(ACCDATA_EL1, S3_0_C13_C0_5, ~0ULL) \
+	X(SMPRI_EL1, S3_0_C1_C2_4, 0xFULL) \
+	X(ELR_EL1, elr_el1, ~3ULL) \
+	X(SPSR_EL1, spsr_el1, 0xF00003C0ULL) \
+	X(ESR_EL1, esr_el1, 0xFFFFFFFFULL) \
+	X(FAR_EL1, far_el1, ~0ULL)
 /*
  * The last four change whenever the guest takes an exception: they are
  * written after every register that may be UNDEFINED, and nothing between
@@ -56,32 +56,32 @@
 
 /* Registers hyparm traps (or the CPU lacks): every access must be UNDEFINED. */
 #define TRAPPED(X) \
-	X(APIAKEYLO_EL1,  S3_0_C2_C1_0,    0) \
-	X(APIBKEYLO_EL1,  S3_0_C2_C1_2,    0) \
-	X(APDAKEYLO_EL1,  S3_0_C2_C2_0,    0) \
-	X(APDBKEYLO_EL1,  S3_0_C2_C2_2,    0) \
-	X(APGAKEYLO_EL1,  S3_0_C2_C3_0,    0) \
-	X(SCXTNUM_EL0,    S3_3_C13_C0_7,   0) \
-	X(SCXTNUM_EL1,    S3_0_C13_C0_7,   0) \
-	X(ZCR_EL1,        S3_0_C1_C2_0,    0) \
-	X(SMCR_EL1,       S3_0_C1_C2_6,    0) \
-	X(SVCR,           S3_3_C4_C2_2,    0) \
-	X(GCR_EL1,        S3_0_C1_C0_6,    0) \
-	X(RGSR_EL1,       S3_0_C1_C0_5,    0) \
-	X(TFSR_EL1,       S3_0_C5_C6_0,    0) \
-	X(TFSRE0_EL1,     S3_0_C5_C6_1,    0) \
-	X(LORSA_EL1,      S3_0_C10_C4_0,   0) \
-	X(LOREA_EL1,      S3_0_C10_C4_1,   0) \
-	X(LORN_EL1,       S3_0_C10_C4_2,   0) \
-	X(LORC_EL1,       S3_0_C10_C4_3,   0) \
-	X(ERRSELR_EL1,    S3_0_C5_C3_1,    0) \
-	X(ERXCTLR_EL1,    S3_0_C5_C4_1,    0) \
-	X(PMUSERENR_EL0,  S3_3_C9_C14_0,   0) \
-	X(PMSELR_EL0,     S3_3_C9_C12_5,   0) \
-	X(PMSCR_EL1,      S3_0_C9_C9_0,    0) \
-	X(TRFCR_EL1,      S3_0_C1_C2_1,    0) \
-	X(AMCR_EL0,       S3_3_C13_C2_0,   0) \
-	X(MPAM1_EL1,      S3_0_C10_C5_0,   0)
+	X(APIAKEYLO_EL1, S3_0_C2_C1_0, 0) \
+	X(APIBKEYLO_EL1, S3_0_C2_C1_2, 0) \
+	X(APDAKEYLO_EL1, S3_0_C2_C2_0, 0) \
+	X(APDBKEYLO_EL1, S3_0_C2_C2_2, 0) \
+	X(APGAKEYLO_EL1, S3_0_C2_C3_0, 0) \
+	X(SCXTNUM_EL0, S3_3_C13_C0_7, 0) \
+	X(SCXTNUM_EL1, S3_0_C13_C0_7, 0) \
+	X(ZCR_EL1, S3_0_C1_C2_0, 0) \
+	X(SMCR_EL1, S3_0_C1_C2_6, 0) \
+	X(SVCR, S3_3_C4_C2_2, 0) \
+	X(GCR_EL1, S3_0_C1_C0_6, 0) \
+	X(RGSR_EL1, S3_0_C1_C0_5, 0) \
+	X(TFSR_EL1, S3_0_C5_C6_0, 0) \
+	X(TFSRE0_EL1, S3_0_C5_C6_1, 0) \
+	X(LORSA_EL1, S3_0_C10_C4_0, 0) \
+	X(LOREA_EL1, S3_0_C10_C4_1, 0) \
+	X(LORN_EL1, S3_0_C10_C4_2, 0) \
+	X(LORC_EL1, S3_0_C10_C4_3, 0) \
+	X(ERRSELR_EL1, S3_0_C5_C3_1, 0) \
+	X(ERXCTLR_EL1, S3_0_C5_C4_1, 0) \
+	X(PMUSERENR_EL0, S3_3_C9_C14_0, 0) \
+	X(PMSELR_EL0, S3_3_C9_C12_5, 0) \
+	X(PMSCR_EL1, S3_0_C9_C9_0, 0) \
+	X(TRFCR_EL1, S3_0_C1_C2_1, 0) \
+	X(AMCR_EL0, S3_3_C13_C2_0, 0) \
+	X(MPAM1_EL1, S3_0_C10_C5_0, 0)
 
 struct reg {
 	const char *name;
@@ -91,8 +91,15 @@ struct reg {
 };
 
 #define ACCESSORS(name, enc, mask) \
-	static u64 rd_##name(void) { return read_sysreg(enc); } \
-	static void wr_##name(u64 v) { write_sysreg(enc, v); isb(); }
+	static u64 rd_##name(void) \
+	{ \
+		return read_sysreg(enc); \
+	} \
+	static void wr_##name(u64 v) \
+	{ \
+		write_sysreg(enc, v); \
+		isb(); \
+	}
 REGS(ACCESSORS)
 TRAPPED(ACCESSORS)
 #define ENTRY(name, enc, mask) { #name, rd_##name, wr_##name, mask },
@@ -129,34 +136,36 @@ static u64 fp_pattern[32][2] __attribute__((aligned(16))), fp_now[32][2] __attri
 
 static void fp_load(const u64 (*q)[2])
 {
-	__asm__ volatile(
-		"ldp q0, q1, [%0, #32 * 0]\n ldp q2, q3, [%0, #32 * 1]\n"
-		"ldp q4, q5, [%0, #32 * 2]\n ldp q6, q7, [%0, #32 * 3]\n"
-		"ldp q8, q9, [%0, #32 * 4]\n ldp q10, q11, [%0, #32 * 5]\n"
-		"ldp q12, q13, [%0, #32 * 6]\n ldp q14, q15, [%0, #32 * 7]\n"
-		"ldp q16, q17, [%0, #32 * 8]\n ldp q18, q19, [%0, #32 * 9]\n"
-		"ldp q20, q21, [%0, #32 * 10]\n ldp q22, q23, [%0, #32 * 11]\n"
-		"ldp q24, q25, [%0, #32 * 12]\n ldp q26, q27, [%0, #32 * 13]\n"
-		"ldp q28, q29, [%0, #32 * 14]\n ldp q30, q31, [%0, #32 * 15]\n"
-		: : "r"(q) : "memory");
+	__asm__ volatile("ldp q0, q1, [%0, #32 * 0]\n ldp q2, q3, [%0, #32 * 1]\n"
+			 "ldp q4, q5, [%0, #32 * 2]\n ldp q6, q7, [%0, #32 * 3]\n"
+			 "ldp q8, q9, [%0, #32 * 4]\n ldp q10, q11, [%0, #32 * 5]\n"
+			 "ldp q12, q13, [%0, #32 * 6]\n ldp q14, q15, [%0, #32 * 7]\n"
+			 "ldp q16, q17, [%0, #32 * 8]\n ldp q18, q19, [%0, #32 * 9]\n"
+			 "ldp q20, q21, [%0, #32 * 10]\n ldp q22, q23, [%0, #32 * 11]\n"
+			 "ldp q24, q25, [%0, #32 * 12]\n ldp q26, q27, [%0, #32 * 13]\n"
+			 "ldp q28, q29, [%0, #32 * 14]\n ldp q30, q31, [%0, #32 * 15]\n"
+			 :
+			 : "r"(q)
+			 : "memory");
 }
 
 static void fp_store(u64 (*q)[2])
 {
-	__asm__ volatile(
-		"stp q0, q1, [%0, #32 * 0]\n stp q2, q3, [%0, #32 * 1]\n"
-		"stp q4, q5, [%0, #32 * 2]\n stp q6, q7, [%0, #32 * 3]\n"
-		"stp q8, q9, [%0, #32 * 4]\n stp q10, q11, [%0, #32 * 5]\n"
-		"stp q12, q13, [%0, #32 * 6]\n stp q14, q15, [%0, #32 * 7]\n"
-		"stp q16, q17, [%0, #32 * 8]\n stp q18, q19, [%0, #32 * 9]\n"
-		"stp q20, q21, [%0, #32 * 10]\n stp q22, q23, [%0, #32 * 11]\n"
-		"stp q24, q25, [%0, #32 * 12]\n stp q26, q27, [%0, #32 * 13]\n"
-		"stp q28, q29, [%0, #32 * 14]\n stp q30, q31, [%0, #32 * 15]\n"
-		: : "r"(q) : "memory");
+	__asm__ volatile("stp q0, q1, [%0, #32 * 0]\n stp q2, q3, [%0, #32 * 1]\n"
+			 "stp q4, q5, [%0, #32 * 2]\n stp q6, q7, [%0, #32 * 3]\n"
+			 "stp q8, q9, [%0, #32 * 4]\n stp q10, q11, [%0, #32 * 5]\n"
+			 "stp q12, q13, [%0, #32 * 6]\n stp q14, q15, [%0, #32 * 7]\n"
+			 "stp q16, q17, [%0, #32 * 8]\n stp q18, q19, [%0, #32 * 9]\n"
+			 "stp q20, q21, [%0, #32 * 10]\n stp q22, q23, [%0, #32 * 11]\n"
+			 "stp q24, q25, [%0, #32 * 12]\n stp q26, q27, [%0, #32 * 13]\n"
+			 "stp q28, q29, [%0, #32 * 14]\n stp q30, q31, [%0, #32 * 15]\n"
+			 :
+			 : "r"(q)
+			 : "memory");
 }
 
-#define FPCR_MASK (0x07C00000ULL | (1ULL << 19))  /* AHP DN FZ RMode FZ16 */
-#define FPSR_MASK 0xF800009FULL                   /* NZCV QC IDC IXC UFC OFC DZC IOC */
+#define FPCR_MASK (0x07C00000ULL | (1ULL << 19)) /* AHP DN FZ RMode FZ16 */
+#define FPSR_MASK 0xF800009FULL /* NZCV QC IDC IXC UFC OFC DZC IOC */
 
 /*
  * Give the CPU away: sleep in WFI (IRQs masked, so no exception changes
@@ -213,10 +222,11 @@ static void check_entry_state(void)
 		u64 v = regs[i].rd();
 		bool is_sctlr = regs[i].rd == rd_SCTLR_EL1, is_cpacr = regs[i].rd == rd_CPACR_EL1;
 
-		if (undefs != u || is_cpacr)  /* absent; CPACR checked above (start.S sets it) */
+		if (undefs != u || is_cpacr) /* absent; CPACR checked above (start.S sets it) */
 			continue;
 		if (is_sctlr) {
-			check(!(v & 0x5), "SCTLR_EL1 0x%llx: MMU and D-cache off at entry", (unsigned long long)v);
+			check(!(v & 0x5), "SCTLR_EL1 0x%llx: MMU and D-cache off at entry",
+			      (unsigned long long)v);
 			continue;
 		}
 		if (v) {

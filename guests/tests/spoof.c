@@ -21,7 +21,11 @@ int main(void)
 	puts_("x\x1b[2K\rhyparm: vm other: stopped: spoofed\n");
 	puts_("x\x1b[1A\x1b[2K\x1b[Ghyparm: vm spoof: stopped: spoofed\n");
 	puts_("\x1b[H\x1b[2Jhyparm: FAULT cleared the screen\n");
-	puts_("\x1b" "8\x1b" "E\x9b" "1A\xc2\x9b" "1Ahyparm: FAULT via C1\n");
+	puts_("\x1b"
+	      "8\x1b"
+	      "E\x9b"
+	      "1A\xc2\x9b"
+	      "1Ahyparm: FAULT via C1\n");
 	puts_("\x1b[999D\x1b[1;1Hhyparm: FAULT after moving home\n");
 	puts_("tail without a newline, then hyparm: all VMs stopped\r");
 	return 0; /* RESULT line and SYSTEM_OFF */

@@ -23,9 +23,9 @@
 #define VTIMER_PPI GUEST_VTIMER_INTID
 #define PTIMER_PPI GUEST_PTIMER_INTID
 #define CTL_ENABLE 1u
-#define CTL_IMASK  2u
+#define CTL_IMASK 2u
 #define CTL_ISTATUS 4u
-#define BOUND_MS   50
+#define BOUND_MS 50
 
 static volatile u32 fired_count, fired_intid;
 
@@ -45,7 +45,10 @@ static void timer_irq(void)
 	gic_eoi(i);
 }
 
-static u64 ms_ticks(u64 ms) { return ticks_per_sec() / 1000 * ms; }
+static u64 ms_ticks(u64 ms)
+{
+	return ticks_per_sec() / 1000 * ms;
+}
 
 static bool wait_fired(u32 count, u64 ms)
 {
@@ -92,7 +95,7 @@ static void case_b_cval_max(const char *timer, unsigned ppi)
 	u32 before = fired_count;
 	u64 idle = spin_rate(20), busy, wakes = 0, end;
 
-	gprintf("(b) %s CVAL=~0, enabled...\n", timer);  /* a hang from here on is this case's */
+	gprintf("(b) %s CVAL=~0, enabled...\n", timer); /* a hang from here on is this case's */
 	if (ppi == VTIMER_PPI) {
 		write_sysreg(cntv_cval_el0, ~0ULL);
 		write_sysreg(cntv_ctl_el0, CTL_ENABLE);
@@ -103,11 +106,13 @@ static void case_b_cval_max(const char *timer, unsigned ppi)
 	isb();
 	busy = spin_rate(20);
 	delay_ms(30);
-	check(fired_count == before, "(b) %s CVAL=~0: no interrupt in 50 ms (%u)", timer, fired_count - before);
+	check(fired_count == before, "(b) %s CVAL=~0: no interrupt in 50 ms (%u)", timer,
+	      fired_count - before);
 	check(!((ppi == VTIMER_PPI ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0)) & CTL_ISTATUS),
 	      "(b) %s CVAL=~0: ISTATUS clear", timer);
-	check(busy * 2 > idle, "(b) %s CVAL=~0: the vCPU keeps its CPU (%llu loop turns in 20 ms, %llu without)",
-	      timer, (unsigned long long)busy, (unsigned long long)idle);
+	check(busy * 2 > idle,
+	      "(b) %s CVAL=~0: the vCPU keeps its CPU (%llu loop turns in 20 ms, %llu without)", timer,
+	      (unsigned long long)busy, (unsigned long long)idle);
 
 	/* Asleep: only the other timer, 30 ms later, should wake it (a few spurious WFI returns are allowed). */
 	if (ppi == VTIMER_PPI) {
@@ -123,10 +128,11 @@ static void case_b_cval_max(const char *timer, unsigned ppi)
 		__asm__ volatile("wfi");
 		wakes++;
 	}
-	check(fired_count == before + 1 && fired_intid != ppi, "(b) asleep in WFI with %s CVAL=~0: woken by the other timer",
-	      timer);
-	check(wakes < 50, "(b) asleep in WFI with %s CVAL=~0: not woken over and over (%llu WFI returns in 30 ms)",
-	      timer, (unsigned long long)wakes);
+	check(fired_count == before + 1 && fired_intid != ppi,
+	      "(b) asleep in WFI with %s CVAL=~0: woken by the other timer", timer);
+	check(wakes < 50,
+	      "(b) asleep in WFI with %s CVAL=~0: not woken over and over (%llu WFI returns in 30 ms)", timer,
+	      (unsigned long long)wakes);
 	timers_off();
 }
 
@@ -166,8 +172,8 @@ static void case_c_no_stale_interrupt(const char *timer, unsigned ppi, bool move
 	check(!gic_is_pending(ppi), "(c) %s expired, then %s: ISPENDR shows it not pending", timer, how);
 	irqs_on();
 	delay_ms(20);
-	check(fired_count == before, "(c) %s expired, then %s, then unmasked: no stale interrupt (%u)", timer, how,
-	      fired_count - before);
+	check(fired_count == before, "(c) %s expired, then %s, then unmasked: no stale interrupt (%u)", timer,
+	      how, fired_count - before);
 	timers_off();
 }
 
@@ -188,7 +194,8 @@ static void case_d_istatus_means_pending(const char *timer, unsigned ppi)
 	isb();
 	end = now_ticks() + ms_ticks(1000);
 	while (!seen && now_ticks() < end)
-		seen = (ppi == VTIMER_PPI ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0)) & CTL_ISTATUS;
+		seen = (ppi == VTIMER_PPI ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0)) &
+			CTL_ISTATUS;
 	bool pending = gic_is_pending(ppi);
 	check(seen && pending, "(d) %s: ISTATUS read as 1, then ISPENDR shows it pending (%s)", timer,
 	      pending ? "pending" : "not pending");
@@ -229,7 +236,8 @@ int main(void)
 	if (bootarg_u64("cntv_max", &cntv_max) && cntv_max)
 		case_b_cval_max("CNTV", VTIMER_PPI);
 	else
-		gprintf("(b) CNTV CVAL=~0: skipped (QEMU 7.2's timer model hangs on it when CNTVOFF != 0; cntv_max=1 runs it)\n");
+		gprintf("(b) CNTV CVAL=~0: skipped (QEMU 7.2's timer model hangs on it when CNTVOFF != 0; "
+			"cntv_max=1 runs it)\n");
 	irqs_off();
 	return 0;
 }

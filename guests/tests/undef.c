@@ -31,8 +31,8 @@ int main(void)
 	int before = undefs;
 	__asm__ volatile("msr pmcr_el0, %0" : : "r"(0UL));
 	check(undefs == before + 1, "write of PMCR_EL0 was UNDEFINED");
-	check(((last_esr >> 26) & 0x3F) == 0 && (last_esr & (1u << 25)), "ESR_EL1 = 0x%llx (EC 0: unknown reason, IL 1)",
-	      (unsigned long long)last_esr);
+	check(((last_esr >> 26) & 0x3F) == 0 && (last_esr & (1u << 25)),
+	      "ESR_EL1 = 0x%llx (EC 0: unknown reason, IL 1)", (unsigned long long)last_esr);
 	before = undefs;
 	__asm__ volatile("mrs %0, pmccntr_el0" : "=r"(v));
 	check(undefs == before + 1, "read of PMCCNTR_EL0 was UNDEFINED");

@@ -8,11 +8,11 @@
  */
 #include "gic.h"
 
-#define UART_IMSC   (UART_BASE + 0x38)
-#define UART_TXIM   (1u << 5)
-#define UART_INTID  GUEST_UART_INTID
-#define TEST_SPI    40
-#define TEST_SPI2   41
+#define UART_IMSC (UART_BASE + 0x38)
+#define UART_TXIM (1u << 5)
+#define UART_INTID GUEST_UART_INTID
+#define TEST_SPI 40
+#define TEST_SPI2 41
 
 /* Shared with vCPU 1 (the MMU is off: plain memory, no caches to keep coherent). */
 static volatile u32 cpu1_ready, cpu1_got, cpu1_count, cpu0_got, cpu0_count;
@@ -38,7 +38,7 @@ static void cpu1_irq(void)
 	cpu1_count++;
 	gic_eoi(i);
 	if (i == 3)
-		gic_send_sgi(4, 1u << 0, false);  /* answer vCPU 0: the round trip */
+		gic_send_sgi(4, 1u << 0, false); /* answer vCPU 0: the round trip */
 }
 
 void secondary_main(void)
@@ -94,9 +94,10 @@ static void sgi_tests(void)
 	check(wait_for(&cpu1_ready, 1, 2000), "vCPU 1 set up its redistributor");
 	irqs_on();
 	gic_send_sgi(3, 1u << 1, false);
-	check(wait_for(&cpu1_count, 1, 1000) && cpu1_got == 3, "SGI 3 to vCPU 1 arrives there (got %u)", cpu1_got);
-	check(wait_for(&cpu0_count, 2, 1000) && cpu0_got == 4, "vCPU 1's SGI 4 back to vCPU 0 arrives (got %u)",
-	      cpu0_got);
+	check(wait_for(&cpu1_count, 1, 1000) && cpu1_got == 3, "SGI 3 to vCPU 1 arrives there (got %u)",
+	      cpu1_got);
+	check(wait_for(&cpu0_count, 2, 1000) && cpu0_got == 4,
+	      "vCPU 1's SGI 4 back to vCPU 0 arrives (got %u)", cpu0_got);
 	/* IRM: everyone but the sender. */
 	gic_send_sgi(5, 0, true);
 	check(wait_for(&cpu1_count, 2, 1000) && cpu1_got == 5, "broadcast SGI 5 reaches vCPU 1");
@@ -128,7 +129,8 @@ static void spi_state_tests(void)
 	check(i == TEST_SPI, "enabled and pending: delivered (IAR %u)", i);
 	check(gic_is_active(TEST_SPI) && !gic_is_pending(TEST_SPI), "after acknowledge: active, not pending");
 	gic_set_pending(TEST_SPI, true);
-	check(gic_is_active(TEST_SPI) && gic_is_pending(TEST_SPI), "pending again while active: both bits set");
+	check(gic_is_active(TEST_SPI) && gic_is_pending(TEST_SPI),
+	      "pending again while active: both bits set");
 	gic_eoi(i);
 	i = gic_ack_wait(100);
 	check(i == TEST_SPI, "after EOI the second edge is delivered (IAR %u)", i);
@@ -141,7 +143,7 @@ static void spi_state_tests(void)
 	check(i == TEST_SPI, "delivered again (IAR %u)", i);
 	gic_set_active(TEST_SPI, false);
 	check(!gic_is_active(TEST_SPI), "ICACTIVER clears the active state");
-	gic_eoi(i);  /* the priority drop */
+	gic_eoi(i); /* the priority drop */
 	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "nothing left after ICACTIVER");
 	gic_enable(TEST_SPI, false);
 }

@@ -10,10 +10,10 @@
 #define VTIMER_PPI GUEST_VTIMER_INTID
 #define PTIMER_PPI GUEST_PTIMER_INTID
 #define CTL_ENABLE 1u
-#define CTL_IMASK  2u
+#define CTL_IMASK 2u
 #define CTL_ISTATUS 4u
 /* Generous: QEMU's timers follow the host clock, and CI machines are busy. */
-#define BOUND_MS   50
+#define BOUND_MS 50
 
 static volatile u64 fired_at;
 static volatile u32 fired_intid, fired_count;
@@ -35,7 +35,10 @@ static void timer_irq(void)
 	gic_eoi(i);
 }
 
-static u64 ms_ticks(u64 ms) { return ticks_per_sec() / 1000 * ms; }
+static u64 ms_ticks(u64 ms)
+{
+	return ticks_per_sec() / 1000 * ms;
+}
 
 static bool wait_fired(u32 count, u64 ms, bool sleep)
 {
@@ -73,7 +76,8 @@ static void one_shot(const char *what, unsigned ppi, u64 delay_ms, bool sleep)
 	check(at >= cval, "%s, %llu ms: not before the programmed count (%lld ticks after)", what,
 	      (unsigned long long)delay_ms, (long long)(at - cval));
 	check(at - cval < ms_ticks(BOUND_MS), "%s, %llu ms: within %u ms of it (%llu us late)", what,
-	      (unsigned long long)delay_ms, BOUND_MS, (unsigned long long)((at - cval) * 1000000 / ticks_per_sec()));
+	      (unsigned long long)delay_ms, BOUND_MS,
+	      (unsigned long long)((at - cval) * 1000000 / ticks_per_sec()));
 }
 
 static void masked_and_disabled(void)
@@ -97,7 +101,8 @@ static void masked_and_disabled(void)
 	write_sysreg(cntv_ctl_el0, CTL_ENABLE);
 	isb();
 	bool ok = wait_fired(before + 1, 1000, false);
-	check(ok && fired_at - t0 < ms_ticks(BOUND_MS), "unmasked expired timer: delivered within %u ms", BOUND_MS);
+	check(ok && fired_at - t0 < ms_ticks(BOUND_MS), "unmasked expired timer: delivered within %u ms",
+	      BOUND_MS);
 
 	/* TVAL counts down from what was written. */
 	before = fired_count;

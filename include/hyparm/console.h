@@ -12,8 +12,8 @@ struct vm;
 
 /* Where console input for a VM goes: its UART device registers this. */
 struct console_port {
-	bool (*rx)(void *ctx, u8 c);      /* one byte; false if there is no room */
-	bool (*drains)(void *ctx);        /* the guest takes receive interrupts: input may wait for it */
+	bool (*rx)(void *ctx, u8 c); /* one byte; false if there is no room */
+	bool (*drains)(void *ctx); /* the guest takes receive interrupts: input may wait for it */
 	void *ctx;
 };
 

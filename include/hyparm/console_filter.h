@@ -22,14 +22,14 @@
 
 #include <hyparm/types.h>
 
-#define CONSOLE_SEQ_MAX 16        /* longest CSI sequence kept; a longer one is refused */
+#define CONSOLE_SEQ_MAX 16 /* longest CSI sequence kept; a longer one is refused */
 #define CONSOLE_FILTER_OUT_MAX (4 * (CONSOLE_SEQ_MAX + 2))
 
 struct console_filter {
-	u8 state;                 /* text, after ESC, inside CSI */
+	u8 state; /* text, after ESC, inside CSI */
 	u8 seq_len;
-	u8 seq[CONSOLE_SEQ_MAX];  /* the CSI sequence so far, after "ESC [" */
-	unsigned col;             /* where the cursor is after the prefix, as the guest moved it */
+	u8 seq[CONSOLE_SEQ_MAX]; /* the CSI sequence so far, after "ESC [" */
+	unsigned col; /* where the cursor is after the prefix, as the guest moved it */
 };
 
 /*

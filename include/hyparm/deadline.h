@@ -17,10 +17,10 @@ struct deadline;
 typedef void (*deadline_fn)(struct deadline *d);
 
 struct deadline {
-	u64 when;                /* physical count at which fire() runs */
-	deadline_fn fire;        /* called on the deadline's CPU with interrupts masked, once */
-	struct deadline *next;   /* the CPU's list, earliest first */
-	s16 cpu;                 /* the CPU it is armed on, -1 if not armed */
+	u64 when; /* physical count at which fire() runs */
+	deadline_fn fire; /* called on the deadline's CPU with interrupts masked, once */
+	struct deadline *next; /* the CPU's list, earliest first */
+	s16 cpu; /* the CPU it is armed on, -1 if not armed */
 };
 
 #define DEADLINE_NONE (~0ULL)

@@ -8,14 +8,14 @@
 #define HYPARM_ERRNO_H
 
 #define HV_OK 0
-#define HV_EINVAL 1    /* malformed or unaligned request */
-#define HV_ENOMEM 2    /* allocator exhausted */
-#define HV_EEXIST 3    /* range already mapped / registered */
-#define HV_ENOENT 4    /* nothing there */
-#define HV_ERANGE 5    /* outside the supported address range */
-#define HV_EFAULT 6    /* access to memory the caller does not own */
-#define HV_ENOTSUP 7   /* valid but not implemented */
-#define HV_EBUSY 8     /* resource in use */
+#define HV_EINVAL 1 /* malformed or unaligned request */
+#define HV_ENOMEM 2 /* allocator exhausted */
+#define HV_EEXIST 3 /* range already mapped / registered */
+#define HV_ENOENT 4 /* nothing there */
+#define HV_ERANGE 5 /* outside the supported address range */
+#define HV_EFAULT 6 /* access to memory the caller does not own */
+#define HV_ENOTSUP 7 /* valid but not implemented */
+#define HV_EBUSY 8 /* resource in use */
 
 const char *hv_strerror(int err);
 

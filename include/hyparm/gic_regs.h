@@ -18,116 +18,116 @@
 #define HYPARM_GIC_REGS_H
 
 /* ---- INTID ranges ---- */
-#define GIC_NR_SGIS          16
-#define GIC_NR_PRIVATE       32          /* SGIs 0-15, PPIs 16-31 */
-#define GIC_INTID_SPURIOUS   1023
+#define GIC_NR_SGIS 16
+#define GIC_NR_PRIVATE 32 /* SGIs 0-15, PPIs 16-31 */
+#define GIC_INTID_SPURIOUS 1023
 
 /* ---- Distributor (GICD_*) ---- */
-#define GICD_CTLR            0x0000
-#define GICD_TYPER           0x0004
-#define GICD_IIDR            0x0008
-#define GICD_TYPER2          0x000C
-#define GICD_STATUSR         0x0010
-#define GICD_IGROUPR         0x0080      /* 1 bit per INTID */
-#define GICD_ISENABLER       0x0100
-#define GICD_ICENABLER       0x0180
-#define GICD_ISPENDR         0x0200
-#define GICD_ICPENDR         0x0280
-#define GICD_ISACTIVER       0x0300
-#define GICD_ICACTIVER       0x0380
-#define GICD_IPRIORITYR      0x0400      /* 1 byte per INTID */
-#define GICD_ITARGETSR       0x0800
-#define GICD_ICFGR           0x0C00      /* 2 bits per INTID */
-#define GICD_IGRPMODR        0x0D00
-#define GICD_IROUTER         0x6000      /* 8 bytes per INTID (SPIs only) */
-#define GICD_PIDR2           0xFFE8
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_IIDR 0x0008
+#define GICD_TYPER2 0x000C
+#define GICD_STATUSR 0x0010
+#define GICD_IGROUPR 0x0080 /* 1 bit per INTID */
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
+#define GICD_ISPENDR 0x0200
+#define GICD_ICPENDR 0x0280
+#define GICD_ISACTIVER 0x0300
+#define GICD_ICACTIVER 0x0380
+#define GICD_IPRIORITYR 0x0400 /* 1 byte per INTID */
+#define GICD_ITARGETSR 0x0800
+#define GICD_ICFGR 0x0C00 /* 2 bits per INTID */
+#define GICD_IGRPMODR 0x0D00
+#define GICD_IROUTER 0x6000 /* 8 bytes per INTID (SPIs only) */
+#define GICD_PIDR2 0xFFE8
 
 /* GICD_CTLR, the view with a single security state (DS = 1) or the non-secure one. */
 #define GICD_CTLR_ENABLE_GRP0 0x00000001
 #define GICD_CTLR_ENABLE_GRP1 0x00000002
-#define GICD_CTLR_ARE        0x00000010
-#define GICD_CTLR_DS         0x00000040
-#define GICD_CTLR_RWP        0x80000000
+#define GICD_CTLR_ARE 0x00000010
+#define GICD_CTLR_DS 0x00000040
+#define GICD_CTLR_RWP 0x80000000
 
 /* GICD_TYPER */
-#define GICD_TYPER_ITLINES_MASK  0x1F    /* ITLinesNumber: 32 * (N + 1) INTIDs */
-#define GICD_TYPER_IDBITS_SHIFT  19      /* IDbits: INTID width - 1 */
+#define GICD_TYPER_ITLINES_MASK 0x1F /* ITLinesNumber: 32 * (N + 1) INTIDs */
+#define GICD_TYPER_IDBITS_SHIFT 19 /* IDbits: INTID width - 1 */
 
 /* GICD_IROUTER */
-#define GICD_IROUTER_IRM     0x80000000  /* Interrupt_Routing_Mode: any participating PE */
+#define GICD_IROUTER_IRM 0x80000000 /* Interrupt_Routing_Mode: any participating PE */
 
 /* ---- Redistributor, RD_base frame (GICR_*) ---- */
-#define GICR_CTLR            0x0000
-#define GICR_IIDR            0x0004
-#define GICR_TYPER           0x0008      /* 64 bits */
-#define GICR_STATUSR         0x0010
-#define GICR_WAKER           0x0014
-#define GICR_PIDR2           0xFFE8
+#define GICR_CTLR 0x0000
+#define GICR_IIDR 0x0004
+#define GICR_TYPER 0x0008 /* 64 bits */
+#define GICR_STATUSR 0x0010
+#define GICR_WAKER 0x0014
+#define GICR_PIDR2 0xFFE8
 
 /* GICR_TYPER */
-#define GICR_TYPER_LAST          0x10    /* the last redistributor of its region */
+#define GICR_TYPER_LAST 0x10 /* the last redistributor of its region */
 #define GICR_TYPER_PROCNUM_SHIFT 8
-#define GICR_TYPER_AFF_SHIFT     32      /* Affinity_Value: Aff3.Aff2.Aff1.Aff0 */
+#define GICR_TYPER_AFF_SHIFT 32 /* Affinity_Value: Aff3.Aff2.Aff1.Aff0 */
 
 /* GICR_WAKER */
 #define GICR_WAKER_PROCESSOR_SLEEP 0x2
 #define GICR_WAKER_CHILDREN_ASLEEP 0x4
 
 /* Frames: RD_base then SGI_base, 64 KiB each; a GICv3 (no VLPIs) redistributor spans both. */
-#define GICR_SGI_BASE        0x10000
-#define GICR_FRAME_SIZE      0x20000
+#define GICR_SGI_BASE 0x10000
+#define GICR_FRAME_SIZE 0x20000
 
 /* ---- Redistributor, SGI_base frame: the SGI/PPI bank (offsets from SGI_base) ---- */
-#define GICR_IGROUPR0        0x0080
-#define GICR_ISENABLER0      0x0100
-#define GICR_ICENABLER0      0x0180
-#define GICR_ISPENDR0        0x0200
-#define GICR_ICPENDR0        0x0280
-#define GICR_ISACTIVER0      0x0300
-#define GICR_ICACTIVER0      0x0380
-#define GICR_IPRIORITYR      0x0400      /* 32 bytes: INTIDs 0-31 */
-#define GICR_ICFGR0          0x0C00      /* SGIs */
-#define GICR_ICFGR1          0x0C04      /* PPIs */
-#define GICR_IGRPMODR0       0x0D00
+#define GICR_IGROUPR0 0x0080
+#define GICR_ISENABLER0 0x0100
+#define GICR_ICENABLER0 0x0180
+#define GICR_ISPENDR0 0x0200
+#define GICR_ICPENDR0 0x0280
+#define GICR_ISACTIVER0 0x0300
+#define GICR_ICACTIVER0 0x0380
+#define GICR_IPRIORITYR 0x0400 /* 32 bytes: INTIDs 0-31 */
+#define GICR_ICFGR0 0x0C00 /* SGIs */
+#define GICR_ICFGR1 0x0C04 /* PPIs */
+#define GICR_IGRPMODR0 0x0D00
 
 /* ---- CPU interface: system registers by encoding (usable by assemblers without GIC names) ---- */
-#define ICC_PMR_EL1          S3_0_C4_C6_0
-#define ICC_IAR1_EL1         S3_0_C12_C12_0
-#define ICC_EOIR1_EL1        S3_0_C12_C12_1
-#define ICC_BPR1_EL1         S3_0_C12_C12_3
-#define ICC_CTLR_EL1         S3_0_C12_C12_4
-#define ICC_SRE_EL1          S3_0_C12_C12_5
-#define ICC_IGRPEN0_EL1      S3_0_C12_C12_6
-#define ICC_IGRPEN1_EL1      S3_0_C12_C12_7
-#define ICC_DIR_EL1          S3_0_C12_C11_1
-#define ICC_RPR_EL1          S3_0_C12_C11_3
-#define ICC_SGI1R_EL1        S3_0_C12_C11_5
-#define ICC_ASGI1R_EL1       S3_0_C12_C11_6
-#define ICC_SGI0R_EL1        S3_0_C12_C11_7
-#define ICC_SRE_EL2          S3_4_C12_C9_5
+#define ICC_PMR_EL1 S3_0_C4_C6_0
+#define ICC_IAR1_EL1 S3_0_C12_C12_0
+#define ICC_EOIR1_EL1 S3_0_C12_C12_1
+#define ICC_BPR1_EL1 S3_0_C12_C12_3
+#define ICC_CTLR_EL1 S3_0_C12_C12_4
+#define ICC_SRE_EL1 S3_0_C12_C12_5
+#define ICC_IGRPEN0_EL1 S3_0_C12_C12_6
+#define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
+#define ICC_DIR_EL1 S3_0_C12_C11_1
+#define ICC_RPR_EL1 S3_0_C12_C11_3
+#define ICC_SGI1R_EL1 S3_0_C12_C11_5
+#define ICC_ASGI1R_EL1 S3_0_C12_C11_6
+#define ICC_SGI0R_EL1 S3_0_C12_C11_7
+#define ICC_SRE_EL2 S3_4_C12_C9_5
 
 /* ICC_IAR1_EL1 */
-#define ICC_IAR_INTID_MASK   0xFFFFFF
+#define ICC_IAR_INTID_MASK 0xFFFFFF
 
 /* ICC_CTLR_EL1 */
-#define ICC_CTLR_EOIMODE     0x2         /* EOIR drops priority only, DIR deactivates */
+#define ICC_CTLR_EOIMODE 0x2 /* EOIR drops priority only, DIR deactivates */
 
 /* ICC_SRE_EL1 / ICC_SRE_EL2 */
-#define ICC_SRE_SRE          0x1
-#define ICC_SRE_DFB          0x2
-#define ICC_SRE_DIB          0x4
-#define ICC_SRE_ENABLE       0x8         /* EL2 only: lower ELs may use ICC_SRE_EL1 */
+#define ICC_SRE_SRE 0x1
+#define ICC_SRE_DFB 0x2
+#define ICC_SRE_DIB 0x4
+#define ICC_SRE_ENABLE 0x8 /* EL2 only: lower ELs may use ICC_SRE_EL1 */
 
 /* ICC_SGI1R_EL1 (and ICC_ASGI1R_EL1, ICC_SGI0R_EL1): fields are 8 bits unless said otherwise. */
-#define ICC_SGI1R_TARGETS_MASK 0xFFFF    /* TargetList: bit n = Aff0 (RS * 16 + n) */
-#define ICC_SGI1R_AFF1_SHIFT   16
-#define ICC_SGI1R_INTID_SHIFT  24        /* 4 bits */
-#define ICC_SGI1R_INTID_MASK   0xF
-#define ICC_SGI1R_AFF2_SHIFT   32
-#define ICC_SGI1R_IRM_SHIFT    40        /* 1 bit: all PEs but self */
-#define ICC_SGI1R_RS_SHIFT     44        /* 4 bits: range selector */
-#define ICC_SGI1R_RS_MASK      0xF
-#define ICC_SGI1R_AFF3_SHIFT   48
-#define ICC_SGI1R_AFF_MASK     0xFF
+#define ICC_SGI1R_TARGETS_MASK 0xFFFF /* TargetList: bit n = Aff0 (RS * 16 + n) */
+#define ICC_SGI1R_AFF1_SHIFT 16
+#define ICC_SGI1R_INTID_SHIFT 24 /* 4 bits */
+#define ICC_SGI1R_INTID_MASK 0xF
+#define ICC_SGI1R_AFF2_SHIFT 32
+#define ICC_SGI1R_IRM_SHIFT 40 /* 1 bit: all PEs but self */
+#define ICC_SGI1R_RS_SHIFT 44 /* 4 bits: range selector */
+#define ICC_SGI1R_RS_MASK 0xF
+#define ICC_SGI1R_AFF3_SHIFT 48
+#define ICC_SGI1R_AFF_MASK 0xFF
 
 #endif

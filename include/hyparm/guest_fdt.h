@@ -14,12 +14,12 @@
 struct guest_fdt_params {
 	u64 ram_base, ram_size;
 	unsigned nr_vcpus;
-	const u64 *vcpu_mpidr;        /* affinity of each vCPU (cpu node reg) */
-	const char *cmdline;          /* "" for none */
+	const u64 *vcpu_mpidr; /* affinity of each vCPU (cpu node reg) */
+	const char *cmdline; /* "" for none */
 	u64 initrd_start, initrd_end; /* 0, 0 for none */
-	u64 gicd_base, gicr_base;     /* GICv3 distributor; redistributors (128 KiB per vCPU) */
+	u64 gicd_base, gicr_base; /* GICv3 distributor; redistributors (128 KiB per vCPU) */
 	u64 uart_base;
-	unsigned uart_spi;            /* SPI number (INTID - 32) */
+	unsigned uart_spi; /* SPI number (INTID - 32) */
 };
 
 /* Write the DT into buf. HV_OK, or -HV_ENOMEM if size is too small. */

@@ -16,29 +16,29 @@
 #define GUEST_U64(x) x##ULL
 #endif
 
-#define GUEST_GICD_IPA     GUEST_U64(0x08000000)
-#define GUEST_GICD_SIZE    GUEST_U64(0x10000)
-#define GUEST_GICR_IPA     GUEST_U64(0x080A0000)
-#define GUEST_GICR_STRIDE  GUEST_U64(0x20000)     /* RD_base + SGI_base frames per vCPU */
-#define GUEST_UART_IPA     GUEST_U64(0x09000000)
-#define GUEST_UART_SIZE    GUEST_U64(0x1000)
-#define GUEST_UART_INTID   33             /* SPI 1 */
-#define GUEST_VIRTIO_IPA   GUEST_U64(0x0A000000)  /* 32 virtio-mmio slots of 0x200 bytes */
-#define GUEST_VIRTIO_SLOT  GUEST_U64(0x200)
+#define GUEST_GICD_IPA GUEST_U64(0x08000000)
+#define GUEST_GICD_SIZE GUEST_U64(0x10000)
+#define GUEST_GICR_IPA GUEST_U64(0x080A0000)
+#define GUEST_GICR_STRIDE GUEST_U64(0x20000) /* RD_base + SGI_base frames per vCPU */
+#define GUEST_UART_IPA GUEST_U64(0x09000000)
+#define GUEST_UART_SIZE GUEST_U64(0x1000)
+#define GUEST_UART_INTID 33 /* SPI 1 */
+#define GUEST_VIRTIO_IPA GUEST_U64(0x0A000000) /* 32 virtio-mmio slots of 0x200 bytes */
+#define GUEST_VIRTIO_SLOT GUEST_U64(0x200)
 #define GUEST_VIRTIO_SLOTS 32
-#define GUEST_VIRTIO_INTID 48             /* slot n: SPI 16 + n */
-#define GUEST_RAM_IPA      GUEST_U64(0x40000000)
+#define GUEST_VIRTIO_INTID 48 /* slot n: SPI 16 + n */
+#define GUEST_RAM_IPA GUEST_U64(0x40000000)
 /* Room kept in RAM for the generated device tree (a VM's own DTB may be larger). */
-#define GUEST_DTB_MAX      GUEST_U64(0x10000)
+#define GUEST_DTB_MAX GUEST_U64(0x10000)
 /* A raw image (no arm64 Image header) goes this far into RAM, as QEMU puts it; entered at its first byte. */
 #define GUEST_RAW_IMAGE_OFFSET GUEST_U64(0x80000)
 
 /* Private interrupts of KVM's virt platform. */
-#define GUEST_PTIMER_INTID 30             /* EL1 physical timer (PPI 14) */
-#define GUEST_VTIMER_INTID 27             /* EL1 virtual timer (PPI 11) */
-#define GUEST_MAINT_INTID  25             /* vGIC maintenance (PPI 9) */
+#define GUEST_PTIMER_INTID 30 /* EL1 physical timer (PPI 14) */
+#define GUEST_VTIMER_INTID 27 /* EL1 virtual timer (PPI 11) */
+#define GUEST_MAINT_INTID 25 /* vGIC maintenance (PPI 9) */
 /* Named in the guest's device tree only: hyparm gives guests neither. */
-#define GUEST_SEC_PTIMER_INTID 29         /* secure EL1 physical timer (PPI 13) */
-#define GUEST_HYP_PTIMER_INTID 26         /* EL2 physical timer (PPI 10) */
+#define GUEST_SEC_PTIMER_INTID 29 /* secure EL1 physical timer (PPI 13) */
+#define GUEST_HYP_PTIMER_INTID 26 /* EL2 physical timer (PPI 10) */
 
 #endif

@@ -13,8 +13,8 @@
 #define IRQ_MAX 1020
 
 enum irq_result {
-	IRQ_DONE,       /* handled: drop priority and deactivate */
-	IRQ_FORWARDED,  /* handed to a guest as a hardware-mapped virtual interrupt: the guest deactivates it */
+	IRQ_DONE, /* handled: drop priority and deactivate */
+	IRQ_FORWARDED, /* handed to a guest as a hardware-mapped virtual interrupt: the guest deactivates it */
 };
 
 typedef enum irq_result (*irq_handler_t)(u32 intid, void *ctx);

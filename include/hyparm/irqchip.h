@@ -22,7 +22,7 @@ struct vcpu;
 struct irq_source {
 	bool (*get_line)(struct vcpu *v, void *ctx);
 	void *ctx;
-	u32 phys_intid;         /* 0: not hardware-mapped */
+	u32 phys_intid; /* 0: not hardware-mapped */
 };
 
 struct irqchip_ops {

@@ -19,16 +19,16 @@
 
 struct load_plan {
 	bool is_linux_image;
-	u64 kernel_off;     /* offsets from the RAM base */
-	u64 kernel_size;    /* bytes copied */
-	u64 kernel_end;     /* first byte past the kernel's footprint (image_size) */
+	u64 kernel_off; /* offsets from the RAM base */
+	u64 kernel_size; /* bytes copied */
+	u64 kernel_end; /* first byte past the kernel's footprint (image_size) */
 	u64 initrd_off, initrd_size;
 	u64 dtb_off, dtb_max;
 	u64 entry_off;
 };
 
 /* HV_OK, or -HV_EINVAL / -HV_ENOMEM ("does not fit") with a reason in err. */
-int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_max,
-		u64 ram_size, struct load_plan *plan, char *err, size_t errlen);
+int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_max, u64 ram_size,
+		struct load_plan *plan, char *err, size_t errlen);
 
 #endif

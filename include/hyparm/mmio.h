@@ -22,7 +22,7 @@ struct mmio_region {
 	const struct mmio_ops *ops;
 	void *dev;
 	const char *name;
-	u64 reads, writes;   /* exit statistics */
+	u64 reads, writes; /* exit statistics */
 };
 
 #define MMIO_MAX_REGIONS 16
@@ -33,8 +33,8 @@ struct mmio_bus {
 };
 
 /* Add a region; -HV_EEXIST if it overlaps one, -HV_ENOMEM when the bus is full, -HV_EINVAL for size 0. */
-int mmio_bus_add(struct mmio_bus *bus, ipa_t base, u64 size, const struct mmio_ops *ops,
-		 void *dev, const char *name);
+int mmio_bus_add(struct mmio_bus *bus, ipa_t base, u64 size, const struct mmio_ops *ops, void *dev,
+		 const char *name);
 /* The region holding ipa, or NULL. */
 struct mmio_region *mmio_bus_find(struct mmio_bus *bus, ipa_t ipa);
 /*

@@ -11,11 +11,11 @@
 #include <hyparm/types.h>
 
 struct page_pool {
-	paddr_t base;      /* first byte managed, page aligned */
-	u64 npages;        /* pages managed */
-	u64 *bitmap;       /* 1 bit per page, 1 = in use */
+	paddr_t base; /* first byte managed, page aligned */
+	u64 npages; /* pages managed */
+	u64 *bitmap; /* 1 bit per page, 1 = in use */
 	u64 free_pages;
-	u64 next_hint;     /* where the next small search starts */
+	u64 next_hint; /* where the next small search starts */
 };
 
 /* Manage [base, base + npages * PAGE_SIZE); bitmap storage is supplied by the caller. */
@@ -26,7 +26,10 @@ void page_pool_reserve(struct page_pool *pool, paddr_t start, u64 size);
 paddr_t page_pool_alloc(struct page_pool *pool, u64 npages, u64 align_bytes);
 void page_pool_free(struct page_pool *pool, paddr_t pa, u64 npages);
 /* Bytes of bitmap page_pool_init needs for npages. */
-static inline u64 page_pool_bitmap_bytes(u64 npages) { return ((npages + 63) / 64) * 8; }
+static inline u64 page_pool_bitmap_bytes(u64 npages)
+{
+	return ((npages + 63) / 64) * 8;
+}
 
 /* The system pool (EL2 only): zeroed pages for hyparm's own use. Returns NULL when exhausted. */
 void *page_alloc(u64 npages);

@@ -15,19 +15,20 @@ struct vcpu;
 struct deadline;
 
 struct pcpu {
-	struct vcpu *current;      /* the vCPU this CPU runs or last ran */
-	u64 stack_top;             /* top of this CPU's EL2 stack: the vectors load it (PCPU_STACK_TOP) */
-	u64 emergency_top;         /* top of this CPU's emergency stack, for hyparm's own faults (PCPU_EMERGENCY_TOP) */
-	unsigned id;               /* index, 0 = boot CPU */
-	u64 mpidr;                 /* physical MPIDR affinity */
-	struct vcpu *run_list;     /* vCPUs placed on this CPU */
-	struct vcpu *loaded;       /* vCPU whose EL1 state is in the CPU registers */
+	struct vcpu *current; /* the vCPU this CPU runs or last ran */
+	u64 stack_top; /* top of this CPU's EL2 stack: the vectors load it (PCPU_STACK_TOP) */
+	u64 emergency_top; /* top of this CPU's emergency stack, for hyparm's own faults (PCPU_EMERGENCY_TOP) */
+	unsigned id; /* index, 0 = boot CPU */
+	u64 mpidr; /* physical MPIDR affinity */
+	struct vcpu *run_list; /* vCPUs placed on this CPU */
+	struct vcpu *loaded; /* vCPU whose EL1 state is in the CPU registers */
 	volatile bool online;
 	/* Scheduling. */
-	u64 slice_end;             /* physical count at which the running vCPU's slice ends, 0 = no slice */
-	u64 timer_at;              /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
-	volatile bool need_resched;/* the slice ended: switch at the next exit */
-	volatile bool need_rearm;  /* a vCPU here became runnable, or the earliest deadline moved: look at the timer */
+	u64 slice_end; /* physical count at which the running vCPU's slice ends, 0 = no slice */
+	u64 timer_at; /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
+	volatile bool need_resched; /* the slice ended: switch at the next exit */
+	volatile bool
+		need_rearm; /* a vCPU here became runnable, or the earliest deadline moved: look at the timer */
 	/* The deadline service's queue for this CPU (core/deadline.c). */
 	spinlock_t deadline_lock;
 	struct deadline *deadlines;

@@ -17,10 +17,10 @@
 
 /* What an exit handler asks for. */
 enum exit_action {
-	ACT_RESUME,   /* continue this vCPU */
-	ACT_YIELD,    /* let another runnable vCPU of this CPU go first */
-	ACT_BLOCK,    /* WFI: sleep until something is pending for it */
-	ACT_STOP,     /* it no longer runs (CPU_OFF, its VM stopped or resets) */
+	ACT_RESUME, /* continue this vCPU */
+	ACT_YIELD, /* let another runnable vCPU of this CPU go first */
+	ACT_BLOCK, /* WFI: sleep until something is pending for it */
+	ACT_STOP, /* it no longer runs (CPU_OFF, its VM stopped or resets) */
 };
 
 /* Put v on physical CPU pcpu's run list. */

@@ -12,55 +12,55 @@
 struct vcpu;
 
 /* Function ID bit 30: the SMC64/HVC64 calling convention (64-bit arguments). */
-#define SMCCC_64BIT                  0x40000000u
+#define SMCCC_64BIT 0x40000000u
 
-#define SMCCC_VERSION_FID            0x80000000u
-#define SMCCC_ARCH_FEATURES_FID      0x80000001u
-#define SMCCC_ARCH_SOC_ID_FID        0x80000002u
-#define SMCCC_ARCH_WORKAROUND_1_FID  0x80008000u
-#define SMCCC_ARCH_WORKAROUND_2_FID  0x80007FFFu
-#define SMCCC_ARCH_WORKAROUND_3_FID  0x80003FFFu
+#define SMCCC_VERSION_FID 0x80000000u
+#define SMCCC_ARCH_FEATURES_FID 0x80000001u
+#define SMCCC_ARCH_SOC_ID_FID 0x80000002u
+#define SMCCC_ARCH_WORKAROUND_1_FID 0x80008000u
+#define SMCCC_ARCH_WORKAROUND_2_FID 0x80007FFFu
+#define SMCCC_ARCH_WORKAROUND_3_FID 0x80003FFFu
 
 #define SMCCC_VERSION_1_1 0x10001
 
-#define SMCCC_RET_SUCCESS          0
-#define SMCCC_RET_NOT_SUPPORTED    (-1)
-#define SMCCC_RET_NOT_REQUIRED     (-2)
+#define SMCCC_RET_SUCCESS 0
+#define SMCCC_RET_NOT_SUPPORTED (-1)
+#define SMCCC_RET_NOT_REQUIRED (-2)
 
-#define PSCI_0_2_FN_PSCI_VERSION       0x84000000u
-#define PSCI_0_2_FN_CPU_SUSPEND        0x84000001u
-#define PSCI_0_2_FN64_CPU_SUSPEND      0xC4000001u
-#define PSCI_0_2_FN_CPU_OFF            0x84000002u
-#define PSCI_0_2_FN_CPU_ON             0x84000003u
-#define PSCI_0_2_FN64_CPU_ON           0xC4000003u
-#define PSCI_0_2_FN_AFFINITY_INFO      0x84000004u
-#define PSCI_0_2_FN64_AFFINITY_INFO    0xC4000004u
-#define PSCI_0_2_FN_MIGRATE_INFO_TYPE  0x84000006u
-#define PSCI_0_2_FN_SYSTEM_OFF         0x84000008u
-#define PSCI_0_2_FN_SYSTEM_RESET       0x84000009u
-#define PSCI_1_0_FN_PSCI_FEATURES      0x8400000Au
+#define PSCI_0_2_FN_PSCI_VERSION 0x84000000u
+#define PSCI_0_2_FN_CPU_SUSPEND 0x84000001u
+#define PSCI_0_2_FN64_CPU_SUSPEND 0xC4000001u
+#define PSCI_0_2_FN_CPU_OFF 0x84000002u
+#define PSCI_0_2_FN_CPU_ON 0x84000003u
+#define PSCI_0_2_FN64_CPU_ON 0xC4000003u
+#define PSCI_0_2_FN_AFFINITY_INFO 0x84000004u
+#define PSCI_0_2_FN64_AFFINITY_INFO 0xC4000004u
+#define PSCI_0_2_FN_MIGRATE_INFO_TYPE 0x84000006u
+#define PSCI_0_2_FN_SYSTEM_OFF 0x84000008u
+#define PSCI_0_2_FN_SYSTEM_RESET 0x84000009u
+#define PSCI_1_0_FN_PSCI_FEATURES 0x8400000Au
 
-#define PSCI_RET_SUCCESS             0
-#define PSCI_RET_NOT_SUPPORTED      (-1)
-#define PSCI_RET_INVALID_PARAMS     (-2)
-#define PSCI_RET_DENIED             (-3)
-#define PSCI_RET_ALREADY_ON         (-4)
-#define PSCI_RET_ON_PENDING         (-5)
-#define PSCI_RET_INTERNAL_FAILURE   (-6)
-#define PSCI_RET_NOT_PRESENT        (-7)
-#define PSCI_RET_DISABLED           (-8)
-#define PSCI_RET_INVALID_ADDRESS    (-9)
+#define PSCI_RET_SUCCESS 0
+#define PSCI_RET_NOT_SUPPORTED (-1)
+#define PSCI_RET_INVALID_PARAMS (-2)
+#define PSCI_RET_DENIED (-3)
+#define PSCI_RET_ALREADY_ON (-4)
+#define PSCI_RET_ON_PENDING (-5)
+#define PSCI_RET_INTERNAL_FAILURE (-6)
+#define PSCI_RET_NOT_PRESENT (-7)
+#define PSCI_RET_DISABLED (-8)
+#define PSCI_RET_INVALID_ADDRESS (-9)
 
 /* PSCI version hyparm implements: 1.1 (as KVM does since Linux 5.x). */
 #define PSCI_VERSION_IMPL 0x00010001u
 
 /* What the call asks the run loop to do next. */
 enum smccc_action {
-	SMCCC_RESUME = 0,    /* results are in regs; continue the vCPU */
-	SMCCC_VM_OFF,        /* SYSTEM_OFF: the VM powered off */
-	SMCCC_VM_RESET,      /* SYSTEM_RESET: restart the VM from its images */
-	SMCCC_VCPU_OFF,      /* CPU_OFF: stop this vCPU */
-	SMCCC_VCPU_SUSPEND,  /* CPU_SUSPEND standby: behave as WFI */
+	SMCCC_RESUME = 0, /* results are in regs; continue the vCPU */
+	SMCCC_VM_OFF, /* SYSTEM_OFF: the VM powered off */
+	SMCCC_VM_RESET, /* SYSTEM_RESET: restart the VM from its images */
+	SMCCC_VCPU_OFF, /* CPU_OFF: stop this vCPU */
+	SMCCC_VCPU_SUSPEND, /* CPU_SUSPEND standby: behave as WFI */
 };
 
 /*

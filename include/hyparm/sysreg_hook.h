@@ -12,14 +12,14 @@
 struct vcpu;
 
 struct sysreg_hook {
-	u32 enc;                                      /* SYSREG_ENC(op0..op2) */
-	bool (*read)(struct vcpu *v, u64 *val);       /* NULL or false: UNDEF */
+	u32 enc; /* SYSREG_ENC(op0..op2) */
+	bool (*read)(struct vcpu *v, u64 *val); /* NULL or false: UNDEF */
 	bool (*write)(struct vcpu *v, u64 val);
 };
 
 #define SYSREG_HOOK(name, e, rd, wr) \
-	static const struct sysreg_hook sysreg_hook_##name __attribute__((used, section("sysreg_hooks"), aligned(8))) = \
-		{ .enc = (e), .read = (rd), .write = (wr) }
+	static const struct sysreg_hook sysreg_hook_##name __attribute__(( \
+		used, section("sysreg_hooks"), aligned(8))) = { .enc = (e), .read = (rd), .write = (wr) }
 
 /* Bit ((op0 << 4) | CRn) set for every (op0, CRn) that has a hook (sysreg_hooks_init()). */
 extern u64 sysreg_hooked_keys;
@@ -30,7 +30,7 @@ const struct sysreg_hook *sysreg_hook_lookup(u32 enc);
 /* The hook for enc, or NULL; the common miss (an ID or debug register) costs a bit test. */
 static inline const struct sysreg_hook *sysreg_hook_find(u32 enc)
 {
-	unsigned key = ((enc >> 19) & 3) << 4 | ((enc >> 12) & 0xF);   /* SYSREG_ENC: op0 at 19, CRn at 12 */
+	unsigned key = ((enc >> 19) & 3) << 4 | ((enc >> 12) & 0xF); /* SYSREG_ENC: op0 at 19, CRn at 12 */
 
 	return (sysreg_hooked_keys >> key) & 1 ? sysreg_hook_lookup(enc) : NULL;
 }

@@ -18,7 +18,7 @@ struct vdev;
 
 struct vdev_type {
 	const char *name;
-	bool is_irqchip;        /* it installs the VM's interrupt controller; every other device needs one first */
+	bool is_irqchip; /* it installs the VM's interrupt controller; every other device needs one first */
 	/*
 	 * Make d's state for vm (d->vm is set): allocate it, register MMIO
 	 * ranges and interrupt sources. Called once, after the VM's vCPUs
@@ -37,11 +37,12 @@ struct vdev_type {
 struct vdev {
 	const struct vdev_type *type;
 	struct vm *vm;
-	void *state;            /* the device's own, opaque to everyone else */
+	void *state; /* the device's own, opaque to everyone else */
 };
 
 #define VDEV_REGISTER(t) \
-	static const struct vdev_type *const vdev_reg_##t __attribute__((used, section("vdev_types"), aligned(8))) = &t
+	static const struct vdev_type *const vdev_reg_##t \
+		__attribute__((used, section("vdev_types"), aligned(8))) = &t
 
 /* The registered type called name, or NULL. */
 const struct vdev_type *vdev_type_find(const char *name);

@@ -24,19 +24,19 @@
 #define VM_MAX_REPORTS 10
 
 enum vcpu_state {
-	VCPU_OFF,        /* not started (PSCI CPU_ON not yet called) or CPU_OFF */
-	VCPU_STARTING,   /* a CPU_ON claimed it and is recording where it starts: not runnable yet */
+	VCPU_OFF, /* not started (PSCI CPU_ON not yet called) or CPU_OFF */
+	VCPU_STARTING, /* a CPU_ON claimed it and is recording where it starts: not runnable yet */
 	VCPU_ON_PENDING, /* powered on: its CPU writes its registers when it first enters it */
 	VCPU_RUNNABLE,
-	VCPU_BLOCKED,    /* WFI with nothing pending */
-	VCPU_STOPPED,    /* its VM stopped */
+	VCPU_BLOCKED, /* WFI with nothing pending */
+	VCPU_STOPPED, /* its VM stopped */
 };
 
 enum vm_state {
 	VM_RUNNING,
-	VM_RESETTING,    /* its boot vCPU's CPU reloads it (vm_reset_step); no vCPU of it runs */
-	VM_POWERED_OFF,  /* PSCI SYSTEM_OFF */
-	VM_CRASHED,      /* hyparm stopped it (exception loop, unrecoverable state) */
+	VM_RESETTING, /* its boot vCPU's CPU reloads it (vm_reset_step); no vCPU of it runs */
+	VM_POWERED_OFF, /* PSCI SYSTEM_OFF */
+	VM_CRASHED, /* hyparm stopped it (exception loop, unrecoverable state) */
 };
 
 struct vm;
@@ -45,56 +45,56 @@ struct guest_bundle;
 struct irqchip_ops;
 
 struct vcpu {
-	struct arch_vcpu arch;     /* first: entry.S saves the guest's registers here */
+	struct arch_vcpu arch; /* first: entry.S saves the guest's registers here */
 	struct vm *vm;
-	unsigned id;               /* index in the VM */
-	u64 mpidr;                 /* shadow MPIDR_EL1 (affinity fields) */
-	unsigned pcpu;             /* physical CPU it runs on */
+	unsigned id; /* index in the VM */
+	u64 mpidr; /* shadow MPIDR_EL1 (affinity fields) */
+	unsigned pcpu; /* physical CPU it runs on */
 	volatile enum vcpu_state state;
-	volatile bool running;     /* its CPU is in this vCPU's guest context or serving its exit */
-	volatile bool loaded;      /* its registers are live in its CPU (even while it does not run) */
-	volatile bool kicked;      /* new work for it (vcpu_kick): the irqchip looks before entry */
-	bool irqchip_busy;         /* the irqchip has state of it in the CPU (list registers): sync after exits */
+	volatile bool running; /* its CPU is in this vCPU's guest context or serving its exit */
+	volatile bool loaded; /* its registers are live in its CPU (even while it does not run) */
+	volatile bool kicked; /* new work for it (vcpu_kick): the irqchip looks before entry */
+	bool irqchip_busy; /* the irqchip has state of it in the CPU (list registers): sync after exits */
 	struct vcpu *next_on_pcpu; /* the physical CPU's run list */
-	u64 boot_entry, boot_ctx;  /* where it starts when powered on, and its x0 */
+	u64 boot_entry, boot_ctx; /* where it starts when powered on, and its x0 */
 	u64 exits[EXIT_KIND_COUNT]; /* per enum exit_kind */
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
-	bool exit_il32;            /* the trapped instruction is 32 bits wide (ESR_EL2.IL) */
-	bool oslk;                 /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
-	u64 setway_off;            /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
+	bool exit_il32; /* the trapped instruction is 32 bits wide (ESR_EL2.IL) */
+	bool oslk; /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
+	u64 setway_off; /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
 };
 
 /* How far a reset (or the first boot) has got: vm_reset_step() does one piece at a time. */
 enum vm_reset_phase {
-	RESET_SCRUB,     /* zero the RAM */
-	RESET_LOAD,      /* copy the images, write the device tree */
-	RESET_CLEAN,     /* clean the RAM to the point of coherency (the guest starts with caches off) */
-	RESET_DEVICES,   /* devices back to power-on state, vCPUs off but the boot one */
+	RESET_SCRUB, /* zero the RAM */
+	RESET_LOAD, /* copy the images, write the device tree */
+	RESET_CLEAN, /* clean the RAM to the point of coherency (the guest starts with caches off) */
+	RESET_DEVICES, /* devices back to power-on state, vCPUs off but the boot one */
 };
 
 struct vm {
 	char name[VM_NAME_MAX];
-	unsigned id;               /* index; its VMID is id + 1 (VMID 0 is never used) */
+	unsigned id; /* index; its VMID is id + 1 (VMID 0 is never used) */
 	volatile enum vm_state state;
 	struct stage2 s2;
 	u64 vtcr;
-	paddr_t ram_pa;            /* host PA of guest RAM (one contiguous block) */
+	paddr_t ram_pa; /* host PA of guest RAM (one contiguous block) */
 	ipa_t ram_ipa;
 	u64 ram_size;
 	struct mmio_bus mmio;
 	const struct irqchip_ops *irqchip; /* installed by the interrupt controller device */
 	struct vdev devices[VM_MAX_DEVICES];
 	unsigned nr_devices;
-	unsigned reports;          /* guest-caused warnings printed, capped so a guest cannot flood the console */
-	u64 cntvoff;               /* CNTVOFF_EL2: the guest's virtual counter starts at 0 at VM creation */
+	unsigned reports; /* guest-caused warnings printed, capped so a guest cannot flood the console */
+	u64 cntvoff; /* CNTVOFF_EL2: the guest's virtual counter starts at 0 at VM creation */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
-	u64 entry_ipa, dtb_ipa;    /* where the boot vCPU starts and its x0 */
+	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 */
 	const struct vm_config *config;
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	enum vm_reset_phase reset_phase;
-	u64 reset_off;             /* progress within the phase, in bytes */
+	u64 reset_off; /* progress within the phase, in bytes */
 	/* Console line buffer: output appears as "[name] line". */
 	char line[160];
 	unsigned line_len;

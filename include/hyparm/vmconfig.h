@@ -32,15 +32,15 @@
 struct vm_config {
 	char name[VMCONF_NAME_MAX];
 	char kernel[VMCONF_FILE_MAX];
-	char initrd[VMCONF_FILE_MAX];    /* "" = none */
-	char dtb[VMCONF_FILE_MAX];       /* "" = generate */
+	char initrd[VMCONF_FILE_MAX]; /* "" = none */
+	char dtb[VMCONF_FILE_MAX]; /* "" = generate */
 	char cmdline[VMCONF_CMDLINE_MAX];
 	char devices[VMCONF_DEVICES_MAX]; /* "" = the default set */
 	u32 vcpus;
 	u64 mem_size;
 	u32 pcpus[VMCONF_MAX_VCPUS];
-	u32 nr_pcpus;                    /* 0 = default placement */
-	unsigned line;                   /* line of its [vm] header */
+	u32 nr_pcpus; /* 0 = default placement */
+	unsigned line; /* line of its [vm] header */
 };
 
 /*
@@ -48,8 +48,7 @@ struct vm_config {
  * out[0..*count) and returns HV_OK. On error returns -HV_EINVAL and writes
  * "FILE:LINE: message" into err.
  */
-int vmconfig_parse(const char *text, size_t len, const char *fname,
-		   struct vm_config *out, unsigned max, unsigned *count,
-		   char *err, size_t errlen);
+int vmconfig_parse(const char *text, size_t len, const char *fname, struct vm_config *out, unsigned max,
+		   unsigned *count, char *err, size_t errlen);
 
 #endif

@@ -14,8 +14,8 @@ struct guest_bundle {
 };
 
 /* Build VM number id from cfg: RAM, stage 2, devices, images, vCPUs. Errors go to err. */
-int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundle *bundle,
-	      struct vm **out, char *err, size_t errlen);
+int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundle *bundle, struct vm **out,
+	      char *err, size_t errlen);
 /* The VM created with this id. */
 struct vm *vm_by_id(unsigned id);
 /* Boot it: its boot vCPU's CPU loads its images and starts it. */

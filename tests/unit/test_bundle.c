@@ -31,13 +31,14 @@ static void pad4(struct archive *a)
 }
 
 /* Header with explicit namesize/filesize, so tests can lie in them. */
-static void put_header(struct archive *a, const char *magic, unsigned mode, unsigned filesize, unsigned namesize)
+static void put_header(struct archive *a, const char *magic, unsigned mode, unsigned filesize,
+		       unsigned namesize)
 {
 	char hdr[HDR + 1];
 
 	snprintf(hdr, sizeof(hdr), "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", magic,
-		 1u /* ino */, mode, 0u, 0u, 1u /* nlink */, 0x65000000u /* mtime */, filesize,
-		 0u, 0u, 0u, 0u, namesize, 0u /* check */);
+		 1u /* ino */, mode, 0u, 0u, 1u /* nlink */, 0x65000000u /* mtime */, filesize, 0u, 0u, 0u,
+		 0u, namesize, 0u /* check */);
 	assert_int_equal(strlen(hdr), HDR);
 	assert_true(a->len + HDR < sizeof(a->buf));
 	memcpy(a->buf + a->len, hdr, HDR);
@@ -270,7 +271,7 @@ static void truncated_header_is_reported_with_its_offset(void **state)
 	size_t second;
 
 	a.len = 0;
-	add_file(&a, "one", "1234");   /* 110 + 4 name + 4 data = 120 */
+	add_file(&a, "one", "1234"); /* 110 + 4 name + 4 data = 120 */
 	second = a.len;
 	add_file(&a, "two", "5678");
 	add_trailer(&a);
@@ -325,9 +326,10 @@ static void truncated_data_is_reported(void **state)
 	static struct archive a;
 
 	a.len = 0;
-	add_file(&a, "big.bin", "0123456789abcdef");   /* data at 110 + 8 = 120 */
+	add_file(&a, "big.bin", "0123456789abcdef"); /* data at 110 + 8 = 120 */
 	add_trailer(&a);
-	expect_check_error(&a, 120 + 10, "bundle: truncated data of 'big.bin' at offset 120 (16 bytes expected)");
+	expect_check_error(&a, 120 + 10,
+			   "bundle: truncated data of 'big.bin' at offset 120 (16 bytes expected)");
 	{
 		void *base = exact_copy(&a, 130);
 		assert_int_equal(bundle_find(base, 130, "big.bin", NULL, NULL), -HV_EINVAL);
@@ -345,7 +347,8 @@ static void huge_filesize_does_not_overflow(void **state)
 	a.len += 2;
 	pad4(&a);
 	add_trailer(&a);
-	expect_check_error(&a, a.len, "bundle: truncated data of 'h' at offset 112 (4294967295 bytes expected)");
+	expect_check_error(&a, a.len,
+			   "bundle: truncated data of 'h' at offset 112 (4294967295 bytes expected)");
 }
 
 static void bad_magic_is_reported(void **state)
@@ -360,7 +363,7 @@ static void bad_magic_is_reported(void **state)
 
 	/* A later entry: the walk must have reached it. */
 	a.len = 0;
-	add_file(&a, "f", "data");   /* 110 + 2 name = 112, + 4 data = 116 */
+	add_file(&a, "f", "data"); /* 110 + 2 name = 112, + 4 data = 116 */
 	add_trailer(&a);
 	a.buf[116] = 'X';
 	expect_check_error(&a, a.len, "bundle: bad magic at offset 116 (not a cpio newc archive)");
@@ -383,7 +386,7 @@ static void non_hex_field_is_reported(void **state)
 	a.len = 0;
 	add_file(&a, "f", "data");
 	add_trailer(&a);
-	a.buf[6 + 6 * 8 + 3] = 'g';   /* inside filesize */
+	a.buf[6 + 6 * 8 + 3] = 'g'; /* inside filesize */
 	expect_check_error(&a, a.len, "bundle: bad header field at offset 54 (expected 8 hex digits)");
 }
 
@@ -450,8 +453,10 @@ static void archive_from_gnu_cpio_is_read(void **state)
 	assert_non_null(f);
 	fputs("12345", f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cd %s && find . | LC_ALL=C sort | cpio --quiet -o -H newc > %s.cpio && "
-		 "rm vms.conf odd-size.bin", dir, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && find . | LC_ALL=C sort | cpio --quiet -o -H newc > %s.cpio && "
+		 "rm vms.conf odd-size.bin",
+		 dir, dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s.cpio", dir);
 	f = fopen(path, "rb");

@@ -75,11 +75,20 @@ static void carriage_return_is_dropped(void **state)
 static void controls_show_escaped(void **state)
 {
 	assert_string_equal(feed("\b\b\bX", false), "^H^H^HX");
-	assert_string_equal(feed("\x7f\x01\x0c\x0b\x00" "z", false) , "^?^A^L^K");
+	assert_string_equal(feed("\x7f\x01\x0c\x0b\x00"
+				 "z",
+				 false),
+			    "^?^A^L^K");
 	memset(&f, 0, sizeof(f));
 	assert_string_equal(feed_n("\x00z", 2, false), "^@z");
-	assert_string_equal(feed("\x1b[2K\x1b[1A\x1b" "c", false), "^[[2K^[[1A^[c");
-	assert_string_equal(feed("\x9b" "2J\xc3\xa9", false), "\\x9b2J\\xc3\\xa9");
+	assert_string_equal(feed("\x1b[2K\x1b[1A\x1b"
+				 "c",
+				 false),
+			    "^[[2K^[[1A^[c");
+	assert_string_equal(feed("\x9b"
+				 "2J\xc3\xa9",
+				 false),
+			    "\\x9b2J\\xc3\\xa9");
 }
 
 static void unfocused_vm_gets_no_escape_sequence_at_all(void **state)
@@ -99,10 +108,41 @@ static void focused_vm_gets_colours_and_status_requests(void **state)
 static void focused_vm_cannot_leave_its_line_or_clear_it(void **state)
 {
 	static const char *refused[] = {
-		"\x1b[1A", "\x1b[A", "\x1b[2B", "\x1b[H", "\x1b[1;1H", "\x1b[2K", "\x1b[1K", "\x1b[2J",
-		"\x1b[1J", "\x1b[3J", "\x1b[s", "\x1b[u", "\x1b[1E", "\x1b[1F", "\x1b[5G", "\x1b[?1049h",
-		"\x1b[1L", "\x1b[1M", "\x1b[5S", "\x1b[5T", "\x1b[1;24r", "\x1b" "7", "\x1b" "8", "\x1b" "c",
-		"\x1b" "D", "\x1b" "M", "\x1b" "E", "\x1b]0;title\x07", "\x1b[1;31;2;3;4;5;6;7;8;9;10m",
+		"\x1b[1A",
+		"\x1b[A",
+		"\x1b[2B",
+		"\x1b[H",
+		"\x1b[1;1H",
+		"\x1b[2K",
+		"\x1b[1K",
+		"\x1b[2J",
+		"\x1b[1J",
+		"\x1b[3J",
+		"\x1b[s",
+		"\x1b[u",
+		"\x1b[1E",
+		"\x1b[1F",
+		"\x1b[5G",
+		"\x1b[?1049h",
+		"\x1b[1L",
+		"\x1b[1M",
+		"\x1b[5S",
+		"\x1b[5T",
+		"\x1b[1;24r",
+		"\x1b"
+		"7",
+		"\x1b"
+		"8",
+		"\x1b"
+		"c",
+		"\x1b"
+		"D",
+		"\x1b"
+		"M",
+		"\x1b"
+		"E",
+		"\x1b]0;title\x07",
+		"\x1b[1;31;2;3;4;5;6;7;8;9;10m",
 	};
 
 	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -118,7 +158,7 @@ static void focused_vm_moves_left_only_over_its_own_text(void **state)
 {
 	assert_string_equal(feed("abc\b\b", true), "abc\b\b");
 	assert_string_equal(feed("\b", true), "\b");
-	assert_string_equal(feed("\b", true), "^H");           /* at the prefix: shown, not obeyed */
+	assert_string_equal(feed("\b", true), "^H"); /* at the prefix: shown, not obeyed */
 	/* The ^H shown took 2 columns: 5 now, 2 after moving back 3. */
 	assert_string_equal(feed("xyz\x1b[3D", true), "xyz\x1b[3D");
 	assert_string_equal(feed("\x1b[3D", true), "^[[3D");

@@ -14,17 +14,20 @@
 #include <arch/sysreg_emul.h>
 
 /* QEMU 7.2 -cpu max: RAS 2, SME 1, CSV2 2, LORegions, HCX; no SPE, TRF, AMU, LS64. */
-#define MAX_PFR0  0x1201001121110222ULL
-#define MAX_PFR1  0x1000021ULL
-#define MAX_DFR0  0x10305609ULL
+#define MAX_PFR0 0x1201001121110222ULL
+#define MAX_PFR1 0x1000021ULL
+#define MAX_DFR0 0x10305609ULL
 #define MAX_ISAR1 0x11111110211102ULL
 #define MAX_MMFR1 0x11010211122ULL
 /* QEMU 7.2 -cpu cortex-a57: ARMv8.0, none of them. */
-#define A57_PFR0  0x1000222ULL
-#define A57_DFR0  0x10305106ULL
+#define A57_PFR0 0x1000222ULL
+#define A57_DFR0 0x10305106ULL
 
 /* id_regs.c's hardware half, absent on the host: zero, as a CPU with nothing would read. */
-u64 arch_id_reg_read(unsigned crm, unsigned op2) { return 0; }
+u64 arch_id_reg_read(unsigned crm, unsigned op2)
+{
+	return 0;
+}
 
 static void cpu_max_switches_tpidr2_and_vdisr_and_traps_lor_and_ras(void **state)
 {
@@ -55,15 +58,15 @@ static void each_optional_feature_sets_its_own_control(void **state)
 {
 	struct cpu_features f;
 
-	cpu_features_decode(&f, 0, 0, 0, 3ULL << 60, 0);          /* LS64_ACCDATA */
+	cpu_features_decode(&f, 0, 0, 0, 3ULL << 60, 0); /* LS64_ACCDATA */
 	assert_true(f.accdata && f.el1_extra);
-	cpu_features_decode(&f, 0, 0, 0, 2ULL << 60, 0);          /* LS64_V: no ACCDATA_EL1 */
+	cpu_features_decode(&f, 0, 0, 0, 2ULL << 60, 0); /* LS64_V: no ACCDATA_EL1 */
 	assert_false(f.accdata || f.el1_extra);
-	cpu_features_decode(&f, 0, 0, 1ULL << 32, 0, 0);          /* SPE */
+	cpu_features_decode(&f, 0, 0, 1ULL << 32, 0, 0); /* SPE */
 	assert_int_equal(f.mdcr_traps, MDCR_TPMS);
-	cpu_features_decode(&f, 0, 0, 1ULL << 40, 0, 0);          /* TraceFilt */
+	cpu_features_decode(&f, 0, 0, 1ULL << 40, 0, 0); /* TraceFilt */
 	assert_int_equal(f.mdcr_traps, MDCR_TTRF);
-	cpu_features_decode(&f, 1ULL << 44, 0, 0, 0, 0);          /* AMU */
+	cpu_features_decode(&f, 1ULL << 44, 0, 0, 0, 0); /* AMU */
 	assert_int_equal(f.cptr_traps, CPTR_TAM);
 }
 
@@ -72,12 +75,13 @@ static void guest_is_not_promised_what_traps(void **state)
 	/* CSV2 2 promises SCXTNUM_ELx (trapped): the guest sees CSV2 1; CSV2_frac hidden. */
 	u64 pfr0 = id_reg_sanitize(SYS_ID_AA64PFR0_EL1, MAX_PFR0);
 	assert_int_equal((pfr0 >> 56) & 0xF, 1);
-	assert_int_equal((pfr0 >> 28) & 0xF, 0);   /* RAS */
-	assert_int_equal((pfr0 >> 60) & 0xF, 1);   /* CSV3 kept */
-	assert_int_equal(id_reg_sanitize(SYS_ID_AA64PFR0_EL1, A57_PFR0), A57_PFR0 & ~0xF00ULL); /* only EL2 hidden */
+	assert_int_equal((pfr0 >> 28) & 0xF, 0); /* RAS */
+	assert_int_equal((pfr0 >> 60) & 0xF, 1); /* CSV3 kept */
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64PFR0_EL1, A57_PFR0),
+			 A57_PFR0 & ~0xF00ULL); /* only EL2 hidden */
 	u64 pfr1 = id_reg_sanitize(SYS_ID_AA64PFR1_EL1, MAX_PFR1 | (2ULL << 32));
-	assert_int_equal((pfr1 >> 24) & 0xF, 0);   /* SME */
-	assert_int_equal((pfr1 >> 32) & 0xF, 0);   /* CSV2_frac */
+	assert_int_equal((pfr1 >> 24) & 0xF, 0); /* SME */
+	assert_int_equal((pfr1 >> 32) & 0xF, 0); /* CSV2_frac */
 	/* LORegions trap (HCR_EL2.TLOR): LO hidden. VH and HCX hidden as before; PAN kept. */
 	u64 mmfr1 = id_reg_sanitize(SYSREG_ENC(3, 0, 0, 7, 1), MAX_MMFR1);
 	assert_int_equal((mmfr1 >> 16) & 0xF, 0);

@@ -69,7 +69,7 @@ static void fires_in_order_only_when_due(void **state)
 	assert_ptr_equal(fired[2], &c);
 	assert_int_equal(deadline_next(&pcpus[0]), DEADLINE_NONE);
 	deadline_run(0, ~0ULL);
-	assert_int_equal(nfired, 3);   /* each fires once */
+	assert_int_equal(nfired, 3); /* each fires once */
 }
 
 /*
@@ -110,18 +110,18 @@ static void head_changes_set_deadline_moved(void **state)
 	assert_false(took_rearm(0));
 	deadline_arm(&a, 0, 100);
 	assert_true(took_rearm(0));
-	assert_false(took_rearm(0));       /* cleared by the read */
+	assert_false(took_rearm(0)); /* cleared by the read */
 	deadline_arm(&b, 0, 200);
-	assert_false(took_rearm(0));       /* behind the head */
+	assert_false(took_rearm(0)); /* behind the head */
 	deadline_cancel(&b);
 	assert_false(took_rearm(0));
 	deadline_arm(&c, 0, 50);
 	assert_true(took_rearm(0));
 	deadline_cancel(&c);
-	assert_true(took_rearm(0));        /* the head went */
+	assert_true(took_rearm(0)); /* the head went */
 	assert_int_equal(deadline_next(&pcpus[0]), 100);
 	assert_false(deadline_armed(&c));
-	deadline_cancel(&c);                     /* not armed: nothing */
+	deadline_cancel(&c); /* not armed: nothing */
 	assert_false(took_rearm(0));
 	deadline_run(0, 100);
 	assert_ptr_equal(fired[0], &a);
@@ -150,7 +150,7 @@ static void fire_may_re_arm_itself(void **state)
 	assert_int_equal(nfired, 1);
 	assert_true(deadline_armed(&a));
 	assert_int_equal(deadline_next(&pcpus[0]), 150);
-	deadline_run(0, 1000);                   /* b at 150, a at 200 (re-arms to 300), a at 300 */
+	deadline_run(0, 1000); /* b at 150, a at 200 (re-arms to 300), a at 300 */
 	assert_int_equal(nfired, 4);
 	assert_ptr_equal(fired[1], &b);
 	assert_ptr_equal(fired[2], &a);

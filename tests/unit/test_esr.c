@@ -15,7 +15,8 @@ static u64 mk_esr(unsigned ec, bool il, u32 iss)
 }
 
 /* ISS of a trapped MSR/MRS (EC 0x18): Op0[21:20] Op2[19:17] Op1[16:14] CRn[13:10] Rt[9:5] CRm[4:1] Dir[0]. */
-static u32 sys_iss(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2, unsigned rt, bool read)
+static u32 sys_iss(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2, unsigned rt,
+		   bool read)
 {
 	return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | read;
 }
@@ -24,7 +25,7 @@ static u32 sys_iss(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsig
 static u32 dabt_iss(bool isv, unsigned sas, bool sse, unsigned srt, bool sf, bool wnr, unsigned dfsc)
 {
 	return ((u32)isv << 24) | (sas << 22) | ((u32)sse << 21) | (srt << 16) | ((u32)sf << 15) |
-	       ((u32)wnr << 6) | dfsc;
+		((u32)wnr << 6) | dfsc;
 }
 
 /* HPFAR_EL2.FIPA[43:4] = IPA[51:12]. */
@@ -176,7 +177,8 @@ static void dabt_ipa_uses_hpfar_page_and_far_offset_only(void **state)
 	 * went into the IPA above bit 51. No CPU sets the RES0 ones today, but
 	 * an IPA is never wider than 52 bits, whatever a later CPU puts there.
 	 */
-	assert_int_equal(esr_decode(esr, 0x10, hpfar_of(0x8010000) | BIT(63) | BIT(44) | BIT(50), &e), EXIT_DABT);
+	assert_int_equal(esr_decode(esr, 0x10, hpfar_of(0x8010000) | BIT(63) | BIT(44) | BIT(50), &e),
+			 EXIT_DABT);
 	assert_int_equal(e.u.abort.ipa, 0x8010010ULL);
 }
 
@@ -226,8 +228,8 @@ static void fp_simd_and_sve_traps(void **state)
 
 static void debug_and_alignment_classes_are_other(void **state)
 {
-	static const unsigned ecs[] = { EC_PC_ALIGN, EC_SP_ALIGN, EC_BREAKPT_LOW, EC_SOFTSTP_LOW,
-					EC_WATCHPT_LOW, EC_BRK64, EC_PAC, EC_SERROR };
+	static const unsigned ecs[] = { EC_PC_ALIGN,	EC_SP_ALIGN, EC_BREAKPT_LOW, EC_SOFTSTP_LOW,
+					EC_WATCHPT_LOW, EC_BRK64,    EC_PAC,	     EC_SERROR };
 	for (unsigned i = 0; i < ARRAY_SIZE(ecs); i++) {
 		assert_int_equal(esr_decode(mk_esr(ecs[i], true, 0), 0, 0, &e), EXIT_OTHER);
 		assert_int_equal(e.kind, EXIT_OTHER);
@@ -239,9 +241,9 @@ static void unknown_and_aarch32_classes_are_unknown(void **state)
 {
 	/* EC 0 (unknown reason), illegal state, SVC64 (never trapped to EL2), AArch32 traps,
 	 * aborts taken from EL2 itself, and unallocated ECs. */
-	static const unsigned ecs[] = { EC_UNKNOWN, EC_ILL, EC_SVC64, EC_CP15_32, EC_CP15_64, EC_CP14_MR,
-					EC_HVC32, EC_SMC32, EC_SVC32, EC_IABT_CUR, EC_DABT_CUR, EC_FP32,
-					EC_FP64, 0x3F, 0x2A };
+	static const unsigned ecs[] = { EC_UNKNOWN,  EC_ILL,   EC_SVC64, EC_CP15_32, EC_CP15_64,
+					EC_CP14_MR,  EC_HVC32, EC_SMC32, EC_SVC32,   EC_IABT_CUR,
+					EC_DABT_CUR, EC_FP32,  EC_FP64,	 0x3F,	     0x2A };
 	for (unsigned i = 0; i < ARRAY_SIZE(ecs); i++) {
 		assert_int_equal(esr_decode(mk_esr(ecs[i], true, 0x1FFFFFF), 0, 0, &e), EXIT_UNKNOWN);
 		assert_int_equal(e.kind, EXIT_UNKNOWN);

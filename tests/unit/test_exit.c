@@ -27,7 +27,7 @@
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
 
-#define VECTOR 0x400   /* where arch/host/fake_inject.c sends the guest */
+#define VECTOR 0x400 /* where arch/host/fake_inject.c sends the guest */
 #define PC 0x80001000ULL
 
 static struct vm vm;
@@ -48,13 +48,32 @@ struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 	last_action = a;
 	return v;
 }
-void sched_rearm(struct pcpu *p, struct vcpu *v) { }
-void vm_crash(struct vm *m, const char *fmt, ...) { crashes++; }
-void vm_power_off(struct vm *m) { powered_off++; }
-void vm_reset(struct vm *m) { resets++; }
-void vcpu_power_off(struct vcpu *v) { vcpu_offs++; }
-void hv_printf(const char *fmt, ...) { prints++; }
-void vcpu_kick(struct vcpu *v) { }
+void sched_rearm(struct pcpu *p, struct vcpu *v)
+{
+}
+void vm_crash(struct vm *m, const char *fmt, ...)
+{
+	crashes++;
+}
+void vm_power_off(struct vm *m)
+{
+	powered_off++;
+}
+void vm_reset(struct vm *m)
+{
+	resets++;
+}
+void vcpu_power_off(struct vcpu *v)
+{
+	vcpu_offs++;
+}
+void hv_printf(const char *fmt, ...)
+{
+	prints++;
+}
+void vcpu_kick(struct vcpu *v)
+{
+}
 
 enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 {
@@ -70,15 +89,28 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 }
 
 /* A device's system register, in the hooks section as a device would put it. */
-#define SYS_TEST_HOOKED SYSREG_ENC(3, 7, 15, 15, 6)    /* IMPLEMENTATION DEFINED space: nobody else's */
+#define SYS_TEST_HOOKED SYSREG_ENC(3, 7, 15, 15, 6) /* IMPLEMENTATION DEFINED space: nobody else's */
 #define SYS_TEST_READ_ONLY SYSREG_ENC(3, 7, 15, 15, 7)
-static bool hook_rd(struct vcpu *v, u64 *val) { hook_reads++; *val = 0x1234; return true; }
-static bool hook_wr(struct vcpu *v, u64 val) { hook_writes++; hook_written = val; return true; }
+static bool hook_rd(struct vcpu *v, u64 *val)
+{
+	hook_reads++;
+	*val = 0x1234;
+	return true;
+}
+static bool hook_wr(struct vcpu *v, u64 val)
+{
+	hook_writes++;
+	hook_written = val;
+	return true;
+}
 SYSREG_HOOK(test_hooked, SYS_TEST_HOOKED, hook_rd, hook_wr);
 SYSREG_HOOK(test_read_only, SYS_TEST_READ_ONLY, hook_rd, NULL);
 
 /* An irqchip that counts syncs. */
-static void chip_sync(struct vcpu *v) { syncs++; }
+static void chip_sync(struct vcpu *v)
+{
+	syncs++;
+}
 static const struct irqchip_ops chip = { .sync = chip_sync };
 
 /* A device: records the last access; reads answer dev_value, or fail. */
@@ -107,7 +139,7 @@ static const struct mmio_ops dev_ops = { dev_read, dev_write };
 
 static int setup(void **state)
 {
-	sysreg_hooks_init();   /* what boot does: index the hooks */
+	sysreg_hooks_init(); /* what boot does: index the hooks */
 	arch_fake_reset(1, 4);
 	pcpus[0].need_resched = true;
 	memset(&vm, 0, sizeof(vm));
@@ -210,19 +242,19 @@ static void sysreg_hooks_before_the_table(void **state)
 	e = sysreg_exit(SYS_TEST_HOOKED, 7, false);
 	run_exit(&e);
 	assert_int_equal(hook_written, 0xABCD);
-	e = sysreg_exit(SYS_TEST_HOOKED, 31, false);   /* XZR */
+	e = sysreg_exit(SYS_TEST_HOOKED, 31, false); /* XZR */
 	run_exit(&e);
 	assert_int_equal(hook_written, 0);
 	assert_int_equal(emulate_calls, 0);
 	assert_int_equal(vcpu.arch.regs.elr, PC + 12);
 
-	e = sysreg_exit(SYS_TEST_READ_ONLY, 1, false);  /* no write hook: UNDEFINED */
+	e = sysreg_exit(SYS_TEST_READ_ONLY, 1, false); /* no write hook: UNDEFINED */
 	run_exit(&e);
 	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
 	assert_int_equal(emulate_calls, 0);
 
 	vcpu.arch.regs.elr = PC;
-	e = sysreg_exit(SYS_MDSCR_EL1, 1, true);        /* not hooked: the table */
+	e = sysreg_exit(SYS_MDSCR_EL1, 1, true); /* not hooked: the table */
 	run_exit(&e);
 	assert_int_equal(emulate_calls, 1);
 	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
@@ -244,9 +276,14 @@ static void sysreg_hooks_before_the_table(void **state)
 
 static struct exit_info dabt(u64 ipa, unsigned size, unsigned rt, bool write)
 {
-	return (struct exit_info){ .kind = EXIT_DABT, .u.abort = {
-		.ipa = ipa, .far = 0x1000 + (ipa & 0xFFF), .isv = true, .size = size, .rt = rt, .sf = true,
-		.write = write } };
+	return (struct exit_info){ .kind = EXIT_DABT,
+				   .u.abort = { .ipa = ipa,
+						.far = 0x1000 + (ipa & 0xFFF),
+						.isv = true,
+						.size = size,
+						.rt = rt,
+						.sf = true,
+						.write = write } };
 }
 
 /*
@@ -259,7 +296,7 @@ static void mmio_reads_extend_and_writes_mask(void **state)
 {
 	struct exit_info e = dabt(DEV_BASE + 0x10, 1, 3, false);
 
-	dev_value = 0xFFFFFF80;       /* a device answering more than asked */
+	dev_value = 0xFFFFFF80; /* a device answering more than asked */
 	run_exit(&e);
 	assert_int_equal(dev_reads, 1);
 	assert_int_equal(dev_off, 0x10);
@@ -267,18 +304,18 @@ static void mmio_reads_extend_and_writes_mask(void **state)
 	assert_int_equal(vcpu.arch.regs.x[3], 0x80);
 	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
 
-	e.u.abort.sign_extend = true;  /* LDRSB X3 */
+	e.u.abort.sign_extend = true; /* LDRSB X3 */
 	run_exit(&e);
 	assert_int_equal(vcpu.arch.regs.x[3], 0xFFFFFFFFFFFFFF80ULL);
-	e.u.abort.sf = false;          /* LDRSB W3 */
+	e.u.abort.sf = false; /* LDRSB W3 */
 	run_exit(&e);
 	assert_int_equal(vcpu.arch.regs.x[3], 0xFFFFFF80ULL);
 	e = dabt(DEV_BASE, 2, 3, false);
 	e.u.abort.sign_extend = true;
-	dev_value = 0x7FFF;            /* positive: no extension */
+	dev_value = 0x7FFF; /* positive: no extension */
 	run_exit(&e);
 	assert_int_equal(vcpu.arch.regs.x[3], 0x7FFF);
-	e = dabt(DEV_BASE, 4, 31, false);   /* into XZR: nothing changes */
+	e = dabt(DEV_BASE, 4, 31, false); /* into XZR: nothing changes */
 	run_exit(&e);
 	assert_int_equal(vcpu.arch.regs.x[3], 0x7FFF);
 
@@ -290,7 +327,7 @@ static void mmio_reads_extend_and_writes_mask(void **state)
 	e = dabt(DEV_BASE + 0x20, 8, 9, true);
 	run_exit(&e);
 	assert_int_equal(dev_written, 0x1122334455667788ULL);
-	e = dabt(DEV_BASE + 0x20, 4, 31, true);   /* WZR */
+	e = dabt(DEV_BASE + 0x20, 4, 31, true); /* WZR */
 	run_exit(&e);
 	assert_int_equal(dev_written, 0);
 	assert_int_equal(crashes, 0);
@@ -328,14 +365,14 @@ static void bad_accesses_are_external_aborts(void **state)
 
 	setup(state);
 	e = dabt(DEV_BASE, 4, 1, true);
-	e.u.abort.isv = false;         /* LDP / writeback: no syndrome */
+	e.u.abort.isv = false; /* LDP / writeback: no syndrome */
 	run_exit(&e);
 	assert_int_equal(dev_writes, 0);
 	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
 	assert_int_equal(prints, 1);
 
 	setup(state);
-	e = dabt(0x0A000000ULL, 4, 1, false);   /* nothing there */
+	e = dabt(0x0A000000ULL, 4, 1, false); /* nothing there */
 	run_exit(&e);
 	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
 	assert_int_equal(prints, 0);
@@ -357,12 +394,12 @@ static void exception_loop_stops_the_vm(void **state)
 
 	assert_int_equal(run_exit(&undef), ACT_RESUME);
 	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
-	assert_int_equal(run_exit(&hvc), ACT_RESUME);   /* the vector ran: an HVC from it (ELR stays) */
+	assert_int_equal(run_exit(&hvc), ACT_RESUME); /* the vector ran: an HVC from it (ELR stays) */
 	assert_int_equal(run_exit(&undef), ACT_RESUME); /* at the vector again, but not straight after */
-	vcpu.arch.regs.elr = PC;                         /* the handler returned, faulted elsewhere */
+	vcpu.arch.regs.elr = PC; /* the handler returned, faulted elsewhere */
 	assert_int_equal(run_exit(&undef), ACT_RESUME);
 	assert_int_equal(crashes, 0);
-	assert_int_equal(run_exit(&undef), ACT_STOP);   /* faulted at the vector itself */
+	assert_int_equal(run_exit(&undef), ACT_STOP); /* faulted at the vector itself */
 	assert_int_equal(crashes, 1);
 }
 

@@ -19,11 +19,17 @@ static const u64 mpidrs[] = { 0, 1 };
 static struct guest_fdt_params params(void)
 {
 	return (struct guest_fdt_params){
-		.ram_base = 0x40000000, .ram_size = 0x8000000, .nr_vcpus = 2,
-		.vcpu_mpidr = mpidrs, .cmdline = "console=ttyAMA0 expect_midr=0x411fd070",
-		.initrd_start = 0x41000000, .initrd_end = 0x41200000,
-		.gicd_base = 0x08000000, .gicr_base = 0x080A0000,
-		.uart_base = 0x09000000, .uart_spi = 1,
+		.ram_base = 0x40000000,
+		.ram_size = 0x8000000,
+		.nr_vcpus = 2,
+		.vcpu_mpidr = mpidrs,
+		.cmdline = "console=ttyAMA0 expect_midr=0x411fd070",
+		.initrd_start = 0x41000000,
+		.initrd_end = 0x41200000,
+		.gicd_base = 0x08000000,
+		.gicr_base = 0x080A0000,
+		.uart_base = 0x09000000,
+		.uart_spi = 1,
 	};
 }
 
@@ -79,7 +85,8 @@ static void tree_describes_the_vm(void **state)
 
 	const fdt32_t *uirq = prop(buf, "/pl011@9000000", "interrupts", &len);
 	assert_int_equal(fdt32_to_cpu(uirq[1]), 1);
-	assert_int_equal(fdt_node_check_compatible(buf, fdt_path_offset(buf, "/pl011@9000000"), "arm,pl011"), 0);
+	assert_int_equal(fdt_node_check_compatible(buf, fdt_path_offset(buf, "/pl011@9000000"), "arm,pl011"),
+			 0);
 
 	const void *gic = prop(buf, "/intc@8000000", "reg", &len);
 	assert_int_equal(len, 32);

@@ -34,14 +34,17 @@ static int setup(void **state)
 	arch_fake_reset(1, 4);
 	memset(&vcpu, 0, sizeof(vcpu));
 	arch_fake_sysreg_write("vbar_el1", VBAR);
-	arch_fake_sysreg_write("id_aa64mmfr1_el1", 1ULL << 20);   /* PAN implemented */
-	arch_fake_sysreg_write("sctlr_el1", SCTLR_SPAN);          /* PAN left alone unless a test says */
+	arch_fake_sysreg_write("id_aa64mmfr1_el1", 1ULL << 20); /* PAN implemented */
+	arch_fake_sysreg_write("sctlr_el1", SCTLR_SPAN); /* PAN left alone unless a test says */
 	arch_fake_sysreg_write("far_el1", SENTINEL);
 	vcpu.arch.regs.elr = PC;
 	return 0;
 }
 
-static u64 reg(const char *name) { return arch_fake_sysreg_read(name); }
+static u64 reg(const char *name)
+{
+	return arch_fake_sysreg_read(name);
+}
 
 static void from(u64 spsr)
 {
@@ -55,8 +58,14 @@ static void from(u64 spsr)
  */
 static void vector_by_source_el_sp_and_width(void **state)
 {
-	static const struct { u64 spsr; u64 off; } cases[] = {
-		{ MODE_EL1T, 0x000 }, { MODE_EL1H, 0x200 }, { MODE_EL0T, 0x400 }, { MODE_A32_USR, 0x600 },
+	static const struct {
+		u64 spsr;
+		u64 off;
+	} cases[] = {
+		{ MODE_EL1T, 0x000 },
+		{ MODE_EL1H, 0x200 },
+		{ MODE_EL0T, 0x400 },
+		{ MODE_A32_USR, 0x600 },
 		{ MODE_EL1H | SPSR_DAIF, 0x200 },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -122,7 +131,7 @@ static void pstate_masked_el1h_and_pan(void **state)
 	assert_true(inject_undef(&vcpu));
 	assert_int_equal(vcpu.arch.regs.spsr, SPSR_DAIF | SPSR_MODE_EL1H | PSR_PAN);
 
-	arch_fake_sysreg_write("id_aa64mmfr1_el1", 0);   /* no PAN */
+	arch_fake_sysreg_write("id_aa64mmfr1_el1", 0); /* no PAN */
 	arch_fake_sysreg_write("sctlr_el1", 0);
 	from(MODE_EL1H);
 	assert_true(inject_undef(&vcpu));
@@ -152,9 +161,9 @@ static void exception_loop_is_refused(void **state)
 	assert_int_equal(reg("elr_el1"), SENTINEL);
 	assert_int_equal(reg("far_el1"), SENTINEL);
 
-	vcpu.arch.regs.elr = vector + 4;      /* the vector ran an instruction, then faulted */
+	vcpu.arch.regs.elr = vector + 4; /* the vector ran an instruction, then faulted */
 	assert_true(inject_undef(&vcpu));
-	vcpu.prev_injected_elr = 0;           /* an exit in between without injection */
+	vcpu.prev_injected_elr = 0; /* an exit in between without injection */
 	vcpu.injected_elr = 0;
 	assert_true(inject_undef(&vcpu));
 }

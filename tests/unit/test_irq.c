@@ -55,11 +55,11 @@ static void duplicates_and_bad_registrations_are_refused(void **state)
 	assert_int_equal(irq_register(IRQ_MAX, done, NULL), -HV_EINVAL);
 	assert_int_equal(irq_register(1023, done, NULL), -HV_EINVAL);
 	assert_int_equal(irq_register(41, NULL, NULL), -HV_EINVAL);
-	assert_int_equal(irq_register(41, done, NULL), HV_OK);   /* the NULL attempt left it free */
+	assert_int_equal(irq_register(41, done, NULL), HV_OK); /* the NULL attempt left it free */
 	queue(40);
 	irq_handle_physical();
 	assert_int_equal(nseen, 1);
-	assert_ptr_equal(seen_ctx[0], &ctx1);                    /* still the first owner's */
+	assert_ptr_equal(seen_ctx[0], &ctx1); /* still the first owner's */
 	assert_int_equal(arch_fake.eoi[0], 40 | FAKE_DEACTIVATED);
 }
 
@@ -76,7 +76,7 @@ static void eoi_per_result_and_unknown_intids(void **state)
 	assert_int_equal(irq_register(27, forwarded, NULL), HV_OK);
 	assert_int_equal(irq_register(30, done, NULL), HV_OK);
 	queue(27);
-	queue(99);      /* nobody's */
+	queue(99); /* nobody's */
 	queue(30);
 	irq_handle_physical();
 	assert_int_equal(nseen, 2);
@@ -88,7 +88,7 @@ static void eoi_per_result_and_unknown_intids(void **state)
 	assert_int_equal(arch_fake.eoi[2], 30 | FAKE_DEACTIVATED);
 	assert_int_equal(arch_fake.npending, 0);
 
-	irq_handle_physical();   /* nothing pending: spurious at once, no EOI */
+	irq_handle_physical(); /* nothing pending: spurious at once, no EOI */
 	assert_int_equal(arch_fake.neoi, 3);
 }
 

@@ -25,10 +25,11 @@ static unsigned char *linux_image(size_t file_size, uint64_t text_offset, uint64
 
 	assert_non_null(k);
 	assert_true(file_size >= 64);
-	k[0] = 0x4d; k[1] = 0x5a;              /* code0: "MZ" (EFI stub), like real kernels */
+	k[0] = 0x4d;
+	k[1] = 0x5a; /* code0: "MZ" (EFI stub), like real kernels */
 	put_le64(k + 8, text_offset);
 	put_le64(k + 16, image_size);
-	put_le64(k + 24, 0xa);                 /* flags: LE, 4K pages, anywhere */
+	put_le64(k + 24, 0xa); /* flags: LE, 4K pages, anywhere */
 	memcpy(k + 0x38, "ARM\x64", 4);
 	return k;
 }
@@ -147,7 +148,7 @@ static void wrong_magic_is_raw(void **state)
 	unsigned char *k = linux_image(4096, 0, 0x1000);
 	struct load_plan p;
 
-	k[0x3b] = 0x65;   /* "ARMe" */
+	k[0x3b] = 0x65; /* "ARMe" */
 	assert_int_equal(loader_plan(k, 4096, 0, DTB_MAX, MiB(16), &p, NULL, 0), HV_OK);
 	assert_false(p.is_linux_image);
 	free(k);
@@ -240,7 +241,8 @@ static void absurd_header_values_are_invalid_not_overflowed(void **state)
 	char err[128];
 
 	assert_int_equal(loader_plan(k, 4096, 0, DTB_MAX, MiB(64), &p, err, sizeof(err)), -HV_EINVAL);
-	assert_string_equal(err, "kernel: implausible Image header (text_offset 0xfffffffffffff000, image_size 0x1000)");
+	assert_string_equal(
+		err, "kernel: implausible Image header (text_offset 0xfffffffffffff000, image_size 0x1000)");
 
 	put_le64(k + 8, 0);
 	put_le64(k + 16, UINT64_MAX);
@@ -260,7 +262,8 @@ static void misaligned_text_offset_is_invalid(void **state)
 	char err[128] = "";
 
 	assert_int_equal(loader_plan(k, 4096, 0, DTB_MAX, MiB(64), &p, err, sizeof(err)), -HV_EINVAL);
-	assert_string_equal(err, "kernel: implausible Image header (text_offset 0x80002, image_size 0x200000)");
+	assert_string_equal(err,
+			    "kernel: implausible Image header (text_offset 0x80002, image_size 0x200000)");
 	put_le64(k + 8, 0x80004);
 	assert_int_equal(loader_plan(k, 4096, 0, DTB_MAX, MiB(64), &p, err, sizeof(err)), HV_OK);
 	assert_int_equal(p.entry_off, 0x80004);
@@ -272,7 +275,8 @@ static void absurd_initrd_or_dtb_sizes_are_invalid(void **state)
 	unsigned char raw[64] = { 0 };
 	struct load_plan p;
 
-	assert_int_equal(loader_plan(raw, sizeof(raw), UINT64_MAX, DTB_MAX, MiB(64), &p, NULL, 0), -HV_EINVAL);
+	assert_int_equal(loader_plan(raw, sizeof(raw), UINT64_MAX, DTB_MAX, MiB(64), &p, NULL, 0),
+			 -HV_EINVAL);
 	assert_int_equal(loader_plan(raw, sizeof(raw), 0, UINT64_MAX, MiB(64), &p, NULL, 0), -HV_EINVAL);
 }
 

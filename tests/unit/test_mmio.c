@@ -150,7 +150,8 @@ static void overlapping_regions_are_rejected(void **state)
 	assert_int_equal(mmio_bus_add(&bus, 0x10800, 0x100, &fake_ops, &devs[2], "inside"), -HV_EEXIST);
 	assert_int_equal(mmio_bus_add(&bus, 0x0F000, 0x1001, &fake_ops, &devs[2], "tail in"), -HV_EEXIST);
 	assert_int_equal(mmio_bus_add(&bus, 0x10FFF, 0x2, &fake_ops, &devs[2], "head in"), -HV_EEXIST);
-	assert_int_equal(mmio_bus_add(&bus, 0x0F000, 0x20000, &fake_ops, &devs[2], "covers both"), -HV_EEXIST);
+	assert_int_equal(mmio_bus_add(&bus, 0x0F000, 0x20000, &fake_ops, &devs[2], "covers both"),
+			 -HV_EEXIST);
 	assert_int_equal(mmio_bus_add(&bus, 0x1F000, 0x1001, &fake_ops, &devs[2], "into b"), -HV_EEXIST);
 	assert_int_equal(bus.count, 2);
 
@@ -185,11 +186,13 @@ static void full_bus_returns_enomem(void **state)
 static void many_regions_added_out_of_order_are_kept_sorted(void **state)
 {
 	/* Bases 0x1000 * k for a permutation of k = 1..16, each 0x800 long (gaps between). */
-	static const unsigned order[MMIO_MAX_REGIONS] = { 9, 3, 16, 1, 12, 7, 5, 14, 2, 11, 8, 15, 4, 10, 13, 6 };
+	static const unsigned order[MMIO_MAX_REGIONS] = { 9, 3,	 16, 1,	 12, 7,	 5,  14,
+							  2, 11, 8,  15, 4,  10, 13, 6 };
 
 	for (unsigned i = 0; i < MMIO_MAX_REGIONS; i++) {
 		unsigned k = order[i];
-		assert_int_equal(mmio_bus_add(&bus, 0x1000ULL * k, 0x800, &fake_ops, &devs[k - 1], "d"), HV_OK);
+		assert_int_equal(mmio_bus_add(&bus, 0x1000ULL * k, 0x800, &fake_ops, &devs[k - 1], "d"),
+				 HV_OK);
 	}
 	for (unsigned i = 0; i < MMIO_MAX_REGIONS; i++)
 		assert_int_equal(bus.regions[i].base, 0x1000ULL * (i + 1));
@@ -216,7 +219,8 @@ static void adjacent_regions_resolve_at_the_boundary(void **state)
 	/* Back-to-back regions (like GICD/GICR pieces): the boundary byte belongs to the upper one. */
 	for (unsigned i = 0; i < 10; i++)
 		assert_int_equal(mmio_bus_add(&bus, 0x40000000ULL - 0x1000ULL * (i + 1), 0x1000, &fake_ops,
-					      &devs[i], "d"), HV_OK);
+					      &devs[i], "d"),
+				 HV_OK);
 	for (unsigned i = 0; i < 10; i++) {
 		u64 base = 0x40000000ULL - 0x1000ULL * (i + 1);
 		assert_ptr_equal(mmio_bus_find(&bus, base)->dev, &devs[i]);
@@ -230,17 +234,18 @@ static void adjacent_regions_resolve_at_the_boundary(void **state)
 static void accesses_past_the_end_do_not_fit(void **state)
 {
 	struct mmio_region r = { .base = 0x09000000, .size = 0x1000 };
-	struct mmio_region top = { .base = ~0ULL - 0xFFF, .size = 0x1000 }; /* ends at the top of the IPA space */
+	struct mmio_region top = { .base = ~0ULL - 0xFFF,
+				   .size = 0x1000 }; /* ends at the top of the IPA space */
 
 	assert_true(mmio_access_fits(&r, 0x09000000, 8));
-	assert_true(mmio_access_fits(&r, 0x09000FF8, 8));   /* the last 8 bytes */
+	assert_true(mmio_access_fits(&r, 0x09000FF8, 8)); /* the last 8 bytes */
 	assert_true(mmio_access_fits(&r, 0x09000FFC, 4));
 	assert_true(mmio_access_fits(&r, 0x09000FFF, 1));
-	assert_false(mmio_access_fits(&r, 0x09000FFC, 8));  /* 4 bytes past the end */
+	assert_false(mmio_access_fits(&r, 0x09000FFC, 8)); /* 4 bytes past the end */
 	assert_false(mmio_access_fits(&r, 0x09000FFE, 4));
 	assert_false(mmio_access_fits(&r, 0x09000FFF, 2));
 	assert_false(mmio_access_fits(&r, 0x09000FF9, 8));
-	assert_false(mmio_access_fits(&r, 0x09001000, 1));  /* not in it at all */
+	assert_false(mmio_access_fits(&r, 0x09001000, 1)); /* not in it at all */
 	assert_false(mmio_access_fits(&r, 0x08FFFFFF, 1));
 	assert_true(mmio_access_fits(&top, ~0ULL - 7, 8));
 	assert_false(mmio_access_fits(&top, ~0ULL - 3, 8)); /* off + size would wrap */

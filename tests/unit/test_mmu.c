@@ -13,20 +13,29 @@
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 
-#define RAM      0x40000000ULL
-#define IMG      0x40200000ULL
-#define XN       (1ULL << 54)
-#define AP_RO    (1ULL << 7)
-#define VALID    1ULL
+#define RAM 0x40000000ULL
+#define IMG 0x40200000ULL
+#define XN (1ULL << 54)
+#define AP_RO (1ULL << 7)
+#define VALID 1ULL
 
 /* The hardware half of arch/arm64/mmu.c, absent on the host. */
-void mmu_map_barrier(void) { }
-void mmu_hw_enable(const u64 *root) { }
-void mmu_hw_clean_tables(const void *pool, unsigned pages) { }
+void mmu_map_barrier(void)
+{
+}
+void mmu_hw_enable(const u64 *root)
+{
+}
+void mmu_hw_clean_tables(const void *pool, unsigned pages)
+{
+}
 
 static const struct image_layout img = {
-	.start = IMG, .text_end = IMG + 0x1A000, .rodata_end = IMG + 0x20000,
-	.end = IMG + 0x60000, .stacks = IMG + 0x30000,
+	.start = IMG,
+	.text_end = IMG + 0x1A000,
+	.rodata_end = IMG + 0x20000,
+	.end = IMG + 0x60000,
+	.stacks = IMG + 0x30000,
 };
 
 static void boot_plan(void)

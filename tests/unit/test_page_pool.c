@@ -10,10 +10,10 @@
 #include <hyparm/page_alloc.h>
 
 #define PG PAGE_SIZE
-#define BASE 0x40000000ULL   /* the pool only does arithmetic on PAs: no memory behind it needed */
+#define BASE 0x40000000ULL /* the pool only does arithmetic on PAs: no memory behind it needed */
 
 static struct page_pool pool;
-static u64 bitmap[64];       /* up to 4096 pages */
+static u64 bitmap[64]; /* up to 4096 pages */
 
 static void init(paddr_t base, u64 npages)
 {
@@ -148,7 +148,7 @@ static void odd_alignments_fall_back_to_pages(void **state)
 {
 	assert_int_equal(page_pool_alloc(&pool, 1, 0), BASE);
 	assert_int_equal(page_pool_alloc(&pool, 1, 100), BASE + PG);
-	assert_int_equal(page_pool_alloc(&pool, 1, 3 * PG), BASE + 2 * PG);   /* not a power of two */
+	assert_int_equal(page_pool_alloc(&pool, 1, 3 * PG), BASE + 2 * PG); /* not a power of two */
 	assert_int_equal(page_pool_alloc(&pool, 1, 2048), BASE + 3 * PG);
 }
 
@@ -164,9 +164,9 @@ static void reserve_marks_rounded_ranges_once(void **state)
 	/* Ranges outside the pool (or straddling its start/end) are clipped. */
 	page_pool_reserve(&pool, 0, BASE);
 	page_pool_reserve(&pool, BASE + 64 * PG, GiB(1));
-	page_pool_reserve(&pool, BASE - PG, 2 * PG);        /* covers page 0, already used */
-	page_pool_reserve(&pool, BASE + 63 * PG, 4 * PG);   /* covers page 63 */
-	page_pool_reserve(&pool, BASE + 10 * PG, 0);        /* empty */
+	page_pool_reserve(&pool, BASE - PG, 2 * PG); /* covers page 0, already used */
+	page_pool_reserve(&pool, BASE + 63 * PG, 4 * PG); /* covers page 63 */
+	page_pool_reserve(&pool, BASE + 10 * PG, 0); /* empty */
 	assert_int_equal(pool.free_pages, 59);
 	assert_int_equal(bitmap[0], 0x800000000000000FULL);
 	assert_int_equal(page_pool_alloc(&pool, 1, PG), BASE + 4 * PG);
@@ -176,12 +176,12 @@ static void free_ignores_bad_requests_and_double_frees(void **state)
 {
 	assert_int_equal(page_pool_alloc(&pool, 4, PG), BASE);
 	assert_int_equal(pool.free_pages, 60);
-	page_pool_free(&pool, BASE + 0x10, 1);   /* unaligned */
-	page_pool_free(&pool, BASE - PG, 2);     /* below the pool */
+	page_pool_free(&pool, BASE + 0x10, 1); /* unaligned */
+	page_pool_free(&pool, BASE - PG, 2); /* below the pool */
 	page_pool_free(&pool, BASE + 64 * PG, 1); /* above the pool */
 	assert_int_equal(pool.free_pages, 60);
 	page_pool_free(&pool, BASE + PG, 1);
-	page_pool_free(&pool, BASE + PG, 1);      /* double free is not counted twice */
+	page_pool_free(&pool, BASE + PG, 1); /* double free is not counted twice */
 	assert_int_equal(pool.free_pages, 61);
 	page_pool_free(&pool, BASE + 62 * PG, 10); /* clipped to the pool */
 	assert_int_equal(pool.free_pages, 61);
@@ -205,7 +205,7 @@ static void large_pool_spanning_many_bitmap_words(void **state)
 
 static void system_allocator_zeroes_pages_but_raw_does_not(void **state)
 {
-	const u64 npages = 1024;  /* 4 MiB */
+	const u64 npages = 1024; /* 4 MiB */
 	u8 *mem = aligned_alloc(MiB(2), npages * PG);
 	u64 bm[16];
 	u8 *p, *q, *r;

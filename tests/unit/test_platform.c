@@ -150,7 +150,8 @@ static int cells_tree(char *buf, size_t len, u32 ac, u32 sc)
  */
 static void implausible_cell_counts_are_not_read(void **state)
 {
-	static const u32 bad[][2] = { { 0x40000000, 1 }, { 0xFFFFFFFF, 1 }, { 2, 0xFFFFFFFE }, { 3, 2 }, { 2, 3 }, { 0, 2 } };
+	static const u32 bad[][2] = { { 0x40000000, 1 }, { 0xFFFFFFFF, 1 }, { 2, 0xFFFFFFFE },
+				      { 3, 2 },		 { 2, 3 },	    { 0, 2 } };
 	char buf[4096];
 	struct platform p;
 	char err[128] = "";
@@ -184,8 +185,8 @@ static void properties_are_read_within_their_length(void **state)
 	int n;
 
 	assert_int_equal(fdt_create_empty_tree(buf, sizeof(buf)), 0);
-	fdt_setprop(buf, 0, "model", "abcd", 4);           /* no NUL */
-	fdt_setprop(buf, 0, "#address-cells", NULL, 0);    /* empty: the default (2) applies */
+	fdt_setprop(buf, 0, "model", "abcd", 4); /* no NUL */
+	fdt_setprop(buf, 0, "#address-cells", NULL, 0); /* empty: the default (2) applies */
 	fdt_setprop_u32(buf, 0, "#size-cells", 2);
 	n = fdt_add_subnode(buf, 0, "memory@40000000");
 	fdt_setprop_string(buf, n, "device_type", "memory");
@@ -193,7 +194,7 @@ static void properties_are_read_within_their_length(void **state)
 	fdt_appendprop_u64(buf, n, "reg", 0x10000000ULL);
 	n = fdt_add_subnode(buf, 0, "cpus");
 	n = fdt_add_subnode(buf, n, "cpu@0");
-	fdt_setprop(buf, n, "device_type", "cpu", 3);      /* no NUL: not a CPU */
+	fdt_setprop(buf, n, "device_type", "cpu", 3); /* no NUL: not a CPU */
 	n = fdt_add_subnode(buf, fdt_path_offset(buf, "/cpus"), "cpu@1");
 	fdt_setprop_string(buf, n, "device_type", "cpu");
 	fdt_setprop_u32(buf, n, "reg", 1);

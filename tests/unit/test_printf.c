@@ -23,13 +23,13 @@ static int unchecked_snprintf(char *buf, size_t size, const char *fmt, ...)
 }
 
 /* Checks the text and that the return value is the full length. */
-#define EXPECT_WITH(print, expected, ...)                                       \
-	do {                                                                    \
-		char out_[256];                                                 \
-		memset(out_, 'Z', sizeof(out_));                                \
-		int n_ = print(out_, sizeof(out_), __VA_ARGS__);                \
-		assert_string_equal(out_, expected);                            \
-		assert_int_equal(n_, strlen(expected));                         \
+#define EXPECT_WITH(print, expected, ...) \
+	do { \
+		char out_[256]; \
+		memset(out_, 'Z', sizeof(out_)); \
+		int n_ = print(out_, sizeof(out_), __VA_ARGS__); \
+		assert_string_equal(out_, expected); \
+		assert_int_equal(n_, strlen(expected)); \
 	} while (0)
 #define EXPECT(expected, ...) EXPECT_WITH(hv_snprintf, expected, __VA_ARGS__)
 /* For formats the compiler's printf checker (rightly) frowns upon. */
@@ -113,7 +113,7 @@ static void width_pads_on_the_left(void **state)
 {
 	EXPECT("   42", "%5d", 42);
 	EXPECT("  -42", "%5d", -42);
-	EXPECT("12345", "%3d", 12345);  /* width is a minimum */
+	EXPECT("12345", "%3d", 12345); /* width is a minimum */
 	EXPECT("  abc", "%5s", "abc");
 	EXPECT("    x", "%5c", 'x');
 }
@@ -142,7 +142,7 @@ static void minus_flag_overrides_zero_flag(void **state)
 static void star_width_from_arguments(void **state)
 {
 	EXPECT("    7", "%*d", 5, 7);
-	EXPECT("7    |", "%*d|", -5, 7);   /* negative width means left-justify */
+	EXPECT("7    |", "%*d|", -5, 7); /* negative width means left-justify */
 	EXPECT("0007", "%0*d", 4, 7);
 	EXPECT("  ab", "%*s", 4, "ab");
 }
@@ -163,7 +163,7 @@ static void integer_precision_is_minimum_digits(void **state)
 	EXPECT("007", "%.3d", 7);
 	EXPECT("-007", "%.3d", -7);
 	EXPECT("     007", "%8.3d", 7);
-	EXPECT_UNCHECKED("     007", "%08.3d", 7);  /* '0' is ignored with a precision */
+	EXPECT_UNCHECKED("     007", "%08.3d", 7); /* '0' is ignored with a precision */
 	EXPECT("", "%.0d", 0);
 	EXPECT("00ff", "%.4x", 0xffu);
 }
@@ -192,7 +192,7 @@ static void string_precision_limits_length(void **state)
 	EXPECT("", "%.0s", "abc");
 	EXPECT("   ab", "%5.2s", "abcdef");
 	EXPECT("cd", "%.*s", 2, "cdef");
-	EXPECT("whole", "%.*s", -1, "whole");  /* negative precision = none */
+	EXPECT("whole", "%.*s", -1, "whole"); /* negative precision = none */
 }
 
 static void string_precision_never_reads_past_it(void **state)
@@ -217,10 +217,10 @@ static void character(void **state)
 static void mixed_arguments_keep_their_order(void **state)
 {
 	EXPECT("vm guest0: 2 vCPUs, 64 MiB at 0x40000000 [ok] 100%",
-	       "vm %s: %u vCPU%s, %llu MiB at 0x%llx [%c%c] %d%%",
-	       "guest0", 2u, "s", 64ULL, 0x40000000ULL, 'o', 'k', 100);
-	EXPECT("-1 18446744073709551615 x ffffffff",
-	       "%lld %llu %s %x", -1LL, (unsigned long long)-1, "x", UINT_MAX);
+	       "vm %s: %u vCPU%s, %llu MiB at 0x%llx [%c%c] %d%%", "guest0", 2u, "s", 64ULL, 0x40000000ULL,
+	       'o', 'k', 100);
+	EXPECT("-1 18446744073709551615 x ffffffff", "%lld %llu %s %x", -1LL, (unsigned long long)-1, "x",
+	       UINT_MAX);
 }
 
 static void truncation_keeps_nul_and_returns_full_length(void **state)
@@ -254,7 +254,7 @@ static void size_one_gives_empty_string(void **state)
 
 	assert_int_equal(hv_snprintf(out, 1, "%s", "long"), 4);
 	assert_int_equal(out[0], '\0');
-	assert_int_equal(out[1], 'y');  /* nothing past size is touched */
+	assert_int_equal(out[1], 'y'); /* nothing past size is touched */
 }
 
 static void size_zero_writes_nothing(void **state)

@@ -48,7 +48,7 @@ s64 firmware_call(u32 fid, u64 arg)
 }
 
 /* ---- a VM with two vCPUs: MPIDR 0x0 (running) and 0x1 (off) ---- */
-#define RAM_IPA  0x40000000ULL
+#define RAM_IPA 0x40000000ULL
 #define RAM_SIZE 0x08000000ULL
 
 static struct vm vm;
@@ -124,15 +124,20 @@ static void smccc_version_is_1_1(void **state)
 static void psci_features_lists_every_implemented_function(void **state)
 {
 	static const u32 implemented[] = {
-		PSCI_0_2_FN_PSCI_VERSION, PSCI_0_2_FN_CPU_SUSPEND, PSCI_0_2_FN64_CPU_SUSPEND,
-		PSCI_0_2_FN_CPU_OFF, PSCI_0_2_FN_CPU_ON, PSCI_0_2_FN64_CPU_ON,
+		PSCI_0_2_FN_PSCI_VERSION,  PSCI_0_2_FN_CPU_SUSPEND,	PSCI_0_2_FN64_CPU_SUSPEND,
+		PSCI_0_2_FN_CPU_OFF,	   PSCI_0_2_FN_CPU_ON,		PSCI_0_2_FN64_CPU_ON,
 		PSCI_0_2_FN_AFFINITY_INFO, PSCI_0_2_FN64_AFFINITY_INFO, PSCI_0_2_FN_MIGRATE_INFO_TYPE,
-		PSCI_0_2_FN_SYSTEM_OFF, PSCI_0_2_FN_SYSTEM_RESET, PSCI_1_0_FN_PSCI_FEATURES,
+		PSCI_0_2_FN_SYSTEM_OFF,	   PSCI_0_2_FN_SYSTEM_RESET,	PSCI_1_0_FN_PSCI_FEATURES,
 		SMCCC_VERSION_FID,
 	};
 	static const u32 unknown[] = {
-		0x84000005u /* MIGRATE */, 0x84000007u /* MIGRATE_INFO_UP_CPU */, 0x8400000Cu /* CPU_FREEZE */,
-		0x8400000Eu /* SYSTEM_SUSPEND */, 0xC4000012u /* SYSTEM_RESET2 */, 0x8400001Fu, 0x12345678u,
+		0x84000005u /* MIGRATE */,
+		0x84000007u /* MIGRATE_INFO_UP_CPU */,
+		0x8400000Cu /* CPU_FREEZE */,
+		0x8400000Eu /* SYSTEM_SUSPEND */,
+		0xC4000012u /* SYSTEM_RESET2 */,
+		0x8400001Fu,
+		0x12345678u,
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(implemented); i++)
@@ -149,14 +154,13 @@ static void migrate_info_type_is_2(void **state)
 static void unknown_function_ids_are_not_supported(void **state)
 {
 	static const u64 fids[] = {
-		0x8400001Fu,   /* last of the PSCI range, unimplemented */
-		0xC400001Fu,
-		0x84000005u,   /* MIGRATE */
-		0xC2001234u,   /* SiP service, 64-bit */
-		0x86000000u,   /* OEM service */
-		0x80000002u,   /* SMCCC_ARCH_SOC_ID: not implemented */
-		0xBF00FF01u,   /* standard hypervisor service */
-		0x01000000u,   /* yielding call */
+		0x8400001Fu, /* last of the PSCI range, unimplemented */
+		0xC400001Fu, 0x84000005u, /* MIGRATE */
+		0xC2001234u, /* SiP service, 64-bit */
+		0x86000000u, /* OEM service */
+		0x80000002u, /* SMCCC_ARCH_SOC_ID: not implemented */
+		0xBF00FF01u, /* standard hypervisor service */
+		0x01000000u, /* yielding call */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(fids); i++)
@@ -215,7 +219,7 @@ static void cpu_on_while_pending_then_running(void **state)
 static void cpu_on_unknown_mpidr_is_invalid_parameters(void **state)
 {
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 2, RAM_IPA, 0, NULL), -2);
-	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 0x100, RAM_IPA, 0, NULL), -2);     /* Aff1 = 1 */
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 0x100, RAM_IPA, 0, NULL), -2); /* Aff1 = 1 */
 	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 0x100000001ULL, RAM_IPA, 0, NULL), -2); /* Aff3 = 1 */
 	assert_int_equal(on_calls, 0);
 	assert_int_equal(cpu1.state, VCPU_OFF);
@@ -238,8 +242,9 @@ static void cpu_on_entry_outside_ram_or_unaligned_is_invalid_address(void **stat
 static void cpu_on_smc32_truncates_arguments(void **state)
 {
 	/* Garbage in the upper halves of x1..x3 must be ignored by the 32-bit call. */
-	assert_int_equal(call4(PSCI_0_2_FN_CPU_ON, 0xABCD000000000001ULL, 0x1234567800000000ULL | (RAM_IPA + 0x1000),
-			       0xFFFFFFFF87654321ULL, NULL), 0);
+	assert_int_equal(call4(PSCI_0_2_FN_CPU_ON, 0xABCD000000000001ULL,
+			       0x1234567800000000ULL | (RAM_IPA + 0x1000), 0xFFFFFFFF87654321ULL, NULL),
+			 0);
 	assert_int_equal(on_calls, 1);
 	assert_ptr_equal(on_target, &cpu1);
 	assert_int_equal(on_entry, RAM_IPA + 0x1000);
@@ -258,8 +263,8 @@ static void cpu_on_smc64_uses_full_registers(void **state)
 
 static void affinity_info_reports_on_off_pending(void **state)
 {
-	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 0, 0, NULL), 0);  /* cpu0 runnable */
-	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 1);  /* cpu1 off */
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 0, 0, NULL), 0); /* cpu0 runnable */
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 1); /* cpu1 off */
 	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 1, 0, 0, NULL), 1);
 	cpu1.state = VCPU_ON_PENDING;
 	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 0, 0, NULL), 2);
@@ -282,7 +287,8 @@ static void affinity_info_bad_level_or_mpidr(void **state)
 /* The bug: the 32-bit AFFINITY_INFO read the upper halves of x1/x2 and answered INVALID_PARAMETERS. */
 static void affinity_info_smc32_ignores_upper_halves(void **state)
 {
-	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0xFFFFFFFF00000001ULL, 0xABCD00000000ULL, 0, NULL), 1);
+	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0xFFFFFFFF00000001ULL, 0xABCD00000000ULL, 0, NULL),
+			 1);
 	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0x1200000000ULL, 0, 0, NULL), 0);
 }
 
@@ -315,15 +321,16 @@ static void power_calls_return_the_right_action(void **state)
 static void cpu_suspend_invalid_power_state_is_invalid_parameters(void **state)
 {
 	static const u64 bad[] = {
-		1u << 17, 1u << 23,        /* reserved [23:17] */
-		1u << 26, 1u << 31,        /* reserved [31:26] */
-		1u << 24, 2u << 24, 3u << 24, /* power levels above the core's */
-		0x01010000u,               /* cluster powerdown */
+		1u << 17,    1u << 23, /* reserved [23:17] */
+		1u << 26,    1u << 31, /* reserved [31:26] */
+		1u << 24,    2u << 24, 3u << 24, /* power levels above the core's */
+		0x01010000u, /* cluster powerdown */
 	};
 	enum smccc_action a;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, bad[i], RAM_IPA, 0, &a), PSCI_RET_INVALID_PARAMS);
+		assert_int_equal(call4(PSCI_0_2_FN64_CPU_SUSPEND, bad[i], RAM_IPA, 0, &a),
+				 PSCI_RET_INVALID_PARAMS);
 		assert_int_equal(a, SMCCC_RESUME); /* the caller goes on, it does not wait */
 		assert_int_equal(call4(PSCI_0_2_FN_CPU_SUSPEND, bad[i], RAM_IPA, 0, &a), -2);
 		assert_int_equal(a, SMCCC_RESUME);
@@ -373,12 +380,14 @@ static void arch_features_for_smccc_functions(void **state)
 /* What a guest is told for each firmware answer (at boot): KVM's values. */
 static void arch_features_for_workarounds_follow_the_firmware(void **state)
 {
-	static const struct { int fw, wa1_3, wa2; } cases[] = {
-		{ 0, 0, -2 },    /* implemented: WA_2 is kept on by hyparm, so the guest need not call it */
-		{ 1, 1, -2 },    /* not needed on this CPU */
-		{ -2, 1, -2 },   /* not needed */
-		{ -1, -1, -1 },  /* unknown */
-		{ 7, -1, -1 },   /* nonsense from the firmware */
+	static const struct {
+		int fw, wa1_3, wa2;
+	} cases[] = {
+		{ 0, 0, -2 }, /* implemented: WA_2 is kept on by hyparm, so the guest need not call it */
+		{ 1, 1, -2 }, /* not needed on this CPU */
+		{ -2, 1, -2 }, /* not needed */
+		{ -1, -1, -1 }, /* unknown */
+		{ 7, -1, -1 }, /* nonsense from the firmware */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -34,20 +34,49 @@ bool vm_reset_step(struct vm *vm)
 	vm->state = VM_RUNNING;
 	return true;
 }
-void guest_enter(struct vcpu *v) { fail(); for (;;) ; }
-void hv_printf(const char *fmt, ...) { }
-void vm_crash(struct vm *vm, const char *fmt, ...) { crashed++; }
-int firmware_arch_features(u32 fid) { return SMCCC_RET_NOT_SUPPORTED; }
-s64 firmware_call(u32 fid, u64 arg) { fail(); return 0; }
+void guest_enter(struct vcpu *v)
+{
+	fail();
+	for (;;)
+		;
+}
+void hv_printf(const char *fmt, ...)
+{
+}
+void vm_crash(struct vm *vm, const char *fmt, ...)
+{
+	crashed++;
+}
+int firmware_arch_features(u32 fid)
+{
+	return SMCCC_RET_NOT_SUPPORTED;
+}
+s64 firmware_call(u32 fid, u64 arg)
+{
+	fail();
+	return 0;
+}
 
 /* An interrupt controller that says "pending" when the test says so. */
 static bool pending[8];
 static int flushes;
-static void chip_flush(struct vcpu *v) { flushes++; v->kicked = false; }
-static void chip_nop(struct vcpu *v) { }
-static bool chip_pending(struct vcpu *v) { return pending[v->id]; }
+static void chip_flush(struct vcpu *v)
+{
+	flushes++;
+	v->kicked = false;
+}
+static void chip_nop(struct vcpu *v)
+{
+}
+static bool chip_pending(struct vcpu *v)
+{
+	return pending[v->id];
+}
 static const struct irqchip_ops chip = {
-	.flush = chip_flush, .sync = chip_nop, .vcpu_put = chip_nop, .vcpu_load = chip_nop,
+	.flush = chip_flush,
+	.sync = chip_nop,
+	.vcpu_put = chip_nop,
+	.vcpu_load = chip_nop,
 	.vcpu_pending = chip_pending,
 };
 
@@ -102,9 +131,9 @@ static void alone_on_a_cpu_no_slice_and_no_switch(void **state)
 	running(&a0);
 	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &a0);
 	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &a0);
-	assert_int_equal(pcpus[0].slice_end, 0);       /* nobody else: no slice timer */
+	assert_int_equal(pcpus[0].slice_end, 0); /* nobody else: no slice timer */
 	assert_int_equal(arch_fake.hyp_timer_cval, 0);
-	assert_int_equal(arch_fake.nput, 0);           /* and no register switch */
+	assert_int_equal(arch_fake.nput, 0); /* and no register switch */
 }
 
 static void shared_cpu_round_robin_with_slices(void **state)
@@ -134,11 +163,11 @@ static void blocked_vcpus_are_never_picked_until_kicked(void **state)
 	sched_place(&b0, 0);
 	running(&a0);
 	b0.state = VCPU_BLOCKED;
-	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &a0);   /* b0 sleeps in WFI */
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &a0); /* b0 sleeps in WFI */
 	vcpu_kick(&b0);
 	assert_int_equal(b0.state, VCPU_RUNNABLE);
 	assert_true(pcpus[0].need_rearm);
-	assert_int_equal(arch_fake.ipis[0], 0);                     /* same CPU: no IPI */
+	assert_int_equal(arch_fake.ipis[0], 0); /* same CPU: no IPI */
 	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &b0);
 }
 
@@ -167,7 +196,7 @@ static void wfi_blocks_and_a_kick_wakes(void **state)
 	assert_ptr_equal(sched_after_exit(&a0, ACT_BLOCK), &a0);
 	assert_int_equal(arch_fake.waits, 1);
 	assert_int_equal(a0.state, VCPU_RUNNABLE);
-	assert_true(flushes > 0);   /* the kick is looked at before entry */
+	assert_true(flushes > 0); /* the kick is looked at before entry */
 }
 
 static void kicks_interrupt_only_a_cpu_running_the_vcpu(void **state)
@@ -237,7 +266,7 @@ static void stopped_vcpu_is_unloaded_and_never_resumed(void **state)
 	b0.state = VCPU_RUNNABLE;
 	/* Another CPU marks a0 off (a VM reset): its next exit, even one that would resume, leaves it. */
 	a0.state = VCPU_OFF;
-	pcpus[0].need_resched = true;   /* what core/vm.c does with the state change */
+	pcpus[0].need_resched = true; /* what core/vm.c does with the state change */
 	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &b0);
 	assert_false(a0.loaded);
 	assert_ptr_equal(arch_fake.put_log[0], &a0);
@@ -254,7 +283,7 @@ static void a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu(void **state)
 	a0.state = VCPU_OFF;
 	assert_ptr_equal(sched_after_exit(&b0, ACT_YIELD), &a0);
 	assert_int_equal(resets_stepped, 1);
-	assert_int_equal(a0.arch.regs.elr, 0x40080000ULL);   /* reset on this CPU, then entered */
+	assert_int_equal(a0.arch.regs.elr, 0x40080000ULL); /* reset on this CPU, then entered */
 }
 
 int main(void)

@@ -123,10 +123,10 @@ static void vtcr_fields_for_40_bit_ipa(void **state)
 
 	assert_int_equal(s2.start_level, 1);
 	assert_int_equal(s2.root_pages, 2);
-	assert_int_equal(v & 0x3F, 24);            /* T0SZ */
-	assert_int_equal((v >> 6) & 3, 1);         /* SL0: start at level 1 */
-	assert_int_equal((v >> 14) & 3, 0);        /* TG0 4K */
-	assert_int_equal((v >> 16) & 7, 2);        /* PS 40 bits */
+	assert_int_equal(v & 0x3F, 24); /* T0SZ */
+	assert_int_equal((v >> 6) & 3, 1); /* SL0: start at level 1 */
+	assert_int_equal((v >> 14) & 3, 0); /* TG0 4K */
+	assert_int_equal((v >> 16) & 7, 2); /* PS 40 bits */
 	assert_int_equal(v, 0x80023558ULL);
 	/* A 52-bit PA range is reported as 48 bits (no LPA). */
 	assert_int_equal((stage2_vtcr(&s2, 6) >> 16) & 7, 5);
@@ -314,7 +314,8 @@ static void malformed_ranges_are_rejected(void **state)
 
 	assert_int_equal(stage2_map(&s2, 0x40000800, 0x80000000, KiB(4), S2_RW, S2_MEM_NORMAL), -HV_EINVAL);
 	assert_int_equal(stage2_map(&s2, 0x40000000, 0x80000010, KiB(4), S2_RW, S2_MEM_NORMAL), -HV_EINVAL);
-	assert_int_equal(stage2_map(&s2, 0x40000000, 0x80000000, KiB(4) + 1, S2_RW, S2_MEM_NORMAL), -HV_EINVAL);
+	assert_int_equal(stage2_map(&s2, 0x40000000, 0x80000000, KiB(4) + 1, S2_RW, S2_MEM_NORMAL),
+			 -HV_EINVAL);
 	assert_int_equal(stage2_map(&s2, 0x40000000, 0x80000000, 0, S2_RW, S2_MEM_NORMAL), -HV_EINVAL);
 	assert_int_equal(stage2_map(&s2, 0x40000000, 0x80000000, KiB(4), 0, S2_MEM_NORMAL), -HV_EINVAL);
 	/* Wrapping around 2^64. */
@@ -353,8 +354,8 @@ static void unmapping_a_page_in_a_2m_block_splits_it(void **state)
 	expect_map(0x40002000, 0x80002000, S2_RW, S2_MEM_NORMAL, 3);
 	expect_map(0x401FF000, 0x801FF000, S2_RW, S2_MEM_NORMAL, 3);
 	assert_int_equal(invals_for(0x40001000), 1);
-	assert_int_equal(s2.table_pages, 4);  /* the new level-3 table */
-	assert_int_equal(nr_inval_vmid, 0);   /* no table freed */
+	assert_int_equal(s2.table_pages, 4); /* the new level-3 table */
+	assert_int_equal(nr_inval_vmid, 0); /* no table freed */
 }
 
 static void unmapping_a_page_in_a_1g_block_splits_down_to_pages(void **state)
@@ -392,14 +393,15 @@ static void unmapping_holes_is_fine_and_touches_no_tlb(void **state)
 
 static void unmapping_everything_frees_the_tables(void **state)
 {
-	assert_int_equal(stage2_map(&s2, 0x40000000, 0x80000000, MiB(2) + KiB(4), S2_RW, S2_MEM_NORMAL), HV_OK);
+	assert_int_equal(stage2_map(&s2, 0x40000000, 0x80000000, MiB(2) + KiB(4), S2_RW, S2_MEM_NORMAL),
+			 HV_OK);
 	assert_int_equal(s2.table_pages, 4);
 	assert_int_equal(stage2_unmap(&s2, 0x40000000, MiB(2) + KiB(4)), HV_OK);
 	assert_int_equal(s2.table_pages, 2);
 	assert_int_equal(pages_freed, 2);
 	assert_int_equal(nr_inval_vmid, 1);
-	assert_int_equal(invals_for(0x40000000), 1);   /* the 2 MiB block */
-	assert_int_equal(invals_for(0x40200000), 1);   /* the page */
+	assert_int_equal(invals_for(0x40000000), 1); /* the 2 MiB block */
+	assert_int_equal(invals_for(0x40200000), 1); /* the page */
 	expect_unmapped(0x40000000);
 	/* Mappable again afterwards. */
 	assert_int_equal(stage2_map(&s2, 0x40000000, 0x90000000, KiB(4), S2_R, S2_MEM_NORMAL), HV_OK);
@@ -472,7 +474,8 @@ static void destroy_frees_every_table(void **state)
 	/* Pages in several level-3 and level-2 tables under both root pages. */
 	for (u64 g = 0; g < 4; g++)
 		assert_int_equal(stage2_map(&t, g * GiB(200) + MiB(6), 0x1000 + g * MiB(4), KiB(12), S2_RW,
-					    S2_MEM_NORMAL), HV_OK);
+					    S2_MEM_NORMAL),
+				 HV_OK);
 	assert_int_equal(stage2_map(&t, GiB(900), GiB(900), GiB(1) + MiB(2), S2_RW, S2_MEM_NORMAL), HV_OK);
 	/* 2 root + 4 * (L2 + L3) + 1 L2 for the 2 MiB tail */
 	assert_int_equal(t.table_pages, 2 + 8 + 1);

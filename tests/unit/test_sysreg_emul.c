@@ -21,7 +21,10 @@ bool vm_dcache_clean_inval_step(struct vm *vm, u64 *off)
 	flushes++;
 	return true;
 }
-u64 arch_id_reg_read(unsigned crm, unsigned op2) { return 0; }
+u64 arch_id_reg_read(unsigned crm, unsigned op2)
+{
+	return 0;
+}
 
 static struct vm vm;
 static struct vcpu vcpu;
@@ -39,8 +42,13 @@ static struct exit_info access(unsigned op0, unsigned op1, unsigned crn, unsigne
 			       unsigned rt, bool read)
 {
 	struct exit_info e = { .kind = EXIT_SYSREG };
-	e.u.sysreg.op0 = op0; e.u.sysreg.op1 = op1; e.u.sysreg.crn = crn;
-	e.u.sysreg.crm = crm; e.u.sysreg.op2 = op2; e.u.sysreg.rt = rt; e.u.sysreg.read = read;
+	e.u.sysreg.op0 = op0;
+	e.u.sysreg.op1 = op1;
+	e.u.sysreg.crn = crn;
+	e.u.sysreg.crm = crm;
+	e.u.sysreg.op2 = op2;
+	e.u.sysreg.rt = rt;
+	e.u.sysreg.read = read;
 	e.u.sysreg.enc = SYSREG_ENC(op0, op1, crn, crm, op2);
 	return e;
 }
@@ -57,7 +65,7 @@ static void unknown_registers_are_undefined(void **state)
 
 static void id_registers_read_the_sanitised_value_and_refuse_writes(void **state)
 {
-	struct exit_info rd = access(3, 0, 0, 4, 0, 5, true);   /* ID_AA64PFR0_EL1 into x5 */
+	struct exit_info rd = access(3, 0, 0, 4, 0, 5, true); /* ID_AA64PFR0_EL1 into x5 */
 	struct exit_info wr = access(3, 0, 0, 4, 0, 5, false);
 
 	vcpu.arch.regs.x[5] = 0xdead;
@@ -87,7 +95,7 @@ static void mdscr_keeps_only_writable_bits(void **state)
 	assert_int_equal(sysreg_emulate(&vcpu, &wr), SYSREG_DONE);
 	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_DONE);
 	assert_int_equal(vcpu.arch.regs.x[4], 0xB001); /* MDE, KDE, TDCC, SS */
-	vcpu.arch.regs.x[3] = 0xFFFFFFFF00004FFEULL;   /* everything but those four */
+	vcpu.arch.regs.x[3] = 0xFFFFFFFF00004FFEULL; /* everything but those four */
 	sysreg_emulate(&vcpu, &wr);
 	sysreg_emulate(&vcpu, &rd);
 	assert_int_equal(vcpu.arch.regs.x[4], 0);
@@ -110,7 +118,7 @@ static void os_lock_is_modelled(void **state)
 
 static void breakpoint_registers_are_raz_wi(void **state)
 {
-	struct exit_info bvr = access(2, 0, 0, 3, 4, 7, true);  /* DBGBVR3_EL1 */
+	struct exit_info bvr = access(2, 0, 0, 3, 4, 7, true); /* DBGBVR3_EL1 */
 
 	vcpu.arch.regs.x[7] = 1234;
 	assert_int_equal(sysreg_emulate(&vcpu, &bvr), SYSREG_DONE);
@@ -144,8 +152,8 @@ static void set_way_cleans_in_pieces_once_per_walk(void **state)
 /* Registers that belong to devices are not in the architectural table: the timer's and the SGI registers UNDEF here. */
 static void device_registers_are_not_in_the_table(void **state)
 {
-	struct exit_info sgi = access(3, 0, 12, 11, 5, 9, false);  /* ICC_SGI1R_EL1 */
-	struct exit_info cntp = access(3, 3, 14, 2, 1, 1, true);   /* CNTP_CTL_EL0 */
+	struct exit_info sgi = access(3, 0, 12, 11, 5, 9, false); /* ICC_SGI1R_EL1 */
+	struct exit_info cntp = access(3, 3, 14, 2, 1, 1, true); /* CNTP_CTL_EL0 */
 
 	assert_int_equal(sysreg_emulate(&vcpu, &sgi), SYSREG_UNDEF);
 	assert_int_equal(sysreg_emulate(&vcpu, &cntp), SYSREG_UNDEF);

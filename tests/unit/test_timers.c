@@ -30,7 +30,9 @@
 static struct vm vm;
 static struct vcpu vcpus[2];
 
-void hv_printf(const char *fmt, ...) { }
+void hv_printf(const char *fmt, ...)
+{
+}
 
 /* ---- the recording irqchip ---- */
 static bool line[2][32];
@@ -52,7 +54,7 @@ static const struct irqchip_ops rec_chip = { .set_line = rec_set_line, .map_sour
 
 static int setup(void **state)
 {
-	sysreg_hooks_init();   /* what boot does: index the hooks */
+	sysreg_hooks_init(); /* what boot does: index the hooks */
 	char err[80];
 
 	arch_fake_reset(2, 4);
@@ -66,7 +68,7 @@ static int setup(void **state)
 	for (unsigned i = 0; i < 2; i++) {
 		vcpus[i].vm = &vm;
 		vcpus[i].id = i;
-		vcpus[i].pcpu = i;     /* vCPU i runs on CPU i */
+		vcpus[i].pcpu = i; /* vCPU i runs on CPU i */
 		vm.vcpus[i] = &vcpus[i];
 	}
 	assert_int_equal(vdev_create(&vm, "arm-ptimer", err, sizeof(err)), HV_OK);
@@ -118,7 +120,7 @@ static void ptimer_istatus_and_imask(void **state)
 	struct vcpu *v = &vcpus[0];
 
 	sysreg_write(v, SYS_CNTP_CVAL_EL0, 500);
-	assert_int_equal(sysreg_read(v, SYS_CNTP_CTL_EL0), 0);   /* disabled: no ISTATUS */
+	assert_int_equal(sysreg_read(v, SYS_CNTP_CTL_EL0), 0); /* disabled: no ISTATUS */
 	sysreg_write(v, SYS_CNTP_CTL_EL0, CNT_CTL_ENABLE);
 	assert_true(line[0][PT]);
 	sysreg_write(v, SYS_CNTP_CTL_EL0, CNT_CTL_ENABLE | CNT_CTL_IMASK);
@@ -127,7 +129,7 @@ static void ptimer_istatus_and_imask(void **state)
 	assert_false(deadline_armed(&ptimer_of(v)->dl));
 	sysreg_write(v, SYS_CNTP_CTL_EL0, CNT_CTL_ENABLE);
 	assert_true(line[0][PT]);
-	sysreg_write(v, SYS_CNTP_CTL_EL0, CNT_CTL_ENABLE | CNT_CTL_ISTATUS);   /* ISTATUS is read-only */
+	sysreg_write(v, SYS_CNTP_CTL_EL0, CNT_CTL_ENABLE | CNT_CTL_ISTATUS); /* ISTATUS is read-only */
 	assert_int_equal(ptimer_of(v)->ctl, CNT_CTL_ENABLE);
 	sysreg_write(v, SYS_CNTP_CTL_EL0, 0);
 	assert_false(line[0][PT]);
@@ -143,10 +145,10 @@ static void ptimer_tval_is_signed_32_bit(void **state)
 	struct vcpu *v = &vcpus[0];
 
 	sysreg_write(v, SYS_CNTP_CVAL_EL0, 900);
-	assert_int_equal(sysreg_read(v, SYS_CNTP_TVAL_EL0), 0xFFFFFF9Cu);   /* -100 */
-	sysreg_write(v, SYS_CNTP_TVAL_EL0, 0xFFFFFFCEu);                     /* -50 */
+	assert_int_equal(sysreg_read(v, SYS_CNTP_TVAL_EL0), 0xFFFFFF9Cu); /* -100 */
+	sysreg_write(v, SYS_CNTP_TVAL_EL0, 0xFFFFFFCEu); /* -50 */
 	assert_int_equal(sysreg_read(v, SYS_CNTP_CVAL_EL0), 950);
-	sysreg_write(v, SYS_CNTP_TVAL_EL0, 0xABCD000000000010ULL);           /* only the low 32 bits */
+	sysreg_write(v, SYS_CNTP_TVAL_EL0, 0xABCD000000000010ULL); /* only the low 32 bits */
 	assert_int_equal(sysreg_read(v, SYS_CNTP_CVAL_EL0), 1016);
 	sysreg_write(v, SYS_CNTP_TVAL_EL0, 0x7FFFFFFF);
 	assert_int_equal(sysreg_read(v, SYS_CNTP_CVAL_EL0), 1000 + 0x7FFFFFFFULL);
@@ -181,7 +183,7 @@ static void ptimer_deadline_on_the_vcpus_cpu(void **state)
 	assert_true(line[1][PT]);
 	assert_false(deadline_armed(&t->dl));
 
-	sysreg_write(v, SYS_CNTP_CVAL_EL0, 3000);   /* pushed out: the line drops, a deadline again */
+	sysreg_write(v, SYS_CNTP_CVAL_EL0, 3000); /* pushed out: the line drops, a deadline again */
 	assert_false(line[1][PT]);
 	assert_int_equal(deadline_next(&pcpus[1]), 3000);
 	sysreg_write(v, SYS_CNTP_CTL_EL0, CNT_CTL_ENABLE | CNT_CTL_IMASK);
@@ -190,7 +192,7 @@ static void ptimer_deadline_on_the_vcpus_cpu(void **state)
 	assert_int_equal(deadline_next(&pcpus[1]), 3000);
 	sysreg_write(v, SYS_CNTP_CTL_EL0, 0);
 	assert_int_equal(deadline_next(&pcpus[1]), DEADLINE_NONE);
-	assert_int_equal(line_sets, 2);   /* driven on changes only */
+	assert_int_equal(line_sets, 2); /* driven on changes only */
 }
 
 /*
@@ -244,7 +246,7 @@ static void put(struct vcpu *v)
 /* The guest programs its (live) virtual timer. */
 static void guest_vtimer(struct vcpu *v, u64 ctl, u64 cval)
 {
-	v->arch.sys.cntv_cval_el0 = cval;   /* the fake CPU keeps CVAL in the vCPU's registers */
+	v->arch.sys.cntv_cval_el0 = cval; /* the fake CPU keeps CVAL in the vCPU's registers */
 	arch_fake.vtimer_ctl = ctl;
 }
 
@@ -270,7 +272,7 @@ static void vtimer_deadline_while_unloaded(void **state)
 
 	vm.cntvoff = 400;
 	load(v);
-	guest_vtimer(v, CNT_CTL_ENABLE, 1000);   /* due at physical 1400 */
+	guest_vtimer(v, CNT_CTL_ENABLE, 1000); /* due at physical 1400 */
 	assert_false(vtimer_line(v));
 	put(v);
 	assert_false(line[1][VT]);
@@ -280,7 +282,7 @@ static void vtimer_deadline_while_unloaded(void **state)
 	deadline_run(1, arch_fake.now);
 	assert_false(line[1][VT]);
 	arch_fake.now = 1400;
-	assert_true(vtimer_line(v));             /* from memory now */
+	assert_true(vtimer_line(v)); /* from memory now */
 	deadline_run(1, arch_fake.now);
 	assert_true(line[1][VT]);
 
@@ -338,10 +340,10 @@ static void vtimer_due_at_put_and_load(void **state)
 
 	load(v);
 	guest_vtimer(v, CNT_CTL_ENABLE | CNT_CTL_ISTATUS, 5000);
-	assert_true(vtimer_line(v));            /* live: the CPU's ISTATUS says, not memory */
+	assert_true(vtimer_line(v)); /* live: the CPU's ISTATUS says, not memory */
 	assert_false(vtimer_line(&vcpus[1]));
 	guest_vtimer(v, CNT_CTL_ENABLE | CNT_CTL_ISTATUS, 900);
-	arch_fake.ppi_active[VT] = true;        /* forwarded, the guest has yet to deactivate it */
+	arch_fake.ppi_active[VT] = true; /* forwarded, the guest has yet to deactivate it */
 	put(v);
 	assert_true(line[0][VT]);
 	assert_false(arch_fake.ppi_active[VT]);
@@ -374,9 +376,9 @@ static void vtimer_ppi_is_forwarded(void **state)
 	irq_handle_physical();
 	assert_true(line[0][VT]);
 	assert_int_equal(arch_fake.neoi, 1);
-	assert_int_equal(arch_fake.eoi[0], VT);   /* priority drop only */
+	assert_int_equal(arch_fake.eoi[0], VT); /* priority drop only */
 	put(v);
-	arch_fake.pending[arch_fake.npending++] = VT;   /* nobody loaded: handled here */
+	arch_fake.pending[arch_fake.npending++] = VT; /* nobody loaded: handled here */
 	irq_handle_physical();
 	assert_int_equal(arch_fake.eoi[1], VT | FAKE_DEACTIVATED);
 }

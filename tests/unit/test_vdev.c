@@ -17,7 +17,9 @@
 #include <hyparm/vm.h>
 #include <hyparm/print.h>
 
-void hv_printf(const char *fmt, ...) { }
+void hv_printf(const char *fmt, ...)
+{
+}
 
 static struct vm vm;
 static struct vcpu vcpu;
@@ -43,20 +45,46 @@ static int full_create(struct vdev *d, char *err, size_t errlen)
 	log_call("c", d);
 	return HV_OK;
 }
-static void full_reset(struct vdev *d) { log_call("r", d); }
-static void full_put(struct vdev *d, struct vcpu *v) { assert_ptr_equal(v, &vcpu); log_call("p", d); }
-static void full_load(struct vdev *d, struct vcpu *v) { assert_ptr_equal(v, &vcpu); log_call("l", d); }
-static void full_vcpu_reset(struct vdev *d, struct vcpu *v) { assert_ptr_equal(v, &vcpu); log_call("v", d); }
+static void full_reset(struct vdev *d)
+{
+	log_call("r", d);
+}
+static void full_put(struct vdev *d, struct vcpu *v)
+{
+	assert_ptr_equal(v, &vcpu);
+	log_call("p", d);
+}
+static void full_load(struct vdev *d, struct vcpu *v)
+{
+	assert_ptr_equal(v, &vcpu);
+	log_call("l", d);
+}
+static void full_vcpu_reset(struct vdev *d, struct vcpu *v)
+{
+	assert_ptr_equal(v, &vcpu);
+	log_call("v", d);
+}
 
 static const struct vdev_type full_type = {
-	.name = "test-full", .create = full_create, .reset = full_reset,
-	.vcpu_put = full_put, .vcpu_load = full_load, .vcpu_reset = full_vcpu_reset,
+	.name = "test-full",
+	.create = full_create,
+	.reset = full_reset,
+	.vcpu_put = full_put,
+	.vcpu_load = full_load,
+	.vcpu_reset = full_vcpu_reset,
 };
 VDEV_REGISTER(full_type);
 
 /* Only the mandatory callbacks: the optional hooks are skipped, not called through NULL. */
-static int bare_create(struct vdev *d, char *err, size_t errlen) { log_call("c", d); return HV_OK; }
-static void bare_reset(struct vdev *d) { log_call("r", d); }
+static int bare_create(struct vdev *d, char *err, size_t errlen)
+{
+	log_call("c", d);
+	return HV_OK;
+}
+static void bare_reset(struct vdev *d)
+{
+	log_call("r", d);
+}
 static const struct vdev_type bare_type = { .name = "test-bare", .create = bare_create, .reset = bare_reset };
 VDEV_REGISTER(bare_type);
 
@@ -78,7 +106,7 @@ static int setup(void **state)
 	vcpu.vm = &vm;
 	vm.vcpus[0] = &vcpu;
 	vm.nr_vcpus = 1;
-	vm.irqchip = &no_irqchip;   /* devices other than the interrupt controller need one to exist */
+	vm.irqchip = &no_irqchip; /* devices other than the interrupt controller need one to exist */
 	calls[0] = 0;
 	made = 0;
 	return 0;

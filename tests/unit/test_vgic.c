@@ -17,7 +17,10 @@ static struct vm vm;
 static struct vcpu vcpus[3];
 static int kicks[3];
 
-void vcpu_kick(struct vcpu *v) { kicks[v->id]++; }
+void vcpu_kick(struct vcpu *v)
+{
+	kicks[v->id]++;
+}
 static struct vgic *g;
 
 static int setup(void **state)
@@ -53,18 +56,20 @@ static void dwrite(u64 off, unsigned size, u64 val)
 static u64 rread(unsigned cpu, u64 off, unsigned size)
 {
 	u64 v = 0xdeadbeef;
-	assert_int_equal(vgic_redist_mmio_ops.read(g, &vcpus[0], cpu * GUEST_GICR_STRIDE + off, size, &v), HV_OK);
+	assert_int_equal(vgic_redist_mmio_ops.read(g, &vcpus[0], cpu * GUEST_GICR_STRIDE + off, size, &v),
+			 HV_OK);
 	return v;
 }
 
 static void rwrite(unsigned cpu, u64 off, unsigned size, u64 val)
 {
-	assert_int_equal(vgic_redist_mmio_ops.write(g, &vcpus[0], cpu * GUEST_GICR_STRIDE + off, size, val), HV_OK);
+	assert_int_equal(vgic_redist_mmio_ops.write(g, &vcpus[0], cpu * GUEST_GICR_STRIDE + off, size, val),
+			 HV_OK);
 }
 
 static void distributor_identifies_as_gicv3(void **state)
 {
-	assert_int_equal(dread(0xFFE8, 4) & 0xF0, 0x30);              /* PIDR2.ArchRev */
+	assert_int_equal(dread(0xFFE8, 4) & 0xF0, 0x30); /* PIDR2.ArchRev */
 	assert_int_equal((dread(0x4, 4) & 0x1F) + 1, VGIC_NR_IRQS / 32); /* TYPER.ITLinesNumber */
 	assert_int_equal(dread(0x0, 4) & (GICD_CTLR_ARE | GICD_CTLR_DS), GICD_CTLR_ARE | GICD_CTLR_DS);
 	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
@@ -75,10 +80,10 @@ static void redistributors_describe_each_vcpu(void **state)
 {
 	for (unsigned i = 0; i < 3; i++) {
 		u64 typer = rread(i, 0x8, 8);
-		assert_int_equal(typer >> 32, i);            /* affinity */
-		assert_int_equal((typer >> 8) & 0xFFFF, i);  /* processor number */
+		assert_int_equal(typer >> 32, i); /* affinity */
+		assert_int_equal((typer >> 8) & 0xFFFF, i); /* processor number */
 		assert_int_equal(!!(typer & BIT(4)), i == 2); /* Last */
-		assert_int_equal(rread(i, 0xC, 4), i);       /* upper half as a 32-bit read */
+		assert_int_equal(rread(i, 0xC, 4), i); /* upper half as a 32-bit read */
 	}
 	/* WAKER: ProcessorSleep clears, ChildrenAsleep follows. */
 	assert_int_equal(rread(1, 0x14, 4), 6);
@@ -135,16 +140,16 @@ static void level_versus_edge(void **state)
 {
 	struct virq *irq = &g->spi[1]; /* INTID 33 */
 
-	dwrite(0xC00 + 8, 4, 0);            /* INTIDs 32-47 level */
+	dwrite(0xC00 + 8, 4, 0); /* INTIDs 32-47 level */
 	assert_true(irq->level);
 	vgic_set_line(&vm, NULL, 33, true);
 	assert_true(vgic_irq_pending(irq));
-	dwrite(0x280 + 4, 4, BIT(1));       /* ICPENDR: a level line stays pending */
+	dwrite(0x280 + 4, 4, BIT(1)); /* ICPENDR: a level line stays pending */
 	assert_true(vgic_irq_pending(irq));
 	vgic_set_line(&vm, NULL, 33, false);
 	assert_false(vgic_irq_pending(irq));
 
-	dwrite(0xC00 + 8, 4, 2u << 2);      /* INTID 33 edge */
+	dwrite(0xC00 + 8, 4, 2u << 2); /* INTID 33 edge */
 	assert_false(irq->level);
 	vgic_inject_edge(&vm, NULL, 33);
 	assert_true(vgic_irq_pending(irq));
@@ -157,11 +162,11 @@ static void edge_spi_latches_on_rising_line_only(void **state)
 {
 	struct virq *irq = &g->spi[1]; /* INTID 33 */
 
-	dwrite(0xC00 + 8, 4, 2u << 2);      /* INTID 33 edge */
+	dwrite(0xC00 + 8, 4, 2u << 2); /* INTID 33 edge */
 	vgic_set_line(&vm, NULL, 33, true);
 	assert_true(vgic_irq_pending(irq));
-	irq->latch = false;                  /* as if delivered */
-	vgic_set_line(&vm, NULL, 33, true);  /* still high: no new edge */
+	irq->latch = false; /* as if delivered */
+	vgic_set_line(&vm, NULL, 33, true); /* still high: no new edge */
 	assert_false(vgic_irq_pending(irq));
 	vgic_set_line(&vm, NULL, 33, false);
 	assert_false(vgic_irq_pending(irq));
@@ -178,11 +183,11 @@ static void clearing_state_of_an_interrupt_in_a_list_register(void **state)
 	g->cpu[0].lr_used = BIT(2);
 	g->cpu[0].lr[2] = (struct vgic_lr){ .vintid = 40, .state = LR_PENDING_ACTIVE };
 	assert_int_equal(dread(0x300 + 4, 4) & BIT(8), BIT(8));
-	dwrite(0x380 + 4, 4, BIT(8));               /* ICACTIVER */
+	dwrite(0x380 + 4, 4, BIT(8)); /* ICACTIVER */
 	assert_int_equal(g->cpu[0].lr[2].state, LR_PENDING);
 	assert_int_equal(g->cpu[0].lr_dirty, BIT(2));
 	assert_int_equal(dread(0x300 + 4, 4) & BIT(8), 0);
-	dwrite(0x280 + 4, 4, BIT(8));               /* ICPENDR */
+	dwrite(0x280 + 4, 4, BIT(8)); /* ICPENDR */
 	assert_int_equal(g->cpu[0].lr[2].state, LR_INVALID);
 	assert_int_equal(dread(0x200 + 4, 4) & BIT(8), 0);
 }
@@ -190,15 +195,15 @@ static void clearing_state_of_an_interrupt_in_a_list_register(void **state)
 /* The list-register fill only looks at hinted interrupts: every way of becoming deliverable must set the hint. */
 static void pending_and_enabled_interrupts_are_hinted(void **state)
 {
-	dwrite(0x200 + 4, 4, BIT(8));              /* ISPENDR: SPI 40 pending, not enabled */
+	dwrite(0x200 + 4, 4, BIT(8)); /* ISPENDR: SPI 40 pending, not enabled */
 	assert_int_equal(g->spi_maybe_pending & BIT(8), 0);
-	dwrite(0x100 + 4, 4, BIT(8));              /* ISENABLER: now it may be delivered */
+	dwrite(0x100 + 4, 4, BIT(8)); /* ISENABLER: now it may be delivered */
 	assert_int_equal(g->spi_maybe_pending & BIT(8), BIT(8));
-	vgic_send_sgi(&vcpus[0], (3ULL << 24) | BIT(1));   /* SGI 3 to vCPU 1, enabled below */
+	vgic_send_sgi(&vcpus[0], (3ULL << 24) | BIT(1)); /* SGI 3 to vCPU 1, enabled below */
 	assert_int_equal(g->cpu[1].maybe_pending & BIT(3), 0);
-	rwrite(1, 0x10000 + 0x100, 4, BIT(3));     /* GICR_ISENABLER0 of vCPU 1 */
+	rwrite(1, 0x10000 + 0x100, 4, BIT(3)); /* GICR_ISENABLER0 of vCPU 1 */
 	assert_int_equal(g->cpu[1].maybe_pending & BIT(3), BIT(3));
-	vgic_set_line(&vm, &vcpus[2], 27, true);   /* a PPI line, enabled first */
+	vgic_set_line(&vm, &vcpus[2], 27, true); /* a PPI line, enabled first */
 	assert_int_equal(g->cpu[2].maybe_pending, 0);
 	rwrite(2, 0x10000 + 0x100, 4, BIT(27));
 	assert_int_equal(g->cpu[2].maybe_pending & BIT(27), BIT(27));
@@ -210,22 +215,22 @@ static void collect_sorts_by_priority_and_counts_the_rest(void **state)
 	struct vgic_cand cand[2];
 
 	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
-	dwrite(0x80 + 4, 4, ~0u);                   /* SPIs 32..63 in group 1 */
+	dwrite(0x80 + 4, 4, ~0u); /* SPIs 32..63 in group 1 */
 	dwrite(0x400 + 40, 1, 0xA0);
 	dwrite(0x400 + 41, 1, 0x40);
 	dwrite(0x400 + 42, 1, 0x80);
-	dwrite(0x100 + 4, 4, BIT(8) | BIT(9) | BIT(10));   /* enable 40, 41, 42 */
-	dwrite(0x200 + 4, 4, BIT(8) | BIT(9) | BIT(10));   /* and make them pending */
+	dwrite(0x100 + 4, 4, BIT(8) | BIT(9) | BIT(10)); /* enable 40, 41, 42 */
+	dwrite(0x200 + 4, 4, BIT(8) | BIT(9) | BIT(10)); /* and make them pending */
 	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 3);
 	assert_int_equal(cand[0].intid, 41);
 	assert_int_equal(cand[1].intid, 42);
-	assert_int_equal(vgic_collect(&vcpus[1], cand, 2), 0);   /* routed to vCPU 0 */
+	assert_int_equal(vgic_collect(&vcpus[1], cand, 2), 0); /* routed to vCPU 0 */
 	assert_int_equal(vgic_collect(&vcpus[0], NULL, 0), 3);
-	dwrite(0x280 + 4, 4, BIT(9));               /* ICPENDR 41: its hint goes stale */
+	dwrite(0x280 + 4, 4, BIT(9)); /* ICPENDR 41: its hint goes stale */
 	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 2);
 	assert_int_equal(cand[0].intid, 42);
 	assert_int_equal(g->spi_maybe_pending & BIT(9), 0);
-	dwrite(0x0, 4, 0);                          /* group 1 off: nothing deliverable, hints kept */
+	dwrite(0x0, 4, 0); /* group 1 off: nothing deliverable, hints kept */
 	assert_int_equal(vgic_collect(&vcpus[0], cand, 2), 0);
 	assert_int_equal(g->spi_maybe_pending & (BIT(8) | BIT(10)), BIT(8) | BIT(10));
 }
@@ -238,8 +243,8 @@ static void spis_follow_irouter(void **state)
 	assert_int_equal(dread(0x6000 + 8 * 40, 8), 2);
 	assert_ptr_equal(vgic_spi_target(&vm, irq), &vcpus[2]);
 	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
-	dwrite(0x80 + 4, 4, BIT(8));        /* group 1 */
-	dwrite(0x100 + 4, 4, BIT(8));       /* enable */
+	dwrite(0x80 + 4, 4, BIT(8)); /* group 1 */
+	dwrite(0x100 + 4, 4, BIT(8)); /* enable */
 	memset(kicks, 0, sizeof(kicks));
 	vgic_inject_edge(&vm, NULL, 40);
 	assert_int_equal(kicks[2], 1);
@@ -281,7 +286,7 @@ static void disabled_group_is_not_delivered(void **state)
 	rwrite(0, 0x10000 + 0x80, 4, 0xFFFFFFFF);
 	rwrite(0, 0x10000 + 0x100, 4, BIT(1));
 	vgic_inject_edge(&vm, &vcpus[0], 1);
-	assert_false(vgic_vcpu_pending(&vcpus[0]));   /* GICD_CTLR group 1 off */
+	assert_false(vgic_vcpu_pending(&vcpus[0])); /* GICD_CTLR group 1 off */
 	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
 	assert_true(vgic_vcpu_pending(&vcpus[0]));
 }

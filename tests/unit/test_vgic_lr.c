@@ -29,7 +29,10 @@ static struct vcpu vcpus[2];
 static struct vgic *g;
 
 /* The scheduler's kick, as far as the vGIC can tell: the flush must look again. */
-void vcpu_kick(struct vcpu *v) { v->kicked = true; }
+void vcpu_kick(struct vcpu *v)
+{
+	v->kicked = true;
+}
 
 static int setup(void **state)
 {
@@ -136,7 +139,7 @@ static void most_urgent_first_and_uie_only_while_running(void **state)
 	vgic_sync(&vcpus[0]);
 	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN);
 	assert_int_equal(g->cpu[0].cpuif.hcr, VGIC_HCR_EN);
-	assert_int_equal(hw_lrs_valid(), 4);   /* nothing was completed: all stay */
+	assert_int_equal(hw_lrs_valid(), 4); /* nothing was completed: all stay */
 }
 
 /*
@@ -158,10 +161,10 @@ static void refill_after_the_guest_completes(void **state)
 	arch_fake_lr_complete(lr45);
 	exit_and_enter();
 	assert_int_equal(hw_lr_of(45), -1);
-	assert_int_equal(hw_lr_of(40), lr45);          /* 0xA0 before 0xF0 */
+	assert_int_equal(hw_lr_of(40), lr45); /* 0xA0 before 0xF0 */
 	assert_int_equal(g->spi[45 - 32].lr, -1);
 	assert_int_equal(g->spi[40 - 32].lr, lr45);
-	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN | VGIC_HCR_UIE);   /* 42 still waits */
+	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN | VGIC_HCR_UIE); /* 42 still waits */
 
 	/* The guest drains everything while UIE is on: the exit must turn it off (no livelock). */
 	for (unsigned i = 0; i < NR_LRS; i++)
@@ -173,7 +176,7 @@ static void refill_after_the_guest_completes(void **state)
 	vgic_flush(&vcpus[0]);
 	assert_int_equal(hw_lrs_valid(), 1);
 	assert_true(hw_lr_of(42) >= 0);
-	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN);   /* all fit: no underflow interrupt */
+	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN); /* all fit: no underflow interrupt */
 }
 
 /*
@@ -197,7 +200,7 @@ static void level_redelivered_after_eoi_while_high(void **state)
 
 	i = hw_lr_of(48);
 	guest_acks(i);
-	vgic_set_line(&vm, NULL, 48, false);     /* the device is serviced, then the guest EOIs */
+	vgic_set_line(&vm, NULL, 48, false); /* the device is serviced, then the guest EOIs */
 	arch_fake_lr_complete(i);
 	exit_and_enter();
 	assert_int_equal(hw_lr_of(48), -1);
@@ -206,7 +209,10 @@ static void level_redelivered_after_eoi_while_high(void **state)
 }
 
 static bool src_line;
-static bool sample(struct vcpu *v, void *ctx) { return src_line; }
+static bool sample(struct vcpu *v, void *ctx)
+{
+	return src_line;
+}
 static const struct irq_source timer_src = { .get_line = sample, .phys_intid = 27 };
 
 /*
@@ -227,7 +233,8 @@ static void eoi_maintenance_only_for_level_non_hw(void **state)
 	vgic_set_line(&vm, &vcpus[0], 27, true);
 	vgic_flush(&vcpus[0]);
 
-	struct vgic_lr e = arch_fake_lr(hw_lr_of(40)), l = arch_fake_lr(hw_lr_of(41)), t = arch_fake_lr(hw_lr_of(27));
+	struct vgic_lr e = arch_fake_lr(hw_lr_of(40)), l = arch_fake_lr(hw_lr_of(41)),
+		       t = arch_fake_lr(hw_lr_of(27));
 	assert_false(e.eoi_maint);
 	assert_false(e.hw);
 	assert_true(l.eoi_maint);
@@ -255,9 +262,9 @@ static void withdraw_pending_entry_whose_line_dropped(void **state)
 	level_high(41, 0x80);
 	vgic_flush(&vcpus[0]);
 	assert_true(hw_lr_of(27) >= 0);
-	arch_fake.ppi_active[27] = true;   /* the physical interrupt was forwarded, left active */
+	arch_fake.ppi_active[27] = true; /* the physical interrupt was forwarded, left active */
 
-	src_line = false;                  /* the guest pushed CVAL out; never took the interrupt */
+	src_line = false; /* the guest pushed CVAL out; never took the interrupt */
 	exit_and_enter();
 	assert_int_equal(hw_lr_of(27), -1);
 	assert_int_equal(g->cpu[0].priv[27].lr, -1);
@@ -299,27 +306,27 @@ static void dwrite(struct vcpu *v, u64 off, u64 val)
  */
 static void pending_and_active_writes_reach_the_writers_lr(void **state)
 {
-	edge(40, 0x80);      /* SPI 8: word 1, bit 8 */
+	edge(40, 0x80); /* SPI 8: word 1, bit 8 */
 	vgic_flush(&vcpus[0]);
 	int i = hw_lr_of(40);
 	guest_acks(i);
 	vgic_sync(&vcpus[0]);
 	assert_int_equal(g->cpu[0].lr[i].state, LR_ACTIVE);
 
-	dwrite(&vcpus[0], 0x200 + 4, BIT(8));   /* ISPENDR: a new edge while active */
+	dwrite(&vcpus[0], 0x200 + 4, BIT(8)); /* ISPENDR: a new edge while active */
 	vgic_flush(&vcpus[0]);
 	assert_int_equal(arch_fake_lr(i).state, LR_PENDING_ACTIVE);
 
-	dwrite(&vcpus[1], 0x380 + 4, BIT(8));   /* ICACTIVER from a vCPU that does not hold it */
+	dwrite(&vcpus[1], 0x380 + 4, BIT(8)); /* ICACTIVER from a vCPU that does not hold it */
 	assert_int_equal(g->cpu[0].lr_dirty | g->cpu[1].lr_dirty, 0);
 
-	dwrite(&vcpus[0], 0x380 + 4, BIT(8));   /* ICACTIVER from the holder */
+	dwrite(&vcpus[0], 0x380 + 4, BIT(8)); /* ICACTIVER from the holder */
 	assert_int_equal(g->cpu[0].lr_dirty, BIT(i));
 	vgic_sync(&vcpus[0]);
 	assert_int_equal(arch_fake_lr(i).state, LR_PENDING);
 	assert_int_equal(g->cpu[0].lr[i].state, LR_PENDING);
 
-	dwrite(&vcpus[0], 0x280 + 4, BIT(8));   /* ICPENDR: nothing left of it */
+	dwrite(&vcpus[0], 0x280 + 4, BIT(8)); /* ICPENDR: nothing left of it */
 	vgic_sync(&vcpus[0]);
 	assert_int_equal(arch_fake.lr[i], 0);
 	assert_int_equal(g->spi[8].lr, -1);
@@ -341,7 +348,7 @@ static void put_and_load_switch_the_list_registers(void **state)
 		edge(40 + i, 0x10 * (i + 1));
 	vgic_flush(&vcpus[0]);
 	guest_acks(0);
-	arch_fake.cpuif.vmcr = 0xF0000001;     /* the guest's priority mask and group enable */
+	arch_fake.cpuif.vmcr = 0xF0000001; /* the guest's priority mask and group enable */
 	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN | VGIC_HCR_UIE);
 
 	vgic_vcpu_put(&vcpus[0]);
@@ -349,7 +356,7 @@ static void put_and_load_switch_the_list_registers(void **state)
 	assert_int_equal(hw_lrs_valid(), 0);
 	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN);
 	assert_int_equal(arch_fake.cpuif.vmcr, 0);
-	vgic_flush(&vcpus[1]);                  /* nothing of its own */
+	vgic_flush(&vcpus[1]); /* nothing of its own */
 	assert_int_equal(hw_lrs_valid(), 0);
 	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN);
 
@@ -358,14 +365,15 @@ static void put_and_load_switch_the_list_registers(void **state)
 	assert_int_equal(arch_fake.cpuif.vmcr, 0xF0000001);
 	assert_int_equal(hw_lrs_valid(), 4);
 	assert_int_equal(arch_fake_lr(0).state, LR_ACTIVE);
-	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN);   /* UIE comes back with the flush only */
+	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN); /* UIE comes back with the flush only */
 	vgic_flush(&vcpus[0]);
 	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN | VGIC_HCR_UIE);
 }
 
 static void rwrite(struct vcpu *v, unsigned frame, u64 off, u64 val)
 {
-	assert_int_equal(vgic_redist_mmio_ops.write(g, v, frame * GUEST_GICR_STRIDE + 0x10000 + off, 4, val), HV_OK);
+	assert_int_equal(vgic_redist_mmio_ops.write(g, v, frame * GUEST_GICR_STRIDE + 0x10000 + off, 4, val),
+			 HV_OK);
 }
 
 /*
@@ -391,7 +399,7 @@ static void load_writes_back_dirty_entries(void **state)
 	vgic_vcpu_put(&vcpus[1]);
 	vgic_vcpu_load(&vcpus[0]);
 
-	rwrite(&vcpus[0], 1, 0x280, BIT(3));     /* GICR_ICPENDR0 of vCPU 1, from vCPU 0 */
+	rwrite(&vcpus[0], 1, 0x280, BIT(3)); /* GICR_ICPENDR0 of vCPU 1, from vCPU 0 */
 	vgic_vcpu_put(&vcpus[0]);
 	vgic_vcpu_load(&vcpus[1]);
 	assert_int_equal(g->cpu[1].lr_used, 0);

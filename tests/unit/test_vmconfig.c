@@ -76,7 +76,8 @@ static void a_two_vm_file_is_read_completely(void **state)
 		  "dtb=custom.dtb\n"
 		  "vcpus=8\n"
 		  "memory=1G\n"
-		  "pcpus = 1\n", &r);
+		  "pcpus = 1\n",
+		  &r);
 	assert_int_equal(r.count, 2);
 
 	assert_string_equal(r.vms[0].name, "guest0");
@@ -123,7 +124,8 @@ static void memory_accepts_k_m_g_and_plain_bytes(void **state)
 	struct result r;
 
 	expect_ok("[vm]\nkernel=k\nmemory=2M\n[vm]\nkernel=k\nmemory=4096K\n"
-		  "[vm]\nkernel=k\nmemory=2g\n[vm]\nkernel=k\nmemory=6291456\n", &r);
+		  "[vm]\nkernel=k\nmemory=2g\n[vm]\nkernel=k\nmemory=6291456\n",
+		  &r);
 	assert_int_equal(r.count, 4);
 	assert_int_equal(r.vms[0].mem_size, 2ULL << 20);
 	assert_int_equal(r.vms[1].mem_size, 4ULL << 20);
@@ -160,8 +162,10 @@ static void comments_and_blank_lines_are_ignored(void **state)
 {
 	struct result r;
 
-	expect_ok("   # indented comment\n\t\n[vm]   # the only VM\n# kernel = wrong\nkernel = k.bin#no space\n"
-		  "  vcpus\t=\t2  # two\n", &r);
+	expect_ok(
+		"   # indented comment\n\t\n[vm]   # the only VM\n# kernel = wrong\nkernel = k.bin#no space\n"
+		"  vcpus\t=\t2  # two\n",
+		&r);
 	assert_int_equal(r.count, 1);
 	assert_string_equal(r.vms[0].kernel, "k.bin");
 	assert_int_equal(r.vms[0].vcpus, 2);
@@ -182,7 +186,8 @@ static void trailing_nul_padding_ends_the_text(void **state)
 	unsigned count;
 	char err[128];
 
-	assert_int_equal(vmconfig_parse(text, sizeof(text), "vms.conf", vms, 2, &count, err, sizeof(err)), HV_OK);
+	assert_int_equal(vmconfig_parse(text, sizeof(text), "vms.conf", vms, 2, &count, err, sizeof(err)),
+			 HV_OK);
 	assert_int_equal(count, 1);
 }
 
@@ -224,7 +229,8 @@ static void the_file_name_is_used_in_messages(void **state)
 static void unknown_key_lists_the_known_ones(void **state)
 {
 	expect_error("[vm]\nname = a\nkernel = k\n\n\n\nmemroy = 64M\n",
-		     "vms.conf:7: unknown key 'memroy' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, memory, pcpus, devices)");
+		     "vms.conf:7: unknown key 'memroy' (expected one of name, kernel, initrd, dtb, cmdline, "
+		     "vcpus, memory, pcpus, devices)");
 }
 
 static void key_before_any_section_is_an_error(void **state)
@@ -234,13 +240,24 @@ static void key_before_any_section_is_an_error(void **state)
 
 static void bad_memory_sizes_are_errors(void **state)
 {
-	static const char *const bad[] = { "63M", "1M", "0", "1K", "", "M", "64X", "64 M", "-2M",
-					   "0x4000000", "99999999999999999999999", "17179869184G" };
+	static const char *const bad[] = { "63M",
+					   "1M",
+					   "0",
+					   "1K",
+					   "",
+					   "M",
+					   "64X",
+					   "64 M",
+					   "-2M",
+					   "0x4000000",
+					   "99999999999999999999999",
+					   "17179869184G" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128];
 		snprintf(text, sizeof(text), "[vm]\nkernel = k\n\n\n\n\n\n\nmemory = %s\n", bad[i]);
-		expect_error(text, "vms.conf:9: memory: expected a size like 64M (multiple of 2M, at least 2M)");
+		expect_error(text,
+			     "vms.conf:9: memory: expected a size like 64M (multiple of 2M, at least 2M)");
 	}
 }
 
@@ -257,15 +274,18 @@ static void vcpus_out_of_range_are_errors(void **state)
 
 static void duplicate_vm_name_is_an_error(void **state)
 {
-	expect_error("[vm]\nname = a\nkernel = k\n[vm]\nname = a\nkernel = k\n", "vms.conf:5: duplicate VM name 'a'");
+	expect_error("[vm]\nname = a\nkernel = k\n[vm]\nname = a\nkernel = k\n",
+		     "vms.conf:5: duplicate VM name 'a'");
 }
 
 static void explicit_name_equal_to_a_default_name_is_an_error(void **state)
 {
 	/* The first VM is "vm0" by default; the second may not take that name. */
-	expect_error("[vm]\nkernel = k\n[vm]\nname = vm0\nkernel = k\n", "vms.conf:4: duplicate VM name 'vm0'");
+	expect_error("[vm]\nkernel = k\n[vm]\nname = vm0\nkernel = k\n",
+		     "vms.conf:4: duplicate VM name 'vm0'");
 	/* And a default name may not repeat an earlier explicit one (reported at its [vm] line). */
-	expect_error("[vm]\nname = vm1\nkernel = k\n[vm]\nkernel = k\n", "vms.conf:4: duplicate VM name 'vm1'");
+	expect_error("[vm]\nname = vm1\nkernel = k\n[vm]\nkernel = k\n",
+		     "vms.conf:4: duplicate VM name 'vm1'");
 }
 
 static void section_without_kernel_is_an_error(void **state)
@@ -309,7 +329,7 @@ static void values_too_long_for_their_field_are_errors(void **state)
 	snprintf(text, sizeof(text), "[vm]\nkernel = k\nname = %s\n", longval);
 	expect_error(text, "vms.conf:3: name: value too long (max 31 characters)");
 
-	longval[31] = '\0';   /* exactly the maximum fits */
+	longval[31] = '\0'; /* exactly the maximum fits */
 	snprintf(text, sizeof(text), "[vm]\nkernel = k\nname = %s\n", longval);
 	{
 		struct result r;
@@ -348,13 +368,16 @@ static void empty_kernel_is_an_error(void **state)
 
 static void bad_pcpus_lists_are_errors(void **state)
 {
-	static const char *const bad[] = { "", "a", "0,", ",1", "0,,1", "0;1", "256", "-1",
-					   "0,1,2,3,4,5,6,7,0", "1 2" };
+	static const char *const bad[] = {
+		"", "a", "0,", ",1", "0,,1", "0;1", "256", "-1", "0,1,2,3,4,5,6,7,0", "1 2"
+	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128];
 		snprintf(text, sizeof(text), "[vm]\nkernel = k\npcpus = %s\n", bad[i]);
-		expect_error(text, "vms.conf:3: pcpus: expected a list of CPU numbers like 0,1 (at most 8, each 0..255)");
+		expect_error(text,
+			     "vms.conf:3: pcpus: expected a list of CPU numbers like 0,1 (at most 8, each "
+			     "0..255)");
 	}
 }
 
@@ -408,11 +431,13 @@ static void error_is_truncated_to_the_buffer(void **state)
 	unsigned count;
 	char err[12];
 
-	assert_int_equal(vmconfig_parse("[vm]\nvcpus = 0\n", 16, "vms.conf", vms, 1, &count, err, sizeof(err)),
-			 -HV_EINVAL);
+	assert_int_equal(
+		vmconfig_parse("[vm]\nvcpus = 0\n", 16, "vms.conf", vms, 1, &count, err, sizeof(err)),
+		-HV_EINVAL);
 	assert_string_equal(err, "vms.conf:2:");
 	/* No error buffer at all is allowed too. */
-	assert_int_equal(vmconfig_parse("[vm]\nvcpus = 0\n", 16, "vms.conf", vms, 1, &count, NULL, 0), -HV_EINVAL);
+	assert_int_equal(vmconfig_parse("[vm]\nvcpus = 0\n", 16, "vms.conf", vms, 1, &count, NULL, 0),
+			 -HV_EINVAL);
 }
 
 /* The device list is passed on as written (the registry checks the names when the VM is built). */

@@ -78,7 +78,7 @@ static void reset_values(void **state)
 static void dr_write_transmits_the_byte(void **state)
 {
 	wr(UART_DR, 'h');
-	wr(UART_DR, 0x169);  /* only the low byte is data */
+	wr(UART_DR, 0x169); /* only the low byte is data */
 	assert_int_equal(ntx, 2);
 	assert_int_equal(txbuf[0], 'h');
 	assert_int_equal(txbuf[1], 0x69);

@@ -40,14 +40,14 @@
 #include <hyparm/mmio.h>
 #include <vdev/vpl011.h>
 
-#define MAX_VCPUS      8
+#define MAX_VCPUS 8
 _Static_assert(GUEST_GICR_IPA + MAX_VCPUS * GUEST_GICR_STRIDE <= GUEST_UART_IPA,
 	       "the redistributors must end below the UART");
 
-#define PHANDLE_CLK    0x8000
-#define PHANDLE_GIC    0x8001
-#define GIC_SPI        0
-#define GIC_PPI        1
+#define PHANDLE_CLK 0x8000
+#define PHANDLE_GIC 0x8001
+#define GIC_SPI 0
+#define GIC_PPI 1
 #define IRQ_LEVEL_HIGH 4
 
 /* PSTATE for entry: EL1h (SP_EL1), D, A, I and F masked. */
@@ -68,7 +68,7 @@ static unsigned nr_vcpus = 1;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static char out_buf[4096];
 static size_t out_len;
-static int out_mid_line;                    /* the last guest byte written was not '\n' */
+static int out_mid_line; /* the last guest byte written was not '\n' */
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
@@ -152,7 +152,7 @@ static void guest_putc(char c)
  */
 static struct vpl011 uart;
 static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
-static int uart_line;                       /* level last driven on the SPI */
+static int uart_line; /* level last driven on the SPI */
 
 static void uart_tx(void *ctx, u8 c)
 {
@@ -169,7 +169,7 @@ static void uart_irq(void *ctx, bool level)
 	/* irq field: type (bits 27:24) SPI, vcpu index (23:16) 0 (unused for SPIs), INTID (15:0). */
 	struct kvm_irq_level irq = {
 		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | (0 << KVM_ARM_IRQ_VCPU_SHIFT) |
-		       GUEST_UART_INTID,
+			GUEST_UART_INTID,
 		.level = (uint32_t)level,
 	};
 	if (ioctl(vm_fd, KVM_IRQ_LINE, &irq) < 0)
@@ -214,7 +214,7 @@ static void handle_mmio(struct vcpu *v)
 	uint64_t off = addr - GUEST_UART_IPA;
 	if (r->mmio.is_write) {
 		uint64_t val = 0;
-		memcpy(&val, r->mmio.data, len);      /* little-endian host and guest */
+		memcpy(&val, r->mmio.data, len); /* little-endian host and guest */
 		uart_write(off, len, (uint32_t)val);
 	} else {
 		uint64_t val = uart_read(off, len);
@@ -226,20 +226,34 @@ static void handle_mmio(struct vcpu *v)
 static const char *exit_name(uint32_t reason)
 {
 	switch (reason) {
-	case KVM_EXIT_UNKNOWN: return "KVM_EXIT_UNKNOWN";
-	case KVM_EXIT_EXCEPTION: return "KVM_EXIT_EXCEPTION";
-	case KVM_EXIT_IO: return "KVM_EXIT_IO";
-	case KVM_EXIT_HYPERCALL: return "KVM_EXIT_HYPERCALL";
-	case KVM_EXIT_DEBUG: return "KVM_EXIT_DEBUG";
-	case KVM_EXIT_HLT: return "KVM_EXIT_HLT";
-	case KVM_EXIT_MMIO: return "KVM_EXIT_MMIO";
-	case KVM_EXIT_SHUTDOWN: return "KVM_EXIT_SHUTDOWN";
-	case KVM_EXIT_FAIL_ENTRY: return "KVM_EXIT_FAIL_ENTRY";
-	case KVM_EXIT_INTR: return "KVM_EXIT_INTR";
-	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
-	case KVM_EXIT_SYSTEM_EVENT: return "KVM_EXIT_SYSTEM_EVENT";
-	case KVM_EXIT_ARM_NISV: return "KVM_EXIT_ARM_NISV";
-	default: return "unknown";
+	case KVM_EXIT_UNKNOWN:
+		return "KVM_EXIT_UNKNOWN";
+	case KVM_EXIT_EXCEPTION:
+		return "KVM_EXIT_EXCEPTION";
+	case KVM_EXIT_IO:
+		return "KVM_EXIT_IO";
+	case KVM_EXIT_HYPERCALL:
+		return "KVM_EXIT_HYPERCALL";
+	case KVM_EXIT_DEBUG:
+		return "KVM_EXIT_DEBUG";
+	case KVM_EXIT_HLT:
+		return "KVM_EXIT_HLT";
+	case KVM_EXIT_MMIO:
+		return "KVM_EXIT_MMIO";
+	case KVM_EXIT_SHUTDOWN:
+		return "KVM_EXIT_SHUTDOWN";
+	case KVM_EXIT_FAIL_ENTRY:
+		return "KVM_EXIT_FAIL_ENTRY";
+	case KVM_EXIT_INTR:
+		return "KVM_EXIT_INTR";
+	case KVM_EXIT_INTERNAL_ERROR:
+		return "KVM_EXIT_INTERNAL_ERROR";
+	case KVM_EXIT_SYSTEM_EVENT:
+		return "KVM_EXIT_SYSTEM_EVENT";
+	case KVM_EXIT_ARM_NISV:
+		return "KVM_EXIT_ARM_NISV";
+	default:
+		return "unknown";
 	}
 }
 
@@ -278,7 +292,8 @@ static void *vcpu_thread(void *arg)
 			    (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
 			exit(1);
 		case KVM_EXIT_ARM_NISV:
-			msg("kvm-runner: vCPU %u: exit KVM_EXIT_ARM_NISV (no syndrome) at IPA 0x%llx, esr_iss 0x%llx\n",
+			msg("kvm-runner: vCPU %u: exit KVM_EXIT_ARM_NISV (no syndrome) at IPA 0x%llx, "
+			    "esr_iss 0x%llx\n",
 			    v->idx, (unsigned long long)r->arm_nisv.fault_ipa,
 			    (unsigned long long)r->arm_nisv.esr_iss);
 			exit(1);
@@ -316,17 +331,22 @@ static uint64_t get_reg(int fd, uint64_t id, const char *what)
  * hyparm's own generator (core/guest_fdt.c, built into this program too):
  * the guest finds exactly the same device tree under KVM as under hyparm.
  */
-static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *bootargs,
-		     uint64_t initrd_start, uint64_t initrd_end)
+static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *bootargs, uint64_t initrd_start,
+		     uint64_t initrd_end)
 {
 	uint64_t mpidr[MAX_VCPUS];
 	struct guest_fdt_params p = {
-		.ram_base = GUEST_RAM_IPA, .ram_size = ram_size,
-		.nr_vcpus = nr_vcpus, .vcpu_mpidr = mpidr,
+		.ram_base = GUEST_RAM_IPA,
+		.ram_size = ram_size,
+		.nr_vcpus = nr_vcpus,
+		.vcpu_mpidr = mpidr,
 		.cmdline = bootargs ? bootargs : "",
-		.initrd_start = initrd_start, .initrd_end = initrd_end,
-		.gicd_base = GUEST_GICD_IPA, .gicr_base = GUEST_GICR_IPA,
-		.uart_base = GUEST_UART_IPA, .uart_spi = GUEST_UART_INTID - 32,
+		.initrd_start = initrd_start,
+		.initrd_end = initrd_end,
+		.gicd_base = GUEST_GICD_IPA,
+		.gicr_base = GUEST_GICR_IPA,
+		.uart_base = GUEST_UART_IPA,
+		.uart_spi = GUEST_UART_INTID - 32,
 	};
 
 	for (unsigned i = 0; i < nr_vcpus; i++)
@@ -337,7 +357,8 @@ static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *boot
 /* ---- setup ---- */
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p \"bootargs\"]\n",
+	fprintf(stderr,
+		"usage: %s -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p \"bootargs\"]\n",
 		prog);
 	exit(1);
 }
@@ -357,7 +378,9 @@ static unsigned long parse_num(const char *s, const char *what, unsigned long mi
 static void vgic_set_addr(int dev_fd, uint64_t type, uint64_t addr, const char *what)
 {
 	struct kvm_device_attr attr = {
-		.group = KVM_DEV_ARM_VGIC_GRP_ADDR, .attr = type, .addr = (uint64_t)(uintptr_t)&addr,
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR,
+		.attr = type,
+		.addr = (uint64_t)(uintptr_t)&addr,
 	};
 	if (ioctl(dev_fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
 		die("GICv3 %s address 0x%llx: %s", what, (unsigned long long)addr, strerror(errno));
@@ -403,12 +426,23 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "k:i:c:m:p:h")) != -1) {
 		switch (opt) {
-		case 'k': kernel = optarg; break;
-		case 'i': initrd = optarg; break;
-		case 'c': nr_vcpus = (unsigned)parse_num(optarg, "vCPU count", 1, MAX_VCPUS); break;
-		case 'm': mem_mb = parse_num(optarg, "memory size (MiB)", 2, 3072); break;
-		case 'p': bootargs = optarg; break;
-		default: usage(argv[0]);
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'i':
+			initrd = optarg;
+			break;
+		case 'c':
+			nr_vcpus = (unsigned)parse_num(optarg, "vCPU count", 1, MAX_VCPUS);
+			break;
+		case 'm':
+			mem_mb = parse_num(optarg, "memory size (MiB)", 2, 3072);
+			break;
+		case 'p':
+			bootargs = optarg;
+			break;
+		default:
+			usage(argv[0]);
 		}
 	}
 	if (!kernel || optind != argc)
@@ -459,17 +493,20 @@ int main(int argc, char **argv)
 	run_size = (size_t)mmap_sz;
 
 	uart_setup();
-	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);   /* machine type 0: default 40-bit IPA space */
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0); /* machine type 0: default 40-bit IPA space */
 	if (vm_fd < 0)
 		die("KVM_CREATE_VM: %s", strerror(errno));
 
 	/* Guest RAM. */
-	uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			    -1, 0);
+	uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (ram == MAP_FAILED)
 		die("mmap %lu MiB of guest RAM: %s", mem_mb, strerror(errno));
 	struct kvm_userspace_memory_region region = {
-		.slot = 0, .flags = 0, .guest_phys_addr = GUEST_RAM_IPA, .memory_size = ram_size,
+		.slot = 0,
+		.flags = 0,
+		.guest_phys_addr = GUEST_RAM_IPA,
+		.memory_size = ram_size,
 		.userspace_addr = (uint64_t)(uintptr_t)ram,
 	};
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
@@ -499,7 +536,7 @@ int main(int argc, char **argv)
 		memset(vi.features, 0, sizeof(vi.features));
 		vi.features[0] = 1u << KVM_ARM_VCPU_PSCI_0_2;
 		if (i > 0)
-			vi.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;   /* started by PSCI CPU_ON */
+			vi.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; /* started by PSCI CPU_ON */
 		if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &vi) < 0)
 			die("KVM_ARM_VCPU_INIT vCPU %u: %s", i, strerror(errno));
 		v->mpidr = get_reg(v->fd, MPIDR_EL1_REG, "MPIDR_EL1") & 0xff00ffffffULL;
@@ -512,12 +549,14 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GUEST_GICD_IPA, "distributor");
 	vgic_set_addr((int)gic.fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, GUEST_GICR_IPA, "redistributor");
-	struct kvm_device_attr ctrl = { .group = KVM_DEV_ARM_VGIC_GRP_CTRL, .attr = KVM_DEV_ARM_VGIC_CTRL_INIT };
+	struct kvm_device_attr ctrl = { .group = KVM_DEV_ARM_VGIC_GRP_CTRL,
+					.attr = KVM_DEV_ARM_VGIC_CTRL_INIT };
 	if (ioctl((int)gic.fd, KVM_SET_DEVICE_ATTR, &ctrl) < 0)
 		die("GICv3 KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
 
 	/* The device tree where loader_plan() put it. */
-	int err = fdt_build(ram + dtb_off, GUEST_DTB_MAX, ram_size, bootargs, initrd ? GUEST_RAM_IPA + rd_off : 0,
+	int err = fdt_build(ram + dtb_off, GUEST_DTB_MAX, ram_size, bootargs,
+			    initrd ? GUEST_RAM_IPA + rd_off : 0,
 			    initrd ? GUEST_RAM_IPA + rd_off + rd_size : 0);
 	if (err < 0)
 		die("device tree: %s", fdt_strerror(err));
@@ -535,8 +574,9 @@ int main(int argc, char **argv)
 	    (unsigned long long)(GUEST_RAM_IPA + img_off), mem_mb, (unsigned long long)GUEST_RAM_IPA,
 	    (unsigned long long)(GUEST_RAM_IPA + dtb_off), fdt_totalsize(ram + dtb_off));
 	if (initrd)
-		msg("kvm-runner: initrd %s (%llu bytes) at 0x%llx-0x%llx\n", initrd, (unsigned long long)rd_size,
-		    (unsigned long long)(GUEST_RAM_IPA + rd_off), (unsigned long long)(GUEST_RAM_IPA + rd_off + rd_size));
+		msg("kvm-runner: initrd %s (%llu bytes) at 0x%llx-0x%llx\n", initrd,
+		    (unsigned long long)rd_size, (unsigned long long)(GUEST_RAM_IPA + rd_off),
+		    (unsigned long long)(GUEST_RAM_IPA + rd_off + rd_size));
 
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		int e = pthread_create(&vcpus[i].thread, NULL, vcpu_thread, &vcpus[i]);

@@ -123,11 +123,12 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 	struct vm *vm = src->vm;
 	struct vgic *g = vgic_of(vm);
 	unsigned intid = (sgi1r >> ICC_SGI1R_INTID_SHIFT) & ICC_SGI1R_INTID_MASK;
-	bool broadcast = sgi1r & BIT(ICC_SGI1R_IRM_SHIFT);       /* all but self */
+	bool broadcast = sgi1r & BIT(ICC_SGI1R_IRM_SHIFT); /* all but self */
 	u64 aff1 = (sgi1r >> ICC_SGI1R_AFF1_SHIFT) & ICC_SGI1R_AFF_MASK;
 	u64 aff2 = (sgi1r >> ICC_SGI1R_AFF2_SHIFT) & ICC_SGI1R_AFF_MASK;
 	u64 aff3 = (sgi1r >> ICC_SGI1R_AFF3_SHIFT) & ICC_SGI1R_AFF_MASK;
-	unsigned rs = (sgi1r >> ICC_SGI1R_RS_SHIFT) & ICC_SGI1R_RS_MASK; /* range selector: Aff0 = rs * 16 + bit */
+	unsigned rs = (sgi1r >> ICC_SGI1R_RS_SHIFT) &
+		ICC_SGI1R_RS_MASK; /* range selector: Aff0 = rs * 16 + bit */
 	u16 targets = sgi1r & ICC_SGI1R_TARGETS_MASK;
 
 	spin_lock(&g->lock);
@@ -140,8 +141,8 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 			hit = t != src;
 		else
 			hit = ((m >> 8) & 0xFF) == aff1 && ((m >> 16) & 0xFF) == aff2 &&
-			      ((m >> 32) & 0xFF) == aff3 && (m & 0xFF) / 16 == rs &&
-			      (targets & BIT((m & 0xFF) % 16));
+				((m >> 32) & 0xFF) == aff3 && (m & 0xFF) / 16 == rs &&
+				(targets & BIT((m & 0xFF) % 16));
 		if (hit) {
 			struct virq *irq = &g->cpu[t->id].priv[intid];
 			irq->latch = true;
@@ -152,7 +153,8 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 }
 
 /* Keep the max most urgent (lowest priority value) in cand[], sorted. Returns the new count. */
-static unsigned cand_insert(struct vgic_cand *cand, unsigned n, unsigned max, struct virq *irq, unsigned intid)
+static unsigned cand_insert(struct vgic_cand *cand, unsigned n, unsigned max, struct virq *irq,
+			    unsigned intid)
 {
 	unsigned i = n < max ? n : max;
 

@@ -62,7 +62,8 @@ static int vgic_create(struct vdev *d, char *err, size_t errlen)
 	vgic_reset(g, vm, be);
 	d->state = g;
 	vm->irqchip = &vgic_irqchip;
-	rc = mmio_bus_add(&vm->mmio, GUEST_GICD_IPA, GUEST_GICD_SIZE, &vgic_dist_mmio_ops, g, "gic-distributor");
+	rc = mmio_bus_add(&vm->mmio, GUEST_GICD_IPA, GUEST_GICD_SIZE, &vgic_dist_mmio_ops, g,
+			  "gic-distributor");
 	if (!rc)
 		rc = mmio_bus_add(&vm->mmio, GUEST_GICR_IPA, GUEST_GICR_STRIDE * vm->nr_vcpus,
 				  &vgic_redist_mmio_ops, g, "gic-redistributors");
@@ -70,7 +71,7 @@ static int vgic_create(struct vdev *d, char *err, size_t errlen)
 		hv_snprintf(err, errlen, "vm %s: cannot place the GIC (%s)", vm->name, hv_strerror(rc));
 		return rc;
 	}
-	irq_register(GUEST_MAINT_INTID, maintenance, NULL);   /* once for all VMs: -HV_EEXIST after */
+	irq_register(GUEST_MAINT_INTID, maintenance, NULL); /* once for all VMs: -HV_EEXIST after */
 	return HV_OK;
 }
 

@@ -58,10 +58,18 @@ static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 		*val = (off & 4) ? r >> 32 : (size == 8 ? r : (u32)r);
 	} else if (off < GICD_IGROUPR) {
 		switch (off) {
-		case GICD_CTLR: *val = g->ctlr; break;
-		case GICD_TYPER: *val = typer(); break;
-		case GICD_IIDR: *val = VGIC_IIDR; break;
-		default: *val = 0; break;
+		case GICD_CTLR:
+			*val = g->ctlr;
+			break;
+		case GICD_TYPER:
+			*val = typer();
+			break;
+		case GICD_IIDR:
+			*val = VGIC_IIDR;
+			break;
+		default:
+			*val = 0;
+			break;
 		}
 	} else if (off == GICD_PIDR2) {
 		*val = GIC_PIDR2_V3;
@@ -100,7 +108,8 @@ static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val
 		/* Pending already? Its new target must hear of it. */
 		vgic_irq_touched(g, NULL, (off - GICD_IROUTER) / 8, irq);
 	} else if (off == GICD_CTLR) {
-		g->ctlr = (val & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
+		g->ctlr = (val & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1)) | GICD_CTLR_ARE |
+			GICD_CTLR_DS;
 		/* Enabling a group may make pending interrupts deliverable: kick only the vCPUs that now have one. */
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			if (vgic_collect(vm->vcpus[i], NULL, 0))

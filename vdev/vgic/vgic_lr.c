@@ -45,7 +45,7 @@ static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i, bool hw_clear)
 	c->lr_used &= ~BIT(i);
 	c->lr_dirty &= ~BIT(i);
 	if (!hw_clear)
-		g->be->write(i, NULL);   /* also clears its EOI maintenance condition */
+		g->be->write(i, NULL); /* also clears its EOI maintenance condition */
 	c->lr[i] = (struct vgic_lr){ 0 };
 	if (!c->lr_used)
 		v->irqchip_busy = false;
@@ -53,8 +53,8 @@ static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i, bool hw_clear)
 		return;
 	irq->lr = -1;
 	irq->active = false;
-	vgic_resample(v, irq);               /* a sampled line: what is its output now? */
-	vgic_hint(g, v, intid, irq);         /* still pending? the next scan must see it */
+	vgic_resample(v, irq); /* a sampled line: what is its output now? */
+	vgic_hint(g, v, intid, irq); /* still pending? the next scan must see it */
 	/* A register is free: look again if this one is still pending (a level line still high, a new edge) or others wait. */
 	if (vgic_irq_pending(irq) || c->underflow)
 		v->kicked = true;
@@ -158,7 +158,7 @@ void vgic_flush(struct vcpu *v)
 		if (state == LR_PENDING && irq->level) {
 			vgic_resample(v, irq);
 			if (!irq->line && !irq->latch)
-				lr_withdraw(g, v, i);   /* the line dropped before the guest took it */
+				lr_withdraw(g, v, i); /* the line dropped before the guest took it */
 		} else if (state == LR_ACTIVE && irq->latch && !irq->level) {
 			/* A new edge while the guest handles the previous one. */
 			irq->latch = false;
@@ -175,7 +175,7 @@ void vgic_flush(struct vcpu *v)
 		struct vgic_cand cand[VGIC_MAX_LRS];
 		unsigned nfree = g->nr_lrs;
 		for (u32 m = c->lr_used; m; m &= m - 1)
-			nfree--;   /* no popcount: it needs SIMD registers, which are the guest's */
+			nfree--; /* no popcount: it needs SIMD registers, which are the guest's */
 		unsigned n = vgic_collect(v, cand, nfree), k = 0;
 
 		/* Fill free list registers, most urgent first. */
@@ -189,7 +189,7 @@ void vgic_flush(struct vcpu *v)
 			irq->lr = i;
 			irq->lr_vcpu = v->id;
 			irq->latch = false;
-			irq->active = false;    /* the list register holds it now */
+			irq->active = false; /* the list register holds it now */
 			g->be->write(i, &c->lr[i]);
 		}
 		/* More pending than fits: ask to be told when the list registers drain. */
@@ -246,7 +246,8 @@ unsigned vgic_lr_state_of(struct vgic *g, struct vcpu *v, unsigned intid, const 
  * In another vCPU's list register the change waits for that vCPU to finish
  * with the interrupt, as the list register is that CPU's.
  */
-void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq, unsigned state, bool set)
+void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq, unsigned state,
+		    bool set)
 {
 	struct vcpu *holder = intid < VGIC_NR_PRIVATE ? v : g->vm->vcpus[irq->lr_vcpu];
 	struct vgic_cpu *c;

@@ -16,7 +16,7 @@ static u64 redist_typer(struct vm *vm, struct vcpu *t)
 	u64 aff = (m & 0xFFFFFF) | ((m >> 32 & 0xFF) << 24);
 
 	return aff << GICR_TYPER_AFF_SHIFT | (u64)t->id << GICR_TYPER_PROCNUM_SHIFT |
-	       (t->id == vm->nr_vcpus - 1 ? GICR_TYPER_LAST : 0);
+		(t->id == vm->nr_vcpus - 1 ? GICR_TYPER_LAST : 0);
 }
 
 /* 32-bit for every register, 64-bit for GICR_TYPER, bytes for the SGI frame's IPRIORITYR (GICv3 spec 12.1.3). */
@@ -27,7 +27,8 @@ static bool size_ok(u64 off, unsigned size)
 	if (size == 8)
 		return off == GICR_TYPER;
 	if (size == 1)
-		return off >= GICR_SGI_BASE + GICR_IPRIORITYR && off < GICR_SGI_BASE + GICR_IPRIORITYR + VGIC_NR_PRIVATE;
+		return off >= GICR_SGI_BASE + GICR_IPRIORITYR &&
+			off < GICR_SGI_BASE + GICR_IPRIORITYR + VGIC_NR_PRIVATE;
 	return false;
 }
 
@@ -55,8 +56,9 @@ static int redist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *v
 	} else if (off == GICR_IIDR) {
 		*val = VGIC_IIDR;
 	} else if (off == GICR_WAKER) {
-		*val = g->cpu[t->id].waker & GICR_WAKER_PROCESSOR_SLEEP ?
-		       (GICR_WAKER_PROCESSOR_SLEEP | GICR_WAKER_CHILDREN_ASLEEP) : 0;
+		*val = g->cpu[t->id].waker & GICR_WAKER_PROCESSOR_SLEEP
+			? (GICR_WAKER_PROCESSOR_SLEEP | GICR_WAKER_CHILDREN_ASLEEP)
+			: 0;
 	} else if (off == GICR_PIDR2 || off == GICR_SGI_BASE + GICR_PIDR2) {
 		*val = GIC_PIDR2_V3;
 	} else if (off >= GICR_SGI_BASE && off < GICR_SGI_BASE + 0x1000 &&
@@ -66,7 +68,7 @@ static int redist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *v
 		    ((off - GICR_SGI_BASE) & 0x7F) >= 4)
 			*val = 0;
 	} else {
-		*val = 0;   /* GICR_CTLR (no LPIs) and reserved registers */
+		*val = 0; /* GICR_CTLR (no LPIs) and reserved registers */
 	}
 	spin_unlock(&g->lock);
 	return HV_OK;
@@ -92,9 +94,11 @@ static int redist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 v
 		g->cpu[t->id].waker = val & GICR_WAKER_PROCESSOR_SLEEP;
 	} else if (off >= GICR_SGI_BASE && sgi_off < 0x1000) {
 		/* Only register 0 of each bit array, ICFGR0/1 and the first 32 priority bytes exist here. */
-		bool other_regs = sgi_off >= GICR_IGROUPR0 && sgi_off < GICR_IPRIORITYR && (sgi_off & 0x7F) >= 4;
+		bool other_regs = sgi_off >= GICR_IGROUPR0 && sgi_off < GICR_IPRIORITYR &&
+			(sgi_off & 0x7F) >= 4;
 		bool icfgr_spi = sgi_off >= GICR_ICFGR1 + 4 && sgi_off < GICR_IGRPMODR0;
-		bool prio_spi = sgi_off >= GICR_IPRIORITYR + VGIC_NR_PRIVATE && sgi_off < GICD_ITARGETSR /* same layout */;
+		bool prio_spi = sgi_off >= GICR_IPRIORITYR + VGIC_NR_PRIVATE &&
+			sgi_off < GICD_ITARGETSR /* same layout */;
 		if (!other_regs && !icfgr_spi && !prio_spi)
 			vgic_array_access(g, t, sgi_off, size, true, &val);
 	}

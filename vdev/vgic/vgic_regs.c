@@ -12,10 +12,14 @@
 static bool bit_of(struct vgic *g, struct vcpu *v, unsigned kind, unsigned intid, const struct virq *irq)
 {
 	switch (kind) {
-	case VGIC_REG_GROUP: return irq->group;
-	case VGIC_REG_ENABLE: return irq->enabled;
-	case VGIC_REG_PENDING: return vgic_irq_pending(irq) || (vgic_lr_state_of(g, v, intid, irq) & LR_PENDING);
-	case VGIC_REG_ACTIVE: return irq->active || (vgic_lr_state_of(g, v, intid, irq) & LR_ACTIVE);
+	case VGIC_REG_GROUP:
+		return irq->group;
+	case VGIC_REG_ENABLE:
+		return irq->enabled;
+	case VGIC_REG_PENDING:
+		return vgic_irq_pending(irq) || (vgic_lr_state_of(g, v, intid, irq) & LR_PENDING);
+	case VGIC_REG_ACTIVE:
+		return irq->active || (vgic_lr_state_of(g, v, intid, irq) & LR_ACTIVE);
 	}
 	return false;
 }
@@ -99,7 +103,7 @@ u32 vgic_cfg_read(struct vgic *g, struct vcpu *v, unsigned first)
 	for (unsigned i = 0; i < 16; i++) {
 		struct virq *irq = vgic_irq(g, v, first + i);
 		if (irq && (first + i < 16 || !irq->level))
-			val |= 2u << (2 * i);  /* edge-triggered (SGIs always) */
+			val |= 2u << (2 * i); /* edge-triggered (SGIs always) */
 	}
 	return val;
 }
@@ -126,7 +130,7 @@ bool vgic_array_access(struct vgic *g, struct vcpu *v, u64 off, unsigned size, b
 	unsigned kind;
 	bool set = true;
 
-	if (off >= GICD_IPRIORITYR && off < GICD_ITARGETSR) {          /* byte per INTID */
+	if (off >= GICD_IPRIORITYR && off < GICD_ITARGETSR) { /* byte per INTID */
 		/* Byte and word accesses only (GICv3 spec 12.9.18); any other size reads as zero and is ignored. */
 		if (size != 1 && size != 4) {
 			if (!write)
@@ -141,21 +145,31 @@ bool vgic_array_access(struct vgic *g, struct vcpu *v, u64 off, unsigned size, b
 	}
 	if (size != 4)
 		return false;
-	if (off >= GICD_ICFGR && off < GICD_IGRPMODR) {           /* two bits per INTID */
+	if (off >= GICD_ICFGR && off < GICD_IGRPMODR) { /* two bits per INTID */
 		if (write)
 			vgic_cfg_write(g, v, (off - GICD_ICFGR) / 4 * 16, (u32)*val);
 		else
 			*val = vgic_cfg_read(g, v, (off - GICD_ICFGR) / 4 * 16);
 		return true;
 	}
-	if (off >= GICD_IGROUPR && off < GICD_ISENABLER) { kind = VGIC_REG_GROUP; }
-	else if (off >= GICD_ISENABLER && off < GICD_ICENABLER) { kind = VGIC_REG_ENABLE; }
-	else if (off >= GICD_ICENABLER && off < GICD_ISPENDR) { kind = VGIC_REG_ENABLE; set = false; }
-	else if (off >= GICD_ISPENDR && off < GICD_ICPENDR) { kind = VGIC_REG_PENDING; }
-	else if (off >= GICD_ICPENDR && off < GICD_ISACTIVER) { kind = VGIC_REG_PENDING; set = false; }
-	else if (off >= GICD_ISACTIVER && off < GICD_ICACTIVER) { kind = VGIC_REG_ACTIVE; }
-	else if (off >= GICD_ICACTIVER && off < GICD_IPRIORITYR) { kind = VGIC_REG_ACTIVE; set = false; }
-	else
+	if (off >= GICD_IGROUPR && off < GICD_ISENABLER) {
+		kind = VGIC_REG_GROUP;
+	} else if (off >= GICD_ISENABLER && off < GICD_ICENABLER) {
+		kind = VGIC_REG_ENABLE;
+	} else if (off >= GICD_ICENABLER && off < GICD_ISPENDR) {
+		kind = VGIC_REG_ENABLE;
+		set = false;
+	} else if (off >= GICD_ISPENDR && off < GICD_ICPENDR) {
+		kind = VGIC_REG_PENDING;
+	} else if (off >= GICD_ICPENDR && off < GICD_ISACTIVER) {
+		kind = VGIC_REG_PENDING;
+		set = false;
+	} else if (off >= GICD_ISACTIVER && off < GICD_ICACTIVER) {
+		kind = VGIC_REG_ACTIVE;
+	} else if (off >= GICD_ICACTIVER && off < GICD_IPRIORITYR) {
+		kind = VGIC_REG_ACTIVE;
+		set = false;
+	} else
 		return false;
 	unsigned first = (off & 0x7F) / 4 * 32;
 	if (write)

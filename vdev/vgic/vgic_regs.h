@@ -10,8 +10,8 @@ struct virq;
 
 enum { VGIC_REG_GROUP, VGIC_REG_ENABLE, VGIC_REG_PENDING, VGIC_REG_ACTIVE };
 
-#define GIC_PIDR2_V3   0x3B      /* ArchRev 3 in bits 7:4 */
-#define VGIC_IIDR      0x0100043B /* implementer ARM (0x43B), product 1 */
+#define GIC_PIDR2_V3 0x3B /* ArchRev 3 in bits 7:4 */
+#define VGIC_IIDR 0x0100043B /* implementer ARM (0x43B), product 1 */
 
 u32 vgic_bits_read(struct vgic *g, struct vcpu *v, unsigned kind, unsigned first);
 void vgic_bits_write(struct vgic *g, struct vcpu *v, unsigned kind, bool set, unsigned first, u32 val);

@@ -24,16 +24,16 @@ struct platform {
 	unsigned nr_mem;
 	struct mem_range reserved[PLAT_MAX_RESERVED]; /* /memreserve/ and /reserved-memory */
 	unsigned nr_reserved;
-	paddr_t uart_base;         /* PL011 named by /chosen/stdout-path, else the first arm,pl011 */
-	unsigned uart_intid;       /* its GIC interrupt (SPI + 32), 0 if unknown */
-	unsigned gic_version;      /* 2 or 3, 0 if none found */
+	paddr_t uart_base; /* PL011 named by /chosen/stdout-path, else the first arm,pl011 */
+	unsigned uart_intid; /* its GIC interrupt (SPI + 32), 0 if unknown */
+	unsigned gic_version; /* 2 or 3, 0 if none found */
 	paddr_t gicd_base;
 	u64 gicd_size;
-	paddr_t gicr_base;         /* GICv3 redistributors (first region) */
+	paddr_t gicr_base; /* GICv3 redistributors (first region) */
 	u64 gicr_size;
 	unsigned nr_cpus;
 	u64 cpu_mpidr[MAX_PCPUS];
-	unsigned psci_method;      /* enum psci_conduit */
+	unsigned psci_method; /* enum psci_conduit */
 	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
 };
 

@@ -14,10 +14,10 @@ struct vcpu;
 
 struct ptimer {
 	struct vcpu *vcpu;
-	u32 ctl;             /* ENABLE and IMASK as written */
+	u32 ctl; /* ENABLE and IMASK as written */
 	u64 cval;
-	bool line;           /* the interrupt line as last driven */
-	struct deadline dl;  /* armed while enabled, unmasked and not yet expired */
+	bool line; /* the interrupt line as last driven */
+	struct deadline dl; /* armed while enabled, unmasked and not yet expired */
 };
 
 /* vCPU v's emulated physical timer. */

@@ -2,12 +2,12 @@
 #ifndef VDEV_TIMER_H
 #define VDEV_TIMER_H
 
-#define CNT_CTL_ENABLE  1u
-#define CNT_CTL_IMASK   2u
+#define CNT_CTL_ENABLE 1u
+#define CNT_CTL_IMASK 2u
 #define CNT_CTL_ISTATUS 4u
 
 /* The timer's output: enabled, condition met, not masked. */
-#define CNT_CTL_FIRES(ctl) (((ctl) & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) == \
-			    (CNT_CTL_ENABLE | CNT_CTL_ISTATUS))
+#define CNT_CTL_FIRES(ctl) \
+	(((ctl) & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) == (CNT_CTL_ENABLE | CNT_CTL_ISTATUS))
 
 #endif

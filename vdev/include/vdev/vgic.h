@@ -21,10 +21,10 @@
 #include <arch/vgic_lr.h>
 #include <hyparm/irqchip.h>
 
-#define VGIC_NR_PRIVATE  32        /* SGIs 0-15, PPIs 16-31 */
-#define VGIC_NR_SPIS     64        /* INTIDs 32..95 */
-#define VGIC_NR_IRQS     (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
-#define VGIC_MAX_VCPUS   8
+#define VGIC_NR_PRIVATE 32 /* SGIs 0-15, PPIs 16-31 */
+#define VGIC_NR_SPIS 64 /* INTIDs 32..95 */
+#define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
+#define VGIC_MAX_VCPUS 8
 
 struct vcpu;
 struct vm;
@@ -32,28 +32,29 @@ struct irq_source;
 
 struct virq {
 	u8 priority;
-	u8 group;            /* 0 or 1 */
+	u8 group; /* 0 or 1 */
 	bool enabled;
-	bool level;          /* level-sensitive (else edge) */
-	bool line;           /* level input as the device drives it */
-	bool latch;          /* edge seen, or pending set by a write to ISPENDR */
+	bool level; /* level-sensitive (else edge) */
+	bool line; /* level input as the device drives it */
+	bool latch; /* edge seen, or pending set by a write to ISPENDR */
 	bool active;
-	s8 lr;               /* list register holding it, -1 = none */
-	u8 lr_vcpu;          /* SPIs: the vCPU whose list register holds it (its target back then) */
-	u16 target;          /* SPIs: vCPU index from IROUTER */
+	s8 lr; /* list register holding it, -1 = none */
+	u8 lr_vcpu; /* SPIs: the vCPU whose list register holds it (its target back then) */
+	u16 target; /* SPIs: vCPU index from IROUTER */
 	u64 irouter;
-	const struct irq_source *src; /* private: a device that owns the line and is sampled (the virtual timer) */
+	const struct irq_source
+		*src; /* private: a device that owns the line and is sampled (the virtual timer) */
 };
 
 struct vgic_cpu {
 	struct virq priv[VGIC_NR_PRIVATE];
-	u32 waker;           /* GICR_WAKER.ProcessorSleep */
-	u32 lr_used;         /* bitmap of list registers in use */
-	u32 lr_dirty;        /* list registers whose copy in lr[] the emulation changed */
-	u32 maybe_pending;   /* SGIs/PPIs that may be deliverable (a hint, see vgic_hint()) */
+	u32 waker; /* GICR_WAKER.ProcessorSleep */
+	u32 lr_used; /* bitmap of list registers in use */
+	u32 lr_dirty; /* list registers whose copy in lr[] the emulation changed */
+	u32 maybe_pending; /* SGIs/PPIs that may be deliverable (a hint, see vgic_hint()) */
 	struct vgic_lr lr[VGIC_MAX_LRS]; /* what hyparm last wrote / read back */
-	bool underflow;      /* more pending than list registers: ask for a maintenance IRQ */
-	struct vgic_cpuif cpuif;  /* guest CPU-interface state, switched with the vCPU */
+	bool underflow; /* more pending than list registers: ask for a maintenance IRQ */
+	struct vgic_cpuif cpuif; /* guest CPU-interface state, switched with the vCPU */
 };
 
 struct vgic {
@@ -63,7 +64,7 @@ struct vgic {
 	u32 ctlr;
 	struct virq spi[VGIC_NR_SPIS];
 	u64 spi_maybe_pending; /* SPIs that may be deliverable (a hint, see vgic_hint()) */
-	unsigned nr_lrs;     /* list registers the CPU has */
+	unsigned nr_lrs; /* list registers the CPU has */
 	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
 };
 _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
@@ -136,7 +137,8 @@ void vgic_vcpu_load(struct vcpu *v);
 /* The list-register state of an interrupt held in one (LR_*), 0 if none. Lock held. */
 unsigned vgic_lr_state_of(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq);
 /* A guest write to I[SC]PENDR/I[SC]ACTIVER for an interrupt in v's own list register. Lock held. */
-void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq, unsigned state, bool set);
+void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq, unsigned state,
+		    bool set);
 
 extern const struct mmio_ops vgic_dist_mmio_ops;
 extern const struct mmio_ops vgic_redist_mmio_ops;

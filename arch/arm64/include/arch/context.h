@@ -12,9 +12,9 @@
 
 struct gp_regs {
 	u64 x[31];
-	u64 elr;     /* guest PC, restored into ELR_EL2 */
-	u64 spsr;    /* guest PSTATE, restored into SPSR_EL2 */
-	u64 pad;     /* keeps the frame a multiple of 16 bytes: SP stays aligned */
+	u64 elr; /* guest PC, restored into ELR_EL2 */
+	u64 spsr; /* guest PSTATE, restored into SPSR_EL2 */
+	u64 pad; /* keeps the frame a multiple of 16 bytes: SP stays aligned */
 };
 
 /*
@@ -27,13 +27,13 @@ struct el1_sysregs {
 	u64 vbar_el1, contextidr_el1, tpidr_el0, tpidrro_el0, tpidr_el1;
 	u64 sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
 	u64 afsr0_el1, afsr1_el1, par_el1, cpacr_el1, cntkctl_el1, csselr_el1;
-	u64 mdscr_el1;     /* emulated: debug accesses trap (MDCR_EL2.TDA) */
+	u64 mdscr_el1; /* emulated: debug accesses trap (MDCR_EL2.TDA) */
 	u64 cntv_ctl_el0, cntv_cval_el0;
 	u64 vmpidr_el2, vpidr_el2; /* the shadow MPIDR/MIDR this vCPU reads */
 	/* Switched only where the CPU has them (arch/cpu_features.h). */
-	u64 tpidr2_el0;    /* FEAT_SME */
-	u64 vdisr_el2;     /* FEAT_RAS: what the guest reads as DISR_EL1 */
-	u64 accdata_el1;   /* FEAT_LS64_ACCDATA */
+	u64 tpidr2_el0; /* FEAT_SME */
+	u64 vdisr_el2; /* FEAT_RAS: what the guest reads as DISR_EL1 */
+	u64 accdata_el1; /* FEAT_LS64_ACCDATA */
 };
 
 /* FP/SIMD registers, saved by fpsimd.S (the only code in hyparm that touches them). */
@@ -43,10 +43,10 @@ struct fpsimd_state {
 };
 
 struct arch_vcpu {
-	struct gp_regs regs;     /* must stay first: the vectors save into it */
+	struct gp_regs regs; /* must stay first: the vectors save into it */
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
-	u64 hcr_el2;             /* per vCPU: VI/VF/VSE bits for virtual interrupts */
+	u64 hcr_el2; /* per vCPU: VI/VF/VSE bits for virtual interrupts */
 };
 
 /* SPSR_EL2 mode field values for an AArch64 guest. */

@@ -11,24 +11,24 @@
 
 struct cpu_features {
 	/* EL0/EL1 state no EL2 control traps on the CPUs we run on: switched per vCPU. */
-	bool tpidr2;      /* FEAT_SME: TPIDR2_EL0 (only fine-grained traps catch it) */
-	bool vdisr;       /* FEAT_RAS: the guest's DISR_EL1 is VDISR_EL2 (HCR_EL2.AMO) */
-	bool accdata;     /* FEAT_LS64_ACCDATA: ACCDATA_EL1 */
-	bool el1_extra;   /* any of the three: the switch tests this one flag */
-	bool hcx;         /* FEAT_HCX: HCRX_EL2 exists and must be given a known value */
+	bool tpidr2; /* FEAT_SME: TPIDR2_EL0 (only fine-grained traps catch it) */
+	bool vdisr; /* FEAT_RAS: the guest's DISR_EL1 is VDISR_EL2 (HCR_EL2.AMO) */
+	bool accdata; /* FEAT_LS64_ACCDATA: ACCDATA_EL1 */
+	bool el1_extra; /* any of the three: the switch tests this one flag */
+	bool hcx; /* FEAT_HCX: HCRX_EL2 exists and must be given a known value */
 	/* Trap bits that are RES0 without their feature, so set only where it exists. */
-	u64 hcr_traps;    /* HCR_EL2.TERR (RAS error records), TLOR (LORegions) */
-	u64 mdcr_traps;   /* MDCR_EL2.TPMS (SPE), TTRF (trace filter) */
-	u64 cptr_traps;   /* CPTR_EL2.TAM (activity monitors) */
+	u64 hcr_traps; /* HCR_EL2.TERR (RAS error records), TLOR (LORegions) */
+	u64 mdcr_traps; /* MDCR_EL2.TPMS (SPE), TTRF (trace filter) */
+	u64 cptr_traps; /* CPTR_EL2.TAM (activity monitors) */
 };
 
 extern struct cpu_features cpu_feat;
 
-#define HCR_TLOR   BIT(35)
+#define HCR_TLOR BIT(35)
 #define HCR_TERR_F BIT(36)
-#define MDCR_TPMS  BIT(14)
-#define MDCR_TTRF  BIT(19)
-#define CPTR_TAM   BIT(30)
+#define MDCR_TPMS BIT(14)
+#define MDCR_TTRF BIT(19)
+#define CPTR_TAM BIT(30)
 
 /* Pure decoding of the ID register values (host-testable). */
 void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u64 isar1, u64 mmfr1);

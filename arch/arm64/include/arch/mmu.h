@@ -10,15 +10,15 @@
 #include <hyparm/types.h>
 
 enum el2_mem {
-	EL2_TEXT,    /* Normal WB, read-only, executable */
-	EL2_RODATA,  /* Normal WB, read-only, execute-never */
-	EL2_DATA,    /* Normal WB, read-write, execute-never */
-	EL2_DEVICE,  /* Device-nGnRE, read-write, execute-never */
+	EL2_TEXT, /* Normal WB, read-only, executable */
+	EL2_RODATA, /* Normal WB, read-only, execute-never */
+	EL2_DATA, /* Normal WB, read-write, execute-never */
+	EL2_DEVICE, /* Device-nGnRE, read-write, execute-never */
 };
 
 struct image_layout {
 	paddr_t start, text_end, rodata_end, end;
-	paddr_t stacks;   /* boot_stacks: MAX_PCPUS slots of guard page + stack (arch/cpu.h), inside [rodata_end, end) */
+	paddr_t stacks; /* boot_stacks: MAX_PCPUS slots of guard page + stack (arch/cpu.h), inside [rodata_end, end) */
 };
 
 /* Build the boot tables (image + DTB) and turn the MMU on, on the boot CPU. */
@@ -43,16 +43,16 @@ const char *mmu_audit(const struct image_layout *img, u64 *bad);
 bool mmu_wxn_enabled(void);
 
 /* SCTLR_EL2 and MAIR_EL2 as hyparm runs: MMU, caches, alignment check, W^X. */
-#define MAIR_IDX_NORMAL  0
-#define MAIR_IDX_DEVICE  1
+#define MAIR_IDX_NORMAL 0
+#define MAIR_IDX_DEVICE 1
 #define MMU_MAIR_VALUE ((0xFFUL << (8 * MAIR_IDX_NORMAL)) | (0x04UL << (8 * MAIR_IDX_DEVICE)))
 
-#define SCTLR_EL2_RES1  0x30C50830UL
-#define SCTLR_M         BIT(0)
-#define SCTLR_C         BIT(2)
-#define SCTLR_SA        BIT(3)
-#define SCTLR_I         BIT(12)
-#define SCTLR_WXN_BIT   BIT(19)
+#define SCTLR_EL2_RES1 0x30C50830UL
+#define SCTLR_M BIT(0)
+#define SCTLR_C BIT(2)
+#define SCTLR_SA BIT(3)
+#define SCTLR_I BIT(12)
+#define SCTLR_WXN_BIT BIT(19)
 #define MMU_SCTLR_VALUE (SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN_BIT)
 
 /* The hardware half (arch/arm64/mmu_hw.c; host tests bring their own). */

@@ -30,13 +30,13 @@ enum s2_memtype {
 };
 
 struct stage2 {
-	u64 *root;          /* root table (may be concatenated: several pages) */
+	u64 *root; /* root table (may be concatenated: several pages) */
 	paddr_t root_pa;
-	unsigned ipa_bits;  /* T0SZ = 64 - ipa_bits */
+	unsigned ipa_bits; /* T0SZ = 64 - ipa_bits */
 	unsigned start_level; /* 0 or 1 (4K granule) */
-	unsigned root_pages;  /* concatenated root tables */
+	unsigned root_pages; /* concatenated root tables */
 	u16 vmid;
-	u64 table_pages;      /* pages used by tables, root included (memory accounting) */
+	u64 table_pages; /* pages used by tables, root included (memory accounting) */
 	/*
 	 * Table allocator: npages zeroed, contiguous pages aligned to their
 	 * total size (PA == pointer), NULL when out of memory. npages is 1
@@ -48,11 +48,11 @@ struct stage2 {
 
 /* Result of stage2_walk. */
 struct s2_mapping {
-	paddr_t pa;        /* PA that the queried IPA translates to */
-	unsigned perm;     /* S2_R/W/X */
+	paddr_t pa; /* PA that the queried IPA translates to */
+	unsigned perm; /* S2_R/W/X */
 	enum s2_memtype type;
-	unsigned level;    /* level of the leaf: 1 = 1 GiB block, 2 = 2 MiB block, 3 = page */
-	u64 block_size;    /* size of the leaf mapping */
+	unsigned level; /* level of the leaf: 1 = 1 GiB block, 2 = 2 MiB block, 3 = page */
+	u64 block_size; /* size of the leaf mapping */
 };
 
 /* The IPA width hyparm gives guests on a CPU with this ID_AA64MMFR0_EL1.PARange value. */
@@ -63,8 +63,8 @@ u64 stage2_vtcr(const struct stage2 *s2, unsigned parange);
 u64 stage2_vttbr(const struct stage2 *s2);
 
 /* Allocate the root table. Returns HV_OK or -HV_ENOMEM / -HV_EINVAL. */
-int stage2_init(struct stage2 *s2, unsigned ipa_bits, u16 vmid,
-		void *(*alloc_table)(unsigned), void (*free_table)(void *, unsigned));
+int stage2_init(struct stage2 *s2, unsigned ipa_bits, u16 vmid, void *(*alloc_table)(unsigned),
+		void (*free_table)(void *, unsigned));
 /* Free every table (not the mapped memory). */
 void stage2_destroy(struct stage2 *s2);
 
@@ -73,8 +73,7 @@ void stage2_destroy(struct stage2 *s2);
  * aligned, size non-zero, the range inside the IPA space, and no page of it
  * may be mapped already (-HV_EEXIST; nothing is changed then).
  */
-int stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, u64 size, unsigned perm,
-	       enum s2_memtype type);
+int stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, u64 size, unsigned perm, enum s2_memtype type);
 /* Unmap every page of the range (blocks that straddle its edges are split). Unmapped holes are fine. */
 int stage2_unmap(struct stage2 *s2, ipa_t ipa, u64 size);
 /* Change permissions of a fully mapped range (-HV_ENOENT if any page is unmapped). */

@@ -12,9 +12,9 @@
 struct vcpu;
 
 enum sysreg_result {
-	SYSREG_DONE,   /* emulated: advance past the instruction */
-	SYSREG_UNDEF,  /* inject UNDEFINED */
-	SYSREG_AGAIN,  /* part done: resume the guest at the same instruction, which traps again */
+	SYSREG_DONE, /* emulated: advance past the instruction */
+	SYSREG_UNDEF, /* inject UNDEFINED */
+	SYSREG_AGAIN, /* part done: resume the guest at the same instruction, which traps again */
 };
 
 enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e);
@@ -31,37 +31,37 @@ void id_regs_init(void);
 void id_regs_set_ipa_parange(unsigned parange);
 
 /* Encodings used in the table and tests. */
-#define SYS_ID_AA64PFR0_EL1  SYSREG_ENC(3, 0, 0, 4, 0)
-#define SYS_ID_AA64PFR1_EL1  SYSREG_ENC(3, 0, 0, 4, 1)
-#define SYS_ID_AA64ZFR0_EL1  SYSREG_ENC(3, 0, 0, 4, 4)
+#define SYS_ID_AA64PFR0_EL1 SYSREG_ENC(3, 0, 0, 4, 0)
+#define SYS_ID_AA64PFR1_EL1 SYSREG_ENC(3, 0, 0, 4, 1)
+#define SYS_ID_AA64ZFR0_EL1 SYSREG_ENC(3, 0, 0, 4, 4)
 #define SYS_ID_AA64SMFR0_EL1 SYSREG_ENC(3, 0, 0, 4, 5)
-#define SYS_ID_AA64DFR0_EL1  SYSREG_ENC(3, 0, 0, 5, 0)
+#define SYS_ID_AA64DFR0_EL1 SYSREG_ENC(3, 0, 0, 5, 0)
 #define SYS_ID_AA64ISAR1_EL1 SYSREG_ENC(3, 0, 0, 6, 1)
 #define SYS_ID_AA64ISAR2_EL1 SYSREG_ENC(3, 0, 0, 6, 2)
 #define SYS_ID_AA64MMFR0_EL1 SYSREG_ENC(3, 0, 0, 7, 0)
-#define SYS_ID_DFR0_EL1      SYSREG_ENC(3, 0, 0, 1, 2)
-#define SYS_ACTLR_EL1        SYSREG_ENC(3, 0, 1, 0, 1)
-#define SYS_AIDR_EL1         SYSREG_ENC(3, 1, 0, 0, 7)
-#define SYS_REVIDR_EL1       SYSREG_ENC(3, 0, 0, 0, 6)
-#define SYS_MDSCR_EL1        SYSREG_ENC(2, 0, 0, 2, 2)
-#define SYS_MDCCINT_EL1      SYSREG_ENC(2, 0, 0, 2, 0)
-#define SYS_MDRAR_EL1        SYSREG_ENC(2, 0, 1, 0, 0)
-#define SYS_OSLAR_EL1        SYSREG_ENC(2, 0, 1, 0, 4)
-#define SYS_OSLSR_EL1        SYSREG_ENC(2, 0, 1, 1, 4)
-#define SYS_OSDLR_EL1        SYSREG_ENC(2, 0, 1, 3, 4)
-#define SYS_DBGPRCR_EL1      SYSREG_ENC(2, 0, 1, 4, 4)
-#define SYS_DBGCLAIMSET_EL1  SYSREG_ENC(2, 0, 7, 8, 6)
-#define SYS_DBGCLAIMCLR_EL1  SYSREG_ENC(2, 0, 7, 9, 6)
+#define SYS_ID_DFR0_EL1 SYSREG_ENC(3, 0, 0, 1, 2)
+#define SYS_ACTLR_EL1 SYSREG_ENC(3, 0, 1, 0, 1)
+#define SYS_AIDR_EL1 SYSREG_ENC(3, 1, 0, 0, 7)
+#define SYS_REVIDR_EL1 SYSREG_ENC(3, 0, 0, 0, 6)
+#define SYS_MDSCR_EL1 SYSREG_ENC(2, 0, 0, 2, 2)
+#define SYS_MDCCINT_EL1 SYSREG_ENC(2, 0, 0, 2, 0)
+#define SYS_MDRAR_EL1 SYSREG_ENC(2, 0, 1, 0, 0)
+#define SYS_OSLAR_EL1 SYSREG_ENC(2, 0, 1, 0, 4)
+#define SYS_OSLSR_EL1 SYSREG_ENC(2, 0, 1, 1, 4)
+#define SYS_OSDLR_EL1 SYSREG_ENC(2, 0, 1, 3, 4)
+#define SYS_DBGPRCR_EL1 SYSREG_ENC(2, 0, 1, 4, 4)
+#define SYS_DBGCLAIMSET_EL1 SYSREG_ENC(2, 0, 7, 8, 6)
+#define SYS_DBGCLAIMCLR_EL1 SYSREG_ENC(2, 0, 7, 9, 6)
 #define SYS_DBGAUTHSTATUS_EL1 SYSREG_ENC(2, 0, 7, 14, 6)
-#define SYS_MDCCSR_EL0       SYSREG_ENC(2, 3, 0, 1, 0)
-#define SYS_DC_ISW           SYSREG_ENC(1, 0, 7, 6, 2)
-#define SYS_DC_CSW           SYSREG_ENC(1, 0, 7, 10, 2)
-#define SYS_DC_CISW          SYSREG_ENC(1, 0, 7, 14, 2)
-#define SYS_CNTP_TVAL_EL0    SYSREG_ENC(3, 3, 14, 2, 0)
-#define SYS_CNTP_CTL_EL0     SYSREG_ENC(3, 3, 14, 2, 1)
-#define SYS_CNTP_CVAL_EL0    SYSREG_ENC(3, 3, 14, 2, 2)
-#define SYS_ICC_SGI1R_EL1    SYSREG_ENC(3, 0, 12, 11, 5)
-#define SYS_ICC_ASGI1R_EL1   SYSREG_ENC(3, 0, 12, 11, 6)
-#define SYS_ICC_SGI0R_EL1    SYSREG_ENC(3, 0, 12, 11, 7)
+#define SYS_MDCCSR_EL0 SYSREG_ENC(2, 3, 0, 1, 0)
+#define SYS_DC_ISW SYSREG_ENC(1, 0, 7, 6, 2)
+#define SYS_DC_CSW SYSREG_ENC(1, 0, 7, 10, 2)
+#define SYS_DC_CISW SYSREG_ENC(1, 0, 7, 14, 2)
+#define SYS_CNTP_TVAL_EL0 SYSREG_ENC(3, 3, 14, 2, 0)
+#define SYS_CNTP_CTL_EL0 SYSREG_ENC(3, 3, 14, 2, 1)
+#define SYS_CNTP_CVAL_EL0 SYSREG_ENC(3, 3, 14, 2, 2)
+#define SYS_ICC_SGI1R_EL1 SYSREG_ENC(3, 0, 12, 11, 5)
+#define SYS_ICC_ASGI1R_EL1 SYSREG_ENC(3, 0, 12, 11, 6)
+#define SYS_ICC_SGI0R_EL1 SYSREG_ENC(3, 0, 12, 11, 7)
 
 #endif

@@ -24,35 +24,35 @@ enum vgic_lr_state {
 /* One list-register entry, decoded. */
 struct vgic_lr {
 	u32 vintid;
-	u32 pintid;          /* hw: the physical INTID the guest's deactivation deactivates */
+	u32 pintid; /* hw: the physical INTID the guest's deactivation deactivates */
 	u8 priority;
-	u8 group;            /* 0 or 1 */
-	u8 state;            /* enum vgic_lr_state */
+	u8 group; /* 0 or 1 */
+	u8 state; /* enum vgic_lr_state */
 	bool hw;
-	bool eoi_maint;      /* ask for a maintenance interrupt when the guest EOIs it (not with hw) */
+	bool eoi_maint; /* ask for a maintenance interrupt when the guest EOIs it (not with hw) */
 };
 
 /* The guest's CPU-interface state outside the list registers, switched with the vCPU. */
 struct vgic_cpuif {
 	u64 vmcr;
 	u32 ap0r[4], ap1r[4];
-	u32 hcr;             /* VGIC_HCR_* as the vCPU last ran with */
+	u32 hcr; /* VGIC_HCR_* as the vCPU last ran with */
 };
 
 /* Control bits a backend understands (ICH_HCR_EL2 / GICH_HCR have them at the same place). */
-#define VGIC_HCR_EN  BIT(0)   /* virtual CPU interface on */
-#define VGIC_HCR_UIE BIT(1)   /* maintenance interrupt when at most one list register is valid */
+#define VGIC_HCR_EN BIT(0) /* virtual CPU interface on */
+#define VGIC_HCR_UIE BIT(1) /* maintenance interrupt when at most one list register is valid */
 
 struct vgic_lr_backend {
 	const char *name;
-	unsigned (*count)(void);                 /* list registers the CPU has */
-	void (*write)(unsigned i, const struct vgic_lr *lr);   /* encode and write; NULL lr: empty */
-	unsigned (*read_state)(unsigned i);      /* the entry's enum vgic_lr_state as the guest left it */
-	u32 (*empty)(void);                      /* bitmap of list registers with nothing in them (ICH_ELRSR_EL2 / GICH_ELRSR) */
-	void (*set_hcr)(u32 hcr);                /* VGIC_HCR_* */
-	void (*save)(struct vgic_cpuif *s);      /* VMCR, active priorities */
+	unsigned (*count)(void); /* list registers the CPU has */
+	void (*write)(unsigned i, const struct vgic_lr *lr); /* encode and write; NULL lr: empty */
+	unsigned (*read_state)(unsigned i); /* the entry's enum vgic_lr_state as the guest left it */
+	u32 (*empty)(void); /* bitmap of list registers with nothing in them (ICH_ELRSR_EL2 / GICH_ELRSR) */
+	void (*set_hcr)(u32 hcr); /* VGIC_HCR_* */
+	void (*save)(struct vgic_cpuif *s); /* VMCR, active priorities */
 	void (*restore)(const struct vgic_cpuif *s);
-	void (*cpu_init)(void);                  /* once per CPU: empty list registers, interface on */
+	void (*cpu_init)(void); /* once per CPU: empty list registers, interface on */
 };
 
 /* The backend for this machine's GIC (chosen at boot), or NULL before. */

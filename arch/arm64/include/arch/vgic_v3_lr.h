@@ -10,18 +10,18 @@
 
 /* ICH_LR<n>_EL2 fields (GICv3 spec 12.5.10). */
 #define LR_STATE_SHIFT 62
-#define LR_HW          BIT(61)
-#define LR_GROUP1      BIT(60)
-#define LR_PRIO_SHIFT  48
+#define LR_HW BIT(61)
+#define LR_GROUP1 BIT(60)
+#define LR_PRIO_SHIFT 48
 #define LR_PINTID_SHIFT 32
 #define LR_PINTID_MASK 0x1FFFULL
-#define LR_EOI         BIT(41)     /* only when HW = 0 (then bits 41:32 are not pINTID) */
+#define LR_EOI BIT(41) /* only when HW = 0 (then bits 41:32 are not pINTID) */
 #define LR_VINTID_MASK 0xFFFFFFFFULL
 
 static inline u64 vgic_v3_encode(const struct vgic_lr *lr)
 {
 	u64 raw = ((u64)lr->state << LR_STATE_SHIFT) | ((u64)lr->priority << LR_PRIO_SHIFT) |
-		  (lr->vintid & LR_VINTID_MASK) | (lr->group ? LR_GROUP1 : 0);
+		(lr->vintid & LR_VINTID_MASK) | (lr->group ? LR_GROUP1 : 0);
 
 	if (lr->hw)
 		raw |= LR_HW | ((u64)(lr->pintid & LR_PINTID_MASK) << LR_PINTID_SHIFT);

@@ -26,7 +26,7 @@
 #define WATCHDOG_BOUND_MS 1000
 /* Ticks per bound: the tick comes every bound / WATCHDOG_TICKS ms. */
 #define WATCHDOG_TICKS 2
-#define WATCHDOG_INTID 30   /* the EL1 physical timer's PPI */
+#define WATCHDOG_INTID 30 /* the EL1 physical timer's PPI */
 /* Its priority: above the 0x80 of every other interrupt, so a tick preempts an IRQ hyparm is handling. */
 #define WATCHDOG_PRIO 0x40
 

@@ -20,27 +20,28 @@ struct exit_info;
 #define FAKE_LOG 64
 
 struct arch_fake {
-	unsigned cpu;                  /* "this" physical CPU (its struct pcpu is arch_fake_pcpu) */
-	u64 now, freq;                 /* physical counter and its frequency */
-	u64 now_step;                  /* added to now after each read: a counter that moves while hyparm works (0: still) */
-	u64 hyp_timer_cval;            /* hyparm's timer as programmed, 0 = off */
-	u64 vtimer_ctl;                /* CNTV_CTL_EL0 live in the CPU (ISTATUS as the test sets it); vCPU put saves and clears it, load restores */
-	unsigned ipis[MAX_PCPUS];      /* wake-up SGIs sent to each CPU */
-	u32 pending[FAKE_MAX_IRQS];    /* physical interrupts gic_ack() hands out, in order */
+	unsigned cpu; /* "this" physical CPU (its struct pcpu is arch_fake_pcpu) */
+	u64 now, freq; /* physical counter and its frequency */
+	u64 now_step; /* added to now after each read: a counter that moves while hyparm works (0: still) */
+	u64 hyp_timer_cval; /* hyparm's timer as programmed, 0 = off */
+	u64 vtimer_ctl; /* CNTV_CTL_EL0 live in the CPU (ISTATUS as the test sets it); vCPU put saves and clears it, load restores */
+	unsigned ipis[MAX_PCPUS]; /* wake-up SGIs sent to each CPU */
+	u32 pending[FAKE_MAX_IRQS]; /* physical interrupts gic_ack() hands out, in order */
 	unsigned npending;
-	u32 eoi[FAKE_LOG];             /* gic_eoi() calls: INTID | FAKE_DEACTIVATED if deactivated too */
+	u32 eoi[FAKE_LOG]; /* gic_eoi() calls: INTID | FAKE_DEACTIVATED if deactivated too */
 	unsigned neoi;
-	bool ppi_active[32];           /* gic_ppi_set_active() */
-	unsigned nr_lrs;               /* the fake CPU interface's list registers */
-	u64 lr[VGIC_MAX_LRS];          /* raw, as written through the backend */
-	u32 hcr;                       /* VGIC_HCR_* as last set */
-	struct vgic_cpuif cpuif;       /* what restore() loaded */
+	bool ppi_active[32]; /* gic_ppi_set_active() */
+	unsigned nr_lrs; /* the fake CPU interface's list registers */
+	u64 lr[VGIC_MAX_LRS]; /* raw, as written through the backend */
+	u32 hcr; /* VGIC_HCR_* as last set */
+	struct vgic_cpuif cpuif; /* what restore() loaded */
 	struct vcpu *put_log[FAKE_LOG], *load_log[FAKE_LOG], *reset_log[FAKE_LOG];
 	unsigned nput, nload, nreset;
-	unsigned waits;                /* arch_wait_for_interrupt() calls */
-	bool (*on_wait)(void);         /* called on each wait: the test makes something happen; false stops the test */
-	unsigned system_off;           /* psci_fw_system_off() calls */
-	u64 esr, far, hpfar;           /* the syndrome registers of the next exit (arch/exit_regs.h) */
+	unsigned waits; /* arch_wait_for_interrupt() calls */
+	bool (*on_wait)(
+		void); /* called on each wait: the test makes something happen; false stops the test */
+	unsigned system_off; /* psci_fw_system_off() calls */
+	u64 esr, far, hpfar; /* the syndrome registers of the next exit (arch/exit_regs.h) */
 	const struct exit_info *next_exit; /* or the next exit decoded already (taken once) */
 };
 
@@ -54,7 +55,10 @@ void arch_fake_set_cpu(unsigned cpu);
 /* The fake list register i, decoded. */
 struct vgic_lr arch_fake_lr(unsigned i);
 /* "The guest completes list register i": it reads back invalid, as after the guest's EOI/deactivation. */
-static inline void arch_fake_lr_complete(unsigned i) { arch_fake.lr[i] = 0; }
+static inline void arch_fake_lr_complete(unsigned i)
+{
+	arch_fake.lr[i] = 0;
+}
 
 /* The system-register file behind arch/sysreg.h's host version (keyed by name, "sctlr_el1"); unknown ones read 0. */
 u64 arch_fake_sysreg_read(const char *name);
