@@ -25,9 +25,9 @@
 typedef enum exit_action (*exit_handler_t)(struct vcpu *, const struct exit_info *);
 
 /* Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one from an AArch32 EL0 (ESR.IL = 0). */
-static void skip_instruction(struct vcpu *v)
+static void skip_instruction(struct vcpu *v, const struct exit_info *e)
 {
-	v->arch.regs.elr += v->exit_il32 ? 4 : 2;
+	v->arch.regs.elr += e->il32 ? 4 : 2;
 }
 
 static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const char *what)
@@ -41,7 +41,7 @@ static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const cha
 
 static enum exit_action handle_wfx(struct vcpu *v, const struct exit_info *e)
 {
-	skip_instruction(v);
+	skip_instruction(v, e);
 	return e->u.wfx.is_wfe ? ACT_YIELD : ACT_BLOCK;
 }
 
@@ -72,7 +72,7 @@ static enum exit_action handle_hvc(struct vcpu *v, const struct exit_info *e)
 
 static enum exit_action handle_smc(struct vcpu *v, const struct exit_info *e)
 {
-	skip_instruction(v); /* a trapped SMC leaves ELR at the SMC itself */
+	skip_instruction(v, e); /* a trapped SMC leaves ELR at the SMC itself */
 	return smccc_call(v);
 }
 
@@ -98,7 +98,7 @@ static enum exit_action handle_sysreg(struct vcpu *v, const struct exit_info *e)
 {
 	switch (sysreg_access(v, e)) {
 	case SYSREG_DONE:
-		skip_instruction(v);
+		skip_instruction(v, e);
 		return ACT_RESUME;
 	case SYSREG_AGAIN:
 		return ACT_RESUME;
@@ -137,7 +137,7 @@ static enum exit_action mmio_emulate(struct vcpu *v, const struct exit_info *e, 
 	}
 	if (err)
 		return inject_or_crash(v, inject_dabt_sea(v, e->u.abort.far), "device access error");
-	skip_instruction(v);
+	skip_instruction(v, e);
 	return ACT_RESUME;
 }
 
@@ -205,7 +205,6 @@ struct vcpu *handle_guest_sync(struct vcpu *v)
 	arch_exit_decode(&e);
 	sync_irqchip(v);
 	v->exits[e.kind]++;
-	v->exit_il32 = e.il32;
 	v->prev_injected_elr = v->injected_elr;
 	v->injected_elr = 0;
 	return sched_after_exit(v, exit_handlers[e.kind](v, &e));

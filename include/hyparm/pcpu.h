@@ -26,9 +26,15 @@ struct pcpu {
 	/* Scheduling. */
 	u64 slice_end; /* physical count at which the running vCPU's slice ends, 0 = no slice */
 	u64 timer_at; /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
-	volatile bool need_resched; /* the slice ended: switch at the next exit */
-	volatile bool
-		need_rearm; /* a vCPU here became runnable, or the earliest deadline moved: look at the timer */
+	/* What the exit fast path must look at; read as one halfword there (sched_after_exit()). */
+	union {
+		struct {
+			volatile bool need_resched; /* the slice ended: switch at the next exit */
+			volatile bool
+				need_rearm; /* a vCPU here became runnable, or the earliest deadline moved */
+		};
+		volatile u16 attention;
+	};
 	/* The deadline service's queue for this CPU (core/deadline.c). */
 	spinlock_t deadline_lock;
 	struct deadline *deadlines;

@@ -41,10 +41,13 @@ static inline struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 {
 	struct pcpu *p = this_pcpu();
 
-	if (a != ACT_RESUME || p->need_resched || v->vm->state != VM_RUNNING)
+	if (a != ACT_RESUME || v->vm->state != VM_RUNNING)
 		return sched_switch(v, a);
-	if (p->need_rearm)
+	if (p->attention) { /* need_resched or need_rearm, one load for both */
+		if (p->need_resched)
+			return sched_switch(v, a);
 		sched_rearm(p, v);
+	}
 	if (v->irqchip_busy || v->kicked)
 		v->vm->irqchip->flush(v);
 	return v;
