@@ -54,6 +54,7 @@ struct vcpu {
 	volatile bool running; /* its CPU is in this vCPU's guest context or serving its exit */
 	volatile bool loaded; /* its registers are live in its CPU (even while it does not run) */
 	volatile bool kicked; /* new work for it (vcpu_kick): the irqchip looks before entry */
+	void *irqchip_cpu; /* the irqchip's own state for this vCPU (opaque to the core), set by the irqchip */
 	bool irqchip_busy; /* the irqchip has state of it in the CPU (list registers): sync after exits */
 	struct vcpu *next_on_pcpu; /* the physical CPU's run list */
 	u64 boot_entry, boot_ctx; /* where it starts when powered on, and its x0 */

@@ -31,14 +31,17 @@ void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 		for (unsigned i = 0; i < VGIC_MAX_LRS; i++)
 			c->lr[i] = (struct vgic_lr){ 0 };
 	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		g->cpu[i].g = g;
+		vm->vcpus[i]->irqchip_cpu = &g->cpu[i];
 		vm->vcpus[i]->irqchip_busy = false;
+	}
 }
 
 struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
 {
 	if (intid < VGIC_NR_PRIVATE)
-		return v ? &g->cpu[v->id].priv[intid] : NULL;
+		return v ? &vgic_cpu_of(v)->priv[intid] : NULL;
 	if (intid < VGIC_NR_IRQS)
 		return &g->spi[intid - VGIC_NR_PRIVATE];
 	return NULL;
@@ -70,7 +73,7 @@ void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq
 		return;
 	if (intid < VGIC_NR_PRIVATE) {
 		if (v)
-			g->cpu[v->id].maybe_pending |= 1u << intid;
+			vgic_cpu_of(v)->maybe_pending |= 1u << intid;
 	} else {
 		g->spi_maybe_pending |= 1ULL << (intid - VGIC_NR_PRIVATE);
 	}
@@ -144,7 +147,7 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 				((m >> 32) & 0xFF) == aff3 && (m & 0xFF) / 16 == rs &&
 				(targets & BIT((m & 0xFF) % 16));
 		if (hit) {
-			struct virq *irq = &g->cpu[t->id].priv[intid];
+			struct virq *irq = &vgic_cpu_of(t)->priv[intid];
 			irq->latch = true;
 			vgic_irq_touched(g, t, intid, irq);
 		}
@@ -182,8 +185,8 @@ static bool group_enabled(const struct vgic *g, const struct virq *irq)
 
 unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max)
 {
-	struct vgic *g = vgic_of(v->vm);
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
+	struct vgic *g = c->g;
 	unsigned n = 0;
 
 	for (u32 m = c->maybe_pending; m; m &= m - 1) {
@@ -208,8 +211,8 @@ unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max)
 
 bool vgic_vcpu_pending(struct vcpu *v)
 {
-	struct vgic *g = vgic_of(v->vm);
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
+	struct vgic *g = c->g;
 	bool pending;
 
 	spin_lock(&g->lock);

@@ -38,7 +38,7 @@ static void set_hcr(struct vgic *g, struct vgic_cpu *c, u32 hcr)
  */
 static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i, bool hw_clear)
 {
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
 	unsigned intid = c->lr[i].vintid;
 	struct virq *irq = vgic_irq(g, v, intid);
 
@@ -63,7 +63,7 @@ static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i, bool hw_clear)
 /* hyparm takes an interrupt out of list register i before the guest completed it. Lock held. */
 static void lr_withdraw(struct vgic *g, struct vcpu *v, unsigned i)
 {
-	struct vgic_lr lr = g->cpu[v->id].lr[i];
+	struct vgic_lr lr = vgic_cpu_of(v)->lr[i];
 
 	lr_retire(g, v, i, false);
 	/* Its physical twin was left active for the guest to deactivate; the guest never will. */
@@ -78,7 +78,7 @@ static void lr_withdraw(struct vgic *g, struct vcpu *v, unsigned i)
  */
 static bool lr_write_back(struct vgic *g, struct vcpu *v, unsigned i)
 {
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
 
 	c->lr_dirty &= ~BIT(i);
 	if (c->lr[i].state == LR_INVALID) {
@@ -91,8 +91,8 @@ static bool lr_write_back(struct vgic *g, struct vcpu *v, unsigned i)
 
 void vgic_sync(struct vcpu *v)
 {
-	struct vgic *g = vgic_of(v->vm);
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
+	struct vgic *g = c->g;
 
 	spin_lock(&g->lock);
 	/* The guest is out: no underflow interrupt until it runs again (flush sets it back if needed). */
@@ -144,8 +144,8 @@ static struct vgic_lr lr_for(const struct virq *irq, unsigned intid)
 
 void vgic_flush(struct vcpu *v)
 {
-	struct vgic *g = vgic_of(v->vm);
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
+	struct vgic *g = c->g;
 
 	spin_lock(&g->lock);
 	/* Update what is already in the list registers. */
@@ -202,8 +202,8 @@ void vgic_flush(struct vcpu *v)
 
 void vgic_vcpu_put(struct vcpu *v)
 {
-	struct vgic *g = vgic_of(v->vm);
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
+	struct vgic *g = c->g;
 
 	vgic_sync(v);
 	g->be->save(&c->cpuif);
@@ -214,8 +214,8 @@ void vgic_vcpu_put(struct vcpu *v)
 
 void vgic_vcpu_load(struct vcpu *v)
 {
-	struct vgic *g = vgic_of(v->vm);
-	struct vgic_cpu *c = &g->cpu[v->id];
+	struct vgic_cpu *c = vgic_cpu_of(v);
+	struct vgic *g = c->g;
 
 	g->be->restore(&c->cpuif);
 	g->be->set_hcr(c->cpuif.hcr = VGIC_HCR_EN);
@@ -254,7 +254,7 @@ void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq 
 
 	if (irq->lr < 0 || holder != v)
 		return;
-	c = &g->cpu[v->id];
+	c = vgic_cpu_of(v);
 	if (set)
 		c->lr[irq->lr].state |= state;
 	else

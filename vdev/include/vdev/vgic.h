@@ -47,6 +47,7 @@ struct virq {
 };
 
 struct vgic_cpu {
+	struct vgic *g; /* the VM's vGIC this belongs to */
 	struct virq priv[VGIC_NR_PRIVATE];
 	u32 waker; /* GICR_WAKER.ProcessorSleep */
 	u32 lr_used; /* bitmap of list registers in use */
@@ -72,7 +73,8 @@ _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
 /* The vGIC of vm / vCPU v's part of it (one per VM, by VM index). */
 extern struct vgic vgics[];
 #define vgic_of(vm) (&vgics[(vm)->id])
-#define vgic_cpu_of(v) (&vgics[(v)->vm->id].cpu[(v)->id])
+/* The vCPU's part, through the pointer the vGIC left in the vCPU (no index arithmetic on the exit path). */
+#define vgic_cpu_of(v) ((struct vgic_cpu *)(v)->irqchip_cpu)
 
 /* Power-on state of the model, for all of the VM's vCPUs. */
 void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be);
