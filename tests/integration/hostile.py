@@ -146,7 +146,9 @@ def attack(name, cpus=1, pcpus="0", status=hr.STATUS_OK, stopped=None, hostile_o
     own_cpu: no vCPU of the hostile VM shares CPU 0 (the honest VM's irq exits are bounded).
     until: end the run at this console line (a hostile VM that never stops by design)."""
     checksum, rate_alone = alone()
-    res = run([honest_vm(), hostile_vm(name, cpus, pcpus)], until=until)
+    # The hostile VM first: it has the console's input focus, so its output goes out byte by byte
+    # and hyparm's messages (a reset's) break only its lines; the honest VM's go out whole.
+    res = run([hostile_vm(name, cpus, pcpus), honest_vm()], until=until)
     expect(res.status == status, "launcher status %d (want %d): %s" % (res.status, status, res.why))
     expect(res.vm_states.get("honest") == "off" or until, "the honest VM did not power off")
     cks, rate = honest_report(res)
