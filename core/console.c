@@ -28,27 +28,55 @@ static void raw_write(const char *s, size_t len)
 /*
  * The VM whose unfinished line is on the terminal, or NULL. The VM with
  * input focus prints character by character, so that its prompt and the
- * echo of what the user types show at once; any other output first ends
- * that line, and the focused VM's next character starts a fresh,
- * prefixed one. Guarded by console_lock.
+ * echo of what the user types show at once. Any other output never splits
+ * that line: the line is erased ("\r", then CSI K: clear to the end), the
+ * other output printed, and the unfinished line drawn again, prefix and
+ * all, from partial_text. A log that keeps the bytes keeps whole lines
+ * (the launcher takes a line from its last "\r"). Guarded by console_lock.
  */
 static struct vm *partial_vm;
+static char partial_text[200]; /* what the focused VM has printed of its unfinished line */
+static unsigned partial_len;
+static bool partial_erased; /* partial_vm's line is off the screen, to be drawn again */
 static struct vm *focused_vm(void);
+static void vm_prefix_locked(struct vm *vm);
 
+/* Before other output: take the focused VM's unfinished line off the terminal line. */
+static void clear_partial_line_locked(void)
+{
+	if (partial_vm && !partial_erased) {
+		raw_write("\r\x1b[K", 4);
+		partial_erased = true;
+	}
+}
+
+/* After other output: the focused VM's unfinished line back, as it was. */
+static void redraw_partial_line_locked(void)
+{
+	if (partial_vm && partial_erased) {
+		vm_prefix_locked(partial_vm);
+		raw_write(partial_text, partial_len);
+		partial_erased = false;
+	}
+}
+
+/* The focused VM's line is over (it printed '\n', or lost the focus): nothing to redraw. */
 static void end_partial_line_locked(void)
 {
-	if (partial_vm) {
+	if (partial_vm && !partial_erased)
 		raw_write("\n", 1);
-		partial_vm = NULL;
-	}
+	partial_vm = NULL;
+	partial_len = 0;
+	partial_erased = false;
 }
 
 void console_write(const char *s, size_t len)
 {
 	if (console_locking)
 		spin_lock(&console_lock);
-	end_partial_line_locked();
+	clear_partial_line_locked();
 	raw_write(s, len);
+	redraw_partial_line_locked();
 	if (console_locking)
 		spin_unlock(&console_lock);
 }
@@ -84,11 +112,14 @@ static void vm_prefix_locked(struct vm *vm)
 
 static void vm_line_flush_locked(struct vm *vm)
 {
-	end_partial_line_locked();
+	if (partial_vm == vm)
+		end_partial_line_locked();
+	clear_partial_line_locked();
 	vm_prefix_locked(vm);
 	raw_write(vm->line, vm->line_len);
 	raw_write("\n", 1);
 	vm->line_len = 0;
+	redraw_partial_line_locked();
 }
 
 /* The focused VM's character goes straight to the terminal. Lock held. */
@@ -100,6 +131,9 @@ static void vm_putc_direct_locked(struct vm *vm, u8 c)
 		vm_prefix_locked(vm);
 		raw_write(vm->line, vm->line_len);
 		console_filter_at_col(filter_of(vm), vm->line_len);
+		for (unsigned i = 0; i < vm->line_len && i < sizeof(partial_text); i++)
+			partial_text[i] = vm->line[i];
+		partial_len = MIN(vm->line_len, sizeof(partial_text));
 		vm->line_len = 0;
 		partial_vm = vm;
 	}
@@ -112,8 +146,11 @@ static void vm_putc_direct_locked(struct vm *vm, u8 c)
 	if (c == '\n') {
 		raw_write("\n", 1);
 		partial_vm = NULL;
+		partial_len = 0;
 	} else {
 		raw_write((const char *)&c, 1);
+		if (partial_len < sizeof(partial_text))
+			partial_text[partial_len++] = c;
 	}
 }
 

@@ -158,7 +158,14 @@ class _Lines:
             self.add(line)
 
     def add(self, line):
-        self.w.lines.append(line.rstrip("\r"))
+        # hyparm redraws the focused VM's unfinished line after other output: "\r", CSI K
+        # (erase), the other line... A line is what follows its last "\r" (guests cannot
+        # print either: their output is filtered).
+        line = line.rstrip("\r")
+        if "\r" in line:
+            line = line.rsplit("\r", 1)[1]
+        line = line.replace("\x1b[K", "")
+        self.w.lines.append(line)
         self.w.times.append(time.monotonic() - self.start)
         self.w.stopped = bool(self.stop and re.search(self.stop, self.w.lines[-1]))
 
