@@ -13,7 +13,7 @@ GUEST_BINS += $(B)/guests/bench.bin
 
 guests: $(GUEST_BINS)
 
-$(B)/guests/obj/%.c.o: %.c $(wildcard guests/lib/*.h) include/hyparm/guest_layout.h include/hyparm/gic_regs.h
+$(B)/guests/obj/%.c.o: %.c $(wildcard guests/lib/*.h guests/tests/*/*.h) include/hyparm/guest_layout.h include/hyparm/gic_regs.h
 	@mkdir -p $(dir $@)
 	@echo "  GUESTCC $<"
 	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
@@ -30,7 +30,13 @@ $(GUEST_LDS): guests/lib/guest.ld.S include/hyparm/guest_layout.h
 	@$(CC) -E -P -x assembler-with-cpp -D__ASSEMBLER__ -Iinclude $< -o $@
 
 $(B)/guests/%.elf: $(B)/guests/obj/guests/tests/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
-	@$(LD) -nostdlib -static --no-warn-rwx-segments -T $(GUEST_LDS) -o $@ $< $(GUEST_LIB_OBJS)
+	@$(LD) -nostdlib -static --no-warn-rwx-segments -T $(GUEST_LDS) -o $@ $(filter %.o,$^)
+
+# A guest may be more than one file: guests/tests/NAME.c and guests/tests/NAME/*.c.
+define guest_parts
+$(B)/guests/$(1).elf: $(patsubst %,$(B)/guests/obj/%.o,$(wildcard guests/tests/$(1)/*.c))
+endef
+$(foreach g,$(GUEST_NAMES),$(eval $(call guest_parts,$(g))))
 
 $(B)/guests/bench.elf: $(B)/guests/obj/guests/bench/bench.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
 	@$(LD) -nostdlib -static --no-warn-rwx-segments -T $(GUEST_LDS) -o $@ $< $(GUEST_LIB_OBJS)
