@@ -4,7 +4,7 @@ GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-
 	-fno-stack-protector -mstrict-align -fno-delete-null-pointer-checks \
 	-fno-isolate-erroneous-paths-dereference -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter \
 	-Iguests/lib -Iinclude -Iarch/arm64/include
-GUEST_LIB_SRCS := guests/lib/start.S guests/lib/vectors.S guests/lib/guest.c guests/lib/gic.c lib/printf.c lib/string.c
+GUEST_LIB_SRCS := guests/lib/start.S guests/lib/vectors.S guests/lib/guest.c guests/lib/gic.c guests/lib/timer.c lib/printf.c lib/string.c
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guests/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_NAMES := $(basename $(notdir $(wildcard guests/tests/*.c)))
 GUEST_BINS := $(addprefix $(B)/guests/,$(addsuffix .bin,$(GUEST_NAMES)))

@@ -19,44 +19,10 @@
  * Passing: (a) ISTATUS, (b) for CNTP, (c) for CNTP, (d) for both.
  */
 #include "gic.h"
+#include "timer.h"
 
-#define VTIMER_PPI GUEST_VTIMER_INTID
-#define PTIMER_PPI GUEST_PTIMER_INTID
-#define CTL_ENABLE 1u
-#define CTL_IMASK 2u
-#define CTL_ISTATUS 4u
 #define BOUND_MS 50
 
-static volatile u32 fired_count, fired_intid;
-
-static void timer_irq(void)
-{
-	u32 i = gic_ack();
-	if (i == GIC_INTID_SPURIOUS)
-		return;
-	fired_intid = i;
-	fired_count++;
-	/* Quiet the source before EOI: it is level-sensitive. */
-	if (i == VTIMER_PPI)
-		write_sysreg(cntv_ctl_el0, 0);
-	else if (i == PTIMER_PPI)
-		write_sysreg(cntp_ctl_el0, 0);
-	isb();
-	gic_eoi(i);
-}
-
-static u64 ms_ticks(u64 ms)
-{
-	return ticks_per_sec() / 1000 * ms;
-}
-
-static bool wait_fired(u32 count, u64 ms)
-{
-	u64 end = now_ticks() + ms_ticks(ms);
-	while (fired_count < count && now_ticks() < end)
-		;
-	return fired_count >= count;
-}
 
 static void timers_off(void)
 {
@@ -67,23 +33,24 @@ static void timers_off(void)
 
 static void case_a_cntp_cval_zero(void)
 {
-	u32 before = fired_count;
+	u32 before = timer_fired_count;
 
 	write_sysreg(cntp_cval_el0, 0);
 	write_sysreg(cntp_ctl_el0, CTL_ENABLE);
 	isb();
 	/* The interrupt may be taken before the read (the handler turns the timer off): that counts too. */
-	check((read_sysreg(cntp_ctl_el0) & CTL_ISTATUS) || fired_count != before,
+	check((read_sysreg(cntp_ctl_el0) & CTL_ISTATUS) || timer_fired_count != before,
 	      "(a) CNTP CVAL=0, enabled: ISTATUS set (or already fired)");
-	bool ok = wait_fired(before + 1, BOUND_MS);
-	check(ok && fired_intid == PTIMER_PPI, "(a) CNTP CVAL=0, enabled: fires within %u ms", BOUND_MS);
+	bool ok = timer_wait_fired(before + 1, BOUND_MS, false);
+	check(ok && timer_fired_intid == PTIMER_PPI, "(a) CNTP CVAL=0, enabled: fires within %u ms",
+	      BOUND_MS);
 	timers_off();
 }
 
 /* Busy-loop iterations in ms milliseconds: what is left of the CPU for the guest. */
 static u64 spin_rate(u64 ms)
 {
-	u64 end = now_ticks() + ms_ticks(ms), n = 0;
+	u64 end = now_ticks() + timer_ms(ms), n = 0;
 	while (now_ticks() < end)
 		n++;
 	return n;
@@ -92,7 +59,7 @@ static u64 spin_rate(u64 ms)
 /* One timer at CVAL = ~0, the other used to wake the vCPU from WFI. */
 static void case_b_cval_max(const char *timer, unsigned ppi)
 {
-	u32 before = fired_count;
+	u32 before = timer_fired_count;
 	u64 idle = spin_rate(20), busy, wakes = 0, end;
 
 	gprintf("(b) %s CVAL=~0, enabled...\n", timer); /* a hang from here on is this case's */
@@ -106,8 +73,8 @@ static void case_b_cval_max(const char *timer, unsigned ppi)
 	isb();
 	busy = spin_rate(20);
 	delay_ms(30);
-	check(fired_count == before, "(b) %s CVAL=~0: no interrupt in 50 ms (%u)", timer,
-	      fired_count - before);
+	check(timer_fired_count == before, "(b) %s CVAL=~0: no interrupt in 50 ms (%u)", timer,
+	      timer_fired_count - before);
 	check(!((ppi == VTIMER_PPI ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0)) & CTL_ISTATUS),
 	      "(b) %s CVAL=~0: ISTATUS clear", timer);
 	check(busy * 2 > idle,
@@ -116,19 +83,19 @@ static void case_b_cval_max(const char *timer, unsigned ppi)
 
 	/* Asleep: only the other timer, 30 ms later, should wake it (a few spurious WFI returns are allowed). */
 	if (ppi == VTIMER_PPI) {
-		write_sysreg(cntp_tval_el0, ms_ticks(30));
+		write_sysreg(cntp_tval_el0, timer_ms(30));
 		write_sysreg(cntp_ctl_el0, CTL_ENABLE);
 	} else {
-		write_sysreg(cntv_tval_el0, ms_ticks(30));
+		write_sysreg(cntv_tval_el0, timer_ms(30));
 		write_sysreg(cntv_ctl_el0, CTL_ENABLE);
 	}
 	isb();
-	end = now_ticks() + ms_ticks(530);
-	while (fired_count == before && now_ticks() < end) {
+	end = now_ticks() + timer_ms(530);
+	while (timer_fired_count == before && now_ticks() < end) {
 		__asm__ volatile("wfi");
 		wakes++;
 	}
-	check(fired_count == before + 1 && fired_intid != ppi,
+	check(timer_fired_count == before + 1 && timer_fired_intid != ppi,
 	      "(b) asleep in WFI with %s CVAL=~0: woken by the other timer", timer);
 	check(wakes < 50,
 	      "(b) asleep in WFI with %s CVAL=~0: not woken over and over (%llu WFI returns in 30 ms)", timer,
@@ -152,18 +119,18 @@ static void expire_masked(unsigned ppi)
 
 static void case_c_no_stale_interrupt(const char *timer, unsigned ppi, bool move_forward)
 {
-	u32 before = fired_count;
+	u32 before = timer_fired_count;
 
 	irqs_off();
 	expire_masked(ppi);
 	if (ppi == VTIMER_PPI) {
 		if (move_forward)
-			write_sysreg(cntv_cval_el0, now_ticks() + ms_ticks(100000));
+			write_sysreg(cntv_cval_el0, now_ticks() + timer_ms(100000));
 		else
 			write_sysreg(cntv_ctl_el0, 0);
 	} else {
 		if (move_forward)
-			write_sysreg(cntp_cval_el0, read_sysreg(cntpct_el0) + ms_ticks(100000));
+			write_sysreg(cntp_cval_el0, read_sysreg(cntpct_el0) + timer_ms(100000));
 		else
 			write_sysreg(cntp_ctl_el0, 0);
 	}
@@ -172,27 +139,27 @@ static void case_c_no_stale_interrupt(const char *timer, unsigned ppi, bool move
 	check(!gic_is_pending(ppi), "(c) %s expired, then %s: ISPENDR shows it not pending", timer, how);
 	irqs_on();
 	delay_ms(20);
-	check(fired_count == before, "(c) %s expired, then %s, then unmasked: no stale interrupt (%u)", timer,
-	      how, fired_count - before);
+	check(timer_fired_count == before, "(c) %s expired, then %s, then unmasked: no stale interrupt (%u)",
+	      timer, how, timer_fired_count - before);
 	timers_off();
 }
 
 static void case_d_istatus_means_pending(const char *timer, unsigned ppi)
 {
-	u32 before = fired_count;
+	u32 before = timer_fired_count;
 	u64 end;
 	bool seen = false;
 
 	irqs_off();
 	if (ppi == VTIMER_PPI) {
-		write_sysreg(cntv_tval_el0, ms_ticks(2));
+		write_sysreg(cntv_tval_el0, timer_ms(2));
 		write_sysreg(cntv_ctl_el0, CTL_ENABLE);
 	} else {
-		write_sysreg(cntp_tval_el0, ms_ticks(2));
+		write_sysreg(cntp_tval_el0, timer_ms(2));
 		write_sysreg(cntp_ctl_el0, CTL_ENABLE);
 	}
 	isb();
-	end = now_ticks() + ms_ticks(1000);
+	end = now_ticks() + timer_ms(1000);
 	while (!seen && now_ticks() < end)
 		seen = (ppi == VTIMER_PPI ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0)) &
 			CTL_ISTATUS;
@@ -200,8 +167,8 @@ static void case_d_istatus_means_pending(const char *timer, unsigned ppi)
 	check(seen && pending, "(d) %s: ISTATUS read as 1, then ISPENDR shows it pending (%s)", timer,
 	      pending ? "pending" : "not pending");
 	irqs_on();
-	bool ok = wait_fired(before + 1, BOUND_MS);
-	check(ok && fired_intid == ppi, "(d) %s: taken once unmasked", timer);
+	bool ok = timer_wait_fired(before + 1, BOUND_MS, false);
+	check(ok && timer_fired_intid == ppi, "(d) %s: taken once unmasked", timer);
 	timers_off();
 }
 

@@ -6,54 +6,16 @@
  * (IMASK) or disabled.
  */
 #include "gic.h"
+#include "timer.h"
 
-#define VTIMER_PPI GUEST_VTIMER_INTID
-#define PTIMER_PPI GUEST_PTIMER_INTID
-#define CTL_ENABLE 1u
-#define CTL_IMASK 2u
-#define CTL_ISTATUS 4u
 /* Generous: QEMU's timers follow the host clock, and CI machines are busy. */
 #define BOUND_MS 50
 
-static volatile u64 fired_at;
-static volatile u32 fired_intid, fired_count;
-
-static void timer_irq(void)
-{
-	u32 i = gic_ack();
-	if (i == GIC_INTID_SPURIOUS)
-		return;
-	fired_at = now_ticks();
-	fired_intid = i;
-	fired_count++;
-	/* Quiet the source before EOI: it is level-sensitive. */
-	if (i == VTIMER_PPI)
-		write_sysreg(cntv_ctl_el0, 0);
-	else if (i == PTIMER_PPI)
-		write_sysreg(cntp_ctl_el0, 0);
-	isb();
-	gic_eoi(i);
-}
-
-static u64 ms_ticks(u64 ms)
-{
-	return ticks_per_sec() / 1000 * ms;
-}
-
-static bool wait_fired(u32 count, u64 ms, bool sleep)
-{
-	u64 end = now_ticks() + ms_ticks(ms);
-	while (fired_count < count && now_ticks() < end) {
-		if (sleep)
-			__asm__ volatile("wfi");
-	}
-	return fired_count >= count;
-}
 
 static void one_shot(const char *what, unsigned ppi, u64 delay_ms, bool sleep)
 {
-	u32 before = fired_count;
-	u64 cval = now_ticks() + ms_ticks(delay_ms);
+	u32 before = timer_fired_count;
+	u64 cval = now_ticks() + timer_ms(delay_ms);
 
 	if (ppi == VTIMER_PPI) {
 		write_sysreg(cntv_cval_el0, cval);
@@ -67,22 +29,22 @@ static void one_shot(const char *what, unsigned ppi, u64 delay_ms, bool sleep)
 		cval -= pdelta;
 	}
 	isb();
-	bool ok = wait_fired(before + 1, delay_ms + 1000, sleep);
-	u64 at = fired_at;
-	check(ok && fired_intid == ppi, "%s, %llu ms%s: fired (PPI %u)", what, (unsigned long long)delay_ms,
-	      sleep ? ", asleep in WFI" : "", fired_intid);
+	bool ok = timer_wait_fired(before + 1, delay_ms + 1000, sleep);
+	u64 at = timer_fired_at;
+	check(ok && timer_fired_intid == ppi, "%s, %llu ms%s: fired (PPI %u)", what,
+	      (unsigned long long)delay_ms, sleep ? ", asleep in WFI" : "", timer_fired_intid);
 	if (!ok)
 		return;
 	check(at >= cval, "%s, %llu ms: not before the programmed count (%lld ticks after)", what,
 	      (unsigned long long)delay_ms, (long long)(at - cval));
-	check(at - cval < ms_ticks(BOUND_MS), "%s, %llu ms: within %u ms of it (%llu us late)", what,
+	check(at - cval < timer_ms(BOUND_MS), "%s, %llu ms: within %u ms of it (%llu us late)", what,
 	      (unsigned long long)delay_ms, BOUND_MS,
 	      (unsigned long long)((at - cval) * 1000000 / ticks_per_sec()));
 }
 
 static void masked_and_disabled(void)
 {
-	u32 before = fired_count;
+	u32 before = timer_fired_count;
 
 	/* Expired but masked: the status says so, the interrupt stays away. */
 	write_sysreg(cntv_cval_el0, now_ticks());
@@ -90,28 +52,28 @@ static void masked_and_disabled(void)
 	isb();
 	delay_ms(30);
 	check(read_sysreg(cntv_ctl_el0) & CTL_ISTATUS, "masked timer: ISTATUS shows it expired");
-	check(fired_count == before, "masked timer: no interrupt in 30 ms");
+	check(timer_fired_count == before, "masked timer: no interrupt in 30 ms");
 	/* Expired but disabled. */
 	write_sysreg(cntv_ctl_el0, 0);
 	isb();
 	delay_ms(30);
-	check(fired_count == before, "disabled timer: no interrupt in 30 ms");
+	check(timer_fired_count == before, "disabled timer: no interrupt in 30 ms");
 	/* Unmasking an expired timer delivers at once. */
 	u64 t0 = now_ticks();
 	write_sysreg(cntv_ctl_el0, CTL_ENABLE);
 	isb();
-	bool ok = wait_fired(before + 1, 1000, false);
-	check(ok && fired_at - t0 < ms_ticks(BOUND_MS), "unmasked expired timer: delivered within %u ms",
-	      BOUND_MS);
+	bool ok = timer_wait_fired(before + 1, 1000, false);
+	check(ok && timer_fired_at - t0 < timer_ms(BOUND_MS),
+	      "unmasked expired timer: delivered within %u ms", BOUND_MS);
 
 	/* TVAL counts down from what was written. */
-	before = fired_count;
+	before = timer_fired_count;
 	t0 = now_ticks();
-	write_sysreg(cntv_tval_el0, ms_ticks(5));
+	write_sysreg(cntv_tval_el0, timer_ms(5));
 	write_sysreg(cntv_ctl_el0, CTL_ENABLE);
 	isb();
-	ok = wait_fired(before + 1, 1000, false);
-	check(ok && fired_at - t0 >= ms_ticks(5), "TVAL 5 ms: fired, not early");
+	ok = timer_wait_fired(before + 1, 1000, false);
+	check(ok && timer_fired_at - t0 >= timer_ms(5), "TVAL 5 ms: fired, not early");
 }
 
 int main(void)

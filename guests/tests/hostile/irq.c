@@ -365,4 +365,3 @@ void attack_ipi_unstarted(void)
 	} while (!time_up());
 	gprintf("ipi_unstarted: %llu SGIs/SPIs to a vCPU that never ran\n", (unsigned long long)sent);
 }
-
