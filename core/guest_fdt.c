@@ -6,8 +6,8 @@
 #include <libfdt.h>
 #include <string.h>
 
-#define PHANDLE_CLK 0x8000
-#define PHANDLE_GIC 0x8001
+#define PHANDLE_CLK GUEST_FDT_PHANDLE_CLK
+#define PHANDLE_GIC GUEST_FDT_PHANDLE_GIC
 
 /* GIC interrupt specifier types and flags, as in the GIC DT binding. */
 #define GIC_SPI 0
@@ -174,6 +174,8 @@ static int build(void *fdt, size_t size, const struct guest_fdt_params *p)
 	TRY(add_timer(fdt));
 	TRY(add_clock(fdt));
 	TRY(add_uart(fdt, p, uart_node));
+	if (p->add_nodes)
+		TRY(p->add_nodes(fdt, p->add_nodes_ctx));
 
 	TRY(fdt_end_node(fdt));
 	return fdt_finish(fdt);

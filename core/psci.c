@@ -29,11 +29,6 @@
 
 #define MPIDR_AFF_MASK 0xFF00FFFFFFULL
 
-bool psci_is_psci_fid(u32 fid)
-{
-	return (fid & ~0x1Fu) == 0x84000000u || (fid & ~0x1Fu) == 0xC4000000u;
-}
-
 static struct vcpu *vcpu_by_mpidr(struct vm *vm, u64 mpidr)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -130,7 +125,7 @@ static s64 features(u32 fid)
 	}
 }
 
-enum smccc_action psci_dispatch(struct vcpu *v, u64 regs[18])
+static enum smccc_action psci_call(struct vcpu *v, u64 regs[18])
 {
 	u32 fid = (u32)regs[0];
 	s64 r = PSCI_RET_NOT_SUPPORTED;
@@ -182,3 +177,11 @@ enum smccc_action psci_dispatch(struct vcpu *v, u64 regs[18])
 	regs[0] = (u64)r;
 	return action;
 }
+
+/* PSCI owns 0x84000000-0x8400001F (32-bit) and 0xC4000000-0xC400001F (64-bit). */
+static const struct smccc_service psci_service = {
+	.name = "psci",
+	.range = { { 0x84000000u, 0x8400001Fu }, { 0xC4000000u, 0xC400001Fu } },
+	.call = psci_call,
+};
+SMCCC_SERVICE(psci_service);

@@ -16,7 +16,6 @@
  * A workaround call that is not passed on returns SUCCESS when there is
  * nothing to do, or the (negative) answer ARCH_FEATURES gives for it.
  */
-#include <hyparm/psci.h>
 #include <hyparm/smccc.h>
 #include <hyparm/test_hooks.h>
 
@@ -28,8 +27,23 @@ static void ret(u64 regs[18], s64 v)
 	regs[0] = (u64)v;
 }
 
+/* Weak: a program with no service registered (a host test) has no section. */
+extern const struct smccc_service *const __start_smccc_services[] __attribute__((weak));
+extern const struct smccc_service *const __stop_smccc_services[] __attribute__((weak));
+
+const struct smccc_service *smccc_service_find(u32 fid)
+{
+	for (const struct smccc_service *const *s = __start_smccc_services; s < __stop_smccc_services; s++)
+		for (unsigned i = 0; i < 2; i++)
+			if ((*s)->range[i].last && fid >= (*s)->range[i].first && fid <= (*s)->range[i].last)
+				return *s;
+	return NULL;
+}
+
 static s64 arch_features(u32 fid)
 {
+	const struct smccc_service *s;
+
 	switch (fid) {
 	case SMCCC_VERSION_FID:
 	case SMCCC_ARCH_FEATURES_FID:
@@ -55,7 +69,8 @@ static s64 arch_features(u32 fid)
 			return SMCCC_RET_NOT_SUPPORTED;
 		}
 	default:
-		return SMCCC_RET_NOT_SUPPORTED;
+		s = smccc_service_find(fid);
+		return s && s->arch_features ? s->arch_features(fid) : SMCCC_RET_NOT_SUPPORTED;
 	}
 }
 
@@ -74,9 +89,8 @@ static s64 workaround(u32 fid)
 enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 {
 	u32 fid = (u32)regs[0];
+	const struct smccc_service *s;
 
-	if (psci_is_psci_fid(fid))
-		return psci_dispatch(v, regs);
 #ifdef HYPARM_TEST_HOOKS
 	if (test_hook_call(v, regs))
 		return SMCCC_RESUME;
@@ -94,6 +108,9 @@ enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 		ret(regs, workaround(fid));
 		break;
 	default:
+		s = smccc_service_find(fid);
+		if (s)
+			return s->call(v, regs);
 		ret(regs, SMCCC_RET_NOT_SUPPORTED);
 		break;
 	}

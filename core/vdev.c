@@ -80,3 +80,15 @@ void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v)
 		if (vm->devices[i].type->vcpu_reset)
 			vm->devices[i].type->vcpu_reset(&vm->devices[i], v);
 }
+
+int vdev_fdt_all(struct vm *vm, void *fdt)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++) {
+		int e = vm->devices[i].type->fdt_node ? vm->devices[i].type->fdt_node(&vm->devices[i], fdt)
+						      : 0;
+
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}

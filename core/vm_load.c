@@ -58,6 +58,11 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 	return HV_OK;
 }
 
+static int add_device_nodes(void *fdt, void *vm)
+{
+	return vdev_fdt_all(vm, fdt);
+}
+
 /* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
 static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 {
@@ -85,6 +90,8 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		.gicr_base = GUEST_GICR_IPA,
 		.uart_base = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_INTID - 32,
+		.add_nodes = add_device_nodes,
+		.add_nodes_ctx = vm,
 	};
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		mpidr[i] = vm->vcpus[i]->mpidr;

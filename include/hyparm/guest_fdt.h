@@ -11,6 +11,10 @@
 
 #include <hyparm/types.h>
 
+/* Phandles of the generated tree, for devices that add their own nodes (hyparm/vdev.h). */
+#define GUEST_FDT_PHANDLE_CLK 0x8000
+#define GUEST_FDT_PHANDLE_GIC 0x8001
+
 struct guest_fdt_params {
 	u64 ram_base, ram_size;
 	unsigned nr_vcpus;
@@ -20,6 +24,9 @@ struct guest_fdt_params {
 	u64 gicd_base, gicr_base; /* GICv3 distributor; redistributors (128 KiB per vCPU) */
 	u64 uart_base;
 	unsigned uart_spi; /* SPI number (INTID - 32) */
+	/* Optional: adds more nodes at the root (the VM's devices: vdev_fdt_all); 0 or a libfdt error. */
+	int (*add_nodes)(void *fdt, void *ctx);
+	void *add_nodes_ctx;
 };
 
 /* Write the DT into buf. HV_OK, or -HV_ENOMEM if size is too small. */

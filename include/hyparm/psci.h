@@ -1,4 +1,4 @@
-/* PSCI for guests (core/psci.c), reached through the SMCCC dispatcher. */
+/* PSCI for guests (core/psci.c): an SMCCC service (hyparm/smccc.h). */
 #ifndef HYPARM_PSCI_H
 #define HYPARM_PSCI_H
 
@@ -6,9 +6,6 @@
 
 struct vcpu;
 
-/* True if fid is in the PSCI range (0x84000000-0x8400001F, 0xC4000000-0xC400001F). */
-bool psci_is_psci_fid(u32 fid);
-enum smccc_action psci_dispatch(struct vcpu *v, u64 regs[18]);
 /*
  * Start target, which the caller moved OFF -> STARTING, at entry with
  * context_id in x0: write its registers, then publish it ON_PENDING

@@ -1,8 +1,10 @@
 /*
  * SMCCC dispatcher: every HVC and SMC a guest issues lands here, whatever
- * the conduit. Implements SMCCC 1.1 (VERSION, ARCH_FEATURES,
- * ARCH_WORKAROUND_*) and PSCI (see core/psci.c); any other function ID
- * returns NOT_SUPPORTED (-1).
+ * the conduit. core/smccc.c implements the Arm architecture service of
+ * SMCCC 1.1 (VERSION, ARCH_FEATURES, ARCH_WORKAROUND_*); every other
+ * service (PSCI, ...) registers itself with SMCCC_SERVICE() in its own
+ * file, naming the function-ID ranges it owns. A function ID no service
+ * owns returns NOT_SUPPORTED (-1).
  */
 #ifndef HYPARM_SMCCC_H
 #define HYPARM_SMCCC_H
@@ -62,6 +64,25 @@ enum smccc_action {
 	SMCCC_VCPU_OFF, /* CPU_OFF: stop this vCPU */
 	SMCCC_VCPU_SUSPEND, /* CPU_SUSPEND standby: behave as WFI */
 };
+
+/* A service: the function IDs it owns (inclusive ranges; last == 0: unused) and its handlers. */
+struct smccc_service {
+	const char *name;
+	struct {
+		u32 first, last;
+	} range[2]; /* typically the SMC32/HVC32 and SMC64/HVC64 ranges */
+	/* Handle the call regs[0] (a function ID in range): as smccc_dispatch(). */
+	enum smccc_action (*call)(struct vcpu *v, u64 regs[18]);
+	/* Optional: the answer to SMCCC_ARCH_FEATURES(fid) for a fid in range; NULL: NOT_SUPPORTED. */
+	s64 (*arch_features)(u32 fid);
+};
+
+#define SMCCC_SERVICE(s) \
+	static const struct smccc_service *const smccc_reg_##s \
+		__attribute__((used, section("smccc_services"), aligned(8))) = &s
+
+/* The registered service owning fid, or NULL. */
+const struct smccc_service *smccc_service_find(u32 fid);
 
 /*
  * Handle one call. regs holds x0..x17 of the caller (x0 = function ID);

@@ -32,6 +32,13 @@ struct vdev_type {
 	void (*vcpu_load)(struct vdev *d, struct vcpu *v);
 	/* Optional: vCPU v is powered on (PSCI CPU_ON, VM start): its per-vCPU state back to reset. */
 	void (*vcpu_reset)(struct vdev *d, struct vcpu *v);
+	/*
+	 * Optional: describe the device in the VM's generated device tree:
+	 * add its node(s) with libfdt's sequential-write calls (fdt is open
+	 * at the root node; the GIC's phandle is GUEST_FDT_PHANDLE_GIC).
+	 * Returns 0 or a libfdt error.
+	 */
+	int (*fdt_node)(struct vdev *d, void *fdt);
 };
 
 struct vdev {
@@ -53,5 +60,7 @@ void vdev_reset_all(struct vm *vm);
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_load_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v);
+/* Every instance's fdt_node, in list order; the first libfdt error ends it. */
+int vdev_fdt_all(struct vm *vm, void *fdt);
 
 #endif

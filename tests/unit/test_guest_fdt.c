@@ -134,6 +134,38 @@ static void dtc_accepts_the_tree(void **state)
 	unlink(path);
 }
 
+static int add_rtc(void *fdt, void *ctx)
+{
+	int e = fdt_begin_node(fdt, ctx);
+
+	if (e < 0)
+		return e;
+	e = fdt_property_string(fdt, "compatible", "arm,pl031");
+	return e < 0 ? e : fdt_end_node(fdt);
+}
+
+static int fail_nodes(void *fdt, void *ctx)
+{
+	(void)fdt;
+	(void)ctx;
+	return -FDT_ERR_NOSPACE;
+}
+
+/* Devices add their own nodes at the root; their error ends the build. */
+static void devices_add_their_own_nodes(void **state)
+{
+	static char buf[65536];
+	struct guest_fdt_params p = params();
+
+	p.add_nodes = add_rtc;
+	p.add_nodes_ctx = "pl031@9010000";
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	assert_int_equal(fdt_node_check_compatible(buf, fdt_path_offset(buf, "/pl031@9010000"), "arm,pl031"),
+			 0);
+	p.add_nodes = fail_nodes;
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), -HV_ENOMEM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +173,7 @@ int main(void)
 		cmocka_unit_test(no_initrd_means_no_initrd_properties),
 		cmocka_unit_test(too_small_a_buffer_is_reported),
 		cmocka_unit_test(dtc_accepts_the_tree),
+		cmocka_unit_test(devices_add_their_own_nodes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

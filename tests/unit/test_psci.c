@@ -177,13 +177,17 @@ static void function_id_upper_bits_are_ignored(void **state)
 
 static void psci_fid_range(void **state)
 {
-	assert_true(psci_is_psci_fid(0x84000000u));
-	assert_true(psci_is_psci_fid(0x8400001Fu));
-	assert_true(psci_is_psci_fid(0xC4000003u));
-	assert_false(psci_is_psci_fid(0x84000020u));
-	assert_false(psci_is_psci_fid(0x83FFFFFFu));
-	assert_false(psci_is_psci_fid(0xC4000020u));
-	assert_false(psci_is_psci_fid(0x80000000u));
+	/* The SMCCC registry routes exactly PSCI's two ranges to it. */
+	const struct smccc_service *psci = smccc_service_find(0x84000000u);
+
+	assert_non_null(psci);
+	assert_string_equal(psci->name, "psci");
+	assert_ptr_equal(smccc_service_find(0x8400001Fu), psci);
+	assert_ptr_equal(smccc_service_find(0xC4000003u), psci);
+	assert_null(smccc_service_find(0x84000020u));
+	assert_null(smccc_service_find(0x83FFFFFFu));
+	assert_null(smccc_service_find(0xC4000020u));
+	assert_null(smccc_service_find(0x80000000u));
 }
 
 /* ---- CPU_ON ---- */
