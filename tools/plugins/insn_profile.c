@@ -37,7 +37,7 @@ static uint64_t guest_kernel, guest_other;
 static bool in_hyparm(const void *haddr)
 {
 	return hyparm_haddr && (const char *)haddr >= hyparm_haddr &&
-	       (const char *)haddr < hyparm_haddr + size;
+		(const char *)haddr < hyparm_haddr + size;
 }
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -60,9 +60,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		}
 		return;
 	}
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
-						 (qemu_plugin_tb_vaddr(tb) >> 63) ? &guest_kernel : &guest_other,
-						 n);
+	qemu_plugin_register_vcpu_tb_exec_inline(
+		tb, QEMU_PLUGIN_INLINE_ADD_U64,
+		(qemu_plugin_tb_vaddr(tb) >> 63) ? &guest_kernel : &guest_other, n);
 }
 
 static void at_exit(qemu_plugin_id_t id, void *udata)
@@ -84,7 +84,8 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 		fclose(f);
 	}
 	snprintf(line, sizeof(line),
-		 "insn_profile: hyparm %" PRIu64 ", guest kernel half %" PRIu64 ", guest other %" PRIu64 "%s\n",
+		 "insn_profile: hyparm %" PRIu64 ", guest kernel half %" PRIu64 ", guest other %" PRIu64
+		 "%s\n",
 		 hv, guest_kernel, guest_other, hyparm_haddr ? "" : " (hyparm's load address never ran)");
 	qemu_plugin_outs(line);
 }
@@ -101,7 +102,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		else if (!strncmp(argv[i], "out=", 4))
 			out_path = argv[i] + 4;
 		else {
-			fprintf(stderr, "insn_profile: unknown argument '%s' (load=, size=, out=)\n", argv[i]);
+			fprintf(stderr, "insn_profile: unknown argument '%s' (load=, size=, out=)\n",
+				argv[i]);
 			return -1;
 		}
 	}
