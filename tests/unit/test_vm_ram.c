@@ -113,7 +113,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(first_touch_scrubs_then_maps_one_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_ram_is_not_ours, setup, teardown),
-		cmocka_unit_test_setup_teardown(forget_unmaps_and_the_next_touch_scrubs_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(forget_unmaps_and_the_next_touch_scrubs_again, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
