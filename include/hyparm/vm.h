@@ -60,6 +60,9 @@ struct vcpu {
 	struct vcpu *next_on_pcpu; /* the physical CPU's run list */
 	u64 boot_entry, boot_ctx; /* where it starts when powered on, and its x0 */
 	u64 exits[EXIT_KIND_COUNT]; /* per enum exit_kind */
+	/* Physical-counter ticks: spent on a CPU (not in WFI), since when (core/sched.c); handling its exits (core/exit.c). */
+	u64 run_ticks, run_since;
+	u64 exit_ticks;
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
 	bool oslk; /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
