@@ -28,13 +28,15 @@ static void unhex(const char *h, u8 *out, size_t n)
 static void key_words(const u8 *b, u32 key[8])
 {
 	for (unsigned i = 0; i < 8; i++)
-		key[i] = (u32)b[4 * i] | (u32)b[4 * i + 1] << 8 | (u32)b[4 * i + 2] << 16 | (u32)b[4 * i + 3] << 24;
+		key[i] = (u32)b[4 * i] | (u32)b[4 * i + 1] << 8 | (u32)b[4 * i + 2] << 16 |
+			(u32)b[4 * i + 3] << 24;
 }
 
 static void nonce_words(const u8 *b, u32 nonce[3])
 {
 	for (unsigned i = 0; i < 3; i++)
-		nonce[i] = (u32)b[4 * i] | (u32)b[4 * i + 1] << 8 | (u32)b[4 * i + 2] << 16 | (u32)b[4 * i + 3] << 24;
+		nonce[i] = (u32)b[4 * i] | (u32)b[4 * i + 1] << 8 | (u32)b[4 * i + 2] << 16 |
+			(u32)b[4 * i + 3] << 24;
 }
 
 /* RFC 8439 2.3.2: key 00..1f, nonce 00:00:00:09:00:00:00:4a:00:00:00:00, counter 1. */
@@ -76,8 +78,9 @@ static void chacha20_block_rfc8439_a1(void **state)
 /* RFC 8439 2.4.2: the "sunscreen" plaintext encrypted with the keystream from counter 1. */
 static void chacha20_encryption_rfc8439_2_4_2(void **state)
 {
-	static const char pt[] = "Ladies and Gentlemen of the class of '99: If I could offer you only one tip "
-				 "for the future, sunscreen would be it.";
+	static const char pt[] =
+		"Ladies and Gentlemen of the class of '99: If I could offer you only one tip "
+		"for the future, sunscreen would be it.";
 	u8 kb[32], nb[12], want[114], got[128];
 	u32 key[8], nonce[3];
 

@@ -150,7 +150,7 @@ static void every_draw_differs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(version_and_features), T(uuid_is_hyparms),	   T(bad_bit_counts_are_invalid_parameters),
+		T(version_and_features), T(uuid_is_hyparms),	T(bad_bit_counts_are_invalid_parameters),
 		T(n_bits_right_aligned), T(every_draw_differs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
