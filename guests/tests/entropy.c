@@ -93,7 +93,8 @@ static void trng_discovery(void)
 	check(hidden == 5, "SMCCC_ARCH_FEATURES: NOT_SUPPORTED for the TRNG functions, as KVM (%u)", hidden);
 	check(call4(false, TRNG_FEATURES_FID, 0x84000054, r) == NOT_SUPPORTED,
 	      "TRNG_FEATURES(reserved 0x84000054) = NOT_SUPPORTED");
-	check(call4(false, 0x84000054, 0, r) == NOT_SUPPORTED, "reserved TRNG function 0x84000054 = NOT_SUPPORTED");
+	check(call4(false, 0x84000054, 0, r) == NOT_SUPPORTED,
+	      "reserved TRNG function 0x84000054 = NOT_SUPPORTED");
 	call4(false, TRNG_GET_UUID_FID, 0, r);
 	check((u32)r[0] != 0xFFFFFFFFu && r[0] == hyparm_uuid[0] && r[1] == hyparm_uuid[1] &&
 		      r[2] == hyparm_uuid[2] && r[3] == hyparm_uuid[3],
@@ -126,12 +127,15 @@ static void trng_rnd(void)
 	static const struct {
 		u32 fid;
 		u64 n;
-	} bad[] = { { TRNG_RND64_FID, 0 }, { TRNG_RND64_FID, 193 }, { TRNG_RND32_FID, 0 }, { TRNG_RND32_FID, 97 } };
+	} bad[] = {
+		{ TRNG_RND64_FID, 0 }, { TRNG_RND64_FID, 193 }, { TRNG_RND32_FID, 0 }, { TRNG_RND32_FID, 97 }
+	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		call4(false, bad[i].fid, bad[i].n, r);
 		check(r[0] == INVALID_PARAMETERS && (r[1] | r[2] | r[3]) == 0,
-		      "TRNG_RND%s(%llu) = INVALID_PARAMETERS, x1..x3 zero (%lld)", bad[i].fid == TRNG_RND64_FID ? "64" : "32",
-		      (unsigned long long)bad[i].n, (long long)r[0]);
+		      "TRNG_RND%s(%llu) = INVALID_PARAMETERS, x1..x3 zero (%lld)",
+		      bad[i].fid == TRNG_RND64_FID ? "64" : "32", (unsigned long long)bad[i].n,
+		      (long long)r[0]);
 	}
 }
 
