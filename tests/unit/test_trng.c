@@ -35,6 +35,7 @@ static s64 call(u64 fid, u64 a1)
 static int setup(void **state)
 {
 	arch_fake_reset(1, 4);
+	assert_int_equal(smccc_services_init(), 0); /* what boot does */
 	entropy_add("test seed", 9, true);
 	return 0;
 }
