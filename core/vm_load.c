@@ -6,6 +6,8 @@
 #include <arch/cache.h>
 #include <arch/tlb.h>
 #include <hyparm/bundle.h>
+#include <hyparm/drbg.h>
+#include <hyparm/entropy.h>
 #include <hyparm/errno.h>
 #include <hyparm/vm_ram.h>
 #include <hyparm/guest_fdt.h>
@@ -87,6 +89,16 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		return HV_OK;
 	}
 	u64 mpidr[VM_MAX_VCPUS];
+	u8 rng_seed[GUEST_FDT_RNG_SEED_BYTES];
+	u64 kaslr_seed = 0;
+	int rc;
+
+	/* Fresh seeds at every boot: the CPU's sources first, then the VM's own bytes of the stream. */
+	entropy_add_cpu();
+	entropy_get(rng_seed, sizeof(rng_seed));
+	while (!kaslr_seed) /* 0 means "no seed" to Linux */
+		entropy_get(&kaslr_seed, sizeof(kaslr_seed));
+
 	struct guest_fdt_params fp = {
 		.ram_base = vm->ram_ipa,
 		.ram_size = vm->ram_size,
@@ -99,12 +111,20 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		.gicr_base = GUEST_GICR_IPA,
 		.uart_base = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_INTID - 32,
+		.rng_seed = rng_seed,
+		.rng_seed_len = sizeof(rng_seed),
+		.kaslr_seed = kaslr_seed,
 		.add_nodes = add_device_nodes,
 		.add_nodes_ctx = vm,
 	};
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		mpidr[i] = vm->vcpus[i]->mpidr;
-	if (guest_fdt_build(ram + plan->dtb_off, GUEST_DTB_MAX, &fp)) {
+	rc = guest_fdt_build(ram + plan->dtb_off, GUEST_DTB_MAX, &fp);
+	/* The seeds are the guest's now: no copy stays on hyparm's stack. */
+	memzero_explicit(rng_seed, sizeof(rng_seed));
+	memzero_explicit(&kaslr_seed, sizeof(kaslr_seed));
+	memzero_explicit(&fp.kaslr_seed, sizeof(fp.kaslr_seed));
+	if (rc) {
 		hv_snprintf(err, errlen, "vm %s: device tree does not fit in %llu bytes", vm->name,
 			    (unsigned long long)GUEST_DTB_MAX);
 		return -HV_ENOMEM;
