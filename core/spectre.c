@@ -55,8 +55,8 @@ static bool in_list(u32 midr, const u32 *list, unsigned n)
 /* Spectre-v2 (branch target injection): WORKAROUND_1. */
 static enum state v2_state(const struct spectre_cpu *c)
 {
-	static const u32 safe[] = { CORTEX_A35, CORTEX_A53, CORTEX_A55, BRAHMA_B53, HISI_TSV110,
-				    KRYO_2XX_SILVER, KRYO_3XX_SILVER, KRYO_4XX_SILVER };
+	static const u32 safe[] = { CORTEX_A35,	 CORTEX_A53,	  CORTEX_A55,	   BRAHMA_B53,
+				    HISI_TSV110, KRYO_2XX_SILVER, KRYO_3XX_SILVER, KRYO_4XX_SILVER };
 
 	if (c->csv2 || IN(c->midr, safe))
 		return UNAFFECTED;
@@ -73,8 +73,8 @@ static enum state v2_state(const struct spectre_cpu *c)
 /* Spectre-v4 (speculative store bypass): WORKAROUND_2. */
 static enum state v4_state(const struct spectre_cpu *c)
 {
-	static const u32 safe[] = { CORTEX_A35, CORTEX_A53, CORTEX_A55, BRAHMA_B53, KRYO_3XX_SILVER,
-				    KRYO_4XX_SILVER };
+	static const u32 safe[] = { CORTEX_A35, CORTEX_A53,	 CORTEX_A55,
+				    BRAHMA_B53, KRYO_3XX_SILVER, KRYO_4XX_SILVER };
 
 	if (IN(c->midr, safe))
 		return UNAFFECTED;
@@ -94,7 +94,7 @@ static enum state v4_state(const struct spectre_cpu *c)
 /* Spectre-BHB: how many taken branches overwrite this CPU's branch history (0: not one of these). */
 static u8 bhb_loop(u32 midr)
 {
-	static const u32 k32[] = { CORTEX_A78, CORTEX_A78AE, CORTEX_A78C, CORTEX_X1,
+	static const u32 k32[] = { CORTEX_A78,	CORTEX_A78AE, CORTEX_A78C, CORTEX_X1,
 				   CORTEX_A710, CORTEX_X2,    NEOVERSE_N2, NEOVERSE_V1 };
 	static const u32 k24[] = { CORTEX_A76, CORTEX_A77, NEOVERSE_N1 };
 	static const u32 k11[] = { AMPERE1 };
@@ -140,9 +140,9 @@ void spectre_guest_decide(const struct spectre_cpu *c, struct spectre_guest *g)
 	*g = (struct spectre_guest){ 0 };
 	enum state bhb = bhb_state(c, g);
 
-	g->features[SPECTRE_WA1] = v2 == MITIGATED	  ? SMCCC_RET_SUCCESS
-				   : v2 == UNAFFECTED ? SPECTRE_RET_UNAFFECTED
-						      : SMCCC_RET_NOT_SUPPORTED;
+	g->features[SPECTRE_WA1] = v2 == MITIGATED ? SMCCC_RET_SUCCESS
+		: v2 == UNAFFECTED		   ? SPECTRE_RET_UNAFFECTED
+						   : SMCCC_RET_NOT_SUPPORTED;
 	g->wa1_fw = v2 == MITIGATED;
 	/*
 	 * Mitigated by SSBS: NOT_SUPPORTED, the guest sees SSBS and uses it.
@@ -151,9 +151,9 @@ void spectre_guest_decide(const struct spectre_cpu *c, struct spectre_guest *g)
 	 * reaches the firmware (it could switch it off for a shared CPU).
 	 */
 	g->features[SPECTRE_WA2] = v4 == UNAFFECTED || (v4 == MITIGATED && !c->ssbs)
-					   ? SMCCC_RET_NOT_REQUIRED
-					   : SMCCC_RET_NOT_SUPPORTED;
-	g->features[SPECTRE_WA3] = bhb == MITIGATED	   ? SMCCC_RET_SUCCESS
-				   : bhb == UNAFFECTED ? SPECTRE_RET_UNAFFECTED
-						       : SMCCC_RET_NOT_SUPPORTED;
+		? SMCCC_RET_NOT_REQUIRED
+		: SMCCC_RET_NOT_SUPPORTED;
+	g->features[SPECTRE_WA3] = bhb == MITIGATED ? SMCCC_RET_SUCCESS
+		: bhb == UNAFFECTED		    ? SPECTRE_RET_UNAFFECTED
+						    : SMCCC_RET_NOT_SUPPORTED;
 }

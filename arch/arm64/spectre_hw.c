@@ -25,7 +25,8 @@ void spectre_bhb_clear(unsigned loop, bool clrbhb)
 
 	if (clrbhb) {
 		__asm__ volatile("hint #22\n\t" /* CLRBHB */
-				 "isb" ::: "memory");
+				 "isb" ::
+					 : "memory");
 		return;
 	}
 	if (!n)
