@@ -158,6 +158,10 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 {
 	struct mmio_region *r = mmio_bus_find(&v->vm->mmio, e->u.abort.ipa);
 
+	/* RAM the guest touches for the first time since it booted: scrubbed and mapped now, then retried. */
+	if (!r && vm_ram_fault(v, e->u.abort.ipa))
+		return ACT_RESUME;
+
 	/* The common case first: a device access with a syndrome that stays inside the device. */
 	if (r && e->u.abort.isv && !e->u.abort.s1ptw && mmio_access_fits(r, e->u.abort.ipa, e->u.abort.size))
 		return mmio_emulate(v, e, r);
@@ -180,6 +184,8 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 
 static enum exit_action handle_iabt(struct vcpu *v, const struct exit_info *e)
 {
+	if (vm_ram_fault(v, e->u.abort.ipa))
+		return ACT_RESUME;
 	return inject_or_crash(v, inject_iabt_sea(v, e->u.abort.far), "instruction abort");
 }
 

@@ -25,6 +25,7 @@
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
+#include <hyparm/smccc.h>
 #include <hyparm/sched.h>
 #include <hyparm/smccc.h>
 #include <hyparm/spectre.h>
@@ -337,6 +338,8 @@ void boot_main(void *dtb, paddr_t load_addr)
 	pcpus[0].online = true;
 	sched_init();
 	sysreg_hooks_init();
+	if (smccc_services_init())
+		panic("more SMCCC services for one owner than smccc.c indexes");
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);
 	check_el2_mappings(&img);
 #ifdef HYPARM_TEST_STACK_OVERFLOW

@@ -98,6 +98,13 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 		hv_snprintf(err, errlen, "vms.conf:%u: too many VMs or vCPUs", cfg->line);
 		return -HV_EINVAL;
 	}
+	if (cfg->mem_size > VM_RAM_MAX) {
+		hv_snprintf(err, errlen,
+			    "vms.conf:%u: vm %s: %llu MiB of RAM, more than a VM can have (%llu MiB)",
+			    cfg->line, cfg->name, (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(VM_RAM_MAX >> 20));
+		return -HV_EINVAL;
+	}
 	memset(vm, 0, sizeof(*vm));
 	hv_snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	vm->id = id;
@@ -121,8 +128,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
 	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(id + 1), s2_table_alloc,
 			 s2_table_free);
-	if (!rc)
-		rc = stage2_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, S2_RWX, S2_MEM_NORMAL);
+	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */
 	if (rc) {
 		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
 		return rc;
@@ -168,7 +174,7 @@ static void begin_reset(struct vm *vm)
 {
 	unsigned self = this_pcpu()->id;
 
-	vm->reset_phase = RESET_SCRUB;
+	vm->reset_phase = RESET_FORGET;
 	vm->reset_off = 0;
 	/* Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so that it notices. */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {

@@ -7,6 +7,7 @@
 #include <arch/tlb.h>
 #include <hyparm/bundle.h>
 #include <hyparm/errno.h>
+#include <hyparm/vm_ram.h>
 #include <hyparm/guest_fdt.h>
 #include <hyparm/loader.h>
 #include <hyparm/print.h>
@@ -16,8 +17,6 @@
 #include <hyparm/vmm.h>
 #include <string.h>
 
-/* How much RAM one reset step scrubs or cleans: small enough that the CPU answers interrupts promptly. */
-#define RESET_CHUNK MiB(2)
 
 /* The VM's images in the bundle and where they go in its RAM. */
 struct vm_images {
@@ -63,6 +62,16 @@ static int add_device_nodes(void *fdt, void *vm)
 	return vdev_fdt_all(vm, fdt);
 }
 
+/* Does the RAM block at offset off receive bytes of a boot image (kernel file, initrd, DTB)? */
+static bool holds_image(const struct load_plan *p, u64 off)
+{
+	u64 end = off + VM_RAM_BLOCK;
+
+	return (off < p->kernel_off + p->kernel_size && p->kernel_off < end) ||
+		(p->initrd_size && off < p->initrd_off + p->initrd_size && p->initrd_off < end) ||
+		(off < p->dtb_off + p->dtb_max && p->dtb_off < end);
+}
+
 /* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
 static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 {
@@ -106,22 +115,33 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 bool vm_reset_step(struct vm *vm)
 {
 	char err[160];
-	u64 n;
 
 	/* Until every vCPU of the VM is off its CPU and unloaded, its memory and devices are not ours to rewrite. */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->running || vm->vcpus[i]->loaded)
 			return false;
 	switch (vm->reset_phase) {
-	case RESET_SCRUB:
-		/* Nothing of a previous life (or of a previous owner of this RAM) survives. */
-		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
-		memset((u8 *)(uintptr_t)vm->ram_pa + vm->reset_off, 0, n);
-		vm->reset_off += n;
-		if (vm->reset_off == vm->ram_size) {
-			vm->reset_phase = RESET_LOAD;
-			vm->reset_off = 0;
+	case RESET_FORGET:
+		/* Nothing of a previous life (or of a previous owner of this RAM) survives: see vm_ram_ready_block(). */
+		vm_ram_forget(vm);
+		vm->reset_phase = RESET_READY;
+		vm->reset_off = 0;
+		return false;
+	case RESET_READY:
+		/* One block with image bytes per step (each is 2 MiB zeroed and cleaned); blocks without are left for later. */
+		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
+			vm->reset_off += VM_RAM_BLOCK;
+		if (vm->reset_off < vm->ram_size) {
+			int rc = vm_ram_ready_block(vm, vm->reset_off / VM_RAM_BLOCK);
+			if (rc) {
+				vm->state = VM_RUNNING; /* so that vm_crash() can take it */
+				vm_crash(vm, "reset failed: cannot map RAM (%s)", hv_strerror(rc));
+				return true;
+			}
+			vm->reset_off += VM_RAM_BLOCK;
+			return false;
 		}
+		vm->reset_phase = RESET_LOAD;
 		return false;
 	case RESET_LOAD:
 		if (vm_copy_images(vm, err, sizeof(err))) {
@@ -130,14 +150,18 @@ bool vm_reset_step(struct vm *vm)
 			return true;
 		}
 		vm->reset_phase = RESET_CLEAN;
+		vm->reset_off = 0;
 		return false;
 	case RESET_CLEAN:
 		/* The guest starts with MMU and caches off: its images must be in memory, not only in our caches. */
-		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
-		arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, n);
-		vm->reset_off += n;
-		if (vm->reset_off == vm->ram_size)
-			vm->reset_phase = RESET_DEVICES;
+		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
+			vm->reset_off += VM_RAM_BLOCK;
+		if (vm->reset_off < vm->ram_size) {
+			arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, VM_RAM_BLOCK);
+			vm->reset_off += VM_RAM_BLOCK;
+			return false;
+		}
+		vm->reset_phase = RESET_DEVICES;
 		return false;
 	case RESET_DEVICES:
 		break;

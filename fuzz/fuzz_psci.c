@@ -9,6 +9,7 @@
  * The fakes are those of tests/unit/test_psci.c.
  */
 #include <string.h>
+#include <hyparm/errno.h>
 #include <hyparm/psci.h>
 #include <hyparm/smccc.h>
 #include <hyparm/spectre.h>
@@ -237,6 +238,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	on_calls = fw_calls = 0;
 	struct spectre_cpu cpu = { 0 }; /* no CPU model of Linux's lists: the firmware decides */
 	smccc_arch_init(&cpu);
+	static bool services_indexed;
+	if (!services_indexed) /* what boot does: index the SMCCC services by owner */
+		services_indexed = smccc_services_init() == HV_OK;
 	for (unsigned i = 0; i < vm.nr_vcpus; i++) {
 		cpus[i].vm = &vm;
 		cpus[i].id = i;

@@ -12,6 +12,7 @@
 #include <hyparm/guest_layout.h>
 #include <hyparm/mmio.h>
 #include <hyparm/vdev.h>
+#include <hyparm/vm_ram.h>
 #include <arch/context.h>
 #include <arch/esr.h>
 #include <arch/spinlock.h>
@@ -67,9 +68,10 @@ struct vcpu {
 
 /* How far a reset (or the first boot) has got: vm_reset_step() does one piece at a time. */
 enum vm_reset_phase {
-	RESET_SCRUB, /* zero the RAM */
+	RESET_FORGET, /* unmap the RAM: every block is scrubbed again before the guest sees it (hyparm/vm_ram.h) */
+	RESET_READY, /* scrub and map the blocks the boot images go to, one per step */
 	RESET_LOAD, /* copy the images, write the device tree */
-	RESET_CLEAN, /* clean the RAM to the point of coherency (the guest starts with caches off) */
+	RESET_CLEAN, /* clean the images to the point of coherency (the guest starts with caches off) */
 	RESET_DEVICES, /* devices back to power-on state, vCPUs off but the boot one */
 };
 
@@ -82,6 +84,8 @@ struct vm {
 	paddr_t ram_pa; /* host PA of guest RAM (one contiguous block) */
 	ipa_t ram_ipa;
 	u64 ram_size;
+	spinlock_t ram_lock; /* making blocks ready (core/vm_ram.c) */
+	u64 ram_ready[VM_RAM_MAX / VM_RAM_BLOCK / 64]; /* blocks scrubbed and mapped: bit n = block n */
 	struct mmio_bus mmio;
 	const struct irqchip_ops *irqchip; /* installed by the interrupt controller device */
 	struct vdev devices[VM_MAX_DEVICES];
