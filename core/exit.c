@@ -84,6 +84,10 @@ static enum sysreg_result sysreg_access(struct vcpu *v, const struct exit_info *
 
 	if (!h)
 		return sysreg_emulate(v, e);
+	if (h->retry) {
+		h->retry(v);
+		return SYSREG_AGAIN;
+	}
 	if (e->u.sysreg.read) {
 		u64 val;
 		if (!h->read || !h->read(v, &val))

@@ -29,6 +29,8 @@
 #include <hyparm/print.h>
 #include <hyparm/smccc.h>
 #include <hyparm/sched.h>
+#include <hyparm/smccc.h>
+#include <hyparm/spectre.h>
 #include <hyparm/sysreg_hook.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmconfig.h>
@@ -346,6 +348,11 @@ void boot_main(void *dtb, paddr_t load_addr)
 	id_regs_set_ipa_parange(stage2_ipa_bits(stage2_parange) == 40 ? 2 : stage2_parange);
 	id_regs_init();
 	cpu_features_init();
+	{
+		struct spectre_cpu sc = { 0 };
+		spectre_cpu_read(&sc);
+		smccc_arch_init(&sc); /* the firmware was asked above (psci_fw_init) */
+	}
 	print_banner();
 	entropy_boot();
 

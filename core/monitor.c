@@ -103,8 +103,8 @@ static void cmd_list(void)
 			t += sched_vcpu_run_ticks(vm->vcpus[j]);
 			exits += vcpu_exits(vm->vcpus[j]);
 		}
-		hv_printf("%-3u %-16s %-10s %5u %12llu %12llu\n", i, vm->name, state_name(vm->state), vm->nr_vcpus,
-			  ms(t), (unsigned long long)exits);
+		hv_printf("%-3u %-16s %-10s %5u %12llu %12llu\n", i, vm->name, state_name(vm->state),
+			  vm->nr_vcpus, ms(t), (unsigned long long)exits);
 	}
 }
 
@@ -118,10 +118,12 @@ void monitor_print_stats(struct vm *vm)
 	for (unsigned j = 0; j < vm->nr_vcpus; j++) {
 		struct vcpu *v = vm->vcpus[j];
 
-		n = hv_snprintf(buf, sizeof(buf),
-				"  vcpu %u: cpu %llu ms on pCPU %u, in hyparm %llu us, interrupts %llu, exits:", j,
-				ms(sched_vcpu_run_ticks(v)), v->pcpu, us(v->exit_ticks),
-				(unsigned long long)(vm->irqchip && vm->irqchip->delivered ? vm->irqchip->delivered(v) : 0));
+		n = hv_snprintf(
+			buf, sizeof(buf),
+			"  vcpu %u: cpu %llu ms on pCPU %u, in hyparm %llu us, interrupts %llu, exits:", j,
+			ms(sched_vcpu_run_ticks(v)), v->pcpu, us(v->exit_ticks),
+			(unsigned long long)(vm->irqchip && vm->irqchip->delivered ? vm->irqchip->delivered(v)
+										   : 0));
 		for (unsigned k = 0; k < EXIT_KIND_COUNT && n < (int)sizeof(buf); k++)
 			if (v->exits[k])
 				n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", exit_kind_name(k),
@@ -132,8 +134,8 @@ void monitor_print_stats(struct vm *vm)
 		const struct mmio_region *m = &vm->mmio.regions[r];
 
 		if (m->reads || m->writes)
-			hv_printf("  device %s: %llu reads, %llu writes\n", m->name, (unsigned long long)m->reads,
-				  (unsigned long long)m->writes);
+			hv_printf("  device %s: %llu reads, %llu writes\n", m->name,
+				  (unsigned long long)m->reads, (unsigned long long)m->writes);
 	}
 }
 

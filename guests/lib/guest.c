@@ -256,6 +256,24 @@ bool dtb_memory(u64 *base, u64 *size)
 	return true;
 }
 
+/* A /chosen cell list of 1 or 2 cells (linux,initrd-* may be either). */
+static bool chosen_u64(const char *prop, u64 *v)
+{
+	u32 len;
+	const uint8_t *p = find_prop("chosen", prop, &len);
+
+	if (!p || (len != 4 && len != 8))
+		return false;
+	*v = len == 4 ? be32(p) : (u64)be32(p) << 32 | be32(p + 4);
+	return true;
+}
+
+bool dtb_initrd(u64 *start, u64 *end)
+{
+	return chosen_u64("linux,initrd-start", start) && chosen_u64("linux,initrd-end", end) &&
+		*end >= *start;
+}
+
 u64 now_ticks(void)
 {
 	isb();

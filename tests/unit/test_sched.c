@@ -22,6 +22,7 @@
 #include <hyparm/psci.h>
 #include <hyparm/sched.h>
 #include <hyparm/smccc.h>
+#include <hyparm/spectre.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
 
@@ -55,6 +56,10 @@ s64 firmware_call(u32 fid, u64 arg)
 {
 	fail();
 	return 0;
+}
+void spectre_bhb_clear(unsigned loop, bool clrbhb)
+{
+	fail();
 }
 
 /* An interrupt controller that says "pending" when the test says so. */

@@ -63,5 +63,15 @@ void id_regs_set_ipa_parange(unsigned parange);
 #define SYS_ICC_SGI1R_EL1 SYSREG_ENC(3, 0, 12, 11, 5)
 #define SYS_ICC_ASGI1R_EL1 SYSREG_ENC(3, 0, 12, 11, 6)
 #define SYS_ICC_SGI0R_EL1 SYSREG_ENC(3, 0, 12, 11, 7)
+/* The group-1 registers ICH_HCR_EL2.TALL1 traps. */
+#define SYS_ICC_AP1R0_EL1 SYSREG_ENC(3, 0, 12, 9, 0)
+#define SYS_ICC_AP1R1_EL1 SYSREG_ENC(3, 0, 12, 9, 1)
+#define SYS_ICC_AP1R2_EL1 SYSREG_ENC(3, 0, 12, 9, 2)
+#define SYS_ICC_AP1R3_EL1 SYSREG_ENC(3, 0, 12, 9, 3)
+#define SYS_ICC_IAR1_EL1 SYSREG_ENC(3, 0, 12, 12, 0)
+#define SYS_ICC_EOIR1_EL1 SYSREG_ENC(3, 0, 12, 12, 1)
+#define SYS_ICC_HPPIR1_EL1 SYSREG_ENC(3, 0, 12, 12, 2)
+#define SYS_ICC_BPR1_EL1 SYSREG_ENC(3, 0, 12, 12, 3)
+#define SYS_ICC_IGRPEN1_EL1 SYSREG_ENC(3, 0, 12, 12, 7)
 
 #endif
