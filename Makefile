@@ -123,7 +123,7 @@ include guests/guests.mk
 UNIT_TESTS :=
 # The arch fake, for tests of code that calls the arch or drivers (scheduler, exits, vGIC, devices).
 # ARCH_FAKE_NOINJECT_SRCS: the same without the fake exception injection (for the test of arch/arm64/inject.c).
-ARCH_FAKE_NOINJECT_SRCS := arch/host/fake.c
+ARCH_FAKE_NOINJECT_SRCS := arch/host/fake.c arch/host/fake_debug.c
 ARCH_FAKE_SRCS := $(ARCH_FAKE_NOINJECT_SRCS) arch/host/fake_inject.c
 include $(wildcard tests/unit/*.mk)
 # Host tests see arch/host/include first: the arch fake's headers replace the EL2 ones (no ifdefs in hypervisor code).
