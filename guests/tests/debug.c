@@ -45,19 +45,26 @@
 	case n: \
 		__asm__ volatile("mrs %0, dbg" kind #n "_el1" : "=r"(v)); \
 		break;
+/* clang-format does not settle on a layout for this one. */
+/* clang-format off */
 #define DBG_16(M, kind) \
-	M(0, kind) M(1, kind) M(2, kind) M(3, kind) M(4, kind) M(5, kind) M(6, kind) M(7, kind) M(8, kind) \
-		M(9, kind) M(10, kind) M(11, kind) M(12, kind) M(13, kind) M(14, kind) M(15, kind)
+	M(0, kind) M(1, kind) M(2, kind) M(3, kind) M(4, kind) M(5, kind) M(6, kind) M(7, kind) \
+	M(8, kind) M(9, kind) M(10, kind) M(11, kind) M(12, kind) M(13, kind) M(14, kind) M(15, kind)
+/* clang-format on */
 #define DBG_ACCESSORS(kind) \
 	static void set_##kind(unsigned n, u64 v) \
 	{ \
-		switch (n) { DBG_16(DBG_CASE_W, #kind) } \
+		switch (n) { \
+			DBG_16(DBG_CASE_W, #kind) \
+		} \
 		isb(); \
 	} \
 	static u64 get_##kind(unsigned n) \
 	{ \
 		u64 v = 0; \
-		switch (n) { DBG_16(DBG_CASE_R, #kind) } \
+		switch (n) { \
+			DBG_16(DBG_CASE_R, #kind) \
+		} \
 		return v; \
 	}
 DBG_ACCESSORS(bvr)
@@ -101,7 +108,8 @@ static bool on_exception(struct frame *f, const struct exception *e)
 			steps[nsteps] = e->elr;
 		nsteps++;
 		if (nsteps < step_stop)
-			write_sysreg(spsr_el1, read_sysreg(spsr_el1) | (1u << 21)); /* step the next one too */
+			write_sysreg(spsr_el1,
+				     read_sysreg(spsr_el1) | (1u << 21)); /* step the next one too */
 		else
 			write_sysreg(mdscr_el1, read_sysreg(mdscr_el1) & ~(u64)MDSCR_SS);
 		return true;
@@ -189,7 +197,8 @@ static void watchpoints(unsigned nwrps)
 				nr_exc - before, (unsigned long long)last_ec, (unsigned long long)last_far,
 				(unsigned long long)last_iss);
 	}
-	check(ok == nwrps, "%u of %u watchpoints hit on a store (EC 0x35, FAR = the variable, WnR)", ok, nwrps);
+	check(ok == nwrps, "%u of %u watchpoints hit on a store (EC 0x35, FAR = the variable, WnR)", ok,
+	      nwrps);
 	check(loads == 0, "a store-only watchpoint ignores loads");
 	debug_off();
 }
@@ -239,10 +248,12 @@ static void single_step(void)
 			ok++;
 		else
 			gprintf("step %u (after the %s): ELR 0x%llx, want 0x%llx\n", i, what[i],
-				(unsigned long long)steps[i], (unsigned long long)((u64)step_code + 4 * (i + 1)));
+				(unsigned long long)steps[i],
+				(unsigned long long)((u64)step_code + 4 * (i + 1)));
 	}
-	check(nsteps == 7 && ok == 7, "7 single steps, one per instruction, across HVC, trapped MRS, MMIO (%u, %u right)",
-	      nsteps, ok);
+	check(nsteps == 7 && ok == 7,
+	      "7 single steps, one per instruction, across HVC, trapped MRS, MMIO (%u, %u right)", nsteps,
+	      ok);
 	check(last_ec == EC_STEP_CUR && (last_iss & (1u << 24)), "step exceptions: EC 0x33, ISV");
 }
 
@@ -251,7 +262,8 @@ static void os_lock(void)
 	u64 oslsr = read_sysreg(oslsr_el1);
 	unsigned before;
 
-	check(oslsr == 0x8, "OSLSR_EL1 = 0x%llx at reset (OS lock implemented, unlocked)", (unsigned long long)oslsr);
+	check(oslsr == 0x8, "OSLSR_EL1 = 0x%llx at reset (OS lock implemented, unlocked)",
+	      (unsigned long long)oslsr);
 	debug_on(MDSCR_MDE | MDSCR_KDE);
 	write_sysreg(oslar_el1, 1);
 	isb();
@@ -265,7 +277,8 @@ static void os_lock(void)
 	set_wcr(0, WCR_STORE);
 	bp_target(2);
 	watched = 7;
-	check(nr_exc == before, "no breakpoint or watchpoint fires under the OS lock (%u exceptions)", nr_exc - before);
+	check(nr_exc == before, "no breakpoint or watchpoint fires under the OS lock (%u exceptions)",
+	      nr_exc - before);
 	__asm__ volatile("brk #0x42");
 	check(nr_exc == before + 1 && last_ec == EC_BRK && (last_iss & 0xFFFF) == 0x42,
 	      "BRK still works under the OS lock (EC 0x3c, imm 0x42)");
@@ -274,7 +287,8 @@ static void os_lock(void)
 	check(read_sysreg(oslsr_el1) == 0x8, "OSLAR_EL1 = 0 unlocks");
 	before = nr_exc;
 	bp_target(3);
-	check(nr_exc == before + 1 && last_ec == EC_BKPT_CUR, "the breakpoint programmed under the lock fires after it");
+	check(nr_exc == before + 1 && last_ec == EC_BKPT_CUR,
+	      "the breakpoint programmed under the lock fires after it");
 	before = nr_exc;
 	watched = 8;
 	check(nr_exc == before + 1 && last_ec == EC_WATCH_CUR, "so does the watchpoint");
@@ -407,9 +421,11 @@ int main(void)
 	gprintf("ID_AA64DFR0_EL1 = 0x%llx: %u breakpoints, %u watchpoints\n", (unsigned long long)dfr0, nbrps,
 		nwrps);
 	if (bootarg_u64("expect_brps", &expect))
-		check(nbrps == expect, "%u breakpoints advertised (want %llu)", nbrps, (unsigned long long)expect);
+		check(nbrps == expect, "%u breakpoints advertised (want %llu)", nbrps,
+		      (unsigned long long)expect);
 	if (bootarg_u64("expect_wrps", &expect))
-		check(nwrps == expect, "%u watchpoints advertised (want %llu)", nwrps, (unsigned long long)expect);
+		check(nwrps == expect, "%u watchpoints advertised (want %llu)", nwrps,
+		      (unsigned long long)expect);
 	check((dfr0 & 0xF) == 6 && ((dfr0 >> 8) & 0xF) == 0, "DebugVer Armv8.0, PMUVer hidden");
 
 	breakpoints(nbrps);
@@ -433,7 +449,8 @@ int main(void)
 			cpu_relax();
 		report_isolation(0);
 		report_isolation(1);
-		check(iso[0].preempted + iso[1].preempted > 0, "the two vCPUs were switched while they checked");
+		check(iso[0].preempted + iso[1].preempted > 0,
+		      "the two vCPUs were switched while they checked");
 	}
 	return 0;
 }

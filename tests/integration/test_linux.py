@@ -68,3 +68,18 @@ def test_linux_shell_reboot_and_poweroff(hv):
     hv.expect(res.vm_states.get("sh") == "off", "the VM did not power off")
     hv.expect(any(l == "hyparm: vm sh: reset" for l in res.lines), "reboot did not reset the VM")
     hv.expect("back-again" in lines, "the shell did not come back after reboot")
+
+
+@pytest.mark.timeout(180)
+def test_linux_hw_breakpoint_and_watchpoint(hv):
+    """gdb's way, in the Linux guest (guests/linux/hwdebug.c): ptrace NT_ARM_HW_BREAK and
+    NT_ARM_HW_WATCH on a child, which stops with SIGTRAP/TRAP_HWBKPT at the breakpoint's address
+    and at the watched variable; PTRACE_SINGLESTEP steps it."""
+    hv.need_linux()
+    res = hv.run([hr.VM(hv.LINUX, name="dbg", initrd=hv.INITRD, params="console=ttyAMA0 quiet hyparm.test=hwdebug",
+                        cpus=2, mem=256)], timeout=120)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "dbg")
+    lines = res.vm_lines("dbg")
+    for want in ("PASS: breakpoint hit", "PASS: watchpoint hit", "NT_ARM_HW_BREAK: 6 breakpoints, NT_ARM_HW_WATCH: 4"):
+        hv.expect(any(want in l for l in lines), "no %r line" % want)
