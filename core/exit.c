@@ -24,10 +24,16 @@
 
 typedef enum exit_action (*exit_handler_t)(struct vcpu *, const struct exit_info *);
 
-/* Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one from an AArch32 EL0 (ESR.IL = 0). */
+/*
+ * Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one
+ * from an AArch32 EL0 (ESR.IL = 0). The instruction is done, as if the
+ * guest had executed it: a guest single-stepping it takes its step
+ * exception on return, before the next one (SPSR.SS cleared, as KVM does).
+ */
 static void skip_instruction(struct vcpu *v, const struct exit_info *e)
 {
 	v->arch.regs.elr += e->il32 ? 4 : 2;
+	v->arch.regs.spsr &= ~(u64)SPSR_SS;
 }
 
 static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const char *what)

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <arch/cache.h>
 #include <arch/fake.h>
+#include <arch/fake_debug.h>
 #include <arch/hyp_timer.h>
 #include <arch/sysreg_emul.h>
 #include <arch/tlb.h>
@@ -41,6 +42,7 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs)
 	arch_fake.freq = 62500000;
 	arch_fake.nr_lrs = nr_lrs;
 	arch_fake_sysregs_clear();
+	fake_debug_reset();
 	arch_fake_set_cpu(0);
 }
 

@@ -65,7 +65,6 @@ struct vcpu {
 	u64 exit_ticks;
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
-	bool oslk; /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
 	u64 setway_off; /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
 };
 
