@@ -44,7 +44,8 @@ struct pvtime_record {
 	u8 pad[48];
 };
 _Static_assert(sizeof(struct pvtime_record) == 64, "DEN0057A stolen-time record is 64 bytes");
-_Static_assert(VM_MAX_VCPUS * sizeof(struct pvtime_record) <= PAGE_SIZE, "one page holds every vCPU's record");
+_Static_assert(VM_MAX_VCPUS * sizeof(struct pvtime_record) <= PAGE_SIZE,
+	       "one page holds every vCPU's record");
 
 struct pvtime {
 	bool present; /* this VM has the device */

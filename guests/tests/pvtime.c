@@ -98,7 +98,8 @@ static void discovery(bool present)
 	check(r[0] == (present ? 0 : NOT_SUPPORTED), "PV_TIME_FEATURES(PV_TIME_FEATURES) = %lld",
 	      (long long)r[0]);
 	hvc4(PV_TIME_FEATURES, 0xFFFFFFFF00000000ULL | PV_TIME_ST, r);
-	check(r[0] == (present ? 0 : NOT_SUPPORTED), "PV_TIME_FEATURES takes a 32-bit ID (upper half ignored)");
+	check(r[0] == (present ? 0 : NOT_SUPPORTED),
+	      "PV_TIME_FEATURES takes a 32-bit ID (upper half ignored)");
 	hvc4(PV_TIME_FEATURES, 0xC5000022u, r);
 	check(r[0] == NOT_SUPPORTED, "PV_TIME_FEATURES(0xc5000022) = %lld", (long long)r[0]);
 	hvc4(PV_TIME_FEATURES, ARCH_FEATURES, r);
@@ -127,8 +128,8 @@ static bool stolen_time_record(void)
 	check(rec32[0] == 0 && rec32[1] == 0, "revision %u, attributes %u (both 0)", rec32[0], rec32[1]);
 	/* It counts from the call: never more than the time since (another VM may have run meanwhile). */
 	u64 s = stolen(), since = ticks_to_ns(now_ticks() - t0);
-	check(s <= since, "stolen time counts from PV_TIME_ST: %llu ns of %llu ns since", (unsigned long long)s,
-	      (unsigned long long)since);
+	check(s <= since, "stolen time counts from PV_TIME_ST: %llu ns of %llu ns since",
+	      (unsigned long long)s, (unsigned long long)since);
 	/* The guest only reads it: a store is refused like any IPA the guest does not own. */
 	set_exception_handler(on_abort);
 	u64 before = stolen();
@@ -160,21 +161,22 @@ static void stolen_when_shared(u64 shared_ms)
 	      (unsigned long long)ticks_to_ms(now_ticks()));
 	/* 10 ms slices against one hog: about half; the window is the upper bound. */
 	check(s >= window * 1000000 / 4 && s <= window * 1000000 + 1000000,
-	      "stolen %llu us of a %llu ms spin while the hog ran (about half)", (unsigned long long)(s / 1000),
-	      (unsigned long long)window);
+	      "stolen %llu us of a %llu ms spin while the hog ran (about half)",
+	      (unsigned long long)(s / 1000), (unsigned long long)window);
 	/* The hog powers off at shared_ms: alone again, nothing is stolen. */
 	while (now_ticks() < ms_to_ticks(shared_ms))
 		;
 	gprintf("alone_from %llu\n", (unsigned long long)shared_ms);
 	s = stolen_over(window);
-	check(s == 0, "stolen %llu ns of a %llu ms spin after the hog powered off (none)", (unsigned long long)s,
-	      (unsigned long long)window);
+	check(s == 0, "stolen %llu ns of a %llu ms spin after the hog powered off (none)",
+	      (unsigned long long)s, (unsigned long long)window);
 }
 
 static void stolen_when_alone(void)
 {
 	u64 s = stolen_over(300);
-	check(s == 0 && stolen() == 0, "alone on its CPU: stolen time stays 0 (%llu ns)", (unsigned long long)stolen());
+	check(s == 0 && stolen() == 0, "alone on its CPU: stolen time stays 0 (%llu ns)",
+	      (unsigned long long)stolen());
 }
 
 static void vendor_hyp(void)
@@ -197,7 +199,8 @@ static void vendor_hyp(void)
 	hvc4(0xC6000001u, 0, r);
 	check(r[0] == NOT_SUPPORTED, "PTP as an SMC64 call (0xc6000001) = %lld", (long long)r[0]);
 	hvc4(ARCH_FEATURES, KVM_PTP, r);
-	check(r[0] == NOT_SUPPORTED, "ARCH_FEATURES(KVM_PTP) = %lld (found through the UID)", (long long)r[0]);
+	check(r[0] == NOT_SUPPORTED, "ARCH_FEATURES(KVM_PTP) = %lld (found through the UID)",
+	      (long long)r[0]);
 }
 
 /* PTP: ns of the time of day and a counter value; r holds the raw result. */
@@ -231,8 +234,9 @@ static void kvm_ptp(void)
 	delay_ms(100);
 	ptp(1, &ns2, &cy2, r);
 	u64 dns = ns2 - ns, dcy = ticks_to_ns(cy2 - cy);
-	check(dns + 1000 >= dcy && dns <= dcy + 1000, "PTP: time moved %llu ns while the counter moved %llu ns",
-	      (unsigned long long)dns, (unsigned long long)dcy);
+	check(dns + 1000 >= dcy && dns <= dcy + 1000,
+	      "PTP: time moved %llu ns while the counter moved %llu ns", (unsigned long long)dns,
+	      (unsigned long long)dcy);
 	check(dns >= 100000000ULL && dns < 1000000000ULL, "PTP: 100 ms of spinning is %llu ms of time of day",
 	      (unsigned long long)(dns / 1000000));
 	/* Bad arguments, as KVM answers them. */

@@ -200,7 +200,9 @@ static void vendor_uid_and_features_are_kvms_and_exactly_what_is_implemented(voi
 	assert_int_equal(r[0], 3); /* FEATURES, PTP */
 	assert_int_equal(r[1] | r[2] | r[3], 0);
 	/* Everything else in the range, and its SMC64 half: NOT_SUPPORTED, x1..x3 zero. */
-	static const u32 others[] = { 0x86000002, 0x8600FF00, 0x8600FF03, 0xC6000000, 0xC6000001, 0x8600FFFF };
+	static const u32 others[] = {
+		0x86000002, 0x8600FF00, 0x8600FF03, 0xC6000000, 0xC6000001, 0x8600FFFF
+	};
 	for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		call(&vcpus[0], others[i], 0, r);
 		assert_int_equal(r[0], NOT_SUPPORTED);
@@ -250,8 +252,10 @@ int main(void)
 		cmocka_unit_test_setup(features_say_pv_time_exists_and_st_only_with_the_device, setup),
 		cmocka_unit_test_setup(st_gives_each_vcpu_its_zeroed_record_and_counts_from_the_call, setup),
 		cmocka_unit_test_setup(reset_zeroes_the_records_and_stops_publishing, setup),
-		cmocka_unit_test_setup(vendor_uid_and_features_are_kvms_and_exactly_what_is_implemented, setup),
-		cmocka_unit_test_setup(ptp_pairs_the_time_of_day_with_the_counter_read_at_the_same_instant, setup),
+		cmocka_unit_test_setup(vendor_uid_and_features_are_kvms_and_exactly_what_is_implemented,
+				       setup),
+		cmocka_unit_test_setup(ptp_pairs_the_time_of_day_with_the_counter_read_at_the_same_instant,
+				       setup),
 		cmocka_unit_test_setup(ptp_reads_the_counter_once, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
