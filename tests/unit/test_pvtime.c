@@ -94,6 +94,7 @@ static int setup(void **state)
 	char err[80];
 
 	arch_fake_reset(2, 4);
+	assert_int_equal(smccc_services_init(), HV_OK); /* what boot does: index the services */
 	memset(&mapped, 0, sizeof(mapped));
 	make_vm(&vm, 0, vcpus, 2);
 	make_vm(&bare, 1, &bare_vcpu, 1);
