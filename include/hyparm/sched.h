@@ -61,6 +61,15 @@ static inline struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 void vcpu_kick(struct vcpu *v);
 /* Power v on at entry with x0 = ctx (PSCI CPU_ON, VM start). Its state must be VCPU_ON_PENDING, claimed by the caller. */
 void sched_power_on(struct vcpu *v, u64 entry, u64 ctx);
+/*
+ * Physical counts v has waited, runnable, while its CPU ran another vCPU:
+ * the time stolen from it, which paravirtual guests read (vdev/pvtime.c).
+ * Read on v's own CPU; it grows only when that CPU switches to v.
+ */
+static inline u64 vcpu_stolen_counts(const struct vcpu *v)
+{
+	return v->stolen;
+}
 /* Once, on the boot CPU: claim the scheduler's physical interrupts (wake-up SGI, hyparm's timer). */
 void sched_init(void);
 /* Enter the scheduler on this CPU for the first time. */

@@ -66,6 +66,11 @@ struct vcpu {
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
 	u64 setway_off; /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
+	/* Stolen time (core/sched.c): physical counts it was runnable while its CPU ran another vCPU. */
+	u64 stolen; /* total; written by its own CPU only */
+	u64 displaced_at; /* when another vCPU took its CPU (0: never) */
+	bool displaced_runnable; /* it was runnable then: it waits from displaced_at */
+	u64 woken_at; /* when a kick last made it runnable from WFI (written by the kicker) */
 };
 
 /* How far a reset (or the first boot) has got: vm_reset_step() does one piece at a time. */
