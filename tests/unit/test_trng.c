@@ -10,14 +10,6 @@
 #include <hyparm/entropy.h>
 #include <hyparm/smccc.h>
 #include <hyparm/trng.h>
-#include <hyparm/spectre.h>
-
-/* The arch's branch-history clearing (arch/arm64/spectre_hw.c): nothing to clear on the host. */
-void spectre_bhb_clear(unsigned loop, bool clrbhb)
-{
-	(void)loop;
-	(void)clrbhb;
-}
 
 /* core/smccc.c's calls into drivers/psci_fw.c: a firmware with nothing. */
 int firmware_arch_features(u32 fid)
