@@ -22,6 +22,8 @@
  *   MIGRATE_INFO_TYPE   2: no trusted OS, nothing to migrate
  *   SYSTEM_OFF          the VM powers off
  *   SYSTEM_RESET        the VM restarts from its images
+ *   SYSTEM_RESET2       SYSTEM_WARM_RESET: as SYSTEM_RESET, or a crash after a
+ *                       guest panic (see system_reset2); other types refused
  * Anything else in the PSCI range returns NOT_SUPPORTED (-1).
  */
 #include <hyparm/psci.h>
@@ -103,6 +105,24 @@ static s64 affinity_info(struct vcpu *v, u64 target_mpidr, u64 level)
 	}
 }
 
+/*
+ * SYSTEM_RESET2: the one architectural type, SYSTEM_WARM_RESET, restarts the
+ * VM as SYSTEM_RESET does (a VM keeps nothing across either), unless its
+ * command line keeps warm resets for a panic (reboot=panic_warm, which hyparm
+ * adds: include/hyparm/guest_cmdline.h): then the guest's kernel panicked.
+ * reset_type is 32 bits in both conventions. Vendor types: NOT_SUPPORTED;
+ * other architectural ones: INVALID_PARAMETERS (PSCI 1.1, 5.18).
+ */
+static enum smccc_action system_reset2(struct vcpu *v, u32 type, s64 *r)
+{
+	if (type != PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET) {
+		*r = type & PSCI_1_1_RESET_TYPE_VENDOR ? PSCI_RET_NOT_SUPPORTED : PSCI_RET_INVALID_PARAMS;
+		return SMCCC_RESUME;
+	}
+	*r = PSCI_RET_SUCCESS;
+	return v->vm->warm_reset_is_panic ? SMCCC_VM_PANICKED : SMCCC_VM_RESET;
+}
+
 static s64 features(u32 fid)
 {
 	switch (fid) {
@@ -117,6 +137,8 @@ static s64 features(u32 fid)
 	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
 	case PSCI_0_2_FN_SYSTEM_OFF:
 	case PSCI_0_2_FN_SYSTEM_RESET:
+	case PSCI_1_1_FN_SYSTEM_RESET2:
+	case PSCI_1_1_FN64_SYSTEM_RESET2:
 	case PSCI_1_0_FN_PSCI_FEATURES:
 	case SMCCC_VERSION_FID:
 		return PSCI_RET_SUCCESS; /* for CPU_SUSPEND: original power_state format, no OS-initiated mode */
@@ -172,6 +194,10 @@ static enum smccc_action psci_call(struct vcpu *v, u64 regs[18])
 	case PSCI_0_2_FN_SYSTEM_RESET:
 		r = PSCI_RET_SUCCESS;
 		action = SMCCC_VM_RESET;
+		break;
+	case PSCI_1_1_FN_SYSTEM_RESET2:
+	case PSCI_1_1_FN64_SYSTEM_RESET2:
+		action = system_reset2(v, (u32)a[1], &r);
 		break;
 	}
 	regs[0] = (u64)r;

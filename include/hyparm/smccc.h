@@ -41,6 +41,10 @@ struct vcpu;
 #define PSCI_0_2_FN_SYSTEM_OFF 0x84000008u
 #define PSCI_0_2_FN_SYSTEM_RESET 0x84000009u
 #define PSCI_1_0_FN_PSCI_FEATURES 0x8400000Au
+#define PSCI_1_1_FN_SYSTEM_RESET2 0x84000012u
+#define PSCI_1_1_FN64_SYSTEM_RESET2 0xC4000012u
+#define PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET 0u
+#define PSCI_1_1_RESET_TYPE_VENDOR (1u << 31)
 
 #define PSCI_RET_SUCCESS 0
 #define PSCI_RET_NOT_SUPPORTED (-1)
@@ -61,6 +65,7 @@ enum smccc_action {
 	SMCCC_RESUME = 0, /* results are in regs; continue the vCPU */
 	SMCCC_VM_OFF, /* SYSTEM_OFF: the VM powered off */
 	SMCCC_VM_RESET, /* SYSTEM_RESET: restart the VM from its images */
+	SMCCC_VM_PANICKED, /* the reset a guest asks for after its kernel panicked (include/hyparm/guest_cmdline.h) */
 	SMCCC_VCPU_OFF, /* CPU_OFF: stop this vCPU */
 	SMCCC_VCPU_SUSPEND, /* CPU_SUSPEND standby: behave as WFI */
 };

@@ -68,3 +68,19 @@ def test_linux_shell_reboot_and_poweroff(hv):
     hv.expect(res.vm_states.get("sh") == "off", "the VM did not power off")
     hv.expect(any(l == "hyparm: vm sh: reset" for l in res.lines), "reboot did not reset the VM")
     hv.expect("back-again" in lines, "the shell did not come back after reboot")
+
+
+@pytest.mark.timeout(180)
+def test_linux_panic_is_reported_as_a_crash(hv):
+    """A guest kernel panic: with Linux's default panic=0 it would spin, silently, until the time
+    limit. hyparm gives a Linux guest panic=1 reboot=panic_warm (include/hyparm/guest_cmdline.h),
+    so Linux resets one second after the panic with a warm SYSTEM_RESET2, which hyparm reports as
+    a crash: the VM stops and the launcher says a VM was stopped (status 1)."""
+    hv.need_linux()
+    params = "console=ttyAMA0 quiet rdinit=/nonexistent init=/nonexistent"  # no init: a panic
+    res = hv.run([hr.VM(hv.LINUX, name="p", initrd=hv.INITRD, params=params, mem=256)], timeout=120)
+    hv.expect(any("Kernel panic - not syncing" in l for l in res.vm_lines("p")), "the guest did not panic")
+    hv.expect(res.status == hr.STATUS_VM_FAILED, "status %d: %s" % (res.status, res.why))
+    hv.expect(any(l.startswith("hyparm: vm p: stopped: guest kernel panic") for l in res.lines),
+              "hyparm did not report the panic")
+    hv.expect(not any(l == "hyparm: vm p: reset" for l in res.lines), "the panic was taken for a reboot")

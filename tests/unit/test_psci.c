@@ -128,14 +128,13 @@ static void psci_features_lists_every_implemented_function(void **state)
 		PSCI_0_2_FN_CPU_OFF,	   PSCI_0_2_FN_CPU_ON,		PSCI_0_2_FN64_CPU_ON,
 		PSCI_0_2_FN_AFFINITY_INFO, PSCI_0_2_FN64_AFFINITY_INFO, PSCI_0_2_FN_MIGRATE_INFO_TYPE,
 		PSCI_0_2_FN_SYSTEM_OFF,	   PSCI_0_2_FN_SYSTEM_RESET,	PSCI_1_0_FN_PSCI_FEATURES,
-		SMCCC_VERSION_FID,
+		SMCCC_VERSION_FID,	   PSCI_1_1_FN_SYSTEM_RESET2,	PSCI_1_1_FN64_SYSTEM_RESET2,
 	};
 	static const u32 unknown[] = {
 		0x84000005u /* MIGRATE */,
 		0x84000007u /* MIGRATE_INFO_UP_CPU */,
 		0x8400000Cu /* CPU_FREEZE */,
 		0x8400000Eu /* SYSTEM_SUSPEND */,
-		0xC4000012u /* SYSTEM_RESET2 */,
 		0x8400001Fu,
 		0x12345678u,
 	};
@@ -319,6 +318,23 @@ static void power_calls_return_the_right_action(void **state)
 	assert_int_equal(a, SMCCC_RESUME);
 }
 
+/* SYSTEM_RESET2: a warm reset is a reset, or a crash where the guest keeps warm resets for a panic. */
+static void system_reset2_warm_resets_or_reports_a_panic(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET);
+	assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, 0xFFFFFFFF00000000ULL, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET); /* reset_type is 32 bits */
+	vm.warm_reset_is_panic = true;
+	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_PANICKED);
+	/* Other types change nothing: vendor ones are not supported, architectural ones invalid. */
+	assert_int_equal(call(PSCI_1_1_FN64_SYSTEM_RESET2, 0x80000001u), PSCI_RET_NOT_SUPPORTED);
+	assert_int_equal(call(PSCI_1_1_FN64_SYSTEM_RESET2, 1), PSCI_RET_INVALID_PARAMS);
+}
+
 /* ---- CPU_SUSPEND's power_state (original format) ---- */
 
 /* The bug: every power_state, reserved bits and all, returned SUCCESS. */
@@ -465,6 +481,7 @@ int main(void)
 		T(affinity_info_reports_on_off_pending),
 		T(affinity_info_bad_level_or_mpidr),
 		T(power_calls_return_the_right_action),
+		T(system_reset2_warm_resets_or_reports_a_panic),
 		T(cpu_suspend_invalid_power_state_is_invalid_parameters),
 		T(cpu_suspend_standby_waits_with_any_state_id),
 		T(cpu_suspend_powerdown_needs_a_valid_entry_point),
