@@ -52,11 +52,16 @@ static void check_reset_state(void)
 		const char *name;
 		u64 val;
 	} regs[] = {
-		{ "VBAR_EL1", entry_state.vbar_el1 },	    { "TTBR0_EL1", read_sysreg(ttbr0_el1) },
-		{ "TTBR1_EL1", read_sysreg(ttbr1_el1) },    { "TCR_EL1", read_sysreg(tcr_el1) },
-		{ "MAIR_EL1", read_sysreg(mair_el1) },	    { "CONTEXTIDR_EL1", read_sysreg(contextidr_el1) },
-		{ "TPIDR_EL1", read_sysreg(tpidr_el1) },    { "TPIDR_EL0", read_sysreg(tpidr_el0) },
-		{ "TPIDRRO_EL0", read_sysreg(tpidrro_el0) }, { "SP_EL0", read_sysreg(sp_el0) },
+		{ "VBAR_EL1", entry_state.vbar_el1 },
+		{ "TTBR0_EL1", read_sysreg(ttbr0_el1) },
+		{ "TTBR1_EL1", read_sysreg(ttbr1_el1) },
+		{ "TCR_EL1", read_sysreg(tcr_el1) },
+		{ "MAIR_EL1", read_sysreg(mair_el1) },
+		{ "CONTEXTIDR_EL1", read_sysreg(contextidr_el1) },
+		{ "TPIDR_EL1", read_sysreg(tpidr_el1) },
+		{ "TPIDR_EL0", read_sysreg(tpidr_el0) },
+		{ "TPIDRRO_EL0", read_sysreg(tpidrro_el0) },
+		{ "SP_EL0", read_sysreg(sp_el0) },
 	};
 
 	check(!(sctlr & (SCTLR_M | SCTLR_C | SCTLR_I)), "entered with MMU and caches off (SCTLR_EL1 0x%llx)",
