@@ -58,6 +58,7 @@ static const u32 known_fids[] = {
 	PSCI_0_2_FN_SYSTEM_OFF,	     PSCI_0_2_FN_SYSTEM_RESET,	  PSCI_1_0_FN_PSCI_FEATURES,
 	SMCCC_VERSION_FID,	     SMCCC_ARCH_FEATURES_FID,	  SMCCC_ARCH_SOC_ID_FID,
 	SMCCC_ARCH_WORKAROUND_1_FID, SMCCC_ARCH_WORKAROUND_2_FID, SMCCC_ARCH_WORKAROUND_3_FID,
+	PSCI_1_1_FN_SYSTEM_RESET2,   PSCI_1_1_FN64_SYSTEM_RESET2,
 };
 
 static struct vcpu *by_mpidr(u64 mpidr)
@@ -183,12 +184,24 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 		FUZZ_CHECK(act == SMCCC_VM_OFF);
 	if (fid == PSCI_0_2_FN_SYSTEM_RESET)
 		FUZZ_CHECK(act == SMCCC_VM_RESET);
+	if (fid == PSCI_1_1_FN_SYSTEM_RESET2 || fid == PSCI_1_1_FN64_SYSTEM_RESET2) {
+		/* Only SYSTEM_WARM_RESET (type 0, 32 bits) resets: as a crash where the VM keeps it for a panic. */
+		if ((u32)before[1] == PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET)
+			FUZZ_CHECK(act == (vm.warm_reset_is_panic ? SMCCC_VM_PANICKED : SMCCC_VM_RESET));
+		else
+			FUZZ_CHECK(act == SMCCC_RESUME &&
+				   r ==
+					   ((u32)before[1] & PSCI_1_1_RESET_TYPE_VENDOR
+						    ? PSCI_RET_NOT_SUPPORTED
+						    : PSCI_RET_INVALID_PARAMS));
+	}
 	if (fid == PSCI_0_2_FN_PSCI_VERSION || fid == SMCCC_VERSION_FID)
 		FUZZ_CHECK(r == 0x10001);
-	if (psci_is_psci_fid(fid)) {
+	if ((fid & ~0x4000001Fu) == 0x84000000u) { /* PSCI's ranges (core/psci.c) */
 		bool known = false;
 		for (unsigned i = 0; i < 12; i++)
 			known |= fid == known_fids[i];
+		known |= fid == PSCI_1_1_FN_SYSTEM_RESET2 || fid == PSCI_1_1_FN64_SYSTEM_RESET2;
 		if (!known)
 			FUZZ_CHECK(r == PSCI_RET_NOT_SUPPORTED && act == SMCCC_RESUME);
 	}
@@ -202,6 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&vm, 0, sizeof(vm));
 	memset(cpus, 0, sizeof(cpus));
 	vm.nr_vcpus = 1 + (layout & 7);
+	vm.warm_reset_is_panic = layout & 8;
 	vm.ram_ipa = GUEST_RAM_IPA;
 	vm.ram_size = MiB(2) * (1 + fuzz_u8(&in));
 	fw_features_ret = (s8)fuzz_u8(&in);
