@@ -165,12 +165,25 @@ def check_ram(vms, copies, ram):
                         (need + bundle + 128 + 255) // 256 * 256))
 
 
+# Where each image's data starts in the bundle, as a multiple of this: hyparm copies an image
+# into guest RAM word by word only if source and destination agree on their alignment (the
+# destinations are page aligned; a 4-aligned source would be copied byte by byte, 8 times as
+# slow: long enough, for Debian's kernel and initrd, to trip hyparm's watchdog).
+BUNDLE_DATA_ALIGN = 16
+
+
 def _newc_entry(out, name, data):
     """One cpio "newc" member (the format core/bundle.c reads): a header of 13 hex fields,
-    the name with its NUL, the data; name and data each padded to 4 bytes. data None: the trailer."""
-    namesz, size = len(name) + 1, len(data) if data else 0
+    the name with its NUL, the data; name and data each padded to 4 bytes. data None: the
+    trailer. The name is given as many extra NULs as put the data on a BUNDLE_DATA_ALIGN
+    boundary (they are part of namesize; readers take the name up to its first NUL)."""
+    size = len(data) if data else 0
+    namesz = len(name) + 1
+    if data:
+        namesz += -(out.tell() + 110 + namesz) % BUNDLE_DATA_ALIGN
     fields = (0, 0o100644 if data is not None else 0, 0, 0, 1, 0, size, 0, 0, 0, 0, namesz, 0)
-    out.write(("070701" + "".join("%08x" % f for f in fields)).encode() + name.encode() + b"\0")
+    out.write(("070701" + "".join("%08x" % f for f in fields)).encode())
+    out.write(name.encode() + b"\0" * (namesz - len(name)))
     out.write(b"\0" * (-(110 + namesz) % 4))
     if data:
         out.write(data)

@@ -159,3 +159,29 @@ def test_errors_name_the_users_own_options(hv, tmp_path):
         hv.expect(rc == 4 and any("-m 2048" in m and "use --ram MiB" in m for m in msgs),
                   "%s-m 2048 on a 1024 MiB machine: exit %d: %s" % (" ".join(dry), rc, msgs))
     hv.expect(not os.listdir(tmp_path), "left behind: %s" % os.listdir(tmp_path))
+
+
+@pytest.mark.timeout(30)
+def test_bundle_data_is_aligned_and_cpio_reads_it(hv, tmp_path):
+    """The bundle is written straight from the images (no copies); each image's data must start
+    on a BUNDLE_DATA_ALIGN boundary, or hyparm copies it into guest RAM byte by byte (a
+    33 MiB kernel then took more than a second in one reset step: hyparm's watchdog fired)."""
+    import hyparmrun as hr
+    odd = tmp_path / "odd.bin"
+    odd.write_bytes(b"\x01" * 4099)
+    vms = [hr.VM(hv.guest("hello"), name="a", initrd=str(odd), params="x" * 5), hr.VM(str(odd), name="bb")]
+    work = tmp_path / "work"
+    work.mkdir()
+    data = open(hr.write_bundle(vms, str(work)), "rb").read()
+    off, names = 0, []
+    while True:
+        f = [int(data[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        name = data[off + 110:off + 110 + f[11]].split(b"\0")[0].decode()
+        start = (off + 110 + f[11] + 3) // 4 * 4
+        if name == "TRAILER!!!":
+            break
+        names.append(name)
+        hv.expect(start % hr.BUNDLE_DATA_ALIGN == 0, "%s's data at offset %d" % (name, start))
+        off = (start + f[6] + 3) // 4 * 4
+    listed = subprocess.run(["cpio", "-t", "--quiet"], input=data, stdout=subprocess.PIPE, check=True).stdout.split()
+    hv.expect([n.decode() for n in listed] == names and len(names) == 4, "cpio lists %s, we wrote %s" % (listed, names))
