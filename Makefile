@@ -40,7 +40,7 @@ HV_SRCS := $(filter-out arch/arm64/asm-offsets.c,$(wildcard arch/arm64/*.c core/
 HV_ASMS := $(wildcard arch/arm64/*.S)
 HV_OBJS := $(patsubst %.c,$(B)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/hv/%.o,$(HV_ASMS))
 
-.PHONY: all hyparm hyparm-test-hooks guests unit integration test run deps help clean bench linux
+.PHONY: all hyparm hyparm-test-hooks guests unit integration test run deps help clean bench linux profile-plugin
 all: hyparm guests
 
 help:
@@ -168,6 +168,14 @@ bench:
 	@bash scripts/setup-deps.sh bench
 	@$(MAKE) -s hyparm guests linux kvm-runner
 	@$(PYTHON) tools/bench.py $(BENCH_ARGS)
+
+# The instruction-counting QEMU plugin (tools/plugins/insn_profile.c), used by tools/profile.py.
+PLUGIN := $(B)/tools/insn_profile.so
+$(PLUGIN): tools/plugins/insn_profile.c tools/plugins/qemu_plugin_api.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -o $@ $<
+profile-plugin: $(PLUGIN)
 
 # The C style (.clang-format): format-check is part of make test; format rewrites the files.
 format-check:

@@ -159,6 +159,10 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 {
 	struct mmio_region *r = mmio_bus_find(&v->vm->mmio, e->u.abort.ipa);
 
+	/* RAM the guest touches for the first time since it booted: scrubbed and mapped now, then retried. */
+	if (!r && vm_ram_fault(v, e->u.abort.ipa))
+		return ACT_RESUME;
+
 	/* The common case first: a device access with a syndrome that stays inside the device. */
 	if (r && e->u.abort.isv && !e->u.abort.s1ptw && mmio_access_fits(r, e->u.abort.ipa, e->u.abort.size))
 		return mmio_emulate(v, e, r);
@@ -181,6 +185,8 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 
 static enum exit_action handle_iabt(struct vcpu *v, const struct exit_info *e)
 {
+	if (vm_ram_fault(v, e->u.abort.ipa))
+		return ACT_RESUME;
 	return inject_or_crash(v, inject_iabt_sea(v, e->u.abort.far), "instruction abort");
 }
 
@@ -203,24 +209,37 @@ static void sync_irqchip(struct vcpu *v)
 		v->vm->irqchip->sync(v);
 }
 
+/*
+ * exit_ticks: the time hyparm spent on the vCPU's exits, from the exit's
+ * first C instruction to the handler's verdict (decode, emulation,
+ * interrupts): the monitor's "time in hyparm". The world switch and time
+ * the CPU then spends elsewhere (another vCPU, idle) are not the exit's.
+ */
 struct vcpu *handle_guest_sync(struct vcpu *v)
 {
+	u64 t0 = arch_exit_timestamp();
 	struct exit_info e;
+	enum exit_action a;
 
 	arch_exit_decode(&e);
 	sync_irqchip(v);
 	v->exits[e.kind]++;
 	v->prev_injected_elr = v->injected_elr;
 	v->injected_elr = 0;
-	return sched_after_exit(v, exit_handlers[e.kind](v, &e));
+	a = exit_handlers[e.kind](v, &e);
+	v->exit_ticks += arch_exit_timestamp() - t0;
+	return sched_after_exit(v, a);
 }
 
 struct vcpu *handle_guest_irq(struct vcpu *v)
 {
+	u64 t0 = arch_exit_timestamp();
+
 	arch_exit_irq_begin();
 	v->exits[EXIT_IRQ]++;
 	sync_irqchip(v); /* first: it also turns the underflow interrupt off, so the loop below ends */
 	irq_handle_physical();
+	v->exit_ticks += arch_exit_timestamp() - t0;
 	return sched_after_exit(v, ACT_RESUME);
 }
 
@@ -228,4 +247,14 @@ struct vcpu *handle_guest_serror(struct vcpu *v)
 {
 	vm_crash(v->vm, "SError from the guest (ESR_EL2 0x%llx)", (unsigned long long)arch_exit_esr());
 	return sched_after_exit(v, ACT_STOP);
+}
+
+const char *exit_kind_name(unsigned kind)
+{
+	static const char *const names[EXIT_KIND_COUNT] = {
+		[EXIT_UNKNOWN] = "undef", [EXIT_WFX] = "wfx",	[EXIT_HVC] = "hvc",   [EXIT_SMC] = "smc",
+		[EXIT_SYSREG] = "sysreg", [EXIT_DABT] = "mmio", [EXIT_IABT] = "iabt", [EXIT_FP] = "fp",
+		[EXIT_OTHER] = "other",	  [EXIT_IRQ] = "irq",
+	};
+	return kind < EXIT_KIND_COUNT && names[kind] ? names[kind] : "?";
 }

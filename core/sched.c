@@ -41,6 +41,18 @@ void sched_place(struct vcpu *v, unsigned cpu)
 	*tail = v;
 }
 
+void sched_vm_started(void)
+{
+	__atomic_add_fetch(&vms_running, 1, __ATOMIC_ACQ_REL);
+}
+
+u64 sched_vcpu_run_ticks(const struct vcpu *v)
+{
+	u64 t = v->run_ticks;
+
+	return v->running ? t + (hyp_timer_now() - v->run_since) : t;
+}
+
 void sched_vm_stopped(void)
 {
 	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -214,6 +226,7 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 		power_on_here(p, v);
 	switch_to(p, v);
 	p->current = v;
+	v->run_since = hyp_timer_now();
 	v->running = true;
 	arch_smp_mb(); /* pairs with vcpu_kick(): either it sees running, or we see its kick */
 	if (v->irqchip_busy || v->kicked)
@@ -290,6 +303,7 @@ struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 	if (a == ACT_RESUME)
 		a = ACT_YIELD; /* the slice ended, or v may no longer run */
 	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */
+	v->run_ticks += hyp_timer_now() - v->run_since;
 	v->running = false;
 	arch_smp_mb();
 	if (a == ACT_BLOCK && v->state == VCPU_RUNNABLE)

@@ -16,7 +16,9 @@
  * A workaround call that is not passed on returns SUCCESS when there is
  * nothing to do, or the (negative) answer ARCH_FEATURES gives for it.
  */
+#include <hyparm/errno.h>
 #include <hyparm/smccc.h>
+#include <string.h>
 #include <hyparm/test_hooks.h>
 
 /* ARCH_FEATURES for a workaround: implemented, but this CPU does not need it. */
@@ -31,12 +33,57 @@ static void ret(u64 regs[18], s64 v)
 extern const struct smccc_service *const __start_smccc_services[] __attribute__((weak));
 extern const struct smccc_service *const __stop_smccc_services[] __attribute__((weak));
 
+/*
+ * The services by SMCCC owner (function ID bits [29:24]), so that a call
+ * looks at the one or two services of its owner instead of all of them;
+ * filled once at boot by smccc_services_init(). A service whose ranges
+ * span several owners is listed under each.
+ */
+#define SMCCC_OWNERS 64
+#define SERVICES_PER_OWNER 4
+static const struct smccc_service *by_owner[SMCCC_OWNERS][SERVICES_PER_OWNER];
+
+static unsigned owner_of(u32 fid)
+{
+	return (fid >> 24) & 0x3F;
+}
+
+static bool owns(const struct smccc_service *s, u32 fid)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (s->range[i].last && fid >= s->range[i].first && fid <= s->range[i].last)
+			return true;
+	return false;
+}
+
+int smccc_services_init(void)
+{
+	memset(by_owner, 0, sizeof(by_owner));
+	for (const struct smccc_service *const *s = __start_smccc_services; s < __stop_smccc_services; s++)
+		for (unsigned i = 0; i < 2; i++) {
+			if (!(*s)->range[i].last)
+				continue;
+			for (unsigned o = owner_of((*s)->range[i].first); o <= owner_of((*s)->range[i].last);
+			     o++) {
+				unsigned k = 0;
+
+				while (k < SERVICES_PER_OWNER && by_owner[o][k] && by_owner[o][k] != *s)
+					k++;
+				if (k == SERVICES_PER_OWNER)
+					return -HV_ENOMEM;
+				by_owner[o][k] = *s;
+			}
+		}
+	return HV_OK;
+}
+
 const struct smccc_service *smccc_service_find(u32 fid)
 {
-	for (const struct smccc_service *const *s = __start_smccc_services; s < __stop_smccc_services; s++)
-		for (unsigned i = 0; i < 2; i++)
-			if ((*s)->range[i].last && fid >= (*s)->range[i].first && fid <= (*s)->range[i].last)
-				return *s;
+	const struct smccc_service *const *list = by_owner[owner_of(fid)];
+
+	for (unsigned k = 0; k < SERVICES_PER_OWNER && list[k]; k++)
+		if (owns(list[k], fid))
+			return list[k];
 	return NULL;
 }
 

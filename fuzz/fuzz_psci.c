@@ -197,7 +197,7 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 	}
 	if (fid == PSCI_0_2_FN_PSCI_VERSION || fid == SMCCC_VERSION_FID)
 		FUZZ_CHECK(r == 0x10001);
-	if ((fid & ~0x4000001Fu) == 0x84000000u) { /* PSCI's ranges (core/psci.c) */
+	if ((fid & ~0x1Fu) == 0x84000000u || (fid & ~0x1Fu) == 0xC4000000u) { /* PSCI's function IDs */
 		bool known = false;
 		for (unsigned i = 0; i < 12; i++)
 			known |= fid == known_fids[i];
@@ -209,6 +209,9 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static bool indexed;
+	if (!indexed)
+		indexed = smccc_services_init() == 0; /* what boot does */
 	struct fuzz_input in = fuzz_input(data, size);
 	uint8_t layout = fuzz_u8(&in);
 

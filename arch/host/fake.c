@@ -108,6 +108,9 @@ void arch_wait_for_interrupt(void)
 void arch_tlb_inval_vmid(const struct stage2 *s2)
 {
 }
+void arch_tlb_inval_ipa(const struct stage2 *s2, ipa_t ipa)
+{
+}
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 {
 }

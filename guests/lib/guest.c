@@ -168,6 +168,11 @@ static const void *find_prop(const char *node_prefix, const char *prop, u32 *len
 	}
 }
 
+const void *dtb_prop(const char *node_prefix, const char *prop, u32 *len)
+{
+	return find_prop(node_prefix, prop, len);
+}
+
 void bootargs_init(const void *dtb)
 {
 	u32 len;

@@ -67,6 +67,10 @@ void sched_init(void);
 void sched_start(void) __attribute__((noreturn));
 /* Called when a VM stops; the last one powers the machine off. */
 void sched_vm_stopped(void);
+/* A stopped VM starts again (the monitor, a restart policy). */
+void sched_vm_started(void);
+/* Physical-counter ticks v has spent on a CPU (running or in hyparm for it, never in WFI). */
+u64 sched_vcpu_run_ticks(const struct vcpu *v);
 void sched_set_vm_count(unsigned n);
 
 #endif

@@ -86,6 +86,8 @@ struct smccc_service {
 	static const struct smccc_service *const smccc_reg_##s \
 		__attribute__((used, section("smccc_services"), aligned(8))) = &s
 
+/* Index the registered services by owner (at boot, before any guest runs); -HV_ENOMEM if an owner has too many. */
+int smccc_services_init(void);
 /* The registered service owning fid, or NULL. */
 const struct smccc_service *smccc_service_find(u32 fid);
 

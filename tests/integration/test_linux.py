@@ -1,5 +1,7 @@
 """Debian's stock arm64 kernel with a busybox initramfs as the guest: its own
 checks (hyparm.test=smp), and the interactive shell."""
+import re
+
 import pytest
 
 import hyparmrun as hr
@@ -84,3 +86,26 @@ def test_linux_panic_is_reported_as_a_crash(hv):
     hv.expect(any(l.startswith("hyparm: vm p: stopped: guest kernel panic") for l in res.lines),
               "hyparm did not report the panic")
     hv.expect(not any(l == "hyparm: vm p: reset" for l in res.lines), "the panic was taken for a reboot")
+
+
+# Boot entropy (hyparm's /chosen/rng-seed, kaslr-seed and SMCCC TRNG): the kernel's RNG is ready
+# at once, and KASLR puts the kernel somewhere else on every boot.
+ENTROPY_CMD = "dmesg | grep 'crng init done'; echo KASLR-BASE $(grep ' _stext$' /proc/kallsyms)\n"
+
+
+@pytest.mark.timeout(240)
+def test_linux_crng_ready_in_first_second_and_kaslr_base_differs_per_boot(hv):
+    hv.need_linux()
+    prompt = r"/ # \x1b\[6n$"
+    res = hv.run([hr.VM(hv.LINUX, name="rng", initrd=hv.INITRD, params="console=ttyAMA0 quiet", cpus=2, mem=256)],
+                 timeout=180,
+                 script=[(prompt, ENTROPY_CMD), (prompt, "reboot\n"), ("vm rng: reset", ""), (prompt, ENTROPY_CMD),
+                         (prompt, "poweroff\n")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("rng")
+    crng = [float(m.group(1)) for m in (re.match(r"\[\s*([0-9.]+)\] random: crng init done", l) for l in lines) if m]
+    bases = [m.group(1) for m in (re.match(r"KASLR-BASE ([0-9a-f]{16}) T _stext$", l) for l in lines) if m]
+    hv.expect(len(crng) == 2, "'random: crng init done' not in the kernel log of both boots: %s" % crng)
+    hv.expect(all(t <= 1.0 for t in crng), "crng init done only at %s s (want <= 1.0 s)" % crng)
+    hv.expect(len(bases) == 2, "no _stext in /proc/kallsyms on both boots: %s" % bases)
+    hv.expect(bases[0] != bases[1], "the kernel is at %s on both boots: KASLR did not move it" % bases[0])

@@ -57,6 +57,7 @@ static u64 regs[18];
 
 static int setup(void **state)
 {
+	assert_int_equal(smccc_services_init(), 0); /* what boot does */
 	memset(&vm, 0, sizeof(vm));
 	memset(&cpu0, 0, sizeof(cpu0));
 	memset(&cpu1, 0, sizeof(cpu1));

@@ -107,6 +107,7 @@ static int setup(void **state)
 	struct vcpu *av[] = { &a0, &a1 }, *bv[] = { &b0 };
 
 	arch_fake_reset(2, 4);
+	smccc_services_init(); /* what boot does */
 	sched_init();
 	make_vm(&vm_a, 0, av, 2);
 	make_vm(&vm_b, 1, bv, 1);

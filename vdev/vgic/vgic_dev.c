@@ -23,6 +23,11 @@ static void map_source(struct vm *vm, struct vcpu *v, u32 intid, const struct ir
 		irq->src = src;
 }
 
+static u64 delivered(struct vcpu *v)
+{
+	return vgic_cpu_of(v)->delivered;
+}
+
 static const struct irqchip_ops vgic_irqchip = {
 	.flush = vgic_flush,
 	.sync = vgic_sync,
@@ -32,6 +37,7 @@ static const struct irqchip_ops vgic_irqchip = {
 	.set_line = vgic_set_line,
 	.inject_edge = vgic_inject_edge,
 	.map_source = map_source,
+	.delivered = delivered,
 };
 
 /* The maintenance interrupt needs no work of its own: the exit it caused syncs the list registers. */

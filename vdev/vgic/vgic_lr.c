@@ -191,6 +191,7 @@ void vgic_flush(struct vcpu *v)
 			irq->latch = false;
 			irq->active = false; /* the list register holds it now */
 			g->be->write(i, &c->lr[i]);
+			c->delivered++;
 		}
 		/* More pending than fits: ask to be told when the list registers drain. */
 		c->underflow = n > nfree;

@@ -55,6 +55,7 @@ struct vgic_cpu {
 	u32 maybe_pending; /* SGIs/PPIs that may be deliverable (a hint, see vgic_hint()) */
 	struct vgic_lr lr[VGIC_MAX_LRS]; /* what hyparm last wrote / read back */
 	bool underflow; /* more pending than list registers: ask for a maintenance IRQ */
+	u64 delivered; /* interrupts put into a list register (statistics) */
 	struct vgic_cpuif cpuif; /* guest CPU-interface state, switched with the vCPU */
 };
 
