@@ -2,8 +2,10 @@
 the integration tests and the benchmarks, so everyone starts hyparm the
 same way).
 
-A run writes vms.conf and the images into a cpio "newc" bundle that QEMU
-loads as the initrd; hyparm reads it at boot. QEMU runs on a pseudo-terminal
+A run compiles the VM manifest (the user's .dts, or one made from the
+kvmtool-style options; tools/manifest.py), checks it as hyparm will, and
+writes it with the images into a cpio "newc" bundle that QEMU loads as the
+initrd; hyparm reads it at boot. QEMU runs on a pseudo-terminal
 driven with pexpect (Debian's python3-pexpect), so scripted input is typed
 as a person would. The run never hangs: a time limit kills QEMU. Its status
 says how it ended (see STATUS_*).
@@ -22,6 +24,8 @@ import time
 import tty
 
 import pexpect
+
+import manifest as mf
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -67,57 +71,52 @@ def _check_file(path, what):
         raise UsageError("%s '%s' does not exist" % (what, path))
 
 
-def plan_bundle(vms, config=None):
-    """What a bundle holds, checked but not written: (vms.conf text, [(source, name in bundle)])."""
-    copies = []
-    if config:
-        _check_file(config, "config")
-        base = os.path.dirname(os.path.abspath(config))
-        text = open(config).read()
-        for m in re.finditer(r"^\s*(kernel|initrd|dtb)\s*=\s*(\S+)", text, re.M):
-            src = os.path.join(base, m.group(2))
-            _check_file(src, m.group(1))
-            copies.append((src, m.group(2)))
-        return text, copies
+def manifest_source(vms, manifest, workdir):
+    """The manifest's .dts: the user's, or one written into workdir from the VM options."""
+    if manifest:
+        if vms:
+            raise UsageError("give either --manifest or VM options (-k ...), not both")
+        _check_file(manifest, "manifest")
+        return manifest
     if not vms:
-        raise UsageError("no VM given (use -k KERNEL, or --config FILE)")
-    lines = ["# written by tools/hyparm-run"]
-    for i, vm in enumerate(vms):
-        name = vm.name or "vm%d" % i
-        lines.append("[vm]")
-        lines.append("name = %s" % name)
-        for key, path in (("kernel", vm.kernel), ("initrd", vm.initrd), ("dtb", vm.dtb)):
-            if path is None:
-                continue
-            _check_file(path, key)
-            fname = "%s-%s-%s" % (name, key, os.path.basename(path))
-            copies.append((path, fname))
-            lines.append("%s = %s" % (key, fname))
-        if vm.params:
-            lines.append("cmdline = %s" % vm.params)
-        lines.append("vcpus = %d" % vm.cpus)
-        lines.append("memory = %dM" % vm.mem)
-        if vm.pcpus is not None:
-            lines.append("pcpus = %s" % vm.pcpus)
-    return "\n".join(lines) + "\n", copies
+        raise UsageError("no VM given (use -k KERNEL, or --manifest FILE.dts)")
+    path = os.path.join(workdir, "options.dts")
+    with open(path, "w") as f:
+        f.write(mf.generate(vms))
+    return path
 
 
-def write_bundle(vms, workdir, config=None):
-    """Write vms.conf and the images into workdir/bundle.cpio; return its path."""
-    conf, copies = plan_bundle(vms, config)
-    files = os.path.join(workdir, "files")
-    os.makedirs(files)
-    with open(os.path.join(files, "vms.conf"), "w") as f:
-        f.write(conf)
-    for src, name in copies:
-        dst = os.path.join(files, name)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy(src, dst)
-    names = sorted(os.listdir(files))
+def prepare_bundle(vms, workdir, manifest=None, pcpus_total=2, ram=1024):
+    """Check the manifest (hyparm's own checks, for this machine) and lay out the bundle's
+    files in workdir/files (manifest.dtb and a link per image). Returns (dts, VMs, files)."""
+    dts = manifest_source(vms, manifest, workdir)
+    try:
+        found, files = mf.prepare(dts, workdir, pcpus_total, ram)
+    except mf.ManifestError as e:
+        why = str(e)
+        if not manifest:
+            # Name the generated file by its base name and show the line that the options made.
+            why = why.replace(os.path.join(workdir, ""), "")
+            m = re.search(r"options\.dts:(\d+)", why)
+            lines = open(dts).read().split("\n")
+            if m and 0 < int(m.group(1)) <= len(lines):
+                why += "\n(options.dts is the manifest made from the VM options; line %s is: %s)" % (
+                    m.group(1), lines[int(m.group(1)) - 1].strip())
+        raise UsageError(why)
+    return dts, found, files
+
+
+def write_bundle(vms, workdir, manifest=None, pcpus_total=2, ram=1024):
+    """Check the manifest and write it with its images into workdir/bundle.cpio; return its path."""
+    _, _, files = prepare_bundle(vms, workdir, manifest, pcpus_total, ram)
+    names = []
+    for root, _, fnames in os.walk(files):
+        names += [os.path.relpath(os.path.join(root, n), files) for n in fnames]
     bundle = os.path.join(workdir, "bundle.cpio")
     with open(bundle, "wb") as out:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=files, input="\n".join(names).encode(),
-                       stdout=out, check=True)
+        # -L: the images are symbolic links to the user's files (each stored once, never copied).
+        subprocess.run(["cpio", "-o", "-H", "newc", "-L", "--quiet"], cwd=files,
+                       input="\n".join(sorted(names)).encode(), stdout=out, check=True)
     return bundle
 
 
@@ -275,7 +274,7 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False):
     return w
 
 
-def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
+def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
         timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=()):
     """Boot hyparm with these VMs; return a Result. echo: copy the console to stdout live.
     until: a regex; the run ends (status OK) when a console line matches it.
@@ -287,7 +286,7 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
         raise UsageError("qemu-system-aarch64 not found: apt-get install qemu-system-arm")
     work = tempfile.mkdtemp(prefix="hyparm-run-")
     try:
-        bundle = write_bundle(list(vms), work, config)
+        bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram)
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
         w = watch(cmd, timeout, stop=until, script=script, stdin=stdin, echo=echo)
     finally:
