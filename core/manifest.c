@@ -198,10 +198,16 @@ static int get_memory(struct parser *ps, int node, u64 *mem)
 		*mem = DEFAULT_MEM_SIZE;
 		return HV_OK;
 	}
-	/* A string first: "64M" is 4 bytes, as one cell is (no 2 MiB multiple reads as a size string). */
-	if (is_strings(v, len, 1) && parse_size_string(v, &m))
-		;
-	else if (len == 4)
+	/*
+	 * A string first: "64M" is 4 bytes, as one cell is. No cell that is a multiple of 2 MiB
+	 * reads as a string (its third byte is a NUL before the last), so nothing valid is lost.
+	 */
+	if (is_strings(v, len, 1)) {
+		if (!parse_size_string(v, &m))
+			return fail(
+				ps, node, "memory",
+				"expected a size in bytes, <0x0 0x10000000> (64 bits) or \"256M\" (K, M, G)");
+	} else if (len == 4)
 		m = cell(v, 0);
 	else if (len == 8)
 		m = (u64)cell(v, 0) << 32 | cell(v, 1);
@@ -338,8 +344,7 @@ static int check_known_props(struct parser *ps, int node, const char *const *kno
 			if (strcmp(name, known[i]) == 0)
 				break;
 		if (i == nr_known)
-			return fail(ps, node, NULL, "unknown property '%.*s' (expected %s)", PRINT_MAX, name,
-				    expected);
+			return fail(ps, node, name, "unknown property (expected %s)", expected);
 	}
 	return HV_OK;
 }
