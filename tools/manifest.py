@@ -209,9 +209,10 @@ def check(dtb, files_dir, pcpus=0, ram_bytes=0):
     return vms
 
 
-def prepare(dts, workdir, pcpus=0, ram_mib=0):
+def prepare(dts, workdir, pcpus=0, ram_mib=0, checked=True):
     """Turn dts into workdir/files/manifest.dtb plus a symbolic link per image (the bundle's
-    contents), checked for a machine of pcpus CPUs and ram_mib MiB. Returns (VMs, files dir)."""
+    contents), checked for a machine of pcpus CPUs and ram_mib MiB. Returns (VMs, files dir).
+    checked=False skips the checks (tests of hyparm's own: it never trusts the bundle)."""
     text = annotate(dts)
     renames, copies = bundle_names(vm_files(text, os.path.dirname(os.path.abspath(dts))))
     files = os.path.join(workdir, "files")
@@ -226,7 +227,8 @@ def prepare(dts, workdir, pcpus=0, ram_mib=0):
     if ram_mib:
         used = HYPARM_RESERVE + os.path.getsize(dtb) + sum(os.path.getsize(h) for h, _ in copies)
         ram = max((ram_mib << 20) - used, 1)
-    # Missing files kept their written names: look them up where the manifest is.
+    if not checked:
+        return [], files
     vms = check(dtb, files, pcpus, ram)
     return vms, files
 

@@ -30,7 +30,7 @@ def test_dry_run_leaves_no_copy_of_the_images(hv, tmp_path):
     p = launcher(hv, "--dry-run", "-k", hv.guest("hello"), "-n", "g", tmp=tmp_path)
     out = p.communicate(timeout=20)[0].decode()
     hv.expect(p.returncode == 0, "dry run exit %d: %s" % (p.returncode, out))
-    hv.expect("name = g" in out and "qemu-system-aarch64" in out, "no vms.conf or QEMU command: " + out)
+    hv.expect("\t\tg {" in out and "qemu-system-aarch64" in out, "no manifest or QEMU command: " + out)
     hv.expect(not os.listdir(tmp_path), "the dry run left %s behind" % os.listdir(tmp_path))
 
 
