@@ -39,7 +39,9 @@ static bool valid_name(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in = fuzz_input(data, size);
-	struct manifest_env env = { .nr_pcpus = 1 + fuzz_u8(&in) % 8, .ram_bytes = 1ULL << 30, .find = any_file };
+	struct manifest_env env = { .nr_pcpus = 1 + fuzz_u8(&in) % 8,
+				    .ram_bytes = 1ULL << 30,
+				    .find = any_file };
 	struct vm_config out[VMCONF_MAX_VMS];
 	unsigned count = 12345;
 	uint64_t total = 0;
