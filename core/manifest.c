@@ -307,8 +307,10 @@ static int get_restart(struct parser *ps, int node, struct vm_config *cfg)
 		return fail(ps, node, "restart", "expected \"never\", \"on-crash\" or \"always\"");
 	if (rc || !v[0] || strcmp(v, "never") == 0)
 		return rc;
-	if (strcmp(v, "on-crash") == 0 || strcmp(v, "always") == 0)
-		return fail(ps, node, "restart", "\"%s\" is not supported yet (only \"never\")", v);
+	if (strcmp(v, "on-crash") == 0 || strcmp(v, "always") == 0) {
+		cfg->restart = v[0] == 'o' ? VM_RESTART_ON_CRASH : VM_RESTART_ALWAYS;
+		return HV_OK;
+	}
 	return fail(ps, node, "restart", "'%.*s': expected \"never\", \"on-crash\" or \"always\"", PRINT_MAX,
 		    v);
 }

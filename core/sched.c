@@ -16,6 +16,7 @@
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
 #include <hyparm/sched.h>
+#include <hyparm/vcpu_watchdog.h>
 #include <hyparm/vdev.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
@@ -148,6 +149,9 @@ static void put_loaded(struct pcpu *p)
 	vdev_vcpu_put_all(o->vm, o);
 	p->loaded = NULL;
 	__atomic_store_n(&o->loaded, false, __ATOMIC_RELEASE);
+	/* The last vCPU of a VM stopped for good to leave its CPU gives the VM's memory back. */
+	if (__atomic_load_n(&o->vm->release_pending, __ATOMIC_ACQUIRE))
+		vm_release_if_idle(o->vm);
 }
 
 static void switch_to(struct pcpu *p, struct vcpu *v)
@@ -220,6 +224,7 @@ static void power_on_here(struct pcpu *p, struct vcpu *v)
 	arch_vcpu_reset(v, v->boot_entry, v->boot_ctx);
 	vdev_vcpu_reset_all(v->vm, v);
 	v->displaced_at = 0; /* a new life: the time it was off is not stolen */
+	v->wd_since = 0; /* nor does it carry the watchdog's look at its previous life */
 	v->state = VCPU_RUNNABLE;
 }
 
@@ -272,6 +277,28 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 	start_slice(p, v);
 	program_timer(p);
 	return v;
+}
+
+/*
+ * enter(), but never into a VM that stopped after v was picked: a VM stopped
+ * for good gives its memory back once none of its vCPUs is loaded or
+ * running (vm_release_if_idle), and enter() marks v both before this look
+ * at the VM's state (the barrier in enter() pairs with the one there).
+ */
+static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev);
+static struct vcpu *enter_checked(struct pcpu *p, struct vcpu *v)
+{
+	for (;;) {
+		v = enter(p, v);
+		if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING)
+			return v;
+		v->run_ticks += hyp_timer_now() - v->run_since;
+		v->running = false;
+		arch_smp_mb();
+		if (!keeps_loaded(v))
+			put_loaded(p);
+		v = pick_or_idle(p, v);
+	}
 }
 
 /* WFI: sleep unless an interrupt is already waiting. The state is set first so that a kick racing with the check is not lost. */
@@ -351,9 +378,9 @@ struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 	if (a == ACT_YIELD && runnable(v)) {
 		struct vcpu *other = pick(p, v);
 		if (!other || other->vm->state != VM_RESETTING)
-			return enter(p, other ? other : v);
+			return enter_checked(p, other ? other : v);
 	}
-	return enter(p, pick_or_idle(p, v));
+	return enter_checked(p, pick_or_idle(p, v));
 }
 
 void sched_start(void)
@@ -361,5 +388,6 @@ void sched_start(void)
 	struct pcpu *p = this_pcpu();
 
 	p->timer_at = DEADLINE_NONE;
-	guest_enter(enter(p, pick_or_idle(p, NULL)));
+	vcpu_watchdog_start();
+	guest_enter(enter_checked(p, pick_or_idle(p, NULL)));
 }

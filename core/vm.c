@@ -14,6 +14,7 @@
 #include <arch/hyp_timer.h>
 #include <arch/stage2.h>
 #include <arch/tlb.h>
+#include <arch/vcpu_arch.h>
 #include <drivers/gic.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
@@ -25,6 +26,7 @@
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
+#include <hyparm/restart.h>
 #include <hyparm/sched.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmconfig.h>
@@ -88,11 +90,84 @@ static u64 vcpu_mpidr_for(unsigned idx)
 	return ((u64)(idx / 16) << 8) | (idx % 16);
 }
 
+/*
+ * The VM's RAM and stage-2 tables: allocated at creation, given back when
+ * it stops for good (vm_release_if_idle), allocated again if the monitor
+ * starts it after that. Its RAM is never handed over as it is: every block
+ * is scrubbed before its guest first sees it (hyparm/vm_ram.h).
+ */
+static int vm_alloc_memory(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = vm->config;
+	u64 align = cfg->mem_size >= GiB(1) ? GiB(1) : MiB(2);
+	int rc;
+
+	/* A large alignment lets stage 2 use 2 MiB / 1 GiB blocks; fall back to 2 MiB when memory is fragmented. */
+	vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, align);
+	if (!vm->ram_pa && align > MiB(2))
+		vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, MiB(2));
+	if (!vm->ram_pa) {
+		hv_snprintf(err, errlen, "%s: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)",
+			    cfg->where, vm->name, (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
+		return -HV_ENOMEM;
+	}
+
+	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
+	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(vm->id + 1), s2_table_alloc,
+			 s2_table_free);
+	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */
+	if (rc) {
+		page_free((void *)(uintptr_t)vm->ram_pa, cfg->mem_size / PAGE_SIZE);
+		vm->ram_pa = 0;
+		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
+		return rc;
+	}
+	vm->vtcr = stage2_vtcr(&vm->s2, stage2_parange);
+	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+	vm->memory_held = true;
+	return HV_OK;
+}
+
+/* Caller holds vm->ram_lock; no vCPU of vm is on a CPU. */
+static void vm_free_memory(struct vm *vm)
+{
+	u64 tables = vm->s2.table_pages;
+
+	/* Nothing cached of its translations may outlive them: its VMID comes back with new tables. */
+	arch_tlb_inval_vmid(&vm->s2);
+	stage2_destroy(&vm->s2);
+	page_free((void *)(uintptr_t)vm->ram_pa, vm->ram_size / PAGE_SIZE);
+	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+	vm->ram_pa = 0;
+	vm->memory_held = false;
+	hv_printf("hyparm: vm %s: memory returned (%llu MiB of RAM, %llu stage-2 table pages)\n", vm->name,
+		  (unsigned long long)(vm->ram_size >> 20), (unsigned long long)tables);
+}
+
+void vm_release_if_idle(struct vm *vm)
+{
+	if (!__atomic_load_n(&vm->release_pending, __ATOMIC_ACQUIRE))
+		return;
+	/* Pairs with the barrier in the scheduler's enter(): it sees the stop, or we see its vCPU loaded. */
+	arch_smp_mb();
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (__atomic_load_n(&vm->vcpus[i]->running, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&vm->vcpus[i]->loaded, __ATOMIC_ACQUIRE))
+			return; /* its CPU calls us again when it unloads it */
+	spin_lock(&vm->ram_lock);
+	if (vm->release_pending && vm->memory_held) {
+		vm->release_pending = false;
+		vm_free_memory(vm);
+	}
+	vm->release_pending = false;
+	spin_unlock(&vm->ram_lock);
+}
+
 int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundle *bundle, struct vm **out,
 	      char *err, size_t errlen)
 {
 	struct vm *vm = &vm_storage[id];
-	u64 align = cfg->mem_size >= GiB(1) ? GiB(1) : MiB(2);
 	int rc;
 
 	if (id >= VM_MAX || cfg->vcpus > VM_MAX_VCPUS) {
@@ -113,26 +188,9 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	vm->bundle = bundle;
 	vm->ram_ipa = GUEST_RAM_IPA;
 	vm->ram_size = cfg->mem_size;
-	/* A large alignment lets stage 2 use 2 MiB / 1 GiB blocks; fall back to 2 MiB when memory is fragmented. */
-	vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, align);
-	if (!vm->ram_pa && align > MiB(2))
-		vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, MiB(2));
-	if (!vm->ram_pa) {
-		hv_snprintf(err, errlen, "%s: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)",
-			    cfg->where, vm->name, (unsigned long long)(cfg->mem_size >> 20),
-			    (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
-		return -HV_ENOMEM;
-	}
-
-	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
-	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(id + 1), s2_table_alloc,
-			 s2_table_free);
-	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */
-	if (rc) {
-		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
+	rc = vm_alloc_memory(vm, err, errlen);
+	if (rc)
 		return rc;
-	}
-	vm->vtcr = stage2_vtcr(&vm->s2, stage2_parange);
 
 	vm->nr_vcpus = cfg->vcpus;
 	for (unsigned i = 0; i < cfg->vcpus; i++) {
@@ -247,6 +305,110 @@ static void vm_print_exits(struct vm *vm)
 	hv_printf("%s\n", buf);
 }
 
+/* The guest's PSTATE mode field, for the report. */
+static const char *pstate_mode(u64 spsr)
+{
+	switch (spsr & 0xf) {
+	case SPSR_MODE_EL0T:
+		return "EL0t";
+	case SPSR_MODE_EL1T:
+		return "EL1t";
+	case SPSR_MODE_EL1H:
+		return "EL1h";
+	}
+	return "?";
+}
+
+/*
+ * The crashing vCPU's registers, for whoever must find out why. Every crash
+ * is noticed on the CPU the crashing vCPU is loaded on (its exit, hyparm's
+ * timer interrupting it), so its EL1 registers are read from the CPU; a
+ * crash with none of its vCPUs there (a failed reset) has no registers.
+ * ESR_EL1/FAR_EL1 are the last exception the guest took or hyparm gave it:
+ * in an exception loop, the first fault (the loop is the fault it then
+ * takes at its own vector, which hyparm no longer injects).
+ */
+void vm_report_crash_registers(struct vm *vm)
+{
+	struct pcpu *p = this_pcpu();
+	struct vcpu *v = p->loaded;
+	const struct gp_regs *r;
+	const struct el1_sysregs *s;
+	const char *n = vm->name;
+
+	if (!v || v->vm != vm) {
+		hv_printf("hyparm: vm %s: no vCPU of it was on the CPU: no registers\n", n);
+		return;
+	}
+	arch_vcpu_sync_sysregs(v);
+	r = &v->arch.regs;
+	s = &v->arch.sys;
+	hv_printf("hyparm: vm %s: vcpu %u: pc %016llx pstate %08llx (%s, DAIF %c%c%c%c)\n", n, v->id,
+		  (unsigned long long)r->elr, (unsigned long long)r->spsr, pstate_mode(r->spsr),
+		  r->spsr & SPSR_D ? 'D' : '-', r->spsr & SPSR_A ? 'A' : '-', r->spsr & SPSR_I ? 'I' : '-',
+		  r->spsr & SPSR_F ? 'F' : '-');
+	hv_printf("hyparm: vm %s: vcpu %u: esr_el1 %016llx far_el1 %016llx (its last exception: in a loop, "
+		  "the first fault)\n",
+		  n, v->id, (unsigned long long)s->esr_el1, (unsigned long long)s->far_el1);
+	for (unsigned i = 0; i < 31; i += 4) {
+		char line[128];
+		int len = 0;
+		for (unsigned j = i; j < i + 4 && j < 31; j++)
+			len += hv_snprintf(line + len, sizeof(line) - len, " x%-2u %016llx", j,
+					   (unsigned long long)r->x[j]);
+		hv_printf("hyparm: vm %s: vcpu %u:%s\n", n, v->id, line);
+	}
+	hv_printf("hyparm: vm %s: vcpu %u: sp_el1 %016llx elr_el1 %016llx spsr_el1 %08llx\n", n, v->id,
+		  (unsigned long long)s->sp_el1, (unsigned long long)s->elr_el1,
+		  (unsigned long long)s->spsr_el1);
+	hv_printf("hyparm: vm %s: vcpu %u: vbar_el1 %016llx sctlr_el1 %016llx\n", n, v->id,
+		  (unsigned long long)s->vbar_el1, (unsigned long long)s->sctlr_el1);
+}
+
+/* Back to a first boot from its images, from a stopped state; false if it was not in it. */
+static bool vm_boot_again(struct vm *vm, enum vm_state from)
+{
+	if (!__atomic_compare_exchange_n(&vm->state, &from, VM_RESETTING, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	vm->cntvoff = hyp_timer_now();
+	begin_reset(vm);
+	return true;
+}
+
+/*
+ * vm stopped by itself (crashed: hyparm stopped it; else it powered off) and
+ * is in that state: its restart policy says whether it boots again. A VM
+ * that stays down leaves the running count (the last one powers the machine
+ * off) and gives its memory back once its vCPUs are off every CPU.
+ */
+static void vm_after_stop(struct vm *vm, bool crashed)
+{
+	enum vm_state stopped = crashed ? VM_CRASHED : VM_POWERED_OFF;
+	const char *policy = restart_policy_name(vm->config->restart);
+
+	switch (restart_decide(&vm->restart, vm->config->restart, crashed, hyp_timer_now(),
+			       hyp_timer_freq())) {
+	case RESTART_AGAIN:
+		hv_printf("hyparm: vm %s: restarting (restart = \"%s\"): restart %u\n", vm->name, policy,
+			  vm->restart.restarts);
+		if (vm_boot_again(vm, stopped))
+			return;
+		/* The monitor started it meanwhile, and counted it again: it runs, counted once. */
+		sched_vm_stopped();
+		return;
+	case RESTART_LOOP:
+		hv_printf("hyparm: vm %s: %u stops within %u s: a restart loop, it stays down\n", vm->name,
+			  RESTART_LOOP_STOPS, RESTART_LOOP_SECONDS);
+		break;
+	case RESTART_STAY_DOWN:
+		break;
+	}
+	__atomic_store_n(&vm->release_pending, true, __ATOMIC_RELEASE);
+	vm_release_if_idle(vm);
+	sched_vm_stopped();
+}
+
 void vm_power_off(struct vm *vm)
 {
 	if (!vm_enter_state(vm, VM_POWERED_OFF))
@@ -256,7 +418,7 @@ void vm_power_off(struct vm *vm)
 	hv_printf("hyparm: vm %s: powered off\n", vm->name);
 	vm_print_exits(vm);
 	monitor_print_stats(vm); /* what the monitor's `stats` shows */
-	sched_vm_stopped();
+	vm_after_stop(vm, false);
 }
 
 void vm_crash(struct vm *vm, const char *fmt, ...)
@@ -272,21 +434,35 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
 	vm_stop_vcpus(vm);
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: stopped: %s\n", vm->name, why);
-	sched_vm_stopped();
+	vm_report_crash_registers(vm);
+	vm_after_stop(vm, true);
 }
 
 bool vm_start_stopped(struct vm *vm)
 {
 	enum vm_state s = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+	char err[160];
+	int rc = HV_OK;
 
-	if ((s != VM_POWERED_OFF && s != VM_CRASHED) ||
-	    !__atomic_compare_exchange_n(&vm->state, &s, VM_RESETTING, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
+	if (s != VM_POWERED_OFF && s != VM_CRASHED)
 		return false;
-	sched_vm_started();
+	/* Its memory first (it may have been given back), so that its reset never runs without it. */
+	spin_lock(&vm->ram_lock);
+	vm->release_pending = false;
+	if (!vm->memory_held)
+		rc = vm_alloc_memory(vm, err, sizeof(err));
+	spin_unlock(&vm->ram_lock);
+	if (rc) {
+		hv_printf("hyparm: vm %s: cannot start: %s\n", vm->name, err);
+		return false;
+	}
+	memset(&vm->restart, 0, sizeof(vm->restart)); /* someone started it by hand: a new history */
+	sched_vm_started(); /* first: it may stop again as soon as it boots */
+	if (!vm_boot_again(vm, s)) {
+		sched_vm_stopped();
+		return false;
+	}
 	hv_printf("hyparm: vm %s: started again\n", vm->name);
-	vm->cntvoff = hyp_timer_now();
-	begin_reset(vm);
 	return true;
 }
 

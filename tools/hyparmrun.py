@@ -46,9 +46,11 @@ class UsageError(Exception):
 class VM:
     """One VM, with the options `lkvm run` users know."""
 
-    def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None):
+    def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
+                 restart=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
+        self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
 
 
 class Result:

@@ -260,6 +260,8 @@ def generate(vms, origins=None):
         if vm.pcpus is not None:
             cpus = [c for c in re.split(r"[,\s]+", str(vm.pcpus)) if c]
             add("\t\t\taffinity = <%s>;" % " ".join(cpus), "%s, --pcpus %s" % (this, vm.pcpus))
+        if getattr(vm, "restart", None):
+            add("\t\t\trestart = %s;" % dts_string(vm.restart), "%s, --restart %s" % (this, vm.restart))
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

@@ -218,6 +218,11 @@ void arch_vcpu_put(struct vcpu *v)
 	write_sysreg(cntv_ctl_el0, 0);
 }
 
+void arch_vcpu_sync_sysregs(struct vcpu *v)
+{
+	el1_save(&v->arch.sys);
+}
+
 void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 {
 	/* Stage 2 first, so no EL1 state of v is ever live under another VM's translation. */

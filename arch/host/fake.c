@@ -94,6 +94,12 @@ void arch_vcpu_put(struct vcpu *v)
 		arch_fake.put_log[arch_fake.nput++] = v;
 }
 
+/* The fake's registers live in memory already. */
+void arch_vcpu_sync_sysregs(struct vcpu *v)
+{
+	(void)v;
+}
+
 void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 {
 	arch_fake.vtimer_ctl = v->arch.sys.cntv_ctl_el0;

@@ -11,6 +11,7 @@
 #include <hyparm/types.h>
 #include <hyparm/guest_layout.h>
 #include <hyparm/mmio.h>
+#include <hyparm/restart.h>
 #include <hyparm/vdev.h>
 #include <hyparm/vm_ram.h>
 #include <arch/context.h>
@@ -71,6 +72,8 @@ struct vcpu {
 	u64 displaced_at; /* when another vCPU took its CPU (0: never) */
 	bool displaced_runnable; /* it was runnable then: it waits from displaced_at */
 	u64 woken_at; /* when a kick last made it runnable from WFI (written by the kicker) */
+	/* Progress watchdog (core/vcpu_watchdog.c): its non-interrupt exits at the baseline, and since when (0: none). */
+	u64 wd_requests, wd_since;
 };
 
 /* How far a reset (or the first boot) has got: vm_reset_step() does one piece at a time. */
@@ -105,6 +108,10 @@ struct vm {
 	bool warm_reset_is_panic; /* its guest asks for a warm reset only after a panic (hyparm/guest_cmdline.h) */
 	const struct vm_config *config;
 	const struct guest_bundle *bundle; /* images, kept for reset */
+	struct restart_history restart; /* its stops, for the restart policy (hyparm/restart.h) */
+	/* Its RAM and stage-2 tables are allocated; a VM stopped for good gives them back (core/vm.c). */
+	bool memory_held;
+	volatile bool release_pending; /* stopped for good: the last of its vCPUs to leave a CPU frees them */
 	enum vm_reset_phase reset_phase;
 	u64 reset_off; /* progress within the phase, in bytes */
 	/* Console line buffer: output appears as "[name] line". */

@@ -29,6 +29,11 @@ bool vm_start_stopped(struct vm *vm);
 /* hyparm gives up on the VM (exception loop, SError...): report why and stop it. */
 void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Print the registers of the vCPU of vm that this CPU holds (the crashing one), for a crash report. */
+void vm_report_crash_registers(struct vm *vm);
+/* vm stopped for good: give its RAM and stage-2 tables back if none of its vCPUs is on a CPU any more (the scheduler calls it as it unloads one). */
+void vm_release_if_idle(struct vm *vm);
+
 /* Where vm's images go, from its config (at creation: errors before anything boots). */
 int vm_plan_images(struct vm *vm, char *err, size_t errlen);
 /* One piece of vm's reset (or first boot), run by its boot vCPU's CPU; true when the VM runs again (or stopped): the scheduler then powers its boot vCPU on. */

@@ -244,6 +244,21 @@ static void defaults_and_checked_images(void **state)
 	assert_int_equal(r.vms[0].mem_size, MiB(64));
 }
 
+static void restart_policies(void **state)
+{
+	struct result r;
+
+	parse_env(VM(KERNEL "\t\t\trestart = \"on-crash\";\n"), NULL, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_int_equal(r.vms[0].restart, VM_RESTART_ON_CRASH);
+	parse_env(VM(KERNEL "\t\t\trestart = \"always\";\n"), NULL, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_int_equal(r.vms[0].restart, VM_RESTART_ALWAYS);
+	parse_env(VM(KERNEL "\t\t\trestart = \"never\";\n"), NULL, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_int_equal(r.vms[0].restart, VM_RESTART_NEVER);
+}
+
 static void unknown_property(void **state)
 {
 	expect_error(VM(KERNEL "\t\t\tmemroy = \"64M\";\n"),
@@ -398,10 +413,6 @@ static void duplicate_names(void **state)
 
 static void not_supported_yet(void **state)
 {
-	expect_error(VM(KERNEL "\t\t\trestart = \"always\";\n"),
-		     "t.dts:8: /vms/a: restart: \"always\" is not supported yet (only \"never\")");
-	expect_error(VM(KERNEL "\t\t\trestart = \"on-crash\";\n"),
-		     "t.dts:8: /vms/a: restart: \"on-crash\" is not supported yet (only \"never\")");
 	expect_error(VM(KERNEL "\t\t\tidentity-mapped;\n"),
 		     "t.dts:8: /vms/a: identity-mapped: not supported yet (hyparm places every VM's RAM)");
 	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,virtio-blk\";\n\t\t\t};\n"),
@@ -497,6 +508,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(examples_parse_to_their_vms),
 		cmocka_unit_test(defaults_and_checked_images),
+		cmocka_unit_test(restart_policies),
 		cmocka_unit_test(unknown_property),
 		cmocka_unit_test(wrong_type),
 		cmocka_unit_test(overlapping_devices),

@@ -25,6 +25,7 @@
 #include <hyparm/spectre.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
+#include <hyparm/vcpu_watchdog.h>
 
 /* What the scheduler needs from the rest of the core, reduced to counters. */
 static int resets_stepped, crashed;
@@ -48,6 +49,18 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
 {
 	crashed++;
 }
+void vcpu_watchdog_start(void)
+{
+}
+/* core/vm.c's check, reduced: how often it was asked, and whether a vCPU of the VM was still loaded or running then. */
+static int release_checks, release_busy;
+void vm_release_if_idle(struct vm *vm)
+{
+	release_checks++;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->loaded || vm->vcpus[i]->running)
+			release_busy++;
+}
 int firmware_arch_features(u32 fid)
 {
 	return SMCCC_RET_NOT_SUPPORTED;
@@ -65,10 +78,19 @@ void spectre_bhb_clear(unsigned loop, bool clrbhb)
 /* An interrupt controller that says "pending" when the test says so. */
 static bool pending[8];
 static int flushes;
+/* Set: the VM another CPU stops (for good) while this CPU enters one of its vCPUs (in its flush). */
+static struct vm *stop_during_entry;
 static void chip_flush(struct vcpu *v)
 {
 	flushes++;
 	v->kicked = false;
+	if (stop_during_entry == v->vm) {
+		stop_during_entry = NULL;
+		v->vm->state = VM_POWERED_OFF;
+		v->vm->release_pending = true;
+		for (unsigned i = 0; i < v->vm->nr_vcpus; i++)
+			v->vm->vcpus[i]->state = VCPU_STOPPED;
+	}
 }
 static void chip_nop(struct vcpu *v)
 {
@@ -117,7 +139,8 @@ static int setup(void **state)
 	make_vm(&vm_a, 0, av, 2);
 	make_vm(&vm_b, 1, bv, 1);
 	memset(pending, 0, sizeof(pending));
-	flushes = resets_stepped = crashed = 0;
+	flushes = resets_stepped = crashed = release_checks = release_busy = 0;
+	stop_during_entry = NULL;
 	return 0;
 }
 
@@ -278,6 +301,27 @@ static void stopped_vcpu_is_unloaded_and_never_resumed(void **state)
 	assert_ptr_equal(arch_fake.put_log[0], &a0);
 }
 
+/*
+ * The VM of the vCPU being entered stops for good between the pick and the
+ * entry (another CPU powers it off): the vCPU is not entered (its memory may
+ * be given back as soon as it is unloaded), it is unloaded, and the VM's
+ * release check runs once nothing of it is on the CPU any more.
+ */
+static void a_vcpu_whose_vm_stopped_during_entry_is_not_entered(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&b0);
+	a0.state = VCPU_RUNNABLE;
+	a0.kicked = true; /* so that its entry flushes, where the test stops its VM */
+	stop_during_entry = &vm_a;
+	assert_ptr_equal(sched_after_exit(&b0, ACT_YIELD), &b0);
+	assert_false(a0.loaded);
+	assert_false(a0.running);
+	assert_true(release_checks >= 1);
+	assert_int_equal(release_busy, 0);
+}
+
 static void a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu(void **state)
 {
 	sched_place(&a0, 0);
@@ -395,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup(kicks_interrupt_only_a_cpu_running_the_vcpu, setup),
 		cmocka_unit_test_setup(cpu_on_target_registers_are_written_by_its_own_cpu, setup),
 		cmocka_unit_test_setup(stopped_vcpu_is_unloaded_and_never_resumed, setup),
+		cmocka_unit_test_setup(a_vcpu_whose_vm_stopped_during_entry_is_not_entered, setup),
 		cmocka_unit_test_setup(a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu, setup),
 		cmocka_unit_test_setup(stolen_time_is_the_wait_of_a_runnable_vcpu_displaced_by_another,
 				       setup),

@@ -11,6 +11,8 @@ struct vm;
 void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0);
 /* v's registers from the CPU to memory; its virtual timer is silenced in the CPU. */
 void arch_vcpu_put(struct vcpu *v);
+/* v's EL1 registers from the CPU to memory, v staying loaded (a crash report reads them). v must be loaded here. */
+void arch_vcpu_sync_sysregs(struct vcpu *v);
 /* v's registers into the CPU; prev_vm: the VM of the vCPU loaded before (NULL if none), to skip a stage-2 switch within a VM. */
 void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm);
 /* Once per physical CPU: EL2 controls that are the same for every guest. */

@@ -1,0 +1,2 @@
+UNIT_TESTS += test_restart
+test_restart_SRCS := core/restart.c
