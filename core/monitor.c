@@ -211,7 +211,7 @@ static int run(char *l)
 		return id;
 	} else if (!strcmp(cmd, "stop")) {
 		if (vm->state == VM_RUNNING)
-			vm_power_off(vm);
+			vm_stop(vm); /* a person's stop: the VM's restart policy does not undo it */
 		else
 			hv_printf("monitor: vm %s is %s, not running\n", vm->name, state_name(vm->state));
 	} else if (!strcmp(cmd, "start")) {

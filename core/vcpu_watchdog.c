@@ -8,6 +8,12 @@
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
 
+/*
+ * Seconds between looks: a few per threshold, and few enough that a vCPU
+ * alone on its CPU is hardly interrupted (one interrupt exit per look).
+ */
+#define LOOK_SECONDS 2
+
 static struct deadline ticks[MAX_PCPUS];
 
 /* What the vCPU asked of hyparm: every exit but the interrupt ones (the watchdog's own tick is one). */
@@ -41,7 +47,7 @@ static void tick(struct deadline *d)
 	struct vcpu *v = p->current;
 	u64 now = hyp_timer_now(), freq = hyp_timer_freq();
 
-	deadline_arm(d, p->id, now + freq);
+	deadline_arm(d, p->id, now + LOOK_SECONDS * freq);
 	/*
 	 * Only a vCPU this interrupt took out of its guest: its registers were
 	 * saved by the exit, its interrupt state folded back (core/exit.c).
@@ -62,5 +68,5 @@ void vcpu_watchdog_start(void)
 	struct pcpu *p = this_pcpu();
 
 	deadline_init(&ticks[p->id], tick);
-	deadline_arm(&ticks[p->id], p->id, hyp_timer_now() + hyp_timer_freq());
+	deadline_arm(&ticks[p->id], p->id, hyp_timer_now() + LOOK_SECONDS * hyp_timer_freq());
 }

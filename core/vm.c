@@ -376,6 +376,14 @@ static bool vm_boot_again(struct vm *vm, enum vm_state from)
 	return true;
 }
 
+/* vm stopped and nothing starts it again (but the monitor): it leaves the running count and gives its memory back. */
+static void stay_down(struct vm *vm)
+{
+	__atomic_store_n(&vm->release_pending, true, __ATOMIC_RELEASE);
+	vm_release_if_idle(vm);
+	sched_vm_stopped();
+}
+
 /*
  * vm stopped by itself (crashed: hyparm stopped it; else it powered off) and
  * is in that state: its restart policy says whether it boots again. A VM
@@ -404,12 +412,11 @@ static void vm_after_stop(struct vm *vm, bool crashed)
 	case RESTART_STAY_DOWN:
 		break;
 	}
-	__atomic_store_n(&vm->release_pending, true, __ATOMIC_RELEASE);
-	vm_release_if_idle(vm);
-	sched_vm_stopped();
+	stay_down(vm);
 }
 
-void vm_power_off(struct vm *vm)
+/* by_guest: its own SYSTEM_OFF, which its restart policy may undo; else someone stopped it (the monitor). */
+static void power_off(struct vm *vm, bool by_guest)
 {
 	if (!vm_enter_state(vm, VM_POWERED_OFF))
 		return;
@@ -418,7 +425,20 @@ void vm_power_off(struct vm *vm)
 	hv_printf("hyparm: vm %s: powered off\n", vm->name);
 	vm_print_exits(vm);
 	monitor_print_stats(vm); /* what the monitor's `stats` shows */
-	vm_after_stop(vm, false);
+	if (by_guest)
+		vm_after_stop(vm, false);
+	else
+		stay_down(vm);
+}
+
+void vm_power_off(struct vm *vm)
+{
+	power_off(vm, true);
+}
+
+void vm_stop(struct vm *vm)
+{
+	power_off(vm, false);
 }
 
 void vm_crash(struct vm *vm, const char *fmt, ...)

@@ -36,7 +36,11 @@ STATUS_TIMEOUT = 2   # the time limit ended the run
 STATUS_HYP_FAILED = 3  # hyparm panicked, faulted or its watchdog caught a stuck CPU
 STATUS_USAGE = 4     # bad options or missing files
 
-VM_LINE = re.compile(r"^hyparm: vm (\S+): (powered off|reset|stopped: .*)$")
+# hyparm's lines about a VM's life: how it ended, and what its restart policy did about it.
+VM_LINE = re.compile(r"^hyparm: vm (\S+): (powered off|reset|stopped: .*|restarting .*|started again|"
+                     r"\d+ stops within \d+ s: a restart loop, it stays down)$")
+_VM_STATE = (("powered off", "off"), ("reset", "reset"), ("stopped: ", "stopped"), ("restarting ", "restarted"),
+             ("started again", "started"))
 
 
 class UsageError(Exception):
@@ -58,7 +62,10 @@ class Result:
         self.status = None
         self.why = ""
         self.lines = []
-        self.vm_states = {}
+        self.vm_states = {}  # name: its last state (off, stopped, reset, restarted, started), in order seen
+        self.vm_crashes = {}  # name: times hyparm stopped it
+        self.vm_restarts = {}  # name: times its restart policy started it again
+        self.vm_loops = set()  # names whose restart policy gave up (a restart loop)
         self.elapsed = 0.0
 
     def vm_lines(self, name):
@@ -382,9 +389,17 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
     for text in res.lines:
         m = VM_LINE.match(text)
         if m:
-            state = m.group(2)
-            res.vm_states[m.group(1)] = "off" if state == "powered off" else \
-                "reset" if state == "reset" else "stopped"
+            name, what = m.group(1), m.group(2)
+            for prefix, state in _VM_STATE:
+                if what.startswith(prefix):
+                    res.vm_states[name] = state
+                    break
+            else:
+                res.vm_loops.add(name)
+            if what.startswith("stopped: "):
+                res.vm_crashes[name] = res.vm_crashes.get(name, 0) + 1
+            if what.startswith("restarting "):
+                res.vm_restarts[name] = res.vm_restarts.get(name, 0) + 1
     if w.stopped:
         res.status, res.why = STATUS_OK, "saw '%s'" % until
     elif w.why and not hyparm_failed(res.lines):
@@ -396,6 +411,22 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
     if res.status == STATUS_HYP_FAILED:
         res.why = explain_config_error(res.why, origins, ram)
     return res
+
+
+def summary(res):
+    """One line per VM: how it ended, and what its life was (crashes, restarts)."""
+    out = []
+    for name, state in res.vm_states.items():
+        end = {"off": "powered off", "stopped": "crashed (stopped by hyparm)"}.get(state, "still running (%s)" % state)
+        notes = []
+        if res.vm_crashes.get(name):
+            notes.append("crashed %d time%s" % (res.vm_crashes[name], "s" if res.vm_crashes[name] > 1 else ""))
+        if res.vm_restarts.get(name):
+            notes.append("restarted %d time%s" % (res.vm_restarts[name], "s" if res.vm_restarts[name] > 1 else ""))
+        if name in res.vm_loops:
+            notes.append("a restart loop: left down")
+        out.append("vm %s: %s%s" % (name, end, " (%s)" % ", ".join(notes) if notes else ""))
+    return out
 
 
 def hyparm_lines(lines):

@@ -5,7 +5,7 @@
  * (arch/arm64/watchdog.c) is the other one: it catches a CPU stuck in
  * hyparm itself.
  *
- * "No progress", concretely and cheaply: once a second each CPU's own
+ * "No progress", concretely and cheaply: every 2 s each CPU's own
  * timer interrupts the vCPU it runs (a deadline, core/deadline.c), and the
  * vCPU is stuck while, at every such look, it is in its guest with
  * PSTATE.I set, an interrupt is pending for it that it therefore cannot

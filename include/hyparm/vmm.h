@@ -22,6 +22,8 @@ struct vm *vm_by_id(unsigned id);
 void vm_start(struct vm *vm);
 /* PSCI SYSTEM_OFF: stop every vCPU, report, let the machine power off when all VMs are done. */
 void vm_power_off(struct vm *vm);
+/* The monitor's stop: as vm_power_off, but the VM's restart policy does not start it again. */
+void vm_stop(struct vm *vm);
 /* PSCI SYSTEM_RESET: restart the VM from its images. */
 void vm_reset(struct vm *vm);
 /* Start a VM that powered off or crashed again, from its images; false if it is not stopped. */

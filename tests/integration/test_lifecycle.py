@@ -69,3 +69,123 @@ def test_reboot_storm_next_to_a_job_on_the_same_cpu(hv):
 @pytest.mark.timeout(240)
 def test_reboot_storm_next_to_a_job_on_another_cpu(hv):
     storm(hv, "1")
+
+
+# Restart policies (the manifest's `restart`, docs/manifest.md). The guest is guests/tests/crash.c:
+# mode=ask waits for a key at "crash: ready" ('c' crash, 'm' hang with interrupts masked, 'o' power off),
+# no mode crashes at once (an exception loop).
+CTRL_A3 = "\x01\x01\x01"
+CRASH_REPORT = (r"hyparm: vm %s: vcpu 0: pc [0-9a-f]{16} pstate [0-9a-f]{8} \(EL1h, DAIF ",
+                r"hyparm: vm %s: vcpu 0: esr_el1 [0-9a-f]{16} far_el1 [0-9a-f]{16} ",
+                r"hyparm: vm %s: vcpu 0: x0  [0-9a-f]{16} x1  [0-9a-f]{16} x2  [0-9a-f]{16} x3  [0-9a-f]{16}$",
+                r"hyparm: vm %s: vcpu 0: x28 [0-9a-f]{16} x29 [0-9a-f]{16} x30 [0-9a-f]{16}$",
+                r"hyparm: vm %s: vcpu 0: sp_el1 [0-9a-f]{16} elr_el1 [0-9a-f]{16} spsr_el1 [0-9a-f]{8}$",
+                r"hyparm: vm %s: vcpu 0: vbar_el1 [0-9a-f]{16} sctlr_el1 [0-9a-f]{16}$")
+
+
+def count(res, text):
+    return sum(1 for l in res.lines if l == text)
+
+
+def starts(res, prefix):
+    return sum(1 for l in res.lines if l.startswith(prefix))
+
+
+def expect_report(hv, res, name, n):
+    for pat in CRASH_REPORT:
+        got = sum(1 for l in res.lines if re.match(pat % name, l))
+        hv.expect(got == n, "%d crash report line(s) like %r, want %d" % (got, pat % name, n))
+
+
+@pytest.mark.timeout(120)
+def test_on_crash_a_crashing_vm_comes_back_each_time(hv):
+    """restart = "on-crash": each crash (an exception loop) is reported with the vCPU's registers
+    and the VM boots again from its images; its power-off then ends it."""
+    crashes = 3
+    vm = hr.VM(hv.guest("crash"), name="g", params="mode=ask", restart="on-crash")
+    res = hv.run([vm], timeout=90, script=[("crash: ready", "c")] * crashes + [("crash: ready", "o")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect(starts(res, "hyparm: vm g: stopped: exception loop") == crashes, "not %d crashes" % crashes)
+    hv.expect(starts(res, 'hyparm: vm g: restarting (restart = "on-crash")') == crashes, "not restarted each time")
+    hv.expect(res.vm_lines("g").count("crash: ready") == crashes + 1, "the VM did not boot %d times" % (crashes + 1))
+    expect_report(hv, res, "g", crashes)
+    # The first fault: the data abort the guest took (EC 0x25, external abort) at its unusable vectors.
+    hv.expect(any(re.match(r"hyparm: vm g: vcpu 0: esr_el1 0000000096000010 far_el1 0000000020000000", l)
+                  for l in res.lines), "the report does not give the first fault's ESR/FAR")
+    hv.expect(any(l == "hyparm: vm g: vcpu 0: vbar_el1 0000000020000000 sctlr_el1 0000000030d00800" or
+                  l.startswith("hyparm: vm g: vcpu 0: vbar_el1 0000000020000000 ") for l in res.lines),
+              "the report does not give the guest's VBAR_EL1")
+    hv.expect(res.vm_states.get("g") == "off" and res.vm_crashes.get("g") == crashes and
+              res.vm_restarts.get("g") == crashes, "launcher: state %s, %s crashes, %s restarts"
+              % (res.vm_states.get("g"), res.vm_crashes.get("g"), res.vm_restarts.get("g")))
+    hv.expect(hr.summary(res) == ["vm g: powered off (crashed 3 times, restarted 3 times)"],
+              "summary: %s" % hr.summary(res))
+
+
+@pytest.mark.timeout(120)
+def test_never_a_crashed_vm_stays_down_and_gives_its_memory_back(hv):
+    """restart = "never" (the default): the crash stops the VM for good, the other VM runs on, the
+    stopped VM's RAM and stage-2 tables go back to hyparm; the monitor's start allocates them
+    again and boots it from its images."""
+    vms = [hr.VM(hv.guest("crash"), name="other", params="mode=ask", pcpus="1"),
+           hr.VM(hv.guest("crash"), name="g", pcpus="0")]
+    res = hv.run(vms, timeout=90, script=[
+        (r"hyparm: vm g: memory returned", CTRL_A3 + CTRL_A3),
+        (r"console input goes to the monitor", "start g\r"),
+        (r"hyparm: vm g: started again[\s\S]*hyparm: vm g: memory returned", "console other\r"),
+        (r"console input goes to vm other", "o"),
+    ])
+    hv.expect(res.status == hr.STATUS_VM_FAILED, "status %d (want 1): %s" % (res.status, res.why))
+    hv.expect(starts(res, "hyparm: vm g: stopped: exception loop") == 2, "g did not crash twice (start, start)")
+    hv.expect(starts(res, "hyparm: vm g: restarting") == 0, "restart = never restarted it")
+    hv.expect(starts(res, "hyparm: vm g: memory returned (64 MiB of RAM, ") == 2, "g's memory was not returned twice")
+    hv.expect(res.vm_lines("g").count("crashing now") == 2, "the monitor's start did not boot g again")
+    hv.expect(res.vm_states.get("other") == "off" and res.vm_states.get("g") == "stopped", "states %s" % res.vm_states)
+    expect_report(hv, res, "g", 2)
+
+
+@pytest.mark.timeout(120)
+def test_always_restarts_after_a_power_off_until_a_restart_loop(hv):
+    """restart = "always": the guest's own power-off boots it again too; a VM that powers off 5
+    times within 10 s is a restart loop and stays down (bounded: the run ends by itself)."""
+    vm = hr.VM(hv.guest("crash"), name="g", params="mode=ask", restart="always")
+    res = hv.run([vm], timeout=90, script=[("crash: ready", "o")] * 5)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect(count(res, "hyparm: vm g: powered off") == 5, "not 5 power-offs")
+    hv.expect(starts(res, 'hyparm: vm g: restarting (restart = "always")') == 4, "not restarted 4 times")
+    hv.expect(count(res, "hyparm: vm g: 5 stops within 10 s: a restart loop, it stays down") == 1,
+              "no restart loop reported")
+    hv.expect(hr.summary(res) == ["vm g: powered off (restarted 4 times, a restart loop: left down)"],
+              "summary: %s" % hr.summary(res))
+
+
+@pytest.mark.timeout(120)
+def test_on_crash_a_crash_loop_stops_restarting(hv):
+    """A VM that crashes as it boots: restarted 4 times, the fifth crash within 10 s is a restart
+    loop and it stays down, while the other VM runs on undisturbed."""
+    vms = [hr.VM(hv.guest("crash"), name="other", params="mode=ask", pcpus="1"),
+           hr.VM(hv.guest("crash"), name="g", pcpus="0", restart="on-crash")]
+    res = hv.run(vms, timeout=90, script=[(r"a restart loop, it stays down", "o")])
+    hv.expect(res.status == hr.STATUS_VM_FAILED, "status %d (want 1): %s" % (res.status, res.why))
+    hv.expect(starts(res, "hyparm: vm g: stopped: exception loop") == 5, "not 5 crashes")
+    hv.expect(starts(res, 'hyparm: vm g: restarting (restart = "on-crash")') == 4, "not 4 restarts")
+    hv.expect(res.vm_states.get("other") == "off", "the other VM did not power off")
+    hv.expect(sorted(hr.summary(res)) == ["vm g: crashed (stopped by hyparm) (crashed 5 times, restarted 4 times, "
+                                          "a restart loop: left down)", "vm other: powered off"],
+              "summary: %s" % hr.summary(res))
+
+
+@pytest.mark.timeout(120)
+def test_a_vcpu_spinning_with_interrupts_masked_is_stopped_and_restarted(hv):
+    """A guest that hangs with interrupts masked and its timer pending (a dead kernel) makes no
+    exit at all: hyparm's progress watchdog notices it, reports it with its registers as a crash,
+    and restart = "on-crash" brings it back."""
+    vm = hr.VM(hv.guest("crash"), name="g", params="mode=ask", restart="on-crash")
+    res = hv.run([vm], timeout=90, script=[("crash: ready", "m"), ("crash: ready", "o")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect(starts(res, "hyparm: vm g: stopped: no progress: vcpu 0 spun 10 s with interrupts masked") == 1,
+              "the masked spin was not reported")
+    hv.expect(any(re.match(r"hyparm: vm g: vcpu 0: pc [0-9a-f]{16} pstate [0-9a-f]{8} \(EL1h, DAIF DAIF\)", l)
+                  for l in res.lines), "the report does not show PSTATE with interrupts masked")
+    expect_report(hv, res, "g", 1)
+    hv.expect(res.vm_lines("g").count("crash: ready") == 2, "the VM did not come back")

@@ -88,6 +88,23 @@ def test_linux_panic_is_reported_as_a_crash(hv):
     hv.expect(not any(l == "hyparm: vm p: reset" for l in res.lines), "the panic was taken for a reboot")
 
 
+@pytest.mark.timeout(240)
+def test_linux_panic_with_restart_on_crash_boots_again(hv):
+    """restart = "on-crash" applies to a guest kernel panic too: the panicked kernel is reported
+    as a crash (with the vCPU's registers) and booted again from its images, panics again..."""
+    hv.need_linux()
+    params = "console=ttyAMA0 quiet rdinit=/nonexistent init=/nonexistent"  # no init: a panic
+    vm = hr.VM(hv.LINUX, name="p", initrd=hv.INITRD, params=params, mem=256, restart="on-crash")
+    res = hv.run([vm], timeout=200, until=r"hyparm: vm p: restarting .*: restart 2$")
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    panics = sum(1 for l in res.vm_lines("p") if "Kernel panic - not syncing" in l)
+    hv.expect(panics == 2, "%d panics, want 2 (the restarted kernel boots and panics again)" % panics)
+    hv.expect(sum(1 for l in res.lines if l.startswith("hyparm: vm p: stopped: guest kernel panic")) == 2,
+              "hyparm did not report both panics")
+    hv.expect(any(re.match(r"hyparm: vm p: vcpu \d: pc [0-9a-f]{16} pstate ", l) for l in res.lines),
+              "the panic's report has no registers")
+
+
 # Boot entropy (hyparm's /chosen/rng-seed, kaslr-seed and SMCCC TRNG): the kernel's RNG is ready
 # at once, and KASLR puts the kernel somewhere else on every boot.
 ENTROPY_CMD = "dmesg | grep 'crng init done'; echo KASLR-BASE $(grep ' _stext$' /proc/kallsyms)\n"

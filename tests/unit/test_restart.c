@@ -69,7 +69,8 @@ static void spread_out_stops_are_no_loop(void **state)
 	/* ...but five quick ones after them are: the window slides. */
 	u64 t = 5000000ULL + 50 * 2600 + 20000;
 	for (unsigned i = 0; i < RESTART_LOOP_STOPS - 1; i++)
-		assert_int_equal(restart_decide(&h, VM_RESTART_ALWAYS, true, t + 10 * i, FREQ), RESTART_AGAIN);
+		assert_int_equal(restart_decide(&h, VM_RESTART_ALWAYS, true, t + 10 * i, FREQ),
+				 RESTART_AGAIN);
 	assert_int_equal(restart_decide(&h, VM_RESTART_ALWAYS, true, t + 100, FREQ), RESTART_LOOP);
 }
 
