@@ -417,7 +417,7 @@ def summary(res):
     """One line per VM: how it ended, and what its life was (crashes, restarts)."""
     out = []
     for name, state in res.vm_states.items():
-        end = {"off": "powered off", "stopped": "crashed (stopped by hyparm)"}.get(state, "still running (%s)" % state)
+        end = {"off": "powered off", "stopped": "stopped by hyparm"}.get(state, "still running (%s)" % state)
         notes = []
         if res.vm_crashes.get(name):
             notes.append("crashed %d time%s" % (res.vm_crashes[name], "s" if res.vm_crashes[name] > 1 else ""))

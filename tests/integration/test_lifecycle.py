@@ -170,7 +170,7 @@ def test_on_crash_a_crash_loop_stops_restarting(hv):
     hv.expect(starts(res, "hyparm: vm g: stopped: exception loop") == 5, "not 5 crashes")
     hv.expect(starts(res, 'hyparm: vm g: restarting (restart = "on-crash")') == 4, "not 4 restarts")
     hv.expect(res.vm_states.get("other") == "off", "the other VM did not power off")
-    hv.expect(sorted(hr.summary(res)) == ["vm g: crashed (stopped by hyparm) (crashed 5 times, restarted 4 times, "
+    hv.expect(sorted(hr.summary(res)) == ["vm g: stopped by hyparm (crashed 5 times, restarted 4 times, "
                                           "a restart loop: left down)", "vm other: powered off"],
               "summary: %s" % hr.summary(res))
 
