@@ -254,7 +254,7 @@ void vm_power_off(struct vm *vm)
 
 void vm_crash(struct vm *vm, const char *fmt, ...)
 {
-	char why[200];
+	char why[320];
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -61,6 +61,11 @@ struct vcpu {
 	u64 exits[EXIT_KIND_COUNT]; /* per enum exit_kind */
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
+	/*
+	 * The exit that caused the last injection (ESR_EL2, FAR_EL2, guest PC):
+	 * when the next one loops, this is the first fault, the one to report.
+	 */
+	u64 injected_for_esr, injected_for_far, injected_for_pc;
 	bool oslk; /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
 	u64 setway_off; /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
 };
