@@ -15,6 +15,7 @@
 #include <arch/watchdog.h>
 #include <drivers/gic.h>
 #include <drivers/pl011.h>
+#include <drivers/pl031.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
 #include <hyparm/boot.h>
@@ -30,6 +31,7 @@
 #include <hyparm/vm.h>
 #include <hyparm/vmconfig.h>
 #include <hyparm/vmm.h>
+#include <hyparm/wallclock.h>
 #include <libfdt.h>
 #include <string.h>
 
@@ -328,6 +330,13 @@ void boot_main(void *dtb, paddr_t load_addr)
 	}
 	cpu_init_common(0);
 	pcpus[0].online = true;
+	/* The guests' RTCs and KVM's PTP hypercall tell the time from this; without an RTC it starts at the epoch. */
+	if (plat.rtc_base && !mmu_map(plat.rtc_base, PAGE_SIZE, EL2_DEVICE) && pl031_init(plat.rtc_base))
+		hv_printf("hyparm: RTC: PL031 at 0x%llx, %llu s since the epoch\n",
+			  (unsigned long long)plat.rtc_base,
+			  (unsigned long long)(wallclock_ns() / 1000000000ULL));
+	else
+		hv_printf("hyparm: RTC: none found: guests' clocks start at the epoch\n");
 	sched_init();
 	sysreg_hooks_init();
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);

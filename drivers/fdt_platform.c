@@ -226,6 +226,15 @@ static void parse_chosen(const void *fdt, struct platform *p)
 		p->initrd_start = p->initrd_end = 0;
 }
 
+static void parse_rtc(const void *fdt, struct platform *p)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl031");
+	u64 base, size;
+
+	if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && size >= PAGE_SIZE)
+		p->rtc_base = base;
+}
+
 int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t errlen)
 {
 	int rc = fdt_check_header(fdt);
@@ -247,6 +256,7 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 	parse_cpus(fdt, p);
 	parse_psci(fdt, p);
 	parse_chosen(fdt, p);
+	parse_rtc(fdt, p);
 	if (!p->nr_mem) {
 		hv_snprintf(err, errlen, "device tree: no /memory node");
 		return -HV_EINVAL;

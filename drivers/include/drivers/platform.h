@@ -1,7 +1,7 @@
 /*
  * What hyparm learns about the machine from the boot loader's device tree:
- * memory, console UART, GIC, CPUs, the PSCI conduit and the guest bundle
- * (initrd range). Parsed with libfdt; pure logic, unit-tested on the host
+ * memory, console UART, GIC, CPUs, the PSCI conduit, the guest bundle
+ * (initrd range) and the real-time clock. Parsed with libfdt; pure logic, unit-tested on the host
  * with QEMU's own virt device tree.
  */
 #ifndef DRIVERS_PLATFORM_H
@@ -35,6 +35,7 @@ struct platform {
 	u64 cpu_mpidr[MAX_PCPUS];
 	unsigned psci_method; /* enum psci_conduit */
 	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
+	paddr_t rtc_base; /* the first arm,pl031, 0 when none */
 };
 
 /* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */
