@@ -14,10 +14,22 @@
 #define MEM_GRANULE MiB(2) /* VM RAM is mapped with 2 MiB stage-2 blocks */
 #define PCPU_NUMBER_MAX 255u
 
-enum key { K_NAME, K_KERNEL, K_INITRD, K_DTB, K_CMDLINE, K_VCPUS, K_MEMORY, K_PCPUS, K_DEVICES, NR_KEYS };
+enum key {
+	K_NAME,
+	K_KERNEL,
+	K_INITRD,
+	K_DTB,
+	K_CMDLINE,
+	K_VCPUS,
+	K_MEMORY,
+	K_PCPUS,
+	K_DEVICES,
+	K_FIRMWARE,
+	NR_KEYS
+};
 
 static const char *const key_names[NR_KEYS] = {
-	"name", "kernel", "initrd", "dtb", "cmdline", "vcpus", "memory", "pcpus", "devices",
+	"name", "kernel", "initrd", "dtb", "cmdline", "vcpus", "memory", "pcpus", "devices", "firmware",
 };
 
 struct parser {
@@ -214,6 +226,10 @@ static int set_key(struct parser *ps, unsigned line, enum key key, struct str v)
 		if (!v.len)
 			return fail(ps, line, "kernel: expected a file name from the bundle");
 		return set_string(ps, line, key, cfg->kernel, sizeof(cfg->kernel), v);
+	case K_FIRMWARE:
+		if (!v.len)
+			return fail(ps, line, "firmware: expected a file name from the bundle");
+		return set_string(ps, line, key, cfg->firmware, sizeof(cfg->firmware), v);
 	case K_INITRD:
 		return set_string(ps, line, key, cfg->initrd, sizeof(cfg->initrd), v);
 	case K_DTB:
@@ -253,8 +269,12 @@ static int finish_vm(struct parser *ps)
 
 	if (!cfg)
 		return HV_OK;
-	if (!cfg->kernel[0])
-		return fail(ps, cfg->line, "[vm] section without kernel");
+	if (!cfg->kernel[0] && !cfg->firmware[0])
+		return fail(ps, cfg->line, "[vm] section without kernel (or firmware)");
+	/* Firmware loads its own kernel (from a disk, the network, its flash): hyparm does not place one. */
+	if (cfg->firmware[0] && (cfg->kernel[0] || cfg->initrd[0]))
+		return fail(ps, ps->key_line[K_FIRMWARE],
+			    "firmware: a VM boots either its firmware or a kernel and initrd, not both");
 	if (!cfg->name[0]) {
 		hv_snprintf(cfg->name, sizeof(cfg->name), "vm%u", ps->count);
 		if ((rc = check_unique_name(ps, cfg->line, cfg->name)))
@@ -320,10 +340,11 @@ static int parse_assignment(struct parser *ps, unsigned line, struct str s)
 			break;
 	}
 	if (key == NR_KEYS)
-		return fail(ps, line,
-			    "unknown key '%.*s' (expected one of name, kernel, initrd, dtb, cmdline, vcpus, "
-			    "memory, pcpus, devices)",
-			    (int)MIN(key_text.len, 32), key_text.p);
+		return fail(
+			ps, line,
+			"unknown key '%.*s' (expected one of name, kernel, firmware, initrd, dtb, cmdline, "
+			"vcpus, memory, pcpus, devices)",
+			(int)MIN(key_text.len, 32), key_text.p);
 	if (ps->key_line[key])
 		return fail(ps, line, "duplicate key '%s' in this [vm] section (first set at line %u)",
 			    key_names[key], ps->key_line[key]);

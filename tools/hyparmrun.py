@@ -41,9 +41,11 @@ class UsageError(Exception):
 class VM:
     """One VM, with the options `lkvm run` users know."""
 
-    def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None):
+    def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
+                 bios=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
+        self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
 
 
 class Result:
@@ -74,7 +76,7 @@ def plan_bundle(vms, config=None):
         _check_file(config, "config")
         base = os.path.dirname(os.path.abspath(config))
         text = open(config).read()
-        for m in re.finditer(r"^\s*(kernel|initrd|dtb)\s*=\s*(\S+)", text, re.M):
+        for m in re.finditer(r"^\s*(kernel|firmware|initrd|dtb)\s*=\s*(\S+)", text, re.M):
             src = os.path.join(base, m.group(2))
             _check_file(src, m.group(1))
             copies.append((src, m.group(2)))
@@ -86,7 +88,7 @@ def plan_bundle(vms, config=None):
         name = vm.name or "vm%d" % i
         lines.append("[vm]")
         lines.append("name = %s" % name)
-        for key, path in (("kernel", vm.kernel), ("initrd", vm.initrd), ("dtb", vm.dtb)):
+        for key, path in (("kernel", vm.kernel), ("firmware", vm.bios), ("initrd", vm.initrd), ("dtb", vm.dtb)):
             if path is None:
                 continue
             _check_file(path, key)

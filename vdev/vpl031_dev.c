@@ -145,7 +145,8 @@ static int rtc_fdt_node(struct vdev *d, void *fdt)
 	int e;
 
 	hv_snprintf(name, sizeof(name), "pl031@%llx", (unsigned long long)GUEST_RTC_IPA);
-	if ((e = fdt_begin_node(fdt, name)) || (e = fdt_property(fdt, "compatible", compat, sizeof(compat))) ||
+	if ((e = fdt_begin_node(fdt, name)) ||
+	    (e = fdt_property(fdt, "compatible", compat, sizeof(compat))) ||
 	    (e = fdt_property(fdt, "reg", reg, sizeof(reg))) ||
 	    (e = fdt_property(fdt, "interrupts", irq, sizeof(irq))) ||
 	    (e = fdt_property(fdt, "clocks", &clk, sizeof(clk))) ||

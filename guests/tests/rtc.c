@@ -87,7 +87,8 @@ int main(void)
 	check(mmio_read32(MIS) == 1 && gic_is_pending(GUEST_RTC_INTID), "unmasked: RTCMIS 1, SPI %u pending",
 	      GUEST_RTC_INTID - 32);
 	mmio_write32(ICR, 1);
-	check(mmio_read32(RIS) == 0 && !gic_is_pending(GUEST_RTC_INTID), "RTCICR clears it and the line drops");
+	check(mmio_read32(RIS) == 0 && !gic_is_pending(GUEST_RTC_INTID),
+	      "RTCICR clears it and the line drops");
 	mmio_write32(IMSC, 0);
 
 	/* Registers are 32-bit words: a byte or a halfword access is refused (external abort). */

@@ -95,7 +95,7 @@ struct vm {
 	u64 cntvoff; /* CNTVOFF_EL2: the guest's virtual counter starts at 0 at VM creation */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
-	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 */
+	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 (the DTB's IPA; 0 for firmware) */
 	const struct vm_config *config;
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	enum vm_reset_phase reset_phase;

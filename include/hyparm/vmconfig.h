@@ -5,7 +5,10 @@
  *   # comment
  *   [vm]
  *   name    = guest0          # letters, digits, '-', '_' ; max 31 chars
- *   kernel  = guest0.bin      # file in the bundle (required)
+ *   kernel  = guest0.bin      # file in the bundle (this or firmware is required)
+ *   firmware = u-boot.bin     # instead of kernel/initrd: a firmware image (U-Boot, EDK2) booted
+ *                             # as QEMU boots -bios: in flash bank 0 at IPA 0, entered there with
+ *                             # x0 = 0, the device tree at the start of RAM
  *   initrd  = rootfs.cpio     # optional
  *   dtb     = custom.dtb      # optional: use this DT instead of generating one
  *   cmdline = console=ttyAMA0 # rest of the line, may contain spaces and '='
@@ -13,7 +16,8 @@
  *   memory  = 64M             # bytes with optional K/M/G suffix, >= 2M, multiple of 2M
  *   pcpus   = 0,1             # physical CPUs; vCPU i runs on pcpus[i % n]; default: VM index % nr_pcpus
  *   devices = gicv3 arm-vtimer arm-ptimer pl011   # virtual devices, by registry name, in creation
- *                             # order (the interrupt controller first); default: these four
+ *                             # order (the interrupt controller first); default: these and
+ *                             # pl031, and cfi-flash for a firmware VM
  *
  * Errors name the file, the line and what was expected.
  */
@@ -31,7 +35,8 @@
 
 struct vm_config {
 	char name[VMCONF_NAME_MAX];
-	char kernel[VMCONF_FILE_MAX];
+	char kernel[VMCONF_FILE_MAX]; /* "" for a firmware VM */
+	char firmware[VMCONF_FILE_MAX]; /* "" = boot the kernel */
 	char initrd[VMCONF_FILE_MAX]; /* "" = none */
 	char dtb[VMCONF_FILE_MAX]; /* "" = generate */
 	char cmdline[VMCONF_CMDLINE_MAX];

@@ -229,8 +229,8 @@ static void the_file_name_is_used_in_messages(void **state)
 static void unknown_key_lists_the_known_ones(void **state)
 {
 	expect_error("[vm]\nname = a\nkernel = k\n\n\n\nmemroy = 64M\n",
-		     "vms.conf:7: unknown key 'memroy' (expected one of name, kernel, initrd, dtb, cmdline, "
-		     "vcpus, memory, pcpus, devices)");
+		     "vms.conf:7: unknown key 'memroy' (expected one of name, kernel, firmware, initrd, dtb, "
+		     "cmdline, vcpus, memory, pcpus, devices)");
 }
 
 static void key_before_any_section_is_an_error(void **state)
@@ -291,9 +291,27 @@ static void explicit_name_equal_to_a_default_name_is_an_error(void **state)
 static void section_without_kernel_is_an_error(void **state)
 {
 	expect_error("[vm]\nkernel = a\n\n\n\n\n\n\n\n\n\n[vm]\nname = b\nvcpus = 2\n",
-		     "vms.conf:12: [vm] section without kernel");
+		     "vms.conf:12: [vm] section without kernel (or firmware)");
 	/* Reported before the next section starts being read. */
-	expect_error("[vm]\nname = a\n[vm]\nbogus\n", "vms.conf:1: [vm] section without kernel");
+	expect_error("[vm]\nname = a\n[vm]\nbogus\n",
+		     "vms.conf:1: [vm] section without kernel (or firmware)");
+}
+
+/* A firmware VM names its firmware instead of a kernel; both, or firmware with an initrd, is refused. */
+static void firmware_instead_of_kernel(void **state)
+{
+	struct result r;
+
+	expect_ok("[vm]\nname = fw\nfirmware = u-boot.bin\nmemory = 128M\n", &r);
+	assert_string_equal(r.vms[0].firmware, "u-boot.bin");
+	assert_string_equal(r.vms[0].kernel, "");
+	expect_ok("[vm]\nkernel = k\n", &r);
+	assert_string_equal(r.vms[0].firmware, "");
+	expect_error("[vm]\nkernel = k\nfirmware = f\n",
+		     "vms.conf:3: firmware: a VM boots either its firmware or a kernel and initrd, not both");
+	expect_error("[vm]\nfirmware = f\n\ninitrd = i\n",
+		     "vms.conf:2: firmware: a VM boots either its firmware or a kernel and initrd, not both");
+	expect_error("[vm]\nfirmware =\n", "vms.conf:2: firmware: expected a file name from the bundle");
 }
 
 static void file_without_vm_section_is_an_error(void **state)
@@ -477,6 +495,7 @@ int main(void)
 		cmocka_unit_test(duplicate_vm_name_is_an_error),
 		cmocka_unit_test(explicit_name_equal_to_a_default_name_is_an_error),
 		cmocka_unit_test(section_without_kernel_is_an_error),
+		cmocka_unit_test(firmware_instead_of_kernel),
 		cmocka_unit_test(file_without_vm_section_is_an_error),
 		cmocka_unit_test(too_many_vms_is_an_error),
 		cmocka_unit_test(nine_vms_exceed_the_limit_of_eight),
