@@ -13,8 +13,7 @@
  * the chip's size and block count depend on the bank's (cfi_table_byte).
  */
 static const u8 query_table[0x40] = {
-	[0x10] = 'Q', [0x11] = 'R', [0x12] = 'Y',
-	[0x13] = 0x01, /* primary command set: Intel/Sharp extended */
+	[0x10] = 'Q',  [0x11] = 'R',  [0x12] = 'Y',  [0x13] = 0x01, /* primary command set: Intel/Sharp extended */
 	[0x15] = 0x31, /* its extended table at 0x31 */
 	[0x1B] = 0x45, [0x1C] = 0x55, /* Vcc 4.5 .. 5.5 V; no Vpp */
 	[0x1F] = 0x07, [0x20] = 0x07, [0x21] = 0x0A, /* typical timeouts: word, buffer, block erase */
@@ -22,7 +21,7 @@ static const u8 query_table[0x40] = {
 	[0x28] = 0x02, /* interface: x8/x16 */
 	[0x2A] = 0x0B, /* write buffer 2^11 bytes per chip */
 	[0x2C] = 0x01, /* one erase-block region */
-	[0x31] = 'P', [0x32] = 'R', [0x33] = 'I', [0x34] = '1', [0x35] = '0',
+	[0x31] = 'P',  [0x32] = 'R',  [0x33] = 'I',  [0x34] = '1',  [0x35] = '0',
 	[0x3F] = 0x01, /* one protection field */
 };
 
@@ -262,9 +261,18 @@ int cfi_write(struct cfi_bank *b, u64 off, unsigned size, u64 val)
 {
 	bool was_array = cfi_in_array_mode(b);
 
-	if ((size != 1 && size != 2 && size != 4) || (off & (size - 1)) || off >= b->size ||
+	if ((size != 1 && size != 2 && size != 4 && size != 8) || (off & (size - 1)) || off >= b->size ||
 	    size > b->size - off)
 		return -HV_EINVAL;
+	/*
+	 * Wider than the bus: two bus writes, low word first, as QEMU splits
+	 * it. EDK2's early code stores 64-bit values into its own image
+	 * (globals of code that runs from flash): they must not fault.
+	 */
+	if (size == 8) {
+		cfi_write(b, off, 4, val & 0xFFFFFFFFULL);
+		return cfi_write(b, off + 4, 4, val >> 32);
+	}
 	if (b->wcycle == 0)
 		start(b, off, (u8)val);
 	else

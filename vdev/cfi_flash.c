@@ -68,8 +68,8 @@ static void array_mode(void *ctx, bool array)
 	/* Unmapped, every read still works through the trap (slower, and only with a syndrome). */
 	if (rc && !fb->dev->map_failed_reported) {
 		fb->dev->map_failed_reported = true;
-		hv_printf("hyparm: vm %s: flash bank at 0x%llx: stage-2 %s failed (%s); reads trap\n", vm->name,
-			  (unsigned long long)fb->ipa, array ? "map" : "unmap", hv_strerror(rc));
+		hv_printf("hyparm: vm %s: flash bank at 0x%llx: stage-2 %s failed (%s); reads trap\n",
+			  vm->name, (unsigned long long)fb->ipa, array ? "map" : "unmap", hv_strerror(rc));
 	}
 }
 
@@ -149,12 +149,14 @@ static int flash_create(struct vdev *d, char *err, size_t errlen)
 	d->state = f;
 	if (fw_name[0]) {
 		if (bundle_find(vm->bundle->base, vm->bundle->size, fw_name, &fw, &fw_size) || !fw_size) {
-			hv_snprintf(err, errlen, "vm %s: firmware '%s' is not in the bundle", vm->name, fw_name);
+			hv_snprintf(err, errlen, "vm %s: firmware '%s' is not in the bundle", vm->name,
+				    fw_name);
 			return -HV_ENOENT;
 		}
 		if (fw_size > GUEST_FLASH_BANK_SIZE) {
-			hv_snprintf(err, errlen, "vm %s: firmware '%s' is %llu MiB: the flash bank holds %llu",
-				    vm->name, fw_name, (unsigned long long)(fw_size >> 20),
+			hv_snprintf(err, errlen,
+				    "vm %s: firmware '%s' is %llu MiB: the flash bank holds %llu", vm->name,
+				    fw_name, (unsigned long long)(fw_size >> 20),
 				    (unsigned long long)(GUEST_FLASH_BANK_SIZE >> 20));
 			return -HV_EINVAL;
 		}

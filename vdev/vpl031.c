@@ -16,40 +16,36 @@ u32 vpl031_count(const struct vpl031 *r, u64 now_s)
 	return (u32)now_s + r->offset;
 }
 
-int vpl031_read(struct vpl031 *r, u64 off, unsigned size, u64 now_s, u32 *val)
+static u32 reg_read(struct vpl031 *r, u64 off, u64 now_s)
 {
-	if (size != 4 || (off & 3))
-		return -HV_EINVAL;
-	if (off >= RTC_PERIPHID0) {
-		*val = pl031_ids[(off - RTC_PERIPHID0) / 4];
-		return HV_OK;
-	}
+	if (off >= RTC_PERIPHID0)
+		return pl031_ids[(off - RTC_PERIPHID0) / 4];
 	switch (off) {
 	case RTC_DR:
-		*val = vpl031_count(r, now_s);
-		break;
+		return vpl031_count(r, now_s);
 	case RTC_MR:
-		*val = r->mr;
-		break;
+		return r->mr;
 	case RTC_LR:
-		*val = r->lr;
-		break;
+		return r->lr;
 	case RTC_CR:
-		*val = 1; /* started at power-on, and it cannot be stopped */
-		break;
+		return 1; /* started at power-on, and it cannot be stopped */
 	case RTC_IMSC:
-		*val = r->imsc;
-		break;
+		return r->imsc;
 	case RTC_RIS:
-		*val = r->ris;
-		break;
+		return r->ris;
 	case RTC_MIS:
-		*val = vpl031_line(r);
-		break;
-	default: /* RTCICR is write-only; the rest of the page is reserved: reads as zero */
-		*val = 0;
-		break;
+		return vpl031_line(r);
 	}
+	return 0; /* RTCICR is write-only; the rest of the page is reserved: reads as zero */
+}
+
+int vpl031_read(struct vpl031 *r, u64 off, unsigned size, u64 now_s, u32 *val)
+{
+	if ((size != 1 && size != 2 && size != 4) || (off & (size - 1)))
+		return -HV_EINVAL;
+	/* A narrower read sees its bytes of the register (EDK2 reads the IDs a byte at a time). */
+	u32 v = reg_read(r, off & ~3ULL, now_s) >> ((off & 3) * 8);
+	*val = size == 4 ? v : v & ((1u << (size * 8)) - 1);
 	return HV_OK;
 }
 

@@ -82,7 +82,7 @@ static void match_latches_and_masks(void **state)
 	assert_int_equal(vpl031_secs_to_match(&r, NOW), 60);
 }
 
-/* Catches: IDs that Linux's AMBA bus would not match; half-emulated byte accesses. */
+/* Catches: IDs that Linux's AMBA bus would not match; byte reads of them refused (EDK2); partial writes. */
 static void ids_and_access_sizes(void **state)
 {
 	static const u8 ids[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -95,8 +95,16 @@ static void ids_and_access_sizes(void **state)
 		assert_int_equal(rd(&r, RTC_PERIPHID0 + 4 * i, NOW), ids[i]);
 	assert_int_equal(rd(&r, 0x020, NOW), 0); /* reserved: reads as zero */
 	assert_int_equal(rd(&r, RTC_ICR, NOW), 0); /* write-only */
-	assert_int_equal(vpl031_read(&r, RTC_DR, 1, NOW, &v), -HV_EINVAL);
+	/* Narrower reads see their bytes of the register (EDK2 reads the IDs bytewise). */
+	assert_int_equal(vpl031_read(&r, RTC_PERIPHID0 + 0x10, 1, NOW, &v), HV_OK);
+	assert_int_equal(v, 0x0d);
+	assert_int_equal(vpl031_read(&r, RTC_DR + 1, 1, NOW, &v), HV_OK);
+	assert_int_equal(v, ((u32)NOW >> 8) & 0xFF);
+	assert_int_equal(vpl031_read(&r, RTC_DR + 2, 2, NOW, &v), HV_OK);
+	assert_int_equal(v, (u32)NOW >> 16);
+	assert_int_equal(vpl031_read(&r, RTC_DR + 1, 2, NOW, &v), -HV_EINVAL);
 	assert_int_equal(vpl031_read(&r, RTC_DR, 8, NOW, &v), -HV_EINVAL);
+	assert_int_equal(vpl031_write(&r, RTC_LR, 1, NOW, 1), -HV_EINVAL);
 	assert_int_equal(vpl031_read(&r, RTC_DR + 2, 4, NOW, &v), -HV_EINVAL);
 	assert_int_equal(vpl031_write(&r, RTC_LR, 2, NOW, 1), -HV_EINVAL);
 	assert_int_equal(rd(&r, RTC_DR, NOW), (u32)NOW); /* the refused write changed nothing */

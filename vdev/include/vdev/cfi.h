@@ -65,8 +65,8 @@ static inline bool cfi_in_array_mode(const struct cfi_bank *b)
 	return b->cmd == 0 && b->wcycle == 0;
 }
 /*
- * A guest access at off (inside the bank). Reads of 1, 2, 4 or 8 bytes,
- * writes of 1, 2 or 4, naturally aligned; anything else is -HV_EINVAL
+ * A guest access at off (inside the bank) of 1, 2, 4 or 8 bytes, naturally
+ * aligned (an 8-byte write is two bus writes); anything else is -HV_EINVAL
  * (the guest gets an external abort) and changes nothing.
  */
 int cfi_read(struct cfi_bank *b, u64 off, unsigned size, u64 *val);

@@ -33,8 +33,9 @@ void vpl031_reset(struct vpl031 *r);
 /* The counter at wall-clock time now_s. */
 u32 vpl031_count(const struct vpl031 *r, u64 now_s);
 /*
- * Register access at off (32-bit accesses to word-aligned offsets only:
- * anything else is -HV_EINVAL). now_s is the wall clock in seconds.
+ * Register access at off: reads of 1, 2 or 4 bytes, naturally aligned
+ * (a narrower one sees its bytes of the register), writes of 32-bit words;
+ * anything else is -HV_EINVAL. now_s is the wall clock in seconds.
  */
 int vpl031_read(struct vpl031 *r, u64 off, unsigned size, u64 now_s, u32 *val);
 int vpl031_write(struct vpl031 *r, u64 off, unsigned size, u64 now_s, u32 val);
