@@ -13,6 +13,7 @@
 #include <arch/vcpu_arch.h>
 #include <arch/vgic_lr.h>
 #include <arch/watchdog.h>
+#include <drivers/cfi_flash.h>
 #include <drivers/gic.h>
 #include <drivers/pl011.h>
 #include <drivers/pl031.h>
@@ -337,6 +338,11 @@ void boot_main(void *dtb, paddr_t load_addr)
 			  (unsigned long long)(wallclock_ns() / 1000000000ULL));
 	else
 		hv_printf("hyparm: RTC: none found: guests' clocks start at the epoch\n");
+	/* Where one VM's firmware variables may outlive the run (vms.conf flash_vars = board). */
+	if (plat.flash_vars_base && cfi_flash_init(plat.flash_vars_base, plat.flash_vars_size))
+		hv_printf("hyparm: flash: %llu MiB at 0x%llx for a VM's firmware variables\n",
+			  (unsigned long long)(plat.flash_vars_size >> 20),
+			  (unsigned long long)plat.flash_vars_base);
 	sched_init();
 	sysreg_hooks_init();
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);

@@ -25,11 +25,13 @@ enum key {
 	K_PCPUS,
 	K_DEVICES,
 	K_FIRMWARE,
+	K_FLASH_VARS,
 	NR_KEYS
 };
 
 static const char *const key_names[NR_KEYS] = {
-	"name", "kernel", "initrd", "dtb", "cmdline", "vcpus", "memory", "pcpus", "devices", "firmware",
+	"name",	  "kernel", "initrd",  "dtb",	   "cmdline",	 "vcpus",
+	"memory", "pcpus",  "devices", "firmware", "flash_vars",
 };
 
 struct parser {
@@ -230,6 +232,12 @@ static int set_key(struct parser *ps, unsigned line, enum key key, struct str v)
 		if (!v.len)
 			return fail(ps, line, "firmware: expected a file name from the bundle");
 		return set_string(ps, line, key, cfg->firmware, sizeof(cfg->firmware), v);
+	case K_FLASH_VARS:
+		if (str_is(v, "board"))
+			cfg->vars_on_board = true;
+		else if (!str_is(v, "memory"))
+			return fail(ps, line, "flash_vars: expected board or memory");
+		return HV_OK;
 	case K_INITRD:
 		return set_string(ps, line, key, cfg->initrd, sizeof(cfg->initrd), v);
 	case K_DTB:
@@ -343,7 +351,7 @@ static int parse_assignment(struct parser *ps, unsigned line, struct str s)
 		return fail(
 			ps, line,
 			"unknown key '%.*s' (expected one of name, kernel, firmware, initrd, dtb, cmdline, "
-			"vcpus, memory, pcpus, devices)",
+			"vcpus, memory, pcpus, devices, flash_vars)",
 			(int)MIN(key_text.len, 32), key_text.p);
 	if (ps->key_line[key])
 		return fail(ps, line, "duplicate key '%s' in this [vm] section (first set at line %u)",

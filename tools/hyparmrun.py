@@ -42,10 +42,11 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None):
+                 bios=None, flash_vars=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
+        self.flash_vars = flash_vars  # host file holding its flash variables bank (QEMU's pflash1)
 
 
 class Result:
@@ -101,7 +102,29 @@ def plan_bundle(vms, config=None):
         lines.append("memory = %dM" % vm.mem)
         if vm.pcpus is not None:
             lines.append("pcpus = %s" % vm.pcpus)
+        if vm.flash_vars:
+            lines.append("flash_vars = board")
     return "\n".join(lines) + "\n", copies
+
+
+FLASH_BANK_SIZE = 64 << 20  # QEMU virt's pflash1: a file backing it must be exactly this size
+
+
+def flash_vars_args(vms):
+    """QEMU's options for the VM whose flash variables live in a host file (at most one: the
+    machine has one pflash1). A missing file is created erased (0xFF), as new flash is."""
+    files = [vm.flash_vars for vm in vms if vm.flash_vars]
+    if not files:
+        return []
+    if len(files) > 1:
+        raise UsageError("--flash-vars: only one VM can keep its variables in the machine's flash")
+    path = files[0]
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(b"\xff" * FLASH_BANK_SIZE)
+    if os.path.getsize(path) != FLASH_BANK_SIZE:
+        raise UsageError("--flash-vars %s: must be %d bytes (QEMU's flash bank)" % (path, FLASH_BANK_SIZE))
+    return ["-drive", "if=pflash,unit=1,format=raw,file=%s" % path]
 
 
 def write_bundle(vms, workdir, config=None):
@@ -290,7 +313,8 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
     work = tempfile.mkdtemp(prefix="hyparm-run-")
     try:
         bundle = write_bundle(list(vms), work, config)
-        cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
+        cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
+                           list(extra) + flash_vars_args(vms))
         w = watch(cmd, timeout, stop=until, script=script, stdin=stdin, echo=echo)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -125,7 +125,7 @@ static void program(struct cfi_bank *b, u64 off, const u8 *data, u64 len)
 	for (u64 i = 0; i < len; i++)
 		b->storage[off + i] &= data[i];
 	if (b->changed)
-		b->changed(b->ctx, off, len);
+		b->changed(b->ctx, off, len, false);
 }
 
 static void erase(struct cfi_bank *b, u64 off)
@@ -136,7 +136,7 @@ static void erase(struct cfi_bank *b, u64 off)
 	}
 	memset(b->storage + off, 0xFF, CFI_BLOCK_SIZE);
 	if (b->changed)
-		b->changed(b->ctx, off, CFI_BLOCK_SIZE);
+		b->changed(b->ctx, off, CFI_BLOCK_SIZE, true);
 }
 
 /* A write when no command is under way: a new command. */

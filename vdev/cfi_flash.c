@@ -16,12 +16,16 @@
  *
  * The variables bank lives in hyparm's memory (VARS_BACKED bytes, the rest
  * of the 64 MiB window reads as erased and refuses programming): it
- * survives the VM's resets, not the end of the run.
+ * survives the VM's resets. With `flash_vars = board` it also survives
+ * the run: it is read from the board's flash at creation and every erase
+ * and program is written through to it (hyparm/nvstore.h; on QEMU a
+ * host file); one VM at most can have that.
  */
 #include <arch/cache.h>
 #include <arch/stage2.h>
 #include <hyparm/bundle.h>
 #include <hyparm/errno.h>
+#include <hyparm/nvstore.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
@@ -48,7 +52,8 @@ struct flash_dev {
 	struct vm *vm;
 	spinlock_t lock; /* the VM's vCPUs share the banks */
 	struct flash_bank bank[2];
-	bool map_failed_reported;
+	const struct nvstore_ops *store; /* where bank 1 persists, NULL: in memory only */
+	bool map_failed_reported, store_failed_reported;
 };
 
 static struct flash_dev flashes[VM_MAX];
@@ -73,11 +78,29 @@ static void array_mode(void *ctx, bool array)
 	}
 }
 
-/* The guest may read with caches off (or map the flash as a device): what it reads must be in memory. */
-static void changed(void *ctx, u64 off, u64 len)
+/* Bank 1's change, written through to the board's flash: an erase as an erase, a program by whole words. */
+static void write_through(struct flash_dev *f, u64 off, u64 len, bool erased)
+{
+	u64 start = ALIGN_DOWN(off, 4), end = ALIGN_UP(off + len, 4);
+	int rc = erased ? f->store->erase(off)
+			: f->store->program(start, f->bank[1].cfi.storage + start, end - start);
+
+	if (rc && !f->store_failed_reported) {
+		f->store_failed_reported = true;
+		hv_printf("hyparm: vm %s: writing the flash variables to the board's flash failed (%s): "
+			  "the VM goes on with them in memory\n",
+			  f->vm->name, hv_strerror(rc));
+	}
+}
+
+static void changed(void *ctx, u64 off, u64 len, bool erased)
 {
 	struct flash_bank *fb = ctx;
+
+	/* The guest may read with caches off (or map the flash as a device): what it reads must be in memory. */
 	arch_dcache_clean_inval_range(fb->pa + off, len);
+	if (fb == &fb->dev->bank[1] && fb->dev->store)
+		write_through(fb->dev, off, len, erased);
 }
 
 static int flash_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val)
@@ -179,6 +202,20 @@ static int flash_create(struct vdev *d, char *err, size_t errlen)
 	if (rc) {
 		hv_snprintf(err, errlen, "vm %s: no memory for the flash banks", vm->name);
 		return rc;
+	}
+	if (vm->config->vars_on_board) {
+		f->store = nvstore_claim(vm);
+		if (!f->store || f->store->size < VARS_BACKED) {
+			hv_snprintf(err, errlen,
+				    "vm %s: flash_vars = board, but the board's flash is %s (QEMU: -drive "
+				    "if=pflash,unit=1; hyparm-run --flash-vars FILE)",
+				    vm->name, f->store ? "too small" : "missing or another VM's");
+			return -HV_EBUSY;
+		}
+		/* The variables as the previous run left them. */
+		f->store->read(0, f->bank[1].cfi.storage, VARS_BACKED);
+		arch_dcache_clean_inval_range(f->bank[1].pa, VARS_BACKED);
+		hv_printf("hyparm: vm %s: flash variables kept in the board's flash\n", vm->name);
 	}
 	for (unsigned i = 0; i < 2 && !rc; i++)
 		rc = mmio_bus_add(&vm->mmio, f->bank[i].ipa, GUEST_FLASH_BANK_SIZE, &flash_ops, &f->bank[i],

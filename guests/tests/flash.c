@@ -180,8 +180,9 @@ int main(void)
 	      (unsigned long long)entry_state.x[2]);
 	check(entry_state.x[3] == GUEST_FLASH0_IPA, "the firmware ran from the flash at IPA 0x%llx",
 	      (unsigned long long)entry_state.x[3]);
-	check(dtb_addr() == GUEST_RAM_IPA && dtb_size() > 0, "device tree at the start of RAM (0x%llx, %llu bytes)",
-	      (unsigned long long)dtb_addr(), (unsigned long long)dtb_size());
+	check(dtb_addr() == GUEST_RAM_IPA && dtb_size() > 0,
+	      "device tree at the start of RAM (0x%llx, %llu bytes)", (unsigned long long)dtb_addr(),
+	      (unsigned long long)dtb_size());
 	if (mmio_read32(MARKER_AT) == MARKER) {
 		/* Second boot, after SYSTEM_RESET: the variables bank kept what the first one wrote. */
 		check(true, "bank 1 kept the marker across the VM's reset");

@@ -18,6 +18,10 @@
  *   devices = gicv3 arm-vtimer arm-ptimer pl011   # virtual devices, by registry name, in creation
  *                             # order (the interrupt controller first); default: these and
  *                             # pl031, and cfi-flash for a firmware VM
+ *   flash_vars = board        # the flash's variables bank lives in the board's own flash (QEMU
+ *                             # virt's pflash1, a host file: hyparm-run --flash-vars), so it
+ *                             # outlives the run; one VM at most. Default: memory (kept across
+ *                             # the VM's resets only)
  *
  * Errors name the file, the line and what was expected.
  */
@@ -45,6 +49,7 @@ struct vm_config {
 	u64 mem_size;
 	u32 pcpus[VMCONF_MAX_VCPUS];
 	u32 nr_pcpus; /* 0 = default placement */
+	bool vars_on_board; /* flash_vars = board */
 	unsigned line; /* line of its [vm] header */
 };
 

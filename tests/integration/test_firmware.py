@@ -47,7 +47,7 @@ def test_uboot_reaches_its_prompt_and_keeps_its_environment(hv):
     prompt = r"=> "
     res = hv.run([hr.VM(None, name="ub", bios=UBOOT, mem=128)], timeout=90,
                  script=[("Hit any key to stop autoboot", "\r"), (prompt, "version\r"),
-                         (prompt, "date\r"), (prompt, "setenv hyparm_test 42; saveenv\r"),
+                         (prompt, "date\r"), (prompt, "setenv hyparm_test 42\r"), (prompt, "saveenv\r"),
                          (prompt, "reset\r"), ("Hit any key to stop autoboot", "\r"),
                          (prompt, "printenv hyparm_test\r"), (prompt, "poweroff\r")])
     lines = res.vm_lines("ub")
@@ -81,3 +81,27 @@ def test_edk2_reaches_the_uefi_shell(hv):
     hv.expect(sum(1 for l in lines if "UEFI Interactive Shell v2" in l) >= 2, "`ver` did not answer")
     hv.expect(res.status == hr.STATUS_OK and res.vm_states.get("efi") == "off",
               "status %d: %s (`reset -s` did not power off)" % (res.status, res.why))
+
+
+@pytest.mark.timeout(150)
+def test_uboot_environment_outlives_the_run_in_a_host_file(hv, tmp_path):
+    """With --flash-vars FILE (vms.conf flash_vars = board), the variables bank is written through
+    to QEMU's pflash1, backed by FILE: what U-Boot saves in one run it finds in the next."""
+    need(UBOOT, "u-boot-qemu")
+    vars_file = str(tmp_path / "vars.img")
+    prompt = r"=> "
+    runs = []
+    # One short line at a time: U-Boot polls its UART, and what does not fit the 32-byte FIFO is lost.
+    for typed in (["setenv kept %d\r" % os.getpid(), "saveenv\r"], ["printenv kept\r"]):
+        steps = [("Hit any key to stop autoboot", "\r")] + [(prompt, t) for t in typed] + [(prompt, "poweroff\r")]
+        res = hv.run([hr.VM(None, name="ub", bios=UBOOT, mem=128, flash_vars=vars_file)], timeout=60,
+                     script=steps)
+        hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+        hv.expect("hyparm: vm ub: flash variables kept in the board's flash" in res.lines,
+                  "hyparm did not take the board's flash for the variables")
+        runs.append(res.vm_lines("ub"))
+    hv.expect(os.path.getsize(vars_file) == hr.FLASH_BANK_SIZE, "the launcher did not make a 64 MiB file")
+    hv.expect("OK" in runs[0], "saveenv failed in the first run")
+    hv.expect(any("Loading Environment from Flash... OK" in l for l in runs[1]),
+              "the second run found no saved environment")
+    hv.expect("kept=%d" % os.getpid() in runs[1], "the variable did not outlive the run")

@@ -26,9 +26,11 @@ static void mode_cb(void *ctx, bool array)
 		from_array++;
 }
 
-static void changed_cb(void *ctx, u64 off, u64 len)
+static bool changed_erased;
+static void changed_cb(void *ctx, u64 off, u64 len, bool erased)
 {
 	changes++;
+	changed_erased = erased;
 	changed_off = off;
 	changed_len = len;
 }
@@ -116,6 +118,7 @@ static void program_clears_bits_only(void **state)
 	assert_int_equal(changes, 1);
 	assert_int_equal(changed_off, 0x100);
 	assert_int_equal(changed_len, 4);
+	assert_false(changed_erased);
 	wr(0, CMD(0xFF));
 	assert_int_equal(rd(0x100, 4), 0x12345678);
 	wr(0x100, CMD(0x10));
@@ -163,6 +166,7 @@ static void erase_needs_confirm(void **state)
 	assert_int_equal(rd(2 * CFI_BLOCK_SIZE - 4, 4), 0xFFFFFFFF);
 	assert_int_equal(rd(2 * CFI_BLOCK_SIZE, 4), 0);
 	assert_int_equal(changed_len, CFI_BLOCK_SIZE);
+	assert_true(changed_erased);
 	/* Erase then read array: cancelled. Erase then something else: improper sequence. */
 	wr(0, CMD(0x20));
 	wr(0, CMD(0xFF));

@@ -230,7 +230,7 @@ static void unknown_key_lists_the_known_ones(void **state)
 {
 	expect_error("[vm]\nname = a\nkernel = k\n\n\n\nmemroy = 64M\n",
 		     "vms.conf:7: unknown key 'memroy' (expected one of name, kernel, firmware, initrd, dtb, "
-		     "cmdline, vcpus, memory, pcpus, devices)");
+		     "cmdline, vcpus, memory, pcpus, devices, flash_vars)");
 }
 
 static void key_before_any_section_is_an_error(void **state)
@@ -312,6 +312,12 @@ static void firmware_instead_of_kernel(void **state)
 	expect_error("[vm]\nfirmware = f\n\ninitrd = i\n",
 		     "vms.conf:2: firmware: a VM boots either its firmware or a kernel and initrd, not both");
 	expect_error("[vm]\nfirmware =\n", "vms.conf:2: firmware: expected a file name from the bundle");
+	expect_ok("[vm]\nfirmware = f\nflash_vars = board\n", &r);
+	assert_true(r.vms[0].vars_on_board);
+	expect_ok("[vm]\nfirmware = f\nflash_vars = memory\n", &r);
+	assert_false(r.vms[0].vars_on_board);
+	expect_error("[vm]\nfirmware = f\nflash_vars = disk\n",
+		     "vms.conf:3: flash_vars: expected board or memory");
 }
 
 static void file_without_vm_section_is_an_error(void **state)

@@ -36,6 +36,8 @@ struct platform {
 	unsigned psci_method; /* enum psci_conduit */
 	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
 	paddr_t rtc_base; /* the first arm,pl031, 0 when none */
+	paddr_t flash_vars_base; /* the second bank of the cfi-flash node (QEMU virt's pflash1), 0 when none */
+	u64 flash_vars_size;
 };
 
 /* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */

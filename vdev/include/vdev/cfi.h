@@ -43,8 +43,8 @@ struct cfi_bank {
 	bool read_only; /* the firmware code bank: commands work, nothing changes */
 	/* The bank enters (true) or leaves (false) read-array mode: the device maps or unmaps its storage. */
 	void (*array_mode)(void *ctx, bool array);
-	/* Bytes [off, off + len) of storage changed. */
-	void (*changed)(void *ctx, u64 off, u64 len);
+	/* Bytes [off, off + len) of storage changed: erased (a whole block), or programmed. */
+	void (*changed)(void *ctx, u64 off, u64 len, bool erased);
 	void *ctx;
 	/* The state machine. */
 	u8 cmd; /* the command being served; 0 = read array */
