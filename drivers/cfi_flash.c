@@ -126,8 +126,8 @@ bool cfi_flash_init(paddr_t base, u64 size)
 	flash_size = size;
 	/* A CFI query: "QRY" from both chips, Intel command set. */
 	*word(0) = CMD(0x98);
-	bool cfi = *word(0x10 * 4) == CMD('Q') && *word(0x11 * 4) == CMD('R') && *word(0x12 * 4) == CMD('Y') &&
-		*word(0x13 * 4) == CMD(0x01);
+	bool cfi = *word(0x10 * 4) == CMD('Q') && *word(0x11 * 4) == CMD('R') &&
+		*word(0x12 * 4) == CMD('Y') && *word(0x13 * 4) == CMD(0x01);
 	*word(0) = CMD(0xFF);
 	if (!cfi)
 		return false;

@@ -110,9 +110,10 @@ def plan_bundle(vms, config=None):
 FLASH_BANK_SIZE = 64 << 20  # QEMU virt's pflash1: a file backing it must be exactly this size
 
 
-def flash_vars_args(vms):
+def flash_vars_args(vms, create=True):
     """QEMU's options for the VM whose flash variables live in a host file (at most one: the
-    machine has one pflash1). A missing file is created erased (0xFF), as new flash is."""
+    machine has one pflash1). A missing file is created erased (0xFF), as new flash is
+    (create=False: a dry run, which writes nothing)."""
     files = [vm.flash_vars for vm in vms if vm.flash_vars]
     if not files:
         return []
@@ -120,6 +121,8 @@ def flash_vars_args(vms):
         raise UsageError("--flash-vars: only one VM can keep its variables in the machine's flash")
     path = files[0]
     if not os.path.exists(path):
+        if not create:
+            return ["-drive", "if=pflash,unit=1,format=raw,file=%s" % path]
         with open(path, "wb") as f:
             f.write(b"\xff" * FLASH_BANK_SIZE)
     if os.path.getsize(path) != FLASH_BANK_SIZE:
