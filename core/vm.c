@@ -18,8 +18,10 @@
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
 #include <hyparm/errno.h>
+#include <hyparm/exit.h>
 #include <hyparm/guest_fdt.h>
 #include <hyparm/loader.h>
+#include <hyparm/monitor.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
@@ -31,9 +33,9 @@
 
 
 /* The devices every VM has unless its config names others; the interrupt controller comes first. */
-static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pl031";
+static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031";
 /* A firmware VM also has QEMU virt's flash, where its firmware is. */
-static const char default_firmware_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pl031 cfi-flash";
+static const char default_firmware_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031 cfi-flash";
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */
 static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
@@ -108,6 +110,13 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 		hv_snprintf(err, errlen, "vms.conf:%u: too many VMs or vCPUs", cfg->line);
 		return -HV_EINVAL;
 	}
+	if (cfg->mem_size > VM_RAM_MAX) {
+		hv_snprintf(err, errlen,
+			    "vms.conf:%u: vm %s: %llu MiB of RAM, more than a VM can have (%llu MiB)",
+			    cfg->line, cfg->name, (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(VM_RAM_MAX >> 20));
+		return -HV_EINVAL;
+	}
 	memset(vm, 0, sizeof(*vm));
 	hv_snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	vm->id = id;
@@ -131,8 +140,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
 	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(id + 1), s2_table_alloc,
 			 s2_table_free);
-	if (!rc)
-		rc = stage2_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, S2_RWX, S2_MEM_NORMAL);
+	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */
 	if (rc) {
 		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
 		return rc;
@@ -178,7 +186,7 @@ static void begin_reset(struct vm *vm)
 {
 	unsigned self = this_pcpu()->id;
 
-	vm->reset_phase = RESET_SCRUB;
+	vm->reset_phase = RESET_FORGET;
 	vm->reset_off = 0;
 	/* Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so that it notices. */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -232,11 +240,6 @@ static bool vm_enter_state(struct vm *vm, enum vm_state s)
 /* What made the VM's vCPUs exit, summed: the first thing to look at when a guest is slow. */
 static void vm_print_exits(struct vm *vm)
 {
-	static const char *const names[EXIT_KIND_COUNT] = {
-		[EXIT_UNKNOWN] = "undef", [EXIT_WFX] = "wfx",	[EXIT_HVC] = "hvc",   [EXIT_SMC] = "smc",
-		[EXIT_SYSREG] = "sysreg", [EXIT_DABT] = "mmio", [EXIT_IABT] = "iabt", [EXIT_FP] = "fp",
-		[EXIT_OTHER] = "other",	  [EXIT_IRQ] = "irq",
-	};
 	char buf[256];
 	int n = hv_snprintf(buf, sizeof(buf), "hyparm: vm %s: exits:", vm->name);
 
@@ -245,7 +248,7 @@ static void vm_print_exits(struct vm *vm)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			sum += vm->vcpus[i]->exits[k];
 		if (sum)
-			n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", names[k],
+			n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", exit_kind_name(k),
 					 (unsigned long long)sum);
 	}
 	hv_printf("%s\n", buf);
@@ -259,6 +262,7 @@ void vm_power_off(struct vm *vm)
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: powered off\n", vm->name);
 	vm_print_exits(vm);
+	monitor_print_stats(vm); /* what the monitor's `stats` shows */
 	sched_vm_stopped();
 }
 
@@ -276,6 +280,21 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: stopped: %s\n", vm->name, why);
 	sched_vm_stopped();
+}
+
+bool vm_start_stopped(struct vm *vm)
+{
+	enum vm_state s = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+
+	if ((s != VM_POWERED_OFF && s != VM_CRASHED) ||
+	    !__atomic_compare_exchange_n(&vm->state, &s, VM_RESETTING, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	sched_vm_started();
+	hv_printf("hyparm: vm %s: started again\n", vm->name);
+	vm->cntvoff = hyp_timer_now();
+	begin_reset(vm);
+	return true;
 }
 
 void vm_reset(struct vm *vm)

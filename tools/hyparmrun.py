@@ -153,7 +153,8 @@ def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, r
                  gdb=False, icount=False, extra=()):
     cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=%d,virtualization=on" % gic,
            "-cpu", cpu_model, "-smp", str(pcpus_total), "-m", str(ram),
-           "-nographic", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
+           # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
+           "-nographic", "-echr", "0x14", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
     if icount:
         cmd += ["-icount", "shift=0"]
     if gdb:
