@@ -67,6 +67,11 @@ static enum exit_action smccc_call(struct vcpu *v)
 	case SMCCC_VM_RESET:
 		vm_reset(v->vm);
 		return ACT_STOP;
+	case SMCCC_VM_PANICKED:
+		vm_crash(v->vm,
+			 "guest kernel panic (it asked for the warm reset its command line keeps for "
+			 "a panic: reboot=panic_warm)");
+		return ACT_STOP;
 	case SMCCC_VCPU_OFF:
 		vcpu_power_off(v);
 		return ACT_STOP;

@@ -28,11 +28,12 @@
  *   MIGRATE_INFO_TYPE   2: no trusted OS, nothing to migrate
  *   SYSTEM_OFF          the VM powers off
  *   SYSTEM_RESET        the VM restarts from its images
- *   SYSTEM_RESET2       reset_type 0 (the architectural warm reset): as
- *                       SYSTEM_RESET (a VM has no warmer reset than a restart
- *                       from its images); any other type, vendor-specific
- *                       ones included, INVALID_PARAMS (KVM hands vendor types
- *                       to its VMM; hyparm, the VMM here, has none)
+ *   SYSTEM_RESET2       reset_type 0 (SYSTEM_WARM_RESET): as SYSTEM_RESET (a VM
+ *                       has no warmer reset than a restart from its images),
+ *                       or a crash after a guest panic (see system_reset2);
+ *                       vendor types NOT_SUPPORTED (KVM hands them to its VMM;
+ *                       hyparm, the VMM here, has none); other types
+ *                       INVALID_PARAMS
  * Anything else in the PSCI range returns NOT_SUPPORTED (-1).
  */
 #include <hyparm/psci.h>
@@ -141,6 +142,24 @@ static s64 affinity_info(struct vcpu *v, u64 target_mpidr, u64 level)
 	return r;
 }
 
+/*
+ * SYSTEM_RESET2: the one architectural type, SYSTEM_WARM_RESET, restarts the
+ * VM as SYSTEM_RESET does (a VM keeps nothing across either), unless its
+ * command line keeps warm resets for a panic (reboot=panic_warm, which hyparm
+ * adds: include/hyparm/guest_cmdline.h): then the guest's kernel panicked.
+ * reset_type is 32 bits in both conventions. Vendor types: NOT_SUPPORTED;
+ * other architectural ones: INVALID_PARAMETERS (PSCI 1.1, 5.18).
+ */
+static enum smccc_action system_reset2(struct vcpu *v, u32 type, s64 *r)
+{
+	if (type != PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET) {
+		*r = type & PSCI_1_1_RESET_TYPE_VENDOR ? PSCI_RET_NOT_SUPPORTED : PSCI_RET_INVALID_PARAMS;
+		return SMCCC_RESUME;
+	}
+	*r = PSCI_RET_SUCCESS;
+	return v->vm->warm_reset_is_panic ? SMCCC_VM_PANICKED : SMCCC_VM_RESET;
+}
+
 static s64 features(u32 fid)
 {
 	switch (fid) {
@@ -215,13 +234,7 @@ static enum smccc_action psci_call(struct vcpu *v, u64 regs[18])
 		break;
 	case PSCI_1_1_FN_SYSTEM_RESET2:
 	case PSCI_1_1_FN64_SYSTEM_RESET2:
-		/* reset_type is a 32-bit parameter in both conventions; the cookie means nothing here. */
-		if ((u32)a[1] != PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET) {
-			r = PSCI_RET_INVALID_PARAMS;
-			break;
-		}
-		r = PSCI_RET_SUCCESS;
-		action = SMCCC_VM_RESET;
+		action = system_reset2(v, (u32)a[1], &r);
 		break;
 	}
 	regs[0] = (u64)r;

@@ -188,14 +188,20 @@ static void begin_reset(struct vm *vm)
 
 	vm->reset_phase = RESET_FORGET;
 	vm->reset_off = 0;
-	/* Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so that it notices. */
+	/*
+	 * Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so
+	 * that it notices. Its CPU is interrupted whatever its flags say: one
+	 * that picked the vCPU before the state changed may be about to enter
+	 * it (running not yet set, need_resched cleared by enter()); the SGI
+	 * then waits until that entry and brings it straight back out.
+	 */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *o = vm->vcpus[i];
 		o->state = VCPU_OFF;
 		pcpus[o->pcpu].need_resched =
 			true; /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
-		if (o->pcpu != self && (o->running || o->loaded))
+		if (o->pcpu != self)
 			gic_send_wake(o->pcpu);
 	}
 	/* The boot vCPU's CPU runs the reset: let it know. */
@@ -224,7 +230,7 @@ static void vm_stop_vcpus(struct vm *vm)
 		pcpus[v->pcpu].need_resched =
 			true; /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
-		if (v->pcpu != self && (v->running || v->loaded))
+		if (v->pcpu != self) /* whatever its flags say: see begin_reset() */
 			gic_send_wake(v->pcpu);
 	}
 }

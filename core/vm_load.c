@@ -9,12 +9,13 @@
 #include <hyparm/drbg.h>
 #include <hyparm/entropy.h>
 #include <hyparm/errno.h>
-#include <hyparm/vm_ram.h>
+#include <hyparm/guest_cmdline.h>
 #include <hyparm/guest_fdt.h>
 #include <hyparm/loader.h>
 #include <hyparm/print.h>
 #include <hyparm/vdev.h>
 #include <hyparm/vm.h>
+#include <hyparm/vm_ram.h>
 #include <hyparm/vmconfig.h>
 #include <hyparm/vmm.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct vm_images {
 	const void *kernel, *initrd, *dtb;
 	u64 kernel_size, initrd_size, dtb_size;
 	struct load_plan plan;
+	char cmdline[VMCONF_CMDLINE_MAX + sizeof(GUEST_CMDLINE_PANIC GUEST_CMDLINE_PANIC_WARM)];
 };
 static struct vm_images images[VM_MAX];
 
@@ -81,6 +83,8 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 			     &im->plan, err, errlen);
 	if (rc)
 		return rc;
+	vm->warm_reset_is_panic = guest_cmdline_build(im->cmdline, sizeof(im->cmdline), cfg->cmdline,
+						      im->plan.is_linux_image);
 	vm->entry_ipa = vm->ram_ipa + im->plan.entry_off;
 	vm->dtb_ipa = vm->ram_ipa + im->plan.dtb_off;
 	return HV_OK;
@@ -132,7 +136,7 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		.ram_size = vm->ram_size,
 		.nr_vcpus = vm->nr_vcpus,
 		.vcpu_mpidr = mpidr,
-		.cmdline = vm->config->cmdline,
+		.cmdline = im->cmdline,
 		.initrd_start = im->initrd ? vm->ram_ipa + plan->initrd_off : 0,
 		.initrd_end = im->initrd ? vm->ram_ipa + plan->initrd_off + im->initrd_size : 0,
 		.gicd_base = GUEST_GICD_IPA,

@@ -200,19 +200,23 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 		}
 		FUZZ_CHECK(r == want);
 	}
-	if (fid == PSCI_1_1_FN_SYSTEM_RESET2 || fid == PSCI_1_1_FN64_SYSTEM_RESET2) {
-		/* Only the architectural warm reset; vendor and reserved types are refused. */
-		if ((u32)before[1] == PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET)
-			FUZZ_CHECK(act == SMCCC_VM_RESET);
-		else
-			FUZZ_CHECK(r == PSCI_RET_INVALID_PARAMS && act == SMCCC_RESUME);
-	}
 	if (fid == PSCI_0_2_FN_CPU_OFF)
 		FUZZ_CHECK(act == SMCCC_VCPU_OFF);
 	if (fid == PSCI_0_2_FN_SYSTEM_OFF)
 		FUZZ_CHECK(act == SMCCC_VM_OFF);
 	if (fid == PSCI_0_2_FN_SYSTEM_RESET)
 		FUZZ_CHECK(act == SMCCC_VM_RESET);
+	if (fid == PSCI_1_1_FN_SYSTEM_RESET2 || fid == PSCI_1_1_FN64_SYSTEM_RESET2) {
+		/* Only SYSTEM_WARM_RESET (type 0, 32 bits) resets: as a crash where the VM keeps it for a panic. */
+		if ((u32)before[1] == PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET)
+			FUZZ_CHECK(act == (vm.warm_reset_is_panic ? SMCCC_VM_PANICKED : SMCCC_VM_RESET));
+		else
+			FUZZ_CHECK(act == SMCCC_RESUME &&
+				   r ==
+					   ((u32)before[1] & PSCI_1_1_RESET_TYPE_VENDOR
+						    ? PSCI_RET_NOT_SUPPORTED
+						    : PSCI_RET_INVALID_PARAMS));
+	}
 	if (fid == PSCI_0_2_FN_PSCI_VERSION || fid == SMCCC_VERSION_FID)
 		FUZZ_CHECK(r == 0x10001);
 	if ((fid & ~0x1Fu) == 0x84000000u || (fid & ~0x1Fu) == 0xC4000000u) { /* PSCI's function IDs */
@@ -235,6 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&vm, 0, sizeof(vm));
 	memset(cpus, 0, sizeof(cpus));
 	vm.nr_vcpus = 1 + (layout & 7);
+	vm.warm_reset_is_panic = layout & 8;
 	vm.ram_ipa = GUEST_RAM_IPA;
 	vm.ram_size = MiB(2) * (1 + fuzz_u8(&in));
 	fw_features_ret = (s8)fuzz_u8(&in);

@@ -45,7 +45,7 @@ struct vcpu;
 #define PSCI_1_1_FN64_SYSTEM_RESET2 0xC4000012u
 /* SYSTEM_RESET2 reset_type: bit 31 set = vendor-specific; 0 = the one architectural reset. */
 #define PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET 0u
-#define PSCI_1_1_RESET_TYPE_VENDOR_START 0x80000000u
+#define PSCI_1_1_RESET_TYPE_VENDOR (1u << 31)
 
 #define PSCI_RET_SUCCESS 0
 #define PSCI_RET_NOT_SUPPORTED (-1)
@@ -66,6 +66,7 @@ enum smccc_action {
 	SMCCC_RESUME = 0, /* results are in regs; continue the vCPU */
 	SMCCC_VM_OFF, /* SYSTEM_OFF: the VM powered off */
 	SMCCC_VM_RESET, /* SYSTEM_RESET: restart the VM from its images */
+	SMCCC_VM_PANICKED, /* the reset a guest asks for after its kernel panicked (include/hyparm/guest_cmdline.h) */
 	SMCCC_VCPU_OFF, /* CPU_OFF: stop this vCPU */
 	SMCCC_VCPU_SUSPEND, /* CPU_SUSPEND standby: behave as WFI */
 };

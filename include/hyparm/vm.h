@@ -107,6 +107,7 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 (the DTB's IPA; 0 for firmware) */
+	bool warm_reset_is_panic; /* its guest asks for a warm reset only after a panic (hyparm/guest_cmdline.h) */
 	const struct vm_config *config;
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	enum vm_reset_phase reset_phase;

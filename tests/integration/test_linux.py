@@ -72,6 +72,22 @@ def test_linux_shell_reboot_and_poweroff(hv):
     hv.expect("back-again" in lines, "the shell did not come back after reboot")
 
 
+@pytest.mark.timeout(180)
+def test_linux_panic_is_reported_as_a_crash(hv):
+    """A guest kernel panic: with Linux's default panic=0 it would spin, silently, until the time
+    limit. hyparm gives a Linux guest panic=1 reboot=panic_warm (include/hyparm/guest_cmdline.h),
+    so Linux resets one second after the panic with a warm SYSTEM_RESET2, which hyparm reports as
+    a crash: the VM stops and the launcher says a VM was stopped (status 1)."""
+    hv.need_linux()
+    params = "console=ttyAMA0 quiet rdinit=/nonexistent init=/nonexistent"  # no init: a panic
+    res = hv.run([hr.VM(hv.LINUX, name="p", initrd=hv.INITRD, params=params, mem=256)], timeout=120)
+    hv.expect(any("Kernel panic - not syncing" in l for l in res.vm_lines("p")), "the guest did not panic")
+    hv.expect(res.status == hr.STATUS_VM_FAILED, "status %d: %s" % (res.status, res.why))
+    hv.expect(any(l.startswith("hyparm: vm p: stopped: guest kernel panic") for l in res.lines),
+              "hyparm did not report the panic")
+    hv.expect(not any(l == "hyparm: vm p: reset" for l in res.lines), "the panic was taken for a reboot")
+
+
 # Boot entropy (hyparm's /chosen/rng-seed, kaslr-seed and SMCCC TRNG): the kernel's RNG is ready
 # at once, and KASLR puts the kernel somewhere else on every boot.
 ENTROPY_CMD = "dmesg | grep 'crng init done'; echo KASLR-BASE $(grep ' _stext$' /proc/kallsyms)\n"

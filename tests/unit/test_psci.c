@@ -342,25 +342,33 @@ static void cpu_on_mpidr_with_bits_outside_the_affinity_is_invalid(void **state)
 }
 
 /*
- * PSCI 1.1 SYSTEM_RESET2, as KVM: reset type 0 (warm) resets the VM; the
- * reserved architectural types are INVALID_PARAMETERS. Vendor types too
- * (KVM would pass them to its VMM; hyparm has none). reset_type is 32
- * bits in both conventions; the cookie is ignored.
+ * PSCI 1.1 SYSTEM_RESET2: reset type 0 (warm) resets the VM; the reserved
+ * architectural types are INVALID_PARAMETERS; vendor types (bit 31) are
+ * NOT_SUPPORTED, PSCI's answer for a vendor reset the platform lacks (KVM
+ * would pass them to its VMM; hyparm has none). reset_type is 32 bits in
+ * both conventions; the cookie is ignored.
  */
 static void system_reset2_warm_reset_resets_the_vm(void **state)
 {
-	static const u64 refused[] = { 1, 0x7FFFFFFF, 0x80000000u, 0x80000001u, 0xFFFFFFFFu };
+	static const u64 reserved[] = { 1, 0x7FFFFFFF, 0xFFFFFFFF00000001ULL };
+	static const u64 vendor[] = { 0x80000000u, 0x80000001u, 0xFFFFFFFFu };
 	enum smccc_action a;
 
 	assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, 0, 0x1234, 0, &a), 0);
 	assert_int_equal(a, SMCCC_VM_RESET);
 	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0xFFFFFFFF00000000ULL, ~0ULL, 0, &a), 0);
 	assert_int_equal(a, SMCCC_VM_RESET);
-	for (unsigned i = 0; i < ARRAY_SIZE(refused); i++) {
-		assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, refused[i], 0, 0, &a),
+	for (unsigned i = 0; i < ARRAY_SIZE(reserved); i++) {
+		assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, reserved[i], 0, 0, &a),
 				 PSCI_RET_INVALID_PARAMS);
 		assert_int_equal(a, SMCCC_RESUME);
-		assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, refused[i], 0, 0, &a), -2);
+		assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, reserved[i], 0, 0, &a),
+				 PSCI_RET_INVALID_PARAMS);
+		assert_int_equal(a, SMCCC_RESUME);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(vendor); i++) {
+		assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, vendor[i], 0, 0, &a),
+				 PSCI_RET_NOT_SUPPORTED);
 		assert_int_equal(a, SMCCC_RESUME);
 	}
 }
@@ -394,6 +402,23 @@ static void power_calls_return_the_right_action(void **state)
 	assert_int_equal(a, SMCCC_RESUME);
 	assert_int_equal(call4(0x8400001Fu, 0, 0, 0, &a), -1);
 	assert_int_equal(a, SMCCC_RESUME);
+}
+
+/* SYSTEM_RESET2: a warm reset is a reset, or a crash where the guest keeps warm resets for a panic. */
+static void system_reset2_warm_resets_or_reports_a_panic(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET);
+	assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, 0xFFFFFFFF00000000ULL, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET); /* reset_type is 32 bits */
+	vm.warm_reset_is_panic = true;
+	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_PANICKED);
+	/* Other types change nothing: vendor ones are not supported, architectural ones invalid. */
+	assert_int_equal(call(PSCI_1_1_FN64_SYSTEM_RESET2, 0x80000001u), PSCI_RET_NOT_SUPPORTED);
+	assert_int_equal(call(PSCI_1_1_FN64_SYSTEM_RESET2, 1), PSCI_RET_INVALID_PARAMS);
 }
 
 /* ---- CPU_SUSPEND's power_state (original format) ---- */
@@ -624,6 +649,7 @@ int main(void)
 		T(cpu_on_mpidr_with_bits_outside_the_affinity_is_invalid),
 		T(system_reset2_warm_reset_resets_the_vm),
 		T(power_calls_return_the_right_action),
+		T(system_reset2_warm_resets_or_reports_a_panic),
 		T(cpu_suspend_invalid_power_state_is_invalid_parameters),
 		T(cpu_suspend_standby_waits_with_any_state_id),
 		T(cpu_suspend_powerdown_needs_a_valid_entry_point),
