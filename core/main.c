@@ -13,8 +13,10 @@
 #include <arch/vcpu_arch.h>
 #include <arch/vgic_lr.h>
 #include <arch/watchdog.h>
+#include <drivers/cfi_flash.h>
 #include <drivers/gic.h>
 #include <drivers/pl011.h>
+#include <drivers/pl031.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
 #include <hyparm/boot.h>
@@ -36,6 +38,7 @@
 #include <hyparm/vm.h>
 #include <hyparm/vmconfig.h>
 #include <hyparm/vmm.h>
+#include <hyparm/wallclock.h>
 #include <libfdt.h>
 #include <string.h>
 
@@ -394,6 +397,18 @@ void boot_main(void *dtb, paddr_t load_addr)
 	}
 	cpu_init_common(0);
 	pcpus[0].online = true;
+	/* The guests' RTCs and KVM's PTP hypercall tell the time from this; without an RTC it starts at the epoch. */
+	if (plat.rtc_base && !mmu_map(plat.rtc_base, PAGE_SIZE, EL2_DEVICE) && pl031_init(plat.rtc_base))
+		hv_printf("hyparm: RTC: PL031 at 0x%llx, %llu s since the epoch\n",
+			  (unsigned long long)plat.rtc_base,
+			  (unsigned long long)(wallclock_ns() / 1000000000ULL));
+	else
+		hv_printf("hyparm: RTC: none found: guests' clocks start at the epoch\n");
+	/* Where one VM's firmware variables may outlive the run (manifest flash-vars = "board"). */
+	if (plat.flash_vars_base && cfi_flash_init(plat.flash_vars_base, plat.flash_vars_size))
+		hv_printf("hyparm: flash: %llu MiB at 0x%llx for a VM's firmware variables\n",
+			  (unsigned long long)(plat.flash_vars_size >> 20),
+			  (unsigned long long)plat.flash_vars_base);
 	sched_init();
 	sysreg_hooks_init();
 	if (smccc_services_init())

@@ -33,12 +33,16 @@
 
 
 /* The devices every VM has unless its config names others; the interrupt controller comes first. */
-static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime";
+static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031";
+/* A firmware VM also has QEMU virt's flash, where its firmware is. */
+static const char default_firmware_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031 cfi-flash";
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */
 static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 {
-	const char *p = vm->config->devices[0] ? vm->config->devices : default_devices;
+	const char *p = vm->config->devices[0] ? vm->config->devices
+		: vm->config->firmware[0]      ? default_firmware_devices
+					       : default_devices;
 
 	while (*p) {
 		char name[32];
@@ -60,6 +64,12 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 			hv_snprintf(err, errlen, "%s: %s", vm->config->where, why);
 			return rc;
 		}
+	}
+	/* A firmware VM starts at IPA 0: something must be there to run (the flash device). */
+	if (vm->config->firmware[0] && !mmio_bus_find(&vm->mmio, GUEST_FLASH0_IPA)) {
+		hv_snprintf(err, errlen, "%s: firmware needs the flash at IPA 0 (cfi-flash)",
+			    vm->config->where);
+		return -HV_EINVAL;
 	}
 	if (!vm->irqchip) {
 		hv_snprintf(err, errlen, "%s: vm %s: no interrupt controller among its devices (gicv3)",
@@ -261,7 +271,7 @@ void vm_power_off(struct vm *vm)
 
 void vm_crash(struct vm *vm, const char *fmt, ...)
 {
-	char why[200];
+	char why[320];
 	va_list ap;
 
 	va_start(ap, fmt);

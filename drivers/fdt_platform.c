@@ -237,6 +237,27 @@ static void parse_chosen(const void *fdt, struct platform *p)
 	}
 }
 
+static void parse_rtc(const void *fdt, struct platform *p)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl031");
+	u64 base, size;
+
+	if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && size >= PAGE_SIZE)
+		p->rtc_base = base;
+}
+
+/* QEMU virt's flash: one node, code bank then variables bank; the second may hold a VM's variables. */
+static void parse_flash(const void *fdt, struct platform *p)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "cfi-flash");
+	u64 base, size;
+
+	if (node >= 0 && node_reg(fdt, node, 1, &base, &size) && size) {
+		p->flash_vars_base = base;
+		p->flash_vars_size = size;
+	}
+}
+
 int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t errlen)
 {
 	int rc = fdt_check_header(fdt);
@@ -258,6 +279,8 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 	parse_cpus(fdt, p);
 	parse_psci(fdt, p);
 	parse_chosen(fdt, p);
+	parse_rtc(fdt, p);
+	parse_flash(fdt, p);
 	if (!p->nr_mem) {
 		hv_snprintf(err, errlen, "device tree: no /memory node");
 		return -HV_EINVAL;

@@ -65,6 +65,11 @@ struct vcpu {
 	u64 exit_ticks;
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
+	/*
+	 * The exit that caused the last injection (ESR_EL2, FAR_EL2, guest PC):
+	 * when the next one loops, this is the first fault, the one to report.
+	 */
+	u64 injected_for_esr, injected_for_far, injected_for_pc;
 	u64 setway_off; /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
 	/* Stolen time (core/sched.c): physical counts it was runnable while its CPU ran another vCPU. */
 	u64 stolen; /* total; written by its own CPU only */
@@ -101,7 +106,7 @@ struct vm {
 	u64 cntvoff; /* CNTVOFF_EL2: the guest's virtual counter starts at 0 at VM creation */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
-	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 */
+	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 (the DTB's IPA; 0 for firmware) */
 	bool warm_reset_is_panic; /* its guest asks for a warm reset only after a panic (hyparm/guest_cmdline.h) */
 	const struct vm_config *config;
 	const struct guest_bundle *bundle; /* images, kept for reset */

@@ -124,3 +124,19 @@ def test_linux_hw_breakpoint_and_watchpoint(hv):
     lines = res.vm_lines("dbg")
     for want in ("PASS: breakpoint hit", "PASS: watchpoint hit", "NT_ARM_HW_BREAK: 6 breakpoints, NT_ARM_HW_WATCH: 4"):
         hv.expect(any(want in l for l in lines), "no %r line" % want)
+
+
+@pytest.mark.timeout(180)
+def test_linux_clock_from_rtc(hv):
+    """Linux reads its clock from the virtual PL031 (the board's RTC at boot, carried on by the
+    counter): date and hwclock show a year of 2024 or later, not 1970."""
+    hv.need_linux()
+    prompt = r"/ # \x1b\[6n$"
+    res = hv.run([hr.VM(hv.LINUX, name="clk", initrd=hv.INITRD, params="console=ttyAMA0 quiet", cpus=1, mem=256)],
+                 timeout=120, script=[(prompt, "date +YEAR=%Y; hwclock -r\n"), (prompt, "poweroff\n")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("clk")
+    years = [int(m.group(1)) for m in (re.search(r"YEAR=(\d{4})", l) for l in lines) if m]
+    hv.expect(years and years[0] >= 2024, "date: %s" % (years or "no YEAR= line"))
+    hw = [l for l in lines if "hwclock" not in l and re.search(r"\b20\d\d\b", l) and "seconds" in l]
+    hv.expect(hw and int(re.search(r"\b(20\d\d)\b", hw[0]).group(1)) >= 2024, "hwclock -r printed no year >= 2024")

@@ -1,7 +1,8 @@
 /*
  * What hyparm learns about the machine from the boot loader's device tree:
  * memory, console UART, GIC, CPUs, the PSCI conduit, the guest bundle
- * (initrd range) and the boot loader's random seeds. Parsed with libfdt; pure logic, unit-tested on the host
+ * (initrd range), the boot loader's random seeds, the real-time clock and
+ * the flash. Parsed with libfdt; pure logic, unit-tested on the host
  * with QEMU's own virt device tree.
  */
 #ifndef DRIVERS_PLATFORM_H
@@ -38,6 +39,9 @@ struct platform {
 	/* /chosen/rng-seed and kaslr-seed: where their bytes are in the DTB (len 0: absent). */
 	paddr_t rng_seed, kaslr_seed;
 	u32 rng_seed_len, kaslr_seed_len;
+	paddr_t rtc_base; /* the first arm,pl031, 0 when none */
+	paddr_t flash_vars_base; /* the second bank of the cfi-flash node (QEMU virt's pflash1), 0 when none */
+	u64 flash_vars_size;
 };
 
 /* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */
