@@ -14,6 +14,7 @@
 #include <arch/hyp_timer.h>
 #include <arch/stage2.h>
 #include <arch/tlb.h>
+#include <arch/vgic_lr.h>
 #include <drivers/gic.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
@@ -30,13 +31,24 @@
 #include <string.h>
 
 
-/* The devices every VM has unless its config names others; the interrupt controller comes first. */
-static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011";
+/*
+ * The devices every VM has unless its config names others; the interrupt
+ * controller comes first. Its version is the host GIC's: the guest's CPU
+ * interface is the hardware's virtual one (a config that names one
+ * explicitly gets an error on the other kind of host).
+ */
+static const char *default_devices(void)
+{
+	const struct vgic_lr_backend *be = arch_vgic_backend();
+
+	return be && be->version == 2 ? "gicv2 arm-vtimer arm-ptimer pl011"
+				      : "gicv3 arm-vtimer arm-ptimer pl011";
+}
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */
 static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 {
-	const char *p = vm->config->devices[0] ? vm->config->devices : default_devices;
+	const char *p = vm->config->devices[0] ? vm->config->devices : default_devices();
 
 	while (*p) {
 		char name[32];
@@ -61,11 +73,16 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 	}
 	if (!vm->irqchip) {
 		hv_snprintf(err, errlen,
-			    "vms.conf:%u: vm %s: no interrupt controller among its devices (gicv3)",
+			    "vms.conf:%u: vm %s: no interrupt controller among its devices (gicv3, gicv2)",
 			    vm->config->line, vm->name);
 		return -HV_EINVAL;
 	}
 	return HV_OK;
+}
+
+int vm_map_device(struct vm *vm, u64 ipa, paddr_t pa, u64 size)
+{
+	return stage2_map(&vm->s2, ipa, pa, size, S2_RW, S2_MEM_DEVICE);
 }
 
 static struct vm vm_storage[VM_MAX];

@@ -74,6 +74,10 @@ u64 dtb_addr(void);
 u64 dtb_size(void);
 /* /memory reg of the DTB: base and size of the guest's RAM. */
 bool dtb_memory(u64 *base, u64 *size);
+/* The device tree's GIC: 2 or 3. */
+unsigned dtb_gic_version(void);
+/* Reads it into the GIC helpers (guests/lib/gic.c); guest_main() calls it before main(). */
+void gic_lib_init(void);
 
 /* Time, from the virtual counter. */
 u64 now_ticks(void);

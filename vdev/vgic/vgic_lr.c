@@ -142,6 +142,21 @@ static struct vgic_lr lr_for(const struct virq *irq, unsigned intid)
 	return lr;
 }
 
+/*
+ * GICv2 SGIs: one list register carries one source (the lowest first);
+ * the others stay pending, and the EOI maintenance interrupt says when
+ * the next may go in.
+ */
+static void lr_take_source(struct virq *irq, struct vgic_lr *lr)
+{
+	unsigned src = __builtin_ctz(irq->sources);
+
+	irq->sources &= ~BIT(src);
+	irq->latch = irq->sources != 0;
+	lr->source = src;
+	lr->eoi_maint = irq->latch;
+}
+
 void vgic_flush(struct vcpu *v)
 {
 	struct vgic_cpu *c = vgic_cpu_of(v);
@@ -159,6 +174,16 @@ void vgic_flush(struct vcpu *v)
 			vgic_resample(v, irq);
 			if (!irq->line && !irq->latch)
 				lr_withdraw(g, v, i); /* the line dropped before the guest took it */
+		} else if (irq->sources) {
+			/*
+			 * GICv2: another vCPU's SGI waits for the one in this list
+			 * register (each source needs its own entry, with its CPUID):
+			 * be told when the guest completes it.
+			 */
+			if (!c->lr[i].eoi_maint) {
+				c->lr[i].eoi_maint = true;
+				g->be->write(i, &c->lr[i]);
+			}
 		} else if (state == LR_ACTIVE && irq->latch && !irq->level) {
 			/* A new edge while the guest handles the previous one. */
 			irq->latch = false;
@@ -189,6 +214,8 @@ void vgic_flush(struct vcpu *v)
 			irq->lr = i;
 			irq->lr_vcpu = v->id;
 			irq->latch = false;
+			if (irq->sources)
+				lr_take_source(irq, &c->lr[i]);
 			irq->active = false; /* the list register holds it now */
 			g->be->write(i, &c->lr[i]);
 		}
