@@ -3,7 +3,7 @@
 #include <drivers/platform.h>
 #include <hyparm/errno.h>
 
-static const struct gic_ops *gic;
+struct gic_ops gic_driver;
 
 int gic_probe(const struct platform *p)
 {
@@ -16,53 +16,6 @@ int gic_probe(const struct platform *p)
 		return -HV_ENOTSUP;
 	rc = ops->init(p);
 	if (rc == HV_OK)
-		gic = ops;
+		gic_driver = *ops;
 	return rc;
-}
-
-const char *gic_name(void)
-{
-	return gic ? gic->name : NULL;
-}
-
-int gic_cpu_init(u64 mpidr)
-{
-	return gic->cpu_init(mpidr);
-}
-
-void gic_send_wake(unsigned cpu)
-{
-	gic->send_wake(cpu);
-}
-
-u32 gic_ack(void)
-{
-	return gic->ack();
-}
-
-void gic_eoi(u32 intid, bool deactivate)
-{
-	gic->eoi(intid, deactivate);
-}
-
-void gic_ppi_set_active(unsigned intid, bool active)
-{
-	gic->ppi_set_active(intid, active);
-}
-
-bool gic_ppi_make_fiq(unsigned intid, u8 prio)
-{
-	return gic->ppi_make_fiq(intid, prio);
-}
-
-void gic_spi_enable(unsigned intid, u64 mpidr)
-{
-	gic->spi_enable(intid, mpidr);
-}
-
-void gic_cpu_stop(void)
-{
-	/* A fault before the GIC was set up: nothing was enabled that could signal this CPU. */
-	if (gic)
-		gic->cpu_stop();
 }

@@ -84,8 +84,7 @@ static int v2_cpu_init(u64 mpidr)
 	for (unsigned i = 0; i < GIC_NR_PRIVATE; i += 4)
 		wr32(gicd, GICD_IPRIORITYR + i, PRIO_HYPARM * 0x01010101u);
 	/* The wake-up SGI, hyparm's timer, the vGIC maintenance interrupt, the guest's virtual timer. */
-	wr32(gicd, GICD_ISENABLER,
-	     BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27));
+	wr32(gicd, GICD_ISENABLER, BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27));
 	wr32(gicc, GICC_PMR, 0xFF); /* let every priority through */
 	wr32(gicc, GICC_BPR, 0);
 	wr32(gicc, GICC_CTLR,
@@ -96,8 +95,7 @@ static int v2_cpu_init(u64 mpidr)
 static void v2_send_wake(unsigned cpu)
 {
 	__asm__ volatile("dsb ishst" ::: "memory");
-	wr32(gicd, GICD_SGIR,
-	     (u32)cpu_mask[cpu] << GICD_SGIR_TARGETS_SHIFT | GICD_SGIR_NSATT | SGI_WAKE);
+	wr32(gicd, GICD_SGIR, (u32)cpu_mask[cpu] << GICD_SGIR_TARGETS_SHIFT | GICD_SGIR_NSATT | SGI_WAKE);
 }
 
 static u32 v2_ack(void)

@@ -112,13 +112,13 @@ void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 {
 }
 
-/* ---- the physical GIC ---- */
-void gic_send_wake(unsigned cpu)
+/* ---- the physical GIC: a driver (drivers/gic.h) over arch_fake ---- */
+static void fake_send_wake(unsigned cpu)
 {
 	arch_fake.ipis[cpu]++;
 }
 
-u32 gic_ack(void)
+static u32 fake_ack(void)
 {
 	if (!arch_fake.npending)
 		return 1023;
@@ -127,16 +127,25 @@ u32 gic_ack(void)
 	return intid;
 }
 
-void gic_eoi(u32 intid, bool deactivate)
+static void fake_eoi(u32 intid, bool deactivate)
 {
 	if (arch_fake.neoi < FAKE_LOG)
 		arch_fake.eoi[arch_fake.neoi++] = intid | (deactivate ? FAKE_DEACTIVATED : 0);
 }
 
-void gic_ppi_set_active(unsigned intid, bool active)
+static void fake_ppi_set_active(unsigned intid, bool active)
 {
 	arch_fake.ppi_active[intid & 31] = active;
 }
+
+struct gic_ops gic_driver = {
+	.name = "fake",
+	.send_wake = fake_send_wake,
+	.ack = fake_ack,
+	.eoi = fake_eoi,
+	.ppi_set_active = fake_ppi_set_active,
+};
+
 void psci_fw_system_off(void)
 {
 	arch_fake.system_off++;

@@ -98,8 +98,7 @@ static u32 sgi_pend_read(struct vgic *g, struct vcpu *v, unsigned first, unsigne
 	return val;
 }
 
-static void sgi_pend_write(struct vgic *g, struct vcpu *v, unsigned first, unsigned bytes, bool set,
-			   u32 val)
+static void sgi_pend_write(struct vgic *g, struct vcpu *v, unsigned first, unsigned bytes, bool set, u32 val)
 {
 	u8 valid = (u8)((1u << g->vm->nr_vcpus) - 1);
 
@@ -181,8 +180,7 @@ static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 		*val = sgi_pend_read(g, v, off - GICD_CPENDSGIR, size);
 	else if (in(off, GICD_SPENDSGIR, 0x10))
 		*val = sgi_pend_read(g, v, off - GICD_SPENDSGIR, size);
-	else if (in(off, GICD_IGROUPR, GICD_IPRIORITYR - GICD_IGROUPR) &&
-		 (off & 0x7F) < VGIC_NR_IRQS / 8)
+	else if (in(off, GICD_IGROUPR, GICD_IPRIORITYR - GICD_IGROUPR) && (off & 0x7F) < VGIC_NR_IRQS / 8)
 		bits_access(g, v, off, false, val);
 	/* GICD_SGIR is write-only; everything else is reserved: zero. */
 	spin_unlock(&g->lock);
@@ -215,8 +213,7 @@ static int dist_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val
 		sgi_pend_write(g, v, off - GICD_CPENDSGIR, size, false, (u32)val);
 	} else if (in(off, GICD_SPENDSGIR, 0x10)) {
 		sgi_pend_write(g, v, off - GICD_SPENDSGIR, size, true, (u32)val);
-	} else if (in(off, GICD_IGROUPR, GICD_IPRIORITYR - GICD_IGROUPR) &&
-		   (off & 0x7F) < VGIC_NR_IRQS / 8) {
+	} else if (in(off, GICD_IGROUPR, GICD_IPRIORITYR - GICD_IGROUPR) && (off & 0x7F) < VGIC_NR_IRQS / 8) {
 		bits_access(g, v, off, true, &val);
 	}
 	/* TYPER, IIDR, PIDR2 are read-only; everything else is reserved: writes ignored. */

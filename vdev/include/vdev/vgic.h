@@ -44,10 +44,11 @@ struct virq {
 	bool active;
 	s8 lr; /* list register holding it, -1 = none */
 	u8 lr_vcpu; /* SPIs: the vCPU whose list register holds it (its target back then) */
+	/* GICv2 only; in what was padding, so that the struct stays 32 bytes (one shift to index). */
+	u8 targets; /* SPIs: GICD_ITARGETSR, bit n = vCPU n */
+	u8 sources; /* SGIs: the vCPUs whose SGI is pending (latch is set while any is) */
 	u16 target; /* SPIs: vCPU index from IROUTER (GICv3) or ITARGETSR (GICv2) */
 	u64 irouter;
-	u8 targets; /* GICv2 SPIs: GICD_ITARGETSR, bit n = vCPU n */
-	u8 sources; /* GICv2 SGIs: the vCPUs whose SGI is pending (latch is set while any is) */
 	const struct irq_source
 		*src; /* private: a device that owns the line and is sampled (the virtual timer) */
 };
@@ -76,6 +77,7 @@ struct vgic {
 	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
 };
 _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
+_Static_assert(sizeof(struct virq) == 32, "a power of two: the model indexes arrays of it everywhere");
 
 /* The vGIC of vm / vCPU v's part of it (one per VM, by VM index). */
 extern struct vgic vgics[];
@@ -142,6 +144,7 @@ unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max);
 
 /* List-register policy (vgic_lr.c): before entry, after exit, on a vCPU switch. Lock taken inside. */
 void vgic_flush(struct vcpu *v);
+void vgic_v2_flush(struct vcpu *v); /* the same, with GICv2's SGI sources */
 void vgic_sync(struct vcpu *v);
 void vgic_vcpu_put(struct vcpu *v);
 void vgic_vcpu_load(struct vcpu *v);
