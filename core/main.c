@@ -247,6 +247,7 @@ static void cpu_init_common(unsigned id)
 			  (unsigned long long)p->mpidr);
 	if (arch_vgic_backend())
 		arch_vgic_backend()->cpu_init();
+	watchdog_set_cpuif(gic_fiq_cpuif());
 	if (gic_ppi_make_fiq(WATCHDOG_INTID, WATCHDOG_PRIO))
 		watchdog_cpu_init();
 	else if (id == 0)

@@ -4,9 +4,17 @@
  * the distributor's banked registers (SGIs and PPIs: register 0 of each
  * array) and in the banked GICC frame, so every CPU sets up its own.
  *
- * Interrupts are Group 1 and acknowledged through GICC_IAR with AckCtl
- * set (the view of a GIC without Security Extensions, as on QEMU's virt);
- * EOImode = 1 splits the priority drop (GICC_EOIR) from the deactivation
+ * hyparm's interrupts are Group 1. On a GIC without Security Extensions
+ * (QEMU's virt) hyparm has both groups: GICC_IAR acknowledges Group 1 too
+ * (AckCtl = 1; QEMU has no aliased GICC_AIAR), and Group 0, signalled as
+ * FIQ, is the watchdog's PPI alone, at a higher priority than anything
+ * else. Since one GICC_IAR serves both groups, each handler reads
+ * GICC_HPPIR first and acknowledges only its own (v2_ack() here, the FIQ
+ * side in arch/arm64/watchdog*). With Security
+ * Extensions hyparm is Non-secure: Group 0 is not its own, so there is no
+ * watchdog FIQ, and GICC_IAR serves Group 1.
+ *
+ * EOImode = 1 splits the priority drop (EOIR) from the deactivation
  * (GICC_DIR, in the frame's second page), as the GICv3 driver does with
  * ICC_CTLR_EL1.EOImode, so a hardware-mapped interrupt (the virtual timer)
  * can be left active for the guest's deactivation.
@@ -22,6 +30,8 @@
 
 static volatile u8 *gicd, *gicc;
 static unsigned maint_intid;
+static bool has_fiq; /* no Security Extensions: Group 0 (FIQ) is hyparm's too */
+static u32 fiq_ppi = GIC_INTID_SPURIOUS; /* the one Group 0 interrupt (gic_ppi_make_fiq) */
 /* Each CPU's interface number as a GICD_SGIR / GICD_ITARGETSR bit. */
 static u8 cpu_mask[MAX_PCPUS];
 /* The last GICC_IAR value each CPU read: an SGI's EOI and DIR need its source CPU field back. */
@@ -56,6 +66,9 @@ static int v2_init(const struct platform *p)
 	gicc = (volatile u8 *)(uintptr_t)p->gicc_base;
 	maint_intid = p->gic_maint_intid;
 
+	has_fiq = !(rd32(gicd, GICD_TYPER) & GICD_TYPER_SECURITY_EXTN);
+	gicv2_ops.fiq_cpuif = has_fiq ? p->gicc_base : 0;
+
 	wr32(gicd, GICD_CTLR, 0);
 	nr_irqs = ((rd32(gicd, GICD_TYPER) & GICD_TYPER_ITLINES_MASK) + 1) * 32;
 	if (nr_irqs > 1020)
@@ -87,8 +100,11 @@ static int v2_cpu_init(u64 mpidr)
 	wr32(gicd, GICD_ISENABLER, BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27));
 	wr32(gicc, GICC_PMR, 0xFF); /* let every priority through */
 	wr32(gicc, GICC_BPR, 0);
+	/* Non-secure view (Security Extensions): bit 0 enables Group 1, bit 9 is EOImodeNS. */
 	wr32(gicc, GICC_CTLR,
-	     GICC_CTLR_ENABLE_GRP0 | GICC_CTLR_ENABLE_GRP1 | GICC_CTLR_ACKCTL | GICC_CTLR_EOIMODE);
+	     has_fiq ? GICC_CTLR_ENABLE_GRP0 | GICC_CTLR_ENABLE_GRP1 | GICC_CTLR_ACKCTL | GICC_CTLR_FIQEN |
+			     GICC_CTLR_EOIMODE
+		     : GICC_CTLR_ENABLE_GRP0 | GICC_CTLR_EOIMODE);
 	return HV_OK;
 }
 
@@ -100,7 +116,17 @@ static void v2_send_wake(unsigned cpu)
 
 static u32 v2_ack(void)
 {
-	u32 iar = rd32(gicc, GICC_IAR);
+	u32 iar;
+
+	/*
+	 * GICC_IAR would hand the IRQ handler the FIQ's interrupt too (AckCtl):
+	 * while that is the most urgent one, leave it to the FIQ handler. Had
+	 * it become pending since this read, the handler would end it as an
+	 * interrupt of nobody's; its line stays high and the FIQ comes anyway.
+	 */
+	if ((rd32(gicc, GICC_HPPIR) & GICC_IAR_INTID_MASK) == fiq_ppi)
+		return GIC_INTID_SPURIOUS;
+	iar = rd32(gicc, GICC_IAR);
 
 	last_iar[this_pcpu()->id] = iar;
 	__asm__ volatile("dsb sy" ::: "memory");
@@ -123,13 +149,16 @@ static void v2_ppi_set_active(unsigned intid, bool active)
 	wr32(gicd, active ? GICD_ISACTIVER : GICD_ICACTIVER, BIT(intid));
 }
 
-/*
- * hyparm's watchdog acknowledges its FIQ through the GICv3 system
- * registers (arch/arm64/watchdog*.c/S): on a GICv2 it stays off.
- */
+/* Group 0, signalled as FIQ; only where hyparm owns Group 0 (no Security Extensions). */
 static bool v2_ppi_make_fiq(unsigned intid, u8 prio)
 {
-	return false;
+	if (!has_fiq)
+		return false;
+	fiq_ppi = intid;
+	wr32(gicd, GICD_IGROUPR, rd32(gicd, GICD_IGROUPR) & ~BIT(intid));
+	wr8(gicd, GICD_IPRIORITYR + intid, prio);
+	wr32(gicd, GICD_ISENABLER, BIT(intid));
+	return true;
 }
 
 static void v2_spi_enable(unsigned intid, u64 mpidr)
@@ -152,7 +181,7 @@ static void v2_cpu_stop(void)
 	wr32(gicc, GICC_CTLR, 0);
 }
 
-const struct gic_ops gicv2_ops = {
+struct gic_ops gicv2_ops = {
 	.name = "GICv2",
 	.init = v2_init,
 	.cpu_init = v2_cpu_init,

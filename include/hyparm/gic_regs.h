@@ -63,6 +63,7 @@
 
 /* GICD_TYPER (GICv2) */
 #define GICD_TYPER_CPUS_SHIFT 5 /* CPUNumber: CPU interfaces - 1 */
+#define GICD_TYPER_SECURITY_EXTN 0x400 /* the GIC has two security states (hyparm is then Non-secure) */
 
 /* GICD_CTLR, the view with a single security state (DS = 1) or the non-secure one. */
 #define GICD_CTLR_ENABLE_GRP0 0x00000001

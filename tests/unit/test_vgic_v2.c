@@ -335,12 +335,15 @@ static void a_late_source_asks_for_the_eoi(void **state)
 static void gich_lr_encoding(void **state)
 {
 	struct vgic_lr a = { .vintid = 27, .pintid = 27, .priority = 0xA8, .state = LR_PENDING, .hw = true };
-	struct vgic_lr b = { .vintid = 3, .priority = 0x10, .group = 1, .state = LR_PENDING_ACTIVE, .eoi_maint = true };
+	struct vgic_lr b = {
+		.vintid = 3, .priority = 0x10, .group = 1, .state = LR_PENDING_ACTIVE, .eoi_maint = true
+	};
 	struct vgic_lr d;
 
 	b.source = 5;
 	assert_int_equal(vgic_v2_encode(&a), 0x80000000u | (0xA8u >> 3) << 23 | 1u << 28 | 27u << 10 | 27u);
-	assert_int_equal(vgic_v2_encode(&b), 0x40000000u | (0x10u >> 3) << 23 | 3u << 28 | 1u << 19 | 5u << 10 | 3u);
+	assert_int_equal(vgic_v2_encode(&b),
+			 0x40000000u | (0x10u >> 3) << 23 | 3u << 28 | 1u << 19 | 5u << 10 | 3u);
 	vgic_v2_decode(vgic_v2_encode(&a), &d);
 	assert_true(d.hw && d.pintid == 27 && d.vintid == 27 && d.priority == 0xA8 && d.state == LR_PENDING);
 	assert_false(d.eoi_maint);

@@ -30,8 +30,11 @@ struct gic_ops {
 	bool (*ppi_make_fiq)(unsigned intid, u8 prio);
 	void (*spi_enable)(unsigned intid, u64 mpidr);
 	void (*cpu_stop)(void);
+	/* Where hyparm's FIQ (the watchdog) is acknowledged: 0 = system registers, else the GICC frame. */
+	paddr_t fiq_cpuif;
 };
-extern const struct gic_ops gicv3_ops, gicv2_ops;
+extern const struct gic_ops gicv3_ops;
+extern struct gic_ops gicv2_ops; /* its fiq_cpuif is set at init */
 
 /*
  * The chosen driver's operations, copied here by gic_probe() (zeroed
@@ -86,6 +89,11 @@ static inline void gic_ppi_set_active(unsigned intid, bool active)
 static inline bool gic_ppi_make_fiq(unsigned intid, u8 prio)
 {
 	return gic_driver.ppi_make_fiq(intid, prio);
+}
+/* Where the FIQ gic_ppi_make_fiq() gives is acknowledged: 0 = ICC_* system registers, else the GICC frame. */
+static inline paddr_t gic_fiq_cpuif(void)
+{
+	return gic_driver.fiq_cpuif;
 }
 /* Enable an SPI, routed to the physical CPU with this MPIDR. */
 static inline void gic_spi_enable(unsigned intid, u64 mpidr)
