@@ -24,16 +24,13 @@ enum vgic_lr_state {
 /* One list-register entry, decoded. */
 struct vgic_lr {
 	u32 vintid;
-	/* Where the GICv2 list register has them too: pINTID with hw, an SGI's source CPU without. */
-	union {
-		u32 pintid; /* hw: the physical INTID the guest's deactivation deactivates */
-		u32 source; /* GICv2 SGIs: the sending vCPU, which the guest reads in GICC_IAR.CPUID */
-	};
+	u32 pintid; /* hw: the physical INTID the guest's deactivation deactivates */
 	u8 priority;
 	u8 group; /* 0 or 1 */
 	u8 state; /* enum vgic_lr_state */
 	bool hw;
 	bool eoi_maint; /* ask for a maintenance interrupt when the guest EOIs it (not with hw) */
+	u8 source; /* GICv2 SGIs: the sending vCPU, which the guest reads in GICC_IAR.CPUID */
 };
 
 /* The guest's CPU-interface state outside the list registers, switched with the vCPU. */

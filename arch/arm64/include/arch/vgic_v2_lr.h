@@ -41,10 +41,8 @@ static inline void vgic_v2_decode(u32 raw, struct vgic_lr *lr)
 	lr->group = (raw & V2_LR_GROUP1) ? 1 : 0;
 	lr->priority = ((raw >> V2_LR_PRIO_SHIFT) & V2_LR_PRIO_MASK) << 3;
 	lr->vintid = raw & V2_LR_VINTID_MASK;
-	if (lr->hw)
-		lr->pintid = (raw >> V2_LR_PINTID_SHIFT) & V2_LR_PINTID_MASK;
-	else
-		lr->source = (raw >> V2_LR_CPUID_SHIFT) & V2_LR_CPUID_MASK;
+	lr->pintid = lr->hw ? (raw >> V2_LR_PINTID_SHIFT) & V2_LR_PINTID_MASK : 0;
+	lr->source = lr->hw ? 0 : (raw >> V2_LR_CPUID_SHIFT) & V2_LR_CPUID_MASK;
 	lr->eoi_maint = !lr->hw && (raw & V2_LR_EOI);
 }
 
