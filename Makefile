@@ -40,7 +40,7 @@ HV_SRCS := $(filter-out arch/arm64/asm-offsets.c,$(wildcard arch/arm64/*.c core/
 HV_ASMS := $(wildcard arch/arm64/*.S)
 HV_OBJS := $(patsubst %.c,$(B)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/hv/%.o,$(HV_ASMS))
 
-.PHONY: all hyparm hyparm-test-hooks guests unit integration test run deps help clean bench linux
+.PHONY: all hyparm hyparm-test-hooks guests unit integration test run deps help clean bench linux profile-plugin
 all: hyparm guests
 
 help:
@@ -123,7 +123,7 @@ include guests/guests.mk
 UNIT_TESTS :=
 # The arch fake, for tests of code that calls the arch or drivers (scheduler, exits, vGIC, devices).
 # ARCH_FAKE_NOINJECT_SRCS: the same without the fake exception injection (for the test of arch/arm64/inject.c).
-ARCH_FAKE_NOINJECT_SRCS := arch/host/fake.c
+ARCH_FAKE_NOINJECT_SRCS := arch/host/fake.c arch/host/fake_debug.c
 ARCH_FAKE_SRCS := $(ARCH_FAKE_NOINJECT_SRCS) arch/host/fake_inject.c
 include $(wildcard tests/unit/*.mk)
 # Host tests see arch/host/include first: the arch fake's headers replace the EL2 ones (no ifdefs in hypervisor code).
@@ -144,9 +144,15 @@ unit: $(UNIT_BINS)
 include fuzz/fuzz.mk
 
 # Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
-linux:
+linux: $(B)/linux/hwdebug
 	@bash scripts/fetch-linux.sh
 	@bash scripts/mkinitramfs.sh
+
+# The Linux guests' own test programs (in the initramfs): static, no libc, stripped.
+$(B)/linux/hwdebug: guests/linux/hwdebug.c
+	@mkdir -p $(dir $@)
+	@echo "  LINUXCC $<"
+	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror -s -o $@ $<
 
 # Debian's python3, where setup-deps.sh installs pytest and pexpect (a python3 earlier
 # in PATH, pyenv's say, lacks them). K=NAME runs the tests whose name has NAME.
@@ -168,6 +174,14 @@ bench:
 	@bash scripts/setup-deps.sh bench
 	@$(MAKE) -s hyparm guests linux kvm-runner
 	@$(PYTHON) tools/bench.py $(BENCH_ARGS)
+
+# The instruction-counting QEMU plugin (tools/plugins/insn_profile.c), used by tools/profile.py.
+PLUGIN := $(B)/tools/insn_profile.so
+$(PLUGIN): tools/plugins/insn_profile.c tools/plugins/qemu_plugin_api.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -o $@ $<
+profile-plugin: $(PLUGIN)
 
 # The C style (.clang-format): format-check is part of make test; format rewrites the files.
 format-check:

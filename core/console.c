@@ -4,6 +4,7 @@
 #include <hyparm/console.h>
 #include <hyparm/console_filter.h>
 #include <hyparm/irq.h>
+#include <hyparm/monitor.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
 
@@ -39,14 +40,27 @@ static char partial_text[200]; /* what the focused VM has printed of its unfinis
 static unsigned partial_len;
 static bool partial_erased; /* partial_vm's line is off the screen, to be drawn again */
 static struct vm *focused_vm(void);
+static bool monitor_focused(void);
 static void vm_prefix_locked(struct vm *vm);
 
-/* Before other output: take the focused VM's unfinished line off the terminal line. */
+/*
+ * The monitor's unfinished line (its prompt and what is typed after it),
+ * kept on the terminal the same way when it has the focus (then no VM has).
+ */
+static char prompt_text[120];
+static unsigned prompt_len;
+static bool prompt_active, prompt_erased;
+
+/* Before other output: take the focused VM's (or the monitor's) unfinished line off the terminal line. */
 static void clear_partial_line_locked(void)
 {
 	if (partial_vm && !partial_erased) {
 		raw_write("\r\x1b[K", 4);
 		partial_erased = true;
+	}
+	if (prompt_active && !prompt_erased) {
+		raw_write("\r\x1b[K", 4);
+		prompt_erased = true;
 	}
 }
 
@@ -58,6 +72,32 @@ static void redraw_partial_line_locked(void)
 		raw_write(partial_text, partial_len);
 		partial_erased = false;
 	}
+	if (prompt_active && prompt_erased) {
+		raw_write(prompt_text, prompt_len);
+		prompt_erased = false;
+	}
+}
+
+void console_input_line(const char *text, size_t len)
+{
+	if (console_locking)
+		spin_lock(&console_lock);
+	if (text) {
+		if (prompt_active && !prompt_erased)
+			raw_write("\r\x1b[K", 4);
+		prompt_len = MIN(len, sizeof(prompt_text));
+		for (unsigned i = 0; i < prompt_len; i++)
+			prompt_text[i] = text[i];
+		raw_write(prompt_text, prompt_len);
+		prompt_active = true;
+		prompt_erased = false;
+	} else {
+		if (prompt_active && !prompt_erased)
+			raw_write("\n", 1);
+		prompt_active = false;
+	}
+	if (console_locking)
+		spin_unlock(&console_lock);
 }
 
 /* The focused VM's line is over (it printed '\n', or lost the focus): nothing to redraw. */
@@ -221,7 +261,7 @@ static bool vm_drains(struct vm *vm)
 
 static struct vm *const *input_vms;
 static unsigned input_nr_vms, input_focus;
-static bool input_escape;
+static unsigned ctrl_a_run; /* Ctrl-a pressed this many times in a row */
 
 static enum irq_result console_irq(u32 intid, void *ctx)
 {
@@ -235,23 +275,34 @@ void console_input_init(unsigned intid, struct vm *const *vms, unsigned nr_vms)
 	input_vms = vms;
 	input_nr_vms = nr_vms;
 	input_focus = 0;
-	if (nr_vms > 1)
-		hv_printf("hyparm: console input goes to vm %s (Ctrl-A n: next VM, Ctrl-A <digit>: VM by "
-			  "number)\n",
-			  vms[0]->name);
+	monitor_init(vms, nr_vms);
+	hv_printf("hyparm: console input goes to vm %s (Ctrl-a three times: the next VM%s, then the "
+		  "monitor)\n",
+		  vms[0]->name, nr_vms > 1 ? "" : " (none here)");
+}
+
+/* The focus cycles through the VMs, then the monitor (index input_nr_vms), then the first VM again. */
+static bool monitor_focused(void)
+{
+	return input_focus == input_nr_vms;
 }
 
 static struct vm *focused_vm(void)
 {
-	return input_nr_vms ? input_vms[input_focus] : NULL;
+	return input_nr_vms && !monitor_focused() ? input_vms[input_focus] : NULL;
 }
 
 static void focus(unsigned idx)
 {
-	if (idx >= input_nr_vms)
+	if (idx > input_nr_vms)
 		return;
+	if (monitor_focused())
+		console_input_line(NULL, 0); /* the monitor's prompt line ends where it is */
 	input_focus = idx;
-	hv_printf("\nhyparm: console input goes to vm %s\n", input_vms[idx]->name);
+	if (monitor_focused())
+		monitor_enter();
+	else
+		hv_printf("\nhyparm: console input goes to vm %s\n", input_vms[idx]->name);
 }
 
 /*
@@ -272,19 +323,21 @@ static int held = -1; /* the byte that did not fit, or -1 */
  */
 static bool deliver_held_locked(void)
 {
-	struct vm *vm = input_vms[input_focus];
+	struct vm *vm = focused_vm();
 
-	if (held >= 0 && vm->state == VM_RUNNING && !vm_input(vm, (u8)held) && vm_drains(vm))
+	if (held >= 0 && vm && vm->state == VM_RUNNING && !vm_input(vm, (u8)held) && vm_drains(vm))
 		return false;
 	held = -1;
 	return true;
 }
 
 /*
- * Move typed bytes from the UART to the focused VM until the UART is empty
- * or the VM's FIFO is full. Returns false when input is held back then.
- * The interrupt is acknowledged first, so a byte arriving meanwhile raises
- * it again. input_lock held.
+ * Move typed bytes from the UART to the focused VM (or the monitor) until
+ * the UART is empty or the VM's FIFO is full. Returns false when input is
+ * held back then. The interrupt is acknowledged first, so a byte arriving
+ * meanwhile raises it again. Ctrl-a three times in a row moves the focus
+ * on (Xen's convention); the first two reach the VM like any byte, so a
+ * guest's own Ctrl-a keys still work. input_lock held.
  */
 static bool pump_locked(void)
 {
@@ -296,20 +349,17 @@ static bool pump_locked(void)
 	while ((c = pl011_getc()) >= 0) {
 		if (!input_nr_vms)
 			continue;
-		if (input_escape) {
-			input_escape = false;
-			if (c == 'n') {
-				focus((input_focus + 1) % input_nr_vms);
-				continue;
-			}
-			if (c >= '0' && c <= '9') {
-				focus(c - '0');
-				continue;
-			}
-			if (c != CTRL_A)
-				continue;
-		} else if (c == CTRL_A) {
-			input_escape = true;
+		if (c == CTRL_A && ++ctrl_a_run == 3) {
+			ctrl_a_run = 0;
+			focus((input_focus + 1) % (input_nr_vms + 1));
+			continue;
+		}
+		if (c != CTRL_A)
+			ctrl_a_run = 0;
+		if (monitor_focused()) {
+			int to = c == CTRL_A ? -1 : monitor_input((u8)c);
+			if (to >= 0)
+				focus((unsigned)to);
 			continue;
 		}
 		held = c;

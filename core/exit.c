@@ -24,10 +24,16 @@
 
 typedef enum exit_action (*exit_handler_t)(struct vcpu *, const struct exit_info *);
 
-/* Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one from an AArch32 EL0 (ESR.IL = 0). */
+/*
+ * Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one
+ * from an AArch32 EL0 (ESR.IL = 0). The instruction is done, as if the
+ * guest had executed it: a guest single-stepping it takes its step
+ * exception on return, before the next one (SPSR.SS cleared, as KVM does).
+ */
 static void skip_instruction(struct vcpu *v, const struct exit_info *e)
 {
 	v->arch.regs.elr += e->il32 ? 4 : 2;
+	v->arch.regs.spsr &= ~(u64)SPSR_SS;
 }
 
 static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const char *what)
@@ -55,6 +61,11 @@ static enum exit_action smccc_call(struct vcpu *v)
 		return ACT_STOP;
 	case SMCCC_VM_RESET:
 		vm_reset(v->vm);
+		return ACT_STOP;
+	case SMCCC_VM_PANICKED:
+		vm_crash(v->vm,
+			 "guest kernel panic (it asked for the warm reset its command line keeps for "
+			 "a panic: reboot=panic_warm)");
 		return ACT_STOP;
 	case SMCCC_VCPU_OFF:
 		vcpu_power_off(v);
@@ -84,6 +95,10 @@ static enum sysreg_result sysreg_access(struct vcpu *v, const struct exit_info *
 
 	if (!h)
 		return sysreg_emulate(v, e);
+	if (h->retry) {
+		h->retry(v);
+		return SYSREG_AGAIN;
+	}
 	if (e->u.sysreg.read) {
 		u64 val;
 		if (!h->read || !h->read(v, &val))
@@ -154,6 +169,10 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 {
 	struct mmio_region *r = mmio_bus_find(&v->vm->mmio, e->u.abort.ipa);
 
+	/* RAM the guest touches for the first time since it booted: scrubbed and mapped now, then retried. */
+	if (!r && vm_ram_fault(v, e->u.abort.ipa))
+		return ACT_RESUME;
+
 	/* The common case first: a device access with a syndrome that stays inside the device. */
 	if (r && e->u.abort.isv && !e->u.abort.s1ptw && mmio_access_fits(r, e->u.abort.ipa, e->u.abort.size))
 		return mmio_emulate(v, e, r);
@@ -176,6 +195,8 @@ static enum exit_action handle_dabt(struct vcpu *v, const struct exit_info *e)
 
 static enum exit_action handle_iabt(struct vcpu *v, const struct exit_info *e)
 {
+	if (vm_ram_fault(v, e->u.abort.ipa))
+		return ACT_RESUME;
 	return inject_or_crash(v, inject_iabt_sea(v, e->u.abort.far), "instruction abort");
 }
 
@@ -198,24 +219,37 @@ static void sync_irqchip(struct vcpu *v)
 		v->vm->irqchip->sync(v);
 }
 
+/*
+ * exit_ticks: the time hyparm spent on the vCPU's exits, from the exit's
+ * first C instruction to the handler's verdict (decode, emulation,
+ * interrupts): the monitor's "time in hyparm". The world switch and time
+ * the CPU then spends elsewhere (another vCPU, idle) are not the exit's.
+ */
 struct vcpu *handle_guest_sync(struct vcpu *v)
 {
+	u64 t0 = arch_exit_timestamp();
 	struct exit_info e;
+	enum exit_action a;
 
 	arch_exit_decode(&e);
 	sync_irqchip(v);
 	v->exits[e.kind]++;
 	v->prev_injected_elr = v->injected_elr;
 	v->injected_elr = 0;
-	return sched_after_exit(v, exit_handlers[e.kind](v, &e));
+	a = exit_handlers[e.kind](v, &e);
+	v->exit_ticks += arch_exit_timestamp() - t0;
+	return sched_after_exit(v, a);
 }
 
 struct vcpu *handle_guest_irq(struct vcpu *v)
 {
+	u64 t0 = arch_exit_timestamp();
+
 	arch_exit_irq_begin();
 	v->exits[EXIT_IRQ]++;
 	sync_irqchip(v); /* first: it also turns the underflow interrupt off, so the loop below ends */
 	irq_handle_physical();
+	v->exit_ticks += arch_exit_timestamp() - t0;
 	return sched_after_exit(v, ACT_RESUME);
 }
 
@@ -223,4 +257,14 @@ struct vcpu *handle_guest_serror(struct vcpu *v)
 {
 	vm_crash(v->vm, "SError from the guest (ESR_EL2 0x%llx)", (unsigned long long)arch_exit_esr());
 	return sched_after_exit(v, ACT_STOP);
+}
+
+const char *exit_kind_name(unsigned kind)
+{
+	static const char *const names[EXIT_KIND_COUNT] = {
+		[EXIT_UNKNOWN] = "undef", [EXIT_WFX] = "wfx",	[EXIT_HVC] = "hvc",   [EXIT_SMC] = "smc",
+		[EXIT_SYSREG] = "sysreg", [EXIT_DABT] = "mmio", [EXIT_IABT] = "iabt", [EXIT_FP] = "fp",
+		[EXIT_OTHER] = "other",	  [EXIT_IRQ] = "irq",
+	};
+	return kind < EXIT_KIND_COUNT && names[kind] ? names[kind] : "?";
 }

@@ -160,6 +160,10 @@ static int build(void *fdt, size_t size, const struct guest_fdt_params *p)
 		TRY(fdt_property_u64(fdt, "linux,initrd-start", p->initrd_start));
 		TRY(fdt_property_u64(fdt, "linux,initrd-end", p->initrd_end));
 	}
+	if (p->rng_seed_len)
+		TRY(fdt_property(fdt, "rng-seed", p->rng_seed, (int)p->rng_seed_len));
+	if (p->kaslr_seed)
+		TRY(fdt_property_u64(fdt, "kaslr-seed", p->kaslr_seed));
 	TRY(fdt_end_node(fdt));
 
 	TRY(fdt_begin_node(fdt, "aliases"));

@@ -18,6 +18,13 @@
 #define IMAGE_LEGACY_TEXT_OFFSET 0x80000u
 #define DTB_ALIGN MiB(2)
 /*
+ * Where QEMU puts an initrd for -kernel (hw/arm/boot.c): RAM/2 on a small
+ * board, 128 MiB on a large one, so that neither a kernel that grows
+ * (bss, decompression) nor a guest's early allocations reach it, and it
+ * stays in the low memory a 32-bit kernel can map.
+ */
+#define INITRD_PREFERRED_MAX MiB(128)
+/*
  * Far above any VM RAM size: sizes below this cannot overflow u64 when a
  * few are added, so the arithmetic below needs no overflow checks.
  */
@@ -60,7 +67,7 @@ int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_ma
 		struct load_plan *plan, char *err, size_t errlen)
 {
 	const u8 *k = kernel;
-	u64 footprint, initrd_end, need;
+	u64 footprint, low, need;
 
 	*plan = (struct load_plan){ 0 };
 	if (!kernel || !kernel_size) {
@@ -99,18 +106,35 @@ int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_ma
 	plan->kernel_end = plan->kernel_off + footprint;
 	plan->entry_off = plan->kernel_off;
 
-	plan->initrd_off = ALIGN_UP(plan->kernel_end, PAGE_SIZE);
+	/*
+	 * The initrd and the DTB go where QEMU puts them (INITRD_PREFERRED_MAX),
+	 * never below the image's footprint: a raw image's file end is where its
+	 * bss and stack begin, which it zeroes and uses at once, so the space
+	 * right after the file is the image's, not free. The DTB follows the
+	 * initrd (with no initrd, it sits where the initrd would), inside one
+	 * 2 MiB block as Linux asks.
+	 */
 	plan->initrd_size = initrd_size;
-	initrd_end = plan->initrd_off + initrd_size;
-	/* Linux wants the whole DTB inside one 2 MiB block. */
-	plan->dtb_off = ALIGN_UP(initrd_end, DTB_ALIGN);
 	plan->dtb_max = dtb_max;
+	low = ALIGN_UP(plan->kernel_end, PAGE_SIZE);
+	plan->initrd_off = ALIGN_UP(MAX(MIN(ram_size / 2, INITRD_PREFERRED_MAX), low), PAGE_SIZE);
+	plan->dtb_off = ALIGN_UP(plan->initrd_off + initrd_size, DTB_ALIGN);
+	if (plan->dtb_off + dtb_max <= ram_size)
+		return HV_OK;
 
-	need = plan->dtb_off + dtb_max;
+	/*
+	 * A large initrd in a small VM does not fit there (QEMU would refuse):
+	 * the DTB goes into the last 2 MiB block that holds it and the initrd
+	 * right below, as high as they fit, still never into the footprint.
+	 */
+	need = ALIGN_UP(low + initrd_size, DTB_ALIGN) + dtb_max;
 	if (need > ram_size) {
 		report(err, errlen, "VM RAM too small: kernel+initrd+dtb need %llu MiB, have %llu MiB",
 		       (unsigned long long)mib_round_up(need), (unsigned long long)(ram_size >> 20));
 		return -HV_ENOMEM;
 	}
+	plan->dtb_off = ALIGN_DOWN(ram_size - dtb_max, DTB_ALIGN);
+	plan->initrd_off = ALIGN_DOWN(plan->dtb_off - initrd_size,
+				      PAGE_SIZE); /* >= low, as need <= ram_size */
 	return HV_OK;
 }

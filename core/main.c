@@ -20,12 +20,17 @@
 #include <hyparm/boot.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
+#include <hyparm/drbg.h>
+#include <hyparm/entropy.h>
 #include <hyparm/errno.h>
 #include <hyparm/mitigations.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
+#include <hyparm/smccc.h>
 #include <hyparm/sched.h>
+#include <hyparm/smccc.h>
+#include <hyparm/spectre.h>
 #include <hyparm/sysreg_hook.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmconfig.h>
@@ -134,6 +139,37 @@ static void print_banner(void)
 			  "INTID %u\n",
 			  plat.gic_version, (unsigned long long)plat.gicd_base,
 			  (unsigned long long)plat.gicr_base, plat.gic_maint_intid);
+}
+
+/*
+ * Seed hyparm's generator from everything the machine offers, and wipe the
+ * boot loader's seeds from the DTB once they are in (as Linux does with
+ * its own): they must not outlive their use in memory anyone could read.
+ */
+static void entropy_boot(void)
+{
+	u64 fw[3];
+	bool fw_trng, rndr;
+
+	if (plat.rng_seed_len) {
+		entropy_add((const void *)(uintptr_t)plat.rng_seed, plat.rng_seed_len, true);
+		memzero_explicit((void *)(uintptr_t)plat.rng_seed, plat.rng_seed_len);
+	}
+	if (plat.kaslr_seed_len) {
+		entropy_add((const void *)(uintptr_t)plat.kaslr_seed, plat.kaslr_seed_len, true);
+		memzero_explicit((void *)(uintptr_t)plat.kaslr_seed, plat.kaslr_seed_len);
+	}
+	fw_trng = psci_fw_trng(fw);
+	if (fw_trng)
+		entropy_add(fw, sizeof(fw), true);
+	memzero_explicit(fw, sizeof(fw));
+	rndr = entropy_add_cpu();
+	hv_printf("hyparm: entropy: DT rng-seed %u bytes, DT kaslr-seed %u bytes, firmware TRNG %s, "
+		  "RNDR %s, counter\n",
+		  plat.rng_seed_len, plat.kaslr_seed_len, fw_trng ? "yes" : "no", rndr ? "yes" : "no");
+	if (!entropy_seeded())
+		hv_printf("hyparm: WARNING: no entropy source (no /chosen/rng-seed, no firmware TRNG, no "
+			  "RNDR): guests' random seeds come from the counter alone and can be guessed\n");
 }
 
 /*
@@ -353,7 +389,13 @@ void boot_main(void *dtb, paddr_t load_addr)
 	id_regs_set_ipa_parange(stage2_ipa_bits(stage2_parange) == 40 ? 2 : stage2_parange);
 	id_regs_init();
 	cpu_features_init();
+	{
+		struct spectre_cpu sc = { 0 };
+		spectre_cpu_read(&sc);
+		smccc_arch_init(&sc); /* the firmware was asked above (psci_fw_init) */
+	}
 	print_banner();
+	entropy_boot();
 
 	nr_pcpus = plat.nr_cpus;
 	for (unsigned i = 0; i < nr_pcpus; i++)
@@ -363,6 +405,8 @@ void boot_main(void *dtb, paddr_t load_addr)
 	pcpus[0].online = true;
 	sched_init();
 	sysreg_hooks_init();
+	if (smccc_services_init())
+		panic("more SMCCC services for one owner than smccc.c indexes");
 	memory_init((paddr_t)(uintptr_t)dtb, dtb_size);
 	check_el2_mappings(&img);
 #ifdef HYPARM_TEST_STACK_OVERFLOW

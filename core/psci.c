@@ -3,14 +3,20 @@
  * or a trapped SMC. hyparm implements PSCI 1.1 and SMCCC 1.1: the versions
  * a KVM guest sees. Calls and what they do:
  *   PSCI_VERSION        1.1
- *   PSCI_FEATURES       0 for every function below and SMCCC_VERSION, else NOT_SUPPORTED
+ *   PSCI_FEATURES       0 for every function below and SMCCC_VERSION, else
+ *                       NOT_SUPPORTED (CPU_FREEZE, CPU_DEFAULT_SUSPEND,
+ *                       SYSTEM_SUSPEND, the statistics, MEM_PROTECT, ...), as KVM
+ *                       6.1 answers (its SYSTEM_SUSPEND needs a VMM opt-in)
  *   CPU_ON              start an off vCPU at entry with context_id in x0
  *                       (OFF -> STARTING -> ON_PENDING, see cpu_on)
- *                       (INVALID_PARAMS: no such vCPU; ALREADY_ON: it runs;
+ *                       (INVALID_PARAMS: no such vCPU, or bits set outside
+ *                        MPIDR's affinity fields; ALREADY_ON: it runs;
  *                        ON_PENDING: a CPU_ON for it is in flight;
  *                        INVALID_ADDRESS: entry outside the VM's RAM)
  *   CPU_OFF             the calling vCPU stops (never returns on success)
- *   AFFINITY_INFO       0 ON, 1 OFF, 2 ON_PENDING; level 0 only
+ *   AFFINITY_INFO       0 ON, 1 OFF, 2 ON_PENDING, for the vCPUs matching the
+ *                       target at lowest_affinity_level 0..3 (any on: ON), as
+ *                       KVM; INVALID_PARAMS for a higher level or no match
  *   CPU_SUSPEND         power_state in the original format (what PSCI_FEATURES
  *                       says): reserved bits set or a power level above 0
  *                       (a vCPU has no cluster or system power domain of its
@@ -22,6 +28,12 @@
  *   MIGRATE_INFO_TYPE   2: no trusted OS, nothing to migrate
  *   SYSTEM_OFF          the VM powers off
  *   SYSTEM_RESET        the VM restarts from its images
+ *   SYSTEM_RESET2       reset_type 0 (SYSTEM_WARM_RESET): as SYSTEM_RESET (a VM
+ *                       has no warmer reset than a restart from its images),
+ *                       or a crash after a guest panic (see system_reset2);
+ *                       vendor types NOT_SUPPORTED (KVM hands them to its VMM;
+ *                       hyparm, the VMM here, has none); other types
+ *                       INVALID_PARAMS
  * Anything else in the PSCI range returns NOT_SUPPORTED (-1).
  */
 #include <hyparm/psci.h>
@@ -29,10 +41,13 @@
 
 #define MPIDR_AFF_MASK 0xFF00FFFFFFULL
 
+/* The vCPU with this affinity, or NULL: also for an MPIDR with bits outside the affinity fields (as KVM). */
 static struct vcpu *vcpu_by_mpidr(struct vm *vm, u64 mpidr)
 {
+	if (mpidr & ~MPIDR_AFF_MASK)
+		return NULL;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if ((vm->vcpus[i]->mpidr & MPIDR_AFF_MASK) == (mpidr & MPIDR_AFF_MASK))
+		if ((vm->vcpus[i]->mpidr & MPIDR_AFF_MASK) == mpidr)
 			return vm->vcpus[i];
 	return NULL;
 }
@@ -82,25 +97,67 @@ static s64 cpu_suspend(struct vcpu *v, u64 power_state, u64 entry)
 	return PSCI_RET_SUCCESS;
 }
 
-static s64 affinity_info(struct vcpu *v, u64 target_mpidr, u64 level)
-{
-	struct vcpu *t;
+/* AFFINITY_INFO's answers. */
+#define AFF_ON 0
+#define AFF_OFF 1
+#define AFF_ON_PENDING 2
 
-	if (level != 0)
-		return PSCI_RET_INVALID_PARAMS;
-	t = vcpu_by_mpidr(v->vm, target_mpidr);
-	if (!t)
-		return PSCI_RET_INVALID_PARAMS;
+static s64 vcpu_affinity_state(const struct vcpu *t)
+{
 	switch (t->state) {
 	case VCPU_OFF:
 	case VCPU_STOPPED:
-		return 1;
+		return AFF_OFF;
 	case VCPU_STARTING:
 	case VCPU_ON_PENDING:
-		return 2;
+		return AFF_ON_PENDING;
 	default:
-		return 0;
+		return AFF_ON;
 	}
+}
+
+/*
+ * Every vCPU whose affinity matches the target's above lowest_affinity_level
+ * (Aff0..Aff3 are 8 bits each, Aff3 at bit 32): ON if any is on, else
+ * ON_PENDING if any is starting, else OFF; INVALID_PARAMS if none matches.
+ */
+static s64 affinity_info(struct vcpu *v, u64 target_mpidr, u64 level)
+{
+	struct vm *vm = v->vm;
+	u64 mask;
+	s64 r = PSCI_RET_INVALID_PARAMS;
+
+	if (level > 3 || (target_mpidr & ~MPIDR_AFF_MASK))
+		return PSCI_RET_INVALID_PARAMS;
+	mask = MPIDR_AFF_MASK & ~((1ULL << (level * 8)) - 1); /* level 3: Aff3 only (Aff2 ends at bit 23) */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if ((vm->vcpus[i]->mpidr & mask) != (target_mpidr & mask))
+			continue;
+		s64 s = vcpu_affinity_state(vm->vcpus[i]);
+		if (s == AFF_ON)
+			return AFF_ON;
+		if (r != AFF_ON_PENDING)
+			r = s;
+	}
+	return r;
+}
+
+/*
+ * SYSTEM_RESET2: the one architectural type, SYSTEM_WARM_RESET, restarts the
+ * VM as SYSTEM_RESET does (a VM keeps nothing across either), unless its
+ * command line keeps warm resets for a panic (reboot=panic_warm, which hyparm
+ * adds: include/hyparm/guest_cmdline.h): then the guest's kernel panicked.
+ * reset_type is 32 bits in both conventions. Vendor types: NOT_SUPPORTED;
+ * other architectural ones: INVALID_PARAMETERS (PSCI 1.1, 5.18).
+ */
+static enum smccc_action system_reset2(struct vcpu *v, u32 type, s64 *r)
+{
+	if (type != PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET) {
+		*r = type & PSCI_1_1_RESET_TYPE_VENDOR ? PSCI_RET_NOT_SUPPORTED : PSCI_RET_INVALID_PARAMS;
+		return SMCCC_RESUME;
+	}
+	*r = PSCI_RET_SUCCESS;
+	return v->vm->warm_reset_is_panic ? SMCCC_VM_PANICKED : SMCCC_VM_RESET;
 }
 
 static s64 features(u32 fid)
@@ -118,6 +175,8 @@ static s64 features(u32 fid)
 	case PSCI_0_2_FN_SYSTEM_OFF:
 	case PSCI_0_2_FN_SYSTEM_RESET:
 	case PSCI_1_0_FN_PSCI_FEATURES:
+	case PSCI_1_1_FN_SYSTEM_RESET2:
+	case PSCI_1_1_FN64_SYSTEM_RESET2:
 	case SMCCC_VERSION_FID:
 		return PSCI_RET_SUCCESS; /* for CPU_SUSPEND: original power_state format, no OS-initiated mode */
 	default:
@@ -172,6 +231,10 @@ static enum smccc_action psci_call(struct vcpu *v, u64 regs[18])
 	case PSCI_0_2_FN_SYSTEM_RESET:
 		r = PSCI_RET_SUCCESS;
 		action = SMCCC_VM_RESET;
+		break;
+	case PSCI_1_1_FN_SYSTEM_RESET2:
+	case PSCI_1_1_FN64_SYSTEM_RESET2:
+		action = system_reset2(v, (u32)a[1], &r);
 		break;
 	}
 	regs[0] = (u64)r;

@@ -41,6 +41,18 @@ void sched_place(struct vcpu *v, unsigned cpu)
 	*tail = v;
 }
 
+void sched_vm_started(void)
+{
+	__atomic_add_fetch(&vms_running, 1, __ATOMIC_ACQ_REL);
+}
+
+u64 sched_vcpu_run_ticks(const struct vcpu *v)
+{
+	u64 t = v->run_ticks;
+
+	return v->running ? t + (hyp_timer_now() - v->run_since) : t;
+}
+
 void sched_vm_stopped(void)
 {
 	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -63,11 +75,16 @@ void vcpu_kick(struct vcpu *v)
 	enum vcpu_state blocked = VCPU_BLOCKED;
 
 	__atomic_store_n(&v->kicked, true, __ATOMIC_RELEASE);
-	if (v->state == VCPU_BLOCKED &&
-	    __atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE)) {
-		wake_cpu_of(v);
-		return;
+	if (v->state == VCPU_BLOCKED) {
+		/* Read before the state changes, so it is earlier than any entry that follows the wake-up. */
+		u64 now = hyp_timer_now();
+
+		if (__atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&v->woken_at, now, __ATOMIC_RELAXED);
+			wake_cpu_of(v);
+			return;
+		}
 	}
 	/* On this CPU: it looks at its kick before it next enters the guest. */
 	if (v->pcpu == this_pcpu()->id)
@@ -202,7 +219,38 @@ static void power_on_here(struct pcpu *p, struct vcpu *v)
 		put_loaded(p); /* its live registers are of its previous life */
 	arch_vcpu_reset(v, v->boot_entry, v->boot_ctx);
 	vdev_vcpu_reset_all(v->vm, v);
+	v->displaced_at = 0; /* a new life: the time it was off is not stolen */
 	v->state = VCPU_RUNNABLE;
+}
+
+/*
+ * The CPU changes from the vCPU it last ran to v: stolen-time accounting,
+ * the way KVM's run_delay counts a vCPU thread waiting on its run queue.
+ * The one it leaves waits from now if it is runnable (else from its next
+ * wake-up); v waited from when it was displaced, if it was runnable then,
+ * or from its wake-up since. A wake-up stamped before v was displaced is a
+ * stale one (v ran after it) and counts nothing. Only a change of vCPU
+ * gets here: a vCPU alone on its CPU never pays for it, nor is stolen from.
+ */
+static void account_switch(struct pcpu *p, struct vcpu *v)
+{
+	struct vcpu *prev = p->current;
+	u64 now = hyp_timer_now(), since = 0;
+
+	if (prev) {
+		prev->displaced_at = now;
+		prev->displaced_runnable = prev->state == VCPU_RUNNABLE;
+	}
+	if (v->displaced_at) {
+		u64 woken = __atomic_load_n(&v->woken_at, __ATOMIC_RELAXED);
+
+		if (v->displaced_runnable)
+			since = v->displaced_at;
+		else if (woken >= v->displaced_at)
+			since = woken;
+	}
+	if (since && now > since)
+		v->stolen += now - since;
 }
 
 /* Everything a vCPU needs before ERET: its registers loaded, its interrupts in list registers. */
@@ -212,8 +260,11 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 	p->need_rearm = false;
 	if (v->state == VCPU_ON_PENDING)
 		power_on_here(p, v);
+	if (p->current != v)
+		account_switch(p, v);
 	switch_to(p, v);
 	p->current = v;
+	v->run_since = hyp_timer_now();
 	v->running = true;
 	arch_smp_mb(); /* pairs with vcpu_kick(): either it sees running, or we see its kick */
 	if (v->irqchip_busy || v->kicked)
@@ -290,6 +341,7 @@ struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 	if (a == ACT_RESUME)
 		a = ACT_YIELD; /* the slice ended, or v may no longer run */
 	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */
+	v->run_ticks += hyp_timer_now() - v->run_since;
 	v->running = false;
 	arch_smp_mb();
 	if (a == ACT_BLOCK && v->state == VCPU_RUNNABLE)

@@ -19,8 +19,10 @@
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
 #include <hyparm/errno.h>
+#include <hyparm/exit.h>
 #include <hyparm/guest_fdt.h>
 #include <hyparm/loader.h>
+#include <hyparm/monitor.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
@@ -41,8 +43,8 @@ static const char *default_devices(void)
 {
 	const struct vgic_lr_backend *be = arch_vgic_backend();
 
-	return be && be->version == 2 ? "gicv2 arm-vtimer arm-ptimer pl011"
-				      : "gicv3 arm-vtimer arm-ptimer pl011";
+	return be && be->version == 2 ? "gicv2 arm-vtimer arm-ptimer pl011 pvtime"
+				      : "gicv3 arm-vtimer arm-ptimer pl011 pvtime";
 }
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */
@@ -115,6 +117,13 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 		hv_snprintf(err, errlen, "vms.conf:%u: too many VMs or vCPUs", cfg->line);
 		return -HV_EINVAL;
 	}
+	if (cfg->mem_size > VM_RAM_MAX) {
+		hv_snprintf(err, errlen,
+			    "vms.conf:%u: vm %s: %llu MiB of RAM, more than a VM can have (%llu MiB)",
+			    cfg->line, cfg->name, (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(VM_RAM_MAX >> 20));
+		return -HV_EINVAL;
+	}
 	memset(vm, 0, sizeof(*vm));
 	hv_snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	vm->id = id;
@@ -138,8 +147,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
 	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(id + 1), s2_table_alloc,
 			 s2_table_free);
-	if (!rc)
-		rc = stage2_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, S2_RWX, S2_MEM_NORMAL);
+	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */
 	if (rc) {
 		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
 		return rc;
@@ -185,16 +193,22 @@ static void begin_reset(struct vm *vm)
 {
 	unsigned self = this_pcpu()->id;
 
-	vm->reset_phase = RESET_SCRUB;
+	vm->reset_phase = RESET_FORGET;
 	vm->reset_off = 0;
-	/* Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so that it notices. */
+	/*
+	 * Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so
+	 * that it notices. Its CPU is interrupted whatever its flags say: one
+	 * that picked the vCPU before the state changed may be about to enter
+	 * it (running not yet set, need_resched cleared by enter()); the SGI
+	 * then waits until that entry and brings it straight back out.
+	 */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *o = vm->vcpus[i];
 		o->state = VCPU_OFF;
 		pcpus[o->pcpu].need_resched =
 			true; /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
-		if (o->pcpu != self && (o->running || o->loaded))
+		if (o->pcpu != self)
 			gic_send_wake(o->pcpu);
 	}
 	/* The boot vCPU's CPU runs the reset: let it know. */
@@ -223,7 +237,7 @@ static void vm_stop_vcpus(struct vm *vm)
 		pcpus[v->pcpu].need_resched =
 			true; /* its next exit leaves the fast path (sched_after_exit) */
 		arch_smp_mb();
-		if (v->pcpu != self && (v->running || v->loaded))
+		if (v->pcpu != self) /* whatever its flags say: see begin_reset() */
 			gic_send_wake(v->pcpu);
 	}
 }
@@ -239,11 +253,6 @@ static bool vm_enter_state(struct vm *vm, enum vm_state s)
 /* What made the VM's vCPUs exit, summed: the first thing to look at when a guest is slow. */
 static void vm_print_exits(struct vm *vm)
 {
-	static const char *const names[EXIT_KIND_COUNT] = {
-		[EXIT_UNKNOWN] = "undef", [EXIT_WFX] = "wfx",	[EXIT_HVC] = "hvc",   [EXIT_SMC] = "smc",
-		[EXIT_SYSREG] = "sysreg", [EXIT_DABT] = "mmio", [EXIT_IABT] = "iabt", [EXIT_FP] = "fp",
-		[EXIT_OTHER] = "other",	  [EXIT_IRQ] = "irq",
-	};
 	char buf[256];
 	int n = hv_snprintf(buf, sizeof(buf), "hyparm: vm %s: exits:", vm->name);
 
@@ -252,7 +261,7 @@ static void vm_print_exits(struct vm *vm)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			sum += vm->vcpus[i]->exits[k];
 		if (sum)
-			n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", names[k],
+			n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", exit_kind_name(k),
 					 (unsigned long long)sum);
 	}
 	hv_printf("%s\n", buf);
@@ -266,6 +275,7 @@ void vm_power_off(struct vm *vm)
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: powered off\n", vm->name);
 	vm_print_exits(vm);
+	monitor_print_stats(vm); /* what the monitor's `stats` shows */
 	sched_vm_stopped();
 }
 
@@ -283,6 +293,21 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
 	console_vm_flush(vm);
 	hv_printf("hyparm: vm %s: stopped: %s\n", vm->name, why);
 	sched_vm_stopped();
+}
+
+bool vm_start_stopped(struct vm *vm)
+{
+	enum vm_state s = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+
+	if ((s != VM_POWERED_OFF && s != VM_CRASHED) ||
+	    !__atomic_compare_exchange_n(&vm->state, &s, VM_RESETTING, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	sched_vm_started();
+	hv_printf("hyparm: vm %s: started again\n", vm->name);
+	vm->cntvoff = hyp_timer_now();
+	begin_reset(vm);
+	return true;
 }
 
 void vm_reset(struct vm *vm)

@@ -7,24 +7,27 @@
 #include <arch/tlb.h>
 #include <arch/vgic_lr.h>
 #include <hyparm/bundle.h>
+#include <hyparm/drbg.h>
+#include <hyparm/entropy.h>
 #include <hyparm/errno.h>
+#include <hyparm/guest_cmdline.h>
 #include <hyparm/guest_fdt.h>
 #include <hyparm/loader.h>
 #include <hyparm/print.h>
 #include <hyparm/vdev.h>
 #include <hyparm/vm.h>
+#include <hyparm/vm_ram.h>
 #include <hyparm/vmconfig.h>
 #include <hyparm/vmm.h>
 #include <string.h>
 
-/* How much RAM one reset step scrubs or cleans: small enough that the CPU answers interrupts promptly. */
-#define RESET_CHUNK MiB(2)
 
 /* The VM's images in the bundle and where they go in its RAM. */
 struct vm_images {
 	const void *kernel, *initrd, *dtb;
 	u64 kernel_size, initrd_size, dtb_size;
 	struct load_plan plan;
+	char cmdline[VMCONF_CMDLINE_MAX + sizeof(GUEST_CMDLINE_PANIC GUEST_CMDLINE_PANIC_WARM)];
 };
 static struct vm_images images[VM_MAX];
 
@@ -54,6 +57,8 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 			     &im->plan, err, errlen);
 	if (rc)
 		return rc;
+	vm->warm_reset_is_panic = guest_cmdline_build(im->cmdline, sizeof(im->cmdline), cfg->cmdline,
+						      im->plan.is_linux_image);
 	vm->entry_ipa = vm->ram_ipa + im->plan.entry_off;
 	vm->dtb_ipa = vm->ram_ipa + im->plan.dtb_off;
 	return HV_OK;
@@ -62,6 +67,16 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 static int add_device_nodes(void *fdt, void *vm)
 {
 	return vdev_fdt_all(vm, fdt);
+}
+
+/* Does the RAM block at offset off receive bytes of a boot image (kernel file, initrd, DTB)? */
+static bool holds_image(const struct load_plan *p, u64 off)
+{
+	u64 end = off + VM_RAM_BLOCK;
+
+	return (off < p->kernel_off + p->kernel_size && p->kernel_off < end) ||
+		(p->initrd_size && off < p->initrd_off + p->initrd_size && p->initrd_off < end) ||
+		(off < p->dtb_off + p->dtb_max && p->dtb_off < end);
 }
 
 /* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
@@ -79,12 +94,22 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		return HV_OK;
 	}
 	u64 mpidr[VM_MAX_VCPUS];
+	u8 rng_seed[GUEST_FDT_RNG_SEED_BYTES];
+	u64 kaslr_seed = 0;
+	int rc;
+
+	/* Fresh seeds at every boot: the CPU's sources first, then the VM's own bytes of the stream. */
+	entropy_add_cpu();
+	entropy_get(rng_seed, sizeof(rng_seed));
+	while (!kaslr_seed) /* 0 means "no seed" to Linux */
+		entropy_get(&kaslr_seed, sizeof(kaslr_seed));
+
 	struct guest_fdt_params fp = {
 		.ram_base = vm->ram_ipa,
 		.ram_size = vm->ram_size,
 		.nr_vcpus = vm->nr_vcpus,
 		.vcpu_mpidr = mpidr,
-		.cmdline = vm->config->cmdline,
+		.cmdline = im->cmdline,
 		.initrd_start = im->initrd ? vm->ram_ipa + plan->initrd_off : 0,
 		.initrd_end = im->initrd ? vm->ram_ipa + plan->initrd_off + im->initrd_size : 0,
 		.gic_version = arch_vgic_backend() ? arch_vgic_backend()->version : 3,
@@ -93,12 +118,20 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		.gicc_base = GUEST_GICC_IPA,
 		.uart_base = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_INTID - 32,
+		.rng_seed = rng_seed,
+		.rng_seed_len = sizeof(rng_seed),
+		.kaslr_seed = kaslr_seed,
 		.add_nodes = add_device_nodes,
 		.add_nodes_ctx = vm,
 	};
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		mpidr[i] = vm->vcpus[i]->mpidr;
-	if (guest_fdt_build(ram + plan->dtb_off, GUEST_DTB_MAX, &fp)) {
+	rc = guest_fdt_build(ram + plan->dtb_off, GUEST_DTB_MAX, &fp);
+	/* The seeds are the guest's now: no copy stays on hyparm's stack. */
+	memzero_explicit(rng_seed, sizeof(rng_seed));
+	memzero_explicit(&kaslr_seed, sizeof(kaslr_seed));
+	memzero_explicit(&fp.kaslr_seed, sizeof(fp.kaslr_seed));
+	if (rc) {
 		hv_snprintf(err, errlen, "vm %s: device tree does not fit in %llu bytes", vm->name,
 			    (unsigned long long)GUEST_DTB_MAX);
 		return -HV_ENOMEM;
@@ -109,22 +142,33 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 bool vm_reset_step(struct vm *vm)
 {
 	char err[160];
-	u64 n;
 
 	/* Until every vCPU of the VM is off its CPU and unloaded, its memory and devices are not ours to rewrite. */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->running || vm->vcpus[i]->loaded)
 			return false;
 	switch (vm->reset_phase) {
-	case RESET_SCRUB:
-		/* Nothing of a previous life (or of a previous owner of this RAM) survives. */
-		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
-		memset((u8 *)(uintptr_t)vm->ram_pa + vm->reset_off, 0, n);
-		vm->reset_off += n;
-		if (vm->reset_off == vm->ram_size) {
-			vm->reset_phase = RESET_LOAD;
-			vm->reset_off = 0;
+	case RESET_FORGET:
+		/* Nothing of a previous life (or of a previous owner of this RAM) survives: see vm_ram_ready_block(). */
+		vm_ram_forget(vm);
+		vm->reset_phase = RESET_READY;
+		vm->reset_off = 0;
+		return false;
+	case RESET_READY:
+		/* One block with image bytes per step (each is 2 MiB zeroed and cleaned); blocks without are left for later. */
+		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
+			vm->reset_off += VM_RAM_BLOCK;
+		if (vm->reset_off < vm->ram_size) {
+			int rc = vm_ram_ready_block(vm, vm->reset_off / VM_RAM_BLOCK);
+			if (rc) {
+				vm->state = VM_RUNNING; /* so that vm_crash() can take it */
+				vm_crash(vm, "reset failed: cannot map RAM (%s)", hv_strerror(rc));
+				return true;
+			}
+			vm->reset_off += VM_RAM_BLOCK;
+			return false;
 		}
+		vm->reset_phase = RESET_LOAD;
 		return false;
 	case RESET_LOAD:
 		if (vm_copy_images(vm, err, sizeof(err))) {
@@ -133,14 +177,18 @@ bool vm_reset_step(struct vm *vm)
 			return true;
 		}
 		vm->reset_phase = RESET_CLEAN;
+		vm->reset_off = 0;
 		return false;
 	case RESET_CLEAN:
 		/* The guest starts with MMU and caches off: its images must be in memory, not only in our caches. */
-		n = MIN(RESET_CHUNK, vm->ram_size - vm->reset_off);
-		arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, n);
-		vm->reset_off += n;
-		if (vm->reset_off == vm->ram_size)
-			vm->reset_phase = RESET_DEVICES;
+		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
+			vm->reset_off += VM_RAM_BLOCK;
+		if (vm->reset_off < vm->ram_size) {
+			arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, VM_RAM_BLOCK);
+			vm->reset_off += VM_RAM_BLOCK;
+			return false;
+		}
+		vm->reset_phase = RESET_DEVICES;
 		return false;
 	case RESET_DEVICES:
 		break;

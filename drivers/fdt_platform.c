@@ -250,6 +250,17 @@ static void parse_chosen(const void *fdt, struct platform *p)
 		p->initrd_end = read_cells(v, len / 4);
 	if (p->initrd_end <= p->initrd_start)
 		p->initrd_start = p->initrd_end = 0;
+	/* Only where they are: the boot code mixes them into its generator and wipes them (core/main.c). */
+	v = fdt_getprop(fdt, chosen, "rng-seed", &len);
+	if (v && len > 0) {
+		p->rng_seed = (paddr_t)(uintptr_t)v;
+		p->rng_seed_len = (u32)len;
+	}
+	v = fdt_getprop(fdt, chosen, "kaslr-seed", &len);
+	if (v && len > 0) {
+		p->kaslr_seed = (paddr_t)(uintptr_t)v;
+		p->kaslr_seed_len = (u32)len;
+	}
 }
 
 int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t errlen)

@@ -9,8 +9,10 @@
  * The fakes are those of tests/unit/test_psci.c.
  */
 #include <string.h>
+#include <hyparm/errno.h>
 #include <hyparm/psci.h>
 #include <hyparm/smccc.h>
+#include <hyparm/spectre.h>
 #include <hyparm/vm.h>
 #include "input.h"
 
@@ -51,6 +53,11 @@ s64 firmware_call(u32 fid, u64 arg)
 	return 0;
 }
 
+void spectre_bhb_clear(unsigned loop, bool clrbhb)
+{
+	FUZZ_CHECK(0); /* a CPU model of no list (MIDR 0): WORKAROUND_3 is the firmware's or nothing */
+}
+
 static const u32 known_fids[] = {
 	PSCI_0_2_FN_PSCI_VERSION,    PSCI_0_2_FN_CPU_SUSPEND,	  PSCI_0_2_FN64_CPU_SUSPEND,
 	PSCI_0_2_FN_CPU_OFF,	     PSCI_0_2_FN_CPU_ON,	  PSCI_0_2_FN64_CPU_ON,
@@ -58,14 +65,24 @@ static const u32 known_fids[] = {
 	PSCI_0_2_FN_SYSTEM_OFF,	     PSCI_0_2_FN_SYSTEM_RESET,	  PSCI_1_0_FN_PSCI_FEATURES,
 	SMCCC_VERSION_FID,	     SMCCC_ARCH_FEATURES_FID,	  SMCCC_ARCH_SOC_ID_FID,
 	SMCCC_ARCH_WORKAROUND_1_FID, SMCCC_ARCH_WORKAROUND_2_FID, SMCCC_ARCH_WORKAROUND_3_FID,
+	PSCI_1_1_FN_SYSTEM_RESET2,   PSCI_1_1_FN64_SYSTEM_RESET2,
 };
 
+/* As KVM: an MPIDR with bits outside the affinity fields names no vCPU. */
 static struct vcpu *by_mpidr(u64 mpidr)
 {
+	if (mpidr & ~MPIDR_AFF_MASK)
+		return NULL;
 	for (unsigned i = 0; i < vm.nr_vcpus; i++)
 		if ((cpus[i].mpidr & MPIDR_AFF_MASK) == (mpidr & MPIDR_AFF_MASK))
 			return &cpus[i];
 	return NULL;
+}
+
+/* PSCI's function IDs: 0x84000000-0x8400001F and 0xC4000000-0xC400001F (core/psci.c's service). */
+static bool psci_is_psci_fid(u32 fid)
+{
+	return (fid & ~0x4000001Fu) == 0x84000000u;
 }
 
 static u32 pick_fid(struct fuzz_input *in)
@@ -166,16 +183,22 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 	if (fid == PSCI_0_2_FN_AFFINITY_INFO || fid == PSCI_0_2_FN64_AFFINITY_INFO) {
 		u64 mpidr = is64 ? before[1] : (u32)before[1];
 		u64 level = is64 ? before[2] : (u32)before[2];
-		struct vcpu *t = by_mpidr(mpidr);
+		/* Every vCPU matching at that level: any on, else any starting, else off; none: invalid. */
+		s64 want = PSCI_RET_INVALID_PARAMS;
 
-		if (level != 0 || !t)
-			FUZZ_CHECK(r == PSCI_RET_INVALID_PARAMS);
-		else if (states[t->id] == VCPU_OFF || states[t->id] == VCPU_STOPPED)
-			FUZZ_CHECK(r == 1);
-		else if (states[t->id] == VCPU_ON_PENDING || states[t->id] == VCPU_STARTING)
-			FUZZ_CHECK(r == 2);
-		else
-			FUZZ_CHECK(r == 0);
+		if (level <= 3 && !(mpidr & ~MPIDR_AFF_MASK)) {
+			u64 mask = MPIDR_AFF_MASK & ~((1ULL << (8 * level)) - 1);
+			for (unsigned i = 0; i < vm.nr_vcpus; i++) {
+				s64 s = states[i] == VCPU_OFF || states[i] == VCPU_STOPPED	     ? 1
+					: states[i] == VCPU_ON_PENDING || states[i] == VCPU_STARTING ? 2
+												     : 0;
+				if ((cpus[i].mpidr & mask) != (mpidr & mask))
+					continue;
+				if (want == PSCI_RET_INVALID_PARAMS || s == 0 || (s == 2 && want == 1))
+					want = s;
+			}
+		}
+		FUZZ_CHECK(r == want);
 	}
 	if (fid == PSCI_0_2_FN_CPU_OFF)
 		FUZZ_CHECK(act == SMCCC_VCPU_OFF);
@@ -183,12 +206,23 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 		FUZZ_CHECK(act == SMCCC_VM_OFF);
 	if (fid == PSCI_0_2_FN_SYSTEM_RESET)
 		FUZZ_CHECK(act == SMCCC_VM_RESET);
+	if (fid == PSCI_1_1_FN_SYSTEM_RESET2 || fid == PSCI_1_1_FN64_SYSTEM_RESET2) {
+		/* Only SYSTEM_WARM_RESET (type 0, 32 bits) resets: as a crash where the VM keeps it for a panic. */
+		if ((u32)before[1] == PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET)
+			FUZZ_CHECK(act == (vm.warm_reset_is_panic ? SMCCC_VM_PANICKED : SMCCC_VM_RESET));
+		else
+			FUZZ_CHECK(act == SMCCC_RESUME &&
+				   r ==
+					   ((u32)before[1] & PSCI_1_1_RESET_TYPE_VENDOR
+						    ? PSCI_RET_NOT_SUPPORTED
+						    : PSCI_RET_INVALID_PARAMS));
+	}
 	if (fid == PSCI_0_2_FN_PSCI_VERSION || fid == SMCCC_VERSION_FID)
 		FUZZ_CHECK(r == 0x10001);
-	if (psci_is_psci_fid(fid)) {
+	if ((fid & ~0x1Fu) == 0x84000000u || (fid & ~0x1Fu) == 0xC4000000u) { /* PSCI's function IDs */
 		bool known = false;
-		for (unsigned i = 0; i < 12; i++)
-			known |= fid == known_fids[i];
+		for (unsigned i = 0; i < sizeof(known_fids) / sizeof(known_fids[0]); i++)
+			known |= psci_is_psci_fid(known_fids[i]) && fid == known_fids[i];
 		if (!known)
 			FUZZ_CHECK(r == PSCI_RET_NOT_SUPPORTED && act == SMCCC_RESUME);
 	}
@@ -196,16 +230,25 @@ static void call(struct vcpu *caller, struct fuzz_input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static bool indexed;
+	if (!indexed)
+		indexed = smccc_services_init() == 0; /* what boot does */
 	struct fuzz_input in = fuzz_input(data, size);
 	uint8_t layout = fuzz_u8(&in);
 
 	memset(&vm, 0, sizeof(vm));
 	memset(cpus, 0, sizeof(cpus));
 	vm.nr_vcpus = 1 + (layout & 7);
+	vm.warm_reset_is_panic = layout & 8;
 	vm.ram_ipa = GUEST_RAM_IPA;
 	vm.ram_size = MiB(2) * (1 + fuzz_u8(&in));
 	fw_features_ret = (s8)fuzz_u8(&in);
 	on_calls = fw_calls = 0;
+	struct spectre_cpu cpu = { 0 }; /* no CPU model of Linux's lists: the firmware decides */
+	smccc_arch_init(&cpu);
+	static bool services_indexed;
+	if (!services_indexed) /* what boot does: index the SMCCC services by owner */
+		services_indexed = smccc_services_init() == HV_OK;
 	for (unsigned i = 0; i < vm.nr_vcpus; i++) {
 		cpus[i].vm = &vm;
 		cpus[i].id = i;

@@ -14,11 +14,16 @@
  * deadline is armed exactly while it can still rise, at CVAL, on the
  * vCPU's CPU, TVAL reads the signed distance. id_reg_sanitize is checked
  * on random values too: it never advertises more than the hardware has
- * and is idempotent.
+ * and is idempotent. Debug (arch/arm64/debug.c, on the fake CPU's debug
+ * registers, with the vCPU switched out and in at random): a vCPU that is
+ * not active has no debug event enabled in the CPU, a locked one has no
+ * breakpoint, watchpoint or step, and its accesses trap exactly when it
+ * does not own the hardware; a control value hyparm loaded never has HMC.
  */
 #include <string.h>
 #include <arch/esr.h>
 #include <arch/fake.h>
+#include <arch/fake_debug.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/deadline.h>
 #include <hyparm/irqchip.h>
@@ -72,6 +77,10 @@ static const u32 table[] = {
 	SYS_DBGCLAIMSET_EL1,
 	SYS_DBGCLAIMCLR_EL1,
 	SYS_DBGAUTHSTATUS_EL1,
+	SYS_OSECCR_EL1,
+	SYSREG_ENC(2, 0, 0, 0, 5), /* DBGBCR0_EL1 */
+	SYSREG_ENC(2, 0, 0, 0, 6), /* DBGWVR0_EL1 */
+	SYSREG_ENC(2, 0, 0, 0, 7), /* DBGWCR0_EL1 */
 	SYS_MDCCSR_EL0,
 	SYS_DC_ISW,
 	SYS_DC_CSW,
@@ -118,6 +127,35 @@ static void check_timer(void)
 		FUZZ_CHECK(t->dl.cpu == (s16)vcpu.pcpu && deadline_next(&pcpus[vcpu.pcpu]) == t->cval);
 	else
 		FUZZ_CHECK(deadline_next(&pcpus[vcpu.pcpu]) == DEADLINE_NONE);
+}
+
+static void check_debug(void)
+{
+	const struct vcpu_debug *d = &vcpu.arch.debug;
+	bool locked = d->oslk || (d->dlk && !d->corenpdrq);
+
+	FUZZ_CHECK(fake_dbg.trap == !(d->active && !locked));
+	if (!d->active)
+		FUZZ_CHECK(!(fake_dbg.mdscr & (MDSCR_MDE | MDSCR_KDE | MDSCR_SS)));
+	if (locked)
+		FUZZ_CHECK(!(fake_dbg.mdscr & (MDSCR_MDE | MDSCR_SS)));
+}
+
+/* The CPU runs another vCPU meanwhile (one that never used debug), then this one again. */
+static void switch_out_and_in(void)
+{
+	bool was_active = vcpu.arch.debug.active;
+
+	debug_vcpu_put(&vcpu);
+	FUZZ_CHECK(!vcpu.arch.debug.active || was_active);
+	dbg_hw_set_mdscr(0);
+	dbg_hw_trap(true);
+	debug_vcpu_load(&vcpu);
+	if (vcpu.arch.debug.active)
+		for (unsigned r = DBG_BCR0; r < DBG_MDCCINT; r++)
+			if (r < DBG_WVR0 || r >= DBG_WCR0)
+				FUZZ_CHECK(!(fake_dbg.reg[r] & (1u << 13)));
+	check_debug();
 }
 
 /* core/exit.c's sysreg_access(): the hook, else the table. */
@@ -213,6 +251,7 @@ static void access(struct fuzz_input *in, uint8_t op)
 			FUZZ_CHECK(t->ctl == (val & (CNT_CTL_ENABLE | CNT_CTL_IMASK)));
 	}
 	check_timer();
+	check_debug();
 }
 
 /* Each 4-bit ID field of the result is at most the hardware's: nothing is made up. */
@@ -257,7 +296,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_timer();
 			break;
 		case 1:
-			sanitize(&in);
+			if (op & 1)
+				switch_out_and_in();
+			else
+				sanitize(&in);
 			break;
 		default:
 			access(&in, op);

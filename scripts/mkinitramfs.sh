@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux/initramfs.cpio.gz
-src=(guests/linux/rc.sh guests/linux/inittab guests/linux/checks.sh guests/linux/bench.sh deps/linux/busybox scripts/mkinitramfs.sh)
+src=(guests/linux/rc.sh guests/linux/inittab guests/linux/checks.sh guests/linux/bench.sh deps/linux/busybox scripts/mkinitramfs.sh
+	build/linux/hwdebug)
 if [ -f "$out" ] && [ -z "$(find "${src[@]}" -newer "$out")" ]; then exit 0; fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -25,7 +26,9 @@ cp guests/linux/inittab "$root/etc/inittab"
 cp guests/linux/rc.sh "$root/etc/rc.sh"
 cp guests/linux/checks.sh "$root/etc/hyparm-checks.sh"
 cp guests/linux/bench.sh "$root/etc/hyparm-bench.sh"
-chmod 755 "$root/etc/rc.sh" "$root/bin/busybox"
+# Test programs built by the Makefile (make linux): hardware breakpoints and watchpoints through ptrace.
+cp build/linux/hwdebug "$root/bin/hwdebug"
+chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out"
 echo "mkinitramfs: $out ($(stat -c %s "$out") bytes)" >&2

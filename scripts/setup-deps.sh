@@ -35,14 +35,37 @@ if [ -z "$SUDO" ] && [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
+# apt-get, waiting for the package lock while another apt or dpkg holds it (unattended
+# upgrades after boot, a second terminal): DPkg::Lock::Timeout makes apt itself wait for
+# dpkg's lock; the lists lock of `apt-get update` is waited for here, retrying.
+APT_WAIT_S=600
+apt_get() {
+	local log rc waited=0
+	log=$(mktemp)
+	while :; do
+		rc=0
+		$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=$APT_WAIT_S "$@" >"$log" 2>&1 || rc=$?
+		if [ $rc -ne 0 ] && [ $waited -lt $APT_WAIT_S ] &&
+			grep -qE "Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock" "$log"; then
+			[ $waited -eq 0 ] && echo "setup-deps: another apt or dpkg holds the package lock: waiting for it (at most ${APT_WAIT_S}s)" >&2
+			sleep 5
+			waited=$((waited + 5))
+			continue
+		fi
+		[ $rc -eq 0 ] || cat "$log" >&2
+		rm -f "$log"
+		return $rc
+	done
+}
+
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	$SUDO dpkg --add-architecture arm64
 fi
 echo "setup-deps: apt-get update" >&2
-$SUDO apt-get update -qq >/dev/null
+apt_get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup-deps: installing ${missing[*]}" >&2
-	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	apt_get install -y -qq "${missing[@]}"
 fi
 if [ $need_arm64_fdt -eq 1 ]; then
 	# hyparm links Debian's prebuilt arm64 libfdt.a; we only unpack it, never install it.

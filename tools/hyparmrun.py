@@ -8,6 +8,7 @@ driven with pexpect (Debian's python3-pexpect), so scripted input is typed
 as a person would. The run never hangs: a time limit kills QEMU. Its status
 says how it ended (see STATUS_*).
 """
+import ctypes
 import os
 import re
 import select
@@ -67,8 +68,10 @@ def _check_file(path, what):
         raise UsageError("%s '%s' does not exist" % (what, path))
 
 
-def plan_bundle(vms, config=None):
-    """What a bundle holds, checked but not written: (vms.conf text, [(source, name in bundle)])."""
+def plan_bundle(vms, config=None, origins=None):
+    """What a bundle holds, checked but not written: (vms.conf text, [(source, name in bundle)]).
+    origins: a dict to fill with what each line of the generated vms.conf came from
+    ({line number: "the option that made it"}), for explain_config_error()."""
     copies = []
     if config:
         _check_file(config, "config")
@@ -81,43 +84,123 @@ def plan_bundle(vms, config=None):
         return text, copies
     if not vms:
         raise UsageError("no VM given (use -k KERNEL, or --config FILE)")
-    lines = ["# written by tools/hyparm-run"]
+    lines, what = ["# written by tools/hyparm-run"], [None]
+
+    def add(line, origin):
+        lines.append(line)
+        what.append(origin)
+
     for i, vm in enumerate(vms):
         name = vm.name or "vm%d" % i
-        lines.append("[vm]")
-        lines.append("name = %s" % name)
-        for key, path in (("kernel", vm.kernel), ("initrd", vm.initrd), ("dtb", vm.dtb)):
+        this = "VM %s (%s-k %s)" % (name, "--vm #%d: " % (i + 1) if len(vms) > 1 else "", vm.kernel)
+        add("[vm]", this)
+        add("name = %s" % name, "%s, -n %s" % (this, name))
+        for key, opt, path in (("kernel", "-k", vm.kernel), ("initrd", "-i", vm.initrd), ("dtb", "--dtb", vm.dtb)):
             if path is None:
                 continue
             _check_file(path, key)
             fname = "%s-%s-%s" % (name, key, os.path.basename(path))
             copies.append((path, fname))
-            lines.append("%s = %s" % (key, fname))
+            add("%s = %s" % (key, fname), "%s, %s %s" % (this, opt, path))
         if vm.params:
-            lines.append("cmdline = %s" % vm.params)
-        lines.append("vcpus = %d" % vm.cpus)
-        lines.append("memory = %dM" % vm.mem)
+            add("cmdline = %s" % vm.params, "%s, -p \"%s\"" % (this, vm.params))
+        add("vcpus = %d" % vm.cpus, "%s, -c %d" % (this, vm.cpus))
+        add("memory = %dM" % vm.mem, "%s, -m %d" % (this, vm.mem))
         if vm.pcpus is not None:
-            lines.append("pcpus = %s" % vm.pcpus)
+            add("pcpus = %s" % vm.pcpus, "%s, --pcpus %s" % (this, vm.pcpus))
+    if origins is not None:
+        origins.update({n: w for n, w in enumerate(what, 1) if w})
     return "\n".join(lines) + "\n", copies
 
 
+# hyparm reports most problems of a VM at its [vm] line: what a message is about says which
+# of the VM's options made the line that is really at fault.
+_TOPIC_OPTION = ((r"of RAM", "-m"), (r"physical CPU", "--pcpus"), (r"vCPUs", "-c"), (r"kernel", "-k"),
+                 (r"initrd", "-i"), (r"dtb|device tree", "--dtb"))
+
+
+def explain_config_error(text, origins, config=None, ram=None):
+    """hyparm's complaint about a line of the vms.conf the launcher generated, told in the user's
+    own terms: "vms.conf:7: ..." becomes "VM g (-k foo.bin), -m 2048: ..." (the option that made
+    that line), or names the user's own file for --config. A VM that does not fit in the
+    machine's RAM also learns which option gives the machine more.
+    (The one place that knows the generated file's lines: a manifest's line map can replace it.)"""
+    m = re.search(r"vms\.conf:(\d+): ", text)
+    if not m:
+        return text
+    line = int(m.group(1))
+    if config:
+        where = "%s:%d" % (config, line)
+    else:
+        where = origins.get(line, "vms.conf line %d" % line)
+        if ", " not in where:  # a VM's [vm] line
+            for pattern, opt in _TOPIC_OPTION:
+                if re.search(pattern, text[m.end():]):
+                    found = [w for w in origins.values() if w.startswith("%s, %s " % (where, opt))]
+                    where = found[0] if found else where
+                    break
+    out = text[:m.start()] + where + ": " + text[m.end():]
+    if ram and re.search(r"cannot allocate .* of RAM", out):
+        out += "; the machine has %d MiB: use --ram MiB to give it more" % ram
+    return out
+
+
+# What the machine's RAM holds besides the VMs: hyparm itself (image, stacks, tables: it reports
+# 1022 of 1024 MiB free for guests) and some room for the VMs' alignment.
+HYPARM_RAM_MIB = 8
+
+
+def check_ram(vms, copies, ram):
+    """Refuse, before anything boots, VMs whose RAM cannot fit in the machine's (--ram): the
+    VMs' RAM, the bundle (it sits in the machine's RAM too) and hyparm's own."""
+    if not vms:
+        return
+    need = sum(vm.mem for vm in vms)
+    bundle = (sum(os.path.getsize(src) for src, _ in copies) + (1 << 20) - 1) >> 20
+    if need + bundle + HYPARM_RAM_MIB <= ram:
+        return
+    raise UsageError("the VMs need %d MiB of RAM (%s), their images %d MiB and hyparm about %d MiB, but the "
+                     "machine has %d MiB: use --ram MiB to give the machine more RAM (e.g. --ram %d)"
+                     % (need, ", ".join("-m %d" % vm.mem for vm in vms), bundle, HYPARM_RAM_MIB, ram,
+                        (need + bundle + 128 + 255) // 256 * 256))
+
+
+# Where each image's data starts in the bundle, as a multiple of this: hyparm copies an image
+# into guest RAM word by word only if source and destination agree on their alignment (the
+# destinations are page aligned; a 4-aligned source would be copied byte by byte, 8 times as
+# slow: long enough, for Debian's kernel and initrd, to trip hyparm's watchdog).
+BUNDLE_DATA_ALIGN = 16
+
+
+def _newc_entry(out, name, data):
+    """One cpio "newc" member (the format core/bundle.c reads): a header of 13 hex fields,
+    the name with its NUL, the data; name and data each padded to 4 bytes. data None: the
+    trailer. The name is given as many extra NULs as put the data on a BUNDLE_DATA_ALIGN
+    boundary (they are part of namesize; readers take the name up to its first NUL)."""
+    size = len(data) if data else 0
+    namesz = len(name) + 1
+    if data:
+        namesz += -(out.tell() + 110 + namesz) % BUNDLE_DATA_ALIGN
+    fields = (0, 0o100644 if data is not None else 0, 0, 0, 1, 0, size, 0, 0, 0, 0, namesz, 0)
+    out.write(("070701" + "".join("%08x" % f for f in fields)).encode())
+    out.write(name.encode() + b"\0" * (namesz - len(name)))
+    out.write(b"\0" * (-(110 + namesz) % 4))
+    if data:
+        out.write(data)
+        out.write(b"\0" * (-size % 4))
+
+
 def write_bundle(vms, workdir, config=None):
-    """Write vms.conf and the images into workdir/bundle.cpio; return its path."""
+    """Write vms.conf and the images into workdir/bundle.cpio (a cpio "newc" archive, written
+    straight from the images: no copy of them is made); return its path."""
     conf, copies = plan_bundle(vms, config)
-    files = os.path.join(workdir, "files")
-    os.makedirs(files)
-    with open(os.path.join(files, "vms.conf"), "w") as f:
-        f.write(conf)
-    for src, name in copies:
-        dst = os.path.join(files, name)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy(src, dst)
-    names = sorted(os.listdir(files))
     bundle = os.path.join(workdir, "bundle.cpio")
     with open(bundle, "wb") as out:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=files, input="\n".join(names).encode(),
-                       stdout=out, check=True)
+        _newc_entry(out, "vms.conf", conf.encode())
+        for src, name in copies:
+            with open(src, "rb") as f:
+                _newc_entry(out, name, f.read())
+        _newc_entry(out, "TRAILER!!!", None)
     return bundle
 
 
@@ -125,7 +208,8 @@ def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, r
                  gdb=False, icount=False, extra=()):
     cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=%d,virtualization=on" % gic,
            "-cpu", cpu_model, "-smp", str(pcpus_total), "-m", str(ram),
-           "-nographic", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
+           # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
+           "-nographic", "-echr", "0x14", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
     if icount:
         cmd += ["-icount", "shift=0"]
     if gdb:
@@ -147,6 +231,7 @@ class _Lines:
 
     def __init__(self, w, start, stop, echo):
         self.w, self.start, self.stop, self.echo, self.part = w, start, stop, echo, ""
+        self.seen_hyparm = False
 
     def write(self, chunk):
         if self.echo:
@@ -166,6 +251,7 @@ class _Lines:
             line = line.rsplit("\r", 1)[1]
         line = line.replace("\x1b[K", "")
         self.w.lines.append(line)
+        self.seen_hyparm = self.seen_hyparm or line.startswith("hyparm: ")
         self.w.times.append(time.monotonic() - self.start)
         self.w.stopped = bool(self.stop and re.search(self.stop, self.w.lines[-1]))
 
@@ -199,7 +285,7 @@ def _forward(src, child, done):
             return
 
 
-def _foreground(f):
+def foreground(f):
     """Whether we own terminal f: its foreground process group is ours."""
     try:
         return os.tcgetpgrp(f.fileno()) == os.getpgrp()
@@ -207,7 +293,19 @@ def _foreground(f):
         return False
 
 
-def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False):
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In QEMU's child process, before exec: the kernel kills it when we end, however we
+    end (SIGKILL included: no cleanup of ours runs then). QEMU has its own session (the
+    pseudo-terminal's), so no signal sent to our process group or terminal reaches it."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # we ended before the line above: nobody would kill it
+        os._exit(1)
+
+
+def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False, started=None):
     """Run cmd on a pseudo-terminal (pexpect; stdout and stderr together) and read its
     console line by line.
     stop: a regex; reading ends when a line matches it (Watched.stopped).
@@ -216,7 +314,9 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False):
     previous step matches regex (a prompt needs no newline), text is typed.
     stdin: a file whose input is passed on to cmd (a terminal is put in raw mode meanwhile,
     so that QEMU's Ctrl-A keys and the guest's Ctrl-C work as with QEMU on the terminal).
-    The process (its whole process group) is killed when reading ends, however it ends."""
+    started: called once, when hyparm's first line ("hyparm: ...") arrives.
+    The process (its whole process group) is killed when reading ends, however it ends; it
+    dies with us if we are killed outright."""
     w = Watched()
     steps = list(script)
     start = time.monotonic()
@@ -224,13 +324,13 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False):
     lines = _Lines(w, start, stop, echo)
     # echo=False: the pty does not repeat what is sent (the guest's own echo still shows).
     child = pexpect.spawn(cmd[0], list(cmd[1:]), maxread=65536, echo=False, encoding="utf-8",
-                          codec_errors="replace", timeout=None)
+                          codec_errors="replace", timeout=None, preexec_fn=_die_with_parent)
     child.delaybeforesend = None
     child.logfile_read = lines
     done = threading.Event()
     saved_tty = None
     try:
-        if stdin is not None and stdin.isatty() and not _foreground(stdin):
+        if stdin is not None and stdin.isatty() and not foreground(stdin):
             # Started in the background (`timeout`, `&`): touching the terminal would stop
             # us (SIGTTIN, SIGTTOU), so nothing is typed.
             stdin = None
@@ -240,6 +340,8 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False):
                 tty.setraw(stdin.fileno())
             threading.Thread(target=_forward, args=(stdin, child, done), daemon=True).start()
         while not w.stopped:
+            if started and lines.seen_hyparm:
+                started, _ = None, started()
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 w.why = "time limit of %ss reached" % timeout
@@ -285,11 +387,17 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
     _check_file(hyparm, "hyparm image")
     if not shutil.which("qemu-system-aarch64"):
         raise UsageError("qemu-system-aarch64 not found: apt-get install qemu-system-arm")
+    origins = {}
+    check_ram(list(vms) if not config else [], plan_bundle(list(vms), config, origins)[1], ram)
     work = tempfile.mkdtemp(prefix="hyparm-run-")
     try:
         bundle = write_bundle(list(vms), work, config)
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
-        w = watch(cmd, timeout, stop=until, script=script, stdin=stdin, echo=echo)
+        # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
+        # of the machine reloads it from QEMU's own copy): the file is not needed any
+        # more, and removing it then leaves nothing behind even if we are killed later.
+        w = watch(cmd, timeout, stop=until, script=script, stdin=stdin, echo=echo,
+                  started=lambda: shutil.rmtree(work, ignore_errors=True))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     res.lines, res.elapsed = w.lines, w.elapsed
@@ -307,6 +415,8 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
         # A hyparm failure wins over the time limit: a CPU hyparm stopped keeps its VMs from
         # ever ending the run, so the limit is usually what ends it, and the failure is the news.
         res.status, res.why = _judge(res)
+    if res.status == STATUS_HYP_FAILED:
+        res.why = explain_config_error(res.why, origins, config, ram)
     return res
 
 

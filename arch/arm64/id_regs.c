@@ -58,6 +58,12 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 		n = ARRAY_SIZE(pfr1_hidden);
 		break;
 	case SYS_ID_AA64DFR0_EL1:
+		/*
+		 * Self-hosted debug as arch/arm64/debug.c emulates it: Armv8.0
+		 * (DebugVer 6, as KVM shows); BRPs, WRPs and CTX_CMPs are the
+		 * CPU's, which is what debug.c switches.
+		 */
+		hw = cap_field(hw, 0, 6);
 		hide = dfr0_hidden;
 		n = ARRAY_SIZE(dfr0_hidden);
 		break;
@@ -71,6 +77,7 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 		break;
 	case SYS_ID_AA64ZFR0_EL1:
 	case SYS_ID_AA64SMFR0_EL1:
+	case SYS_ID_AA64DFR1_EL1: /* more breakpoints and watchpoints than DFR0 counts (Debugv8p9): none */
 		return 0;
 	case SYS_ID_AA64MMFR0_EL1:
 		/* The guest's physical address space is its IPA space. */

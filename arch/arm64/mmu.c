@@ -129,7 +129,8 @@ int mmu_map(paddr_t pa, u64 size, enum el2_mem type)
 /*
  * The boot tables: a guard page below each CPU's stack first (so the data
  * mapping goes around them), then code RX, read-only data R, the rest of
- * the image RW-XN, the DTB R.
+ * the image RW-XN, the DTB RW-XN (hyparm wipes the boot loader's random
+ * seeds from it once they are in its generator, core/main.c).
  */
 void mmu_plan(const struct image_layout *img, paddr_t dtb, u64 dtb_size)
 {
@@ -139,7 +140,7 @@ void mmu_plan(const struct image_layout *img, paddr_t dtb, u64 dtb_size)
 	map_range(img->start, img->text_end - img->start, leaf_attrs(EL2_TEXT));
 	map_range(img->text_end, img->rodata_end - img->text_end, leaf_attrs(EL2_RODATA));
 	map_range(img->rodata_end, img->end - img->rodata_end, leaf_attrs(EL2_DATA));
-	map_range(dtb, dtb_size, leaf_attrs(EL2_RODATA));
+	map_range(dtb, dtb_size, leaf_attrs(EL2_DATA));
 }
 
 /* The entry that translates va: a valid leaf, or the invalid entry where the walk stops. */

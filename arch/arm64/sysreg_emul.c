@@ -5,10 +5,12 @@
  *  - ID registers (TID3, TID1): guests see the physical CPU minus what
  *    hyparm does not virtualise (SVE, SME, MTE, pointer authentication,
  *    PMU, SPE, trace, AMU, MPAM); AIDR/REVIDR read as zero.
- *  - Debug registers (TDA/TDOSA/TDRA): hyparm does not give guests hardware
- *    breakpoints or watchpoints yet. MDSCR_EL1 is kept per vCPU (Linux
- *    writes it often), the OS lock is modelled, the rest reads as zero
- *    and ignores writes.
+ *  - Debug registers (TDA/TDOSA/TDRA): self-hosted debug is the guest's
+ *    (arch/arm64/debug.c: breakpoints, watchpoints, MDSCR_EL1, the OS
+ *    lock, switched per vCPU); the table hands those registers to it.
+ *    MDRAR_EL1 (no memory-mapped debug) and the debug communication
+ *    channel's status read as zero; the claim tags and OSECCR_EL1,
+ *    OSDTRRX/TX_EL1 (an external debugger's) are RAZ/WI, as in KVM.
  *  - ACTLR_EL1 (TACR): implementation defined, RAZ/WI.
  *  - Set/way cache maintenance (TSW): see below.
  *  - Registers that belong to a device are not here: the EL1 physical
@@ -19,28 +21,14 @@
  * registers) is UNDEFINED for the guest.
  */
 #include <arch/cache.h>
+#include <arch/debug.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
-
-#define OSLSR_OSLM_IMPL (1u << 3) /* OSLM = 0b10: OS lock implemented */
-#define OSLSR_OSLK (1u << 1)
-#define OSLAR_OSLK 1u
-
-/*
- * MDSCR_EL1 bits a guest may set: SS (0), TDCC (12), KDE (13), MDE (15).
- * The others are RES0, belong to features hidden from guests (trace
- * filter, extended breakpoints, system PMU), or only save and restore
- * EDSCR for an external debugger, which a guest does not have: they read
- * as zero whatever is written.
- */
-#define MDSCR_WRITABLE ((1u << 0) | (1u << 12) | (1u << 13) | (1u << 15))
 
 enum sysreg_kind {
 	SR_RAZ_WI, /* reads zero, writes ignored */
 	SR_RO_ZERO, /* reads zero, writes UNDEF */
-	SR_MDSCR,
-	SR_OSLAR, /* write-only */
-	SR_OSLSR, /* read-only */
+	SR_DEBUG, /* self-hosted debug: arch/arm64/debug.c */
 	SR_SET_WAY, /* DC ISW/CSW/CISW */
 };
 
@@ -53,16 +41,19 @@ static const struct sysreg_entry sysreg_table[] = {
 	{ SYS_ACTLR_EL1, SR_RAZ_WI },
 	{ SYS_AIDR_EL1, SR_RO_ZERO },
 	{ SYS_REVIDR_EL1, SR_RO_ZERO },
-	{ SYS_MDSCR_EL1, SR_MDSCR },
-	{ SYS_MDCCINT_EL1, SR_RAZ_WI },
+	{ SYS_MDSCR_EL1, SR_DEBUG },
+	{ SYS_MDCCINT_EL1, SR_DEBUG },
 	{ SYS_MDRAR_EL1, SR_RO_ZERO },
-	{ SYS_OSLAR_EL1, SR_OSLAR },
-	{ SYS_OSLSR_EL1, SR_OSLSR },
-	{ SYS_OSDLR_EL1, SR_RAZ_WI },
-	{ SYS_DBGPRCR_EL1, SR_RAZ_WI },
+	{ SYS_OSLAR_EL1, SR_DEBUG },
+	{ SYS_OSLSR_EL1, SR_DEBUG },
+	{ SYS_OSDLR_EL1, SR_DEBUG },
+	{ SYS_DBGPRCR_EL1, SR_DEBUG },
 	{ SYS_DBGCLAIMSET_EL1, SR_RAZ_WI },
 	{ SYS_DBGCLAIMCLR_EL1, SR_RAZ_WI },
 	{ SYS_DBGAUTHSTATUS_EL1, SR_RO_ZERO },
+	{ SYS_OSECCR_EL1, SR_RAZ_WI },
+	{ SYS_OSDTRRX_EL1, SR_RAZ_WI },
+	{ SYS_OSDTRTX_EL1, SR_RAZ_WI },
 	{ SYS_MDCCSR_EL0, SR_RO_ZERO },
 	{ SYS_DC_ISW, SR_SET_WAY },
 	{ SYS_DC_CSW, SR_SET_WAY },
@@ -101,11 +92,8 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 		vcpu_set_reg(v, rt, id_reg_guest_value(e->u.sysreg.enc));
 		return SYSREG_DONE;
 	}
-	if (is_breakpoint_reg(e)) {
-		if (read)
-			vcpu_set_reg(v, rt, 0);
-		return SYSREG_DONE;
-	}
+	if (is_breakpoint_reg(e))
+		return debug_sysreg(v, e);
 	ent = lookup(e->u.sysreg.enc);
 	if (!ent)
 		return SYSREG_UNDEF;
@@ -120,22 +108,8 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 			return SYSREG_UNDEF;
 		vcpu_set_reg(v, rt, 0);
 		return SYSREG_DONE;
-	case SR_MDSCR:
-		if (read)
-			vcpu_set_reg(v, rt, v->arch.sys.mdscr_el1);
-		else
-			v->arch.sys.mdscr_el1 = vcpu_get_reg(v, rt) & MDSCR_WRITABLE;
-		return SYSREG_DONE;
-	case SR_OSLAR:
-		if (read)
-			return SYSREG_UNDEF;
-		v->oslk = vcpu_get_reg(v, rt) & OSLAR_OSLK;
-		return SYSREG_DONE;
-	case SR_OSLSR:
-		if (!read)
-			return SYSREG_UNDEF;
-		vcpu_set_reg(v, rt, OSLSR_OSLM_IMPL | (v->oslk ? OSLSR_OSLK : 0));
-		return SYSREG_DONE;
+	case SR_DEBUG:
+		return debug_sysreg(v, e);
 	case SR_SET_WAY:
 		if (read)
 			return SYSREG_UNDEF;

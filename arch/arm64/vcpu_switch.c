@@ -8,6 +8,7 @@
  * registers.
  */
 #include <arch/cpu_features.h>
+#include <arch/debug.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
 #include <arch/watchdog.h>
@@ -44,7 +45,14 @@
 	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | HCR_TSC | \
 	 HCR_TID1 | HCR_TID3 | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
 
-/* MDCR_EL2: trap debug (TDA, TDOSA, TDRA) and PMU (TPM, TPMCR) accesses; hyparm emulates them. */
+/*
+ * MDCR_EL2: PMU accesses trap (TPM, TPMCR: the PMU is hidden); the OS lock
+ * registers (TDOSA) and MDRAR_EL1 (TDRA) trap always, hyparm emulates
+ * them; the other debug registers (TDA) trap until a vCPU uses them, then
+ * not while it runs (arch/arm64/debug.c switches TDA per vCPU). TDE stays
+ * 0: the guest's debug exceptions go to its own EL1, never to EL2.
+ * HPMN (bits 4:0) keeps all counters the physical PMCR_EL0.N has.
+ */
 #define MDCR_TPMCR BIT(5)
 #define MDCR_TPM BIT(6)
 #define MDCR_TDA BIT(9)
@@ -80,6 +88,7 @@ void arch_cpu_init_traps(unsigned parange)
 	write_sysreg(mdcr_el2,
 		     MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | pmcr_n |
 			     cpu_feat.mdcr_traps);
+	dbg_hw_cpu_init();
 	write_sysreg(cptr_el2, CPTR_EL2_VALUE | cpu_feat.cptr_traps);
 	if (cpu_feat.hcx)
 		write_sysreg_enc(HCRX_EL2, 0);
@@ -98,6 +107,7 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	memset(&a->regs, 0, sizeof(a->regs));
 	memset(&a->sys, 0, sizeof(a->sys));
 	memset(&a->fp, 0, sizeof(a->fp));
+	debug_vcpu_reset(v);
 	a->regs.x[0] = x0;
 	a->regs.elr = entry;
 	a->regs.spsr = SPSR_DAIF | SPSR_MODE_EL1H;
@@ -202,6 +212,7 @@ static void el1_load(const struct el1_sysregs *s)
 void arch_vcpu_put(struct vcpu *v)
 {
 	el1_save(&v->arch.sys);
+	debug_vcpu_put(v);
 	fpsimd_save(&v->arch.fp);
 	/* Its virtual timer must not fire for whoever runs here next (the next load writes its own). */
 	write_sysreg(cntv_ctl_el0, 0);
@@ -218,6 +229,7 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 	write_sysreg(hcr_el2, v->arch.hcr_el2);
 	isb();
 	el1_load(&v->arch.sys);
+	debug_vcpu_load(v);
 	fpsimd_restore(&v->arch.fp);
 	isb();
 }

@@ -8,7 +8,9 @@
  * Operations that the platform cannot do are reported as
  *   BENCH <name> skipped <why>
  * Boot arguments: iters=N (samples per operation, default 2000); native=1
- * when no hypervisor is below (bare QEMU): an HVC would be undefined there.
+ * when no hypervisor is below (bare QEMU): an HVC would be undefined there;
+ * only=NAME runs only that operation (only=none: none), so that
+ * tools/profile.py can count what one operation costs.
  *
  * Cheap operations are timed in batches of BATCH so that the counter's
  * resolution (16 ns at QEMU's 62.5 MHz) does not dominate; min and avg are
@@ -28,6 +30,18 @@
 #define SMCCC_UNKNOWN 0x86000000u /* no service answers it: NOT_SUPPORTED at once */
 
 static u64 iters = 2000;
+static char only[40]; /* "" = every operation */
+
+static bool want(const char *name)
+{
+	const char *a = only, *b = name;
+
+	if (!only[0])
+		return true;
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
 static u64 freq;
 static u64 overhead_ticks; /* ticks of one empty batch, per operation, scaled by 1000 */
 
@@ -70,6 +84,8 @@ static void report(const char *name, const struct stat *s, bool subtract)
 #define TIME_BATCHED(name, op) \
 	do { \
 		struct stat st = { 0 }; \
+		if (!want(name)) \
+			break; \
 		for (u64 _i = 0; _i < iters; _i++) { \
 			u64 _t0 = ticks(); \
 			for (unsigned _b = 0; _b < BATCH; _b++) { \
@@ -366,6 +382,7 @@ int main(void)
 	freq = read_sysreg(cntfrq_el0);
 	if (bootarg_u64("iters", &v) && v)
 		iters = v;
+	bootarg_str("only", only, sizeof(only));
 	dtb_memory(&ram_base, &ram_size);
 	gprintf("BENCH-START freq=%llu iters=%llu ram=%lluMiB el=%llu\n", (unsigned long long)freq,
 		(unsigned long long)iters, (unsigned long long)(ram_size >> 20),
@@ -388,21 +405,29 @@ int main(void)
 	gic_enable(3, true);
 	set_irq_handler(irq_handler);
 	irqs_on();
-	bench_eoi_ack();
+	if (want("virtual_eoi_ack"))
+		bench_eoi_ack();
 	s64 on = psci_cpu_on(1, secondary_stack_top(1));
 	if (on == 0 && wait_u32(&cpu1_ready, 1, 2000)) {
-		bench_ipi(false);
-		bench_ipi(true);
+		if (want("ipi_roundtrip"))
+			bench_ipi(false);
+		if (want("ipi_roundtrip_target_wfi"))
+			bench_ipi(true);
 	} else {
 		gprintf("BENCH ipi_roundtrip skipped vCPU 1 did not start (CPU_ON %lld)\n", (long long)on);
 		gprintf("BENCH ipi_roundtrip_target_wfi skipped vCPU 1 did not start\n");
 	}
-	bench_timer_latency();
+	if (want("vtimer_latency"))
+		bench_timer_latency();
 	irqs_off();
-	bench_first_touch(ram_base, ram_size);
-	bench_cpu_loop();
-	bench_mem_loop(ram_base + ram_size / 2, ram_size / 4);
-	bench_tlb_walk(ram_base, ram_size); /* last: it leaves the guest's MMU on */
+	if (want("first_touch_page"))
+		bench_first_touch(ram_base, ram_size);
+	if (want("cpu_loop_iteration"))
+		bench_cpu_loop();
+	if (want("mem_loop_line"))
+		bench_mem_loop(ram_base + ram_size / 2, ram_size / 4);
+	if (want("tlb_walk_access"))
+		bench_tlb_walk(ram_base, ram_size); /* last: it leaves the guest's MMU on */
 	gprintf("BENCH-END\n");
 	psci_system_off();
 }

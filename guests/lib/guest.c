@@ -168,6 +168,11 @@ static const void *find_prop(const char *node_prefix, const char *prop, u32 *len
 	}
 }
 
+const void *dtb_prop(const char *node_prefix, const char *prop, u32 *len)
+{
+	return find_prop(node_prefix, prop, len);
+}
+
 void bootargs_init(const void *dtb)
 {
 	u32 len;
@@ -249,6 +254,24 @@ bool dtb_memory(u64 *base, u64 *size)
 	*base = (u64)be32(reg) << 32 | be32(reg + 4);
 	*size = (u64)be32(reg + 8) << 32 | be32(reg + 12);
 	return true;
+}
+
+/* A /chosen cell list of 1 or 2 cells (linux,initrd-* may be either). */
+static bool chosen_u64(const char *prop, u64 *v)
+{
+	u32 len;
+	const uint8_t *p = find_prop("chosen", prop, &len);
+
+	if (!p || (len != 4 && len != 8))
+		return false;
+	*v = len == 4 ? be32(p) : (u64)be32(p) << 32 | be32(p + 4);
+	return true;
+}
+
+bool dtb_initrd(u64 *start, u64 *end)
+{
+	return chosen_u64("linux,initrd-start", start) && chosen_u64("linux,initrd-end", end) &&
+		*end >= *start;
 }
 
 u64 now_ticks(void)

@@ -72,8 +72,12 @@ bool bootarg_str(const char *key, char *buf, size_t size);
 /* Where the DTB is and its size (0 if none). */
 u64 dtb_addr(void);
 u64 dtb_size(void);
+/* A property of a node under the root whose name starts with node_prefix ("chosen"), or NULL. */
+const void *dtb_prop(const char *node_prefix, const char *prop, u32 *len);
 /* /memory reg of the DTB: base and size of the guest's RAM. */
 bool dtb_memory(u64 *base, u64 *size);
+/* /chosen linux,initrd-start and -end: the initrd the VM was given (end exclusive). */
+bool dtb_initrd(u64 *start, u64 *end);
 /* The device tree's GIC: 2 or 3. */
 unsigned dtb_gic_version(void);
 /* Reads it into the GIC helpers (guests/lib/gic.c); guest_main() calls it before main(). */

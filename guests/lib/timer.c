@@ -4,12 +4,15 @@
 
 volatile u64 timer_fired_at;
 volatile u32 timer_fired_intid, timer_fired_count;
+volatile u32 timer_spurious_count;
 
 void timer_irq(void)
 {
 	u32 i = gic_ack();
-	if (i == GIC_INTID_SPURIOUS)
+	if (i == GIC_INTID_SPURIOUS) {
+		timer_spurious_count++;
 		return;
+	}
 	timer_fired_at = now_ticks();
 	timer_fired_intid = i;
 	timer_fired_count++;

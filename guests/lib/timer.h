@@ -18,6 +18,8 @@
 /* What timer_irq() saw last: the virtual count when it ran, the INTID, how many so far. */
 extern volatile u64 timer_fired_at;
 extern volatile u32 timer_fired_intid, timer_fired_count;
+/* IRQ exceptions whose acknowledge found nothing (INTID 1023). */
+extern volatile u32 timer_spurious_count;
 
 /* An IRQ handler (set_irq_handler): acknowledge, record, disable the timer that fired (it is level), EOI. */
 void timer_irq(void);

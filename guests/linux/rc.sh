@@ -4,6 +4,7 @@
 #   hyparm.test=smp    run the SMP/timer/IPI checks, then power off
 #   hyparm.test=boot   power off as soon as the system is up
 #   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
+#   hyparm.test=hwdebug  hardware breakpoint, watchpoint and single step through ptrace (/bin/hwdebug)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -23,5 +24,6 @@ case "$test" in
 smp) sh /etc/hyparm-checks.sh; poweroff -f ;;
 boot) poweroff -f ;;
 bench) sh /etc/hyparm-bench.sh; poweroff -f ;;
+hwdebug) /bin/hwdebug; poweroff -f ;;
 esac
 echo "hyparm-guest: shell ready ('poweroff' ends the VM, 'reboot' restarts it)"

@@ -72,8 +72,20 @@ int main(void)
 	r = affinity(7, 0);
 	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(no such MPIDR) = %lld (INVALID_PARAMETERS)",
 	      (long long)r);
+	/* Levels 1..3 as KVM answers them: the vCPUs sharing the higher affinity fields, any on = ON. */
 	r = affinity(1, 1);
-	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(level 1) = %lld (INVALID_PARAMETERS)", (long long)r);
+	check(r == AFF_ON, "AFFINITY_INFO(vCPU 1, level 1) = %lld (ON: vCPU 0 shares Aff1)", (long long)r);
+	r = affinity(0x100, 1);
+	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(Aff1 = 1, level 1) = %lld (INVALID_PARAMETERS)",
+	      (long long)r);
+	r = affinity(1, 4);
+	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(level 4) = %lld (INVALID_PARAMETERS)", (long long)r);
+	/* An MPIDR with bits outside the affinity fields names no CPU, as under KVM. */
+	r = affinity(0x80000001ULL, 0);
+	check(r == INVALID_PARAMETERS, "AFFINITY_INFO(MPIDR with bit 31) = %lld (INVALID_PARAMETERS)",
+	      (long long)r);
+	r = (s64)hvc_call(CPU_ON64, 0x80000001ULL, (u64)secondary_start, secondary_stack_top(1));
+	check(r == INVALID_PARAMETERS, "CPU_ON(MPIDR with bit 31) = %lld (INVALID_PARAMETERS)", (long long)r);
 
 	r = (s64)hvc_call(CPU_ON64, 7, (u64)secondary_start, secondary_stack_top(1));
 	check(r == INVALID_PARAMETERS, "CPU_ON(no such MPIDR) = %lld (INVALID_PARAMETERS)", (long long)r);

@@ -21,6 +21,12 @@ struct console_port {
 void console_enable_locking(void);
 /* Write a string to the physical console under the console lock. */
 void console_write(const char *s, size_t len);
+/*
+ * The monitor's unfinished input line is text (its prompt and what was
+ * typed): drawn now, and drawn again after any other output, which never
+ * splits it. NULL: the line is finished (Enter), a newline ends it.
+ */
+void console_input_line(const char *text, size_t len);
 /* One byte of a VM's UART output. */
 void console_vm_putc(struct vm *vm, u8 c);
 /* Print what is left in the VM's line buffer (at power-off). */

@@ -17,5 +17,7 @@ struct vcpu *handle_guest_sync(struct vcpu *v);
 struct vcpu *handle_guest_irq(struct vcpu *v);
 /* An SError from the guest. */
 struct vcpu *handle_guest_serror(struct vcpu *v);
+/* A short name for an exit kind (enum exit_kind), for statistics. */
+const char *exit_kind_name(unsigned kind);
 
 #endif

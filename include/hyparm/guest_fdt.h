@@ -2,8 +2,8 @@
  * The device tree hyparm generates for each VM, written with libfdt's
  * sequential-write API. It mirrors what QEMU generates for its own virt
  * machine (memory, cpus with enable-method psci, psci over hvc, the GICv3 or GICv2, the arch
- * timer, the PL011 with its clock, /chosen with bootargs, stdout-path and
- * the initrd range), so guests written for KVM find their devices where
+ * timer, the PL011 with its clock, /chosen with bootargs, stdout-path,
+ * the initrd range and random seeds), so guests written for KVM find their devices where
  * they expect them.
  */
 #ifndef HYPARM_GUEST_FDT_H
@@ -14,6 +14,9 @@
 /* Phandles of the generated tree, for devices that add their own nodes (hyparm/vdev.h). */
 #define GUEST_FDT_PHANDLE_CLK 0x8000
 #define GUEST_FDT_PHANDLE_GIC 0x8001
+
+/* /chosen/rng-seed: what Linux mixes into its pool and credits as entropy (QEMU gives 32 bytes). */
+#define GUEST_FDT_RNG_SEED_BYTES 64
 
 struct guest_fdt_params {
 	u64 ram_base, ram_size;
@@ -26,6 +29,10 @@ struct guest_fdt_params {
 	u64 gicc_base; /* GICv2: the CPU interface (the GICV frame hyparm maps there) */
 	u64 uart_base;
 	unsigned uart_spi; /* SPI number (INTID - 32) */
+	/* /chosen/rng-seed (rng_seed_len 0: none) and /chosen/kaslr-seed (0: none), fresh each boot. */
+	const u8 *rng_seed;
+	size_t rng_seed_len;
+	u64 kaslr_seed;
 	/* Optional: adds more nodes at the root (the VM's devices: vdev_fdt_all); 0 or a libfdt error. */
 	int (*add_nodes)(void *fdt, void *ctx);
 	void *add_nodes_ctx;

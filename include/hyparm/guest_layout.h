@@ -26,6 +26,9 @@
 #define GUEST_UART_IPA GUEST_U64(0x09000000)
 #define GUEST_UART_SIZE GUEST_U64(0x1000)
 #define GUEST_UART_INTID 33 /* SPI 1 */
+/* Paravirtual stolen-time records, 64 bytes per vCPU, outside RAM (where QEMU's virt puts its PV time region). */
+#define GUEST_PVTIME_IPA GUEST_U64(0x090A0000)
+#define GUEST_PVTIME_SIZE GUEST_U64(0x10000) /* IPA space kept; one 4 KiB page of it is mapped */
 #define GUEST_VIRTIO_IPA GUEST_U64(0x0A000000) /* 32 virtio-mmio slots of 0x200 bytes */
 #define GUEST_VIRTIO_SLOT GUEST_U64(0x200)
 #define GUEST_VIRTIO_SLOTS 32

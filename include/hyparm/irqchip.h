@@ -40,6 +40,8 @@ struct irqchip_ops {
 	void (*inject_edge)(struct vm *vm, struct vcpu *v, u32 intid);
 	/* Attach a sampled source to v's private intid. */
 	void (*map_source)(struct vm *vm, struct vcpu *v, u32 intid, const struct irq_source *src);
+	/* Optional: interrupts delivered to v so far (statistics). */
+	u64 (*delivered)(struct vcpu *v);
 };
 
 #include <hyparm/vm.h>

@@ -4,9 +4,13 @@
  *   RAM base + text_offset, honouring image_size (the kernel's bss);
  * - a raw binary without that header goes 512 KiB above the RAM base (as
  *   QEMU does) and starts at its first byte;
- * - the initrd follows the kernel image (page aligned), the DTB follows
- *   the initrd (2 MiB aligned region, as Linux asks for the DTB to sit in
- *   one 2 MiB block).
+ * - the initrd goes where QEMU puts it for -kernel/-initrd, RAM base +
+ *   min(RAM/2, 128 MiB), but never below the end of the image's footprint
+ *   (max(image_size, file size) for an Image, the file for a raw binary,
+ *   page aligned); the DTB follows it (2 MiB aligned, as Linux asks for
+ *   the DTB to sit in one 2 MiB block), or sits there without an initrd;
+ * - if they do not fit there, both go as high in RAM as they fit, still
+ *   above the image's footprint.
  */
 #ifndef HYPARM_LOADER_H
 #define HYPARM_LOADER_H

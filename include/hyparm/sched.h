@@ -61,12 +61,25 @@ static inline struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 void vcpu_kick(struct vcpu *v);
 /* Power v on at entry with x0 = ctx (PSCI CPU_ON, VM start). Its state must be VCPU_ON_PENDING, claimed by the caller. */
 void sched_power_on(struct vcpu *v, u64 entry, u64 ctx);
+/*
+ * Physical counts v has waited, runnable, while its CPU ran another vCPU:
+ * the time stolen from it, which paravirtual guests read (vdev/pvtime.c).
+ * Read on v's own CPU; it grows only when that CPU switches to v.
+ */
+static inline u64 vcpu_stolen_counts(const struct vcpu *v)
+{
+	return v->stolen;
+}
 /* Once, on the boot CPU: claim the scheduler's physical interrupts (wake-up SGI, hyparm's timer). */
 void sched_init(void);
 /* Enter the scheduler on this CPU for the first time. */
 void sched_start(void) __attribute__((noreturn));
 /* Called when a VM stops; the last one powers the machine off. */
 void sched_vm_stopped(void);
+/* A stopped VM starts again (the monitor, a restart policy). */
+void sched_vm_started(void);
+/* Physical-counter ticks v has spent on a CPU (running or in hyparm for it, never in WFI). */
+u64 sched_vcpu_run_ticks(const struct vcpu *v);
 void sched_set_vm_count(unsigned n);
 
 #endif

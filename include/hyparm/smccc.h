@@ -41,6 +41,11 @@ struct vcpu;
 #define PSCI_0_2_FN_SYSTEM_OFF 0x84000008u
 #define PSCI_0_2_FN_SYSTEM_RESET 0x84000009u
 #define PSCI_1_0_FN_PSCI_FEATURES 0x8400000Au
+#define PSCI_1_1_FN_SYSTEM_RESET2 0x84000012u
+#define PSCI_1_1_FN64_SYSTEM_RESET2 0xC4000012u
+/* SYSTEM_RESET2 reset_type: bit 31 set = vendor-specific; 0 = the one architectural reset. */
+#define PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET 0u
+#define PSCI_1_1_RESET_TYPE_VENDOR (1u << 31)
 
 #define PSCI_RET_SUCCESS 0
 #define PSCI_RET_NOT_SUPPORTED (-1)
@@ -61,6 +66,7 @@ enum smccc_action {
 	SMCCC_RESUME = 0, /* results are in regs; continue the vCPU */
 	SMCCC_VM_OFF, /* SYSTEM_OFF: the VM powered off */
 	SMCCC_VM_RESET, /* SYSTEM_RESET: restart the VM from its images */
+	SMCCC_VM_PANICKED, /* the reset a guest asks for after its kernel panicked (include/hyparm/guest_cmdline.h) */
 	SMCCC_VCPU_OFF, /* CPU_OFF: stop this vCPU */
 	SMCCC_VCPU_SUSPEND, /* CPU_SUSPEND standby: behave as WFI */
 };
@@ -81,6 +87,8 @@ struct smccc_service {
 	static const struct smccc_service *const smccc_reg_##s \
 		__attribute__((used, section("smccc_services"), aligned(8))) = &s
 
+/* Index the registered services by owner (at boot, before any guest runs); -HV_ENOMEM if an owner has too many. */
+int smccc_services_init(void);
 /* The registered service owning fid, or NULL. */
 const struct smccc_service *smccc_service_find(u32 fid);
 
@@ -90,6 +98,10 @@ const struct smccc_service *smccc_service_find(u32 fid);
  * the PC (HVC already has; SMC needs ELR += 4).
  */
 enum smccc_action smccc_dispatch(struct vcpu *vcpu, u64 regs[18]);
+
+struct spectre_cpu;
+/* Once at boot, after the firmware was probed: decide the Spectre workaround answers (core/spectre.c). */
+void smccc_arch_init(const struct spectre_cpu *cpu);
 
 /*
  * What the platform firmware answered at boot to SMCCC_ARCH_FEATURES(fid)

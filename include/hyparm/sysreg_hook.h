@@ -15,11 +15,22 @@ struct sysreg_hook {
 	u32 enc; /* SYSREG_ENC(op0..op2) */
 	bool (*read)(struct vcpu *v, u64 *val); /* NULL or false: UNDEF */
 	bool (*write)(struct vcpu *v, u64 val);
+	/*
+	 * Instead of read/write: the register is the guest's own and traps
+	 * only while the device wants to look first (the vGIC, VGIC_HCR_TALL1).
+	 * Called, then the guest resumes at the same instruction, which must
+	 * then run untrapped.
+	 */
+	void (*retry)(struct vcpu *v);
 };
 
 #define SYSREG_HOOK(name, e, rd, wr) \
 	static const struct sysreg_hook sysreg_hook_##name __attribute__(( \
 		used, section("sysreg_hooks"), aligned(8))) = { .enc = (e), .read = (rd), .write = (wr) }
+
+#define SYSREG_HOOK_RETRY(name, e, fn) \
+	static const struct sysreg_hook sysreg_hook_##name \
+		__attribute__((used, section("sysreg_hooks"), aligned(8))) = { .enc = (e), .retry = (fn) }
 
 /* Bit ((op0 << 4) | CRn) set for every (op0, CRn) that has a hook (sysreg_hooks_init()). */
 extern u64 sysreg_hooked_keys;

@@ -12,6 +12,7 @@
 #include <hyparm/guest_layout.h>
 #include <hyparm/mmio.h>
 #include <hyparm/vdev.h>
+#include <hyparm/vm_ram.h>
 #include <arch/context.h>
 #include <arch/esr.h>
 #include <arch/spinlock.h>
@@ -59,17 +60,25 @@ struct vcpu {
 	struct vcpu *next_on_pcpu; /* the physical CPU's run list */
 	u64 boot_entry, boot_ctx; /* where it starts when powered on, and its x0 */
 	u64 exits[EXIT_KIND_COUNT]; /* per enum exit_kind */
+	/* Physical-counter ticks: spent on a CPU (not in WFI), since when (core/sched.c); handling its exits (core/exit.c). */
+	u64 run_ticks, run_since;
+	u64 exit_ticks;
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
-	bool oslk; /* emulated OS lock (OSLAR_EL1/OSLSR_EL1) */
 	u64 setway_off; /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
+	/* Stolen time (core/sched.c): physical counts it was runnable while its CPU ran another vCPU. */
+	u64 stolen; /* total; written by its own CPU only */
+	u64 displaced_at; /* when another vCPU took its CPU (0: never) */
+	bool displaced_runnable; /* it was runnable then: it waits from displaced_at */
+	u64 woken_at; /* when a kick last made it runnable from WFI (written by the kicker) */
 };
 
 /* How far a reset (or the first boot) has got: vm_reset_step() does one piece at a time. */
 enum vm_reset_phase {
-	RESET_SCRUB, /* zero the RAM */
+	RESET_FORGET, /* unmap the RAM: every block is scrubbed again before the guest sees it (hyparm/vm_ram.h) */
+	RESET_READY, /* scrub and map the blocks the boot images go to, one per step */
 	RESET_LOAD, /* copy the images, write the device tree */
-	RESET_CLEAN, /* clean the RAM to the point of coherency (the guest starts with caches off) */
+	RESET_CLEAN, /* clean the images to the point of coherency (the guest starts with caches off) */
 	RESET_DEVICES, /* devices back to power-on state, vCPUs off but the boot one */
 };
 
@@ -82,6 +91,8 @@ struct vm {
 	paddr_t ram_pa; /* host PA of guest RAM (one contiguous block) */
 	ipa_t ram_ipa;
 	u64 ram_size;
+	spinlock_t ram_lock; /* making blocks ready (core/vm_ram.c) */
+	u64 ram_ready[VM_RAM_MAX / VM_RAM_BLOCK / 64]; /* blocks scrubbed and mapped: bit n = block n */
 	struct mmio_bus mmio;
 	const struct irqchip_ops *irqchip; /* installed by the interrupt controller device */
 	struct vdev devices[VM_MAX_DEVICES];
@@ -91,6 +102,7 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 */
+	bool warm_reset_is_panic; /* its guest asks for a warm reset only after a panic (hyparm/guest_cmdline.h) */
 	const struct vm_config *config;
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	enum vm_reset_phase reset_phase;

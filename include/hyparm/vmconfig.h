@@ -12,8 +12,8 @@
  *   vcpus   = 2               # 1..8, default 1
  *   memory  = 64M             # bytes with optional K/M/G suffix, >= 2M, multiple of 2M
  *   pcpus   = 0,1             # physical CPUs; vCPU i runs on pcpus[i % n]; default: VM index % nr_pcpus
- *   devices = gicv3 arm-vtimer arm-ptimer pl011   # virtual devices, by registry name, in creation
- *                             # order (the interrupt controller first); default: these four
+ *   devices = gicv3 arm-vtimer arm-ptimer pl011 pvtime   # virtual devices, by registry name, in
+ *                             # creation order (the interrupt controller first); default: these five
  *
  * Errors name the file, the line and what was expected.
  */

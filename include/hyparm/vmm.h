@@ -24,6 +24,8 @@ void vm_start(struct vm *vm);
 void vm_power_off(struct vm *vm);
 /* PSCI SYSTEM_RESET: restart the VM from its images. */
 void vm_reset(struct vm *vm);
+/* Start a VM that powered off or crashed again, from its images; false if it is not stopped. */
+bool vm_start_stopped(struct vm *vm);
 /* hyparm gives up on the VM (exception loop, SError...): report why and stop it. */
 void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -89,3 +89,15 @@ def test_device_list_from_the_config(hv, tmp_path):
         res = hv.run(config=str(conf), timeout=20)
         hv.expect(res.status == hr.STATUS_HYP_FAILED, "%s: status %d" % (devices, res.status))
         hv.expect(any(re.search(want, l) for l in res.lines), "%s: no %r in: %s" % (devices, want, res.tail(3)))
+
+
+@pytest.mark.timeout(60)
+def test_initrd_of_a_raw_image_survives_its_bss(hv, tmp_path):
+    """guests/tests/initrd.c: a raw image with a 3 MiB bss gets an initrd whose byte i is
+    (i ^ i>>8 ^ i>>16 ^ 0x5a); it must find every byte intact after zeroing and filling its bss
+    (the initrd used to go right after the file end, inside that bss). Both the launcher's
+    RAM/2 placement (64 MiB VM) and the top-of-RAM one (an initrd too large for RAM/2) count."""
+    for mem, size in ((64, 300 * 1024 + 3), (16, 9 * 1024 * 1024 + 5)):
+        rd = tmp_path / ("rd-%d.bin" % mem)
+        rd.write_bytes(bytes((i ^ (i >> 8) ^ (i >> 16) ^ 0x5A) & 0xFF for i in range(size)))
+        hv.one(hv.guest("initrd"), initrd=str(rd), mem=mem, params="initrd_size=%d" % size)

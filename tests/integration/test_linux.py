@@ -1,5 +1,7 @@
 """Debian's stock arm64 kernel with a busybox initramfs as the guest: its own
 checks (hyparm.test=smp), and the interactive shell."""
+import re
+
 import pytest
 
 import hyparmrun as hr
@@ -70,3 +72,57 @@ def test_linux_shell_reboot_and_poweroff(hv):
     hv.expect(res.vm_states.get("sh") == "off", "the VM did not power off")
     hv.expect(any(l == "hyparm: vm sh: reset" for l in res.lines), "reboot did not reset the VM")
     hv.expect("back-again" in lines, "the shell did not come back after reboot")
+
+
+@pytest.mark.timeout(180)
+def test_linux_panic_is_reported_as_a_crash(hv):
+    """A guest kernel panic: with Linux's default panic=0 it would spin, silently, until the time
+    limit. hyparm gives a Linux guest panic=1 reboot=panic_warm (include/hyparm/guest_cmdline.h),
+    so Linux resets one second after the panic with a warm SYSTEM_RESET2, which hyparm reports as
+    a crash: the VM stops and the launcher says a VM was stopped (status 1)."""
+    hv.need_linux()
+    params = "console=ttyAMA0 quiet rdinit=/nonexistent init=/nonexistent"  # no init: a panic
+    res = hv.run([hr.VM(hv.LINUX, name="p", initrd=hv.INITRD, params=params, mem=256)], timeout=120)
+    hv.expect(any("Kernel panic - not syncing" in l for l in res.vm_lines("p")), "the guest did not panic")
+    hv.expect(res.status == hr.STATUS_VM_FAILED, "status %d: %s" % (res.status, res.why))
+    hv.expect(any(l.startswith("hyparm: vm p: stopped: guest kernel panic") for l in res.lines),
+              "hyparm did not report the panic")
+    hv.expect(not any(l == "hyparm: vm p: reset" for l in res.lines), "the panic was taken for a reboot")
+
+
+# Boot entropy (hyparm's /chosen/rng-seed, kaslr-seed and SMCCC TRNG): the kernel's RNG is ready
+# at once, and KASLR puts the kernel somewhere else on every boot.
+ENTROPY_CMD = "dmesg | grep 'crng init done'; echo KASLR-BASE $(grep ' _stext$' /proc/kallsyms)\n"
+
+
+@pytest.mark.timeout(240)
+def test_linux_crng_ready_in_first_second_and_kaslr_base_differs_per_boot(hv):
+    hv.need_linux()
+    prompt = r"/ # \x1b\[6n$"
+    res = hv.run([hr.VM(hv.LINUX, name="rng", initrd=hv.INITRD, params="console=ttyAMA0 quiet", cpus=2, mem=256)],
+                 timeout=180,
+                 script=[(prompt, ENTROPY_CMD), (prompt, "reboot\n"), ("vm rng: reset", ""), (prompt, ENTROPY_CMD),
+                         (prompt, "poweroff\n")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("rng")
+    crng = [float(m.group(1)) for m in (re.match(r"\[\s*([0-9.]+)\] random: crng init done", l) for l in lines) if m]
+    bases = [m.group(1) for m in (re.match(r"KASLR-BASE ([0-9a-f]{16}) T _stext$", l) for l in lines) if m]
+    hv.expect(len(crng) == 2, "'random: crng init done' not in the kernel log of both boots: %s" % crng)
+    hv.expect(all(t <= 1.0 for t in crng), "crng init done only at %s s (want <= 1.0 s)" % crng)
+    hv.expect(len(bases) == 2, "no _stext in /proc/kallsyms on both boots: %s" % bases)
+    hv.expect(bases[0] != bases[1], "the kernel is at %s on both boots: KASLR did not move it" % bases[0])
+
+
+@pytest.mark.timeout(180)
+def test_linux_hw_breakpoint_and_watchpoint(hv):
+    """gdb's way, in the Linux guest (guests/linux/hwdebug.c): ptrace NT_ARM_HW_BREAK and
+    NT_ARM_HW_WATCH on a child, which stops with SIGTRAP/TRAP_HWBKPT at the breakpoint's address
+    and at the watched variable; PTRACE_SINGLESTEP steps it."""
+    hv.need_linux()
+    res = hv.run([hr.VM(hv.LINUX, name="dbg", initrd=hv.INITRD, params="console=ttyAMA0 quiet hyparm.test=hwdebug",
+                        cpus=2, mem=256)], timeout=120)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "dbg")
+    lines = res.vm_lines("dbg")
+    for want in ("PASS: breakpoint hit", "PASS: watchpoint hit", "NT_ARM_HW_BREAK: 6 breakpoints, NT_ARM_HW_WATCH: 4"):
+        hv.expect(any(want in l for l in lines), "no %r line" % want)

@@ -6,7 +6,9 @@ from conftest import GICS
 
 @pytest.mark.timeout(60)
 def test_smccc_and_psci_versions(hv):
-    hv.one(hv.guest("smccc"))
+    # KVM 6.1 on QEMU's cortex-a57 (no SMCCC 1.1 firmware): WORKAROUND_1 and _2 vulnerable, _3 left
+    # alone because Spectre-v2 is (an A57 is BHB-affected): NOT_SUPPORTED for all three.
+    hv.one(hv.guest("smccc"), params="expect_wa=-1,-1,-1")
 
 
 @GICS

@@ -105,6 +105,13 @@ static bool hook_wr(struct vcpu *v, u64 val)
 }
 SYSREG_HOOK(test_hooked, SYS_TEST_HOOKED, hook_rd, hook_wr);
 SYSREG_HOOK(test_read_only, SYS_TEST_READ_ONLY, hook_rd, NULL);
+#define SYS_TEST_RETRY SYSREG_ENC(3, 7, 15, 15, 5)
+static int hook_retries;
+static void hook_retry(struct vcpu *v)
+{
+	hook_retries++;
+}
+SYSREG_HOOK_RETRY(test_retry, SYS_TEST_RETRY, hook_retry);
 
 /* An irqchip that counts syncs. */
 static void chip_sync(struct vcpu *v)
@@ -251,6 +258,20 @@ static void sysreg_hooks_before_the_table(void **state)
 	e = sysreg_exit(SYS_TEST_READ_ONLY, 1, false); /* no write hook: UNDEFINED */
 	run_exit(&e);
 	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+	assert_int_equal(emulate_calls, 0);
+
+	/* A retry hook (the vGIC's TALL1 trap): called, nothing emulated, the instruction runs again. */
+	vcpu.arch.regs.elr = PC;
+	vcpu.arch.regs.x[3] = 0x77;
+	e = sysreg_exit(SYS_TEST_RETRY, 3, true);
+	run_exit(&e);
+	assert_int_equal(hook_retries, 1);
+	assert_int_equal(vcpu.arch.regs.elr, PC);
+	assert_int_equal(vcpu.arch.regs.x[3], 0x77);
+	e = sysreg_exit(SYS_TEST_RETRY, 3, false);
+	run_exit(&e);
+	assert_int_equal(hook_retries, 2);
+	assert_int_equal(vcpu.arch.regs.elr, PC);
 	assert_int_equal(emulate_calls, 0);
 
 	vcpu.arch.regs.elr = PC;

@@ -134,6 +134,33 @@ static void no_initrd_means_no_initrd_properties(void **state)
 	assert_null(fdt_getprop(buf, node, "linux,initrd-start", NULL));
 }
 
+/* The boot's random seeds go into /chosen as Linux reads them: rng-seed bytes, kaslr-seed one u64. */
+static void seeds_are_in_chosen_and_only_when_given(void **state)
+{
+	static char buf[65536];
+	struct guest_fdt_params p = params();
+	u8 seed[GUEST_FDT_RNG_SEED_BYTES];
+	const void *v;
+	int node, len;
+
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	node = fdt_path_offset(buf, "/chosen");
+	assert_null(fdt_getprop(buf, node, "rng-seed", NULL));
+	assert_null(fdt_getprop(buf, node, "kaslr-seed", NULL));
+	for (unsigned i = 0; i < sizeof(seed); i++)
+		seed[i] = (u8)(0xA0 + i);
+	p.rng_seed = seed;
+	p.rng_seed_len = sizeof(seed);
+	p.kaslr_seed = 0x0123456789abcdefULL;
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	v = prop(buf, "/chosen", "rng-seed", &len);
+	assert_int_equal(len, GUEST_FDT_RNG_SEED_BYTES);
+	assert_memory_equal(v, seed, sizeof(seed));
+	v = prop(buf, "/chosen", "kaslr-seed", &len);
+	assert_int_equal(len, 8);
+	assert_int_equal(cell64(v, 0), 0x0123456789abcdefULL);
+}
+
 static void too_small_a_buffer_is_reported(void **state)
 {
 	static char buf[256];
@@ -198,6 +225,7 @@ int main(void)
 		cmocka_unit_test(tree_describes_the_vm),
 		cmocka_unit_test(gicv2_vm_gets_a_cortex_a15_gic),
 		cmocka_unit_test(no_initrd_means_no_initrd_properties),
+		cmocka_unit_test(seeds_are_in_chosen_and_only_when_given),
 		cmocka_unit_test(too_small_a_buffer_is_reported),
 		cmocka_unit_test(dtc_accepts_the_tree),
 		cmocka_unit_test(devices_add_their_own_nodes),

@@ -46,7 +46,9 @@ static void image_with_text_offset_zero_goes_at_the_ram_base(void **state)
 	assert_int_equal(p.entry_off, 0);
 	assert_int_equal(p.kernel_size, 4096);
 	assert_int_equal(p.kernel_end, 0x200000);
-	assert_int_equal(p.dtb_off, 0x200000);
+	/* No initrd: the DTB sits where QEMU would put one, RAM/2 into a 64 MiB VM. */
+	assert_int_equal(p.initrd_off, MiB(32));
+	assert_int_equal(p.dtb_off, MiB(32));
 	assert_int_equal(p.dtb_max, DTB_MAX);
 	assert_string_equal(err, "");
 	free(k);
@@ -62,25 +64,95 @@ static void image_with_text_offset_0x80000_is_placed_there(void **state)
 	assert_int_equal(p.kernel_off, 0x80000);
 	assert_int_equal(p.entry_off, 0x80000);
 	assert_int_equal(p.kernel_end, 0x81000);
-	assert_int_equal(p.initrd_off, 0x81000);
-	assert_int_equal(p.dtb_off, 0x200000);
+	assert_int_equal(p.initrd_off, MiB(32));
+	assert_int_equal(p.dtb_off, MiB(32));
 	free(k);
 }
 
 static void image_size_larger_than_the_file_reserves_the_bss(void **state)
 {
-	/* A 3 MiB file whose image (with bss) needs 5 MiB + 1 page. */
+	/* A 3 MiB file whose image (with bss) needs 5 MiB + 1 page, in a 10 MiB VM (RAM/2 = 5 MiB). */
 	size_t file = MiB(3);
 	unsigned char *k = linux_image(file, 0, MiB(5) + 0x1000);
 	struct load_plan p;
 
-	assert_int_equal(loader_plan(k, file, 0x1234, DTB_MAX, MiB(64), &p, NULL, 0), HV_OK);
+	assert_int_equal(loader_plan(k, file, 0x1234, DTB_MAX, MiB(10), &p, NULL, 0), HV_OK);
 	assert_int_equal(p.kernel_size, file);
 	assert_int_equal(p.kernel_end, MiB(5) + 0x1000);
 	assert_int_equal(p.initrd_off, MiB(5) + 0x1000);
 	assert_int_equal(p.initrd_size, 0x1234);
 	assert_int_equal(p.dtb_off, MiB(6));
 	free(k);
+}
+
+static void initrd_goes_128_mib_into_a_large_vm(void **state)
+{
+	/* QEMU's -initrd rule: min(RAM/2, 128 MiB) above the RAM base. */
+	unsigned char *k = linux_image(MiB(1), 0, MiB(40));
+	struct load_plan p;
+
+	assert_int_equal(loader_plan(k, MiB(1), MiB(10) + 3, DTB_MAX, MiB(1024), &p, NULL, 0), HV_OK);
+	assert_int_equal(p.initrd_off, MiB(128));
+	assert_int_equal(p.dtb_off, MiB(140));
+	assert_int_equal(loader_plan(k, MiB(1), MiB(10) + 3, DTB_MAX, MiB(200), &p, NULL, 0), HV_OK);
+	assert_int_equal(p.initrd_off, MiB(100));
+	free(k);
+}
+
+static void initrd_stays_above_an_image_larger_than_half_the_ram(void **state)
+{
+	/* image_size 200 MiB in a 512 MiB VM: 128 MiB would be inside the kernel's bss. */
+	unsigned char *k = linux_image(0x1000, 0x80000, MiB(200) + 0x800);
+	struct load_plan p;
+
+	assert_int_equal(loader_plan(k, 0x1000, 0x1000, DTB_MAX, MiB(512), &p, NULL, 0), HV_OK);
+	assert_int_equal(p.kernel_end, 0x80000 + MiB(200) + 0x800);
+	assert_int_equal(p.initrd_off, ALIGN_UP(0x80000 + MiB(200) + 0x800, 0x1000));
+	assert_true(p.initrd_off >= p.kernel_end);
+	free(k);
+}
+
+static void initrd_stays_above_a_file_larger_than_its_image_size(void **state)
+{
+	/* A file of 40 MiB (appended data) whose header says 1 MiB: the copy itself must not be hit. */
+	unsigned char *k = linux_image(MiB(40), 0, MiB(1));
+	struct load_plan p;
+
+	assert_int_equal(loader_plan(k, MiB(40), 0x1000, DTB_MAX, MiB(64), &p, NULL, 0), HV_OK);
+	assert_int_equal(p.initrd_off, MiB(40));
+	free(k);
+}
+
+static void raw_image_bss_beyond_the_file_is_left_alone(void **state)
+{
+	/*
+	 * The bug this placement fixes: a raw bare-metal image zeroes its bss
+	 * and puts its stack right after its file end, where the initrd used to
+	 * go. With RAM/2 the first 32 MiB above the base are the image's.
+	 */
+	unsigned char raw[0x3000];
+	struct load_plan p;
+
+	memset(raw, 0, sizeof(raw));
+	assert_int_equal(loader_plan(raw, sizeof(raw), MiB(1), DTB_MAX, MiB(64), &p, NULL, 0), HV_OK);
+	assert_false(p.is_linux_image);
+	assert_int_equal(p.kernel_end, RAW_KERNEL_OFFSET + 0x3000);
+	assert_int_equal(p.initrd_off, MiB(32));
+	assert_int_equal(p.dtb_off, MiB(34));
+}
+
+static void initrd_too_large_for_the_preferred_place_goes_as_high_as_it_fits(void **state)
+{
+	/* 40 MiB initrd in a 64 MiB VM: at 32 MiB it would run past the end; the DTB takes the last block. */
+	unsigned char raw[0x3000];
+	struct load_plan p;
+
+	memset(raw, 0, sizeof(raw));
+	assert_int_equal(loader_plan(raw, sizeof(raw), MiB(40) + 5, DTB_MAX, MiB(64), &p, NULL, 0), HV_OK);
+	assert_int_equal(p.dtb_off, MiB(62));
+	assert_int_equal(p.initrd_off, MiB(22) - 0x1000);
+	assert_true(p.initrd_off + p.initrd_size <= p.dtb_off);
+	assert_true(p.initrd_off >= p.kernel_end);
 }
 
 static void file_larger_than_image_size_is_not_cut(void **state)
@@ -119,8 +191,8 @@ static void raw_binary_goes_512k_above_the_base(void **state)
 	assert_int_equal(p.entry_off, RAW_KERNEL_OFFSET);
 	assert_int_equal(p.kernel_size, 300);
 	assert_int_equal(p.kernel_end, RAW_KERNEL_OFFSET + 300);
-	assert_int_equal(p.initrd_off, RAW_KERNEL_OFFSET + 0x1000);
-	assert_int_equal(p.dtb_off, MiB(2));
+	assert_int_equal(p.initrd_off, MiB(8));
+	assert_int_equal(p.dtb_off, MiB(8));
 }
 
 static void short_file_with_magic_bytes_is_raw(void **state)
@@ -154,18 +226,21 @@ static void wrong_magic_is_raw(void **state)
 	free(k);
 }
 
-static void initrd_follows_the_kernel_page_aligned(void **state)
+static void initrd_above_a_large_image_is_page_aligned(void **state)
 {
-	unsigned char raw[0x1801];
+	/* A 3 MiB + 0x801 Image in a 4 MiB VM: RAM/2 is inside it, so the initrd follows it, page aligned. */
+	unsigned char *k = linux_image(MiB(3) + 0x801, 0, 0x1000);
 	struct load_plan p;
 
-	memset(raw, 0, sizeof(raw));
-	assert_int_equal(loader_plan(raw, sizeof(raw), MiB(3) + 5, DTB_MAX, MiB(64), &p, NULL, 0), HV_OK);
-	assert_int_equal(p.kernel_end, 0x81801);
-	assert_int_equal(p.initrd_off, 0x82000);
-	assert_int_equal(p.initrd_size, MiB(3) + 5);
-	/* initrd ends at 0x382005: the DTB takes the next 2 MiB block. */
+	assert_int_equal(loader_plan(k, MiB(3) + 0x801, 0x2005, DTB_MAX, MiB(8), &p, NULL, 0), HV_OK);
+	assert_int_equal(p.kernel_end, MiB(3) + 0x801);
+	assert_int_equal(p.initrd_off, MiB(4));
+	assert_int_equal(loader_plan(k, MiB(3) + 0x801, 0x2005, DTB_MAX, MiB(6), &p, NULL, 0), HV_OK);
+	assert_int_equal(p.initrd_off, MiB(3) + 0x1000);
+	assert_int_equal(p.initrd_size, 0x2005);
+	/* initrd ends at 3 MiB + 0x3005: the DTB takes the next 2 MiB block. */
 	assert_int_equal(p.dtb_off, MiB(4));
+	free(k);
 }
 
 static void dtb_offset_already_aligned_stays(void **state)
@@ -308,7 +383,12 @@ int main(void)
 		cmocka_unit_test(raw_binary_goes_512k_above_the_base),
 		cmocka_unit_test(short_file_with_magic_bytes_is_raw),
 		cmocka_unit_test(wrong_magic_is_raw),
-		cmocka_unit_test(initrd_follows_the_kernel_page_aligned),
+		cmocka_unit_test(initrd_above_a_large_image_is_page_aligned),
+		cmocka_unit_test(initrd_goes_128_mib_into_a_large_vm),
+		cmocka_unit_test(initrd_stays_above_an_image_larger_than_half_the_ram),
+		cmocka_unit_test(initrd_stays_above_a_file_larger_than_its_image_size),
+		cmocka_unit_test(raw_image_bss_beyond_the_file_is_left_alone),
+		cmocka_unit_test(initrd_too_large_for_the_preferred_place_goes_as_high_as_it_fits),
 		cmocka_unit_test(dtb_offset_already_aligned_stays),
 		cmocka_unit_test(exact_fit_is_accepted),
 		cmocka_unit_test(too_small_ram_is_reported_in_mib),

@@ -58,6 +58,11 @@ static void qemu_virt_is_understood(void **state)
 	assert_int_equal(p.psci_method, PSCI_CONDUIT_SMC);
 	assert_int_equal(p.initrd_start, 0x48000000);
 	assert_int_equal(p.initrd_end, 0x48000003);
+	/* QEMU's seeds: found where they are in the blob, 32 and 8 bytes. */
+	assert_int_equal(p.rng_seed_len, 32);
+	assert_int_equal(p.kaslr_seed_len, 8);
+	assert_memory_equal((const void *)(uintptr_t)p.rng_seed, "\x5b\x5e\x5e\xc9", 4);
+	assert_memory_equal((const void *)(uintptr_t)p.kaslr_seed, "\x9b\x46\x67\xdd", 4);
 	free(fdt);
 }
 

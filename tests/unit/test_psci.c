@@ -8,6 +8,7 @@
 
 #include <hyparm/psci.h>
 #include <hyparm/smccc.h>
+#include <hyparm/spectre.h>
 #include <hyparm/vm.h>
 
 /* ---- fakes ---- */
@@ -33,10 +34,22 @@ static u32 fw_call_fid;
 static u64 fw_call_arg;
 static int fw_calls;
 
+static int fw_wa3_ret = 99; /* 99: answer fw_features_ret for WORKAROUND_3 too */
+
 int firmware_arch_features(u32 fid)
 {
 	fw_features_fid = fid;
-	return fw_features_ret;
+	return fid == SMCCC_ARCH_WORKAROUND_3_FID && fw_wa3_ret != 99 ? fw_wa3_ret : fw_features_ret;
+}
+
+static unsigned bhb_loop, bhb_clears;
+static bool bhb_clrbhb;
+
+void spectre_bhb_clear(unsigned loop, bool clrbhb)
+{
+	bhb_loop = loop;
+	bhb_clrbhb = clrbhb;
+	bhb_clears++;
 }
 
 s64 firmware_call(u32 fid, u64 arg)
@@ -57,6 +70,7 @@ static u64 regs[18];
 
 static int setup(void **state)
 {
+	assert_int_equal(smccc_services_init(), 0); /* what boot does */
 	memset(&vm, 0, sizeof(vm));
 	memset(&cpu0, 0, sizeof(cpu0));
 	memset(&cpu1, 0, sizeof(cpu1));
@@ -128,14 +142,30 @@ static void psci_features_lists_every_implemented_function(void **state)
 		PSCI_0_2_FN_CPU_OFF,	   PSCI_0_2_FN_CPU_ON,		PSCI_0_2_FN64_CPU_ON,
 		PSCI_0_2_FN_AFFINITY_INFO, PSCI_0_2_FN64_AFFINITY_INFO, PSCI_0_2_FN_MIGRATE_INFO_TYPE,
 		PSCI_0_2_FN_SYSTEM_OFF,	   PSCI_0_2_FN_SYSTEM_RESET,	PSCI_1_0_FN_PSCI_FEATURES,
-		SMCCC_VERSION_FID,
+		SMCCC_VERSION_FID,	   PSCI_1_1_FN_SYSTEM_RESET2,	PSCI_1_1_FN64_SYSTEM_RESET2,
 	};
+	/* Every other PSCI 1.1 function, as KVM 6.1 answers without the VMM's SYSTEM_SUSPEND opt-in. */
 	static const u32 unknown[] = {
 		0x84000005u /* MIGRATE */,
+		0xC4000005u /* MIGRATE64 */,
 		0x84000007u /* MIGRATE_INFO_UP_CPU */,
-		0x8400000Cu /* CPU_FREEZE */,
+		0xC4000007u,
+		0x8400000Bu /* CPU_FREEZE */,
+		0x8400000Cu /* CPU_DEFAULT_SUSPEND */,
+		0xC400000Cu,
+		0x8400000Du /* NODE_HW_STATE */,
+		0xC400000Du,
 		0x8400000Eu /* SYSTEM_SUSPEND */,
-		0xC4000012u /* SYSTEM_RESET2 */,
+		0xC400000Eu,
+		0x8400000Fu /* PSCI_SET_SUSPEND_MODE */,
+		0x84000010u /* PSCI_STAT_RESIDENCY */,
+		0xC4000010u,
+		0x84000011u /* PSCI_STAT_COUNT */,
+		0xC4000011u,
+		0x84000013u /* MEM_PROTECT */,
+		0x84000014u /* MEM_PROTECT_CHECK_RANGE */,
+		0xC4000014u,
+		0x80000001u /* SMCCC_ARCH_FEATURES: not PSCI_FEATURES' to answer */,
 		0x8400001Fu,
 		0x12345678u,
 	};
@@ -282,10 +312,65 @@ static void affinity_info_reports_on_off_pending(void **state)
 
 static void affinity_info_bad_level_or_mpidr(void **state)
 {
-	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 1, 0, NULL), -2);
-	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 3, 0, NULL), -2);
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 4, 0, NULL), -2);
 	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 7, 0, 0, NULL), -2);
 	assert_int_equal(call4(PSCI_0_2_FN_AFFINITY_INFO, 0x10000, 0, 0, NULL), -2);
+	/* Bits outside the affinity fields (bit 31 included): no such CPU, as KVM says. */
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0x80000001ULL, 0, 0, NULL), -2);
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1ULL << 40, 0, 0, NULL), -2);
+}
+
+/* Levels 1-3, as KVM: the vCPUs that share the target's higher affinity fields; any on means ON. */
+static void affinity_info_higher_levels_cover_the_cluster(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 1, 1, 0, NULL), 0); /* Aff1 0: cpu0 runs */
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0x7, 1, 0, NULL), 0); /* Aff0 ignored */
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 3, 0, NULL), 0);
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0x100, 1, 0, NULL), -2); /* no cluster 1 */
+	cpu0.state = VCPU_OFF;
+	cpu1.state = VCPU_ON_PENDING;
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 1, 0, NULL), 2);
+	cpu1.state = VCPU_OFF;
+	assert_int_equal(call4(PSCI_0_2_FN64_AFFINITY_INFO, 0, 2, 0, NULL), 1);
+}
+
+static void cpu_on_mpidr_with_bits_outside_the_affinity_is_invalid(void **state)
+{
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, 0x80000001ULL, RAM_IPA, 0, NULL), -2);
+	assert_int_equal(call4(PSCI_0_2_FN64_CPU_ON, (1ULL << 40) | 1, RAM_IPA, 0, NULL), -2);
+	assert_int_equal(on_calls, 0);
+}
+
+/*
+ * PSCI 1.1 SYSTEM_RESET2: reset type 0 (warm) resets the VM; the reserved
+ * architectural types are INVALID_PARAMETERS; vendor types (bit 31) are
+ * NOT_SUPPORTED, PSCI's answer for a vendor reset the platform lacks (KVM
+ * would pass them to its VMM; hyparm has none). reset_type is 32 bits in
+ * both conventions; the cookie is ignored.
+ */
+static void system_reset2_warm_reset_resets_the_vm(void **state)
+{
+	static const u64 reserved[] = { 1, 0x7FFFFFFF, 0xFFFFFFFF00000001ULL };
+	static const u64 vendor[] = { 0x80000000u, 0x80000001u, 0xFFFFFFFFu };
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, 0, 0x1234, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET);
+	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0xFFFFFFFF00000000ULL, ~0ULL, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET);
+	for (unsigned i = 0; i < ARRAY_SIZE(reserved); i++) {
+		assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, reserved[i], 0, 0, &a),
+				 PSCI_RET_INVALID_PARAMS);
+		assert_int_equal(a, SMCCC_RESUME);
+		assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, reserved[i], 0, 0, &a),
+				 PSCI_RET_INVALID_PARAMS);
+		assert_int_equal(a, SMCCC_RESUME);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(vendor); i++) {
+		assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, vendor[i], 0, 0, &a),
+				 PSCI_RET_NOT_SUPPORTED);
+		assert_int_equal(a, SMCCC_RESUME);
+	}
 }
 
 /* The bug: the 32-bit AFFINITY_INFO read the upper halves of x1/x2 and answered INVALID_PARAMETERS. */
@@ -317,6 +402,23 @@ static void power_calls_return_the_right_action(void **state)
 	assert_int_equal(a, SMCCC_RESUME);
 	assert_int_equal(call4(0x8400001Fu, 0, 0, 0, &a), -1);
 	assert_int_equal(a, SMCCC_RESUME);
+}
+
+/* SYSTEM_RESET2: a warm reset is a reset, or a crash where the guest keeps warm resets for a panic. */
+static void system_reset2_warm_resets_or_reports_a_panic(void **state)
+{
+	enum smccc_action a;
+
+	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET);
+	assert_int_equal(call4(PSCI_1_1_FN_SYSTEM_RESET2, 0xFFFFFFFF00000000ULL, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_RESET); /* reset_type is 32 bits */
+	vm.warm_reset_is_panic = true;
+	assert_int_equal(call4(PSCI_1_1_FN64_SYSTEM_RESET2, 0, 0, 0, &a), 0);
+	assert_int_equal(a, SMCCC_VM_PANICKED);
+	/* Other types change nothing: vendor ones are not supported, architectural ones invalid. */
+	assert_int_equal(call(PSCI_1_1_FN64_SYSTEM_RESET2, 0x80000001u), PSCI_RET_NOT_SUPPORTED);
+	assert_int_equal(call(PSCI_1_1_FN64_SYSTEM_RESET2, 1), PSCI_RET_INVALID_PARAMS);
 }
 
 /* ---- CPU_SUSPEND's power_state (original format) ---- */
@@ -381,30 +483,84 @@ static void arch_features_for_smccc_functions(void **state)
 	assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, PSCI_0_2_FN_PSCI_VERSION), -1);
 }
 
-/* What a guest is told for each firmware answer (at boot): KVM's values. */
+/* The boot-time decision for a CPU (MIDR and ID fields) and the firmware's current fake answers. */
+static void boot_on(u32 midr, u8 csv2, bool ssbs, bool ecbhb, bool clrbhb)
+{
+	struct spectre_cpu c = { .midr = midr, .csv2 = csv2, .ssbs = ssbs, .ecbhb = ecbhb, .clrbhb = clrbhb };
+
+	smccc_arch_init(&c);
+}
+
+static s64 features(u32 wa_fid)
+{
+	return call(SMCCC_ARCH_FEATURES_FID, wa_fid);
+}
+
+/*
+ * A CPU of no model Linux lists, by the firmware's answer: KVM 6.1's
+ * values. The bug: WORKAROUND_1's NOT_REQUIRED (an answer only
+ * WORKAROUND_2 has) was passed on as "not affected", which Linux calls
+ * vulnerable; WORKAROUND_3 was NOT_SUPPORTED on a CPU not affected at all.
+ */
 static void arch_features_for_workarounds_follow_the_firmware(void **state)
 {
 	static const struct {
-		int fw, wa1_3, wa2;
+		int fw, wa1, wa2, wa3;
 	} cases[] = {
-		{ 0, 0, -2 }, /* implemented: WA_2 is kept on by hyparm, so the guest need not call it */
-		{ 1, 1, -2 }, /* not needed on this CPU */
-		{ -2, 1, -2 }, /* not needed */
-		{ -1, -1, -1 }, /* unknown */
-		{ 7, -1, -1 }, /* nonsense from the firmware */
+		{ 0, 0, -2, 0 }, /* mitigated by the firmware; WA_2 is kept on by hyparm */
+		{ 1, 1, -2, 1 }, /* not needed on this CPU */
+		{ -2, -1, -2, 1 }, /* not needed (WA_2's answer): WA_1 vulnerable, as Linux reads it */
+		{ -1, -1, -1, 1 }, /* unknown: WA_3 is "not affected" for a model of no list */
+		{ 7, -1, -1, 1 }, /* nonsense from the firmware */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 		fw_features_ret = cases[i].fw;
-		fw_features_fid = 0;
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_1_FID), cases[i].wa1_3);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_1_FID);
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_3_FID), cases[i].wa1_3);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_3_FID);
-		assert_int_equal(call(SMCCC_ARCH_FEATURES_FID, SMCCC_ARCH_WORKAROUND_2_FID), cases[i].wa2);
-		assert_int_equal(fw_features_fid, SMCCC_ARCH_WORKAROUND_2_FID);
+		boot_on(0, 0, false, false, false);
+		fw_features_ret = 5; /* answered from the boot-time decision, not asked again */
+		assert_int_equal(features(SMCCC_ARCH_WORKAROUND_1_FID), cases[i].wa1);
+		assert_int_equal(features(SMCCC_ARCH_WORKAROUND_2_FID), cases[i].wa2);
+		assert_int_equal(features(SMCCC_ARCH_WORKAROUND_3_FID), cases[i].wa3);
 	}
-	assert_int_equal(fw_calls, 0); /* asking is answered from the boot-time probe */
+	assert_int_equal(fw_calls, 0);
+}
+
+/* The CPU's own word comes first, as in Linux: its ID registers and its model. */
+static void arch_features_for_workarounds_follow_the_cpu(void **state)
+{
+	static const struct {
+		const char *what;
+		u32 midr;
+		u8 csv2;
+		bool ssbs, ecbhb, clrbhb;
+		int fw;
+		int wa1, wa2, wa3;
+	} cases[] = {
+		/* QEMU's cortex-a57: no SMCCC 1.1 firmware; BHB-affected but v2 open: Linux leaves it. */
+		{ "A57, no firmware", 0x411FD070, 0, false, false, false, -1, -1, -1, -1 },
+		{ "A57, TF-A", 0x411FD070, 0, false, false, false, 0, 0, -2, 0 },
+		{ "A53: safe from v2 and v4", 0x410FD034, 0, false, false, false, -1, 1, -2, 1 },
+		{ "CSV2", 0x000F0510, 1, false, false, false, -1, 1, -1, 1 },
+		{ "SSBS: the guest uses it", 0x000F0510, 1, true, false, false, 0, 1, -1, 0 },
+		{ "A76, CSV2_3", 0x414FD0B0, 3, false, false, false, -1, 1, -1, 1 },
+		{ "A76, CSV2: loop", 0x414FD0B0, 1, false, false, false, -1, 1, -1, 0 },
+		{ "A76, ECBHB", 0x414FD0B0, 1, false, true, false, -1, 1, -1, 0 },
+		{ "A73, no WA_3 firmware", 0x410FD090, 0, false, false, false, 0, 0, -2, 0 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		fw_features_ret = cases[i].fw;
+		if (i == ARRAY_SIZE(cases) - 1)
+			fw_wa3_ret =
+				-1; /* A73: affected, but only the firmware mitigates it, and it cannot */
+		boot_on(cases[i].midr, cases[i].csv2, cases[i].ssbs, cases[i].ecbhb, cases[i].clrbhb);
+		print_message("%s\n", cases[i].what);
+		assert_int_equal(features(SMCCC_ARCH_WORKAROUND_1_FID), cases[i].wa1);
+		assert_int_equal(features(SMCCC_ARCH_WORKAROUND_2_FID), cases[i].wa2);
+		assert_int_equal(features(SMCCC_ARCH_WORKAROUND_3_FID),
+				 i == ARRAY_SIZE(cases) - 1 ? -1 : cases[i].wa3);
+	}
+	fw_wa3_ret = 99;
 }
 
 /* The bug: every workaround call went to the firmware with the guest's x1, advertised or not. */
@@ -413,6 +569,7 @@ static void workaround_1_and_3_reach_the_firmware_only_when_it_has_them(void **s
 	static const int not_there[] = { 1, -2, -1 };
 
 	fw_features_ret = 0;
+	boot_on(0, 0, false, false, false);
 	fw_call_ret = -5; /* whatever the firmware says, the guest gets SUCCESS */
 	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0xBAD), 0);
 	assert_int_equal(fw_calls, 1);
@@ -422,12 +579,35 @@ static void workaround_1_and_3_reach_the_firmware_only_when_it_has_them(void **s
 	assert_int_equal(fw_calls, 2);
 	assert_int_equal(fw_call_fid, SMCCC_ARCH_WORKAROUND_3_FID);
 	assert_int_equal(fw_call_arg, 0);
+	/* Not there: the call returns SUCCESS anyway, as KVM's fast path does, and does nothing. */
 	for (unsigned i = 0; i < ARRAY_SIZE(not_there); i++) {
 		fw_features_ret = not_there[i];
-		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0), not_there[i] == -1 ? -1 : 0);
-		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_3_FID, 0), not_there[i] == -1 ? -1 : 0);
+		boot_on(0, 0, false, false, false);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_1_FID, 0), 0);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_3_FID, 0), 0);
 	}
 	assert_int_equal(fw_calls, 2);
+	assert_int_equal(bhb_clears, 0);
+}
+
+/* Where the CPU model needs the branch loop (or has CLRBHB), a WORKAROUND_3 call runs it in hyparm. */
+static void workaround_3_clears_the_branch_history_itself(void **state)
+{
+	fw_features_ret = 0; /* even with a firmware WORKAROUND_3: Linux prefers the loop */
+	boot_on(0x411FD070, 0, false, false, false); /* Cortex-A57: 8 branches */
+	assert_int_equal(call(SMCCC_ARCH_WORKAROUND_3_FID, 0), 0);
+	assert_int_equal(bhb_clears, 1);
+	assert_int_equal(bhb_loop, 8);
+	assert_false(bhb_clrbhb);
+	assert_int_equal(fw_calls, 0);
+	boot_on(0x414FD0B0, 1, false, false, true); /* A76 with CLRBHB */
+	call(SMCCC_ARCH_WORKAROUND_3_FID, 0);
+	assert_int_equal(bhb_clears, 2);
+	assert_true(bhb_clrbhb);
+	boot_on(0x414FD0B0, 1, false, true, false); /* ECBHB: the exception did it */
+	call(SMCCC_ARCH_WORKAROUND_3_FID, 0);
+	assert_int_equal(bhb_clears, 2);
+	assert_int_equal(fw_calls, 0);
 }
 
 /* The bug: WORKAROUND_2 with x1 = 0 switched the mitigation off for the physical CPU. */
@@ -437,8 +617,9 @@ static void workaround_2_never_reaches_the_firmware(void **state)
 
 	for (unsigned i = 0; i < ARRAY_SIZE(answers); i++) {
 		fw_features_ret = answers[i];
-		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 0), answers[i] == -1 ? -1 : -2);
-		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 1), answers[i] == -1 ? -1 : -2);
+		boot_on(0, 0, false, false, false);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 0), 0);
+		assert_int_equal(call(SMCCC_ARCH_WORKAROUND_2_FID, 1), 0);
 	}
 	assert_int_equal(fw_calls, 0);
 }
@@ -464,13 +645,19 @@ int main(void)
 		T(cpu_on_smc64_uses_full_registers),
 		T(affinity_info_reports_on_off_pending),
 		T(affinity_info_bad_level_or_mpidr),
+		T(affinity_info_higher_levels_cover_the_cluster),
+		T(cpu_on_mpidr_with_bits_outside_the_affinity_is_invalid),
+		T(system_reset2_warm_reset_resets_the_vm),
 		T(power_calls_return_the_right_action),
+		T(system_reset2_warm_resets_or_reports_a_panic),
 		T(cpu_suspend_invalid_power_state_is_invalid_parameters),
 		T(cpu_suspend_standby_waits_with_any_state_id),
 		T(cpu_suspend_powerdown_needs_a_valid_entry_point),
 		T(arch_features_for_smccc_functions),
 		T(arch_features_for_workarounds_follow_the_firmware),
+		T(arch_features_for_workarounds_follow_the_cpu),
 		T(workaround_1_and_3_reach_the_firmware_only_when_it_has_them),
+		T(workaround_3_clears_the_branch_history_itself),
 		T(workaround_2_never_reaches_the_firmware),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include <hyparm/psci.h>
 #include <hyparm/sched.h>
 #include <hyparm/smccc.h>
+#include <hyparm/spectre.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
 
@@ -55,6 +56,10 @@ s64 firmware_call(u32 fid, u64 arg)
 {
 	fail();
 	return 0;
+}
+void spectre_bhb_clear(unsigned loop, bool clrbhb)
+{
+	fail();
 }
 
 /* An interrupt controller that says "pending" when the test says so. */
@@ -107,6 +112,7 @@ static int setup(void **state)
 	struct vcpu *av[] = { &a0, &a1 }, *bv[] = { &b0 };
 
 	arch_fake_reset(2, 4);
+	smccc_services_init(); /* what boot does */
 	sched_init();
 	make_vm(&vm_a, 0, av, 2);
 	make_vm(&vm_b, 1, bv, 1);
@@ -286,6 +292,98 @@ static void a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu(void **state)
 	assert_int_equal(a0.arch.regs.elr, 0x40080000ULL); /* reset on this CPU, then entered */
 }
 
+/*
+ * Stolen time (account_switch): counts a vCPU waits, runnable, while its CPU runs another. Each case
+ * names the bug it catches.
+ */
+static void stolen_time_is_the_wait_of_a_runnable_vcpu_displaced_by_another(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&a0);
+	b0.state = VCPU_RUNNABLE;
+	arch_fake.now = 1000;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &b0);
+	assert_int_equal(b0.stolen, 0); /* its first entry: it was never displaced */
+	arch_fake.now = 1700;
+	assert_ptr_equal(sched_after_exit(&b0, ACT_YIELD), &a0);
+	assert_int_equal(a0.stolen, 700); /* runnable from 1000 to 1700: all of it stolen */
+	arch_fake.now = 2000;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &b0);
+	assert_int_equal(b0.stolen, 300);
+	assert_int_equal(a0.stolen, 700); /* the one that runs is not stolen from */
+}
+
+static void stolen_time_alone_on_a_cpu_stays_zero(void **state)
+{
+	sched_place(&a0, 0);
+	running(&a0);
+	arch_fake.now = 1000;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &a0);
+	arch_fake.now = 5000;
+	pcpus[0].need_resched = true; /* a slice end with nobody else: the same vCPU again */
+	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &a0);
+	assert_int_equal(a0.stolen, 0);
+}
+
+static void stolen_time_of_a_blocked_vcpu_counts_from_its_wake_up_only(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&b0);
+	a0.state = VCPU_BLOCKED; /* in WFI: not waiting for the CPU */
+	arch_fake.now = 1000;
+	assert_ptr_equal(sched_after_exit(&b0, ACT_YIELD), &b0);
+	/* a0 runs once, blocks, and b0 takes the CPU at 2000 (a0 displaced while blocked). */
+	a0.state = VCPU_RUNNABLE;
+	pcpus[0].need_resched = true;
+	assert_ptr_equal(sched_after_exit(&b0, ACT_RESUME), &a0);
+	arch_fake.now = 2000;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_BLOCK), &b0);
+	assert_int_equal(a0.state, VCPU_BLOCKED);
+	/* Its interrupt arrives at 5000; it gets the CPU at 5400: 400 stolen, not the 3000 in WFI. */
+	arch_fake.now = 5000;
+	vcpu_kick(&a0);
+	arch_fake.now = 5400;
+	pcpus[0].need_resched = true;
+	assert_ptr_equal(sched_after_exit(&b0, ACT_RESUME), &a0);
+	assert_int_equal(a0.stolen, 400);
+}
+
+static void stolen_time_ignores_a_wake_up_from_before_the_displacement(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&b0, 0);
+	running(&a0);
+	b0.state = VCPU_RUNNABLE;
+	a0.woken_at = 100; /* a kick's late store from an earlier wake-up */
+	arch_fake.now = 1000;
+	a0.state = VCPU_BLOCKED;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_BLOCK), &b0);
+	/* Made runnable without a kick stamp (as a power-on race would): nothing to count from. */
+	a0.state = VCPU_RUNNABLE;
+	arch_fake.now = 3000;
+	assert_ptr_equal(sched_after_exit(&b0, ACT_YIELD), &a0);
+	assert_int_equal(a0.stolen, 0);
+}
+
+static void stolen_time_is_not_the_time_a_vcpu_was_off(void **state)
+{
+	sched_place(&a0, 0);
+	sched_place(&a1, 0);
+	running(&a0);
+	a1.state = VCPU_RUNNABLE;
+	arch_fake.now = 1000;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &a1);
+	/* a0 is displaced while runnable, then its VM resets it; powered on again at 9000. */
+	a0.state = VCPU_OFF;
+	arch_fake.now = 9000;
+	a0.state = VCPU_ON_PENDING;
+	pcpus[0].need_resched = true;
+	assert_ptr_equal(sched_after_exit(&a1, ACT_RESUME), &a0);
+	assert_int_equal(a0.stolen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +396,12 @@ int main(void)
 		cmocka_unit_test_setup(cpu_on_target_registers_are_written_by_its_own_cpu, setup),
 		cmocka_unit_test_setup(stopped_vcpu_is_unloaded_and_never_resumed, setup),
 		cmocka_unit_test_setup(a_resetting_vm_runs_its_reset_on_the_boot_vcpus_cpu, setup),
+		cmocka_unit_test_setup(stolen_time_is_the_wait_of_a_runnable_vcpu_displaced_by_another,
+				       setup),
+		cmocka_unit_test_setup(stolen_time_alone_on_a_cpu_stays_zero, setup),
+		cmocka_unit_test_setup(stolen_time_of_a_blocked_vcpu_counts_from_its_wake_up_only, setup),
+		cmocka_unit_test_setup(stolen_time_ignores_a_wake_up_from_before_the_displacement, setup),
+		cmocka_unit_test_setup(stolen_time_is_not_the_time_a_vcpu_was_off, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <arch/cache.h>
+#include <arch/fake_debug.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
 
@@ -35,6 +36,7 @@ static int setup(void **state)
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.vm = &vm;
 	flushes = pieces = 0;
+	fake_debug_reset();
 	return 0;
 }
 
@@ -116,13 +118,16 @@ static void os_lock_is_modelled(void **state)
 	assert_int_equal(vcpu.arch.regs.x[2], 0x8);
 }
 
-static void breakpoint_registers_are_raz_wi(void **state)
+/* The bug: breakpoint writes were discarded while ID_AA64DFR0_EL1 advertised them. */
+static void breakpoint_registers_keep_what_is_written(void **state)
 {
-	struct exit_info bvr = access(2, 0, 0, 3, 4, 7, true); /* DBGBVR3_EL1 */
+	struct exit_info wr = access(2, 0, 0, 0, 4, 6, false); /* DBGBVR0_EL1 */
+	struct exit_info rd = access(2, 0, 0, 0, 4, 7, true);
 
-	vcpu.arch.regs.x[7] = 1234;
-	assert_int_equal(sysreg_emulate(&vcpu, &bvr), SYSREG_DONE);
-	assert_int_equal(vcpu.arch.regs.x[7], 0);
+	vcpu.arch.regs.x[6] = 0x40001000;
+	assert_int_equal(sysreg_emulate(&vcpu, &wr), SYSREG_DONE);
+	assert_int_equal(sysreg_emulate(&vcpu, &rd), SYSREG_DONE);
+	assert_int_equal(vcpu.arch.regs.x[7], 0x40001000);
 }
 
 static void xzr_target_discards_the_value(void **state)
@@ -197,7 +202,7 @@ int main(void)
 		cmocka_unit_test_setup(mdscr_is_kept_per_vcpu, setup),
 		cmocka_unit_test_setup(mdscr_keeps_only_writable_bits, setup),
 		cmocka_unit_test_setup(os_lock_is_modelled, setup),
-		cmocka_unit_test_setup(breakpoint_registers_are_raz_wi, setup),
+		cmocka_unit_test_setup(breakpoint_registers_keep_what_is_written, setup),
 		cmocka_unit_test_setup(xzr_target_discards_the_value, setup),
 		cmocka_unit_test_setup(set_way_cleans_in_pieces_once_per_walk, setup),
 		cmocka_unit_test_setup(device_registers_are_not_in_the_table, setup),

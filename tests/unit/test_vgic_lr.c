@@ -291,6 +291,62 @@ static void withdraw_pending_entry_whose_line_dropped(void **state)
 	assert_int_equal(arch_fake_lr(hw_lr_of(27)).state, LR_ACTIVE);
 }
 
+/*
+ * The virtual timer's registers do not trap: a guest with interrupts
+ * masked can turn its timer off while its interrupt waits in a list
+ * register, then unmask. While a hardware-mapped entry is pending and the
+ * guest runs masked, its group-1 CPU-interface accesses trap (TALL1); the
+ * trapped access (the acknowledge) makes the next flush resample and
+ * withdraw the stale entry, and runs untrapped once. Catches: no trap
+ * (the guest acknowledges the stale INTID), a trap while the guest is
+ * unmasked (an extra exit on every timer interrupt), trapping again right
+ * after the trap (the guest never gets past its acknowledge), TALL1 left
+ * on after the exit.
+ */
+static void hw_pending_entry_traps_group1_while_the_guest_is_masked(void **state)
+{
+	g->cpu[0].priv[27].src = &timer_src;
+	config(&vcpus[0], 27, 0x80, true);
+	src_line = true;
+	vgic_set_line(&vm, &vcpus[0], 27, true);
+
+	vcpus[0].arch.regs.spsr = SPSR_MODE_EL1H; /* unmasked: it takes the interrupt at once */
+	vgic_flush(&vcpus[0]);
+	assert_true(hw_lr_of(27) >= 0);
+	assert_false(arch_fake.hcr & VGIC_HCR_TALL1);
+
+	vcpus[0].arch.regs.spsr = SPSR_MODE_EL1H | SPSR_I; /* masked: it may change its timer first */
+	exit_and_enter();
+	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN | VGIC_HCR_TALL1);
+	vgic_sync(&vcpus[0]);
+	assert_false(arch_fake.hcr & VGIC_HCR_TALL1);
+
+	/* The guest disabled its timer, unmasked, took the IRQ exception, and its IAR read trapped. */
+	src_line = false;
+	vgic_grp1_trapped(&vcpus[0]);
+	vgic_flush(&vcpus[0]);
+	assert_int_equal(hw_lr_of(27), -1);
+	assert_false(arch_fake.ppi_active[27]);
+	assert_false(arch_fake.hcr & VGIC_HCR_TALL1);
+
+	/* A timer still firing: the entry stays, and the retried access runs untrapped. */
+	src_line = true;
+	vgic_set_line(&vm, &vcpus[0], 27, true);
+	exit_and_enter();
+	assert_true(hw_lr_of(27) >= 0);
+	assert_int_equal(arch_fake.hcr, VGIC_HCR_EN | VGIC_HCR_TALL1);
+	vgic_sync(&vcpus[0]);
+	vgic_grp1_trapped(&vcpus[0]);
+	vgic_flush(&vcpus[0]);
+	assert_true(hw_lr_of(27) >= 0);
+	assert_false(arch_fake.hcr & VGIC_HCR_TALL1);
+
+	/* Once the guest took it (active), nothing is left to watch. */
+	guest_acks(hw_lr_of(27));
+	exit_and_enter();
+	assert_false(arch_fake.hcr & VGIC_HCR_TALL1);
+}
+
 static void dwrite(struct vcpu *v, u64 off, u64 val)
 {
 	assert_int_equal(vgic_dist_mmio_ops.write(g, v, off, 4, val), HV_OK);
@@ -376,6 +432,51 @@ static void rwrite(struct vcpu *v, unsigned frame, u64 off, u64 val)
 			 HV_OK);
 }
 
+static u32 rread(struct vcpu *v, unsigned frame, u64 off)
+{
+	u64 val = 0;
+
+	assert_int_equal(vgic_redist_mmio_ops.read(g, v, frame * GUEST_GICR_STRIDE + 0x10000 + off, 4, &val),
+			 HV_OK);
+	return (u32)val;
+}
+
+/*
+ * GICR_ISPENDR0 of a vCPU resamples its timer's line, and drops a pending
+ * list-register entry whose line fell, only where that is the truth: the
+ * reader's own vCPU, or one that is not loaded (its timer is in memory).
+ * A vCPU loaded on another CPU keeps its entry: its timer is live there
+ * and its list registers are that CPU's. Catches: the stale pending bit
+ * (no resampling), another CPU's list-register copy edited from a snapshot.
+ */
+static void ispendr_resamples_only_where_the_timer_lives(void **state)
+{
+	g->cpu[0].priv[27].src = &timer_src;
+	config(&vcpus[0], 27, 0x80, true);
+	src_line = true;
+	vgic_set_line(&vm, &vcpus[0], 27, true);
+	vgic_flush(&vcpus[0]);
+	assert_true(hw_lr_of(27) >= 0);
+	arch_fake_set_cpu(0);
+	vcpus[0].loaded = true;
+	vcpus[0].pcpu = 0;
+
+	/* vCPU 1 on CPU 1 reads vCPU 0's pending bits: vCPU 0 runs on CPU 0, its entry stays as it is. */
+	src_line = false;
+	arch_fake_set_cpu(1);
+	vcpus[1].loaded = true;
+	vcpus[1].pcpu = 1;
+	rread(&vcpus[1], 0, 0x200);
+	assert_int_equal(g->cpu[0].lr_dirty, 0);
+	assert_int_equal(g->cpu[0].lr[hw_lr_of(27)].state, LR_PENDING);
+
+	/* vCPU 0 itself reads them: the line is sampled, the entry no longer pending. */
+	arch_fake_set_cpu(0);
+	assert_int_equal(rread(&vcpus[0], 0, 0x200) & BIT(27), 0);
+	exit_and_enter();
+	assert_int_equal(hw_lr_of(27), -1);
+}
+
 /*
  * Found by fuzz_vgic (fuzz/regressions/vgic/load-drops-dirty-lr): a
  * write to a put vCPU's list-register copy (vCPU 0 clearing the pending
@@ -417,6 +518,8 @@ int main(void)
 		cmocka_unit_test_setup(level_redelivered_after_eoi_while_high, setup),
 		cmocka_unit_test_setup(eoi_maintenance_only_for_level_non_hw, setup),
 		cmocka_unit_test_setup(withdraw_pending_entry_whose_line_dropped, setup),
+		cmocka_unit_test_setup(hw_pending_entry_traps_group1_while_the_guest_is_masked, setup),
+		cmocka_unit_test_setup(ispendr_resamples_only_where_the_timer_lives, setup),
 		cmocka_unit_test_setup(pending_and_active_writes_reach_the_writers_lr, setup),
 		cmocka_unit_test_setup(put_and_load_switch_the_list_registers, setup),
 		cmocka_unit_test_setup(load_writes_back_dirty_entries, setup),

@@ -27,6 +27,11 @@ static void map_source(struct vm *vm, struct vcpu *v, u32 intid, const struct ir
 		irq->src = src;
 }
 
+static u64 delivered(struct vcpu *v)
+{
+	return vgic_cpu_of(v)->delivered;
+}
+
 static const struct irqchip_ops vgic_irqchip = {
 	.flush = vgic_flush,
 	.sync = vgic_sync,
@@ -36,6 +41,7 @@ static const struct irqchip_ops vgic_irqchip = {
 	.set_line = vgic_set_line,
 	.inject_edge = vgic_inject_edge,
 	.map_source = map_source,
+	.delivered = delivered,
 };
 
 /* GICv2: one flush of its own (SGI sources); everything else is the same. */
@@ -165,3 +171,19 @@ static bool sgi_write(struct vcpu *v, u64 val)
 SYSREG_HOOK(icc_sgi1r, SYS_ICC_SGI1R_EL1, NULL, sgi_write);
 SYSREG_HOOK(icc_asgi1r, SYS_ICC_ASGI1R_EL1, NULL, sgi_write);
 SYSREG_HOOK(icc_sgi0r, SYS_ICC_SGI0R_EL1, NULL, sgi_write);
+
+/*
+ * The group-1 registers of the guest's own (virtual) CPU interface trap
+ * only while the flush asked for it (VGIC_HCR_TALL1, vdev/vgic/vgic_lr.c):
+ * the exit synced the list registers, the flush looks at them again, and
+ * the access runs in the guest.
+ */
+SYSREG_HOOK_RETRY(icc_iar1, SYS_ICC_IAR1_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_eoir1, SYS_ICC_EOIR1_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_hppir1, SYS_ICC_HPPIR1_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_bpr1, SYS_ICC_BPR1_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_igrpen1, SYS_ICC_IGRPEN1_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_ap1r0, SYS_ICC_AP1R0_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_ap1r1, SYS_ICC_AP1R1_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_ap1r2, SYS_ICC_AP1R2_EL1, vgic_grp1_trapped);
+SYSREG_HOOK_RETRY(icc_ap1r3, SYS_ICC_AP1R3_EL1, vgic_grp1_trapped);

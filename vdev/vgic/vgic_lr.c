@@ -16,6 +16,18 @@
  * ever set while this vCPU runs: sync clears it at every exit, so the
  * level-sensitive maintenance interrupt can neither keep a CPU in EL2 nor
  * reach another vCPU.
+ *
+ * The virtual timer's registers do not trap, so its line can drop while
+ * its interrupt waits in a list register with no exit to notice: a guest
+ * that masked interrupts (PSTATE.I), saw its timer expire, then disabled
+ * it or moved CVAL and unmasked, would take the stale interrupt. While
+ * such an entry waits and the guest runs masked, its group-1 CPU-interface
+ * accesses trap (ICH_HCR_EL2.TALL1): the first, in practice the
+ * acknowledge, exits before it executes, the flush resamples the line and
+ * withdraws the entry if the timer no longer fires, and the access runs
+ * again untrapped. The guest may then have taken an IRQ exception for it,
+ * but acknowledges no stale INTID (IAR reads 1023, as on a GIC whose
+ * interrupt stopped pending before it was acknowledged).
  */
 #include <drivers/gic.h>
 #include <hyparm/irqchip.h>
@@ -120,6 +132,32 @@ void vgic_sync(struct vcpu *v)
 			lr_retire(g, v, i, empty & BIT(i));
 	}
 	spin_unlock(&g->lock);
+}
+
+/*
+ * Whether the guest's group-1 CPU-interface accesses must trap on this
+ * entry (see the top): a hardware-mapped entry is pending and the guest
+ * runs with interrupts masked, so it cannot take it at once. Not right
+ * after such a trap: that access runs untrapped (it would trap forever).
+ */
+static bool watch_hw_pending(struct vcpu *v, struct vgic_cpu *c)
+{
+	bool retry = c->grp1_retry;
+
+	c->grp1_retry = false;
+	if (retry || !(v->arch.regs.spsr & SPSR_I))
+		return false;
+	for (u32 m = c->lr_used; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		if (c->lr[i].hw && c->lr[i].state == LR_PENDING)
+			return true;
+	}
+	return false;
+}
+
+void vgic_grp1_trapped(struct vcpu *v)
+{
+	vgic_cpu_of(v)->grp1_retry = true;
 }
 
 /* A new list-register entry for irq. */
@@ -233,12 +271,15 @@ static inline __attribute__((always_inline)) void flush(struct vcpu *v, bool v2)
 				v2_take_source(irq, &c->lr[i]);
 			irq->active = false; /* the list register holds it now */
 			g->be->write(i, &c->lr[i]);
+			c->delivered++;
 		}
 		/* More pending than fits: ask to be told when the list registers drain. */
 		c->underflow = n > nfree;
 	}
 	v->irqchip_busy = c->lr_used != 0;
-	set_hcr(g, c, VGIC_HCR_EN | (c->underflow && c->lr_used ? VGIC_HCR_UIE : 0));
+	set_hcr(g, c,
+		VGIC_HCR_EN | (c->underflow && c->lr_used ? VGIC_HCR_UIE : 0) |
+			(watch_hw_pending(v, c) ? VGIC_HCR_TALL1 : 0));
 	spin_unlock(&g->lock);
 }
 

@@ -4,6 +4,7 @@
  * pending, active, priority, configuration), at the same offsets in both.
  */
 #include <hyparm/errno.h>
+#include <hyparm/pcpu.h>
 #include <hyparm/vm.h>
 #include <hyparm/gic_regs.h>
 #include <vdev/vgic.h>
@@ -24,13 +25,25 @@ static bool bit_of(struct vgic *g, struct vcpu *v, unsigned kind, unsigned intid
 	return false;
 }
 
+/*
+ * Whether v's sampled lines may be read again here. Not for a vCPU loaded
+ * on another CPU: its timer is live in that CPU (memory holds an old
+ * snapshot) and its list registers are that CPU's to change; its pending
+ * bits read as last sampled, a snapshot as for any register of a running
+ * vCPU.
+ */
+static bool may_sample(const struct vcpu *v)
+{
+	return !v->loaded || v->pcpu == this_pcpu()->id;
+}
+
 u32 vgic_bits_read(struct vgic *g, struct vcpu *v, unsigned kind, unsigned first)
 {
 	u32 val = 0;
 
 	for (unsigned i = 0; i < 32; i++) {
 		struct virq *irq = vgic_irq(g, v, first + i);
-		if (irq && kind == VGIC_REG_PENDING && irq->src) {
+		if (irq && kind == VGIC_REG_PENDING && irq->src && v && may_sample(v)) {
 			/* A sampled line reads as its source's output now, in the list register too. */
 			vgic_resample(v, irq);
 			if (!irq->line && irq->level)

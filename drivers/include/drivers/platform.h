@@ -1,7 +1,7 @@
 /*
  * What hyparm learns about the machine from the boot loader's device tree:
- * memory, console UART, GIC, CPUs, the PSCI conduit and the guest bundle
- * (initrd range). Parsed with libfdt; pure logic, unit-tested on the host
+ * memory, console UART, GIC, CPUs, the PSCI conduit, the guest bundle
+ * (initrd range) and the boot loader's random seeds. Parsed with libfdt; pure logic, unit-tested on the host
  * with QEMU's own virt device tree.
  */
 #ifndef DRIVERS_PLATFORM_H
@@ -39,6 +39,9 @@ struct platform {
 	u64 cpu_mpidr[MAX_PCPUS];
 	unsigned psci_method; /* enum psci_conduit */
 	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
+	/* /chosen/rng-seed and kaslr-seed: where their bytes are in the DTB (len 0: absent). */
+	paddr_t rng_seed, kaslr_seed;
+	u32 rng_seed_len, kaslr_seed_len;
 };
 
 /* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */

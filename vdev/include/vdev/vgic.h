@@ -62,6 +62,8 @@ struct vgic_cpu {
 	u32 maybe_pending; /* SGIs/PPIs that may be deliverable (a hint, see vgic_hint()) */
 	struct vgic_lr lr[VGIC_MAX_LRS]; /* what hyparm last wrote / read back */
 	bool underflow; /* more pending than list registers: ask for a maintenance IRQ */
+	u64 delivered; /* interrupts put into a list register (statistics) */
+	bool grp1_retry; /* a group-1 CPU-interface access trapped (TALL1): the next entry runs it untrapped */
 	struct vgic_cpuif cpuif; /* guest CPU-interface state, switched with the vCPU */
 };
 
@@ -148,6 +150,12 @@ void vgic_v2_flush(struct vcpu *v); /* the same, with GICv2's SGI sources */
 void vgic_sync(struct vcpu *v);
 void vgic_vcpu_put(struct vcpu *v);
 void vgic_vcpu_load(struct vcpu *v);
+/*
+ * The guest's access to a group-1 CPU-interface register trapped
+ * (VGIC_HCR_TALL1, see vgic_lr.c): the exit has synced and the flush will
+ * look at the list registers again; the access then runs in the guest.
+ */
+void vgic_grp1_trapped(struct vcpu *v);
 /* The list-register state of an interrupt held in one (LR_*), 0 if none. Lock held. */
 unsigned vgic_lr_state_of(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq);
 /* A guest write to I[SC]PENDR/I[SC]ACTIVER for an interrupt in v's own list register. Lock held. */

@@ -9,6 +9,7 @@
 
 #ifndef __ASSEMBLER__
 #include <hyparm/types.h>
+#include <arch/debug.h>
 
 struct gp_regs {
 	u64 x[31];
@@ -27,7 +28,6 @@ struct el1_sysregs {
 	u64 vbar_el1, contextidr_el1, tpidr_el0, tpidrro_el0, tpidr_el1;
 	u64 sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
 	u64 afsr0_el1, afsr1_el1, par_el1, cpacr_el1, cntkctl_el1, csselr_el1;
-	u64 mdscr_el1; /* emulated: debug accesses trap (MDCR_EL2.TDA) */
 	u64 cntv_ctl_el0, cntv_cval_el0;
 	u64 vmpidr_el2, vpidr_el2; /* the shadow MPIDR/MIDR this vCPU reads */
 	/* Switched only where the CPU has them (arch/cpu_features.h). */
@@ -46,6 +46,7 @@ struct arch_vcpu {
 	struct gp_regs regs; /* must stay first: the vectors save into it */
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
+	struct vcpu_debug debug; /* MDSCR_EL1, breakpoints, watchpoints, OS lock (arch/debug.h) */
 	u64 hcr_el2; /* per vCPU: VI/VF/VSE bits for virtual interrupts */
 };
 
@@ -53,6 +54,7 @@ struct arch_vcpu {
 #define SPSR_MODE_EL1H 0x5
 #define SPSR_MODE_EL1T 0x4
 #define SPSR_MODE_EL0T 0x0
+#define SPSR_SS (1u << 21) /* software step: the instruction returned to is stepped */
 #define SPSR_D (1u << 9)
 #define SPSR_A (1u << 8)
 #define SPSR_I (1u << 7)

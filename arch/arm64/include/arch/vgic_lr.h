@@ -43,6 +43,12 @@ struct vgic_cpuif {
 /* Control bits a backend understands (ICH_HCR_EL2 / GICH_HCR have them at the same place). */
 #define VGIC_HCR_EN BIT(0) /* virtual CPU interface on */
 #define VGIC_HCR_UIE BIT(1) /* maintenance interrupt when at most one list register is valid */
+/*
+ * Trap the guest's group-1 CPU-interface registers (ICC_IAR1_EL1, EOIR1,
+ * HPPIR1, BPR1, AP1Rn, IGRPEN1) to EL2: ICH_HCR_EL2.TALL1, GICv3 only (a
+ * GICv2 backend must leave it out: GICH_HCR has nothing there).
+ */
+#define VGIC_HCR_TALL1 BIT(12)
 
 struct vgic_lr_backend {
 	const char *name;

@@ -15,6 +15,11 @@ static inline void arch_exit_decode(struct exit_info *e)
 	esr_decode(arch_fake.esr, arch_fake.far, arch_fake.hpfar, e);
 }
 
+static inline u64 arch_exit_timestamp(void)
+{
+	return arch_fake.now;
+}
+
 static inline u64 arch_exit_esr(void)
 {
 	return arch_fake.esr;

@@ -1,0 +1,37 @@
+/*
+ * A VM's RAM, made ready lazily: at creation and at every reset none of it
+ * is mapped in stage 2; a 2 MiB block is scrubbed (zeroed, then cleaned to
+ * the point of coherency, since the guest may start with caches off) and
+ * mapped the first time it is needed: by the loader for the blocks that
+ * hold the boot images, or by the guest's first access to it (a stage-2
+ * translation fault). So creating or rebooting a VM costs what its images
+ * cost, not what its RAM size costs, the work is spread over the vCPUs that
+ * touch the memory, and still no byte of a previous life or a previous
+ * owner is ever visible: a block is never mapped before it is scrubbed.
+ */
+#ifndef HYPARM_VM_RAM_H
+#define HYPARM_VM_RAM_H
+
+#include <hyparm/types.h>
+
+struct vm;
+struct vcpu;
+
+/* The unit of lazy scrubbing: one stage-2 block. */
+#define VM_RAM_BLOCK MiB(2)
+/* Largest VM RAM the ready-bitmap covers. */
+#define VM_RAM_MAX GiB(16)
+
+/* Forget every block: unmap the VM's RAM from stage 2 (its vCPUs do not run). */
+void vm_ram_forget(struct vm *vm);
+/* Make block number `block` ready (scrubbed and mapped); HV_OK or a stage-2 error. */
+int vm_ram_ready_block(struct vm *vm, u64 block);
+/* Is the block scrubbed and mapped? */
+bool vm_ram_block_ready(const struct vm *vm, u64 block);
+/*
+ * A stage-2 abort at ipa: if ipa is RAM whose block was not ready, make it
+ * ready and return true (the guest retries the access); false otherwise.
+ */
+bool vm_ram_fault(struct vcpu *v, ipa_t ipa);
+
+#endif

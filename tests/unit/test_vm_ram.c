@@ -1,0 +1,120 @@
+/* Lazily scrubbed VM RAM: a block is zeroed before it is mapped, and only RAM faults make blocks ready. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arch/fake.h>
+#include <hyparm/errno.h>
+#include <hyparm/print.h>
+#include <hyparm/vm.h>
+
+#define RAM_SIZE MiB(8)
+
+void hv_printf(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+static struct vm vm;
+static struct vcpu cpu0 = { .vm = &vm };
+static u8 *ram;
+
+static void *alloc_table(unsigned npages)
+{
+	void *p = aligned_alloc(npages * PAGE_SIZE, npages * PAGE_SIZE);
+	memset(p, 0, npages * PAGE_SIZE);
+	return p;
+}
+
+static void free_table(void *p, unsigned npages)
+{
+	(void)npages;
+	free(p);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	arch_fake_reset(1, 4);
+	memset(&vm, 0, sizeof(vm));
+	ram = aligned_alloc(MiB(2), RAM_SIZE);
+	memset(ram, 0xA5, RAM_SIZE); /* what a previous owner left */
+	vm.ram_pa = (paddr_t)(uintptr_t)ram;
+	vm.ram_ipa = 0x40000000;
+	vm.ram_size = RAM_SIZE;
+	return stage2_init(&vm.s2, 40, 1, alloc_table, free_table);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	stage2_destroy(&vm.s2);
+	free(ram);
+	return 0;
+}
+
+static bool mapped(ipa_t ipa)
+{
+	struct s2_mapping m;
+	return stage2_walk(&vm.s2, ipa, &m) == HV_OK && m.pa == vm.ram_pa + (ipa - vm.ram_ipa);
+}
+
+static bool all_zero(const u8 *p, u64 n)
+{
+	for (u64 i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void first_touch_scrubs_then_maps_one_block(void **state)
+{
+	(void)state;
+	assert_false(mapped(0x40000000));
+	assert_true(vm_ram_fault(&cpu0, 0x40000000 + MiB(2) + 0x123));
+	assert_true(mapped(0x40000000 + MiB(2)));
+	assert_true(all_zero(ram + MiB(2), MiB(2)));
+	/* Only that block: its neighbours keep the old bytes, unmapped, so no guest sees them. */
+	assert_false(mapped(0x40000000));
+	assert_false(mapped(0x40000000 + MiB(4)));
+	assert_int_equal(ram[0], 0xA5);
+	assert_int_equal(ram[MiB(4)], 0xA5);
+	/* A vCPU that faulted on it at the same time only retries. */
+	assert_true(vm_ram_fault(&cpu0, 0x40000000 + MiB(3)));
+}
+
+static void not_ram_is_not_ours(void **state)
+{
+	(void)state;
+	assert_false(vm_ram_fault(&cpu0, 0x3FFFFFFF));
+	assert_false(vm_ram_fault(&cpu0, 0x40000000 + RAM_SIZE)); /* one past the end */
+	assert_false(vm_ram_fault(&cpu0, 0x09000000));
+	assert_int_equal(vm_ram_ready_block(&vm, RAM_SIZE / VM_RAM_BLOCK), -HV_EINVAL);
+}
+
+static void forget_unmaps_and_the_next_touch_scrubs_again(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_ram_ready_block(&vm, 0), HV_OK);
+	ram[100] = 0x5A; /* the guest's data */
+	vm_ram_forget(&vm);
+	assert_false(mapped(0x40000000));
+	assert_false(vm_ram_block_ready(&vm, 0));
+	assert_true(vm_ram_fault(&cpu0, 0x40000000 + 100));
+	assert_int_equal(ram[100], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(first_touch_scrubs_then_maps_one_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(not_ram_is_not_ours, setup, teardown),
+		cmocka_unit_test_setup_teardown(forget_unmaps_and_the_next_touch_scrubs_again, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
