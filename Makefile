@@ -38,6 +38,7 @@ HV_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z max-page-
 # asm-offsets.c is never linked: it only produces $(ASM_OFFSETS) (below).
 HV_SRCS := $(filter-out arch/arm64/asm-offsets.c,$(wildcard arch/arm64/*.c core/*.c vdev/*.c vdev/*/*.c drivers/*.c lib/*.c))
 HV_ASMS := $(wildcard arch/arm64/*.S)
+MANIFEST_CHECK := $(B)/tools/manifest-check
 HV_OBJS := $(patsubst %.c,$(B)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(B)/hv/%.o,$(HV_ASMS))
 
 .PHONY: all hyparm hyparm-test-hooks guests unit integration test run deps help clean bench linux profile-plugin
@@ -60,7 +61,7 @@ help:
 deps:
 	bash scripts/setup-deps.sh
 
-hyparm: $(B)/hyparm.bin
+hyparm: $(B)/hyparm.bin $(MANIFEST_CHECK)
 
 # hyparm with the test hooks, for the tests of its failure handling (tests/integration/test_watchdog.py).
 hyparm-test-hooks:
@@ -112,6 +113,15 @@ $(B)/hyparm.bin: $(B)/hyparm.elf
 	@echo "  IMAGE   $@ ($$(stat -c %s $@) bytes)"
 
 -include $(HV_OBJS:.o=.d) $(B)/hv/asm-offsets.d
+
+# The launcher's manifest check (tools/manifest-check.c): hyparm's own parser built for the
+# host, so that the launcher refuses a bad manifest with the message hyparm would give.
+MANIFEST_CHECK_SRCS := tools/manifest-check.c core/manifest.c core/loader.c lib/printf.c
+$(MANIFEST_CHECK): $(MANIFEST_CHECK_SRCS) $(wildcard include/hyparm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=c11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter \
+		-Iarch/host/include $(INCLUDES) -o $@ $(MANIFEST_CHECK_SRCS) -lfdt
 
 # ---- bare-metal guests ----
 include guests/guests.mk

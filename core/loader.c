@@ -9,6 +9,7 @@
 #include <hyparm/errno.h>
 #include <hyparm/loader.h>
 #include <hyparm/print.h>
+#include <string.h>
 
 #define IMAGE_HDR_SIZE 64
 #define IMAGE_TEXT_OFFSET 0x08
@@ -136,5 +137,69 @@ int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_ma
 	plan->dtb_off = ALIGN_DOWN(ram_size - dtb_max, DTB_ALIGN);
 	plan->initrd_off = ALIGN_DOWN(plan->dtb_off - initrd_size,
 				      PAGE_SIZE); /* >= low, as need <= ram_size */
+	return HV_OK;
+}
+
+static bool text_byte(u8 c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r';
+}
+
+int loader_check_image(const void *kernel, u64 size, char *err, size_t errlen)
+{
+	static const struct {
+		u8 len, magic[6];
+		const char *what;
+	} kinds[] = {
+		{ 4,
+		  "\x7f"
+		  "ELF",
+		  "an ELF file (give the raw binary: objcopy -O binary)" },
+		{ 2, "\x1f\x8b", "gzip-compressed (give the uncompressed Image)" },
+		{ 6,
+		  "\xfd"
+		  "7zXZ\0",
+		  "xz-compressed (give the uncompressed Image)" },
+		{ 4, "\x28\xb5\x2f\xfd", "zstd-compressed (give the uncompressed Image)" },
+		{ 3, "BZh", "bzip2-compressed (give the uncompressed Image)" },
+		{ 4, "\xd0\x0d\xfe\xed", "a device tree blob, not a kernel" },
+		{ 6, "070701", "a cpio archive (an initrd?), not a kernel" },
+		{ 6, "070702", "a cpio archive (an initrd?), not a kernel" },
+		{ 4, "\x27\x05\x19\x56", "a U-Boot uImage (give the Image inside it)" },
+		{ 2, "MZ", "a PE/EFI file without the arm64 Image header" },
+	};
+	const u8 *k = kernel;
+	u64 n = MIN(size, (u64)16);
+	bool text = true;
+
+	if (!kernel || !size) {
+		report(err, errlen, "is empty");
+		return -HV_EINVAL;
+	}
+	if (size >= IMAGE_HDR_SIZE && le32_at(k + IMAGE_MAGIC) == ARM64_IMAGE_MAGIC)
+		return HV_OK;
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (size >= kinds[i].len && memcmp(k, kinds[i].magic, kinds[i].len) == 0) {
+			report(err, errlen, "is %s", kinds[i].what);
+			return -HV_EINVAL;
+		}
+	}
+	if (size < 4) {
+		report(err, errlen,
+		       "is %llu bytes: neither an arm64 Image nor a raw binary (not one instruction)",
+		       (unsigned long long)size);
+		return -HV_EINVAL;
+	}
+	for (u64 i = 0; i < n; i++)
+		text = text && text_byte(k[i]);
+	if (text) {
+		report(err, errlen, "looks like text, not an arm64 Image or a raw binary");
+		return -HV_EINVAL;
+	}
+	if (le32_at(k) == 0) {
+		report(err, errlen,
+		       "starts with a zero word (UDF #0): neither an arm64 Image nor a raw binary");
+		return -HV_EINVAL;
+	}
 	return HV_OK;
 }

@@ -23,6 +23,7 @@
 #include <hyparm/drbg.h>
 #include <hyparm/entropy.h>
 #include <hyparm/errno.h>
+#include <hyparm/manifest.h>
 #include <hyparm/mitigations.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/pcpu.h>
@@ -49,6 +50,7 @@ extern char el2_vectors[], secondary_entry[], boot_stacks[], emergency_stacks[];
 static struct platform plat;
 static struct vm_config configs[VMCONF_MAX_VMS];
 static struct guest_bundle bundle;
+static u64 manifest_copy[KiB(64) / sizeof(u64)];
 static struct vm *vms[VM_MAX];
 
 static void halt(void) __attribute__((noreturn));
@@ -312,11 +314,19 @@ static void start_secondaries(void)
 	}
 }
 
+/* The manifest's files are the bundle's. */
+static int bundle_file(void *ctx, const char *name, const void **data, u64 *size)
+{
+	const struct guest_bundle *b = ctx;
+
+	return bundle_find(b->base, b->size, name, data, size) ? -HV_ENOENT : HV_OK;
+}
+
 static unsigned create_vms(void)
 {
 	static char err[256];
-	const void *conf;
-	u64 conf_size;
+	const void *manifest;
+	u64 manifest_size;
 	unsigned count = 0;
 
 	if (!plat.initrd_end)
@@ -326,9 +336,23 @@ static unsigned create_vms(void)
 	bundle.size = plat.initrd_end - plat.initrd_start;
 	if (bundle_check(bundle.base, bundle.size, err, sizeof(err)))
 		panic(err);
-	if (bundle_find(bundle.base, bundle.size, "vms.conf", &conf, &conf_size))
-		panic("the guest bundle has no vms.conf");
-	if (vmconfig_parse(conf, conf_size, "vms.conf", configs, VMCONF_MAX_VMS, &count, err, sizeof(err)))
+	if (bundle_find(bundle.base, bundle.size, MANIFEST_NAME, &manifest, &manifest_size))
+		panic("the guest bundle has no " MANIFEST_NAME
+		      " (tools/hyparm-run --manifest FILE.dts makes it)");
+	/* libfdt wants the blob 8-byte aligned; a cpio entry is only 4-byte aligned. */
+	if (manifest_size > sizeof(manifest_copy))
+		panic(MANIFEST_NAME " is larger than 64 KiB");
+	memcpy(manifest_copy, manifest, manifest_size);
+	/* The launcher checked all this already; hyparm checks again, against the machine it has. */
+	struct manifest_env env = {
+		.nr_pcpus = nr_pcpus,
+		.ram_bytes = page_alloc_pool()->free_pages * PAGE_SIZE,
+		.find = bundle_file,
+		.find_ctx = &bundle,
+		.files_where = "in the bundle",
+	};
+	if (manifest_parse(manifest_copy, manifest_size, &env, configs, VMCONF_MAX_VMS, &count, err,
+			   sizeof(err)))
 		panic(err);
 	for (unsigned i = 0; i < count; i++) {
 		struct vm *vm;

@@ -69,14 +69,13 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 		if (rc) {
 			char why[160];
 			hv_snprintf(why, sizeof(why), "%s", err);
-			hv_snprintf(err, errlen, "vms.conf:%u: %s", vm->config->line, why);
+			hv_snprintf(err, errlen, "%s: %s", vm->config->where, why);
 			return rc;
 		}
 	}
 	if (!vm->irqchip) {
-		hv_snprintf(err, errlen,
-			    "vms.conf:%u: vm %s: no interrupt controller among its devices (gicv3, gicv2)",
-			    vm->config->line, vm->name);
+		hv_snprintf(err, errlen, "%s: vm %s: no interrupt controller among its devices (gicv3, gicv2)",
+			    vm->config->where, vm->name);
 		return -HV_EINVAL;
 	}
 	return HV_OK;
@@ -114,13 +113,12 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	int rc;
 
 	if (id >= VM_MAX || cfg->vcpus > VM_MAX_VCPUS) {
-		hv_snprintf(err, errlen, "vms.conf:%u: too many VMs or vCPUs", cfg->line);
+		hv_snprintf(err, errlen, "%s: too many VMs or vCPUs", cfg->where);
 		return -HV_EINVAL;
 	}
 	if (cfg->mem_size > VM_RAM_MAX) {
-		hv_snprintf(err, errlen,
-			    "vms.conf:%u: vm %s: %llu MiB of RAM, more than a VM can have (%llu MiB)",
-			    cfg->line, cfg->name, (unsigned long long)(cfg->mem_size >> 20),
+		hv_snprintf(err, errlen, "%s: %llu MiB of RAM, more than a VM can have (%llu MiB)",
+			    cfg->where, (unsigned long long)(cfg->mem_size >> 20),
 			    (unsigned long long)(VM_RAM_MAX >> 20));
 		return -HV_EINVAL;
 	}
@@ -137,9 +135,8 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	if (!vm->ram_pa && align > MiB(2))
 		vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, MiB(2));
 	if (!vm->ram_pa) {
-		hv_snprintf(err, errlen,
-			    "vms.conf:%u: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)", cfg->line,
-			    vm->name, (unsigned long long)(cfg->mem_size >> 20),
+		hv_snprintf(err, errlen, "%s: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)",
+			    cfg->where, vm->name, (unsigned long long)(cfg->mem_size >> 20),
 			    (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
 		return -HV_ENOMEM;
 	}
@@ -161,8 +158,8 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 
 		if (cpu >= nr_pcpus) {
 			hv_snprintf(err, errlen,
-				    "vms.conf:%u: vm %s: physical CPU %u does not exist (the machine has %u)",
-				    cfg->line, vm->name, cpu, nr_pcpus);
+				    "%s: vm %s: physical CPU %u does not exist (the machine has %u)",
+				    cfg->where, vm->name, cpu, nr_pcpus);
 			return -HV_EINVAL;
 		}
 		memset(v, 0, sizeof(*v));

@@ -39,17 +39,15 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 
 	*im = (struct vm_images){ 0 };
 	if (bundle_find(b->base, b->size, cfg->kernel, &im->kernel, &im->kernel_size)) {
-		hv_snprintf(err, errlen, "vms.conf:%u: kernel '%s' is not in the bundle", cfg->line,
-			    cfg->kernel);
+		hv_snprintf(err, errlen, "%s: kernel '%s' is not in the bundle", cfg->where, cfg->kernel);
 		return -HV_ENOENT;
 	}
 	if (cfg->initrd[0] && bundle_find(b->base, b->size, cfg->initrd, &im->initrd, &im->initrd_size)) {
-		hv_snprintf(err, errlen, "vms.conf:%u: initrd '%s' is not in the bundle", cfg->line,
-			    cfg->initrd);
+		hv_snprintf(err, errlen, "%s: initrd '%s' is not in the bundle", cfg->where, cfg->initrd);
 		return -HV_ENOENT;
 	}
 	if (cfg->dtb[0] && bundle_find(b->base, b->size, cfg->dtb, &im->dtb, &im->dtb_size)) {
-		hv_snprintf(err, errlen, "vms.conf:%u: dtb '%s' is not in the bundle", cfg->line, cfg->dtb);
+		hv_snprintf(err, errlen, "%s: dtb '%s' is not in the bundle", cfg->where, cfg->dtb);
 		return -HV_ENOENT;
 	}
 	int rc = loader_plan(im->kernel, im->kernel_size, im->initrd_size,

@@ -4,7 +4,7 @@ top of the tree; needs dtc and cpio). Each seed is a valid, typical input
 that reaches deep into its parser, for libFuzzer to mutate from. The
 loader's Linux seed copies the 64-byte header of deps/linux/Image when it
 is there (a real Debian arm64 kernel)."""
-import os, struct, subprocess, tempfile
+import os, struct, subprocess, sys, tempfile
 
 def put(name, fname, data):
     d = os.path.join("fuzz/corpus", name)
@@ -81,11 +81,13 @@ if os.path.exists("deps/linux/Image"):
         put("loader", "debian-image-header", sizes + f.read(64))
 put("loader", "raw-binary", sizes + b"\x00\x00\x00\x14" * 16)
 
-# vmconfig: VM limit byte, then text.
-put("vmconfig", "two-vms", b"\x07" + b"# two guests\n[vm]\nname = linux\nkernel = Image\ninitrd = rootfs.cpio\n"
-    b"cmdline = console=ttyAMA0 earlycon # not a comment\nvcpus = 2\nmemory = 256M\npcpus = 0, 1\n\n"
-    b"[vm]\r\nkernel = guest.bin\r\ndtb = my.dtb\r\nmemory = 65536K\r\n")
-put("vmconfig", "one-vm", b"\x00[vm]\nkernel=a\n")
+# manifest: CPU-count byte, then the DTB of each example as the launcher compiles it (with its line map).
+for ex in ("one-linux", "linux-and-two-baremetal", "eight-linux-on-two-cpus"):
+    with tempfile.TemporaryDirectory() as t:
+        subprocess.run([sys.executable, "tools/manifest.py", "examples/%s.dts" % ex, os.path.join(t, "m.dtb")],
+                       check=True)
+        with open(os.path.join(t, "m.dtb"), "rb") as f:
+            put("manifest", ex, b"\x01" + f.read())
 
 # vgic: layout, then ops: bit7 write, bit6 redist, (op>>2)&3 size log2, op&3 offset kind, (op>>4) vCPU.
 def acc(op, off16, val=b""):

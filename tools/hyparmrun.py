@@ -2,8 +2,10 @@
 the integration tests and the benchmarks, so everyone starts hyparm the
 same way).
 
-A run writes vms.conf and the images into a cpio "newc" bundle that QEMU
-loads as the initrd; hyparm reads it at boot. QEMU runs on a pseudo-terminal
+A run compiles the VM manifest (the user's .dts, or one made from the
+kvmtool-style options; tools/manifest.py), checks it as hyparm will, and
+writes it with the images into a cpio "newc" bundle that QEMU loads as the
+initrd; hyparm reads it at boot. QEMU runs on a pseudo-terminal
 driven with pexpect (Debian's python3-pexpect), so scripted input is typed
 as a person would. The run never hangs: a time limit kills QEMU. Its status
 says how it ended (see STATUS_*).
@@ -23,6 +25,8 @@ import time
 import tty
 
 import pexpect
+
+import manifest as mf
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -68,139 +72,110 @@ def _check_file(path, what):
         raise UsageError("%s '%s' does not exist" % (what, path))
 
 
-def plan_bundle(vms, config=None, origins=None):
-    """What a bundle holds, checked but not written: (vms.conf text, [(source, name in bundle)]).
-    origins: a dict to fill with what each line of the generated vms.conf came from
-    ({line number: "the option that made it"}), for explain_config_error()."""
-    copies = []
-    if config:
-        _check_file(config, "config")
-        base = os.path.dirname(os.path.abspath(config))
-        text = open(config).read()
-        for m in re.finditer(r"^\s*(kernel|initrd|dtb)\s*=\s*(\S+)", text, re.M):
-            src = os.path.join(base, m.group(2))
-            _check_file(src, m.group(1))
-            copies.append((src, m.group(2)))
-        return text, copies
+def manifest_source(vms, manifest, workdir, origins=None):
+    """The manifest's .dts: the user's, or one written into workdir from the VM options (origins:
+    filled with the option behind each of its lines, see manifest.generate)."""
+    if manifest:
+        if vms:
+            raise UsageError("give either --manifest or VM options (-k ...), not both")
+        _check_file(manifest, "manifest")
+        return manifest
     if not vms:
-        raise UsageError("no VM given (use -k KERNEL, or --config FILE)")
-    lines, what = ["# written by tools/hyparm-run"], [None]
-
-    def add(line, origin):
-        lines.append(line)
-        what.append(origin)
-
-    for i, vm in enumerate(vms):
-        name = vm.name or "vm%d" % i
-        this = "VM %s (%s-k %s)" % (name, "--vm #%d: " % (i + 1) if len(vms) > 1 else "", vm.kernel)
-        add("[vm]", this)
-        add("name = %s" % name, "%s, -n %s" % (this, name))
-        for key, opt, path in (("kernel", "-k", vm.kernel), ("initrd", "-i", vm.initrd), ("dtb", "--dtb", vm.dtb)):
-            if path is None:
-                continue
-            _check_file(path, key)
-            fname = "%s-%s-%s" % (name, key, os.path.basename(path))
-            copies.append((path, fname))
-            add("%s = %s" % (key, fname), "%s, %s %s" % (this, opt, path))
-        if vm.params:
-            add("cmdline = %s" % vm.params, "%s, -p \"%s\"" % (this, vm.params))
-        add("vcpus = %d" % vm.cpus, "%s, -c %d" % (this, vm.cpus))
-        add("memory = %dM" % vm.mem, "%s, -m %d" % (this, vm.mem))
-        if vm.pcpus is not None:
-            add("pcpus = %s" % vm.pcpus, "%s, --pcpus %s" % (this, vm.pcpus))
-    if origins is not None:
-        origins.update({n: w for n, w in enumerate(what, 1) if w})
-    return "\n".join(lines) + "\n", copies
+        raise UsageError("no VM given (use -k KERNEL, or --manifest FILE.dts)")
+    path = os.path.join(workdir, "options.dts")
+    with open(path, "w") as f:
+        f.write(mf.generate(vms, origins))
+    return path
 
 
-# hyparm reports most problems of a VM at its [vm] line: what a message is about says which
-# of the VM's options made the line that is really at fault.
-_TOPIC_OPTION = ((r"of RAM", "-m"), (r"physical CPU", "--pcpus"), (r"vCPUs", "-c"), (r"kernel", "-k"),
-                 (r"initrd", "-i"), (r"dtb|device tree", "--dtb"))
+# hyparm reports most problems of a VM at its node: what a message is about says which of the
+# VM's options made the property that is really at fault.
+_TOPIC_OPTION = ((r"of RAM|memory", "-m"), (r"physical CPU|affinity", "--pcpus"), (r"vCPUs|vcpus", "-c"),
+                 (r"kernel", "-k"), (r"initrd", "-i"), (r"dtb|device tree", "--dtb"))
 
 
-def explain_config_error(text, origins, config=None, ram=None):
-    """hyparm's complaint about a line of the vms.conf the launcher generated, told in the user's
-    own terms: "vms.conf:7: ..." becomes "VM g (-k foo.bin), -m 2048: ..." (the option that made
-    that line), or names the user's own file for --config. A VM that does not fit in the
-    machine's RAM also learns which option gives the machine more.
-    (The one place that knows the generated file's lines: a manifest's line map can replace it.)"""
-    m = re.search(r"vms\.conf:(\d+): ", text)
-    if not m:
-        return text
-    line = int(m.group(1))
-    if config:
-        where = "%s:%d" % (config, line)
-    else:
-        where = origins.get(line, "vms.conf line %d" % line)
-        if ", " not in where:  # a VM's [vm] line
+def explain_config_error(text, origins, ram=None):
+    """An error about a line of the manifest the launcher generated from the options, told in the
+    user's own terms: "options.dts:12: /vms/b: ..." becomes "VM b (--vm #2: -k foo.bin), --pcpus 5:
+    ..." (the option that made that line). A VM that does not fit in the machine's RAM also
+    learns which option gives the machine more."""
+    m = re.search(r"(?:\S*/)?options\.dts:(\d+):(?: /vms/\S+:)? ", text)
+    out = text
+    if m and origins:
+        line = int(m.group(1))
+        where = origins.get(line, "the VM options (generated manifest line %d)" % line)
+        if ", " not in where:  # the VM's node: find the option the message is about
             for pattern, opt in _TOPIC_OPTION:
                 if re.search(pattern, text[m.end():]):
                     found = [w for w in origins.values() if w.startswith("%s, %s " % (where, opt))]
                     where = found[0] if found else where
                     break
-    out = text[:m.start()] + where + ": " + text[m.end():]
-    if ram and re.search(r"cannot allocate .* of RAM", out):
+        out = text[:m.start()] + where + ": " + text[m.end():]
+    if ram and re.search(r"cannot allocate .* of RAM|more than the .* the machine has", out) and "--ram" not in out:
         out += "; the machine has %d MiB: use --ram MiB to give it more" % ram
     return out
 
 
-# What the machine's RAM holds besides the VMs: hyparm itself (image, stacks, tables: it reports
-# 1022 of 1024 MiB free for guests) and some room for the VMs' alignment.
-HYPARM_RAM_MIB = 8
+def prepare_bundle(vms, workdir, manifest=None, pcpus_total=2, ram=1024, checked=True, origins=None):
+    """Check the manifest (hyparm's own checks, for this machine) and lay out the bundle's
+    files in workdir/files (manifest.dtb and a link per image). Returns (dts, VMs, files)."""
+    origins = {} if origins is None else origins
+    dts = manifest_source(vms, manifest, workdir, origins)
+    try:
+        found, files = mf.prepare(dts, workdir, pcpus_total, ram, checked)
+    except mf.ManifestError as e:
+        why = str(e)
+        if not manifest:
+            why = explain_config_error(why.replace(os.path.join(workdir, ""), ""), origins, ram)
+        raise UsageError(why)
+    return dts, found, files
 
 
-def check_ram(vms, copies, ram):
-    """Refuse, before anything boots, VMs whose RAM cannot fit in the machine's (--ram): the
-    VMs' RAM, the bundle (it sits in the machine's RAM too) and hyparm's own."""
-    if not vms:
-        return
-    need = sum(vm.mem for vm in vms)
-    bundle = (sum(os.path.getsize(src) for src, _ in copies) + (1 << 20) - 1) >> 20
-    if need + bundle + HYPARM_RAM_MIB <= ram:
-        return
-    raise UsageError("the VMs need %d MiB of RAM (%s), their images %d MiB and hyparm about %d MiB, but the "
-                     "machine has %d MiB: use --ram MiB to give the machine more RAM (e.g. --ram %d)"
-                     % (need, ", ".join("-m %d" % vm.mem for vm in vms), bundle, HYPARM_RAM_MIB, ram,
-                        (need + bundle + 128 + 255) // 256 * 256))
+# Where each file's data starts in the bundle: hyparm copies an image into guest RAM (page
+# aligned) word by word only when the source is word aligned too, byte by byte otherwise.
+BUNDLE_DATA_ALIGN = 8
 
 
-# Where each image's data starts in the bundle, as a multiple of this: hyparm copies an image
-# into guest RAM word by word only if source and destination agree on their alignment (the
-# destinations are page aligned; a 4-aligned source would be copied byte by byte, 8 times as
-# slow: long enough, for Debian's kernel and initrd, to trip hyparm's watchdog).
-BUNDLE_DATA_ALIGN = 16
+def write_newc(out, files):
+    """A cpio "newc" archive of files ([(name in the archive, host path)]) on out, each file's
+    data at a multiple of BUNDLE_DATA_ALIGN: the name is padded with NULs to get there (newc
+    counts them in the name's size; readers stop at the first NUL)."""
+    off = 0
+
+    def entry(name, size, ino, mode, align):
+        nonlocal off
+        raw = name.encode() + b"\0"
+        namesize = len(raw)
+        if align:
+            namesize = -(-(off + 110 + namesize) // align) * align - off - 110
+        fields = (ino, mode, 0, 0, 1, 0, size, 0, 0, 0, 0, namesize, 0)
+        hdr = b"070701" + b"".join(b"%08X" % f for f in fields)
+        blob = hdr + raw + b"\0" * (namesize - len(raw))
+        blob += b"\0" * (-(off + len(blob)) % 4)
+        out.write(blob)
+        off += len(blob)
+
+    for ino, (name, path) in enumerate(files, 1):
+        size = os.path.getsize(path)
+        entry(name, size, ino, 0o100644, BUNDLE_DATA_ALIGN)
+        with open(path, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+        off += size
+        out.write(b"\0" * (-off % 4))
+        off += -off % 4
+    entry("TRAILER!!!", 0, 0, 0, 0)
 
 
-def _newc_entry(out, name, data):
-    """One cpio "newc" member (the format core/bundle.c reads): a header of 13 hex fields,
-    the name with its NUL, the data; name and data each padded to 4 bytes. data None: the
-    trailer. The name is given as many extra NULs as put the data on a BUNDLE_DATA_ALIGN
-    boundary (they are part of namesize; readers take the name up to its first NUL)."""
-    size = len(data) if data else 0
-    namesz = len(name) + 1
-    if data:
-        namesz += -(out.tell() + 110 + namesz) % BUNDLE_DATA_ALIGN
-    fields = (0, 0o100644 if data is not None else 0, 0, 0, 1, 0, size, 0, 0, 0, 0, namesz, 0)
-    out.write(("070701" + "".join("%08x" % f for f in fields)).encode())
-    out.write(name.encode() + b"\0" * (namesz - len(name)))
-    out.write(b"\0" * (-(110 + namesz) % 4))
-    if data:
-        out.write(data)
-        out.write(b"\0" * (-size % 4))
-
-
-def write_bundle(vms, workdir, config=None):
-    """Write vms.conf and the images into workdir/bundle.cpio (a cpio "newc" archive, written
-    straight from the images: no copy of them is made); return its path."""
-    conf, copies = plan_bundle(vms, config)
+def write_bundle(vms, workdir, manifest=None, pcpus_total=2, ram=1024, checked=True, origins=None):
+    """Check the manifest and write it with its images into workdir/bundle.cpio; return its path."""
+    _, _, files = prepare_bundle(vms, workdir, manifest, pcpus_total, ram, checked, origins)
+    names = []
+    for root, _, fnames in os.walk(files):
+        names += [os.path.relpath(os.path.join(root, n), files) for n in fnames]
     bundle = os.path.join(workdir, "bundle.cpio")
     with open(bundle, "wb") as out:
-        _newc_entry(out, "vms.conf", conf.encode())
-        for src, name in copies:
-            with open(src, "rb") as f:
-                _newc_entry(out, name, f.read())
-        _newc_entry(out, "TRAILER!!!", None)
+        # The images are symbolic links to the user's files: each is read once, never copied.
+        write_newc(out, [(n, os.path.join(files, n)) for n in sorted(names)])
     return bundle
 
 
@@ -377,9 +352,11 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False, started
     return w
 
 
-def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
-        timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=()):
-    """Boot hyparm with these VMs; return a Result. echo: copy the console to stdout live.
+def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
+        timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=(),
+        check_manifest=True):
+    """Boot hyparm with these VMs (or the manifest, a .dts); return a Result. echo: copy the
+    console to stdout live. check_manifest=False: leave every check to hyparm (its tests).
     until: a regex; the run ends (status OK) when a console line matches it.
     script: (regex, text) pairs typed expect-style (see watch())."""
     res = Result()
@@ -388,10 +365,9 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
     if not shutil.which("qemu-system-aarch64"):
         raise UsageError("qemu-system-aarch64 not found: apt-get install qemu-system-arm")
     origins = {}
-    check_ram(list(vms) if not config else [], plan_bundle(list(vms), config, origins)[1], ram)
     work = tempfile.mkdtemp(prefix="hyparm-run-")
     try:
-        bundle = write_bundle(list(vms), work, config)
+        bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
         # of the machine reloads it from QEMU's own copy): the file is not needed any
@@ -416,7 +392,7 @@ def run(vms=(), config=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2,
         # ever ending the run, so the limit is usually what ends it, and the failure is the news.
         res.status, res.why = _judge(res)
     if res.status == STATUS_HYP_FAILED:
-        res.why = explain_config_error(res.why, origins, config, ram)
+        res.why = explain_config_error(res.why, origins, ram)
     return res
 
 

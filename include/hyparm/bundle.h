@@ -1,7 +1,8 @@
 /*
  * The guest-image bundle: a cpio archive ("newc" format, as made by
  * `cpio -o -H newc`) that the boot loader places in RAM as an initrd
- * (QEMU -initrd, U-Boot's booti). It holds vms.conf and every file it names.
+ * (QEMU -initrd, U-Boot's booti). It holds manifest.dtb (the VM manifest)
+ * and every file it names.
  */
 #ifndef HYPARM_BUNDLE_H
 #define HYPARM_BUNDLE_H

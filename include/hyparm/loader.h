@@ -31,6 +31,17 @@ struct load_plan {
 	u64 entry_off;
 };
 
+/*
+ * Whether a kernel file can be booted: an arm64 Image (its magic), or a
+ * plausible raw binary, which is what hyparm enters at its first byte:
+ * at least one instruction, not a file of another known kind (ELF, PE
+ * without the Image header, gzip/xz/zstd/bzip2 compressed, device tree,
+ * cpio, U-Boot uImage), not text, and not starting with a zero word
+ * (UDF #0). Reads at most the first 64 bytes. HV_OK, or -HV_EINVAL with
+ * what it is instead in err ("is an ELF file (...)").
+ */
+int loader_check_image(const void *kernel, u64 size, char *err, size_t errlen);
+
 /* HV_OK, or -HV_EINVAL / -HV_ENOMEM ("does not fit") with a reason in err. */
 int loader_plan(const void *kernel, u64 kernel_size, u64 initrd_size, u64 dtb_max, u64 ram_size,
 		struct load_plan *plan, char *err, size_t errlen);

@@ -1,21 +1,8 @@
 /*
- * VM configuration ("vms.conf" in the guest-image bundle), a small INI-like
- * text that the launcher writes and users may write by hand:
- *
- *   # comment
- *   [vm]
- *   name    = guest0          # letters, digits, '-', '_' ; max 31 chars
- *   kernel  = guest0.bin      # file in the bundle (required)
- *   initrd  = rootfs.cpio     # optional
- *   dtb     = custom.dtb      # optional: use this DT instead of generating one
- *   cmdline = console=ttyAMA0 # rest of the line, may contain spaces and '='
- *   vcpus   = 2               # 1..8, default 1
- *   memory  = 64M             # bytes with optional K/M/G suffix, >= 2M, multiple of 2M
- *   pcpus   = 0,1             # physical CPUs; vCPU i runs on pcpus[i % n]; default: VM index % nr_pcpus
- *   devices = gicv3 arm-vtimer arm-ptimer pl011 pvtime   # virtual devices, by registry name, in
- *                             # creation order (the interrupt controller first); default: these five
- *
- * Errors name the file, the line and what was expected.
+ * hyparm's in-memory description of one VM, as its manifest gave it
+ * (core/manifest.c fills it from the bundle's manifest.dtb; the schema is
+ * in docs/manifest.md). The VM builder (core/vm.c, core/vm_load.c) reads
+ * nothing else about a VM.
  */
 #ifndef HYPARM_VMCONFIG_H
 #define HYPARM_VMCONFIG_H
@@ -28,27 +15,30 @@
 #define VMCONF_FILE_MAX 64
 #define VMCONF_CMDLINE_MAX 512
 #define VMCONF_DEVICES_MAX 128
+#define VMCONF_WHERE_MAX 160
+
+/* What hyparm does when the VM ends by itself (a guest's reboot request always resets it). */
+enum vm_restart {
+	VM_RESTART_NEVER, /* a crash stops the VM, a power-off ends it (today's behaviour, the default) */
+	VM_RESTART_ON_CRASH, /* a crash restarts it from its images */
+	VM_RESTART_ALWAYS, /* a crash or a power-off restarts it */
+};
 
 struct vm_config {
 	char name[VMCONF_NAME_MAX];
-	char kernel[VMCONF_FILE_MAX];
+	char kernel[VMCONF_FILE_MAX]; /* file names in the bundle */
 	char initrd[VMCONF_FILE_MAX]; /* "" = none */
 	char dtb[VMCONF_FILE_MAX]; /* "" = generate */
 	char cmdline[VMCONF_CMDLINE_MAX];
-	char devices[VMCONF_DEVICES_MAX]; /* "" = the default set */
+	char devices[VMCONF_DEVICES_MAX]; /* registry names, space-separated; "" = the default set */
 	u32 vcpus;
 	u64 mem_size;
-	u32 pcpus[VMCONF_MAX_VCPUS];
+	u32 pcpus[VMCONF_MAX_VCPUS]; /* vCPU i runs on pcpus[i % nr_pcpus] */
 	u32 nr_pcpus; /* 0 = default placement */
-	unsigned line; /* line of its [vm] header */
+	enum vm_restart restart;
+	bool identity_mapped; /* RAM at IPA == PA (refused for now: not supported yet) */
+	/* Where the manifest describes the VM, for later messages: "FILE:LINE: /vms/NAME" or "manifest: /vms/NAME". */
+	char where[VMCONF_WHERE_MAX];
 };
-
-/*
- * Parse text (len bytes, need not be NUL-terminated). On success fills
- * out[0..*count) and returns HV_OK. On error returns -HV_EINVAL and writes
- * "FILE:LINE: message" into err.
- */
-int vmconfig_parse(const char *text, size_t len, const char *fname, struct vm_config *out, unsigned max,
-		   unsigned *count, char *err, size_t errlen);
 
 #endif

@@ -19,19 +19,6 @@ def test_hello_prints_and_powers_off(hv, gic):
               "the banner does not report the W^X / guard page self-check")
 
 
-@pytest.mark.timeout(50)
-def test_gicv3_device_on_a_gicv2_host_is_refused(hv, tmp_path):
-    """A VM's virtual GIC is built on the host's virtual CPU interface: a config that names
-    gicv3 on a GICv2 host is refused with its line, and says which device fits."""
-    shutil.copy(hv.guest("hello"), tmp_path / "hello.bin")
-    conf = tmp_path / "vms.conf"
-    conf.write_text("[vm]\nname = x\nkernel = hello.bin\ndevices = gicv3 pl011\n")
-    res = hv.run(config=str(conf), timeout=20, gic=2)
-    want = r"PANIC: vms.conf:1: vm x: a virtual GICv3 needs a GICv3 host \(this one is a GICv2\)"
-    hv.expect(res.status == hr.STATUS_HYP_FAILED, "status %d: %s" % (res.status, res.why))
-    hv.expect(any(re.search(want, l) for l in res.lines), "no %r in: %s" % (want, res.tail(3)))
-
-
 @pytest.mark.timeout(60)
 def test_shadow_id_registers(hv):
     hv.one(hv.guest("idregs"), params="expect_midr=0x411fd070", pcpus="1")
@@ -42,15 +29,27 @@ def test_unknown_hypercall_and_undefined_sysreg(hv):
     hv.one(hv.guest("undef"))
 
 
+def manifest(tmp_path, body, name="m.dts"):
+    """A one-VM manifest in tmp_path (VM x, kernel hello.bin from there): body's lines begin at line 7."""
+    path = tmp_path / name
+    path.write_text('/dts-v1/;\n/ {\n\tcompatible = "hyparm,manifest";\n\tvms {\n\t\tx {\n'
+                    '\t\t\tcompatible = "hyparm,vm";\n' + body + '\t\t};\n\t};\n};\n')
+    return str(path)
+
+
 @pytest.mark.timeout(50)
-def test_bad_config_names_file_and_line(hv, tmp_path):
-    conf = tmp_path / "vms.conf"
-    conf.write_text("[vm]\nname = x\nkernel = hello.bin\nmemroy = 64M\n")
+def test_bad_manifest_names_file_and_line(hv, tmp_path):
+    """A typo in the manifest: the launcher refuses it before anything boots, and hyparm, which
+    never trusts the bundle, refuses it too, both naming the user's file and line."""
     shutil.copy(hv.guest("hello"), tmp_path / "hello.bin")
-    res = hv.run(config=str(conf), timeout=20)
+    m = manifest(tmp_path, '\t\t\tkernel = "hello.bin";\n\t\t\tmemroy = "64M";\n')
+    want = r"m\.dts:8: /vms/x: memroy: unknown property \(expected compatible, kernel, "
+    with pytest.raises(hr.UsageError) as refused:
+        hv.run(manifest=m, timeout=20)
+    hv.expect(re.search(want, str(refused.value)), "launcher: no 'm.dts:8' error in: %s" % refused.value)
+    res = hv.run(manifest=m, timeout=20, check_manifest=False)
     hv.expect(res.status == hr.STATUS_HYP_FAILED, "status %d" % res.status)
-    hv.expect(any(re.search(r"PANIC: vms.conf:4: unknown key 'memroy'", l) for l in res.lines),
-              "no 'vms.conf:4' error in: " + res.tail(3))
+    hv.expect(any(re.search("PANIC: .*" + want, l) for l in res.lines), "no 'm.dts:8' error in: " + res.tail(3))
 
 
 @pytest.mark.timeout(50)
@@ -73,22 +72,34 @@ def test_mmio_access_past_a_device_end_is_an_external_abort(hv):
 
 
 @pytest.mark.timeout(60)
-def test_device_list_from_the_config(hv, tmp_path):
-    """The VM builder walks the config's device list through the registry: the list written
-    out (commas allowed) builds the usual VM; an unknown device and a device listed before the
-    interrupt controller are refused with the config line."""
+def test_device_list_from_the_manifest(hv, tmp_path):
+    """The VM builder walks the manifest's device list through the registry: the list written
+    out builds the usual VM; an unknown device and a device listed before the interrupt
+    controller are refused (by hyparm, which has the registry) with the VM's file:line."""
     shutil.copy(hv.guest("hello"), tmp_path / "hello.bin")
-    conf = tmp_path / "vms.conf"
-    conf.write_text("[vm]\nname = g\nkernel = hello.bin\ndevices = gicv3, arm-vtimer, arm-ptimer, pl011\n")
-    res = hv.run(config=str(conf), timeout=20)
+    kernel = '\t\t\tkernel = "hello.bin";\n'
+    res = hv.run(manifest=manifest(tmp_path, kernel + '\t\t\tdevices = "gicv3", "arm-vtimer", "arm-ptimer", '
+                                   '"pl011";\n'), timeout=20)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
-    hv.expect(any("hello from guest" in l for l in res.vm_lines("g")), "no greeting on the console")
-    for devices, want in (("gicv3 pl011 sata", r"PANIC: vms.conf:1: vm x: no device called 'sata'"),
-                          ("pl011 gicv3", r"PANIC: vms.conf:1: vm x: device 'pl011' needs the interrupt controller")):
-        conf.write_text("[vm]\nname = x\nkernel = hello.bin\ndevices = %s\n" % devices)
-        res = hv.run(config=str(conf), timeout=20)
+    hv.expect(any("hello from guest" in l for l in res.vm_lines("x")), "no greeting on the console")
+    for devices, want in (('"gicv3", "pl011", "sata"', r"PANIC: \S*/m\.dts:5: /vms/x: vm x: no device called 'sata'"),
+                          ('"pl011", "gicv3"',
+                           r"PANIC: \S*/m\.dts:5: /vms/x: vm x: device 'pl011' needs the interrupt controller")):
+        res = hv.run(manifest=manifest(tmp_path, kernel + "\t\t\tdevices = %s;\n" % devices), timeout=20)
         hv.expect(res.status == hr.STATUS_HYP_FAILED, "%s: status %d" % (devices, res.status))
         hv.expect(any(re.search(want, l) for l in res.lines), "%s: no %r in: %s" % (devices, want, res.tail(3)))
+
+
+@pytest.mark.timeout(50)
+def test_gicv3_device_on_a_gicv2_host_is_refused(hv, tmp_path):
+    """A VM's virtual GIC is built on the host's virtual CPU interface: a manifest that names
+    gicv3 on a GICv2 host is refused with the VM's file:line, and says why."""
+    shutil.copy(hv.guest("hello"), tmp_path / "hello.bin")
+    m = manifest(tmp_path, '\t\t\tkernel = "hello.bin";\n\t\t\tdevices = "gicv3", "pl011";\n')
+    res = hv.run(manifest=m, timeout=20, gic=2)
+    want = r"PANIC: \S*/m\.dts:5: /vms/x: vm x: a virtual GICv3 needs a GICv3 host \(this one is a GICv2\)"
+    hv.expect(res.status == hr.STATUS_HYP_FAILED, "status %d: %s" % (res.status, res.why))
+    hv.expect(any(re.search(want, l) for l in res.lines), "no %r in: %s" % (want, res.tail(3)))
 
 
 @pytest.mark.timeout(60)

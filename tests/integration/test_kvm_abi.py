@@ -98,11 +98,13 @@ def test_pvtime_alone_no_stolen_time_and_kvm_vendor_ptp(hv):
 
 @pytest.mark.timeout(60)
 def test_pvtime_absent_when_the_vm_lists_no_pvtime_device(hv, tmp_path):
-    os.symlink(hv.guest("pvtime"), str(tmp_path / "pvtime.bin"))
-    conf = tmp_path / "vms.conf"
-    conf.write_text("[vm]\nname = g\nkernel = pvtime.bin\ncmdline = pvtime.absent=1\nmemory = 64M\n"
-                    "devices = gicv3 arm-vtimer arm-ptimer pl011\n")
-    res = hv.run(config=str(conf), timeout=30)
+    dts = tmp_path / "m.dts"
+    dts.write_text('/dts-v1/;\n/ {\n\tcompatible = "hyparm,manifest";\n\tvms {\n\t\tg {\n'
+                   '\t\t\tcompatible = "hyparm,vm";\n\t\t\tkernel = "%s";\n'
+                   '\t\t\tbootargs = "pvtime.absent=1";\n\t\t\tmemory = "64M";\n'
+                   '\t\t\tdevices = "gicv3", "arm-vtimer", "arm-ptimer", "pl011";\n\t\t};\n\t};\n};\n'
+                   % hv.guest("pvtime"))
+    res = hv.run(manifest=str(dts), timeout=30)
     hv.expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
     hv.guest_passed(res, "g")
 

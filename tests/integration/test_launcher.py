@@ -30,7 +30,7 @@ def test_dry_run_leaves_no_copy_of_the_images(hv, tmp_path):
     p = launcher(hv, "--dry-run", "-k", hv.guest("hello"), "-n", "g", tmp=tmp_path)
     out = p.communicate(timeout=20)[0].decode()
     hv.expect(p.returncode == 0, "dry run exit %d: %s" % (p.returncode, out))
-    hv.expect("name = g" in out and "qemu-system-aarch64" in out, "no vms.conf or QEMU command: " + out)
+    hv.expect("\t\tg {" in out and "qemu-system-aarch64" in out, "no manifest or QEMU command: " + out)
     hv.expect(not os.listdir(tmp_path), "the dry run left %s behind" % os.listdir(tmp_path))
 
 
@@ -140,18 +140,19 @@ def errors_of(hv, tmp, *args):
 
 @pytest.mark.timeout(60)
 def test_errors_name_the_users_own_options(hv, tmp_path):
-    """hyparm refuses a line of the vms.conf the launcher wrote: the launcher names the user's
-    option that made it (never 'vms.conf:N', a file the user never saw), and a VM too large for
+    """hyparm refuses a line of the manifest the launcher wrote: the launcher names the user's
+    option that made it (never 'options.dts:N', a file the user never saw), and a VM too large for
     the machine's RAM is told which option raises it."""
     hello = hv.guest("hello")
+    # Refused before QEMU starts (the launcher runs hyparm's own manifest checks).
     rc, msgs = errors_of(hv, tmp_path, "--vm", "-n", "a", "-k", hello, "--vm", "-n", "b", "-k", hello, "--pcpus", "5")
-    hv.expect(rc == 3, "exit %d: %s" % (rc, msgs))
-    hv.expect(any("--vm #2" in m and "--pcpus 5" in m and "vms.conf" not in m for m in msgs),
+    hv.expect(rc == 4, "exit %d: %s" % (rc, msgs))
+    hv.expect(any("--vm #2" in m and "--pcpus 5" in m and "options.dts" not in m for m in msgs),
               "the error does not name --vm #2's --pcpus 5: %s" % msgs)
     # Fits on paper, not in one piece of the machine's RAM: hyparm says so, the launcher names -m and --ram.
     rc, msgs = errors_of(hv, tmp_path, "-n", "a", "-k", hello, "-m", "1000")
     hv.expect(rc == 3, "exit %d: %s" % (rc, msgs))
-    hv.expect(any("-m 1000" in m and "--ram" in m and "vms.conf" not in m for m in msgs),
+    hv.expect(any("-m 1000" in m and "--ram" in m and "options.dts" not in m for m in msgs),
               "the error does not name -m 1000 and --ram: %s" % msgs)
     # Cannot fit at all: refused before QEMU starts, the dry run too.
     for dry in ([], ["--dry-run"]):
@@ -184,4 +185,5 @@ def test_bundle_data_is_aligned_and_cpio_reads_it(hv, tmp_path):
         hv.expect(start % hr.BUNDLE_DATA_ALIGN == 0, "%s's data at offset %d" % (name, start))
         off = (start + f[6] + 3) // 4 * 4
     listed = subprocess.run(["cpio", "-t", "--quiet"], input=data, stdout=subprocess.PIPE, check=True).stdout.split()
-    hv.expect([n.decode() for n in listed] == names and len(names) == 4, "cpio lists %s, we wrote %s" % (listed, names))
+    # The manifest and each image once (odd.bin is both a kernel and an initrd).
+    hv.expect([n.decode() for n in listed] == names and len(names) == 3, "cpio lists %s, we wrote %s" % (listed, names))

@@ -1,0 +1,3 @@
+UNIT_TESTS += test_manifest
+test_manifest_SRCS := core/manifest.c core/loader.c lib/printf.c
+test_manifest_LIBS := -lfdt
