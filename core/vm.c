@@ -74,7 +74,8 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 		}
 	}
 	if (!vm->irqchip) {
-		hv_snprintf(err, errlen, "%s: vm %s: no interrupt controller among its devices (gicv3, gicv2)",
+		hv_snprintf(err, errlen,
+			    "%s: vm %s: no interrupt controller among its devices (gicv3, gicv2)",
 			    vm->config->where, vm->name);
 		return -HV_EINVAL;
 	}
