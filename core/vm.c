@@ -14,6 +14,7 @@
 #include <arch/hyp_timer.h>
 #include <arch/stage2.h>
 #include <arch/tlb.h>
+#include <arch/vgic_lr.h>
 #include <drivers/gic.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
@@ -32,17 +33,30 @@
 #include <string.h>
 
 
-/* The devices every VM has unless its config names others; the interrupt controller comes first. */
-static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031";
-/* A firmware VM also has QEMU virt's flash, where its firmware is. */
-static const char default_firmware_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031 cfi-flash";
+/*
+ * The devices every VM has unless its config names others; the interrupt
+ * controller comes first. Its version is the host GIC's: the guest's CPU
+ * interface is the hardware's virtual one (a config that names one
+ * explicitly gets an error on the other kind of host). A firmware VM also
+ * has QEMU virt's flash, where its firmware is.
+ */
+static const char *default_devices(bool firmware)
+{
+	const struct vgic_lr_backend *be = arch_vgic_backend();
+	bool v2 = be && be->version == 2;
+
+	if (firmware)
+		return v2 ? "gicv2 arm-vtimer arm-ptimer pl011 pvtime pl031 cfi-flash"
+			  : "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031 cfi-flash";
+	return v2 ? "gicv2 arm-vtimer arm-ptimer pl011 pvtime pl031"
+		  : "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031";
+}
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */
 static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 {
 	const char *p = vm->config->devices[0] ? vm->config->devices
-		: vm->config->firmware[0]      ? default_firmware_devices
-					       : default_devices;
+					       : default_devices(vm->config->firmware[0]);
 
 	while (*p) {
 		char name[32];
@@ -72,11 +86,17 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 		return -HV_EINVAL;
 	}
 	if (!vm->irqchip) {
-		hv_snprintf(err, errlen, "%s: vm %s: no interrupt controller among its devices (gicv3)",
+		hv_snprintf(err, errlen,
+			    "%s: vm %s: no interrupt controller among its devices (gicv3, gicv2)",
 			    vm->config->where, vm->name);
 		return -HV_EINVAL;
 	}
 	return HV_OK;
+}
+
+int vm_map_device(struct vm *vm, u64 ipa, paddr_t pa, u64 size)
+{
+	return stage2_map(&vm->s2, ipa, pa, size, S2_RW, S2_MEM_DEVICE);
 }
 
 static struct vm vm_storage[VM_MAX];

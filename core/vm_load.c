@@ -5,6 +5,7 @@
  */
 #include <arch/cache.h>
 #include <arch/tlb.h>
+#include <arch/vgic_lr.h>
 #include <hyparm/bundle.h>
 #include <hyparm/drbg.h>
 #include <hyparm/entropy.h>
@@ -137,8 +138,10 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		.cmdline = im->cmdline,
 		.initrd_start = im->initrd ? vm->ram_ipa + plan->initrd_off : 0,
 		.initrd_end = im->initrd ? vm->ram_ipa + plan->initrd_off + im->initrd_size : 0,
+		.gic_version = arch_vgic_backend() ? arch_vgic_backend()->version : 3,
 		.gicd_base = GUEST_GICD_IPA,
 		.gicr_base = GUEST_GICR_IPA,
+		.gicc_base = GUEST_GICC_IPA,
 		.uart_base = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_INTID - 32,
 		.rng_seed = rng_seed,

@@ -26,7 +26,7 @@ fuzz_manifest_SRCS     := core/manifest.c core/loader.c lib/printf.c
 fuzz_manifest_LIBS     := -lfdt
 # vgic: the model, its registers and the list-register policy, on the arch fake's list registers.
 fuzz_vgic_SRCS         := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c \
-			  vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
+			  vdev/vgic/vgic_dist_v2.c vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
 fuzz_vgic_LIBS         := -lcmocka
 
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \

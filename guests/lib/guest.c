@@ -294,9 +294,31 @@ void delay_ms(u64 ms)
 		;
 }
 
+/* The GIC node's version: 2 if its compatible names a GICv2 (arm,cortex-a15-gic, arm,gic-400), else 3. */
+unsigned dtb_gic_version(void)
+{
+	static const char *const nodes[] = { "intc", "interrupt-controller" };
+
+	for (unsigned n = 0; n < 2; n++) {
+		u32 len;
+		const char *c = find_prop(nodes[n], "compatible", &len);
+
+		for (u32 i = 0; c && i < len; i += slen(c + i) + 1) {
+			const char *s = c + i;
+			if ((slen(s) == 18 && streq_n(s, "arm,cortex-a15-gic", 18)) ||
+			    (slen(s) == 11 && streq_n(s, "arm,gic-400", 11)))
+				return 2;
+		}
+		if (c)
+			return 3;
+	}
+	return 3;
+}
+
 void guest_main(const void *dtb)
 {
 	bootargs_init(dtb);
+	gic_lib_init();
 	main();
 	test_finish();
 }

@@ -78,6 +78,10 @@ const void *dtb_prop(const char *node_prefix, const char *prop, u32 *len);
 bool dtb_memory(u64 *base, u64 *size);
 /* /chosen linux,initrd-start and -end: the initrd the VM was given (end exclusive). */
 bool dtb_initrd(u64 *start, u64 *end);
+/* The device tree's GIC: 2 or 3. */
+unsigned dtb_gic_version(void);
+/* Reads it into the GIC helpers (guests/lib/gic.c); guest_main() calls it before main(). */
+void gic_lib_init(void);
 
 /* Time, from the virtual counter. */
 u64 now_ticks(void);

@@ -24,6 +24,9 @@
 #define GUEST_GICD_SIZE GUEST_U64(0x10000)
 #define GUEST_GICR_IPA GUEST_U64(0x080A0000)
 #define GUEST_GICR_STRIDE GUEST_U64(0x20000) /* RD_base + SGI_base frames per vCPU */
+/* A virtual GICv2: its CPU interface (the host's GICV frame, 8 KiB: GICC_DIR is in the second page). */
+#define GUEST_GICC_IPA GUEST_U64(0x08010000)
+#define GUEST_GICC_SIZE GUEST_U64(0x2000)
 #define GUEST_UART_IPA GUEST_U64(0x09000000)
 #define GUEST_UART_SIZE GUEST_U64(0x1000)
 #define GUEST_UART_INTID 33 /* SPI 1 */

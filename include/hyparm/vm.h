@@ -20,7 +20,7 @@
 
 #define VM_MAX 8
 #define VM_MAX_VCPUS 8
-#define VM_MAX_DEVICES 8
+#define VM_MAX_DEVICES 16
 #define VM_NAME_MAX 32
 #define VM_MAX_REPORTS 10
 

@@ -29,6 +29,9 @@ bool vm_start_stopped(struct vm *vm);
 /* hyparm gives up on the VM (exception loop, SError...): report why and stop it. */
 void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A device frame passed through to the guest: pa at ipa, size bytes, read-write, Device-nGnRE. */
+int vm_map_device(struct vm *vm, u64 ipa, paddr_t pa, u64 size);
+
 /* Where vm's images go, from its config (at creation: errors before anything boots). */
 int vm_plan_images(struct vm *vm, char *err, size_t errlen);
 /* One piece of vm's reset (or first boot), run by its boot vCPU's CPU; true when the VM runs again (or stopped): the scheduler then powers its boot vCPU on. */

@@ -6,6 +6,7 @@ import re
 import pytest
 
 import hyparmrun as hr
+from conftest import GICS
 
 
 @pytest.mark.timeout(60)
@@ -17,13 +18,14 @@ def test_abort_on_unmapped_ipa_while_another_vm_runs(hv):
     hv.guest_passed(res, "other")
 
 
+@GICS
 @pytest.mark.timeout(70)
-def test_isolation_from_hyparm_and_the_other_vm(hv):
+def test_isolation_from_hyparm_and_the_other_vm(hv, gic):
     size = (os.path.getsize(hv.HYPARM) + 0xFFF) & ~0xFFF
     common = "secret=0x5ec7e75ec7e75ec7 hyp_base=0x40200000 hyp_size=0x%x" % size
     res = hv.run([hr.VM(hv.guest("isolation"), name="writer", params="role=writer " + common, pcpus="0"),
                   hr.VM(hv.guest("isolation"), name="reader", params="role=reader " + common, pcpus="1")],
-                 timeout=40)
+                 timeout=40, gic=gic)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     hv.guest_passed(res, "writer")
     hv.guest_passed(res, "reader")

@@ -5,15 +5,16 @@ import re
 import pytest
 
 import hyparmrun as hr
+from conftest import GICS
 
 
-def linux(hv, name, cpus, cpu_model="cortex-a57", vms=1, timeout=120):
+def linux(hv, name, cpus, cpu_model="cortex-a57", vms=1, timeout=120, gic=3):
     hv.need_linux()
     params = "console=ttyAMA0 quiet hyparm.test=smp hyparm.cpus=%d" % cpus
     pcpus = ["0,1", "0", "1"]
     guests = [hr.VM(hv.LINUX, name="%s%d" % (name, i), initrd=hv.INITRD, params=params, cpus=cpus, mem=256,
                     pcpus=pcpus[0] if vms == 1 else pcpus[1 + i]) for i in range(vms)]
-    res = hv.run(guests, cpu_model=cpu_model, timeout=timeout)
+    res = hv.run(guests, cpu_model=cpu_model, timeout=timeout, gic=gic)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     for g in guests:
         hv.guest_passed(res, g.name)
@@ -26,9 +27,10 @@ def test_linux_1_vcpu(hv):
     linux(hv, "linux", 1)
 
 
+@GICS
 @pytest.mark.timeout(180)
-def test_linux_2_vcpus(hv):
-    linux(hv, "linux", 2)
+def test_linux_2_vcpus(hv, gic):
+    linux(hv, "linux", 2, gic=gic)
 
 
 @pytest.mark.timeout(180)

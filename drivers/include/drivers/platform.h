@@ -32,6 +32,10 @@ struct platform {
 	u64 gicd_size;
 	paddr_t gicr_base; /* GICv3 redistributors (first region) */
 	u64 gicr_size;
+	/* GICv2: CPU interface, virtual interface control and virtual CPU interface (0 if absent). */
+	paddr_t gicc_base, gich_base, gicv_base;
+	u64 gicc_size, gich_size, gicv_size;
+	unsigned gic_maint_intid; /* the GIC node's interrupt (the vGIC maintenance PPI), 0 if none */
 	unsigned nr_cpus;
 	u64 cpu_mpidr[MAX_PCPUS];
 	unsigned psci_method; /* enum psci_conduit */
