@@ -27,7 +27,7 @@
 #define VTIMER_PPI GUEST_VTIMER_INTID
 #define UART_FR (UART_BASE + 0x18)
 #define UART_ILPR (UART_BASE + 0x20)
-#define SMCCC_UNKNOWN 0x86000000u /* no service answers it: NOT_SUPPORTED at once */
+#define SMCCC_UNKNOWN 0x87000000u /* owner 7 (reserved): no service answers it, under hyparm or KVM: NOT_SUPPORTED at once */
 
 static u64 iters = 2000;
 static char only[40]; /* "" = every operation */
