@@ -8,19 +8,19 @@ unsigned gic_cpu_index(void)
 
 static u64 gicr_base(void)
 {
-	return GICR_BASE + gic_cpu_index() * GICR_STRIDE;
+	return guest_gicr_base + gic_cpu_index() * GICR_STRIDE;
 }
 
 u64 gic_bank(unsigned intid)
 {
-	return intid < GIC_NR_PRIVATE ? gicr_base() + GICR_SGI_BASE : GICD_BASE;
+	return intid < GIC_NR_PRIVATE ? gicr_base() + GICR_SGI_BASE : guest_gicd_base;
 }
 
 void gic_dist_init(void)
 {
-	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
+	mmio_write32(guest_gicd_base + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
 	for (unsigned n = 1; n < 32; n++)
-		mmio_write32(GICD_BASE + GICD_IGROUPR + 4 * n, ~0u);
+		mmio_write32(guest_gicd_base + GICD_IGROUPR + 4 * n, ~0u);
 }
 
 void gic_cpu_init(void)
@@ -87,7 +87,7 @@ void gic_set_edge(unsigned intid, bool edge)
 
 void gic_route(unsigned intid, unsigned cpu)
 {
-	mmio_write64(GICD_BASE + GICD_IROUTER + 8 * intid, cpu);
+	mmio_write64(guest_gicd_base + GICD_IROUTER + 8 * intid, cpu);
 }
 
 void gic_send_sgi(unsigned intid, u16 target_list, bool all_but_self)
