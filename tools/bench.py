@@ -290,14 +290,14 @@ def draw_png(rows, path, log):
         for r in rows:
             if r["clock"] != "icount":
                 continue
-            vals = [r[t + "_min_ns"] or 0 for t in TARGETS[:3]]
+            vals = [r[t + "_min_ns"] or 0 for t in ("hyparm", "kvm-nvhe", "kvm-vhe", "xen")]
             if not any(vals):
                 continue
             f.write("%s %s\n" % (r["operation"], " ".join(str(max(v, 1)) for v in vals)))
     script = """
 set terminal pngcairo size 1200,640 noenhanced font ",10"
 set output '%s'
-set title 'hyparm vs Linux KVM, exit paths (minimum ns per operation, -icount shift=0; log scale)'
+set title 'hyparm vs Linux KVM and Xen, exit paths (minimum ns per operation, -icount shift=0; log scale)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -305,7 +305,7 @@ set logscale y
 set ylabel 'ns'
 set xtics rotate by -30
 set key top left
-plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE', '' using 4 title 'KVM VHE'
+plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE', '' using 4 title 'KVM VHE', '' using 5 title 'Xen 4.17'
 """ % (path, data)
     try:
         subprocess.run(["gnuplot"], input=script.encode(), check=True, stderr=subprocess.PIPE, timeout=60)
