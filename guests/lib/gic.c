@@ -43,25 +43,25 @@ void gic_set_pmr(u8 pmr)
 
 static u64 gicr_base(void)
 {
-	return GICR_BASE + gic_cpu_index() * GICR_STRIDE;
+	return guest_gicr_base + gic_cpu_index() * GICR_STRIDE;
 }
 
 u64 gic_bank(unsigned intid)
 {
 	/* A GICv2 distributor banks the SGI/PPI registers per CPU. */
-	return intid < GIC_NR_PRIVATE && !gic_is_v2 ? gicr_base() + GICR_SGI_BASE : GICD_BASE;
+	return intid < GIC_NR_PRIVATE && !gic_is_v2 ? gicr_base() + GICR_SGI_BASE : guest_gicd_base;
 }
 
 /* GICv2: every interrupt stays in Group 0, which the CPU interface signals as IRQ (FIQEn = 0). */
 void gic_dist_init(void)
 {
 	if (gic_is_v2) {
-		mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ENABLE_GRP0);
+		mmio_write32(guest_gicd_base + GICD_CTLR, GICD_CTLR_ENABLE_GRP0);
 		return;
 	}
-	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
+	mmio_write32(guest_gicd_base + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
 	for (unsigned n = 1; n < 32; n++)
-		mmio_write32(GICD_BASE + GICD_IGROUPR + 4 * n, ~0u);
+		mmio_write32(guest_gicd_base + GICD_IGROUPR + 4 * n, ~0u);
 }
 
 void gic_cpu_init(void)
@@ -136,9 +136,9 @@ void gic_set_edge(unsigned intid, bool edge)
 void gic_route(unsigned intid, unsigned cpu)
 {
 	if (gic_is_v2)
-		mmio_write8(GICD_BASE + GICD_ITARGETSR + intid, (u8)(1u << cpu));
+		mmio_write8(guest_gicd_base + GICD_ITARGETSR + intid, (u8)(1u << cpu));
 	else
-		mmio_write64(GICD_BASE + GICD_IROUTER + 8 * intid, cpu);
+		mmio_write64(guest_gicd_base + GICD_IROUTER + 8 * intid, cpu);
 }
 
 #undef gic_send_sgi

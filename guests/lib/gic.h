@@ -16,7 +16,7 @@
 #include <hyparm/gic_regs.h>
 #include <hyparm/guest_layout.h>
 
-/* Where the guest finds its GIC (the frames' register offsets are in hyparm/gic_regs.h). */
+/* hyparm's GIC frames (the register offsets are in hyparm/gic_regs.h): tests about hyparm's vGIC use them. */
 #define GICD_BASE GUEST_GICD_IPA
 #define GICR_BASE GUEST_GICR_IPA
 #define GICR_STRIDE GUEST_GICR_STRIDE
@@ -29,6 +29,13 @@ void gic_lib_init(void);
 #else
 extern bool gic_is_v2;
 #endif
+
+/*
+ * Where the GIC really is, which the helpers below use: reg of the DTB's
+ * "arm,gic-v3" node (Xen puts a domU's elsewhere), hyparm's layout without
+ * one. Set by bootargs_init() before main().
+ */
+extern u64 guest_gicd_base, guest_gicr_base;
 
 
 /*
