@@ -56,7 +56,7 @@ help:
 	@echo "make fuzz         run each fuzzer for FUZZ_SECONDS (default 60); fuzz-smoke: a few seconds each"
 	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
 	@echo "make format-check the C style (.clang-format); make format rewrites the files"
-	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs native; results in bench-results/"
+	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs Xen vs native; results in bench-results/"
 
 deps:
 	bash scripts/setup-deps.sh
@@ -182,6 +182,7 @@ run:
 # Benchmarks (docs/benchmarks.md): prints the table, writes bench-results/latest.{txt,csv,json,png}.
 bench:
 	@bash scripts/setup-deps.sh bench
+	@bash scripts/fetch-xen.sh || echo "bench: no Xen 4.17 (scripts/fetch-xen.sh failed): no Xen column"
 	@$(MAKE) -s hyparm guests linux kvm-runner
 	@$(PYTHON) tools/bench.py $(BENCH_ARGS)
 

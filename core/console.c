@@ -100,6 +100,27 @@ void console_input_line(const char *text, size_t len)
 		spin_unlock(&console_lock);
 }
 
+/*
+ * The focused VM loses the focus in the middle of a line: the line goes
+ * back into its buffer (off the terminal), so that it is printed whole,
+ * like any unfocused VM's, when it ends.
+ */
+static void unfocus_partial_line_locked(void)
+{
+	struct vm *vm = partial_vm;
+
+	if (!vm)
+		return;
+	if (!partial_erased)
+		raw_write("\r\x1b[K", 4);
+	vm->line_len = MIN(partial_len, sizeof(vm->line) - 1);
+	for (unsigned i = 0; i < vm->line_len; i++)
+		vm->line[i] = partial_text[i];
+	partial_vm = NULL;
+	partial_len = 0;
+	partial_erased = false;
+}
+
 /* The focused VM's line is over (it printed '\n', or lost the focus): nothing to redraw. */
 static void end_partial_line_locked(void)
 {
@@ -298,7 +319,12 @@ static void focus(unsigned idx)
 		return;
 	if (monitor_focused())
 		console_input_line(NULL, 0); /* the monitor's prompt line ends where it is */
-	input_focus = idx;
+	if (console_locking)
+		spin_lock(&console_lock);
+	unfocus_partial_line_locked();
+	input_focus = idx; /* under the lock: console_vm_putc() decides by it what is focused */
+	if (console_locking)
+		spin_unlock(&console_lock);
 	if (monitor_focused())
 		monitor_enter();
 	else

@@ -40,8 +40,13 @@ static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const cha
 {
 	if (injected)
 		return ACT_RESUME;
-	vm_crash(v->vm, "exception loop: %s at the guest's own exception vector 0x%llx (VBAR_EL1 unusable)",
-		 what, (unsigned long long)v->arch.regs.elr);
+	/* The vector it loops on says little: the fault that first sent it there says why. */
+	vm_crash(v->vm,
+		 "exception loop: %s at the guest's own exception vector 0x%llx (VBAR_EL1 unusable); "
+		 "first fault: ESR_EL2 0x%llx (EC 0x%llx), FAR 0x%llx, at pc 0x%llx",
+		 what, (unsigned long long)v->arch.regs.elr, (unsigned long long)v->injected_for_esr,
+		 (unsigned long long)(v->injected_for_esr >> 26 & 0x3F),
+		 (unsigned long long)v->injected_for_far, (unsigned long long)v->injected_for_pc);
 	return ACT_STOP;
 }
 

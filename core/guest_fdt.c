@@ -112,18 +112,21 @@ static int add_clock(void *fdt)
 static int add_gic(void *fdt, const struct guest_fdt_params *p)
 {
 	char name[32];
+	bool v2 = p->gic_version == 2;
+	/* GICv3: distributor, redistributors; GICv2: distributor, CPU interface (no GICH/GICV: no nested virtualization). */
 	fdt64_t reg[4] = {
 		cpu_to_fdt64(p->gicd_base),
 		cpu_to_fdt64(GUEST_GICD_SIZE),
-		cpu_to_fdt64(p->gicr_base),
-		cpu_to_fdt64(GUEST_GICR_STRIDE * p->nr_vcpus),
+		cpu_to_fdt64(v2 ? p->gicc_base : p->gicr_base),
+		cpu_to_fdt64(v2 ? GUEST_GICC_SIZE : GUEST_GICR_STRIDE * p->nr_vcpus),
 	};
 
 	hv_snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)p->gicd_base);
 	TRY(fdt_begin_node(fdt, name));
-	TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
+	TRY(fdt_property_string(fdt, "compatible", v2 ? "arm,cortex-a15-gic" : "arm,gic-v3"));
 	TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
-	TRY(fdt_property_u32(fdt, "#redistributor-regions", 1));
+	if (!v2)
+		TRY(fdt_property_u32(fdt, "#redistributor-regions", 1));
 	TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
 	TRY(fdt_property_u32(fdt, "#interrupt-cells", 3));
 	TRY(fdt_property_u32(fdt, "#address-cells", 2));

@@ -13,8 +13,10 @@
 #include <arch/vcpu_arch.h>
 #include <arch/vgic_lr.h>
 #include <arch/watchdog.h>
+#include <drivers/cfi_flash.h>
 #include <drivers/gic.h>
 #include <drivers/pl011.h>
+#include <drivers/pl031.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
 #include <hyparm/boot.h>
@@ -36,6 +38,7 @@
 #include <hyparm/vm.h>
 #include <hyparm/vmconfig.h>
 #include <hyparm/vmm.h>
+#include <hyparm/wallclock.h>
 #include <libfdt.h>
 #include <string.h>
 
@@ -130,8 +133,17 @@ static void print_banner(void)
 		  stage2_ipa_bits(stage2_parange));
 	hv_printf("hyparm: RAM: %llu MiB at 0x%llx\n", (unsigned long long)(ram >> 20),
 		  (unsigned long long)plat.mem[0].base);
-	hv_printf("hyparm: GIC: v%u, distributor 0x%llx, redistributors 0x%llx\n", plat.gic_version,
-		  (unsigned long long)plat.gicd_base, (unsigned long long)plat.gicr_base);
+	if (plat.gic_version == 2)
+		hv_printf("hyparm: GIC: v2, distributor 0x%llx, CPU interface 0x%llx, virtual interface "
+			  "control 0x%llx, virtual CPU interface 0x%llx, maintenance INTID %u\n",
+			  (unsigned long long)plat.gicd_base, (unsigned long long)plat.gicc_base,
+			  (unsigned long long)plat.gich_base, (unsigned long long)plat.gicv_base,
+			  plat.gic_maint_intid);
+	else
+		hv_printf("hyparm: GIC: v%u, distributor 0x%llx, redistributors 0x%llx, maintenance "
+			  "INTID %u\n",
+			  plat.gic_version, (unsigned long long)plat.gicd_base,
+			  (unsigned long long)plat.gicr_base, plat.gic_maint_intid);
 }
 
 /*
@@ -231,6 +243,35 @@ static void memory_init(paddr_t dtb, u64 dtb_size)
 		page_pool_reserve(pool, plat.reserved[i].base, plat.reserved[i].size);
 }
 
+/*
+ * The physical GIC and the list-register backend, both chosen by the
+ * device tree's GIC node: a GICv3 gives guests a virtual GICv3, a GICv2
+ * with the virtualization extension (GICH, GICV) a virtual GICv2.
+ */
+static void gic_init_from_dt(void)
+{
+	struct vgic_hw hw = {
+		.version = plat.gic_version,
+		/* PPI 9, what the GIC node names on QEMU's virt and the SBSA recommends, if it names none. */
+		.maint_intid = plat.gic_maint_intid ? plat.gic_maint_intid : 25,
+		.gich_base = plat.gich_base,
+		.gicv_base = plat.gicv_base,
+		.gicv_size = plat.gicv_size,
+	};
+
+	plat.gic_maint_intid = hw.maint_intid;
+	if (!plat.gic_version)
+		panic("no interrupt controller in the device tree (arm,gic-v3, arm,cortex-a15-gic or "
+		      "arm,gic-400)");
+	if (gic_probe(&plat))
+		panic("the device tree's GIC node lacks the frames hyparm needs (GICv3: distributor "
+		      "and redistributors; GICv2: GICD and an 8 KiB GICC)");
+	if (arch_vgic_backend_select(&hw))
+		panic("this GICv2 has no virtualization extension (GICH and GICV frames): guests "
+		      "cannot have a virtual GIC (QEMU: -M virt,virtualization=on)");
+	hv_printf("hyparm: vGIC: %s\n", arch_vgic_backend()->name);
+}
+
 static void cpu_init_common(unsigned id)
 {
 	struct pcpu *p = &pcpus[id];
@@ -242,13 +283,16 @@ static void cpu_init_common(unsigned id)
 	write_sysreg(vbar_el2, (u64)(uintptr_t)mitigations_cpu_init(id));
 	isb();
 	arch_cpu_init_traps(stage2_parange);
-	if (plat.gic_version == 3 && gic_cpu_init(p->mpidr))
+	if (gic_cpu_init(p->mpidr))
 		hv_printf("hyparm: CPU %u: no GIC redistributor for MPIDR 0x%llx\n", id,
 			  (unsigned long long)p->mpidr);
 	if (arch_vgic_backend())
 		arch_vgic_backend()->cpu_init();
-	gic_ppi_make_fiq(WATCHDOG_INTID, WATCHDOG_PRIO);
-	watchdog_cpu_init();
+	watchdog_set_cpuif(gic_fiq_cpuif());
+	if (gic_ppi_make_fiq(WATCHDOG_INTID, WATCHDOG_PRIO))
+		watchdog_cpu_init();
+	else if (id == 0)
+		hv_printf("hyparm: watchdog: off (the %s driver gives hyparm no FIQ)\n", gic_name());
 }
 
 void secondary_main(unsigned id)
@@ -383,17 +427,21 @@ void boot_main(void *dtb, paddr_t load_addr)
 	nr_pcpus = plat.nr_cpus;
 	for (unsigned i = 0; i < nr_pcpus; i++)
 		pcpus[i].mpidr = plat.cpu_mpidr[i] & 0xFF00FFFFFFULL;
-	if (plat.gic_version == 3) {
-		mmu_map(plat.gicd_base, plat.gicd_size, EL2_DEVICE);
-		mmu_map(plat.gicr_base, plat.gicr_size, EL2_DEVICE);
-		gic_init(plat.gicd_base, plat.gicr_base, plat.gicr_size);
-		arch_vgic_backend_select(3);
-	} else {
-		panic("hyparm needs a GICv3 (QEMU: -M virt,gic-version=3): its guests' interrupt "
-		      "controller is built on the GICv3 virtual CPU interface");
-	}
+	gic_init_from_dt();
 	cpu_init_common(0);
 	pcpus[0].online = true;
+	/* The guests' RTCs and KVM's PTP hypercall tell the time from this; without an RTC it starts at the epoch. */
+	if (plat.rtc_base && !mmu_map(plat.rtc_base, PAGE_SIZE, EL2_DEVICE) && pl031_init(plat.rtc_base))
+		hv_printf("hyparm: RTC: PL031 at 0x%llx, %llu s since the epoch\n",
+			  (unsigned long long)plat.rtc_base,
+			  (unsigned long long)(wallclock_ns() / 1000000000ULL));
+	else
+		hv_printf("hyparm: RTC: none found: guests' clocks start at the epoch\n");
+	/* Where one VM's firmware variables may outlive the run (manifest flash-vars = "board"). */
+	if (plat.flash_vars_base && cfi_flash_init(plat.flash_vars_base, plat.flash_vars_size))
+		hv_printf("hyparm: flash: %llu MiB at 0x%llx for a VM's firmware variables\n",
+			  (unsigned long long)(plat.flash_vars_size >> 20),
+			  (unsigned long long)plat.flash_vars_base);
 	sched_init();
 	sysreg_hooks_init();
 	if (smccc_services_init())

@@ -328,13 +328,13 @@ static int get_flag(struct parser *ps, int node, const char *prop, bool *out)
 
 /* The properties a VM node may have; anything else is a typo the user wants to hear about. */
 static const char *const vm_props[] = {
-	"compatible",	   "kernel",  "initrd",	       "dtb",	   "bootargs",
-	"vcpus",	   "memory",  "affinity",      "devices",  "restart",
-	"identity-mapped", "phandle", "linux,phandle", LINES_PROP,
+	"compatible", "kernel",	  "initrd",	   "dtb",      "bootargs",	  "vcpus",
+	"memory",     "affinity", "devices",	   "restart",  "identity-mapped", "firmware",
+	"flash-vars", "phandle",  "linux,phandle", LINES_PROP,
 };
 #define VM_PROPS_EXPECTED \
-	"compatible, kernel, initrd, dtb, bootargs, vcpus, memory, affinity, devices, restart, " \
-	"identity-mapped"
+	"compatible, kernel, firmware, initrd, dtb, bootargs, vcpus, memory, affinity, devices, restart, " \
+	"identity-mapped, flash-vars"
 
 /* Device nodes of the schema (docs/manifest.md) that hyparm cannot give a VM yet. */
 static const char *const later_devices[] = {
@@ -389,6 +389,28 @@ static int check_vm_subnodes(struct parser *ps, int node)
 	return HV_OK;
 }
 
+/* flash-vars = "board" | "memory": where a firmware VM's variables bank lives. */
+static int get_flash_vars(struct parser *ps, int node, struct vm_config *cfg)
+{
+	char v[16];
+	int rc = get_string(ps, node, "flash-vars", v, sizeof(v), false, "\"board\"");
+
+	if (rc)
+		return rc;
+	if (!v[0] || !strcmp(v, "memory"))
+		return HV_OK;
+	if (strcmp(v, "board"))
+		return fail(ps, node, "flash-vars",
+			    "'%s': expected \"board\" (the board's flash, kept across runs) or "
+			    "\"memory\"",
+			    v);
+	if (!cfg->firmware[0])
+		return fail(ps, node, "flash-vars",
+			    "only a firmware VM has a flash (give it firmware = \"...\")");
+	cfg->vars_on_board = true;
+	return HV_OK;
+}
+
 static int parse_vm(struct parser *ps, int node, struct vm_config *cfg)
 {
 	const char *name = fdt_get_name(ps->fdt, node, NULL);
@@ -418,7 +440,16 @@ static int parse_vm(struct parser *ps, int node, struct vm_config *cfg)
 	if (!compatible_is(ps, node, "hyparm,vm"))
 		return fail(ps, node, fdt_getprop(ps->fdt, node, "compatible", NULL) ? "compatible" : NULL,
 			    "expected compatible = \"hyparm,vm\";");
-	if ((rc = get_string(ps, node, "kernel", cfg->kernel, sizeof(cfg->kernel), true, "\"Image\"")) ||
+	if ((rc = get_string(ps, node, "firmware", cfg->firmware, sizeof(cfg->firmware), false,
+			     "\"u-boot.bin\"")))
+		return rc;
+	/* Firmware loads its own kernel (from a disk, the network, its flash): hyparm does not place one. */
+	if (cfg->firmware[0] &&
+	    (fdt_getprop(ps->fdt, node, "kernel", NULL) || fdt_getprop(ps->fdt, node, "initrd", NULL)))
+		return fail(ps, node, "firmware",
+			    "a VM boots either its firmware or a kernel and initrd, not both");
+	if ((rc = get_string(ps, node, "kernel", cfg->kernel, sizeof(cfg->kernel), !cfg->firmware[0],
+			     "\"Image\"")) ||
 	    (rc = get_string(ps, node, "initrd", cfg->initrd, sizeof(cfg->initrd), false,
 			     "\"initrd.cpio.gz\"")) ||
 	    (rc = get_string(ps, node, "dtb", cfg->dtb, sizeof(cfg->dtb), false, "\"guest.dtb\"")) ||
@@ -437,6 +468,8 @@ static int parse_vm(struct parser *ps, int node, struct vm_config *cfg)
 		return rc;
 	if (cfg->identity_mapped)
 		return fail(ps, node, "identity-mapped", "not supported yet (hyparm places every VM's RAM)");
+	if ((rc = get_flash_vars(ps, node, cfg)))
+		return rc;
 	return check_vm_subnodes(ps, node);
 }
 
@@ -462,6 +495,20 @@ static int check_images(struct parser *ps, int node, const struct vm_config *cfg
 	char why[128];
 	int rc;
 
+	if (cfg->firmware[0]) {
+		const void *fw;
+		u64 fw_size;
+
+		/* Firmware runs from the flash's first bank (64 MiB); its device tree goes at the start of RAM. */
+		if ((rc = find_file(ps, node, "firmware", cfg->firmware, &fw, &fw_size)))
+			return rc;
+		if (fw_size > GUEST_FLASH_BANK_SIZE)
+			return fail(ps, node, "firmware",
+				    "'%s' is %llu bytes, more than the flash bank holds (%llu)",
+				    cfg->firmware, (unsigned long long)fw_size,
+				    (unsigned long long)GUEST_FLASH_BANK_SIZE);
+		return HV_OK;
+	}
 	if ((rc = find_file(ps, node, "kernel", cfg->kernel, &kernel, &kernel_size)))
 		return rc;
 	if (loader_check_image(kernel, kernel_size, why, sizeof(why)))

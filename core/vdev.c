@@ -31,9 +31,10 @@ int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen)
 		return -HV_ENOENT;
 	}
 	if (!t->is_irqchip && !vm->irqchip) {
-		hv_snprintf(err, errlen,
-			    "vm %s: device '%s' needs the interrupt controller: list gicv3 before it",
-			    vm->name, name);
+		hv_snprintf(
+			err, errlen,
+			"vm %s: device '%s' needs the interrupt controller: list gicv3 (or gicv2) before it",
+			vm->name, name);
 		return -HV_EINVAL;
 	}
 	if (t->is_irqchip && vm->irqchip) {

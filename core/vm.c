@@ -15,6 +15,7 @@
 #include <arch/stage2.h>
 #include <arch/tlb.h>
 #include <arch/vcpu_arch.h>
+#include <arch/vgic_lr.h>
 #include <drivers/gic.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
@@ -34,13 +35,30 @@
 #include <string.h>
 
 
-/* The devices every VM has unless its config names others; the interrupt controller comes first. */
-static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime";
+/*
+ * The devices every VM has unless its config names others; the interrupt
+ * controller comes first. Its version is the host GIC's: the guest's CPU
+ * interface is the hardware's virtual one (a config that names one
+ * explicitly gets an error on the other kind of host). A firmware VM also
+ * has QEMU virt's flash, where its firmware is.
+ */
+static const char *default_devices(bool firmware)
+{
+	const struct vgic_lr_backend *be = arch_vgic_backend();
+	bool v2 = be && be->version == 2;
+
+	if (firmware)
+		return v2 ? "gicv2 arm-vtimer arm-ptimer pl011 pvtime pl031 cfi-flash"
+			  : "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031 cfi-flash";
+	return v2 ? "gicv2 arm-vtimer arm-ptimer pl011 pvtime pl031"
+		  : "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031";
+}
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */
 static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 {
-	const char *p = vm->config->devices[0] ? vm->config->devices : default_devices;
+	const char *p = vm->config->devices[0] ? vm->config->devices
+					       : default_devices(vm->config->firmware[0]);
 
 	while (*p) {
 		char name[32];
@@ -63,12 +81,24 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 			return rc;
 		}
 	}
+	/* A firmware VM starts at IPA 0: something must be there to run (the flash device). */
+	if (vm->config->firmware[0] && !mmio_bus_find(&vm->mmio, GUEST_FLASH0_IPA)) {
+		hv_snprintf(err, errlen, "%s: firmware needs the flash at IPA 0 (cfi-flash)",
+			    vm->config->where);
+		return -HV_EINVAL;
+	}
 	if (!vm->irqchip) {
-		hv_snprintf(err, errlen, "%s: vm %s: no interrupt controller among its devices (gicv3)",
+		hv_snprintf(err, errlen,
+			    "%s: vm %s: no interrupt controller among its devices (gicv3, gicv2)",
 			    vm->config->where, vm->name);
 		return -HV_EINVAL;
 	}
 	return HV_OK;
+}
+
+int vm_map_device(struct vm *vm, u64 ipa, paddr_t pa, u64 size)
+{
+	return stage2_map(&vm->s2, ipa, pa, size, S2_RW, S2_MEM_DEVICE);
 }
 
 static struct vm vm_storage[VM_MAX];
@@ -91,16 +121,15 @@ static u64 vcpu_mpidr_for(unsigned idx)
 }
 
 /*
- * The VM's RAM and stage-2 tables: allocated at creation, given back when
- * it stops for good (vm_release_if_idle), allocated again if the monitor
- * starts it after that. Its RAM is never handed over as it is: every block
+ * The VM's RAM: allocated at creation (with its stage-2 tables), given back
+ * when it stops for good (vm_release_if_idle), allocated again if the
+ * monitor starts it after that. Its RAM is never handed over as it is: every block
  * is scrubbed before its guest first sees it (hyparm/vm_ram.h).
  */
-static int vm_alloc_memory(struct vm *vm, char *err, size_t errlen)
+static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->config;
 	u64 align = cfg->mem_size >= GiB(1) ? GiB(1) : MiB(2);
-	int rc;
 
 	/* A large alignment lets stage 2 use 2 MiB / 1 GiB blocks; fall back to 2 MiB when memory is fragmented. */
 	vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, align);
@@ -112,37 +141,46 @@ static int vm_alloc_memory(struct vm *vm, char *err, size_t errlen)
 			    (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
 		return -HV_ENOMEM;
 	}
-
-	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
-	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(vm->id + 1), s2_table_alloc,
-			 s2_table_free);
 	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */
-	if (rc) {
-		page_free((void *)(uintptr_t)vm->ram_pa, cfg->mem_size / PAGE_SIZE);
-		vm->ram_pa = 0;
-		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
-		return rc;
-	}
-	vm->vtcr = stage2_vtcr(&vm->s2, stage2_parange);
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 	vm->memory_held = true;
 	return HV_OK;
 }
 
-/* Caller holds vm->ram_lock; no vCPU of vm is on a CPU. */
+static int vm_alloc_memory(struct vm *vm, char *err, size_t errlen)
+{
+	int rc = vm_alloc_ram(vm, err, errlen);
+
+	if (rc)
+		return rc;
+	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
+	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(vm->id + 1), s2_table_alloc,
+			 s2_table_free);
+	if (rc) {
+		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
+		return rc;
+	}
+	vm->vtcr = stage2_vtcr(&vm->s2, stage2_parange);
+	return HV_OK;
+}
+
+/*
+ * Caller holds vm->ram_lock; no vCPU of vm is on a CPU. The RAM goes back;
+ * the stage-2 tables stay, because devices map their own frames there at
+ * creation (pvtime's records, flash banks, a GICv2 GICV frame) and a
+ * monitor start must find them: only RAM's mappings are removed.
+ */
 static void vm_free_memory(struct vm *vm)
 {
-	u64 tables = vm->s2.table_pages;
-
-	/* Nothing cached of its translations may outlive them: its VMID comes back with new tables. */
+	/* Unmapped and its VMID's TLB entries gone before anyone else can get this RAM. */
+	stage2_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
 	arch_tlb_inval_vmid(&vm->s2);
-	stage2_destroy(&vm->s2);
 	page_free((void *)(uintptr_t)vm->ram_pa, vm->ram_size / PAGE_SIZE);
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 	vm->ram_pa = 0;
 	vm->memory_held = false;
-	hv_printf("hyparm: vm %s: memory returned (%llu MiB of RAM, %llu stage-2 table pages)\n", vm->name,
-		  (unsigned long long)(vm->ram_size >> 20), (unsigned long long)tables);
+	hv_printf("hyparm: vm %s: memory returned (%llu MiB of RAM)\n", vm->name,
+		  (unsigned long long)(vm->ram_size >> 20));
 }
 
 void vm_release_if_idle(struct vm *vm)
@@ -443,7 +481,7 @@ void vm_stop(struct vm *vm)
 
 void vm_crash(struct vm *vm, const char *fmt, ...)
 {
-	char why[200];
+	char why[320];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -470,7 +508,7 @@ bool vm_start_stopped(struct vm *vm)
 	spin_lock(&vm->ram_lock);
 	vm->release_pending = false;
 	if (!vm->memory_held)
-		rc = vm_alloc_memory(vm, err, sizeof(err));
+		rc = vm_alloc_ram(vm, err, sizeof(err));
 	spin_unlock(&vm->ram_lock);
 	if (rc) {
 		hv_printf("hyparm: vm %s: cannot start: %s\n", vm->name, err);

@@ -5,6 +5,7 @@
  */
 #include <arch/cache.h>
 #include <arch/tlb.h>
+#include <arch/vgic_lr.h>
 #include <hyparm/bundle.h>
 #include <hyparm/drbg.h>
 #include <hyparm/entropy.h>
@@ -30,6 +31,31 @@ struct vm_images {
 };
 static struct vm_images images[VM_MAX];
 
+/*
+ * A firmware VM boots as QEMU boots -bios: its image is in the flash
+ * (the cfi-flash device took it from the bundle), the boot vCPU starts at
+ * IPA 0 with x0 = 0, and the device tree is at the start of RAM, where
+ * U-Boot and EDK2 look for it.
+ */
+static int plan_firmware(struct vm *vm, struct vm_images *im, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = vm->config;
+	const struct guest_bundle *b = vm->bundle;
+
+	if (cfg->dtb[0] && bundle_find(b->base, b->size, cfg->dtb, &im->dtb, &im->dtb_size)) {
+		hv_snprintf(err, errlen, "%s: dtb '%s' is not in the bundle", cfg->where, cfg->dtb);
+		return -HV_ENOENT;
+	}
+	im->plan = (struct load_plan){ .dtb_off = 0, .dtb_max = MAX(im->dtb_size, GUEST_DTB_MAX) };
+	if (im->plan.dtb_max > vm->ram_size) {
+		hv_snprintf(err, errlen, "%s: VM RAM too small for its device tree", cfg->where);
+		return -HV_ENOMEM;
+	}
+	vm->entry_ipa = GUEST_FLASH0_IPA;
+	vm->dtb_ipa = 0;
+	return HV_OK;
+}
+
 int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->config;
@@ -37,6 +63,8 @@ int vm_plan_images(struct vm *vm, char *err, size_t errlen)
 	struct vm_images *im = &images[vm->id];
 
 	*im = (struct vm_images){ 0 };
+	if (cfg->firmware[0])
+		return plan_firmware(vm, im, err, errlen);
 	if (bundle_find(b->base, b->size, cfg->kernel, &im->kernel, &im->kernel_size)) {
 		hv_snprintf(err, errlen, "%s: kernel '%s' is not in the bundle", cfg->where, cfg->kernel);
 		return -HV_ENOENT;
@@ -83,7 +111,8 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 	const struct load_plan *plan = &im->plan;
 	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
 
-	memcpy(ram + plan->kernel_off, im->kernel, im->kernel_size);
+	if (im->kernel)
+		memcpy(ram + plan->kernel_off, im->kernel, im->kernel_size);
 	if (im->initrd)
 		memcpy(ram + plan->initrd_off, im->initrd, im->initrd_size);
 	if (im->dtb) {
@@ -109,8 +138,10 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		.cmdline = im->cmdline,
 		.initrd_start = im->initrd ? vm->ram_ipa + plan->initrd_off : 0,
 		.initrd_end = im->initrd ? vm->ram_ipa + plan->initrd_off + im->initrd_size : 0,
+		.gic_version = arch_vgic_backend() ? arch_vgic_backend()->version : 3,
 		.gicd_base = GUEST_GICD_IPA,
 		.gicr_base = GUEST_GICR_IPA,
+		.gicc_base = GUEST_GICC_IPA,
 		.uart_base = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_INTID - 32,
 		.rng_seed = rng_seed,

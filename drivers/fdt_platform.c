@@ -143,31 +143,57 @@ static void parse_uart(const void *fdt, struct platform *p)
 	}
 }
 
+/* The first of the node's compatible strings that is in list (NULL-terminated), or -1. */
+static int compatible_index(const void *fdt, const char *const *list, int *node)
+{
+	for (int i = 0; list[i]; i++) {
+		*node = fdt_node_offset_by_compatible(fdt, -1, list[i]);
+		if (*node >= 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The GIC node: its version from the compatible string, its frames from
+ * reg (GICv3: distributor, redistributors; GICv2: GICD, GICC and, with the
+ * virtualization extension, GICH and GICV), and its own interrupt, the
+ * maintenance PPI.
+ */
 static void parse_gic(const void *fdt, struct platform *p)
 {
-	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
-	u64 base, size;
+	static const char *const v3[] = { "arm,gic-v3", NULL };
+	static const char *const v2[] = { "arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a7-gic", NULL };
+	struct mem_range f[4] = { { 0, 0 } };
+	int node, len;
+	const fdt32_t *irq;
 
-	if (node >= 0) {
+	if (compatible_index(fdt, v3, &node) >= 0)
 		p->gic_version = 3;
-		if (node_reg(fdt, node, 0, &base, &size)) {
-			p->gicd_base = base;
-			p->gicd_size = size;
-		}
-		if (node_reg(fdt, node, 1, &base, &size)) {
-			p->gicr_base = base;
-			p->gicr_size = size;
-		}
-		return;
-	}
-	node = fdt_node_offset_by_compatible(fdt, -1, "arm,cortex-a15-gic");
-	if (node >= 0) {
+	else if (compatible_index(fdt, v2, &node) >= 0)
 		p->gic_version = 2;
-		if (node_reg(fdt, node, 0, &base, &size)) {
-			p->gicd_base = base;
-			p->gicd_size = size;
-		}
+	else
+		return;
+	for (int i = 0; i < 4; i++)
+		if (!node_reg(fdt, node, i, &f[i].base, &f[i].size))
+			break;
+	p->gicd_base = f[0].base;
+	p->gicd_size = f[0].size;
+	if (p->gic_version == 3) {
+		p->gicr_base = f[1].base;
+		p->gicr_size = f[1].size;
+	} else {
+		p->gicc_base = f[1].base;
+		p->gicc_size = f[1].size;
+		p->gich_base = f[2].base;
+		p->gich_size = f[2].size;
+		p->gicv_base = f[3].base;
+		p->gicv_size = f[3].size;
 	}
+	/* <type number flags>: type 1 = PPI (INTID 16 + number). */
+	irq = fdt_getprop(fdt, node, "interrupts", &len);
+	if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 1 && fdt32_to_cpu(irq[1]) < 16)
+		p->gic_maint_intid = fdt32_to_cpu(irq[1]) + 16;
 }
 
 static void parse_cpus(const void *fdt, struct platform *p)
@@ -237,6 +263,27 @@ static void parse_chosen(const void *fdt, struct platform *p)
 	}
 }
 
+static void parse_rtc(const void *fdt, struct platform *p)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl031");
+	u64 base, size;
+
+	if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && size >= PAGE_SIZE)
+		p->rtc_base = base;
+}
+
+/* QEMU virt's flash: one node, code bank then variables bank; the second may hold a VM's variables. */
+static void parse_flash(const void *fdt, struct platform *p)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "cfi-flash");
+	u64 base, size;
+
+	if (node >= 0 && node_reg(fdt, node, 1, &base, &size) && size) {
+		p->flash_vars_base = base;
+		p->flash_vars_size = size;
+	}
+}
+
 int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t errlen)
 {
 	int rc = fdt_check_header(fdt);
@@ -258,6 +305,8 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 	parse_cpus(fdt, p);
 	parse_psci(fdt, p);
 	parse_chosen(fdt, p);
+	parse_rtc(fdt, p);
+	parse_flash(fdt, p);
 	if (!p->nr_mem) {
 		hv_snprintf(err, errlen, "device tree: no /memory node");
 		return -HV_EINVAL;

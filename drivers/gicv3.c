@@ -1,6 +1,8 @@
 /* Minimal physical GICv3 driver (see drivers/gic.h). */
+#include <arch/mmu.h>
 #include <arch/sysreg.h>
 #include <drivers/gic.h>
+#include <drivers/platform.h>
 #include <hyparm/errno.h>
 #include <hyparm/gic_regs.h>
 #include <hyparm/pcpu.h>
@@ -8,6 +10,7 @@
 static volatile u8 *gicd, *gicr;
 static volatile u8 *cpu_redist[MAX_PCPUS];
 static u64 gicr_span;
+static unsigned maint_intid;
 
 static inline u32 rd32(volatile u8 *base, u64 off)
 {
@@ -22,11 +25,16 @@ static inline void wr32(volatile u8 *base, u64 off, u32 v)
 	*(volatile u32 *)(base + off) = v;
 }
 
-int gic_init(paddr_t d, paddr_t r, u64 r_size)
+static int v3_init(const struct platform *p)
 {
-	gicd = (volatile u8 *)(uintptr_t)d;
-	gicr = (volatile u8 *)(uintptr_t)r;
-	gicr_span = r_size;
+	if (!p->gicd_base || !p->gicr_base)
+		return -HV_EINVAL;
+	mmu_map(p->gicd_base, p->gicd_size, EL2_DEVICE);
+	mmu_map(p->gicr_base, p->gicr_size, EL2_DEVICE);
+	gicd = (volatile u8 *)(uintptr_t)p->gicd_base;
+	gicr = (volatile u8 *)(uintptr_t)p->gicr_base;
+	gicr_span = p->gicr_size;
+	maint_intid = p->gic_maint_intid;
 	wr32(gicd, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1 | GICD_CTLR_ENABLE_GRP0);
 	while (rd32(gicd, GICD_CTLR) & GICD_CTLR_RWP)
 		;
@@ -48,7 +56,7 @@ static volatile u8 *find_redist(u64 mpidr)
 	return NULL;
 }
 
-int gic_cpu_init(u64 mpidr)
+static int v3_cpu_init(u64 mpidr)
 {
 	volatile u8 *rd = find_redist(mpidr);
 
@@ -62,7 +70,8 @@ int gic_cpu_init(u64 mpidr)
 	for (unsigned i = 0; i < 32; i += 4)
 		wr32(rd, GICR_SGI_BASE + GICR_IPRIORITYR + i, 0x80808080);
 	/* The wake-up SGI, hyparm's timer, the vGIC maintenance interrupt, the guest's virtual timer. */
-	wr32(rd, GICR_SGI_BASE + GICR_ISENABLER0, BIT(SGI_WAKE) | BIT(26) | BIT(25) | BIT(27));
+	wr32(rd, GICR_SGI_BASE + GICR_ISENABLER0,
+	     BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27));
 
 	/* System-register interface for EL2 and (through the virtual interface) for guests. */
 	write_sysreg(ICC_SRE_EL2, ICC_SRE_SRE | ICC_SRE_DFB | ICC_SRE_DIB | ICC_SRE_ENABLE);
@@ -83,7 +92,7 @@ int gic_cpu_init(u64 mpidr)
 	return HV_OK;
 }
 
-void gic_send_wake(unsigned cpu)
+static void v3_send_wake(unsigned cpu)
 {
 	u64 mpidr = pcpus[cpu].mpidr;
 	u64 sgi = ((mpidr >> 32) & 0xFF) << ICC_SGI1R_AFF3_SHIFT |
@@ -96,14 +105,14 @@ void gic_send_wake(unsigned cpu)
 	isb();
 }
 
-u32 gic_ack(void)
+static u32 v3_ack(void)
 {
 	u32 intid = read_sysreg(ICC_IAR1_EL1) & ICC_IAR_INTID_MASK;
 	dsb(sy);
 	return intid;
 }
 
-void gic_eoi(u32 intid, bool deactivate)
+static void v3_eoi(u32 intid, bool deactivate)
 {
 	write_sysreg(ICC_EOIR1_EL1, intid); /* priority drop */
 	if (deactivate)
@@ -111,7 +120,7 @@ void gic_eoi(u32 intid, bool deactivate)
 	isb();
 }
 
-void gic_ppi_set_active(unsigned intid, bool active)
+static void v3_ppi_set_active(unsigned intid, bool active)
 {
 	volatile u8 *rd = cpu_redist[this_pcpu()->id];
 
@@ -119,18 +128,19 @@ void gic_ppi_set_active(unsigned intid, bool active)
 		wr32(rd, GICR_SGI_BASE + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), BIT(intid));
 }
 
-void gic_ppi_make_fiq(unsigned intid, u8 prio)
+static bool v3_ppi_make_fiq(unsigned intid, u8 prio)
 {
 	volatile u8 *rd = cpu_redist[this_pcpu()->id];
 
 	if (!rd)
-		return;
+		return false;
 	wr32(rd, GICR_SGI_BASE + GICR_IGROUPR0, rd32(rd, GICR_SGI_BASE + GICR_IGROUPR0) & ~BIT(intid));
 	*(volatile u8 *)(rd + GICR_SGI_BASE + GICR_IPRIORITYR + intid) = prio;
 	wr32(rd, GICR_SGI_BASE + GICR_ISENABLER0, BIT(intid));
+	return true;
 }
 
-void gic_spi_enable(unsigned intid, u64 mpidr)
+static void v3_spi_enable(unsigned intid, u64 mpidr)
 {
 	u64 aff = (mpidr & 0xFFFFFF) | ((mpidr >> 32 & 0xFF) << 32);
 
@@ -143,3 +153,23 @@ void gic_spi_enable(unsigned intid, u64 mpidr)
 	     rd32(gicd, GICD_ICFGR + intid / 16 * 4) & ~(2u << (intid % 16 * 2)));
 	wr32(gicd, GICD_ISENABLER + intid / 32 * 4, BIT(intid % 32));
 }
+
+static void v3_cpu_stop(void)
+{
+	write_sysreg(ICC_IGRPEN0_EL1, 0);
+	write_sysreg(ICC_IGRPEN1_EL1, 0);
+	isb();
+}
+
+const struct gic_ops gicv3_ops = {
+	.name = "GICv3",
+	.init = v3_init,
+	.cpu_init = v3_cpu_init,
+	.send_wake = v3_send_wake,
+	.ack = v3_ack,
+	.eoi = v3_eoi,
+	.ppi_set_active = v3_ppi_set_active,
+	.ppi_make_fiq = v3_ppi_make_fiq,
+	.spi_enable = v3_spi_enable,
+	.cpu_stop = v3_cpu_stop,
+};

@@ -8,10 +8,11 @@ FUZZ_SECONDS ?= 60
 # fuzz-smoke: this long per harness, so that all of them stay within a minute on 2 cores.
 FUZZ_SMOKE_SECONDS ?= 3
 
-FUZZERS := esr mmio vpl011 psci sysreg vgic fdt_platform bundle loader manifest
+FUZZERS := esr mmio vpl011 psci sysreg vgic fdt_platform bundle loader manifest cfi
 fuzz_esr_SRCS          := arch/arm64/esr.c
 fuzz_mmio_SRCS         := core/mmio.c
 fuzz_vpl011_SRCS       := vdev/vpl011.c
+fuzz_cfi_SRCS          := vdev/cfi.c
 fuzz_psci_SRCS         := core/psci.c core/smccc.c core/spectre.c
 # sysreg: the architectural table and the EL1 physical timer through its hooks, on the arch fake.
 fuzz_sysreg_SRCS       := arch/arm64/sysreg_emul.c arch/arm64/id_regs.c arch/arm64/debug.c arch/arm64/esr.c vdev/ptimer.c \
@@ -25,7 +26,7 @@ fuzz_manifest_SRCS     := core/manifest.c core/loader.c lib/printf.c
 fuzz_manifest_LIBS     := -lfdt
 # vgic: the model, its registers and the list-register policy, on the arch fake's list registers.
 fuzz_vgic_SRCS         := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c \
-			  vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
+			  vdev/vgic/vgic_dist_v2.c vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
 fuzz_vgic_LIBS         := -lcmocka
 
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \

@@ -8,7 +8,9 @@
  * (1..4 of them), devices driving lines, edges and SGIs.
  *
  * Input: a layout byte (bits 0-1: vCPUs - 1, bit 2: MPIDR layout, bits
- * 3-4: list registers - 1), then operations. An operation byte is an
+ * 3-4: list registers - 1, bit 5: a GICv2 host: the GICv2 distributor for
+ * both kinds of access, GICH_LR encoding, GICv2's flush, SGIs through
+ * GICD_SGIR), then operations. An operation byte is an
  * MMIO access (bit 7 write, bit 6 redistributor, bits 2-3 size log2,
  * bits 0-1 offset kind, bits 4-5 vCPU) except reads with offset kind 3,
  * which are events: (bit 6, bits 2-3) selects flush, sync, guest ack,
@@ -31,6 +33,7 @@
 #include <hyparm/errno.h>
 #include <hyparm/mmio.h>
 #include <hyparm/vm.h>
+#include <arch/vgic_v2_lr.h>
 #include <arch/vgic_v3_lr.h>
 #include <vdev/vgic.h>
 #include "input.h"
@@ -40,6 +43,12 @@ static struct vcpu vcpus[4];
 static struct vgic *g;
 static struct vcpu *cur; /* loaded on the fake CPU */
 static bool in_guest; /* between cur's flush and sync */
+static bool v2; /* a GICv2 host */
+
+static u64 encode(const struct vgic_lr *lr)
+{
+	return v2 ? vgic_v2_encode(lr) : vgic_v3_encode(lr);
+}
 
 void vcpu_kick(struct vcpu *v)
 {
@@ -178,7 +187,10 @@ static void enter(struct vcpu *v)
 
 	switch_to(v);
 	before = c->lr_used;
-	vgic_flush(v);
+	if (v2)
+		vgic_v2_flush(v);
+	else
+		vgic_flush(v);
 	in_guest = true;
 	waiting = waiting_for(v, &min_prio);
 	/* What went in is enabled, its group too, and at least as urgent as anything left waiting. */
@@ -199,7 +211,7 @@ static void enter(struct vcpu *v)
 	/* Every register the guest gets is the copy, exactly. */
 	for (unsigned i = 0; i < g->nr_lrs; i++) {
 		if (c->lr_used & (1u << i))
-			FUZZ_CHECK(arch_fake.lr[i] == vgic_v3_encode(&c->lr[i]));
+			FUZZ_CHECK(arch_fake.lr[i] == encode(&c->lr[i]));
 		else
 			FUZZ_CHECK(arch_fake.lr[i] == 0);
 	}
@@ -224,7 +236,7 @@ static void guest_lr(unsigned i, bool complete)
 		lr.state = LR_ACTIVE; /* acknowledge */
 	else
 		return;
-	arch_fake.lr[i] = lr.state == LR_INVALID ? 0 : vgic_v3_encode(&lr);
+	arch_fake.lr[i] = lr.state == LR_INVALID ? 0 : encode(&lr);
 }
 
 static void event(struct fuzz_input *in, uint8_t op, struct vcpu *v)
@@ -252,7 +264,9 @@ static void event(struct fuzz_input *in, uint8_t op, struct vcpu *v)
 		break;
 	case 5:
 		b = fuzz_u8(in);
-		if (b & 0x80)
+		if ((b & 0x80) && v2)
+			FUZZ_CHECK(vgic_dist_v2_mmio_ops.write(g, v, GICD_SGIR, 4, fuzz_u32(in)) == HV_OK);
+		else if (b & 0x80)
 			vgic_send_sgi(v, fuzz_u64(in));
 		else
 			vgic_inject_edge(&vm, (b % VGIC_NR_IRQS) < VGIC_NR_PRIVATE ? v : NULL,
@@ -282,6 +296,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vm.vcpus[i] = &vcpus[i];
 	}
 	arch_fake_reset(1, 1 + ((layout >> 3) & 3));
+	v2 = layout & 0x20;
+	arch_fake_gic_version(v2 ? 2 : 3);
 	g = vgic_of(&vm);
 	vgic_reset(g, &vm, arch_vgic_backend());
 	cur = &vcpus[0];
@@ -297,9 +313,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!write && (op & 3) == 3) {
 			event(&in, op, v);
 		} else {
-			const struct mmio_ops *ops = redist ? &vgic_redist_mmio_ops : &vgic_dist_mmio_ops;
+			const struct mmio_ops *ops = v2 ? &vgic_dist_v2_mmio_ops
+				: redist		? &vgic_redist_mmio_ops
+							: &vgic_dist_mmio_ops;
 			u64 off = pick_off(&in, op,
-					   redist ? GUEST_GICR_STRIDE * vm.nr_vcpus : GUEST_GICD_SIZE);
+					   redist && !v2 ? GUEST_GICR_STRIDE * vm.nr_vcpus : GUEST_GICD_SIZE);
 			u64 val = write ? fuzz_bytes(&in, sz) : 0xA5A5A5A5A5A5A5A5ULL;
 			int rc;
 

@@ -110,3 +110,15 @@ put("vgic", "lr-events", bytes([0x09]) +
     redist(3, 0x0080, 0xFFFFFFFF) + redist(3, 0x0100, 0xFFFF) +
     bytes([0x47, 0x80]) + q((3 << 24) | 2) + bytes([0x5B, 0x13, 0x0B, 0, 0x07, 0x13]) +
     redist(3, 0x0280, 8) + bytes([0x0F, 0, 0x07, 0x43, 40, 1, 0x13, 0x4F, 0x03, 0x07]))
+
+# cfi: byte 0 read-only (bit 0); then op: 0x80 read / 0x40 data write / else command write,
+# (op>>2)&3 size log2, op&3 offset kind (0: u16 bus-word index); a command write's operand
+# indexes fuzz_cfi.c's commands[] (0 FF, 3 98, 5 40, 7 20, 9 D0, 10 E8).
+h = lambda v: struct.pack("<H", v)
+put("cfi", "query-program-erase-buffer", bytes([0]) +
+    bytes([0x08]) + h(0x55) + bytes([3]) + bytes([0x88]) + h(0x10) + bytes([0x08]) + h(0) + bytes([0]) +
+    bytes([0x08]) + h(0x10) + bytes([5]) + bytes([0x48]) + h(0x10) + bytes([0, 0, 0, 0]) + bytes([0x08]) + h(0) + bytes([0]) +
+    bytes([0x08]) + h(0) + bytes([7]) + bytes([0x08]) + h(0) + bytes([9]) +
+    bytes([0x08]) + h(0) + bytes([10]) + bytes([0x48]) + h(0) + bytes([1, 0, 1, 0]) +
+    bytes([0x48]) + h(0) + bytes([0x12, 0x34, 0x56, 0x78]) + bytes([0x48]) + h(1) + bytes([0x9A, 0xBC, 0xDE, 0xF0]) +
+    bytes([0x08]) + h(0) + bytes([9]) + bytes([0x88]) + h(0) + bytes([0x08]) + h(0) + bytes([0]) + bytes([0x8C]) + h(0))

@@ -11,6 +11,9 @@ GUEST_BINS := $(addprefix $(B)/guests/,$(addsuffix .bin,$(GUEST_NAMES)))
 # The benchmark guest (guests/bench): same runtime, run by `make bench`.
 GUEST_BINS += $(B)/guests/bench.bin
 
+# The flash test runs as a firmware VM: guests/firmware/stub.S in flash copies it into RAM.
+GUEST_BINS += $(B)/guests/flash-fw.bin
+
 guests: $(GUEST_BINS)
 
 $(B)/guests/obj/%.c.o: %.c $(wildcard guests/lib/*.h guests/tests/*/*.h) include/hyparm/guest_layout.h include/hyparm/gic_regs.h
@@ -45,3 +48,10 @@ $(B)/guests/%.bin: $(B)/guests/%.elf
 	@$(OBJCOPY) -O binary $< $@
 	@echo "  GUEST   $@"
 .SECONDARY:
+
+$(B)/guests/flash-fw.bin: guests/firmware/stub.S $(B)/guests/flash.bin include/hyparm/guest_layout.h
+	@mkdir -p $(B)/guests/obj/guests/firmware
+	@$(CC) -D__ASSEMBLER__ -Iinclude -DPAYLOAD='"$(B)/guests/flash.bin"' -c $< -o $(B)/guests/obj/guests/firmware/stub.o
+	@$(LD) -nostdlib -static --no-warn-rwx-segments -Ttext=0 -e _start -o $(B)/guests/flash-fw.elf $(B)/guests/obj/guests/firmware/stub.o
+	@$(OBJCOPY) -O binary $(B)/guests/flash-fw.elf $@
+	@echo "  GUEST   $@"

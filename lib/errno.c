@@ -26,6 +26,8 @@ const char *hv_strerror(int err)
 		return "not supported";
 	case HV_EBUSY:
 		return "busy";
+	case HV_EIO:
+		return "input/output error";
 	default:
 		return "unknown error";
 	}

@@ -10,7 +10,8 @@ PKGS=(make gcc python3 cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu lib
       qemu-system-arm device-tree-compiler libfdt-dev libcmocka-dev
       python3-pexpect python3-pytest python3-pytest-timeout
       clang libclang-rt-14-dev   # the fuzzers: libFuzzer, ASan, UBSan (make fuzz)
-      clang-format)              # the style check (make format-check)
+      clang-format               # the style check (make format-check)
+      u-boot-qemu qemu-efi-aarch64)  # firmware guests: U-Boot and EDK2 for QEMU virt (tests/integration/test_firmware.py)
 # `make bench` also draws a chart.
 [ "${1-}" = bench ] && PKGS+=(gnuplot-nox)
 

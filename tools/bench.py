@@ -3,11 +3,13 @@
 under Linux KVM (nVHE and VHE) and natively, on the same emulated machine.
 
   python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale]
-                         [--no-kvm] [--clocks icount,normal]
+                         [--no-kvm] [--no-xen] [--clocks icount,normal]
 
 Micro benchmarks run guests/bench/bench.c (one raw binary) everywhere.
 Linux benchmarks boot Debian's kernel with the busybox initramfs
 (hyparm.test=boot / hyparm.test=bench). Scale boots 1, 2, 4, 8 small VMs.
+The Xen column is Debian's Xen 4.17 in dom0less mode (tools/xenrun.py), run
+when deps/xen/xen is there (scripts/fetch-xen.sh); --no-xen leaves it out.
 
 Two clocks: 'icount' runs QEMU with -icount shift=0, where emulated time
 counts instructions (1 ns each), so figures repeat exactly and do not
@@ -31,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import hyparmrun as hr  # noqa: E402
+import xenrun  # noqa: E402
 
 BENCH_BIN = os.path.join(REPO, "build", "guests", "bench.bin")
 HELLO_BIN = os.path.join(REPO, "build", "guests", "hello.bin")
@@ -38,7 +41,7 @@ LINUX = os.path.join(REPO, "deps", "linux", "Image")
 INITRD = os.path.join(REPO, "build", "linux", "initramfs.cpio.gz")
 KVM_HOST_RUN = os.path.join(REPO, "scripts", "kvm-host-run.sh")
 
-TARGETS = ["hyparm", "kvm-nvhe", "kvm-vhe", "native"]
+TARGETS = ["hyparm", "kvm-nvhe", "kvm-vhe", "xen", "native"]
 # The rows of the micro table, in order, with what each measures.
 MICRO_ROWS = [
     ("null_hvc", "HVC answered at once (unknown SMCCC id)"),
@@ -96,6 +99,13 @@ def native_cmd(kernel, append, icount, initrd=None, smp=2):
     return cmd
 
 
+def xen_cpus(icount):
+    """CPUs for Xen (and its domU): 1 under -icount. Xen's spin-waits (smp_call_function and the like)
+    have no YIELD, and QEMU's round-robin TCG under -icount then never runs the other CPU: with 2 CPUs
+    Xen 4.17 hangs at boot (after "P2M: 4 levels"). So the icount column has no IPI rows."""
+    return 1 if icount else 2
+
+
 def kvm_cmd(mode, icount, guest=None, params="", cpus=2, kernel=None, initrd=None, mem=None, timeout=300):
     cmd = ["bash", KVM_HOST_RUN, "--cpu", "cortex-a57" if mode == "nvhe" else "max",
            "--cpus", str(cpus), "--params", params, "--timeout", str(timeout)]
@@ -136,9 +146,13 @@ def micro_run(target, icount, iters, log):
             cmd = hyparm_cmd([hr.VM(BENCH_BIN, name="bench", cpus=2, pcpus="0,1", params=params)], work, icount)
         elif target == "native":
             cmd = native_cmd(BENCH_BIN, params + " native=1", icount)
+        elif target == "xen":
+            cmd = xenrun.prepare([xenrun.Domain(BENCH_BIN, params, cpus=xen_cpus(icount), mem_mib=64)], work,
+                                 icount, smp=xen_cpus(icount))
         else:
             cmd = kvm_cmd(target[4:], icount, guest=BENCH_BIN, params=params)
-        run = Run(cmd, timeout=600, stop=r"BENCH-END")
+        # Xen stays up when its only domU powers off: the run ends on the guest's last line.
+        run = Run(cmd, timeout=600, stop=r"BENCH-END|RESULT: ")
     rows, skipped = parse_bench(run.lines)
     extra = {}
     if target.startswith("kvm"):
@@ -165,6 +179,11 @@ def linux_run(target, icount, test, log, timeout=600):
         elif target == "native":
             cmd = native_cmd(LINUX, params, icount, initrd=INITRD)
             start_mark = None
+        elif target == "xen":
+            # A dom0less domU; its console is Xen's vpl011 (an SBSA UART, ttyAMA0 to Linux).
+            cmd = xenrun.prepare([xenrun.Domain(LINUX, params, cpus=xen_cpus(icount), mem_mib=256, initrd=INITRD,
+                                                raw=False)], work, icount, smp=xen_cpus(icount))
+            start_mark = r"LOADING DOMU"
         else:
             cmd = kvm_cmd(target[4:], icount, kernel=LINUX, initrd=INITRD, params=params, mem=256,
                           timeout=timeout)
@@ -225,8 +244,9 @@ def ratio(a, b):
     return round(b / a, 1)
 
 
-def micro_table(micro, clock):
-    """Rows: op, hyparm, kvm-nvhe, kvm-vhe, native (min ns), KVM/hyparm ratios."""
+def micro_table(micro, clock, skipped=None):
+    """Rows: op, hyparm, kvm-nvhe, kvm-vhe, xen, native (min ns), KVM/hyparm and Xen/hyparm ratios;
+    <target>_skipped says why a target has no figure (the guest's own reason)."""
     out = []
     for name, _ in MICRO_ROWS:
         r = {"clock": clock, "operation": name}
@@ -234,8 +254,10 @@ def micro_table(micro, clock):
             v = micro.get(t, {}).get(clock, {}).get(name)
             r[t + "_min_ns"] = v["min_ns"] if v else None
             r[t + "_avg_ns"] = v["avg_ns"] if v else None
+            r[t + "_skipped"] = (skipped or {}).get(t, {}).get(clock, {}).get(name)
         r["nvhe_over_hyparm"] = ratio(r["hyparm_min_ns"], r["kvm-nvhe_min_ns"])
         r["vhe_over_hyparm"] = ratio(r["hyparm_min_ns"], r["kvm-vhe_min_ns"])
+        r["xen_over_hyparm"] = ratio(r["hyparm_min_ns"], r["xen_min_ns"])
         out.append(r)
     return out
 
@@ -244,17 +266,19 @@ def print_micro(rows, clock, out):
     title = {"icount": "emulated time, -icount shift=0 (1 instruction = 1 ns; repeatable)",
              "normal": "QEMU's normal clock (follows the host; noisy)"}[clock]
     out("\nMicro benchmarks, minimum ns per operation (average in parentheses) — %s" % title)
-    hdr = "%-28s %16s %18s %18s %16s %8s %8s" % ("operation", "hyparm", "KVM nVHE", "KVM VHE", "native",
-                                                 "nVHE/hy", "VHE/hy")
+    line = "%-28s %16s %18s %18s %18s %16s %8s %8s %8s"
+    hdr = line % ("operation", "hyparm", "KVM nVHE", "KVM VHE", "Xen 4.17", "native", "nVHE/hy", "VHE/hy",
+                  "Xen/hy")
     out(hdr)
     out("-" * len(hdr))
     for r in rows:
         cells = []
         for t in TARGETS:
             mn, av = r[t + "_min_ns"], r[t + "_avg_ns"]
-            cells.append("-" if mn is None else "%d (%d)" % (mn, av))
-        out("%-28s %16s %18s %18s %16s %8s %8s" % (r["operation"], cells[0], cells[1], cells[2], cells[3],
-                                                   fmt(r["nvhe_over_hyparm"]), fmt(r["vhe_over_hyparm"])))
+            # "n/a": the guest ran and said the platform cannot do it (reason listed below the table).
+            cells.append(("n/a" if r.get(t + "_skipped") else "-") if mn is None else "%d (%d)" % (mn, av))
+        out(line % tuple([r["operation"]] + cells + [fmt(r["nvhe_over_hyparm"]), fmt(r["vhe_over_hyparm"]),
+                                                     fmt(r["xen_over_hyparm"])]))
 
 
 def draw_png(rows, path, log):
@@ -266,14 +290,14 @@ def draw_png(rows, path, log):
         for r in rows:
             if r["clock"] != "icount":
                 continue
-            vals = [r[t + "_min_ns"] or 0 for t in TARGETS[:3]]
+            vals = [r[t + "_min_ns"] or 0 for t in ("hyparm", "kvm-nvhe", "kvm-vhe", "xen")]
             if not any(vals):
                 continue
             f.write("%s %s\n" % (r["operation"], " ".join(str(max(v, 1)) for v in vals)))
     script = """
 set terminal pngcairo size 1200,640 noenhanced font ",10"
 set output '%s'
-set title 'hyparm vs Linux KVM, exit paths (minimum ns per operation, -icount shift=0; log scale)'
+set title 'hyparm vs Linux KVM and Xen, exit paths (minimum ns per operation, -icount shift=0; log scale)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -281,7 +305,7 @@ set logscale y
 set ylabel 'ns'
 set xtics rotate by -30
 set key top left
-plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE', '' using 4 title 'KVM VHE'
+plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE', '' using 4 title 'KVM VHE', '' using 5 title 'Xen 4.17'
 """ % (path, data)
     try:
         subprocess.run(["gnuplot"], input=script.encode(), check=True, stderr=subprocess.PIPE, timeout=60)
@@ -303,6 +327,7 @@ def main():
     ap.add_argument("--only", default="micro,linux,scale")
     ap.add_argument("--clocks", default="icount,normal")
     ap.add_argument("--no-kvm", action="store_true")
+    ap.add_argument("--no-xen", action="store_true", help="leave out the Xen column")
     args = ap.parse_args()
 
     for f in (BENCH_BIN, HELLO_BIN, os.path.join(REPO, "build", "hyparm.bin")):
@@ -312,6 +337,11 @@ def main():
     parts = set(args.only.split(","))
     clocks = args.clocks.split(",")
     targets = [t for t in TARGETS if not (args.no_kvm and t.startswith("kvm"))]
+    if "xen" in targets and (args.no_xen or not os.path.isfile(xenrun.XEN)):
+        if not args.no_xen:
+            print("bench: no %s (scripts/fetch-xen.sh): no Xen column" % os.path.relpath(xenrun.XEN, REPO),
+                  file=sys.stderr)
+        targets.remove("xen")
     iters = args.iters
     if args.smoke:
         parts, clocks, iters = {"micro"}, ["normal"], 20
@@ -357,13 +387,16 @@ def main():
     table = []
     for clock in clocks:
         if results["micro"]:
-            rows = micro_table(results["micro"], clock)
+            rows = micro_table(results["micro"], clock, results["skipped"])
             table += rows
             print_micro(rows, clock, out)
     for t, per_clock in results["skipped"].items():
         for clock, sk in per_clock.items():
             for name, why in sk.items():
                 out("  (%s, %s: %s skipped: %s)" % (t, clock, name, why))
+    if "icount" in results["micro"].get("xen", {}):
+        out("  (xen, icount: Xen and its domU on 1 CPU, hence no IPI rows: with 2 CPUs under -icount Xen 4.17\n"
+            "   hangs at boot, its cross-CPU spin-waits never execute YIELD, so QEMU's round robin never switches)")
     if results["linux"]:
         out("\nDebian kernel under each, 2 vCPUs (guest seconds from its own clock; host wall seconds)")
         hdr = "%-8s %-10s %12s %14s %14s %16s" % ("clock", "target", "boot guest s", "boot host s",
@@ -373,7 +406,8 @@ def main():
         for clock in clocks:
             for t in targets:
                 r = results["linux"].get(t, {}).get(clock, {})
-                out("%-8s %-10s %12s %14s %14s %16s" % (clock, t, fmt(r.get("boot_guest_s")),
+                label = "xen 1 CPU" if t == "xen" and xen_cpus(clock == "icount") == 1 else t
+                out("%-8s %-10s %12s %14s %14s %16s" % (clock, label, fmt(r.get("boot_guest_s")),
                                                          fmt(r.get("boot_host_wall_s")),
                                                          fmt(r.get("cpu_md5_64MiB_s")),
                                                          fmt(r.get("mem_copy_4x64MiB_s"))))

@@ -51,9 +51,11 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 restart=None):
+                 bios=None, flash_vars=None, restart=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
+        self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
+        self.flash_vars = flash_vars  # host file holding its flash variables bank (QEMU's pflash1)
         self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
 
 
@@ -101,6 +103,30 @@ def manifest_source(vms, manifest, workdir, origins=None):
 # VM's options made the property that is really at fault.
 _TOPIC_OPTION = ((r"of RAM|memory", "-m"), (r"physical CPU|affinity", "--pcpus"), (r"vCPUs|vcpus", "-c"),
                  (r"kernel", "-k"), (r"initrd", "-i"), (r"dtb|device tree", "--dtb"))
+
+FLASH_BANK_SIZE = 64 << 20  # QEMU virt's pflash1: a file backing it must be exactly this size
+
+
+def flash_vars_args(vms, create=True):
+    """QEMU's options for the VM whose flash variables live in a host file (at most one: the
+    machine has one pflash1). A missing file is created erased (0xFF), as new flash is
+    (create=False: a dry run, which writes nothing)."""
+    files = [vm.flash_vars for vm in vms if vm.flash_vars]
+    if not files:
+        return []
+    if len(files) > 1:
+        raise UsageError("--flash-vars: only one VM can keep its variables in the machine's flash")
+    path = files[0]
+    if not os.path.exists(path):
+        if not create:
+            return ["-drive", "if=pflash,unit=1,format=raw,file=%s" % path]
+        with open(path, "wb") as f:
+            f.write(b"\xff" * FLASH_BANK_SIZE)
+    if os.path.getsize(path) != FLASH_BANK_SIZE:
+        raise UsageError("--flash-vars %s: must be %d bytes (QEMU's flash bank)" % (path, FLASH_BANK_SIZE))
+    return ["-drive", "if=pflash,unit=1,format=raw,file=%s" % path]
+
+
 
 
 def explain_config_error(text, origins, ram=None):
@@ -377,7 +403,8 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
     work = tempfile.mkdtemp(prefix="hyparm-run-")
     try:
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
-        cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount, extra)
+        cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
+                           list(extra) + flash_vars_args(vms))
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
         # of the machine reloads it from QEMU's own copy): the file is not needed any
         # more, and removing it then leaves nothing behind even if we are killed later.

@@ -27,7 +27,7 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKER = os.path.join(REPO, "build", "tools", "manifest-check")
 NAME = "manifest.dtb"  # its name in the bundle (include/hyparm/manifest.h)
-FILE_PROPS = ("kernel", "initrd", "dtb")
+FILE_PROPS = ("kernel", "firmware", "initrd", "dtb")
 FILE_NAME_MAX = 63  # VMCONF_FILE_MAX - 1
 # What hyparm and the boot leave of the machine's RAM besides the bundle: hyparm's image,
 # stacks, page bitmap, stage-2 tables, the host DTB (a few MiB; kept generous).
@@ -247,10 +247,12 @@ def generate(vms, origins=None):
 
     for i, vm in enumerate(vms):
         name = vm.name or "vm%d" % i
-        this = "VM %s (%s-k %s)" % (name, "--vm #%d: " % (i + 1) if len(vms) > 1 else "", vm.kernel)
+        image = ("-k %s" % vm.kernel) if vm.kernel else ("--bios %s" % getattr(vm, "bios", None))
+        this = "VM %s (%s%s)" % (name, "--vm #%d: " % (i + 1) if len(vms) > 1 else "", image)
         add("\t\t%s {" % name, this)
         add('\t\t\tcompatible = "hyparm,vm";', this)
-        for key, opt, path in (("kernel", "-k", vm.kernel), ("initrd", "-i", vm.initrd), ("dtb", "--dtb", vm.dtb)):
+        for key, opt, path in (("kernel", "-k", vm.kernel), ("firmware", "--bios", getattr(vm, "bios", None)),
+                               ("initrd", "-i", vm.initrd), ("dtb", "--dtb", vm.dtb)):
             if path is not None:
                 add("\t\t\t%s = %s;" % (key, dts_string(os.path.abspath(path))), "%s, %s %s" % (this, opt, path))
         if vm.params:
@@ -262,6 +264,8 @@ def generate(vms, origins=None):
             add("\t\t\taffinity = <%s>;" % " ".join(cpus), "%s, --pcpus %s" % (this, vm.pcpus))
         if getattr(vm, "restart", None):
             add("\t\t\trestart = %s;" % dts_string(vm.restart), "%s, --restart %s" % (this, vm.restart))
+        if getattr(vm, "flash_vars", None):
+            add('\t\t\tflash-vars = "board";', "%s, --flash-vars %s" % (this, vm.flash_vars))
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

@@ -7,6 +7,7 @@
 #include <arch/esr.h>
 #include <arch/exit.h>
 #include <arch/fault.h>
+#include <drivers/gic.h>
 #include <arch/sysreg.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
@@ -77,9 +78,7 @@ void fault_stop_cpu(void)
 
 	hv_printf("hyparm: CPU %u stopped\n", p ? p->id : 0);
 	/* Nothing may wake this CPU again (the watchdog's tick included): no interrupt signalled to it. */
-	write_sysreg(S3_0_C12_C12_6, 0); /* ICC_IGRPEN0_EL1 */
-	write_sysreg(S3_0_C12_C12_7, 0); /* ICC_IGRPEN1_EL1 */
-	isb();
+	gic_cpu_stop();
 	for (;;)
 		__asm__ volatile("wfi");
 }

@@ -35,6 +35,10 @@ static bool inject(struct vcpu *v, unsigned ec_same_el, unsigned ec_lower_el, u3
 	if (v->prev_injected_elr && r->elr == v->prev_injected_elr)
 		return false;
 	v->injected_elr = vector;
+	/* Kept for the report if the guest loops from here (core/exit.c): the cause, not its echo. */
+	v->injected_for_esr = read_sysreg(esr_el2);
+	v->injected_for_far = read_sysreg(far_el2);
+	v->injected_for_pc = r->elr;
 
 	write_sysreg(esr_el1, ((u64)(from_el1 ? ec_same_el : ec_lower_el) << ESR_EC_SHIFT) | ESR_IL | iss);
 	if (set_far)

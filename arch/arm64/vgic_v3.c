@@ -7,7 +7,6 @@
 #include <arch/sysreg.h>
 #include <arch/vgic_lr.h>
 #include <arch/vgic_v3_lr.h>
-#include <hyparm/errno.h>
 
 static u64 v3_read_raw(unsigned i)
 {
@@ -149,8 +148,9 @@ static void v3_cpu_init(void)
 	isb();
 }
 
-static const struct vgic_lr_backend vgic_v3_backend = {
+static struct vgic_lr_backend vgic_v3_backend = {
 	.name = "GICv3 (ICH system registers)",
+	.version = 3,
 	.count = v3_count,
 	.write = v3_write,
 	.read_state = v3_read_state,
@@ -161,17 +161,8 @@ static const struct vgic_lr_backend vgic_v3_backend = {
 	.cpu_init = v3_cpu_init,
 };
 
-static const struct vgic_lr_backend *backend;
-
-const struct vgic_lr_backend *arch_vgic_backend(void)
+const struct vgic_lr_backend *vgic_v3_probe(const struct vgic_hw *hw)
 {
-	return backend;
-}
-
-int arch_vgic_backend_select(unsigned gic_version)
-{
-	if (gic_version != 3)
-		return -HV_ENOTSUP;
-	backend = &vgic_v3_backend;
-	return HV_OK;
+	vgic_v3_backend.maint_intid = hw->maint_intid;
+	return &vgic_v3_backend;
 }

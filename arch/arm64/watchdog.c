@@ -22,6 +22,7 @@
 #include <arch/fault.h>
 #include <arch/sysreg.h>
 #include <arch/watchdog.h>
+#include <hyparm/gic_regs.h>
 #include <hyparm/pcpu.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
@@ -37,6 +38,8 @@ struct watchdog_cpu {
 static struct watchdog_cpu wd[MAX_PCPUS];
 /* The tick's period in counter ticks; also read by watchdog_fiq.S. */
 u64 watchdog_period;
+/* The GICv2 CPU interface (GICC) the tick is acknowledged through, 0 on a GICv3; read by watchdog_fiq.S too. */
+u64 watchdog_gicc;
 static u64 watchdog_bound;
 
 void watchdog_el2_fiq(struct gp_regs *frame);
@@ -113,16 +116,33 @@ static void bark(const struct pcpu *p, const struct gp_regs *frame, u64 stuck)
  */
 static u32 ack_fiq(void)
 {
-	u32 intid = read_sysreg(S3_0_C12_C8_0) & 0xFFFFFF; /* ICC_IAR0_EL1 */
+	u32 intid;
+
+	if (watchdog_gicc) {
+		/* GICC_IAR takes Group 1 too (AckCtl): acknowledge only if the tick is what is pending. */
+		volatile u32 *cpuif = (volatile u32 *)(uintptr_t)watchdog_gicc;
+		intid = cpuif[GICC_IAR / 4] & GICC_IAR_INTID_MASK;
+	} else
+		intid = read_sysreg(S3_0_C12_C8_0) & 0xFFFFFF; /* ICC_IAR0_EL1 */
 	dsb(sy);
 	return intid;
 }
 
 static void eoi_fiq(u32 intid)
 {
+	if (watchdog_gicc) {
+		*(volatile u32 *)(uintptr_t)(watchdog_gicc + GICC_EOIR) = intid; /* priority drop */
+		*(volatile u32 *)(uintptr_t)(watchdog_gicc + GICC_DIR) = intid; /* deactivate */
+		return;
+	}
 	write_sysreg(S3_0_C12_C8_1, intid); /* ICC_EOIR0_EL1: priority drop */
 	write_sysreg(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1: deactivate (EOImode = 1) */
 	isb();
+}
+
+void watchdog_set_cpuif(paddr_t gicc)
+{
+	watchdog_gicc = gicc;
 }
 
 /* A tick that interrupted EL2 (entry.S, cur_spx_fiq). Returns unless this CPU is stuck. */

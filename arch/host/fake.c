@@ -12,6 +12,7 @@
 #include <hyparm/spectre.h>
 #include <arch/vcpu_arch.h>
 #include <arch/vgic_lr.h>
+#include <arch/vgic_v2_lr.h>
 #include <arch/vgic_v3_lr.h>
 #include <drivers/gic.h>
 #include <drivers/psci_fw.h>
@@ -42,6 +43,7 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs)
 	}
 	arch_fake.freq = 62500000;
 	arch_fake.nr_lrs = nr_lrs;
+	arch_fake_gic_version(3);
 	arch_fake_sysregs_clear();
 	fake_debug_reset();
 	arch_fake_set_cpu(0);
@@ -124,13 +126,13 @@ void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 {
 }
 
-/* ---- the physical GIC ---- */
-void gic_send_wake(unsigned cpu)
+/* ---- the physical GIC: a driver (drivers/gic.h) over arch_fake ---- */
+static void fake_send_wake(unsigned cpu)
 {
 	arch_fake.ipis[cpu]++;
 }
 
-u32 gic_ack(void)
+static u32 fake_ack(void)
 {
 	if (!arch_fake.npending)
 		return 1023;
@@ -139,16 +141,25 @@ u32 gic_ack(void)
 	return intid;
 }
 
-void gic_eoi(u32 intid, bool deactivate)
+static void fake_eoi(u32 intid, bool deactivate)
 {
 	if (arch_fake.neoi < FAKE_LOG)
 		arch_fake.eoi[arch_fake.neoi++] = intid | (deactivate ? FAKE_DEACTIVATED : 0);
 }
 
-void gic_ppi_set_active(unsigned intid, bool active)
+static void fake_ppi_set_active(unsigned intid, bool active)
 {
 	arch_fake.ppi_active[intid & 31] = active;
 }
+
+struct gic_ops gic_driver = {
+	.name = "fake",
+	.send_wake = fake_send_wake,
+	.ack = fake_ack,
+	.eoi = fake_eoi,
+	.ppi_set_active = fake_ppi_set_active,
+};
+
 void psci_fw_system_off(void)
 {
 	arch_fake.system_off++;
@@ -156,26 +167,44 @@ void psci_fw_system_off(void)
 	__builtin_unreachable();
 }
 
-/* ---- the list-register backend: GICv3's encoding over an array ---- */
+/*
+ * ---- the list-register backend: GICv3's encoding over an array, or
+ * GICv2's (GICH_LR) after arch_fake_gic_version(2) ----
+ */
+static struct vgic_lr_backend fake_backend;
+
+static u64 fake_encode(const struct vgic_lr *lr)
+{
+	return fake_backend.version == 2 ? vgic_v2_encode(lr) : vgic_v3_encode(lr);
+}
+static void fake_decode(u64 raw, struct vgic_lr *lr)
+{
+	if (fake_backend.version == 2)
+		vgic_v2_decode((u32)raw, lr);
+	else
+		vgic_v3_decode(raw, lr);
+}
 static unsigned fake_count(void)
 {
 	return arch_fake.nr_lrs;
 }
 static unsigned fake_read_state(unsigned i)
 {
-	return vgic_v3_lr_state(arch_fake.lr[i]);
+	struct vgic_lr lr;
+	fake_decode(arch_fake.lr[i], &lr);
+	return lr.state;
 }
 static void fake_write(unsigned i, const struct vgic_lr *lr)
 {
-	arch_fake.lr[i] = lr ? vgic_v3_encode(lr) : 0;
+	arch_fake.lr[i] = lr ? fake_encode(lr) : 0;
 }
-/* As ICH_ELRSR_EL2: empty = invalid and no EOI maintenance left (HW set, or EOI clear). */
+/* As ICH_ELRSR_EL2 / GICH_ELRSR0: empty = invalid and no EOI maintenance left (HW set, or EOI clear). */
 static u32 fake_empty(void)
 {
 	u32 m = 0;
 	for (unsigned i = 0; i < arch_fake.nr_lrs; i++) {
 		struct vgic_lr lr;
-		vgic_v3_decode(arch_fake.lr[i], &lr);
+		fake_decode(arch_fake.lr[i], &lr);
 		if (lr.state == LR_INVALID && !lr.eoi_maint)
 			m |= 1u << i;
 	}
@@ -197,8 +226,10 @@ static void fake_cpu_init(void)
 {
 }
 
-static const struct vgic_lr_backend fake_backend = {
+static struct vgic_lr_backend fake_backend = {
 	.name = "fake",
+	.version = 3,
+	.maint_intid = 25,
 	.count = fake_count,
 	.write = fake_write,
 	.read_state = fake_read_state,
@@ -214,11 +245,23 @@ const struct vgic_lr_backend *arch_vgic_backend(void)
 	return &fake_backend;
 }
 
+void arch_fake_gic_version(unsigned version)
+{
+	fake_backend.version = version;
+	fake_backend.gicv_base = version == 2 ? 0x08040000 : 0;
+	fake_backend.gicv_size = version == 2 ? 0x2000 : 0;
+}
+
 struct vgic_lr arch_fake_lr(unsigned i)
 {
 	struct vgic_lr lr;
-	vgic_v3_decode(arch_fake.lr[i], &lr);
+	fake_decode(arch_fake.lr[i], &lr);
 	return lr;
+}
+
+void arch_fake_set_lr(unsigned i, const struct vgic_lr *lr)
+{
+	arch_fake.lr[i] = fake_encode(lr);
 }
 
 /* ---- ID registers: zero unless a test says otherwise ---- */

@@ -13,6 +13,8 @@ static bool fake_inject(struct vcpu *v, u64 far)
 	if (v->prev_injected_elr && v->arch.regs.elr == v->prev_injected_elr)
 		return false;
 	v->injected_elr = 0x400; /* "the guest's vector" */
+	v->injected_for_far = far;
+	v->injected_for_pc = v->arch.regs.elr;
 	v->arch.regs.elr = v->injected_elr;
 	return true;
 }

@@ -17,15 +17,18 @@
  * per operation. The batch loop's own cost is measured ("timer overhead")
  * and subtracted.
  */
+/* Its figures are hyparm's exit paths: the GICv3 helpers alone, as before GICv2 support. */
+#define GUEST_GIC_V3_ONLY
 #include "gic.h"
 
 #define BATCH 8
 #define SGI_PING 1
 #define SGI_PONG 2
 #define VTIMER_PPI GUEST_VTIMER_INTID
-#define UART_FR (UART_BASE + 0x18)
-#define UART_ILPR (UART_BASE + 0x20)
-#define SMCCC_UNKNOWN 0x86000000u /* no service answers it: NOT_SUPPORTED at once */
+/* PL011 register offsets (the UART is wherever the DTB says: guest_uart_base). */
+#define UART_FR 0x18
+#define UART_ILPR 0x20
+#define SMCCC_UNKNOWN 0x87000000u /* owner 7 (reserved): no service answers it, under hyparm, KVM or Xen */
 
 static u64 iters = 2000;
 static char only[40]; /* "" = every operation */
@@ -78,20 +81,42 @@ static void report(const char *name, const struct stat *s, bool subtract)
 		(unsigned long long)to_ns(avg), (unsigned long long)s->n);
 }
 
+/*
+ * A data abort taken while an operation is timed: the platform does not
+ * implement that register (Xen's vpl011 has no ILPR, it injects an abort).
+ * The access is stepped over and the operation reported as skipped; where
+ * nothing aborts (hyparm, KVM, bare QEMU) this costs nothing in the loop.
+ */
+static volatile u64 aborted_far;
+
+static bool on_abort(struct frame *f, const struct exception *e)
+{
+	if ((e->esr >> 26) != 0x25) /* EC: data abort from the current EL */
+		return false;
+	aborted_far = e->far;
+	f->elr += 4;
+	return true;
+}
+
 /* Time `op` in batches; each sample is one batch divided by BATCH. */
 #define TIME_BATCHED(name, op) \
 	do { \
 		struct stat st = { 0 }; \
 		if (!want(name)) \
 			break; \
-		for (u64 _i = 0; _i < iters; _i++) { \
+		aborted_far = 0; \
+		for (u64 _i = 0; _i < iters && !aborted_far; _i++) { \
 			u64 _t0 = ticks(); \
 			for (unsigned _b = 0; _b < BATCH; _b++) { \
 				op; \
 			} \
 			stat_add(&st, (ticks() - _t0) * 1000 / BATCH); \
 		} \
-		report(name, &st, true); \
+		if (aborted_far) \
+			gprintf("BENCH %s skipped data abort at 0x%llx (not implemented here)\n", name, \
+				(unsigned long long)aborted_far); \
+		else \
+			report(name, &st, true); \
 	} while (0)
 
 static void measure_overhead(void)
@@ -387,15 +412,18 @@ int main(void)
 		(unsigned long long)(read_sysreg(CurrentEL) >> 2));
 
 	measure_overhead();
+	set_exception_handler(on_abort);
 	if (bootarg_u64("native", &v) && v)
 		gprintf("BENCH null_hvc skipped no hypervisor\n");
 	else
 		TIME_BATCHED("null_hvc", null_hvc());
 	TIME_BATCHED("sysreg_trap_read", trapped_sysreg());
-	TIME_BATCHED("mmio_read_gicd_iidr", mmio_read32(GICD_BASE + GICD_IIDR));
-	TIME_BATCHED("mmio_write_gicd_ipriorityr", mmio_write8(GICD_BASE + GICD_IPRIORITYR + 40, 0xA0));
-	TIME_BATCHED("mmio_read_uart_fr", mmio_read32(UART_FR));
-	TIME_BATCHED("mmio_write_uart_ilpr", mmio_write32(UART_ILPR, 0));
+	/* Local copies: the loops keep the addresses in registers, as they did with constants. */
+	const u64 gicd = guest_gicd_base, uart = guest_uart_base;
+	TIME_BATCHED("mmio_read_gicd_iidr", mmio_read32(gicd + GICD_IIDR));
+	TIME_BATCHED("mmio_write_gicd_ipriorityr", mmio_write8(gicd + GICD_IPRIORITYR + 40, 0xA0));
+	TIME_BATCHED("mmio_read_uart_fr", mmio_read32(uart + UART_FR));
+	TIME_BATCHED("mmio_write_uart_ilpr", mmio_write32(uart + UART_ILPR, 0));
 
 	gic_dist_init();
 	gic_cpu_init();

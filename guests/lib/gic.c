@@ -1,31 +1,79 @@
-/* GICv3 helpers for the test guests (see gic.h). */
+/* GIC helpers for the test guests (see gic.h). */
 #include "gic.h"
+
+bool gic_is_v2;
+/* Each vCPU's last GICC_IAR value (GICv2): the EOI of an SGI names its source too. */
+static volatile u32 last_iar[8];
+
+void gic_lib_init(void)
+{
+	gic_is_v2 = dtb_gic_version() == 2;
+}
 
 unsigned gic_cpu_index(void)
 {
 	return read_sysreg(mpidr_el1) & 0xFF;
 }
 
+u32 gic_v2_ack(void)
+{
+	u32 iar = mmio_read32(GICC_BASE + GICC_IAR);
+
+	last_iar[gic_cpu_index() & 7] = iar;
+	__asm__ volatile("dsb sy");
+	return iar & GICC_IAR_INTID_MASK;
+}
+
+void gic_v2_eoi(u32 intid)
+{
+	u32 iar = last_iar[gic_cpu_index() & 7];
+
+	mmio_write32(GICC_BASE + GICC_EOIR, (iar & GICC_IAR_INTID_MASK) == intid ? iar : intid);
+}
+
+void gic_set_pmr(u8 pmr)
+{
+	if (gic_is_v2) {
+		mmio_write32(GICC_BASE + GICC_PMR, pmr);
+		return;
+	}
+	write_sysreg(ICC_PMR_EL1, pmr);
+	isb();
+}
+
 static u64 gicr_base(void)
 {
-	return GICR_BASE + gic_cpu_index() * GICR_STRIDE;
+	return guest_gicr_base + gic_cpu_index() * GICR_STRIDE;
 }
 
 u64 gic_bank(unsigned intid)
 {
-	return intid < GIC_NR_PRIVATE ? gicr_base() + GICR_SGI_BASE : GICD_BASE;
+	/* A GICv2 distributor banks the SGI/PPI registers per CPU. */
+	return intid < GIC_NR_PRIVATE && !gic_is_v2 ? gicr_base() + GICR_SGI_BASE : guest_gicd_base;
 }
 
+/* GICv2: every interrupt stays in Group 0, which the CPU interface signals as IRQ (FIQEn = 0). */
 void gic_dist_init(void)
 {
-	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
+	if (gic_is_v2) {
+		mmio_write32(guest_gicd_base + GICD_CTLR, GICD_CTLR_ENABLE_GRP0);
+		return;
+	}
+	mmio_write32(guest_gicd_base + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
 	for (unsigned n = 1; n < 32; n++)
-		mmio_write32(GICD_BASE + GICD_IGROUPR + 4 * n, ~0u);
+		mmio_write32(guest_gicd_base + GICD_IGROUPR + 4 * n, ~0u);
 }
 
 void gic_cpu_init(void)
 {
 	u64 rd = gicr_base();
+
+	if (gic_is_v2) {
+		mmio_write32(GICC_BASE + GICC_PMR, 0xFF);
+		mmio_write32(GICC_BASE + GICC_BPR, 0);
+		mmio_write32(GICC_BASE + GICC_CTLR, GICC_CTLR_ENABLE_GRP0); /* EOImode 0 */
+		return;
+	}
 
 	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
 	while (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
@@ -87,10 +135,27 @@ void gic_set_edge(unsigned intid, bool edge)
 
 void gic_route(unsigned intid, unsigned cpu)
 {
-	mmio_write64(GICD_BASE + GICD_IROUTER + 8 * intid, cpu);
+	if (gic_is_v2)
+		mmio_write8(guest_gicd_base + GICD_ITARGETSR + intid, (u8)(1u << cpu));
+	else
+		mmio_write64(guest_gicd_base + GICD_IROUTER + 8 * intid, cpu);
 }
 
+#undef gic_send_sgi
 void gic_send_sgi(unsigned intid, u16 target_list, bool all_but_self)
+{
+	if (!gic_is_v2) {
+		gic_send_sgi_v3(intid, target_list, all_but_self);
+		return;
+	}
+	mmio_write32(GICD_BASE + GICD_SGIR,
+		     (all_but_self ? GICD_SGIR_FILTER_OTHERS : GICD_SGIR_FILTER_LIST)
+				     << GICD_SGIR_FILTER_SHIFT |
+			     (u32)(target_list & GICD_SGIR_TARGETS_MASK) << GICD_SGIR_TARGETS_SHIFT |
+			     (intid & GICD_SGIR_INTID_MASK));
+}
+
+void gic_send_sgi_v3(unsigned intid, u16 target_list, bool all_but_self)
 {
 	u64 v = ((u64)(intid & ICC_SGI1R_INTID_MASK) << ICC_SGI1R_INTID_SHIFT) | target_list;
 

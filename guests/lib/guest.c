@@ -1,4 +1,5 @@
 /* The test guests' runtime (see guest.h). */
+#include "gic.h"
 #include "guest.h"
 #include <hyparm/print.h>
 
@@ -7,10 +8,12 @@ static exception_handler sync_handler;
 static void (*irq_handler)(void);
 static const char *args = "";
 static const void *fdt;
+u64 guest_uart_base = GUEST_UART_IPA;
+u64 guest_gicd_base = GUEST_GICD_IPA, guest_gicr_base = GUEST_GICR_IPA;
 
 void putc_raw(char c)
 {
-	volatile u32 *uart = (volatile u32 *)UART_BASE;
+	volatile u32 *uart = (volatile u32 *)guest_uart_base;
 	while (uart[0x18 / 4] & (1u << 5)) /* FR.TXFF */
 		;
 	uart[0] = (u8)c;
@@ -168,6 +171,75 @@ static const void *find_prop(const char *node_prefix, const char *prop, u32 *len
 	}
 }
 
+static bool has_string(const char *list, u32 len, const char *s)
+{
+	size_t sl = slen(s);
+
+	for (u32 i = 0; i < len;) {
+		size_t l = slen(list + i);
+		if (l == sl && streq_n(list + i, s, sl))
+			return true;
+		i += l + 1;
+	}
+	return false;
+}
+
+bool dtb_compatible_reg(const char *compatible, unsigned index, u64 *base)
+{
+	const uint8_t *b = fdt, *p, *reg = NULL;
+	const char *strings;
+	u32 reg_len = 0;
+	int depth = 0;
+	bool match = false;
+
+	if (!fdt || be32(b) != 0xd00dfeed)
+		return false;
+	p = b + be32(b + 8);
+	strings = (const char *)b + be32(b + 12);
+	for (;;) {
+		u32 tok = be32(p);
+		p += 4;
+		if (tok == 1) { /* BEGIN_NODE: only the root's children (where all three put devices) */
+			depth++;
+			match = false;
+			reg = NULL;
+			p += (slen((const char *)p) + 4) & ~3u;
+		} else if (tok == 2) { /* END_NODE */
+			if (depth == 2 && match && reg && reg_len >= 16 * (index + 1)) {
+				const uint8_t *r = reg + 16 * index;
+				*base = (u64)be32(r) << 32 | be32(r + 4);
+				return true;
+			}
+			depth--;
+			match = false;
+			reg = NULL;
+		} else if (tok == 3) { /* PROP */
+			u32 plen = be32(p);
+			const char *pname = strings + be32(p + 4);
+			if (depth == 2 && slen(pname) == 10 && streq_n(pname, "compatible", 10))
+				match = has_string((const char *)p + 8, plen, compatible);
+			else if (depth == 2 && slen(pname) == 3 && streq_n(pname, "reg", 3))
+				reg = p + 8, reg_len = plen;
+			p += 8 + ((plen + 3) & ~3u);
+		} else if (tok != 4) { /* not NOP: END or garbage */
+			return false;
+		}
+	}
+}
+
+/* The console and GIC the DTB describes; the fixed layout where it says nothing. */
+static void find_devices(void)
+{
+	u64 v;
+
+	if (dtb_compatible_reg("arm,pl011", 0, &v) || dtb_compatible_reg("arm,sbsa-uart", 0, &v))
+		guest_uart_base = v;
+	if (dtb_compatible_reg("arm,gic-v3", 0, &v))
+		guest_gicd_base = v;
+	if (dtb_compatible_reg("arm,gic-v3", 1, &v))
+		guest_gicr_base = v;
+}
+
 const void *dtb_prop(const char *node_prefix, const char *prop, u32 *len)
 {
 	return find_prop(node_prefix, prop, len);
@@ -179,6 +251,7 @@ void bootargs_init(const void *dtb)
 	const char *a;
 
 	fdt = dtb;
+	find_devices();
 	a = find_prop("chosen", "bootargs", &len);
 	if (a)
 		args = a;
@@ -294,9 +367,31 @@ void delay_ms(u64 ms)
 		;
 }
 
+/* The GIC node's version: 2 if its compatible names a GICv2 (arm,cortex-a15-gic, arm,gic-400), else 3. */
+unsigned dtb_gic_version(void)
+{
+	static const char *const nodes[] = { "intc", "interrupt-controller" };
+
+	for (unsigned n = 0; n < 2; n++) {
+		u32 len;
+		const char *c = find_prop(nodes[n], "compatible", &len);
+
+		for (u32 i = 0; c && i < len; i += slen(c + i) + 1) {
+			const char *s = c + i;
+			if ((slen(s) == 18 && streq_n(s, "arm,cortex-a15-gic", 18)) ||
+			    (slen(s) == 11 && streq_n(s, "arm,gic-400", 11)))
+				return 2;
+		}
+		if (c)
+			return 3;
+	}
+	return 3;
+}
+
 void guest_main(const void *dtb)
 {
 	bootargs_init(dtb);
+	gic_lib_init();
 	main();
 	test_finish();
 }

@@ -32,7 +32,14 @@ typedef int64_t s64;
  */
 #define cpu_relax() __asm__ volatile("yield" ::: "memory")
 
+/* The platform's fixed UART (hyparm's guest layout): tests about hyparm's own devices use it. */
 #define UART_BASE GUEST_UART_IPA
+/*
+ * Where the console UART really is: the first PL011 / SBSA UART of the DTB
+ * (under Xen a domU's vpl011 is elsewhere), GUEST_UART_IPA without one.
+ * Set by bootargs_init() before main().
+ */
+extern u64 guest_uart_base;
 #define RAM_BASE GUEST_RAM_IPA
 #define ALIGN_UP_8(x) (((x) + 7) & ~7ULL)
 
@@ -64,7 +71,7 @@ void set_exception_handler(exception_handler h);
 /* IRQ handler (vector slot 5: current EL with SPx). */
 void set_irq_handler(void (*h)(void));
 
-/* Boot arguments from /chosen/bootargs of the DTB hyparm passed in x0. */
+/* Boot arguments from /chosen/bootargs of the DTB hyparm passed in x0; also finds the UART and GIC in it. */
 void bootargs_init(const void *dtb);
 const char *bootargs(void);
 bool bootarg_u64(const char *key, u64 *val);
@@ -74,10 +81,17 @@ u64 dtb_addr(void);
 u64 dtb_size(void);
 /* A property of a node under the root whose name starts with node_prefix ("chosen"), or NULL. */
 const void *dtb_prop(const char *node_prefix, const char *prop, u32 *len);
+/* The index-th (address, size) pair of reg of the first node under the root with this compatible string
+ * (root #address-cells and #size-cells 2, as hyparm, QEMU and Xen write them). */
+bool dtb_compatible_reg(const char *compatible, unsigned index, u64 *base);
 /* /memory reg of the DTB: base and size of the guest's RAM. */
 bool dtb_memory(u64 *base, u64 *size);
 /* /chosen linux,initrd-start and -end: the initrd the VM was given (end exclusive). */
 bool dtb_initrd(u64 *start, u64 *end);
+/* The device tree's GIC: 2 or 3. */
+unsigned dtb_gic_version(void);
+/* Reads it into the GIC helpers (guests/lib/gic.c); guest_main() calls it before main(). */
+void gic_lib_init(void);
 
 /* Time, from the virtual counter. */
 u64 now_ticks(void);

@@ -44,4 +44,9 @@ while [ $cpu -lt $n ]; do
 	check "CPU-bound job on CPU $cpu (got $r)" [ "$r" = "599997" ]
 	cpu=$((cpu + 1))
 done
+# The clock comes from the virtual PL031 (the board's RTC at boot, as QEMU's): not 1970.
+y=$(date +%Y)
+check "date says the year is $y (2024 or later)" [ "$y" -ge 2024 ]
+hw=$(hwclock -r 2>&1)
+check "hwclock -r: $hw" sh -c "echo '$hw' | grep -Eq '20[2-9][0-9]'"
 echo "RESULT: $pass passed, $fail failed"

@@ -1,7 +1,8 @@
 /*
- * The virtual GICv3 as a guest sees it: SGIs to itself and to another vCPU
- * (and back), an SPI's enable, pending and active state through the
- * distributor, priority masking through ICC_PMR_EL1, and level- versus
+ * The virtual GIC (v3, or v2 on a GICv2 host) as a guest sees it: SGIs to
+ * itself and to another vCPU (and back), an SPI's enable, pending and
+ * active state through the distributor, priority masking through the CPU
+ * interface's PMR (ICC_PMR_EL1 or GICC_PMR), and level- versus
  * edge-triggered behaviour, with the virtual PL011's TX interrupt (SPI 1,
  * INTID 33) as a line the guest can raise and lower by masking it.
  * Run with 2 vCPUs.
@@ -155,12 +156,10 @@ static void priority_tests(void)
 	gic_set_priority(TEST_SPI2, 0xC0);
 	gic_route(TEST_SPI2, 0);
 	gic_enable(TEST_SPI2, true);
-	write_sysreg(ICC_PMR_EL1, 0x80);
-	isb();
+	gic_set_pmr(0x80);
 	gic_set_pending(TEST_SPI2, true);
 	check(gic_ack_wait(20) == GIC_INTID_SPURIOUS, "priority 0xc0 is masked by PMR 0x80");
-	write_sysreg(ICC_PMR_EL1, 0xFF);
-	isb();
+	gic_set_pmr(0xFF);
 	i = gic_ack_wait(100);
 	check(i == TEST_SPI2, "PMR 0xff lets it through (IAR %u)", i);
 	/* While it is active at 0xc0, a more urgent interrupt preempts; an equal one waits. */

@@ -16,6 +16,7 @@
 #define HV_EFAULT 6 /* access to memory the caller does not own */
 #define HV_ENOTSUP 7 /* valid but not implemented */
 #define HV_EBUSY 8 /* resource in use */
+#define HV_EIO 9 /* a device reported a failure */
 
 const char *hv_strerror(int err);
 

@@ -1,8 +1,9 @@
 /*
- * The GICv3 register map, named as the architecture specification (ARM
- * IHI 0069) names the registers and fields: one definition for the
- * physical driver (drivers/gicv3.c), the vGIC (vdev/vgic/) and the
- * bare-metal test guests. Plain #defines of plain numbers only (no BIT(),
+ * The GIC register map (GICv3: ARM IHI 0069; GICv2: ARM IHI 0048), named
+ * as the architecture specifications name the registers and fields: one
+ * definition for the physical drivers (drivers/gicv3.c, drivers/gicv2.c),
+ * the vGIC (vdev/vgic/), the list-register backends and the bare-metal
+ * test guests. Plain #defines of plain numbers only (no BIT(),
  * no C suffixes that the assembler would reject), so that assembly and
  * guests without hyparm's types include it too.
  *
@@ -41,6 +42,28 @@
 #define GICD_IGRPMODR 0x0D00
 #define GICD_IROUTER 0x6000 /* 8 bytes per INTID (SPIs only) */
 #define GICD_PIDR2 0xFFE8
+
+/* GICv2 only: software-generated interrupts through the distributor, and its ID register. */
+#define GICD_SGIR 0x0F00
+#define GICD_CPENDSGIR 0x0F10 /* 1 byte per SGI: bit n = pending from CPU interface n */
+#define GICD_SPENDSGIR 0x0F20
+#define GICD_V2_PIDR2 0x0FE8
+#define GICD_V2_SIZE 0x1000
+
+/* GICD_SGIR */
+#define GICD_SGIR_INTID_MASK 0xF
+#define GICD_SGIR_NSATT 0x8000 /* forward only if the SGI is Group 1 */
+#define GICD_SGIR_TARGETS_SHIFT 16 /* CPUTargetList: bit n = CPU interface n */
+#define GICD_SGIR_TARGETS_MASK 0xFF
+#define GICD_SGIR_FILTER_SHIFT 24 /* TargetListFilter */
+#define GICD_SGIR_FILTER_MASK 0x3
+#define GICD_SGIR_FILTER_LIST 0
+#define GICD_SGIR_FILTER_OTHERS 1
+#define GICD_SGIR_FILTER_SELF 2
+
+/* GICD_TYPER (GICv2) */
+#define GICD_TYPER_CPUS_SHIFT 5 /* CPUNumber: CPU interfaces - 1 */
+#define GICD_TYPER_SECURITY_EXTN 0x400 /* the GIC has two security states (hyparm is then Non-secure) */
 
 /* GICD_CTLR, the view with a single security state (DS = 1) or the non-secure one. */
 #define GICD_CTLR_ENABLE_GRP0 0x00000001
@@ -89,6 +112,44 @@
 #define GICR_ICFGR0 0x0C00 /* SGIs */
 #define GICR_ICFGR1 0x0C04 /* PPIs */
 #define GICR_IGRPMODR0 0x0D00
+
+/* ---- GICv2 CPU interface (GICC_*, and the guest's view of GICV_*: the same layout) ---- */
+#define GICC_CTLR 0x0000
+#define GICC_PMR 0x0004
+#define GICC_BPR 0x0008
+#define GICC_IAR 0x000C
+#define GICC_EOIR 0x0010
+#define GICC_RPR 0x0014
+#define GICC_HPPIR 0x0018
+#define GICC_IIDR 0x00FC
+#define GICC_DIR 0x1000 /* in the frame's second 4 KiB page */
+#define GICC_SIZE 0x2000
+
+/* GICC_CTLR, the view without Security Extensions (or the Secure one) */
+#define GICC_CTLR_ENABLE_GRP0 0x001
+#define GICC_CTLR_ENABLE_GRP1 0x002
+#define GICC_CTLR_ACKCTL 0x004 /* GICC_IAR acknowledges Group 1 interrupts too */
+#define GICC_CTLR_FIQEN 0x008 /* Group 0 signalled as FIQ */
+#define GICC_CTLR_EOIMODE 0x200 /* EOIR drops priority only, DIR deactivates */
+
+/* GICC_IAR */
+#define GICC_IAR_INTID_MASK 0x3FF
+#define GICC_IAR_CPUID_SHIFT 10 /* SGIs: the CPU interface that sent it */
+#define GICC_IAR_CPUID_MASK 0x7
+
+/* ---- GICv2 virtual interface control (GICH_*, hyparm's only: the vGICv2 list registers) ---- */
+#define GICH_HCR 0x0000
+#define GICH_VTR 0x0004
+#define GICH_VMCR 0x0008
+#define GICH_MISR 0x0010
+#define GICH_EISR0 0x0020
+#define GICH_ELRSR0 0x0030
+#define GICH_APR 0x00F0
+#define GICH_LR0 0x0100 /* 4 bytes per list register */
+#define GICH_SIZE 0x1000
+
+/* GICH_VTR */
+#define GICH_VTR_LISTREGS_MASK 0x3F /* list registers - 1 */
 
 /* ---- CPU interface: system registers by encoding (usable by assemblers without GIC names) ---- */
 #define ICC_PMR_EL1 S3_0_C4_C6_0

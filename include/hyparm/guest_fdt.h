@@ -1,7 +1,7 @@
 /*
  * The device tree hyparm generates for each VM, written with libfdt's
  * sequential-write API. It mirrors what QEMU generates for its own virt
- * machine (memory, cpus with enable-method psci, psci over hvc, the GICv3, the arch
+ * machine (memory, cpus with enable-method psci, psci over hvc, the GICv3 or GICv2, the arch
  * timer, the PL011 with its clock, /chosen with bootargs, stdout-path,
  * the initrd range and random seeds), so guests written for KVM find their devices where
  * they expect them.
@@ -24,7 +24,9 @@ struct guest_fdt_params {
 	const u64 *vcpu_mpidr; /* affinity of each vCPU (cpu node reg) */
 	const char *cmdline; /* "" for none */
 	u64 initrd_start, initrd_end; /* 0, 0 for none */
+	unsigned gic_version; /* 3 (arm,gic-v3) or 2 (arm,cortex-a15-gic) */
 	u64 gicd_base, gicr_base; /* GICv3 distributor; redistributors (128 KiB per vCPU) */
+	u64 gicc_base; /* GICv2: the CPU interface (the GICV frame hyparm maps there) */
 	u64 uart_base;
 	unsigned uart_spi; /* SPI number (INTID - 32) */
 	/* /chosen/rng-seed (rng_seed_len 0: none) and /chosen/kaslr-seed (0: none), fresh each boot. */

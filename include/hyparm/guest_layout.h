@@ -16,13 +16,23 @@
 #define GUEST_U64(x) x##ULL
 #endif
 
+/* Two CFI flash banks, as QEMU virt has them: firmware code (read-only) at 0, UEFI variables above. */
+#define GUEST_FLASH0_IPA GUEST_U64(0x00000000)
+#define GUEST_FLASH1_IPA GUEST_U64(0x04000000)
+#define GUEST_FLASH_BANK_SIZE GUEST_U64(0x04000000)
 #define GUEST_GICD_IPA GUEST_U64(0x08000000)
 #define GUEST_GICD_SIZE GUEST_U64(0x10000)
 #define GUEST_GICR_IPA GUEST_U64(0x080A0000)
 #define GUEST_GICR_STRIDE GUEST_U64(0x20000) /* RD_base + SGI_base frames per vCPU */
+/* A virtual GICv2: its CPU interface (the host's GICV frame, 8 KiB: GICC_DIR is in the second page). */
+#define GUEST_GICC_IPA GUEST_U64(0x08010000)
+#define GUEST_GICC_SIZE GUEST_U64(0x2000)
 #define GUEST_UART_IPA GUEST_U64(0x09000000)
 #define GUEST_UART_SIZE GUEST_U64(0x1000)
 #define GUEST_UART_INTID 33 /* SPI 1 */
+#define GUEST_RTC_IPA GUEST_U64(0x09010000) /* PL031 */
+#define GUEST_RTC_SIZE GUEST_U64(0x1000)
+#define GUEST_RTC_INTID 34 /* SPI 2 */
 /* Paravirtual stolen-time records, 64 bytes per vCPU, outside RAM (where QEMU's virt puts its PV time region). */
 #define GUEST_PVTIME_IPA GUEST_U64(0x090A0000)
 #define GUEST_PVTIME_SIZE GUEST_U64(0x10000) /* IPA space kept; one 4 KiB page of it is mapped */

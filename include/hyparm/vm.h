@@ -21,7 +21,7 @@
 
 #define VM_MAX 8
 #define VM_MAX_VCPUS 8
-#define VM_MAX_DEVICES 8
+#define VM_MAX_DEVICES 16
 #define VM_NAME_MAX 32
 #define VM_MAX_REPORTS 10
 
@@ -66,6 +66,11 @@ struct vcpu {
 	u64 exit_ticks;
 	/* Exception-loop detection: the vector hyparm sent the guest to in this exit and in the previous one. */
 	u64 injected_elr, prev_injected_elr;
+	/*
+	 * The exit that caused the last injection (ESR_EL2, FAR_EL2, guest PC):
+	 * when the next one loops, this is the first fault, the one to report.
+	 */
+	u64 injected_for_esr, injected_for_far, injected_for_pc;
 	u64 setway_off; /* progress of a set/way-triggered clean of the VM's RAM (arch/sysreg_emul.c) */
 	/* Stolen time (core/sched.c): physical counts it was runnable while its CPU ran another vCPU. */
 	u64 stolen; /* total; written by its own CPU only */
@@ -104,12 +109,12 @@ struct vm {
 	u64 cntvoff; /* CNTVOFF_EL2: the guest's virtual counter starts at 0 at VM creation */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
-	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 */
+	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 (the DTB's IPA; 0 for firmware) */
 	bool warm_reset_is_panic; /* its guest asks for a warm reset only after a panic (hyparm/guest_cmdline.h) */
 	const struct vm_config *config;
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	struct restart_history restart; /* its stops, for the restart policy (hyparm/restart.h) */
-	/* Its RAM and stage-2 tables are allocated; a VM stopped for good gives them back (core/vm.c). */
+	/* Its RAM is allocated; a VM stopped for good gives it back (core/vm.c). */
 	bool memory_held;
 	volatile bool release_pending; /* stopped for good: the last of its vCPUs to leave a CPU frees them */
 	enum vm_reset_phase reset_phase;

@@ -26,7 +26,8 @@ enum vm_restart {
 
 struct vm_config {
 	char name[VMCONF_NAME_MAX];
-	char kernel[VMCONF_FILE_MAX]; /* file names in the bundle */
+	char kernel[VMCONF_FILE_MAX]; /* "" for a firmware VM */
+	char firmware[VMCONF_FILE_MAX]; /* "" = boot the kernel */
 	char initrd[VMCONF_FILE_MAX]; /* "" = none */
 	char dtb[VMCONF_FILE_MAX]; /* "" = generate */
 	char cmdline[VMCONF_CMDLINE_MAX];
@@ -39,6 +40,7 @@ struct vm_config {
 	bool identity_mapped; /* RAM at IPA == PA (refused for now: not supported yet) */
 	/* Where the manifest describes the VM, for later messages: "FILE:LINE: /vms/NAME" or "manifest: /vms/NAME". */
 	char where[VMCONF_WHERE_MAX];
+	bool vars_on_board; /* flash-vars = "board": the variables bank is the board's pflash1 */
 };
 
 #endif

@@ -33,8 +33,10 @@ void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf,
 
 /* Print the registers of the vCPU of vm that this CPU holds (the crashing one), for a crash report. */
 void vm_report_crash_registers(struct vm *vm);
-/* vm stopped for good: give its RAM and stage-2 tables back if none of its vCPUs is on a CPU any more (the scheduler calls it as it unloads one). */
+/* vm stopped for good: give its RAM back if none of its vCPUs is on a CPU any more (the scheduler calls it as it unloads one). */
 void vm_release_if_idle(struct vm *vm);
+/* A device frame passed through to the guest: pa at ipa, size bytes, read-write, Device-nGnRE. */
+int vm_map_device(struct vm *vm, u64 ipa, paddr_t pa, u64 size);
 
 /* Where vm's images go, from its config (at creation: errors before anything boots). */
 int vm_plan_images(struct vm *vm, char *err, size_t errlen);

@@ -17,6 +17,11 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import hyparmrun as hr  # noqa: E402
 
+# The host GICs a test runs on: GICv3 (QEMU virt gic-version=3) and GICv2 with the virtualization
+# extension (gic-version=2), whose guests get a virtual GICv2. Only a few tests take both: each run
+# costs a QEMU boot.
+GICS = pytest.mark.parametrize("gic", [3, 2], ids=["gicv3", "gicv2"])
+
 HYPARM = os.path.join(REPO, "build", "hyparm.bin")
 GUESTS = os.path.join(REPO, "build", "guests")
 LINUX = os.path.join(REPO, "deps", "linux", "Image")
@@ -76,10 +81,10 @@ class Hyparm:
         self.node.hyparm_result = res
         return res
 
-    def one(self, kernel, timeout=30, **kw):
-        """One VM named g that must pass its checks and power off."""
+    def one(self, kernel, timeout=30, gic=3, **kw):
+        """One VM named g that must pass its checks and power off (on a host with GIC version gic)."""
         __tracebackhide__ = True
-        res = self.run([hr.VM(kernel, name="g", **kw)], timeout=timeout)
+        res = self.run([hr.VM(kernel, name="g", **kw)], timeout=timeout, gic=gic)
         expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
         guest_passed(res, "g")
         expect(res.vm_states.get("g") == "off", "hyparm did not report 'vm g: powered off'")

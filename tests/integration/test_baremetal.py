@@ -6,11 +6,13 @@ import subprocess
 import pytest
 
 import hyparmrun as hr
+from conftest import GICS
 
 
+@GICS
 @pytest.mark.timeout(60)
-def test_hello_prints_and_powers_off(hv):
-    res = hv.one(hv.guest("hello"))
+def test_hello_prints_and_powers_off(hv, gic):
+    res = hv.one(hv.guest("hello"), gic=gic)
     hv.expect(any("hello from guest" in l for l in res.vm_lines("g")), "no greeting on the console")
     hv.expect("hyparm: all VMs stopped" in res.lines, "hyparm did not end the run")
     hv.expect(any(l.startswith("hyparm: EL2 mappings: W^X checked") for l in res.lines),
@@ -86,6 +88,18 @@ def test_device_list_from_the_manifest(hv, tmp_path):
         res = hv.run(manifest=manifest(tmp_path, kernel + "\t\t\tdevices = %s;\n" % devices), timeout=20)
         hv.expect(res.status == hr.STATUS_HYP_FAILED, "%s: status %d" % (devices, res.status))
         hv.expect(any(re.search(want, l) for l in res.lines), "%s: no %r in: %s" % (devices, want, res.tail(3)))
+
+
+@pytest.mark.timeout(50)
+def test_gicv3_device_on_a_gicv2_host_is_refused(hv, tmp_path):
+    """A VM's virtual GIC is built on the host's virtual CPU interface: a manifest that names
+    gicv3 on a GICv2 host is refused with the VM's file:line, and says why."""
+    shutil.copy(hv.guest("hello"), tmp_path / "hello.bin")
+    m = manifest(tmp_path, '\t\t\tkernel = "hello.bin";\n\t\t\tdevices = "gicv3", "pl011";\n')
+    res = hv.run(manifest=m, timeout=20, gic=2)
+    want = r"PANIC: \S*/m\.dts:5: /vms/x: vm x: a virtual GICv3 needs a GICv3 host \(this one is a GICv2\)"
+    hv.expect(res.status == hr.STATUS_HYP_FAILED, "status %d: %s" % (res.status, res.why))
+    hv.expect(any(re.search(want, l) for l in res.lines), "no %r in: %s" % (want, res.tail(3)))
 
 
 @pytest.mark.timeout(60)

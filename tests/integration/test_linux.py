@@ -5,15 +5,16 @@ import re
 import pytest
 
 import hyparmrun as hr
+from conftest import GICS
 
 
-def linux(hv, name, cpus, cpu_model="cortex-a57", vms=1, timeout=120):
+def linux(hv, name, cpus, cpu_model="cortex-a57", vms=1, timeout=120, gic=3):
     hv.need_linux()
     params = "console=ttyAMA0 quiet hyparm.test=smp hyparm.cpus=%d" % cpus
     pcpus = ["0,1", "0", "1"]
     guests = [hr.VM(hv.LINUX, name="%s%d" % (name, i), initrd=hv.INITRD, params=params, cpus=cpus, mem=256,
                     pcpus=pcpus[0] if vms == 1 else pcpus[1 + i]) for i in range(vms)]
-    res = hv.run(guests, cpu_model=cpu_model, timeout=timeout)
+    res = hv.run(guests, cpu_model=cpu_model, timeout=timeout, gic=gic)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     for g in guests:
         hv.guest_passed(res, g.name)
@@ -26,9 +27,10 @@ def test_linux_1_vcpu(hv):
     linux(hv, "linux", 1)
 
 
+@GICS
 @pytest.mark.timeout(180)
-def test_linux_2_vcpus(hv):
-    linux(hv, "linux", 2)
+def test_linux_2_vcpus(hv, gic):
+    linux(hv, "linux", 2, gic=gic)
 
 
 @pytest.mark.timeout(180)
@@ -141,3 +143,19 @@ def test_linux_hw_breakpoint_and_watchpoint(hv):
     lines = res.vm_lines("dbg")
     for want in ("PASS: breakpoint hit", "PASS: watchpoint hit", "NT_ARM_HW_BREAK: 6 breakpoints, NT_ARM_HW_WATCH: 4"):
         hv.expect(any(want in l for l in lines), "no %r line" % want)
+
+
+@pytest.mark.timeout(180)
+def test_linux_clock_from_rtc(hv):
+    """Linux reads its clock from the virtual PL031 (the board's RTC at boot, carried on by the
+    counter): date and hwclock show a year of 2024 or later, not 1970."""
+    hv.need_linux()
+    prompt = r"/ # \x1b\[6n$"
+    res = hv.run([hr.VM(hv.LINUX, name="clk", initrd=hv.INITRD, params="console=ttyAMA0 quiet", cpus=1, mem=256)],
+                 timeout=120, script=[(prompt, "date +YEAR=%Y; hwclock -r\n"), (prompt, "poweroff\n")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("clk")
+    years = [int(m.group(1)) for m in (re.search(r"YEAR=(\d{4})", l) for l in lines) if m]
+    hv.expect(years and years[0] >= 2024, "date: %s" % (years or "no YEAR= line"))
+    hw = [l for l in lines if "hwclock" not in l and re.search(r"\b20\d\d\b", l) and "seconds" in l]
+    hv.expect(hw and int(re.search(r"\b(20\d\d)\b", hw[0]).group(1)) >= 2024, "hwclock -r printed no year >= 2024")

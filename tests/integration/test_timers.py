@@ -1,10 +1,13 @@
 """The guest's virtual and physical timers."""
 import pytest
 
+from conftest import GICS
 
+
+@GICS
 @pytest.mark.timeout(60)
-def test_virtual_and_physical_timers(hv):
-    hv.one(hv.guest("vtimer"))
+def test_virtual_and_physical_timers(hv, gic):
+    hv.one(hv.guest("vtimer"), gic=gic)
 
 
 @pytest.mark.timeout(60)

@@ -10,7 +10,7 @@
 
 static void negative_and_positive_codes_give_the_same_name(void **state)
 {
-	for (int code = HV_OK; code <= HV_EBUSY; code++)
+	for (int code = HV_OK; code <= HV_EIO; code++)
 		assert_string_equal(hv_strerror(-code), hv_strerror(code));
 }
 
@@ -25,6 +25,7 @@ static void every_code_has_its_own_name(void **state)
 	assert_string_equal(hv_strerror(-HV_EFAULT), "bad address");
 	assert_string_equal(hv_strerror(-HV_ENOTSUP), "not supported");
 	assert_string_equal(hv_strerror(-HV_EBUSY), "busy");
+	assert_string_equal(hv_strerror(-HV_EIO), "input/output error");
 }
 
 static void unknown_codes_are_named_unknown(void **state)

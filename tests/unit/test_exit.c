@@ -51,8 +51,14 @@ struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 void sched_rearm(struct pcpu *p, struct vcpu *v)
 {
 }
+static char crash_why[400];
 void vm_crash(struct vm *m, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_vsnprintf(crash_why, sizeof(crash_why), fmt, ap);
+	va_end(ap);
 	crashes++;
 }
 void vm_power_off(struct vm *m)
@@ -422,6 +428,11 @@ static void exception_loop_stops_the_vm(void **state)
 	assert_int_equal(crashes, 0);
 	assert_int_equal(run_exit(&undef), ACT_STOP); /* faulted at the vector itself */
 	assert_int_equal(crashes, 1);
+	/* The report names the first fault (where the guest was when it was sent to the vector), not only the vector. */
+	char first[64];
+	hv_snprintf(first, sizeof(first), "at pc 0x%llx", (unsigned long long)PC);
+	assert_non_null(strstr(crash_why, "first fault"));
+	assert_non_null(strstr(crash_why, first));
 }
 
 static int syncs_seen_by_handler, handler_calls;

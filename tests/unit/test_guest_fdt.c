@@ -96,6 +96,32 @@ static void tree_describes_the_vm(void **state)
 			 fdt32_to_cpu(*(const fdt32_t *)prop(buf, "/intc@8000000", "phandle", NULL)));
 }
 
+/* A GICv2 VM: the node Linux's irq-gic driver binds to, with GICD and GICC, no redistributors. */
+static void gicv2_vm_gets_a_cortex_a15_gic(void **state)
+{
+	static char buf[65536];
+	struct guest_fdt_params p = params();
+	int len, node;
+
+	p.gic_version = 2;
+	p.gicc_base = 0x08010000;
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	node = fdt_path_offset(buf, "/intc@8000000");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_node_check_compatible(buf, node, "arm,cortex-a15-gic"), 0);
+	assert_int_not_equal(fdt_node_check_compatible(buf, node, "arm,gic-v3"), 0);
+	assert_null(fdt_getprop(buf, node, "#redistributor-regions", NULL));
+	const void *gic = prop(buf, "/intc@8000000", "reg", &len);
+	assert_int_equal(len, 32);
+	assert_int_equal(cell64(gic, 0), 0x08000000);
+	assert_int_equal(cell64(gic, 2), 0x08010000);
+	assert_int_equal(cell64(gic, 3), 0x2000);
+	/* The timer's and the UART's interrupts are written as on GICv3. */
+	const fdt32_t *irqs = prop(buf, "/timer", "interrupts", &len);
+	assert_int_equal(len, 12 * 4);
+	assert_int_equal(fdt32_to_cpu(irqs[7]), 11);
+}
+
 static void no_initrd_means_no_initrd_properties(void **state)
 {
 	static char buf[65536];
@@ -197,6 +223,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tree_describes_the_vm),
+		cmocka_unit_test(gicv2_vm_gets_a_cortex_a15_gic),
 		cmocka_unit_test(no_initrd_means_no_initrd_properties),
 		cmocka_unit_test(seeds_are_in_chosen_and_only_when_given),
 		cmocka_unit_test(too_small_a_buffer_is_reported),

@@ -148,8 +148,15 @@ static void pstate_masked_el1h_and_pan(void **state)
 static void exception_loop_is_refused(void **state)
 {
 	from(MODE_EL1H);
+	arch_fake_sysreg_write("esr_el2", 0x92000010);
+	arch_fake_sysreg_write("far_el2", 0x1234);
+	u64 pc = vcpu.arch.regs.elr;
 	assert_true(inject_undef(&vcpu));
 	u64 vector = vcpu.arch.regs.elr;
+	/* What caused the injection is kept for a loop's report. */
+	assert_int_equal(vcpu.injected_for_esr, 0x92000010);
+	assert_int_equal(vcpu.injected_for_far, 0x1234);
+	assert_int_equal(vcpu.injected_for_pc, pc);
 	/* The next exit (core/exit.c does this). */
 	vcpu.prev_injected_elr = vcpu.injected_elr;
 	vcpu.injected_elr = 0;
@@ -160,6 +167,7 @@ static void exception_loop_is_refused(void **state)
 	assert_int_equal(reg("esr_el1"), SENTINEL);
 	assert_int_equal(reg("elr_el1"), SENTINEL);
 	assert_int_equal(reg("far_el1"), SENTINEL);
+	assert_int_equal(vcpu.injected_for_pc, pc); /* the refused one does not overwrite the first fault */
 
 	vcpu.arch.regs.elr = vector + 4; /* the vector ran an instruction, then faulted */
 	assert_true(inject_undef(&vcpu));

@@ -51,6 +51,8 @@ static const struct file files[] = {
 	{ "initrd.cpio", big_initrd, MiB(6) }, /* only its size matters */
 	{ "guest.dtb", guest_dtb, sizeof(guest_dtb) },
 	{ "not.dtb", raw_binary, sizeof(raw_binary) },
+	{ "u-boot.bin", raw_binary, sizeof(raw_binary) },
+	{ "huge.fd", big_initrd, MiB(65) }, /* only its size matters */
 };
 
 static int fake_find(void *ctx, const char *name, const void **data, u64 *size)
@@ -259,11 +261,49 @@ static void restart_policies(void **state)
 	assert_int_equal(r.vms[0].restart, VM_RESTART_NEVER);
 }
 
+#define FW "\t\t\tcompatible = \"hyparm,vm\";\n\t\t\tfirmware = \"u-boot.bin\";\n" /* lines 6, 7 */
+
+/* A firmware VM names its firmware instead of a kernel; both, or firmware with an initrd, is refused. */
+static void firmware_instead_of_kernel(void **state)
+{
+	struct result r;
+
+	parse_env(VM(FW "\t\t\tmemory = \"128M\";\n"), &machine, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_string_equal(r.vms[0].firmware, "u-boot.bin");
+	assert_string_equal(r.vms[0].kernel, "");
+	assert_false(r.vms[0].vars_on_board);
+	parse_env(VM(KERNEL), &machine, &r);
+	assert_string_equal(r.vms[0].firmware, "");
+	expect_error(
+		VM(KERNEL "\t\t\tfirmware = \"u-boot.bin\";\n"),
+		"t.dts:8: /vms/a: firmware: a VM boots either its firmware or a kernel and initrd, not both");
+	expect_error(
+		VM(FW "\t\t\tinitrd = \"initrd.cpio\";\n"),
+		"t.dts:7: /vms/a: firmware: a VM boots either its firmware or a kernel and initrd, not both");
+	expect_error(VM("\t\t\tcompatible = \"hyparm,vm\";\n\t\t\tfirmware = \"huge.fd\";\n"),
+		     "t.dts:7: /vms/a: firmware: 'huge.fd' is 68157440 bytes, more than the flash bank holds "
+		     "(67108864)");
+	parse_env(VM(FW "\t\t\tflash-vars = \"board\";\n"), &machine, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_true(r.vms[0].vars_on_board);
+	parse_env(VM(FW "\t\t\tflash-vars = \"memory\";\n"), &machine, &r);
+	assert_false(r.vms[0].vars_on_board);
+	expect_error(VM(FW "\t\t\tflash-vars = \"disk\";\n"),
+		     "t.dts:8: /vms/a: flash-vars: 'disk': expected \"board\" (the board's flash, kept "
+		     "across runs) "
+		     "or \"memory\"");
+	expect_error(
+		VM(KERNEL "\t\t\tflash-vars = \"board\";\n"),
+		"t.dts:8: /vms/a: flash-vars: only a firmware VM has a flash (give it firmware = \"...\")");
+}
+
 static void unknown_property(void **state)
 {
-	expect_error(VM(KERNEL "\t\t\tmemroy = \"64M\";\n"),
-		     "t.dts:8: /vms/a: memroy: unknown property (expected compatible, kernel, initrd, dtb, "
-		     "bootargs, vcpus, memory, affinity, devices, restart, identity-mapped)");
+	expect_error(
+		VM(KERNEL "\t\t\tmemroy = \"64M\";\n"),
+		"t.dts:8: /vms/a: memroy: unknown property (expected compatible, kernel, firmware, initrd, "
+		"dtb, bootargs, vcpus, memory, affinity, devices, restart, identity-mapped, flash-vars)");
 	expect_error("/dts-v1/;\n/ {\n\tcompatible = \"hyparm,manifest\";\n\tmodel = \"x\";\n};\n",
 		     "t.dts:4: /: model: unknown property (expected compatible)");
 	expect_error("/dts-v1/;\n/ {\n\tcompatible = \"hyparm,manifest\";\n\tvms {\n\t\tx = <1>;\n\t};\n};\n",
@@ -509,6 +549,7 @@ int main(void)
 		cmocka_unit_test(examples_parse_to_their_vms),
 		cmocka_unit_test(defaults_and_checked_images),
 		cmocka_unit_test(restart_policies),
+		cmocka_unit_test(firmware_instead_of_kernel),
 		cmocka_unit_test(unknown_property),
 		cmocka_unit_test(wrong_type),
 		cmocka_unit_test(overlapping_devices),

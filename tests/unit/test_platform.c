@@ -50,6 +50,8 @@ static void qemu_virt_is_understood(void **state)
 	assert_int_equal(p.gic_version, 3);
 	assert_int_equal(p.gicd_base, 0x08000000);
 	assert_int_equal(p.gicr_base, 0x080A0000);
+	assert_int_equal(p.gic_maint_intid, 25);
+	assert_int_equal(p.gicc_base, 0);
 	assert_int_equal(p.nr_cpus, 2);
 	assert_int_equal(p.cpu_mpidr[0], 0);
 	assert_int_equal(p.cpu_mpidr[1], 1);
@@ -61,6 +63,28 @@ static void qemu_virt_is_understood(void **state)
 	assert_int_equal(p.kaslr_seed_len, 8);
 	assert_memory_equal((const void *)(uintptr_t)p.rng_seed, "\x5b\x5e\x5e\xc9", 4);
 	assert_memory_equal((const void *)(uintptr_t)p.kaslr_seed, "\x9b\x46\x67\xdd", 4);
+	free(fdt);
+}
+
+/* QEMU's virt with gic-version=2,virtualization=on: the four GICv2 frames and the maintenance PPI. */
+static void qemu_virt_gicv2_is_understood(void **state)
+{
+	void *fdt = load_dtb("tests/unit/data/qemu-virt-gicv2.dts");
+	struct platform p;
+	char err[128] = "";
+
+	assert_int_equal(platform_from_fdt(fdt, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.gic_version, 2);
+	assert_int_equal(p.gicd_base, 0x08000000);
+	assert_int_equal(p.gicd_size, 0x10000);
+	assert_int_equal(p.gicc_base, 0x08010000);
+	assert_int_equal(p.gicc_size, 0x10000);
+	assert_int_equal(p.gich_base, 0x08030000);
+	assert_int_equal(p.gicv_base, 0x08040000);
+	assert_int_equal(p.gicv_size, 0x10000);
+	assert_int_equal(p.gicr_base, 0);
+	assert_int_equal(p.gic_maint_intid, 25);
+	assert_int_equal(p.uart_intid, 33);
 	free(fdt);
 }
 
@@ -220,6 +244,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(qemu_virt_is_understood),
+		cmocka_unit_test(qemu_virt_gicv2_is_understood),
 		cmocka_unit_test(a_bad_header_is_an_error),
 		cmocka_unit_test(missing_memory_is_an_error),
 		cmocka_unit_test(stdout_path_alias_selects_the_uart),

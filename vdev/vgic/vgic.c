@@ -10,7 +10,9 @@ void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 {
 	g->vm = vm;
 	g->be = be;
-	g->ctlr = GICD_CTLR_ARE | GICD_CTLR_DS;
+	g->version = be && be->version == 2 ? 2 : 3;
+	/* GICv3: affinity routing and one security state, always; a GICv2 has neither bit. */
+	g->ctlr = g->version == 3 ? GICD_CTLR_ARE | GICD_CTLR_DS : 0;
 	g->nr_lrs = be ? MIN(be->count(), VGIC_MAX_LRS) : 0;
 	g->spi_maybe_pending = 0;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
@@ -153,6 +155,23 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 		}
 	}
 	spin_unlock(&g->lock);
+}
+
+void vgic_v2_pend_sgi(struct vgic *g, struct vcpu *src, unsigned intid, u8 targets)
+{
+	struct vm *vm = g->vm;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		struct virq *irq = &vgic_cpu_of(t)->priv[intid & 0xF];
+
+		if (!(targets & BIT(i)))
+			continue;
+		/* One pending state per source (GICv2 spec 3.2.4): the list register names the sender. */
+		irq->sources |= BIT(src->id);
+		irq->latch = true;
+		vgic_irq_touched(g, t, intid & 0xF, irq);
+	}
 }
 
 /* Keep the max most urgent (lowest priority value) in cand[], sorted. Returns the new count. */

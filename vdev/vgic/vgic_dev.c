@@ -1,8 +1,11 @@
 /*
- * The virtual GICv3 as a device of the registry: creating it gives the VM
- * its distributor and redistributor ranges, installs the vGIC as the VM's
- * interrupt controller (hyparm/irqchip.h), and claims the system registers
- * and the physical interrupt that belong to it.
+ * The virtual GIC as a device of the registry, in two types: "gicv3" and
+ * "gicv2", each only on a host GIC of its version (the guest's CPU
+ * interface is the hardware's virtual one). Creating one gives the VM its
+ * distributor (and redistributor ranges, or the GICV frame at its GICC),
+ * installs the vGIC as the VM's interrupt controller (hyparm/irqchip.h),
+ * and claims the system registers and the physical interrupt that belong
+ * to it.
  */
 #include <arch/esr.h>
 #include <arch/sysreg_emul.h>
@@ -12,6 +15,7 @@
 #include <hyparm/print.h>
 #include <hyparm/sysreg_hook.h>
 #include <hyparm/vm.h>
+#include <hyparm/vmm.h>
 #include <vdev/vgic.h>
 
 static void map_source(struct vm *vm, struct vcpu *v, u32 intid, const struct irq_source *src)
@@ -40,21 +44,39 @@ static const struct irqchip_ops vgic_irqchip = {
 	.delivered = delivered,
 };
 
+/* GICv2: one flush of its own (SGI sources); everything else is the same. */
+static const struct irqchip_ops vgic_v2_irqchip = {
+	.flush = vgic_v2_flush,
+	.sync = vgic_sync,
+	.vcpu_put = vgic_vcpu_put,
+	.vcpu_load = vgic_vcpu_load,
+	.vcpu_pending = vgic_vcpu_pending,
+	.set_line = vgic_set_line,
+	.inject_edge = vgic_inject_edge,
+	.map_source = map_source,
+};
+
 /* The maintenance interrupt needs no work of its own: the exit it caused syncs the list registers. */
 static enum irq_result maintenance(u32 intid, void *ctx)
 {
 	return IRQ_DONE;
 }
 
-static int vgic_create(struct vdev *d, char *err, size_t errlen)
+/* Both versions: the model, the VM's irqchip and the maintenance interrupt's handler. */
+static int vgic_create(struct vdev *d, unsigned version, char *err, size_t errlen)
 {
 	struct vm *vm = d->vm;
 	struct vgic *g = vgic_of(vm);
 	const struct vgic_lr_backend *be = arch_vgic_backend();
-	int rc;
 
 	if (!be) {
 		hv_snprintf(err, errlen, "vm %s: no list-register backend for this GIC", vm->name);
+		return -HV_ENOTSUP;
+	}
+	/* The guest's CPU interface is the hardware's virtual one: it has the host GIC's version. */
+	if (be->version != version) {
+		hv_snprintf(err, errlen, "vm %s: a virtual GICv%u needs a GICv%u host (this one is a GICv%u)",
+			    vm->name, version, version, be->version);
 		return -HV_ENOTSUP;
 	}
 	if (vm->nr_vcpus > VGIC_MAX_VCPUS) {
@@ -67,18 +89,55 @@ static int vgic_create(struct vdev *d, char *err, size_t errlen)
 			g->cpu[n].priv[i].src = NULL;
 	vgic_reset(g, vm, be);
 	d->state = g;
-	vm->irqchip = &vgic_irqchip;
-	rc = mmio_bus_add(&vm->mmio, GUEST_GICD_IPA, GUEST_GICD_SIZE, &vgic_dist_mmio_ops, g,
+	vm->irqchip = version == 2 ? &vgic_v2_irqchip : &vgic_irqchip;
+	irq_register(be->maint_intid, maintenance, NULL); /* once for all VMs: -HV_EEXIST after */
+	return HV_OK;
+}
+
+static int place_failed(struct vm *vm, int rc, char *err, size_t errlen)
+{
+	hv_snprintf(err, errlen, "vm %s: cannot place the GIC (%s)", vm->name, hv_strerror(rc));
+	return rc;
+}
+
+/* GICv3: the distributor and one redistributor per vCPU, all emulated. */
+static int vgic_v3_create(struct vdev *d, char *err, size_t errlen)
+{
+	struct vm *vm = d->vm;
+	int rc = vgic_create(d, 3, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = mmio_bus_add(&vm->mmio, GUEST_GICD_IPA, GUEST_GICD_SIZE, &vgic_dist_mmio_ops, d->state,
 			  "gic-distributor");
 	if (!rc)
 		rc = mmio_bus_add(&vm->mmio, GUEST_GICR_IPA, GUEST_GICR_STRIDE * vm->nr_vcpus,
-				  &vgic_redist_mmio_ops, g, "gic-redistributors");
-	if (rc) {
-		hv_snprintf(err, errlen, "vm %s: cannot place the GIC (%s)", vm->name, hv_strerror(rc));
+				  &vgic_redist_mmio_ops, d->state, "gic-redistributors");
+	return rc ? place_failed(vm, rc, err, errlen) : HV_OK;
+}
+
+/*
+ * GICv2: the distributor emulated; the CPU interface is the host's GICV
+ * frame, mapped by stage 2 at the guest's GICC address, so the guest
+ * acknowledges and ends interrupts without trapping (as KVM does on a
+ * GICv2 host). GICV is banked: whichever CPU the vCPU runs on, the guest
+ * reaches that CPU's virtual interface, which holds only its own list
+ * registers.
+ */
+static int vgic_v2_create(struct vdev *d, char *err, size_t errlen)
+{
+	struct vm *vm = d->vm;
+	const struct vgic_lr_backend *be;
+	int rc = vgic_create(d, 2, err, errlen);
+
+	if (rc)
 		return rc;
-	}
-	irq_register(GUEST_MAINT_INTID, maintenance, NULL); /* once for all VMs: -HV_EEXIST after */
-	return HV_OK;
+	be = arch_vgic_backend();
+	rc = mmio_bus_add(&vm->mmio, GUEST_GICD_IPA, GUEST_GICD_SIZE, &vgic_dist_v2_mmio_ops, d->state,
+			  "gic-distributor");
+	if (!rc)
+		rc = vm_map_device(vm, GUEST_GICC_IPA, be->gicv_base, be->gicv_size);
+	return rc ? place_failed(vm, rc, err, errlen) : HV_OK;
 }
 
 static void vgic_dev_reset(struct vdev *d)
@@ -89,10 +148,18 @@ static void vgic_dev_reset(struct vdev *d)
 static const struct vdev_type vgic_type = {
 	.name = "gicv3",
 	.is_irqchip = true,
-	.create = vgic_create,
+	.create = vgic_v3_create,
 	.reset = vgic_dev_reset,
 };
 VDEV_REGISTER(vgic_type);
+
+static const struct vdev_type vgic_v2_type = {
+	.name = "gicv2",
+	.is_irqchip = true,
+	.create = vgic_v2_create,
+	.reset = vgic_dev_reset,
+};
+VDEV_REGISTER(vgic_v2_type);
 
 /* ICC_SGI1R_EL1 and friends trap (HCR_EL2.IMO): each write becomes virtual SGIs. Reads UNDEF. */
 static bool sgi_write(struct vcpu *v, u64 val)

@@ -180,7 +180,45 @@ static struct vgic_lr lr_for(const struct virq *irq, unsigned intid)
 	return lr;
 }
 
-void vgic_flush(struct vcpu *v)
+/*
+ * GICv2: an SGI from another source waits for the one in list register i
+ * (each source needs its own entry, with its CPUID): ask to be told when
+ * the guest completes that one. Lock held.
+ */
+static void v2_sgis_waiting(struct vgic *g, struct vgic_cpu *c)
+{
+	for (u32 m = c->lr_used; m; m &= m - 1) {
+		unsigned i = __builtin_ctz(m);
+		struct vgic_lr *lr = &c->lr[i];
+
+		if (lr->vintid < GIC_NR_SGIS && c->priv[lr->vintid].sources && !lr->eoi_maint) {
+			lr->eoi_maint = true;
+			g->be->write(i, lr);
+		}
+	}
+}
+
+/*
+ * GICv2 SGIs: one list register carries one source (the lowest first);
+ * the others stay pending, and the EOI maintenance interrupt says when
+ * the next may go in.
+ */
+static void v2_take_source(struct virq *irq, struct vgic_lr *lr)
+{
+	unsigned src = __builtin_ctz(irq->sources);
+
+	irq->sources &= ~BIT(src);
+	irq->latch = irq->sources != 0;
+	lr->source = src;
+	lr->eoi_maint = irq->latch;
+}
+
+/*
+ * The flush, for both versions: v2 is a constant in each caller, so the
+ * GICv3 one (vgic_flush) has no GICv2 code in it and costs what it did
+ * before GICv2 support.
+ */
+static inline __attribute__((always_inline)) void flush(struct vcpu *v, bool v2)
 {
 	struct vgic_cpu *c = vgic_cpu_of(v);
 	struct vgic *g = c->g;
@@ -197,8 +235,8 @@ void vgic_flush(struct vcpu *v)
 			vgic_resample(v, irq);
 			if (!irq->line && !irq->latch)
 				lr_withdraw(g, v, i); /* the line dropped before the guest took it */
-		} else if (state == LR_ACTIVE && irq->latch && !irq->level) {
-			/* A new edge while the guest handles the previous one. */
+		} else if (state == LR_ACTIVE && irq->latch && !irq->level && !(v2 && irq->sources)) {
+			/* A new edge while the guest handles the previous one (a GICv2 SGI waits for its own entry). */
 			irq->latch = false;
 			c->lr[i].state |= LR_PENDING;
 			g->be->write(i, &c->lr[i]);
@@ -212,6 +250,8 @@ void vgic_flush(struct vcpu *v)
 	if (v->kicked && __atomic_exchange_n(&v->kicked, false, __ATOMIC_ACQ_REL)) {
 		struct vgic_cand cand[VGIC_MAX_LRS];
 		unsigned nfree = g->nr_lrs;
+		if (v2)
+			v2_sgis_waiting(g, c); /* a sender's kick: its SGI may wait for a list register */
 		for (u32 m = c->lr_used; m; m &= m - 1)
 			nfree--; /* no popcount: it needs SIMD registers, which are the guest's */
 		unsigned n = vgic_collect(v, cand, nfree), k = 0;
@@ -227,6 +267,8 @@ void vgic_flush(struct vcpu *v)
 			irq->lr = i;
 			irq->lr_vcpu = v->id;
 			irq->latch = false;
+			if (v2 && irq->sources)
+				v2_take_source(irq, &c->lr[i]);
 			irq->active = false; /* the list register holds it now */
 			g->be->write(i, &c->lr[i]);
 			c->delivered++;
@@ -239,6 +281,16 @@ void vgic_flush(struct vcpu *v)
 		VGIC_HCR_EN | (c->underflow && c->lr_used ? VGIC_HCR_UIE : 0) |
 			(watch_hw_pending(v, c) ? VGIC_HCR_TALL1 : 0));
 	spin_unlock(&g->lock);
+}
+
+void vgic_flush(struct vcpu *v)
+{
+	flush(v, false);
+}
+
+void vgic_v2_flush(struct vcpu *v)
+{
+	flush(v, true);
 }
 
 void vgic_vcpu_put(struct vcpu *v)

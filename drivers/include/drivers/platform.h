@@ -1,7 +1,8 @@
 /*
  * What hyparm learns about the machine from the boot loader's device tree:
  * memory, console UART, GIC, CPUs, the PSCI conduit, the guest bundle
- * (initrd range) and the boot loader's random seeds. Parsed with libfdt; pure logic, unit-tested on the host
+ * (initrd range), the boot loader's random seeds, the real-time clock and
+ * the flash. Parsed with libfdt; pure logic, unit-tested on the host
  * with QEMU's own virt device tree.
  */
 #ifndef DRIVERS_PLATFORM_H
@@ -31,6 +32,10 @@ struct platform {
 	u64 gicd_size;
 	paddr_t gicr_base; /* GICv3 redistributors (first region) */
 	u64 gicr_size;
+	/* GICv2: CPU interface, virtual interface control and virtual CPU interface (0 if absent). */
+	paddr_t gicc_base, gich_base, gicv_base;
+	u64 gicc_size, gich_size, gicv_size;
+	unsigned gic_maint_intid; /* the GIC node's interrupt (the vGIC maintenance PPI), 0 if none */
 	unsigned nr_cpus;
 	u64 cpu_mpidr[MAX_PCPUS];
 	unsigned psci_method; /* enum psci_conduit */
@@ -38,6 +43,9 @@ struct platform {
 	/* /chosen/rng-seed and kaslr-seed: where their bytes are in the DTB (len 0: absent). */
 	paddr_t rng_seed, kaslr_seed;
 	u32 rng_seed_len, kaslr_seed_len;
+	paddr_t rtc_base; /* the first arm,pl031, 0 when none */
+	paddr_t flash_vars_base; /* the second bank of the cfi-flash node (QEMU virt's pflash1), 0 when none */
+	u64 flash_vars_size;
 };
 
 /* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */

@@ -1,11 +1,15 @@
 /*
- * Virtual GICv3, the model (vdev/vgic/). The distributor and one
- * redistributor per vCPU are emulated (vgic_dist.c, vgic_redist.c, with
- * the shared register arrays in vgic_regs.c); the guest's CPU interface
- * is the hardware's virtual one, fed through list registers by the
- * flush/sync policy (vgic_lr.c) over the backend interface
- * (arch/vgic_lr.h). The model (vgic.c) is pure logic: which interrupts
- * are pending, enabled, active, their priority and target.
+ * Virtual GICv3 and GICv2, the model (vdev/vgic/). GICv3: the distributor
+ * and one redistributor per vCPU are emulated (vgic_dist.c,
+ * vgic_redist.c); GICv2: the distributor alone, with the SGI/PPI bank of
+ * the accessing vCPU, ITARGETSR and GICD_SGIR (vgic_dist_v2.c); the
+ * per-interrupt register arrays they share are in vgic_regs.c. The
+ * guest's CPU interface is the hardware's virtual one (ICV_* system
+ * registers, or the GICV frame mapped at the guest's GICC), fed through
+ * list registers by the flush/sync policy (vgic_lr.c) over the backend
+ * interface (arch/vgic_lr.h). The model (vgic.c) is pure logic: which
+ * interrupts are pending, enabled, active, their priority and target; it
+ * is the same for both versions but for the few fields marked GICv2.
  *
  * One lock per VM guards the whole model: the VMs are small, and it makes
  * cross-vCPU injection (SGIs, SPIs routed elsewhere) obviously right.
@@ -40,7 +44,10 @@ struct virq {
 	bool active;
 	s8 lr; /* list register holding it, -1 = none */
 	u8 lr_vcpu; /* SPIs: the vCPU whose list register holds it (its target back then) */
-	u16 target; /* SPIs: vCPU index from IROUTER */
+	/* GICv2 only; in what was padding, so that the struct stays 32 bytes (one shift to index). */
+	u8 targets; /* SPIs: GICD_ITARGETSR, bit n = vCPU n */
+	u8 sources; /* SGIs: the vCPUs whose SGI is pending (latch is set while any is) */
+	u16 target; /* SPIs: vCPU index from IROUTER (GICv3) or ITARGETSR (GICv2) */
 	u64 irouter;
 	const struct irq_source
 		*src; /* private: a device that owns the line and is sampled (the virtual timer) */
@@ -64,6 +71,7 @@ struct vgic {
 	spinlock_t lock;
 	struct vm *vm;
 	const struct vgic_lr_backend *be;
+	unsigned version; /* 2 or 3: the register map the guest sees (the backend's) */
 	u32 ctlr;
 	struct virq spi[VGIC_NR_SPIS];
 	u64 spi_maybe_pending; /* SPIs that may be deliverable (a hint, see vgic_hint()) */
@@ -71,6 +79,7 @@ struct vgic {
 	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
 };
 _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
+_Static_assert(sizeof(struct virq) == 32, "a power of two: the model indexes arrays of it everywhere");
 
 /* The vGIC of vm / vCPU v's part of it (one per VM, by VM index). */
 extern struct vgic vgics[];
@@ -89,6 +98,8 @@ void vgic_set_line(struct vm *vm, struct vcpu *v, u32 intid, bool level);
 void vgic_inject_edge(struct vm *vm, struct vcpu *v, u32 intid);
 /* A write of ICC_SGI1R_EL1 by vCPU src: make the SGI pending on every target. */
 void vgic_send_sgi(struct vcpu *src, u64 sgi1r);
+/* GICv2: SGI intid from vCPU src pending on the vCPUs in targets (bit n = vCPU n). Lock held. */
+void vgic_v2_pend_sgi(struct vgic *g, struct vcpu *src, unsigned intid, u8 targets);
 /* True if v has an interrupt that would wake it from WFI. */
 bool vgic_vcpu_pending(struct vcpu *v);
 
@@ -135,6 +146,7 @@ unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max);
 
 /* List-register policy (vgic_lr.c): before entry, after exit, on a vCPU switch. Lock taken inside. */
 void vgic_flush(struct vcpu *v);
+void vgic_v2_flush(struct vcpu *v); /* the same, with GICv2's SGI sources */
 void vgic_sync(struct vcpu *v);
 void vgic_vcpu_put(struct vcpu *v);
 void vgic_vcpu_load(struct vcpu *v);
@@ -152,5 +164,6 @@ void vgic_lr_change(struct vgic *g, struct vcpu *v, unsigned intid, struct virq 
 
 extern const struct mmio_ops vgic_dist_mmio_ops;
 extern const struct mmio_ops vgic_redist_mmio_ops;
+extern const struct mmio_ops vgic_dist_v2_mmio_ops;
 
 #endif

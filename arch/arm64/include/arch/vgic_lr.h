@@ -3,9 +3,9 @@
  * the only part of it that knows the register encodings. The vGIC model
  * and its flush/sync policy (vdev/vgic/) describe an entry as struct
  * vgic_lr; a backend encodes it into its list-register format and moves
- * raw values in and out of the CPU interface. GICv3 (ICH_*_EL2 system
- * registers, arch/arm64/vgic_v3.c) is the first; a GICv2 backend (GICH
- * MMIO) plugs in here without touching the model.
+ * raw values in and out of the CPU interface: GICv3 (ICH_*_EL2 system
+ * registers, arch/arm64/vgic_v3.c) and GICv2 (the GICH MMIO frame,
+ * arch/arm64/vgic_v2.c) behind the same operations.
  */
 #ifndef ARCH_VGIC_LR_H
 #define ARCH_VGIC_LR_H
@@ -30,6 +30,7 @@ struct vgic_lr {
 	u8 state; /* enum vgic_lr_state */
 	bool hw;
 	bool eoi_maint; /* ask for a maintenance interrupt when the guest EOIs it (not with hw) */
+	u8 source; /* GICv2 SGIs: the sending vCPU, which the guest reads in GICC_IAR.CPUID */
 };
 
 /* The guest's CPU-interface state outside the list registers, switched with the vCPU. */
@@ -51,6 +52,11 @@ struct vgic_cpuif {
 
 struct vgic_lr_backend {
 	const char *name;
+	unsigned version; /* the GIC architecture it drives: 2 or 3 */
+	unsigned maint_intid; /* the maintenance interrupt (PPI), from the device tree */
+	/* GICv2: the physical GICV frame a guest's GICC maps onto (stage 2), 0 for GICv3. */
+	paddr_t gicv_base;
+	u64 gicv_size;
 	unsigned (*count)(void); /* list registers the CPU has */
 	void (*write)(unsigned i, const struct vgic_lr *lr); /* encode and write; NULL lr: empty */
 	unsigned (*read_state)(unsigned i); /* the entry's enum vgic_lr_state as the guest left it */
@@ -63,7 +69,17 @@ struct vgic_lr_backend {
 
 /* The backend for this machine's GIC (chosen at boot), or NULL before. */
 const struct vgic_lr_backend *arch_vgic_backend(void);
-/* Choose the backend for a GIC of this architecture version; -HV_ENOTSUP if none. */
-int arch_vgic_backend_select(unsigned gic_version);
+/* What a backend needs from the device tree's GIC node. */
+struct vgic_hw {
+	unsigned version; /* 2 or 3 */
+	unsigned maint_intid;
+	paddr_t gich_base, gicv_base; /* GICv2 only, mapped for EL2 by the caller */
+	u64 gicv_size;
+};
+/* Choose the backend for this GIC; -HV_ENOTSUP if none (no GICH/GICV frames on a GICv2). */
+int arch_vgic_backend_select(const struct vgic_hw *hw);
+/* The backends (arch/arm64/vgic_v3.c, vgic_v2.c): set up for hw, or NULL if it lacks what they need. */
+const struct vgic_lr_backend *vgic_v3_probe(const struct vgic_hw *hw);
+const struct vgic_lr_backend *vgic_v2_probe(const struct vgic_hw *hw);
 
 #endif

@@ -6,7 +6,8 @@
  *
  * The tick is the EL1 physical timer (CNTP, PPI 30), which no guest owns:
  * guests' CNTP accesses trap and are emulated (vdev/ptimer.c). PPI 30 is
- * a Group 0 interrupt at the physical GIC, signalled as FIQ, and EL2 runs
+ * a Group 0 interrupt at the physical GIC, signalled as FIQ (acknowledged
+ * through ICC_IAR0_EL1 on a GICv3, through GICC_IAR on a GICv2), and EL2 runs
  * with FIQs unmasked (IRQs stay masked) from the moment an exit has read
  * its syndrome until guest_enter; so the tick reaches a CPU looping in
  * EL2 with IRQs masked. A tick taken while a guest runs costs a few
@@ -15,7 +16,10 @@
 #ifndef ARCH_WATCHDOG_H
 #define ARCH_WATCHDOG_H
 
+/* WATCHDOG_* are plain numbers: watchdog_fiq.S includes this too. */
+#ifndef __ASSEMBLER__
 #include <hyparm/types.h>
+#endif
 
 /*
  * How long a CPU may stay in EL2 at one go. Generous: the longest
@@ -30,12 +34,15 @@
 /* Its priority: above the 0x80 of every other interrupt, so a tick preempts an IRQ hyparm is handling. */
 #define WATCHDOG_PRIO 0x40
 
+#ifndef __ASSEMBLER__
 /*
  * On every CPU, at bring-up, once its GIC CPU interface is on and
  * WATCHDOG_INTID is a Group 0 interrupt there (gic_ppi_make_fiq): start
  * this CPU's tick.
  */
 void watchdog_cpu_init(void);
+/* Once, before: the GICv2 CPU interface frame the FIQ is acknowledged through (0: GICv3 system registers). */
+void watchdog_set_cpuif(paddr_t gicc);
 /* Around the idle WFI: no tick while asleep; the clock starts again at the wake-up. */
 void watchdog_sleep(void);
 void watchdog_wake(void);
@@ -44,5 +51,7 @@ static inline void watchdog_unmask(void)
 {
 	__asm__ volatile("msr daifclr, #1" ::: "memory");
 }
+
+#endif /* __ASSEMBLER__ */
 
 #endif

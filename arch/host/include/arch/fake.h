@@ -32,7 +32,7 @@ struct arch_fake {
 	unsigned neoi;
 	bool ppi_active[32]; /* gic_ppi_set_active() */
 	unsigned nr_lrs; /* the fake CPU interface's list registers */
-	u64 lr[VGIC_MAX_LRS]; /* raw, as written through the backend */
+	u64 lr[VGIC_MAX_LRS]; /* raw, as written through the backend (GICv3 or GICv2 encoding) */
 	u32 hcr; /* VGIC_HCR_* as last set */
 	struct vgic_cpuif cpuif; /* what restore() loaded */
 	struct vcpu *put_log[FAKE_LOG], *load_log[FAKE_LOG], *reset_log[FAKE_LOG];
@@ -54,6 +54,10 @@ void arch_fake_reset(unsigned nr_cpus, unsigned nr_lrs);
 void arch_fake_set_cpu(unsigned cpu);
 /* The fake list register i, decoded. */
 struct vgic_lr arch_fake_lr(unsigned i);
+/* Write the fake list register i as the guest left it (encoded as the backend's version does). */
+void arch_fake_set_lr(unsigned i, const struct vgic_lr *lr);
+/* The backend's GIC version: 3 after arch_fake_reset(), 2 for a GICv2 host (GICH_LR encoding, a GICV frame). */
+void arch_fake_gic_version(unsigned version);
 /* "The guest completes list register i": it reads back invalid, as after the guest's EOI/deactivation. */
 static inline void arch_fake_lr_complete(unsigned i)
 {

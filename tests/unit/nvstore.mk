@@ -1,0 +1,3 @@
+UNIT_TESTS += test_nvstore
+test_nvstore_SRCS := core/nvstore.c
+test_nvstore_LIBS :=
