@@ -110,3 +110,17 @@ put("vgic", "lr-events", bytes([0x09]) +
     redist(3, 0x0080, 0xFFFFFFFF) + redist(3, 0x0100, 0xFFFF) +
     bytes([0x47, 0x80]) + q((3 << 24) | 2) + bytes([0x5B, 0x13, 0x0B, 0, 0x07, 0x13]) +
     redist(3, 0x0280, 8) + bytes([0x0F, 0, 0x07, 0x43, 40, 1, 0x13, 0x4F, 0x03, 0x07]))
+# virtqueue: queue size, desc/avail/used offsets /16, features (1 EVENT_IDX, 2 INDIRECT), then the RAM image.
+# Two chains: a read+write chain of direct descriptors, and an indirect table of two writable buffers.
+def vq_ram():
+    ram = bytearray(0x1000)
+    def desc(base, i, addr, ln, flags, nxt):
+        struct.pack_into("<QIHH", ram, base + 16 * i, 0x40000000 + addr, ln, flags, nxt)
+    desc(0x100, 0, 0x800, 16, 1, 1)
+    desc(0x100, 1, 0x900, 64, 2, 0)
+    desc(0x100, 2, 0x600, 32, 4, 0)
+    desc(0x600, 0, 0xA00, 8, 3, 1)
+    desc(0x600, 1, 0xB00, 8, 2, 0)
+    struct.pack_into("<HHHH", ram, 0x200, 0, 2, 0, 2)  # avail: flags, idx 2, ring 0, 2
+    return bytes(ram)
+put("virtqueue", "chains", struct.pack("<HHHHB", 8, 0x10, 0x20, 0x30, 3) + vq_ram())
