@@ -33,7 +33,7 @@
 
 
 /* The devices every VM has unless its config names others; the interrupt controller comes first. */
-static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime";
+static const char default_devices[] = "gicv3 arm-vtimer arm-ptimer pl011 pvtime virtio-mmio";
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */
 static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
