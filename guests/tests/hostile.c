@@ -333,8 +333,8 @@ static void sec_reset(void)
 
 static bool is_device(u64 a)
 {
-	return a >= GUEST_GICD_IPA &&
-		a < GUEST_VIRTIO_IPA; /* GIC, UART and their neighbourhood: the mmio case */
+	/* GIC, UART and their neighbourhood (the mmio case), and the virtio-mmio slots, which answer. */
+	return a >= GUEST_GICD_IPA && a < GUEST_VIRTIO_IPA + GUEST_VIRTIO_SLOTS * GUEST_VIRTIO_SLOT;
 }
 
 /* One access of each kind at a; returns how many should have aborted. */
