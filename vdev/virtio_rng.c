@@ -93,8 +93,9 @@ static int rng_create(struct vdev *d, char *err, size_t errlen)
 
 	if (slot < 0) {
 		hv_snprintf(err, errlen,
-			    slot == -HV_ENOENT ? "vm %s: virtio-rng needs \"virtio-mmio\" before it in devices (%s)"
-					       : "vm %s: virtio-rng: no free virtio-mmio slot (%s)",
+			    slot == -HV_ENOENT
+				    ? "vm %s: virtio-rng needs \"virtio-mmio\" before it in devices (%s)"
+				    : "vm %s: virtio-rng: no free virtio-mmio slot (%s)",
 			    vm->name, hv_strerror(slot));
 		return slot;
 	}

@@ -261,7 +261,8 @@ static void expect_refused_chain(const char *what)
 static void expect_needs_reset(const char *what)
 {
 	u32 st = rd(RNG, STATUS);
-	check((st & S_NEEDS_RESET) && (rd(RNG, INT_STATUS) & 2), "%s: DEVICE_NEEDS_RESET, config interrupt", what);
+	check((st & S_NEEDS_RESET) && (rd(RNG, INT_STATUS) & 2), "%s: DEVICE_NEEDS_RESET, config interrupt",
+	      what);
 }
 
 static void rng_hostile(void)
@@ -288,7 +289,8 @@ static void rng_hostile(void)
 	/* Ending on RAM's last byte: valid (the page is the guest's). */
 	set_desc(&descs[0], ram_end - 32, 32, D_WRITE, 0);
 	u16 before = used_idx();
-	check(offer(0) == (u16)(before + 1) && used_len(before) == 32, "buffer ending on RAM's last byte filled");
+	check(offer(0) == (u16)(before + 1) && used_len(before) == 32,
+	      "buffer ending on RAM's last byte filled");
 	/* A device-readable buffer: never written. */
 	zero(buf[0], 64);
 	set_desc(&descs[0], (u64)(uintptr_t)buf[0], 64, 0, 0);
@@ -304,7 +306,8 @@ static void rng_hostile(void)
 	set_desc(&table[1], (u64)(uintptr_t)buf[1], 16, D_WRITE, 0);
 	set_desc(&descs[0], (u64)(uintptr_t)table, 32, D_INDIRECT, 0);
 	before = used_idx();
-	check(offer(0) == (u16)(before + 1) && used_len(before) == 32, "indirect table of two buffers filled");
+	check(offer(0) == (u16)(before + 1) && used_len(before) == 32,
+	      "indirect table of two buffers filled");
 	set_desc(&descs[0], (u64)(uintptr_t)table, 24, D_INDIRECT, 0);
 	expect_refused_chain("indirect length 24");
 	set_desc(&table[0], (u64)(uintptr_t)&table[2], 16, D_INDIRECT, 0);
