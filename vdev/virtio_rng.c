@@ -13,7 +13,9 @@
  * A request with a device-readable buffer is malformed (the device never
  * writes one): it is completed with length 0. At most RNG_MAX_REQ bytes go
  * to one request (the device may write less than offered; the spec's len
- * says how much), so a guest's huge buffer cannot hold a CPU for long.
+ * says how much), and at most a ring's worth of requests to one
+ * notification (the rest waits for the next one), so neither a huge buffer
+ * nor a ring re-filled as fast as it drains holds a CPU in EL2 for long.
  */
 #include <hyparm/entropy.h>
 #include <hyparm/errno.h>
@@ -48,29 +50,36 @@ static u32 serve(struct virtio_dev *vd, struct virtq *q, struct virtq_chain *c)
 	return c->error ? 0 : written;
 }
 
-/* Take every available request; false if the ring is broken. */
-static bool drain(struct virtio_dev *vd, struct virtq *q, unsigned *done)
+/*
+ * Take the available requests, at most *budget of them; false if the ring
+ * is broken. The budget bounds the time one notification holds its vCPU's
+ * CPU in EL2: a driver that re-fills the ring from another vCPU while the
+ * device drains it would otherwise keep it there for ever.
+ */
+static bool drain(struct virtio_dev *vd, struct virtq *q, unsigned *done, unsigned *budget)
 {
 	struct virtq_chain c;
-	int rc;
+	int rc = 0;
 
-	while ((rc = virtq_pop(q, &vd->mem, &c)) == 1) {
+	while (*budget && (rc = virtq_pop(q, &vd->mem, &c)) == 1) {
 		virtq_push(q, &vd->mem, &c, serve(vd, q, &c));
 		++*done;
+		--*budget;
 	}
-	return rc == 0;
+	return rc >= 0;
 }
 
 static void rng_notify(struct virtio_dev *vd, unsigned qi)
 {
 	struct virtq *q = &vd->q[qi];
-	unsigned done = 0;
-	bool ok = drain(vd, q, &done);
+	/* A ring's worth: all an honest driver can have outstanding at once. */
+	unsigned done = 0, budget = q->num;
+	bool ok = drain(vd, q, &done, &budget);
 
 	/* EVENT_IDX: ask for the next notification, then look once more for what came meanwhile. */
 	if (ok && q->event_idx) {
 		virtq_publish_avail_event(q, &vd->mem);
-		ok = drain(vd, q, &done);
+		ok = drain(vd, q, &done, &budget);
 	}
 	if (done)
 		virtio_queue_interrupt(vd, qi);

@@ -47,9 +47,13 @@ int vm_ram_ready_block(struct vm *vm, u64 block)
 	ready_calls++;
 	return HV_OK;
 }
+/* Called while the device serves a request: what "another vCPU" of the guest does meanwhile. */
+static void (*meanwhile)(void);
 void entropy_get(void *out, size_t len)
 {
 	u8 *b = out;
+	if (meanwhile)
+		meanwhile();
 	static u8 next = 1;
 	for (size_t i = 0; i < len; i++)
 		b[i] = next++ | 1; /* never zero */
@@ -80,6 +84,7 @@ static int setup(void **state)
 	vm.irqchip = &chip;
 	strcpy(vm.name, "t");
 	reports = ready_calls = 0;
+	meanwhile = NULL;
 	assert_int_equal(vdev_create(&vm, "virtio-mmio", err, sizeof(err)), HV_OK);
 	if (state && *state)
 		assert_int_equal(vdev_create(&vm, "virtio-rng", err, sizeof(err)), HV_OK);
@@ -143,8 +148,9 @@ static void queue(u64 desc, u64 avail, u64 used)
 	wr(RNG_BASE + VIRTIO_MMIO_QUEUE_DEVICE_LOW, (u32)used);
 	wr(RNG_BASE + VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (u32)(used >> 32));
 	wr(RNG_BASE + VIRTIO_MMIO_QUEUE_READY, 1);
-	wr(RNG_BASE + VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-						  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	wr(RNG_BASE + VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+		   VIRTIO_STATUS_DRIVER_OK);
 }
 
 static void offer(u16 head, u64 addr, u32 len, u16 flags)
@@ -286,6 +292,39 @@ static void test_rng_request_interrupt_and_ack(void **state)
 	assert_int_equal(used_len(3), 8);
 }
 
+/* The guest re-offers a request every time the device serves one (100 times: a broken budget fails, not hangs). */
+static unsigned refills;
+static void refill(void)
+{
+	u16 idx;
+
+	if (refills++ >= 100)
+		return;
+	memcpy(&idx, at(AVAIL + 2), 2);
+	memset(at(AVAIL + 4 + 2 * (idx % QN)), 0, 2); /* head 0 again */
+	idx++;
+	memcpy(at(AVAIL + 2), &idx, 2);
+}
+
+static void test_notification_work_is_bounded(void **state)
+{
+	struct virtq_desc d = { .addr = BUF, .len = 8, .flags = VIRTQ_DESC_F_WRITE };
+
+	negotiate(1u << 29); /* EVENT_IDX: the device looks twice */
+	queue(DESC, AVAIL, USED);
+	memcpy(at(DESC), &d, 16);
+	refills = 0;
+	meanwhile = refill;
+	refill();
+	wr(RNG_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	meanwhile = NULL;
+	/* One ring's worth, then back to the guest, though more is always available. */
+	assert_int_equal(used_idx(), QN);
+	assert_false(rd(RNG_BASE + VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	wr(RNG_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(used_idx(), QN + 1); /* the one left over, without refills now */
+}
+
 static void test_broken_ring_needs_reset(void **state)
 {
 	u16 jump = QN + 1;
@@ -368,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rng_needs_the_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rng_on_slot_31_features, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_rng_request_interrupt_and_ack, setup_rng, teardown),
+		cmocka_unit_test_setup_teardown(test_notification_work_is_bounded, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_ring_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_rings_outside_ram_refused, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_reset_resets_the_device, setup_rng, teardown),
