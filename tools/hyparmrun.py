@@ -46,9 +46,11 @@ class UsageError(Exception):
 class VM:
     """One VM, with the options `lkvm run` users know."""
 
-    def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None):
+    def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
+                 devices=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
+        self.devices = devices  # a list of registry names (the manifest's devices), None: hyparm's default
 
 
 class Result:

@@ -260,6 +260,8 @@ def generate(vms, origins=None):
         if vm.pcpus is not None:
             cpus = [c for c in re.split(r"[,\s]+", str(vm.pcpus)) if c]
             add("\t\t\taffinity = <%s>;" % " ".join(cpus), "%s, --pcpus %s" % (this, vm.pcpus))
+        if getattr(vm, "devices", None):
+            add("\t\t\tdevices = %s;" % ", ".join(dts_string(d) for d in vm.devices), "%s, devices" % this)
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

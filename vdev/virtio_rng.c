@@ -11,11 +11,14 @@
  * virtio device does: slot 31, IPA 0x0a003e00, SPI 47 (INTID 79).
  *
  * A request with a device-readable buffer is malformed (the device never
- * writes one): it is completed with length 0. At most RNG_MAX_REQ bytes go
- * to one request (the device may write less than offered; the spec's len
- * says how much), and at most a ring's worth of requests to one
- * notification (the rest waits for the next one), so neither a huge buffer
- * nor a ring re-filled as fast as it drains holds a CPU in EL2 for long.
+ * writes one): it is completed with length 0. One notification serves at
+ * most a ring's worth of requests (the rest waits for the next one) and
+ * writes at most RNG_NOTIFY_BYTES in all (the device may write less than
+ * offered, down to 0: the used length says how much, and the driver asks
+ * again), so neither huge buffers nor a ring re-filled from another vCPU
+ * as fast as it drains hold a CPU in EL2 (or the device's lock, which the
+ * other vCPUs' accesses wait for) for long. Linux asks for 64 bytes at a
+ * time, one request outstanding: it never meets either bound.
  */
 #include <hyparm/entropy.h>
 #include <hyparm/errno.h>
@@ -25,12 +28,18 @@
 #include <vdev/virtio_slots.h>
 
 #define VIRTIO_ID_RNG 4
-#define RNG_MAX_REQ 4096
+#define RNG_NOTIFY_BYTES 4096
+
+/* What one notification may still do. */
+struct budget {
+	unsigned chains;
+	u32 bytes;
+};
 
 static struct virtio_dev rngs[VM_MAX];
 
-/* Fill c's writable buffers; returns the bytes written (0 if the chain is malformed). */
-static u32 serve(struct virtio_dev *vd, struct virtq *q, struct virtq_chain *c)
+/* Fill c's writable buffers within the budget; returns the bytes written (0 if the chain is malformed). */
+static u32 serve(struct virtio_dev *vd, struct virtq *q, struct virtq_chain *c, struct budget *bg)
 {
 	struct virtq_buf b;
 	u32 written = 0;
@@ -41,30 +50,29 @@ static u32 serve(struct virtio_dev *vd, struct virtq *q, struct virtq_chain *c)
 			c->error = VQ_E_DIRECTION;
 			break;
 		}
-		u32 n = MIN(b.len, RNG_MAX_REQ - written);
-		entropy_get(b.host, n);
+		u32 n = MIN(b.len, bg->bytes);
+		if (n)
+			entropy_get(b.host, n);
 		written += n;
-		if (written == RNG_MAX_REQ)
-			break;
+		bg->bytes -= n;
 	}
 	return c->error ? 0 : written;
 }
 
 /*
- * Take the available requests, at most *budget of them; false if the ring
- * is broken. The budget bounds the time one notification holds its vCPU's
- * CPU in EL2: a driver that re-fills the ring from another vCPU while the
- * device drains it would otherwise keep it there for ever.
+ * Take the available requests within the budget; false if the ring is
+ * broken. Without the chain budget a driver that re-fills the ring from
+ * another vCPU while the device drains it would keep it here for ever.
  */
-static bool drain(struct virtio_dev *vd, struct virtq *q, unsigned *done, unsigned *budget)
+static bool drain(struct virtio_dev *vd, struct virtq *q, unsigned *done, struct budget *bg)
 {
 	struct virtq_chain c;
 	int rc = 0;
 
-	while (*budget && (rc = virtq_pop(q, &vd->mem, &c)) == 1) {
-		virtq_push(q, &vd->mem, &c, serve(vd, q, &c));
+	while (bg->chains && (rc = virtq_pop(q, &vd->mem, &c)) == 1) {
+		virtq_push(q, &vd->mem, &c, serve(vd, q, &c, bg));
 		++*done;
-		--*budget;
+		--bg->chains;
 	}
 	return rc >= 0;
 }
@@ -72,14 +80,15 @@ static bool drain(struct virtio_dev *vd, struct virtq *q, unsigned *done, unsign
 static void rng_notify(struct virtio_dev *vd, unsigned qi)
 {
 	struct virtq *q = &vd->q[qi];
-	/* A ring's worth: all an honest driver can have outstanding at once. */
-	unsigned done = 0, budget = q->num;
-	bool ok = drain(vd, q, &done, &budget);
+	/* A ring's worth of requests: all an honest driver can have outstanding at once. */
+	struct budget bg = { .chains = q->num, .bytes = RNG_NOTIFY_BYTES };
+	unsigned done = 0;
+	bool ok = drain(vd, q, &done, &bg);
 
 	/* EVENT_IDX: ask for the next notification, then look once more for what came meanwhile. */
 	if (ok && q->event_idx) {
 		virtq_publish_avail_event(q, &vd->mem);
-		ok = drain(vd, q, &done, &budget);
+		ok = drain(vd, q, &done, &bg);
 	}
 	if (done)
 		virtio_queue_interrupt(vd, qi);

@@ -277,7 +277,7 @@ static void test_rng_request_interrupt_and_ack(void **state)
 	assert_true(line[RNG_INTID]);
 	wr(RNG_BASE + VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_VRING);
 	assert_false(line[RNG_INTID]);
-	/* A huge buffer gets at most 4 KiB. */
+	/* A huge buffer gets at most 4 KiB per notification. */
 	offer(1, BUF, 0x10000, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used_len(1), 4096);
 	/* A readable buffer: completed with length 0, not written. */
