@@ -343,7 +343,17 @@ VIRTIO_RNG = ["gicv3", "arm-vtimer", "arm-ptimer", "pl011", "virtio-mmio", "virt
 def hostile_random_virtqueues_from_two_vcpus():
     # vCPU 0 (rings, notifications, registers) on CPU 1; vCPU 1, rewriting the rings and notifying
     # meanwhile, shares the honest VM's CPU 0: hyparm's walker races with the guest across CPUs.
-    attack("virtio", cpus=2, pcpus="1,0", devices=VIRTIO_RNG)
+    # No rate bound here: with both CPUs busy, QEMU's two threads compete with the rest of a
+    # 2-core host, and the honest VM's rate measures the host (0.16-0.40 of alone measured, as
+    # race_gicd's 0.2); the case below, on the other CPU, bounds the rate and the interrupts.
+    checksum, _ = alone()
+    res = run([hostile_vm("virtio", 2, "1,0", devices=VIRTIO_RNG), honest_vm()])
+    expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
+    expect(res.vm_states.get("honest") == "off", "the honest VM did not power off")
+    expect(honest_report(res)[0] == checksum, "honest VM's checksum differs from its run alone")
+    passed, failed = vm_result(res, "hostile")
+    expect(failed == 0 and passed > 0, "hostile VM: %d of its checks failed" % failed)
+    expect(res.vm_states.get("hostile") == "off", "the hostile VM did not power off")
 
 
 @case()
