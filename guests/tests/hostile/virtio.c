@@ -111,7 +111,7 @@ static void setup_queue(void)
 	qnum = rnd() % 16 ? 1u << (rnd() % 4) : (u32)rnd();
 	wr(STATUS, 3);
 	wr(0x024, 0);
-	wr(0x020, (u32)rnd() & ((1u << 28) | (1u << 29)) );
+	wr(0x020, (u32)rnd() & ((1u << 28) | (1u << 29)));
 	wr(0x024, 1);
 	wr(0x020, rnd() % 8 ? 1 : (u32)rnd());
 	wr(STATUS, 0xB);
