@@ -122,3 +122,18 @@ put("cfi", "query-program-erase-buffer", bytes([0]) +
     bytes([0x08]) + h(0) + bytes([10]) + bytes([0x48]) + h(0) + bytes([1, 0, 1, 0]) +
     bytes([0x48]) + h(0) + bytes([0x12, 0x34, 0x56, 0x78]) + bytes([0x48]) + h(1) + bytes([0x9A, 0xBC, 0xDE, 0xF0]) +
     bytes([0x08]) + h(0) + bytes([9]) + bytes([0x88]) + h(0) + bytes([0x08]) + h(0) + bytes([0]) + bytes([0x8C]) + h(0))
+
+# virtqueue: queue size, desc/avail/used offsets /16, features (1 EVENT_IDX, 2 INDIRECT), then the RAM image.
+# Two chains: a read+write chain of direct descriptors, and an indirect table of two writable buffers.
+def vq_ram():
+    ram = bytearray(0x1000)
+    def desc(base, i, addr, ln, flags, nxt):
+        struct.pack_into("<QIHH", ram, base + 16 * i, 0x40000000 + addr, ln, flags, nxt)
+    desc(0x100, 0, 0x800, 16, 1, 1)
+    desc(0x100, 1, 0x900, 64, 2, 0)
+    desc(0x100, 2, 0x600, 32, 4, 0)
+    desc(0x600, 0, 0xA00, 8, 3, 1)
+    desc(0x600, 1, 0xB00, 8, 2, 0)
+    struct.pack_into("<HHHH", ram, 0x200, 0, 2, 0, 2)  # avail: flags, idx 2, ring 0, 2
+    return bytes(ram)
+put("virtqueue", "chains", struct.pack("<HHHHB", 8, 0x10, 0x20, 0x30, 3) + vq_ram())

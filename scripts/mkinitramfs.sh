@@ -15,7 +15,7 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root}
 cp deps/linux/busybox "$root/bin/busybox"
 # The arm64 busybox cannot run here: make the applet links by name.
 for applet in sh ash mount umount cat cut echo grep awk sleep nproc uname taskset poweroff reboot \
-	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm; do
+	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm wc; do
 	ln -s /bin/busybox "$root/bin/$applet"
 done
 ln -s /bin/busybox "$root/init"
@@ -28,6 +28,12 @@ cp guests/linux/checks.sh "$root/etc/hyparm-checks.sh"
 cp guests/linux/bench.sh "$root/etc/hyparm-bench.sh"
 # Test programs built by the Makefile (make linux): hardware breakpoints and watchpoints through ptrace.
 cp build/linux/hwdebug "$root/bin/hwdebug"
+# Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
+# rc.sh loads them for hyparm.test=virtio-rng.
+mkdir -p "$root/lib/modules"
+for m in virtio_mmio virtio-rng; do
+	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
+done
 chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out"

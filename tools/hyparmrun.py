@@ -51,11 +51,12 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None, flash_vars=None, restart=None):
+                 bios=None, flash_vars=None, devices=None, restart=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
         self.flash_vars = flash_vars  # host file holding its flash variables bank (QEMU's pflash1)
+        self.devices = devices  # a list of registry names (the manifest's devices), None: hyparm's default
         self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
 
 

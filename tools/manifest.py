@@ -266,6 +266,8 @@ def generate(vms, origins=None):
             add("\t\t\trestart = %s;" % dts_string(vm.restart), "%s, --restart %s" % (this, vm.restart))
         if getattr(vm, "flash_vars", None):
             add('\t\t\tflash-vars = "board";', "%s, --flash-vars %s" % (this, vm.flash_vars))
+        if getattr(vm, "devices", None):
+            add("\t\t\tdevices = %s;" % ", ".join(dts_string(d) for d in vm.devices), "%s, devices" % this)
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

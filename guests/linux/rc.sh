@@ -5,6 +5,7 @@
 #   hyparm.test=boot   power off as soon as the system is up
 #   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
 #   hyparm.test=hwdebug  hardware breakpoint, watchpoint and single step through ptrace (/bin/hwdebug)
+#   hyparm.test=virtio-rng  load virtio_mmio and virtio-rng, show the hw_random device and read it
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -25,5 +26,12 @@ smp) sh /etc/hyparm-checks.sh; poweroff -f ;;
 boot) poweroff -f ;;
 bench) sh /etc/hyparm-bench.sh; poweroff -f ;;
 hwdebug) /bin/hwdebug; poweroff -f ;;
+virtio-rng)
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio-rng.ko
+	echo "hyparm-guest: rng_current $(cat /sys/class/misc/hw_random/rng_current)"
+	echo "hyparm-guest: hwrng bytes $(head -c 64 /dev/hwrng | wc -c)"
+	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
+	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
+	poweroff -f ;;
 esac
 echo "hyparm-guest: shell ready ('poweroff' ends the VM, 'reboot' restarts it)"

@@ -333,8 +333,8 @@ static void sec_reset(void)
 
 static bool is_device(u64 a)
 {
-	return a >= GUEST_GICD_IPA &&
-		a < GUEST_VIRTIO_IPA; /* GIC, UART and their neighbourhood: the mmio case */
+	/* GIC, UART and their neighbourhood (the mmio case), and the virtio-mmio slots, which answer. */
+	return a >= GUEST_GICD_IPA && a < GUEST_VIRTIO_IPA + GUEST_VIRTIO_SLOTS * GUEST_VIRTIO_SLOT;
 }
 
 /* One access of each kind at a; returns how many should have aborted. */
@@ -574,6 +574,8 @@ void secondary_main(void)
 		sec_reset();
 	else if (!strcmp(mode, "sgi_flood") || !strcmp(mode, "race_gicd"))
 		sec_take_irqs();
+	else if (!strcmp(mode, "virtio"))
+		sec_virtio_scribble();
 	else
 		sec_cpu_off_now();
 }
@@ -606,6 +608,7 @@ static const struct {
 	{ "exc_undef", attack_exc },
 	{ "race_gicd", attack_race_gicd },
 	{ "ipi_unstarted", attack_ipi_unstarted },
+	{ "virtio", attack_virtio },
 };
 
 int main(void)
