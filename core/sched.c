@@ -161,7 +161,9 @@ static bool keeps_loaded(const struct vcpu *v)
  */
 static void catch_up(const struct pcpu *p, struct vcpu *v)
 {
-	u64 floor = p->vclock > slice_ticks() ? p->vclock - slice_ticks() : 0;
+	/* One being powered on (CPU_ON, a VM's start) earned nothing: it waits its turn, as under round robin. */
+	u64 credit = v->state == VCPU_ON_PENDING ? 0 : slice_ticks();
+	u64 floor = p->vclock > credit ? p->vclock - credit : 0;
 
 	if (v->slept && v->vruntime < floor)
 		v->vruntime = floor;

@@ -513,6 +513,21 @@ static void a_long_sleep_earns_at_most_one_slice(void **state)
 	assert_in_range(b0.run_ticks, 45 * MS, 61 * MS);
 }
 
+/* A vCPU powered on where another runs waits its turn (PSCI's ON_PENDING stays observable), then gets it. */
+static void a_vcpu_powered_on_waits_for_the_slice_end(void **state)
+{
+	struct vcpu *others[] = { &a1 };
+
+	start(&a0, others, 1);
+	a1.state = VCPU_OFF;
+	run_busy(&a0, 50);
+	sched_power_on(&a1, 0x40080000ULL, 0);
+	arch_fake.now += MS / 2;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &a0);
+	assert_int_equal(a1.state, VCPU_ON_PENDING);
+	assert_ptr_equal(run_busy(&a0, 11), &a1);
+}
+
 /* One vCPU per CPU: a slice end or a deadline never costs it a timer, and it never leaves. */
 static void alone_on_a_cpu_deadlines_do_not_start_slices(void **state)
 {
@@ -553,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup(a_vms_weight_sets_its_share, setup),
 		cmocka_unit_test_setup(a_vcpu_that_sleeps_often_still_gets_its_share, setup),
 		cmocka_unit_test_setup(a_long_sleep_earns_at_most_one_slice, setup),
+		cmocka_unit_test_setup(a_vcpu_powered_on_waits_for_the_slice_end, setup),
 		cmocka_unit_test_setup(alone_on_a_cpu_deadlines_do_not_start_slices, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
