@@ -326,15 +326,30 @@ static int get_flag(struct parser *ps, int node, const char *prop, bool *out)
 	return HV_OK;
 }
 
+/* The VM's share of a CPU against the other vCPUs placed there (core/sched.c). */
+static int get_weight(struct parser *ps, int node, struct vm_config *cfg)
+{
+	bool present;
+	int rc = get_u32(ps, node, "weight", &cfg->weight, &present);
+
+	if (rc)
+		return rc;
+	if (!present)
+		cfg->weight = VMCONF_WEIGHT_DEFAULT;
+	if (cfg->weight < 1 || cfg->weight > VMCONF_WEIGHT_MAX)
+		return fail(ps, node, "weight", "%u: expected 1..%u", cfg->weight, VMCONF_WEIGHT_MAX);
+	return HV_OK;
+}
+
 /* The properties a VM node may have; anything else is a typo the user wants to hear about. */
 static const char *const vm_props[] = {
-	"compatible", "kernel",	  "initrd",	   "dtb",      "bootargs",	  "vcpus",
-	"memory",     "affinity", "devices",	   "restart",  "identity-mapped", "firmware",
-	"flash-vars", "phandle",  "linux,phandle", LINES_PROP,
+	"compatible", "kernel",	  "initrd",  "dtb",	      "bootargs",	 "vcpus",
+	"memory",     "affinity", "devices", "restart",	      "identity-mapped", "firmware",
+	"flash-vars", "weight",	  "phandle", "linux,phandle", LINES_PROP,
 };
 #define VM_PROPS_EXPECTED \
 	"compatible, kernel, firmware, initrd, dtb, bootargs, vcpus, memory, affinity, devices, restart, " \
-	"identity-mapped, flash-vars"
+	"identity-mapped, flash-vars, weight"
 
 /* Device nodes of the schema (docs/manifest.md) that hyparm cannot give a VM yet. */
 static const char *const later_devices[] = {
@@ -464,6 +479,7 @@ static int parse_vm(struct parser *ps, int node, struct vm_config *cfg)
 		return fail(ps, node, "vcpus", "%u: expected 1..%u", cfg->vcpus, VMCONF_MAX_VCPUS);
 	if ((rc = get_memory(ps, node, &cfg->mem_size)) || (rc = get_affinity(ps, node, cfg)) ||
 	    (rc = get_devices(ps, node, cfg)) || (rc = get_restart(ps, node, cfg)) ||
+	    (rc = get_weight(ps, node, cfg)) ||
 	    (rc = get_flag(ps, node, "identity-mapped", &cfg->identity_mapped)))
 		return rc;
 	if (cfg->identity_mapped)

@@ -129,6 +129,11 @@ void monitor_print_stats(struct vm *vm)
 				n += hv_snprintf(buf + n, sizeof(buf) - n, " %s %llu", exit_kind_name(k),
 						 (unsigned long long)v->exits[k]);
 		hv_printf("%s\n", buf);
+		hv_printf(
+			"  vcpu %u: scheduler: weight %u, %llu entries after another vCPU, %llu slices ended "
+			"for another, %llu wake-ups, %llu ms stolen\n",
+			j, vm->weight, (unsigned long long)v->switches_in, (unsigned long long)v->preempted,
+			(unsigned long long)v->wakeups, ms(vcpu_stolen_counts(v)));
 	}
 	for (unsigned r = 0; r < vm->mmio.count; r++) {
 		const struct mmio_region *m = &vm->mmio.regions[r];

@@ -19,9 +19,38 @@
 #include <hyparm/vcpu_watchdog.h>
 #include <hyparm/vdev.h>
 #include <hyparm/vm.h>
+#include <hyparm/vmconfig.h>
 #include <hyparm/vmm.h>
 
 #define SLICE_MS 10
+
+static u64 slice_ticks(void)
+{
+	return hyp_timer_freq() / 1000 * SLICE_MS;
+}
+
+static u32 weight_of(const struct vcpu *v)
+{
+	return v->vm->weight ? v->vm->weight : VMCONF_WEIGHT_DEFAULT;
+}
+
+/* v ran (or was served) for ticks: its virtual run time grows by them, scaled down by its weight. */
+static void charge(struct pcpu *p, struct vcpu *v, u64 ticks)
+{
+	v->vruntime += ticks * VMCONF_WEIGHT_DEFAULT / weight_of(v);
+	if (v->vruntime > p->vclock)
+		p->vclock = v->vruntime;
+}
+
+/* The running v's accounts brought up to now (its CPU time and its share), as when it leaves. */
+static void charge_running(struct pcpu *p, struct vcpu *v)
+{
+	u64 now = hyp_timer_now(), ran = now - v->run_since;
+
+	v->run_ticks += ran;
+	v->run_since = now;
+	charge(p, v, ran);
+}
 
 static volatile unsigned vms_running;
 
@@ -39,6 +68,7 @@ void sched_place(struct vcpu *v, unsigned cpu)
 		tail = &(*tail)->next_on_pcpu;
 	v->pcpu = cpu;
 	v->next_on_pcpu = NULL;
+	v->slept = true; /* its first run starts from its CPU's clock */
 	*tail = v;
 }
 
@@ -83,6 +113,7 @@ void vcpu_kick(struct vcpu *v)
 		if (__atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&v->woken_at, now, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&v->wakeups, 1, __ATOMIC_RELAXED);
 			wake_cpu_of(v);
 			return;
 		}
@@ -122,19 +153,52 @@ static bool keeps_loaded(const struct vcpu *v)
 	return (v->state == VCPU_RUNNABLE || v->state == VCPU_BLOCKED) && v->vm->state == VM_RUNNING;
 }
 
-/* The next runnable vCPU after prev in p's list (round robin), or NULL. */
+/*
+ * A vCPU that slept (WFI, off) did not run, so its virtual run time fell
+ * behind; it may not spend that as a burst that starves the others. It
+ * comes back at most one slice behind the CPU's clock, the largest share
+ * charged there (credit2 resets credit for the same reason; CFS places a
+ * waking task at min_vruntime less half its latency).
+ */
+static void catch_up(const struct pcpu *p, struct vcpu *v)
+{
+	/* One being powered on (CPU_ON, a VM's start) earned nothing: it waits its turn, as under round robin. */
+	u64 credit = v->state == VCPU_ON_PENDING ? 0 : slice_ticks();
+	u64 floor = p->vclock > credit ? p->vclock - credit : 0;
+
+	if (v->slept && v->vruntime < floor)
+		v->vruntime = floor;
+	v->slept = false;
+}
+
+/*
+ * The runnable vCPU of p with the least virtual run time, or NULL; skip
+ * (a vCPU that yields) only if nobody else can run. Equal ones go round
+ * robin: the walk starts after prev and only a smaller value replaces the
+ * first found. The lists are short (the vCPUs placed here), so a walk is
+ * cheaper and simpler than a tree.
+ */
+static struct vcpu *pick_skipping(struct pcpu *p, struct vcpu *prev, const struct vcpu *skip)
+{
+	struct vcpu *start = prev && prev->next_on_pcpu ? prev->next_on_pcpu : p->run_list;
+	struct vcpu *best = NULL, *v = start;
+
+	if (!v)
+		return NULL;
+	do {
+		if (v != skip && runnable(v)) {
+			catch_up(p, v);
+			if (!best || v->vruntime < best->vruntime)
+				best = v;
+		}
+		v = v->next_on_pcpu ? v->next_on_pcpu : p->run_list;
+	} while (v != start);
+	return best;
+}
+
 static struct vcpu *pick(struct pcpu *p, struct vcpu *prev)
 {
-	struct vcpu *v = prev && prev->next_on_pcpu ? prev->next_on_pcpu : p->run_list;
-
-	for (struct vcpu *start = v; v;) {
-		if (runnable(v))
-			return v;
-		v = v->next_on_pcpu ? v->next_on_pcpu : p->run_list;
-		if (v == start)
-			break;
-	}
-	return NULL;
+	return pick_skipping(p, prev, NULL);
 }
 
 /* Save the loaded vCPU's state to memory: its registers, its interrupt-controller and device state. */
@@ -181,12 +245,17 @@ static void program_timer(struct pcpu *p)
 	}
 }
 
-/* v runs: it gets a slice only if another vCPU here waits for the CPU (1:1 placements pay nothing). */
+/*
+ * v runs: it gets a slice only if another vCPU here waits for the CPU (1:1
+ * placements pay nothing). A slice already running is kept: a deadline
+ * firing or a wake-up here must not give the running vCPU a new one (that
+ * let a busy vCPU keep the CPU as long as the others' timers fired).
+ */
 static void start_slice(struct pcpu *p, struct vcpu *v)
 {
-	struct vcpu *other = p->run_list->next_on_pcpu ? pick(p, v) : NULL;
-
-	p->slice_end = other && other != v ? hyp_timer_now() + hyp_timer_freq() / 1000 * SLICE_MS : 0;
+	if (p->slice_end || !p->run_list->next_on_pcpu || !pick_skipping(p, v, v))
+		return;
+	p->slice_end = hyp_timer_now() + slice_ticks();
 }
 
 static enum irq_result hyp_timer_fired(u32 intid, void *ctx)
@@ -265,8 +334,11 @@ static struct vcpu *enter(struct pcpu *p, struct vcpu *v)
 	p->need_rearm = false;
 	if (v->state == VCPU_ON_PENDING)
 		power_on_here(p, v);
-	if (p->current != v)
+	if (p->current != v) {
 		account_switch(p, v);
+		v->switches_in++;
+		p->slice_end = 0; /* a new vCPU: a new slice */
+	}
 	switch_to(p, v);
 	p->current = v;
 	v->run_since = hyp_timer_now();
@@ -320,9 +392,13 @@ static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
 
 		if (v && v->vm->state == VM_RESETTING) {
 			/* The reset runs in steps, so this CPU's interrupts and other vCPUs are served in between. */
+			u64 t0 = hyp_timer_now();
+
 			if (p->loaded && p->loaded->vm == v->vm)
 				put_loaded(p);
-			if (vm_reset_step(v->vm)) {
+			bool done = vm_reset_step(v->vm);
+			charge(p, v, hyp_timer_now() - t0); /* the others' turns come between the steps */
+			if (done) {
 				if (v->vm->state == VM_RUNNING)
 					sched_power_on(v, v->vm->entry_ipa, v->vm->dtb_ipa);
 			} else {
@@ -354,31 +430,55 @@ static struct vcpu *pick_or_idle(struct pcpu *p, struct vcpu *prev)
 	}
 }
 
-void sched_rearm(struct pcpu *p, struct vcpu *v)
+/*
+ * A vCPU here may have woken. One that is behind the running one by more
+ * than WAKE_GRANULARITY_MS of virtual run time takes the CPU now rather
+ * than at the slice end: a vCPU that sleeps often (a Linux guest's WFI)
+ * would otherwise lose the rest of its share to a busy one each time.
+ */
+#define WAKE_GRANULARITY_MS 1
+
+bool sched_rearm(struct pcpu *p, struct vcpu *v)
 {
 	p->need_rearm = false;
+	if (p->run_list->next_on_pcpu) {
+		struct vcpu *w;
+
+		charge_running(p, v);
+		w = pick_skipping(p, v, v);
+		if (w && w->vruntime + hyp_timer_freq() / 1000 * WAKE_GRANULARITY_MS < v->vruntime)
+			return true;
+	}
 	start_slice(p, v);
 	program_timer(p);
+	return false;
 }
 
 struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 {
 	struct pcpu *p = this_pcpu();
 
-	if (a == ACT_RESUME)
-		a = ACT_YIELD; /* the slice ended, or v may no longer run */
+	/* A guest's yield (WFE: it spins on a lock) lets the others go first; a slice end picks by share. */
+	bool yield = a == ACT_YIELD;
+
 	/* Leaving v (perhaps only for a moment): whoever waits for it to be off the CPU may go on. */
-	v->run_ticks += hyp_timer_now() - v->run_since;
+	charge_running(p, v);
 	v->running = false;
 	arch_smp_mb();
 	if (a == ACT_BLOCK && v->state == VCPU_RUNNABLE)
 		block(v);
+	if (v->state != VCPU_RUNNABLE)
+		v->slept = true; /* its share is not owed while it sleeps or is off */
 	if (!keeps_loaded(v))
 		put_loaded(p);
-	if (a == ACT_YIELD && runnable(v)) {
-		struct vcpu *other = pick(p, v);
-		if (!other || other->vm->state != VM_RESETTING)
+	if ((a == ACT_RESUME || yield) && runnable(v)) {
+		struct vcpu *other = pick_skipping(p, v, yield ? v : NULL);
+
+		if (!other || other->vm->state != VM_RESETTING) {
+			if (other && other != v)
+				v->preempted += a == ACT_RESUME;
 			return enter_checked(p, other ? other : v);
+		}
 	}
 	return enter_checked(p, pick_or_idle(p, v));
 }

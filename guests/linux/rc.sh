@@ -6,6 +6,7 @@
 #   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
 #   hyparm.test=hwdebug  hardware breakpoint, watchpoint and single step through ptrace (/bin/hwdebug)
 #   hyparm.test=virtio-rng  load virtio_mmio and virtio-rng, show the hw_random device and read it
+#   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -14,9 +15,11 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 
 test=
+spin=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	hyparm.test=*) test=${arg#hyparm.test=} ;;
+	hyparm.spin=*) spin=${arg#hyparm.spin=} ;;
 	esac
 done
 
@@ -33,5 +36,6 @@ virtio-rng)
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
 	poweroff -f ;;
+cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 esac
 echo "hyparm-guest: shell ready ('poweroff' ends the VM, 'reboot' restarts it)"

@@ -26,6 +26,7 @@ struct pcpu {
 	/* Scheduling. */
 	u64 slice_end; /* physical count at which the running vCPU's slice ends, 0 = no slice */
 	u64 timer_at; /* what hyparm's timer (CNTHP) is set to, DEADLINE_NONE = off */
+	u64 vclock; /* the largest virtual run time charged here: where sleepers catch up to (core/sched.c) */
 	/* What the exit fast path must look at; read as one halfword there (sched_after_exit()). */
 	union {
 		struct {

@@ -27,8 +27,11 @@ enum exit_action {
 void sched_place(struct vcpu *v, unsigned pcpu);
 /* The slow half of sched_after_exit(): v leaves (or may leave) its CPU. May idle. */
 struct vcpu *sched_switch(struct vcpu *v, enum exit_action a);
-/* A vCPU here became runnable or a deadline moved: look at the slice and hyparm's timer. */
-void sched_rearm(struct pcpu *p, struct vcpu *v);
+/*
+ * A vCPU here became runnable or a deadline moved: look at the slice and
+ * hyparm's timer. True: a woken vCPU is owed the CPU, v must leave now.
+ */
+bool sched_rearm(struct pcpu *p, struct vcpu *v);
 
 /*
  * After an exit of v: the vCPU to enter next (loaded on this CPU). The fast
@@ -44,9 +47,8 @@ static inline struct vcpu *sched_after_exit(struct vcpu *v, enum exit_action a)
 	if (a != ACT_RESUME || v->vm->state != VM_RUNNING)
 		return sched_switch(v, a);
 	if (p->attention) { /* need_resched or need_rearm, one load for both */
-		if (p->need_resched)
+		if (p->need_resched || sched_rearm(p, v))
 			return sched_switch(v, a);
-		sched_rearm(p, v);
 	}
 	if (v->irqchip_busy || v->kicked)
 		v->vm->irqchip->flush(v);

@@ -79,6 +79,14 @@ struct vcpu {
 	u64 woken_at; /* when a kick last made it runnable from WFI (written by the kicker) */
 	/* Progress watchdog (core/vcpu_watchdog.c): its non-interrupt exits at the baseline, and since when (0: none). */
 	u64 wd_requests, wd_since;
+	/*
+	 * Fair share (core/sched.c): its CPU time scaled by VMCONF_WEIGHT_DEFAULT / its
+	 * VM's weight; its CPU runs the runnable vCPU with the least. Own CPU only.
+	 */
+	u64 vruntime;
+	bool slept; /* blocked or off since it last ran: catch up to the CPU's clock before it is picked */
+	/* Scheduler statistics, counted off the fast path: entries after another vCPU, slices that ended with it displaced, wake-ups from WFI. */
+	u64 switches_in, preempted, wakeups;
 };
 
 /* How far a reset (or the first boot) has got: vm_reset_step() does one piece at a time. */
@@ -112,6 +120,7 @@ struct vm {
 	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 (the DTB's IPA; 0 for firmware) */
 	bool warm_reset_is_panic; /* its guest asks for a warm reset only after a panic (hyparm/guest_cmdline.h) */
 	const struct vm_config *config;
+	u32 weight; /* its share of a CPU against other VMs' vCPUs there (manifest `weight`; 0 = default) */
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	struct restart_history restart; /* its stops, for the restart policy (hyparm/restart.h) */
 	/* Its RAM is allocated; a VM stopped for good gives it back (core/vm.c). */

@@ -16,6 +16,9 @@
 #define VMCONF_CMDLINE_MAX 512
 #define VMCONF_DEVICES_MAX 128
 #define VMCONF_WHERE_MAX 160
+/* A VM's CPU share (manifest `weight`): credit2's range and default. */
+#define VMCONF_WEIGHT_DEFAULT 256
+#define VMCONF_WEIGHT_MAX 65535
 
 /* What hyparm does when the VM ends by itself (a guest's reboot request always resets it). */
 enum vm_restart {
@@ -37,6 +40,7 @@ struct vm_config {
 	u32 pcpus[VMCONF_MAX_VCPUS]; /* vCPU i runs on pcpus[i % nr_pcpus] */
 	u32 nr_pcpus; /* 0 = default placement */
 	enum vm_restart restart;
+	u32 weight; /* CPU share, 1..VMCONF_WEIGHT_MAX; VMCONF_WEIGHT_DEFAULT unless the manifest says */
 	bool identity_mapped; /* RAM at IPA == PA (refused for now: not supported yet) */
 	/* Where the manifest describes the VM, for later messages: "FILE:LINE: /vms/NAME" or "manifest: /vms/NAME". */
 	char where[VMCONF_WHERE_MAX];

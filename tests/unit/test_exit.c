@@ -48,8 +48,9 @@ struct vcpu *sched_switch(struct vcpu *v, enum exit_action a)
 	last_action = a;
 	return v;
 }
-void sched_rearm(struct pcpu *p, struct vcpu *v)
+bool sched_rearm(struct pcpu *p, struct vcpu *v)
 {
+	return false;
 }
 static char crash_why[400];
 void vm_crash(struct vm *m, const char *fmt, ...)

@@ -230,6 +230,7 @@ static void defaults_and_checked_images(void **state)
 	assert_int_equal(r.vms[0].mem_size, MiB(64));
 	assert_int_equal(r.vms[0].nr_pcpus, 0);
 	assert_string_equal(r.vms[0].devices, "");
+	assert_int_equal(r.vms[0].weight, VMCONF_WEIGHT_DEFAULT);
 	assert_string_equal(r.vms[0].where, "t.dts:5: /vms/a");
 	/* A raw binary, a guest DTB, an initrd that fits, every memory spelling. */
 	parse_env(VM("\t\t\tcompatible = \"hyparm,vm\";\n\t\t\tkernel = \"raw.bin\";\n\t\t\tdtb = "
@@ -303,7 +304,8 @@ static void unknown_property(void **state)
 	expect_error(
 		VM(KERNEL "\t\t\tmemroy = \"64M\";\n"),
 		"t.dts:8: /vms/a: memroy: unknown property (expected compatible, kernel, firmware, initrd, "
-		"dtb, bootargs, vcpus, memory, affinity, devices, restart, identity-mapped, flash-vars)");
+		"dtb, bootargs, vcpus, memory, affinity, devices, restart, identity-mapped, flash-vars, "
+		"weight)");
 	expect_error("/dts-v1/;\n/ {\n\tcompatible = \"hyparm,manifest\";\n\tmodel = \"x\";\n};\n",
 		     "t.dts:4: /: model: unknown property (expected compatible)");
 	expect_error("/dts-v1/;\n/ {\n\tcompatible = \"hyparm,manifest\";\n\tvms {\n\t\tx = <1>;\n\t};\n};\n",
@@ -410,6 +412,22 @@ static void vcpus_out_of_range(void **state)
 {
 	expect_error(VM(KERNEL "\t\t\tvcpus = <0>;\n"), "t.dts:8: /vms/a: vcpus: 0: expected 1..8");
 	expect_error(VM(KERNEL "\t\t\tvcpus = <9>;\n"), "t.dts:8: /vms/a: vcpus: 9: expected 1..8");
+}
+
+static void weight_in_range(void **state)
+{
+	struct result r;
+
+	parse_env(VM(KERNEL "\t\t\tweight = <512>;\n"), &machine, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_int_equal(r.vms[0].weight, 512);
+	parse_env(VM(KERNEL "\t\t\tweight = <65535>;\n"), &machine, &r);
+	assert_int_equal(r.vms[0].weight, 65535);
+	expect_error(VM(KERNEL "\t\t\tweight = <0>;\n"), "t.dts:8: /vms/a: weight: 0: expected 1..65535");
+	expect_error(VM(KERNEL "\t\t\tweight = <65536>;\n"),
+		     "t.dts:8: /vms/a: weight: 65536: expected 1..65535");
+	expect_error(VM(KERNEL "\t\t\tweight = \"2x\";\n"),
+		     "t.dts:8: /vms/a: weight: expected one cell like <2>");
 }
 
 static void vcpu_pinned_to_a_cpu_that_does_not_exist(void **state)
@@ -557,6 +575,7 @@ int main(void)
 		cmocka_unit_test(missing_empty_or_implausible_images),
 		cmocka_unit_test(initrd_that_does_not_fit),
 		cmocka_unit_test(vcpus_out_of_range),
+		cmocka_unit_test(weight_in_range),
 		cmocka_unit_test(vcpu_pinned_to_a_cpu_that_does_not_exist),
 		cmocka_unit_test(duplicate_names),
 		cmocka_unit_test(not_supported_yet),

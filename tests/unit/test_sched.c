@@ -428,6 +428,167 @@ static void stolen_time_is_not_the_time_a_vcpu_was_off(void **state)
 	assert_int_equal(a0.stolen, 0);
 }
 
+/*
+ * Fair shares (virtual run time, weights). A small simulation of one CPU:
+ * time moves in 0.5 ms steps, each ending with an exit of the running
+ * vCPU, hyparm's timer firing when it is due.
+ */
+#define MS (62500ULL) /* the fake's counter runs at 62.5 MHz */
+
+static void fire_due_timer(void)
+{
+	if (arch_fake.hyp_timer_cval && arch_fake.now >= arch_fake.hyp_timer_cval) {
+		arch_fake.pending[arch_fake.npending++] = HYP_TIMER_INTID;
+		irq_handle_physical();
+	}
+}
+
+/* Run CPU 0's vCPUs, all busy (never WFI), for ms milliseconds from cur; the vCPU running at the end. */
+static struct vcpu *run_busy(struct vcpu *cur, unsigned ms)
+{
+	for (unsigned i = 0; i < 2 * ms; i++) {
+		arch_fake.now += MS / 2;
+		fire_due_timer();
+		cur = sched_after_exit(cur, ACT_RESUME);
+	}
+	return cur;
+}
+
+static void start(struct vcpu *first, struct vcpu **others, unsigned n)
+{
+	sched_place(first, 0);
+	for (unsigned i = 0; i < n; i++) {
+		sched_place(others[i], 0);
+		others[i]->state = VCPU_RUNNABLE;
+	}
+	running(first);
+	arch_fake.now = 1000;
+	first->run_since = 1000;
+	pcpus[0].need_rearm = true; /* as after the others became runnable: the next exit starts a slice */
+}
+
+/* The bug behind a Linux VM getting 28% next to a hog: a deadline firing restarted the hog's slice. */
+static void a_deadline_firing_does_not_extend_the_running_slice(void **state)
+{
+	struct vcpu *others[] = { &b0 };
+	struct deadline d;
+	u64 end;
+
+	start(&a0, others, 1);
+	assert_ptr_equal(sched_after_exit(&a0, ACT_YIELD), &b0);
+	end = pcpus[0].slice_end;
+	assert_int_not_equal(end, 0);
+	deadline_init(&d, (deadline_fn)chip_nop);
+	deadline_arm(&d, 0, arch_fake.now + MS / 2);
+	assert_ptr_equal(sched_after_exit(&b0, ACT_RESUME), &b0); /* the timer now fires first for d */
+	assert_int_equal(arch_fake.hyp_timer_cval, d.when);
+	arch_fake.now = d.when;
+	fire_due_timer();
+	assert_true(pcpus[0].need_rearm);
+	assert_ptr_equal(sched_after_exit(&b0, ACT_RESUME), &b0);
+	assert_int_equal(pcpus[0].slice_end, end);
+	assert_int_equal(arch_fake.hyp_timer_cval, end);
+}
+
+static void equal_weights_share_the_cpu_equally(void **state)
+{
+	struct vcpu *others[] = { &a1, &b0 };
+
+	start(&a0, others, 2);
+	run_busy(&a0, 3000);
+	/* 3 s among three: 1 s each, give or take a slice. */
+	assert_in_range(a0.run_ticks, 990 * MS, 1010 * MS);
+	assert_in_range(a1.run_ticks, 990 * MS, 1010 * MS);
+	assert_in_range(b0.run_ticks, 990 * MS, 1010 * MS);
+}
+
+static void a_vms_weight_sets_its_share(void **state)
+{
+	struct vcpu *others[] = { &b0 };
+
+	vm_a.weight = 512; /* twice vm_b's (the default, 256) */
+	start(&a0, others, 1);
+	run_busy(&a0, 3000);
+	assert_in_range(a0.run_ticks, 1990 * MS, 2010 * MS);
+	assert_in_range(b0.run_ticks, 990 * MS, 1010 * MS);
+	assert_true(a0.preempted > 0 && b0.preempted > 0);
+}
+
+/*
+ * b0 runs 3 ms, then sleeps in WFI for 1 ms until an interrupt (a kick);
+ * a0 never sleeps. b0 wants 75% of the CPU; its fair share is half. Before
+ * wake-up preemption it got 3 ms of every 13 (23%).
+ */
+static void a_vcpu_that_sleeps_often_still_gets_its_share(void **state)
+{
+	struct vcpu *others[] = { &a0 }, *cur = &b0;
+	u64 burst_start = 0, wake_at = 0;
+
+	start(&b0, others, 1);
+	for (unsigned i = 0; i < 6000; i++) {
+		arch_fake.now += MS / 2;
+		fire_due_timer();
+		if (b0.state == VCPU_BLOCKED && arch_fake.now >= wake_at) {
+			vcpu_kick(&b0);
+			burst_start = sched_vcpu_run_ticks(&b0);
+		}
+		if (cur == &b0 && sched_vcpu_run_ticks(&b0) - burst_start >= 3 * MS) {
+			cur = sched_after_exit(cur, ACT_BLOCK);
+			wake_at = arch_fake.now + MS;
+		} else {
+			cur = sched_after_exit(cur, ACT_RESUME);
+		}
+	}
+	assert_in_range(b0.run_ticks, 1400 * MS, 1600 * MS); /* of 3 s */
+	assert_true(b0.wakeups > 100);
+}
+
+/* A vCPU that slept long gets no burst for it: back at most one slice behind. */
+static void a_long_sleep_earns_at_most_one_slice(void **state)
+{
+	struct vcpu *others[] = { &b0 };
+
+	start(&a0, others, 1);
+	b0.state = VCPU_BLOCKED;
+	run_busy(&a0, 1000); /* a0 alone for 1 s */
+	vcpu_kick(&b0);
+	run_busy(&a0, 100);
+	/* b0 was owed nothing: it had 100 ms to share, 10 ms of credit: at most 60 ms. */
+	assert_in_range(b0.run_ticks, 45 * MS, 61 * MS);
+}
+
+/* A vCPU powered on where another runs waits its turn (PSCI's ON_PENDING stays observable), then gets it. */
+static void a_vcpu_powered_on_waits_for_the_slice_end(void **state)
+{
+	struct vcpu *others[] = { &a1 };
+
+	start(&a0, others, 1);
+	a1.state = VCPU_OFF;
+	run_busy(&a0, 50);
+	sched_power_on(&a1, 0x40080000ULL, 0);
+	arch_fake.now += MS / 2;
+	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &a0);
+	assert_int_equal(a1.state, VCPU_ON_PENDING);
+	assert_ptr_equal(run_busy(&a0, 11), &a1);
+}
+
+/* One vCPU per CPU: a slice end or a deadline never costs it a timer, and it never leaves. */
+static void alone_on_a_cpu_deadlines_do_not_start_slices(void **state)
+{
+	struct deadline d;
+
+	sched_place(&a0, 0);
+	running(&a0);
+	deadline_init(&d, (deadline_fn)chip_nop);
+	arch_fake.now = 1000;
+	deadline_arm(&d, 0, 2000);
+	arch_fake.now = 2000;
+	fire_due_timer();
+	assert_ptr_equal(sched_after_exit(&a0, ACT_RESUME), &a0);
+	assert_int_equal(pcpus[0].slice_end, 0);
+	assert_int_equal(arch_fake.nput, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +608,13 @@ int main(void)
 		cmocka_unit_test_setup(stolen_time_of_a_blocked_vcpu_counts_from_its_wake_up_only, setup),
 		cmocka_unit_test_setup(stolen_time_ignores_a_wake_up_from_before_the_displacement, setup),
 		cmocka_unit_test_setup(stolen_time_is_not_the_time_a_vcpu_was_off, setup),
+		cmocka_unit_test_setup(a_deadline_firing_does_not_extend_the_running_slice, setup),
+		cmocka_unit_test_setup(equal_weights_share_the_cpu_equally, setup),
+		cmocka_unit_test_setup(a_vms_weight_sets_its_share, setup),
+		cmocka_unit_test_setup(a_vcpu_that_sleeps_often_still_gets_its_share, setup),
+		cmocka_unit_test_setup(a_long_sleep_earns_at_most_one_slice, setup),
+		cmocka_unit_test_setup(a_vcpu_powered_on_waits_for_the_slice_end, setup),
+		cmocka_unit_test_setup(alone_on_a_cpu_deadlines_do_not_start_slices, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
