@@ -112,3 +112,15 @@ def test_initrd_of_a_raw_image_survives_its_bss(hv, tmp_path):
         rd = tmp_path / ("rd-%d.bin" % mem)
         rd.write_bytes(bytes((i ^ (i >> 8) ^ (i >> 16) ^ 0x5A) & 0xFF for i in range(size)))
         hv.one(hv.guest("initrd"), initrd=str(rd), mem=mem, params="initrd_size=%d" % size)
+
+
+@pytest.mark.timeout(60)
+def test_four_vms_of_200_mib_fit_the_default_machine(hv):
+    """The bug: four 200 MiB VMs on the default 1 GiB machine were refused ("cannot allocate 200 MiB,
+    292 MiB free"): the bundle held a copy of the image per VM. It holds each image once now, and
+    every VM boots."""
+    vms = [hr.VM(hv.guest("hello"), name=n, mem=200) for n in "abcd"]
+    res = hv.run(vms, timeout=40)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    for n in "abcd":
+        hv.expect(res.vm_states.get(n) == "off", "vm %s did not run to its power-off: %s" % (n, res.tail(5)))
