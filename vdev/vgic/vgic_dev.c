@@ -54,6 +54,7 @@ static const struct irqchip_ops vgic_v2_irqchip = {
 	.set_line = vgic_set_line,
 	.inject_edge = vgic_inject_edge,
 	.map_source = map_source,
+	.delivered = delivered,
 };
 
 /* The maintenance interrupt needs no work of its own: the exit it caused syncs the list registers. */
