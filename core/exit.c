@@ -45,8 +45,8 @@ static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const cha
 		 "exception loop: %s at the guest's own exception vector 0x%llx (VBAR_EL1 unusable); "
 		 "first fault: ESR_EL2 0x%llx (EC 0x%llx), FAR 0x%llx, at pc 0x%llx",
 		 what, (unsigned long long)v->arch.regs.elr, (unsigned long long)v->injected_for_esr,
-		 (unsigned long long)(v->injected_for_esr >> 26 & 0x3F),
-		 (unsigned long long)v->injected_for_far, (unsigned long long)v->injected_for_pc);
+		 (unsigned long long)esr_ec(v->injected_for_esr), (unsigned long long)v->injected_for_far,
+		 (unsigned long long)v->injected_for_pc);
 	return ACT_STOP;
 }
 
