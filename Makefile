@@ -116,7 +116,7 @@ $(B)/hyparm.bin: $(B)/hyparm.elf
 
 # The launcher's manifest check (tools/manifest-check.c): hyparm's own parser built for the
 # host, so that the launcher refuses a bad manifest with the message hyparm would give.
-MANIFEST_CHECK_SRCS := tools/manifest-check.c core/manifest.c core/loader.c lib/printf.c
+MANIFEST_CHECK_SRCS := tools/manifest-check.c core/manifest.c core/devnode_schema.c core/loader.c lib/printf.c
 $(MANIFEST_CHECK): $(MANIFEST_CHECK_SRCS) $(wildcard include/hyparm/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"

@@ -15,6 +15,7 @@
  */
 #include <libfdt.h>
 #include <string.h>
+#include <hyparm/devnode.h>
 #include <hyparm/errno.h>
 #include <hyparm/guest_layout.h>
 #include <hyparm/loader.h>
@@ -351,12 +352,6 @@ static const char *const vm_props[] = {
 	"compatible, kernel, firmware, initrd, dtb, bootargs, vcpus, memory, affinity, devices, restart, " \
 	"identity-mapped, flash-vars, weight"
 
-/* Device nodes of the schema (docs/manifest.md) that hyparm cannot give a VM yet. */
-static const char *const later_devices[] = {
-	"hyparm,virtio-blk", "hyparm,virtio-net",  "hyparm,virtio-console",
-	"hyparm,virtio-rng", "hyparm,passthrough", "hyparm,shmem",
-};
-
 static int check_known_props(struct parser *ps, int node, const char *const *known, unsigned nr_known,
 			     const char *expected)
 {
@@ -386,20 +381,132 @@ static bool compatible_is(const struct parser *ps, int node, const char *want)
 	return v && is_strings(v, len, 0) && fdt_stringlist_contains(v, len, want);
 }
 
-/* A VM node's sub-nodes describe devices; those of the schema are refused until hyparm has them. */
-static int check_vm_subnodes(struct parser *ps, int node)
+/* What every device node may have besides its device's own properties (hyparm/devnode.h). */
+static bool devnode_common_prop(const char *name)
+{
+	return !strcmp(name, "compatible") || !strcmp(name, "phandle") || !strcmp(name, "linux,phandle") ||
+		!strcmp(name, LINES_PROP);
+}
+
+/* The device names that may have a node, for "expected ..." messages. */
+static void schema_names(char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < devnode_nr_schemas && used < outlen; i++) {
+		int n = hv_snprintf(out + used, outlen - used, "%shyparm,%s", i ? ", " : "",
+				    devnode_schemas[i].device);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* One property of a device node against its schema row: known, and of the row's type. */
+static int check_devnode_prop(struct parser *ps, int node, const struct devnode_schema *sc, const char *name,
+			      const void *v, int len)
+{
+	const struct devnode_prop *p = NULL;
+	u64 size;
+
+	if (devnode_common_prop(name))
+		return HV_OK;
+	for (unsigned i = 0; i < sc->nr_props; i++)
+		if (!strcmp(sc->props[i].name, name))
+			p = &sc->props[i];
+	if (!p) {
+		char expected[160];
+		size_t used = 0;
+
+		expected[0] = '\0';
+		for (unsigned i = 0; i < sc->nr_props && used < sizeof(expected); i++) {
+			int n = hv_snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? ", " : "",
+					    sc->props[i].name);
+			if (n < 0)
+				break;
+			used += (size_t)n;
+		}
+		return fail(ps, node, name, "unknown property (hyparm,%s takes %s)", sc->device,
+			    sc->nr_props ? expected : "no properties");
+	}
+	switch (p->type) {
+	case DN_STRING:
+		if (!is_strings(v, len, 1))
+			return fail(ps, node, name, "expected one string like %s = %s;", name, p->example);
+		break;
+	case DN_STRINGS:
+		if (!is_strings(v, len, 0))
+			return fail(ps, node, name, "expected strings like %s = %s;", name, p->example);
+		break;
+	case DN_FLAG:
+		if (len != 0)
+			return fail(ps, node, name, "expected a flag without value (%s;)", name);
+		break;
+	case DN_U32:
+		if (len != 4)
+			return fail(ps, node, name, "expected one cell like %s = %s;", name, p->example);
+		break;
+	case DN_SIZE:
+		if (!(is_strings(v, len, 1) ? parse_size_string(v, &size) : len == 4 || len == 8))
+			return fail(
+				ps, node, name,
+				"expected a size in bytes, <hi lo> (64 bits) or \"2M\" (K, M, G) like %s = "
+				"%s;",
+				name, p->example);
+		break;
+	case DN_CELLS:
+		if (len <= 0 || len % 4)
+			return fail(ps, node, name, "expected cells like %s = %s;", name, p->example);
+		break;
+	}
+	return HV_OK;
+}
+
+/* A VM node's sub-nodes describe its devices that take parameters (hyparm/devnode.h). */
+static int parse_devnodes(struct parser *ps, int node, struct vm_config *cfg)
 {
 	int sub;
 
+	cfg->nr_devnodes = 0;
 	fdt_for_each_subnode(sub, ps->fdt, node)
 	{
-		for (unsigned i = 0; i < sizeof(later_devices) / sizeof(later_devices[0]); i++)
-			if (compatible_is(ps, sub, later_devices[i]))
-				return fail(ps, sub, NULL, "%s devices are not supported yet",
-					    later_devices[i]);
-		return fail(ps, sub, NULL,
-			    "unknown node (expected a device node whose compatible is one of "
-			    "hyparm,virtio-blk, -net, -console, -rng, hyparm,passthrough, hyparm,shmem)");
+		int len, prop;
+		const char *compat = fdt_getprop(ps->fdt, sub, "compatible", &len);
+		const char *name = fdt_get_name(ps->fdt, sub, NULL);
+		const struct devnode_schema *sc = NULL;
+		struct devnode *dn;
+		char names[256];
+
+		schema_names(names, sizeof(names));
+		if (!compat)
+			return fail(ps, sub, NULL, "a device node needs compatible = \"hyparm,DEVICE\"; (%s)",
+				    names);
+		if (!is_strings(compat, len, 1) || strncmp(compat, "hyparm,", 7) ||
+		    !(sc = devnode_schema_find(compat + 7)))
+			return fail(ps, sub, "compatible", "'%.*s': expected one of %s", PRINT_MAX,
+				    is_strings(compat, len, 0) ? compat : "?", names);
+		if (!name || !name[0] || strlen(name) >= DEVNODE_NAME_MAX)
+			return fail(ps, sub, NULL, "device node name: expected 1..%u characters",
+				    DEVNODE_NAME_MAX - 1);
+		if (cfg->nr_devnodes == VMCONF_MAX_DEVNODES)
+			return fail(ps, sub, NULL, "too many device nodes (at most %u per VM)",
+				    VMCONF_MAX_DEVNODES);
+		fdt_for_each_property_offset(prop, ps->fdt, sub)
+		{
+			const char *pname;
+			int plen;
+			const void *v = fdt_getprop_by_offset(ps->fdt, prop, &pname, &plen);
+			int rc;
+
+			if (!v || !pname)
+				return fail(ps, sub, NULL, "unreadable property");
+			if ((rc = check_devnode_prop(ps, sub, sc, pname, v, plen)))
+				return rc;
+		}
+		dn = &cfg->devnodes[cfg->nr_devnodes++];
+		*dn = (struct devnode){ .fdt = ps->fdt, .node = sub, .schema = sc };
+		memcpy(dn->name, name, strlen(name) + 1);
 	}
 	return HV_OK;
 }
@@ -486,7 +593,7 @@ static int parse_vm(struct parser *ps, int node, struct vm_config *cfg)
 		return fail(ps, node, "identity-mapped", "not supported yet (hyparm places every VM's RAM)");
 	if ((rc = get_flash_vars(ps, node, cfg)))
 		return rc;
-	return check_vm_subnodes(ps, node);
+	return parse_devnodes(ps, node, cfg);
 }
 
 /* A file the manifest names: there, not empty; its head and size. */
@@ -620,4 +727,95 @@ int manifest_parse(const void *fdt, u64 size, const struct manifest_env *env, st
 			    "no VM (expected NAME { compatible = \"hyparm,vm\"; kernel = \"...\"; };)");
 	*count = n;
 	return HV_OK;
+}
+
+/* Device nodes, read by their devices (hyparm/devnode.h); the parser checked each type already. */
+int devnode_string(const struct devnode *dn, const char *prop, char *out, size_t size)
+{
+	int len;
+	const char *v = fdt_getprop(dn->fdt, dn->node, prop, &len);
+
+	out[0] = '\0';
+	if (!v)
+		return HV_OK;
+	if (!is_strings(v, len, 1) || (size_t)len > size)
+		return -HV_EINVAL;
+	memcpy(out, v, (size_t)len);
+	return HV_OK;
+}
+
+bool devnode_flag(const struct devnode *dn, const char *prop)
+{
+	return fdt_getprop(dn->fdt, dn->node, prop, NULL) != NULL;
+}
+
+int devnode_u32(const struct devnode *dn, const char *prop, u32 *out, bool *present)
+{
+	int len;
+	const void *v = fdt_getprop(dn->fdt, dn->node, prop, &len);
+
+	*present = v != NULL;
+	if (!v)
+		return HV_OK;
+	if (len != 4)
+		return -HV_EINVAL;
+	*out = cell(v, 0);
+	return HV_OK;
+}
+
+int devnode_size(const struct devnode *dn, const char *prop, u64 *out, bool *present)
+{
+	int len;
+	const void *v = fdt_getprop(dn->fdt, dn->node, prop, &len);
+
+	*present = v != NULL;
+	if (!v)
+		return HV_OK;
+	if (is_strings(v, len, 1))
+		return parse_size_string(v, out) ? HV_OK : -HV_EINVAL;
+	if (len == 4)
+		*out = cell(v, 0);
+	else if (len == 8)
+		*out = (u64)cell(v, 0) << 32 | cell(v, 1);
+	else
+		return -HV_EINVAL;
+	return HV_OK;
+}
+
+int devnode_cells(const struct devnode *dn, const char *prop, u32 *out, unsigned max, unsigned *n)
+{
+	int len;
+	const void *v = fdt_getprop(dn->fdt, dn->node, prop, &len);
+
+	*n = 0;
+	if (!v)
+		return HV_OK;
+	if (len <= 0 || len % 4 || (unsigned)len / 4 > max)
+		return -HV_EINVAL;
+	for (int i = 0; i < len / 4; i++)
+		out[i] = cell(v, i);
+	*n = (unsigned)len / 4;
+	return HV_OK;
+}
+
+void devnode_where(const struct devnode *dn, char *out, size_t outlen)
+{
+	struct parser ps = { dn->fdt, NULL, NULL, 0 };
+	char loc[VMCONF_WHERE_MAX], path[PATH_MAX_LEN];
+
+	locate(&ps, dn->node, NULL, loc, sizeof(loc));
+	node_path(&ps, dn->node, path, sizeof(path));
+	hv_snprintf(out, outlen, "%s: %s", loc, path);
+}
+
+int devnode_fail(const struct devnode *dn, const char *prop, char *err, size_t errlen, const char *fmt, ...)
+{
+	struct parser ps = { dn->fdt, NULL, err, errlen };
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return fail(&ps, dn->node, prop, "%s", msg);
 }

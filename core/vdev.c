@@ -3,6 +3,7 @@
  * section, put there by VDEV_REGISTER() in each device's file; a VM's
  * instances are in vm->devices, in the order its configuration lists them.
  */
+#include <hyparm/devnode.h>
 #include <hyparm/errno.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
@@ -20,7 +21,7 @@ const struct vdev_type *vdev_type_find(const char *name)
 	return NULL;
 }
 
-int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen)
+static int create(struct vm *vm, const char *name, const struct devnode *dn, char *err, size_t errlen)
 {
 	const struct vdev_type *t = vdev_type_find(name);
 	struct vdev *d;
@@ -41,17 +42,35 @@ int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen)
 		hv_snprintf(err, errlen, "vm %s: a second interrupt controller ('%s')", vm->name, name);
 		return -HV_EEXIST;
 	}
+	/* Most devices sit at the one address the platform gives them: two would overlap. */
+	for (unsigned i = 0; i < vm->nr_devices && !t->multi_instance; i++)
+		if (vm->devices[i].type == t) {
+			hv_snprintf(err, errlen,
+				    "vm %s: a second '%s' (one per VM: in devices or a node, not both)",
+				    vm->name, name);
+			return -HV_EEXIST;
+		}
 	if (vm->nr_devices == VM_MAX_DEVICES) {
 		hv_snprintf(err, errlen, "vm %s: more than %u devices", vm->name, VM_MAX_DEVICES);
 		return -HV_ENOMEM;
 	}
 	d = &vm->devices[vm->nr_devices];
-	*d = (struct vdev){ .type = t, .vm = vm };
+	*d = (struct vdev){ .type = t, .vm = vm, .node = dn };
 	rc = t->create(d, err, errlen);
 	if (rc)
 		return rc;
 	vm->nr_devices++;
 	return HV_OK;
+}
+
+int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen)
+{
+	return create(vm, name, NULL, err, errlen);
+}
+
+int vdev_create_node(struct vm *vm, const struct devnode *dn, char *err, size_t errlen)
+{
+	return create(vm, dn->schema->device, dn, err, errlen);
 }
 
 void vdev_reset_all(struct vm *vm)

@@ -19,6 +19,7 @@
 #include <drivers/gic.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
+#include <hyparm/devnode.h>
 #include <hyparm/errno.h>
 #include <hyparm/exit.h>
 #include <hyparm/guest_fdt.h>
@@ -78,6 +79,21 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 			char why[160];
 			hv_snprintf(why, sizeof(why), "%s", err);
 			hv_snprintf(err, errlen, "%s: %s", vm->config->where, why);
+			return rc;
+		}
+	}
+	/* Then the manifest's device nodes, in source order; their refusals name the node's own line. */
+	for (u32 i = 0; i < vm->config->nr_devnodes; i++) {
+		const struct devnode *dn = &vm->config->devnodes[i];
+		int rc = vdev_create_node(vm, dn, err, errlen);
+		if (rc) {
+			char why[200], where[VMCONF_WHERE_MAX + 64];
+			/* A device's devnode_fail() already says where; other refusals get the node's place. */
+			devnode_where(dn, where, sizeof(where));
+			if (strncmp(err, where, strlen(where))) {
+				hv_snprintf(why, sizeof(why), "%s", err);
+				hv_snprintf(err, errlen, "%s: %s", where, why);
+			}
 			return rc;
 		}
 	}

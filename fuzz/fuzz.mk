@@ -22,7 +22,7 @@ fuzz_fdt_platform_SRCS := drivers/fdt_platform.c lib/printf.c
 fuzz_fdt_platform_LIBS := -lfdt
 fuzz_bundle_SRCS       := core/bundle.c lib/printf.c
 fuzz_loader_SRCS       := core/loader.c lib/printf.c
-fuzz_manifest_SRCS     := core/manifest.c core/loader.c lib/printf.c
+fuzz_manifest_SRCS     := core/manifest.c core/devnode_schema.c core/loader.c lib/printf.c
 fuzz_manifest_LIBS     := -lfdt
 fuzz_virtqueue_SRCS    := core/virtqueue.c
 # vgic: the model, its registers and the list-register policy, on the arch fake's list registers.

@@ -15,10 +15,13 @@
 struct vm;
 struct vcpu;
 struct vdev;
+struct devnode;
 
 struct vdev_type {
 	const char *name;
 	bool is_irqchip; /* it installs the VM's interrupt controller; every other device needs one first */
+	/* A VM may have several (disks: one per manifest node); otherwise a second instance is refused. */
+	bool multi_instance;
 	/*
 	 * Make d's state for vm (d->vm is set): allocate it, register MMIO
 	 * ranges and interrupt sources. Called once, after the VM's vCPUs
@@ -44,6 +47,8 @@ struct vdev_type {
 struct vdev {
 	const struct vdev_type *type;
 	struct vm *vm;
+	/* The manifest's device node it was made from (hyparm/devnode.h), or NULL (the devices list). */
+	const struct devnode *node;
 	void *state; /* the device's own, opaque to everyone else */
 };
 
@@ -55,6 +60,8 @@ struct vdev {
 const struct vdev_type *vdev_type_find(const char *name);
 /* Create vm's instance of the named device. */
 int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen);
+/* Create vm's instance of the device a manifest node describes (compatible "hyparm,NAME"). */
+int vdev_create_node(struct vm *vm, const struct devnode *dn, char *err, size_t errlen);
 /* Every instance of vm: reset / vCPU switch hooks. */
 void vdev_reset_all(struct vm *vm);
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v);

@@ -21,7 +21,7 @@
 
 #define VM_MAX 8
 #define VM_MAX_VCPUS 8
-#define VM_MAX_DEVICES 16
+#define VM_MAX_DEVICES 24 /* the default list (8), a longer one, and up to VMCONF_MAX_DEVNODES nodes */
 #define VM_NAME_MAX 32
 #define VM_MAX_REPORTS 10
 

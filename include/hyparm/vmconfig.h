@@ -7,6 +7,7 @@
 #ifndef HYPARM_VMCONFIG_H
 #define HYPARM_VMCONFIG_H
 
+#include <hyparm/devnode.h>
 #include <hyparm/types.h>
 
 #define VMCONF_MAX_VMS 8
@@ -16,6 +17,7 @@
 #define VMCONF_CMDLINE_MAX 512
 #define VMCONF_DEVICES_MAX 128
 #define VMCONF_WHERE_MAX 160
+#define VMCONF_MAX_DEVNODES 8 /* device nodes per VM (hyparm/devnode.h) */
 /* A VM's CPU share (manifest `weight`): credit2's range and default. */
 #define VMCONF_WEIGHT_DEFAULT 256
 #define VMCONF_WEIGHT_MAX 65535
@@ -45,6 +47,9 @@ struct vm_config {
 	/* Where the manifest describes the VM, for later messages: "FILE:LINE: /vms/NAME" or "manifest: /vms/NAME". */
 	char where[VMCONF_WHERE_MAX];
 	bool vars_on_board; /* flash-vars = "board": the variables bank is the board's pflash1 */
+	/* The VM node's device sub-nodes, in source order: created after `devices`. */
+	struct devnode devnodes[VMCONF_MAX_DEVNODES];
+	u32 nr_devnodes;
 };
 
 #endif

@@ -67,6 +67,7 @@ static void full_vcpu_reset(struct vdev *d, struct vcpu *v)
 
 static const struct vdev_type full_type = {
 	.name = "test-full",
+	.multi_instance = true,
 	.create = full_create,
 	.reset = full_reset,
 	.vcpu_put = full_put,
@@ -85,7 +86,9 @@ static void bare_reset(struct vdev *d)
 {
 	log_call("r", d);
 }
-static const struct vdev_type bare_type = { .name = "test-bare", .create = bare_create, .reset = bare_reset };
+static const struct vdev_type bare_type = {
+	.name = "test-bare", .multi_instance = true, .create = bare_create, .reset = bare_reset
+};
 VDEV_REGISTER(bare_type);
 
 static int failing_create(struct vdev *d, char *err, size_t errlen)
@@ -95,6 +98,10 @@ static int failing_create(struct vdev *d, char *err, size_t errlen)
 }
 static const struct vdev_type failing_type = { .name = "test-failing", .create = failing_create };
 VDEV_REGISTER(failing_type);
+
+/* One per VM, as most devices are (they sit at the one address the platform gives them). */
+static const struct vdev_type single_type = { .name = "test-single", .create = bare_create };
+VDEV_REGISTER(single_type);
 
 static const struct irqchip_ops no_irqchip;
 
@@ -156,6 +163,21 @@ static void create_in_order_and_errors(void **state)
 }
 
 /*
+ * A device that is not multi_instance is refused a second time, with its
+ * name (catches: a device listed in `devices` and given a manifest node
+ * too, both writing one per-VM state and one MMIO range).
+ */
+static void second_single_instance_refused(void **state)
+{
+	char err[120] = "";
+
+	assert_int_equal(vdev_create(&vm, "test-single", err, sizeof(err)), HV_OK);
+	assert_int_equal(vdev_create(&vm, "test-single", err, sizeof(err)), -HV_EEXIST);
+	assert_non_null(strstr(err, "a second 'test-single'"));
+	assert_int_equal(vm.nr_devices, 1);
+}
+
+/*
  * Each hook reaches every instance that has it, in order, with the vCPU.
  * Catches: only the first instance reset (a second UART keeps its state
  * across a VM reset), a NULL optional hook called.
@@ -181,6 +203,7 @@ int main(void)
 		cmocka_unit_test_setup(types_are_found_by_name, setup),
 		cmocka_unit_test_setup(create_in_order_and_errors, setup),
 		cmocka_unit_test_setup(hooks_reach_every_instance, setup),
+		cmocka_unit_test_setup(second_single_instance_refused, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,30 @@
+/*
+ * The properties each device node of the manifest may have (see
+ * hyparm/devnode.h), one row per device that takes parameters. A device
+ * that needs none (virtio-rng) still has a row, so that a node may name it.
+ * The same table is built into the launcher's manifest check and into
+ * hyparm, so both refuse the same manifests; docs/manifest.md lists it for
+ * users.
+ */
+#include <hyparm/devnode.h>
+#include <string.h>
+
+#define PROPS(a) a, sizeof(a) / sizeof(a[0])
+
+/*
+ * Rows list a device's own properties only: every node may also have
+ * compatible (which names the device), the phandles dtc adds and the
+ * launcher's line map (core/manifest.c allows those).
+ */
+const struct devnode_schema devnode_schemas[] = {
+	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
+};
+const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
+
+const struct devnode_schema *devnode_schema_find(const char *device)
+{
+	for (unsigned i = 0; i < devnode_nr_schemas; i++)
+		if (strcmp(devnode_schemas[i].device, device) == 0)
+			return &devnode_schemas[i];
+	return NULL;
+}
