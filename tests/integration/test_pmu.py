@@ -1,0 +1,35 @@
+"""The guest's PMU (PMUv3): counting, EL2 work not counted, PMSWINC, the overflow interrupt on
+INTID 23, and counters that never leak between two VMs on one physical CPU
+(guests/tests/pmu.c)."""
+import pytest
+
+import hyparmrun as hr
+from conftest import GICS
+
+
+@GICS
+@pytest.mark.timeout(90)
+def test_pmu_counts_filters_el2_and_interrupts(hv, gic):
+    # -icount: QEMU implements the instruction event only with it (and then counts exactly).
+    res = hv.run([hr.VM(hv.guest("pmu"), name="g")], timeout=60, gic=gic, icount=True)
+    hv.expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "g")
+    lines = res.vm_lines("g")
+    hv.expect(any("INST_RETIRED counts" in l for l in lines), "the instruction event was not checked")
+
+
+@pytest.mark.timeout(90)
+def test_pmu_on_cpu_max(hv):
+    res = hv.run([hr.VM(hv.guest("pmu"), name="g")], timeout=60, cpu_model="max", icount=True)
+    hv.expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "g")
+    hv.expect(any("INST_RETIRED counts" in l for l in res.vm_lines("g")), "the instruction event was not checked")
+
+
+@pytest.mark.timeout(90)
+def test_pmu_counters_do_not_leak_between_vms_on_one_cpu(hv):
+    res = hv.run([hr.VM(hv.guest("pmu"), name="holder", params="role=holder", pcpus="0"),
+                  hr.VM(hv.guest("pmu"), name="peeker", params="role=peeker", pcpus="0")], timeout=60)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "holder")
+    hv.guest_passed(res, "peeker")
