@@ -99,7 +99,8 @@ static void counting(void)
 	check(!(read_sysreg(pmccfiltr_el0) & TYPER_NSH) && !(t & TYPER_NSH),
 	      "NSH (count EL2) is not taken (PMCCFILTR 0x%llx, PMEVTYPER1 0x%llx)",
 	      (unsigned long long)read_sysreg(pmccfiltr_el0), (unsigned long long)t);
-	check((t & 0xFFFF) == EV_INST_RETIRED, "PMEVTYPER1_EL0 keeps its event (0x%llx)", (unsigned long long)t);
+	check((t & 0xFFFF) == EV_INST_RETIRED, "PMEVTYPER1_EL0 keeps its event (0x%llx)",
+	      (unsigned long long)t);
 	write_sysreg(pmcntenset_el0, CYCLE_BIT | 2);
 	write_sysreg(pmcr_el0, PMCR_E | PMCR_LC);
 	isb();
@@ -107,7 +108,8 @@ static void counting(void)
 	c0 = read_sysreg(pmccntr_el0);
 	spin(10000);
 	c1 = read_sysreg(pmccntr_el0);
-	check(c1 > c0 + 5000, "the cycle counter counts (%llu over 10000 nops)", (unsigned long long)(c1 - c0));
+	check(c1 > c0 + 5000, "the cycle counter counts (%llu over 10000 nops)",
+	      (unsigned long long)(c1 - c0));
 	if (has_inst) {
 		/*
 		 * Only where QEMU has the instruction event (-icount) are its
@@ -115,12 +117,14 @@ static void counting(void)
 		 * which TCG's own work at EL1 (translating code) inflates.
 		 */
 		t = across_hvcs(true, 20);
-		check(t < 1000, "cycles across 20 HVCs: %llu, hyparm's EL2 work not counted", (unsigned long long)t);
+		check(t < 1000, "cycles across 20 HVCs: %llu, hyparm's EL2 work not counted",
+		      (unsigned long long)t);
 		c0 = read_sysreg(pmevcntr1_el0);
 		spin(10000);
 		c1 = read_sysreg(pmevcntr1_el0);
 		t = (u32)(c1 - c0);
-		check(t >= 10000 && t < 40000, "INST_RETIRED counts %llu over 10000 nops", (unsigned long long)t);
+		check(t >= 10000 && t < 40000, "INST_RETIRED counts %llu over 10000 nops",
+		      (unsigned long long)t);
 		t = across_hvcs(false, 20);
 		check(t < 1000, "instructions across 20 HVCs: %llu, hyparm's EL2 work not counted",
 		      (unsigned long long)t);
@@ -173,7 +177,8 @@ static void overflow(void)
 	write_sysreg(pmcr_el0, PMCR_E | PMCR_LC);
 	isb();
 	check(wait_irq(2, 2000) && irq_last == PMU_INTID && (irq_ovs & CYCLE_BIT),
-	      "cycle counter overflow interrupt (count %u, PMOVS 0x%llx)", irq_count, (unsigned long long)irq_ovs);
+	      "cycle counter overflow interrupt (count %u, PMOVS 0x%llx)", irq_count,
+	      (unsigned long long)irq_ovs);
 	irqs_off();
 	write_sysreg(pmcr_el0, 0);
 	write_sysreg(pmcntenclr_el0, ~0u);
@@ -192,8 +197,8 @@ static void holder(void)
 	bool kept = true;
 	for (unsigned i = 0; i < 50; i++) {
 		delay_ms(10);
-		kept &= read_sysreg(pmccntr_el0) == (PATTERN << 32 | PATTERN) && read_sysreg(pmevcntr0_el0) == PATTERN &&
-			read_sysreg(pmevtyper0_el0) == 0x11;
+		kept &= read_sysreg(pmccntr_el0) == (PATTERN << 32 | PATTERN) &&
+			read_sysreg(pmevcntr0_el0) == PATTERN && read_sysreg(pmevtyper0_el0) == 0x11;
 	}
 	check(kept, "the holder's counters keep its values across switches");
 }
@@ -210,8 +215,8 @@ static void peeker(void)
 		ty = read_sysreg(pmevtyper0_el0);
 		clean &= (u32)c != PATTERN && (c >> 32) != PATTERN && e != PATTERN && ty != 0x11;
 	}
-	check(clean, "the peeker never sees the holder's counters (last 0x%llx 0x%llx 0x%llx)", (unsigned long long)c,
-	      (unsigned long long)e, (unsigned long long)ty);
+	check(clean, "the peeker never sees the holder's counters (last 0x%llx 0x%llx 0x%llx)",
+	      (unsigned long long)c, (unsigned long long)e, (unsigned long long)ty);
 }
 
 int main(void)

@@ -1,6 +1,8 @@
 """The guest's PMU (PMUv3): counting, EL2 work not counted, PMSWINC, the overflow interrupt on
 INTID 23, and counters that never leak between two VMs on one physical CPU
 (guests/tests/pmu.c)."""
+import re
+
 import pytest
 
 import hyparmrun as hr
@@ -33,3 +35,21 @@ def test_pmu_counters_do_not_leak_between_vms_on_one_cpu(hv):
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     hv.guest_passed(res, "holder")
     hv.guest_passed(res, "peeker")
+
+
+@pytest.mark.timeout(240)
+def test_linux_pmu_driver_and_perf_counts(hv):
+    """Linux's armv8_pmuv3 driver probes on the generated DT node, its interrupt is INTID 23, and
+    perf_event_open counts cycles and instructions of a known loop (guests/linux/perfcount.c).
+    -icount: QEMU has the instruction event only with it (Linux boots quickly so, too)."""
+    hv.need_linux()
+    res = hv.run([hr.VM(hv.LINUX, name="l", initrd=hv.INITRD, params="console=ttyAMA0 quiet hyparm.test=perf",
+                        cpus=1, mem=256)], timeout=180, icount=True)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "l")
+    lines = res.vm_lines("l")
+    for want, what in ((r"hw perfevents: enabled with armv8_pmuv3", "driver probe"),
+                       (r"event sources:.* armv8_pmuv3", "sysfs event source"),
+                       (r"pmu interrupt .* 23 Level .*arm-pmu", "interrupt"),
+                       (r"PASS: perf cycles", "cycles"), (r"PASS: perf instructions", "instructions")):
+        hv.expect(any(re.search(want, l) for l in lines), "no %s line (%r)" % (what, want))
