@@ -104,7 +104,8 @@ static int fdt_node(struct vdev *d, void *fdt)
 	(void)d;
 	if (!pmu_present())
 		return 0;
-	if ((e = fdt_begin_node(fdt, "pmu")) || (e = fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3")) ||
+	if ((e = fdt_begin_node(fdt, "pmu")) ||
+	    (e = fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3")) ||
 	    (e = fdt_property(fdt, "interrupts", irq, sizeof(irq))))
 		return e;
 	return fdt_end_node(fdt);

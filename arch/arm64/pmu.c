@@ -127,18 +127,6 @@ bool pmu_overflow_line(const struct vcpu *v, bool live)
 	return (cr & PMCR_E) && (ovs & inten);
 }
 
-bool pmu_is_pmu_reg(const struct exit_info *e)
-{
-	const u8 op1 = e->u.sysreg.op1, crn = e->u.sysreg.crn, crm = e->u.sysreg.crm, op2 = e->u.sysreg.op2;
-
-	if (e->u.sysreg.op0 != 3)
-		return false;
-	if (op1 == 3)
-		return (crn == 9 && crm >= 12 && crm <= 14) || (crn == 14 && crm >= 8);
-	/* PMINTENSET_EL1, PMINTENCLR_EL1, PMMIR_EL1 (PMUv3p4: absent, UNDEFINED) */
-	return op1 == 0 && crn == 9 && crm == 14 && (op2 == 1 || op2 == 2 || op2 == 6);
-}
-
 /* First use since it was reset or went back to memory: its registers into the CPU. */
 static void activate(struct vcpu_pmu *p)
 {
@@ -184,7 +172,8 @@ static enum sysreg_result access(struct vcpu *v, const struct exit_info *e, int 
 }
 
 /* PMCNTEN/PMINTEN/PMOVS: set or clear the guest's counter bits. */
-static enum sysreg_result set_clr(struct vcpu *v, const struct exit_info *e, enum pmu_reg r, bool set, u64 wval)
+static enum sysreg_result set_clr(struct vcpu *v, const struct exit_info *e, enum pmu_reg r, bool set,
+				  u64 wval)
 {
 	u64 cur = pmu_hw_read(r);
 
@@ -235,7 +224,11 @@ enum sysreg_result pmu_sysreg(struct vcpu *v, const struct exit_info *e)
 		/* PMEVCNTR<n>_EL0: CRm 8..11, PMEVTYPER<n>_EL0: CRm 12..15; n = CRm[1:0]:op2. */
 		n = ((crm & 3u) << 3) | op2;
 		if (crm >= 12)
-			return access(v, e, n == SEL_CYCLE ? PMU_CCFILTR : n < pmu_nr_counters() ? (int)(PMU_EVTYPER0 + n) : -1, val);
+			return access(v, e,
+				      n == SEL_CYCLE		      ? PMU_CCFILTR
+					      : n < pmu_nr_counters() ? (int)(PMU_EVTYPER0 + n)
+								      : -1,
+				      val);
 		return access(v, e, n < pmu_nr_counters() ? (int)(PMU_EVCNTR0 + n) : -1, val);
 	}
 	if (op1 == 0) /* PMINTENSET_EL1 / PMINTENCLR_EL1 (PMMIR_EL1: none) */

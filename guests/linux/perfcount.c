@@ -119,7 +119,8 @@ static s64 open_counter(u64 config)
 	a.type = PERF_TYPE_HARDWARE;
 	a.size = sizeof(a);
 	a.config = config;
-	a.flags = ATTR_DISABLED; /* user and kernel, and (exclude_hv clear) EL2 asked for: hyparm refuses it */
+	a.flags =
+		ATTR_DISABLED; /* user and kernel, and (exclude_hv clear) EL2 asked for: hyparm refuses it */
 	return sys6(SYS_perf_event_open, (u64)&a, 0 /* this process */, (u64)-1 /* any CPU */, (u64)-1, 0);
 }
 
@@ -160,7 +161,8 @@ int main(void)
 		put_dec((u64)-err);
 		flush();
 	} else {
-		check(n >= (s64)(2 * LOOPS) && n < (s64)(20 * LOOPS), "perf instructions over the loop:", (u64)n);
+		check(n >= (s64)(2 * LOOPS) && n < (s64)(20 * LOOPS),
+		      "perf instructions over the loop:", (u64)n);
 	}
 	put("RESULT: ");
 	put_dec(passed);

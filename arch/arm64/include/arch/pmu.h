@@ -72,8 +72,21 @@ void pmu_vcpu_load(struct vcpu *v);
 void pmu_vcpu_put(struct vcpu *v);
 /* A trapped PMU register access of the running vCPU v: SYSREG_DONE or SYSREG_UNDEF. */
 enum sysreg_result pmu_sysreg(struct vcpu *v, const struct exit_info *e);
-/* Is e a PMU register (op0=3 op1=3 CRn=9 CRm=12..14, CRn=14 CRm=8..15; PMINTENSET/CLR_EL1)? */
-bool pmu_is_pmu_reg(const struct exit_info *e);
+/*
+ * Is e a PMU register (op0=3 op1=3 CRn=9 CRm=12..14, CRn=14 CRm=8..15;
+ * PMINTENSET/CLR_EL1, PMMIR_EL1)? Inline: a call here would cost every
+ * trapped system register access a register save (the ID register path).
+ */
+static inline bool pmu_is_pmu_reg(const struct exit_info *e)
+{
+	const u8 op1 = e->u.sysreg.op1, crn = e->u.sysreg.crn, crm = e->u.sysreg.crm, op2 = e->u.sysreg.op2;
+
+	if (e->u.sysreg.op0 != 3)
+		return false;
+	if (op1 == 3)
+		return (crn == 9 && crm >= 12 && crm <= 14) || (crn == 14 && crm >= 8);
+	return op1 == 0 && crn == 9 && crm == 14 && (op2 == 1 || op2 == 2 || op2 == 6);
+}
 /*
  * v's overflow interrupt request: PMCR_EL0.E and an overflowed counter
  * whose interrupt is enabled. live: v is loaded on this CPU (the hardware
