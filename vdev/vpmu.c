@@ -83,6 +83,7 @@ static int create(struct vdev *d, char *err, size_t errlen)
 
 		*s = (struct irq_source){ .get_line = pmu_output, .phys_intid = GUEST_PMU_INTID };
 		vm->irqchip->map_source(vm, v, GUEST_PMU_INTID, s);
+		pmu_vcpu_wire_irq(v);
 	}
 	irq_register(GUEST_PMU_INTID, pmu_fired, NULL); /* once for all VMs: -HV_EEXIST after */
 	return HV_OK;

@@ -81,7 +81,12 @@ static void regs_from_hw(struct vcpu_pmu *p)
 
 void pmu_vcpu_reset(struct vcpu *v)
 {
-	v->arch.pmu = (struct vcpu_pmu){ 0 };
+	v->arch.pmu = (struct vcpu_pmu){ .irq_wired = v->arch.pmu.irq_wired };
+}
+
+void pmu_vcpu_wire_irq(struct vcpu *v)
+{
+	v->arch.pmu.irq_wired = true;
 }
 
 void pmu_vcpu_load(struct vcpu *v)
@@ -182,6 +187,8 @@ static enum sysreg_result set_clr(struct vcpu *v, const struct exit_info *e, enu
 		return SYSREG_DONE;
 	}
 	wval &= counter_mask();
+	if (r == PMU_INTEN && !v->arch.pmu.irq_wired)
+		wval = 0; /* no interrupt line: RAZ/WI (struct vcpu_pmu) */
 	pmu_hw_write(r, set ? cur | wval : cur & ~wval);
 	return SYSREG_DONE;
 }

@@ -43,6 +43,8 @@ static int setup(void **state)
 	fake_pmu_reset();
 	pmu_vcpu_reset(&a);
 	pmu_vcpu_reset(&b);
+	pmu_vcpu_wire_irq(&a);
+	pmu_vcpu_wire_irq(&b);
 	id_regs_init();
 	pmu_hw_cpu_init();
 	return 0;
@@ -245,6 +247,22 @@ static void overflow_line_follows_enable_flag_and_interrupt_enable(void **state)
 	assert_false(pmu_overflow_line(&a, true));
 }
 
+static void without_an_interrupt_line_inten_is_raz_wi(void **state)
+{
+	struct vcpu c = { .vm = &vm, .id = 2 };
+
+	pmu_vcpu_reset(&c); /* a VM without the arm-pmu device */
+	msr(&c, PMCR, PMCR_E);
+	msr(&c, PMINTENSET, BIT(31) | 1);
+	assert_int_equal(mrs(&c, PMINTENSET), 0);
+	msr(&c, PMOVSSET, 1);
+	assert_false(pmu_overflow_line(&c, true));
+	/* A reset keeps the wiring of a VM that has the device. */
+	pmu_vcpu_reset(&a);
+	msr(&a, PMINTENSET, 1);
+	assert_int_equal(mrs(&a, PMINTENSET), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup(vcpus_do_not_see_each_others_counters, setup),
 		cmocka_unit_test_setup(set_clear_registers_and_swinc, setup),
 		cmocka_unit_test_setup(overflow_line_follows_enable_flag_and_interrupt_enable, setup),
+		cmocka_unit_test_setup(without_an_interrupt_line_inten_is_raz_wi, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

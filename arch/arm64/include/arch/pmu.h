@@ -55,6 +55,12 @@ enum pmu_reg {
 struct vcpu_pmu {
 	u64 reg[PMU_NR_REGS]; /* the guest's values while it is not active, or not on its CPU */
 	bool active; /* its registers are in the CPU whenever it runs */
+	/*
+	 * Its overflow interrupt reaches the guest (the VM has the arm-pmu
+	 * device, which sets this). Without it PMINTENSET_EL1 is RAZ/WI: an
+	 * overflow nobody forwards would keep the physical PPI asserted.
+	 */
+	bool irq_wired;
 };
 
 /* Whether guests have a PMU: the guest's ID_AA64DFR0_EL1.PMUVer is not 0. */
@@ -66,7 +72,10 @@ unsigned pmu_guest_version(unsigned hw);
 /* The value a guest's PMEVTYPER<n>/PMCCFILTR gets in the hardware: it never counts at EL2 or EL3. */
 u64 pmu_filter_sanitize(u64 typer, bool cycle_counter);
 
+/* Back to reset (in memory; v is not loaded); irq_wired is kept. */
 void pmu_vcpu_reset(struct vcpu *v);
+/* The arm-pmu device (vdev/vpmu.c) forwards v's overflow interrupt. */
+void pmu_vcpu_wire_irq(struct vcpu *v);
 /* Switching (arch/arm64/vcpu_switch.c): v's PMU into the CPU, and out of it (counting stops). */
 void pmu_vcpu_load(struct vcpu *v);
 void pmu_vcpu_put(struct vcpu *v);
