@@ -6,6 +6,7 @@
 #   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
 #   hyparm.test=hwdebug  hardware breakpoint, watchpoint and single step through ptrace (/bin/hwdebug)
 #   hyparm.test=virtio-rng  load virtio_mmio and virtio-rng, show the hw_random device and read it
+#   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
@@ -36,6 +37,11 @@ virtio-rng)
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
 	poweroff -f ;;
+perf)
+	echo "hyparm-guest: $(dmesg | grep 'hw perfevents')"
+	echo "hyparm-guest: event sources:" $(ls /sys/bus/event_source/devices)
+	echo "hyparm-guest: pmu interrupt $(grep -i 'pmu' /proc/interrupts | head -1)"
+	/bin/perfcount; poweroff -f ;;
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 esac
 echo "hyparm-guest: shell ready ('poweroff' ends the VM, 'reboot' restarts it)"
