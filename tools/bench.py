@@ -11,8 +11,8 @@ Linux benchmarks boot Debian's kernel with the busybox initramfs
 The Xen column is Debian's Xen 4.17 in dom0less mode (tools/xenrun.py), run
 when deps/xen/xen is there (scripts/fetch-xen.sh); --no-xen leaves it out.
 
-Two clocks: 'icount' runs QEMU with -icount shift=0, where emulated time
-counts instructions (1 ns each), so figures repeat exactly and do not
+Two clocks: 'icount' runs QEMU with -icount shift=0,sleep=off, where emulated
+time counts instructions (1 ns each), so figures repeat exactly and do not
 depend on the host's load; 'normal' is QEMU's usual clock, which follows
 the host (wall-clock-like, noisy). A benchmark never fails on timing:
 --smoke only checks that the machinery works (every row present, numbers
@@ -84,9 +84,16 @@ class Run:
 
 # ---------------------------------------------------------------- commands
 
+# Every icount run, whatever the target: 1 instruction = 1 ns, and with sleep=off emulated time jumps to
+# the next timer when every CPU idles instead of following the host's clock meanwhile (with the default
+# sleep=on two runs of the same 8 VMs differed by microseconds; with sleep=off they repeat exactly).
+ICOUNT = "shift=0,sleep=off"
+
+
 def hyparm_cmd(vms, workdir, icount, cpu="cortex-a57"):
     bundle = hr.write_bundle(vms, workdir)
-    return hr.qemu_command(os.path.join(REPO, "build", "hyparm.bin"), bundle, cpu_model=cpu, icount=icount)
+    return hr.qemu_command(os.path.join(REPO, "build", "hyparm.bin"), bundle, cpu_model=cpu,
+                           extra=["-icount", ICOUNT] if icount else [])
 
 
 def native_cmd(kernel, append, icount, initrd=None, smp=2):
@@ -95,7 +102,7 @@ def native_cmd(kernel, append, icount, initrd=None, smp=2):
     if initrd:
         cmd += ["-initrd", initrd]
     if icount:
-        cmd += ["-icount", "shift=0"]
+        cmd += ["-icount", ICOUNT]
     return cmd
 
 
@@ -377,7 +384,7 @@ def best_peer(values):
 
 
 def print_micro(rows, clock, out):
-    title = {"icount": "emulated time, -icount shift=0 (1 instruction = 1 ns; repeatable)",
+    title = {"icount": "emulated time, -icount shift=0,sleep=off (1 instruction = 1 ns; repeatable)",
              "normal": "QEMU's normal clock (follows the host; noisy)"}[clock]
     out("\nMicro benchmarks, minimum ns per operation (average in parentheses) — %s" % title)
     out("(best/hy: the best of KVM nVHE, KVM VHE and Xen over hyparm; > 1: hyparm is faster)")
@@ -411,7 +418,7 @@ def draw_png(rows, path, log):
     script = """
 set terminal pngcairo size 1200,640 noenhanced font ",10"
 set output '%s'
-set title 'hyparm vs Linux KVM and Xen, exit paths (minimum ns per operation, -icount shift=0; log scale)'
+set title 'hyparm vs Linux KVM and Xen, exit paths (minimum ns per operation, -icount shift=0,sleep=off; log scale)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
