@@ -68,8 +68,8 @@ def test_micro_run_reports_exits_from_hyparm(hv):
 
 @pytest.mark.timeout(300)
 def test_reboot_storm_row(hv):
-    alone = bench.storm_run(None, True, log)
-    storm = bench.storm_run("0", True, log)
+    alone = bench.storm_run("0", None, True, log)
+    storm = bench.storm_run("0", "reboot", True, log)
     hv.expect(alone and storm, "a storm run gave no figures: " + " | ".join(logged[-3:]))
     hv.expect(storm["resets"] >= 10, "the rebooting VM reset only %d times during the job" % storm["resets"])
     hv.expect(storm["job_ms"] >= alone["job_ms"], "the job ran faster next to the storm: %s / %s" % (storm, alone))
