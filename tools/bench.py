@@ -2,12 +2,15 @@
 """hyparm's benchmarks (make bench): every exit path measured under hyparm,
 under Linux KVM (nVHE and VHE) and natively, on the same emulated machine.
 
-  python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale]
+  python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale,storm]
                          [--no-kvm] [--no-xen] [--clocks icount,normal]
 
 Micro benchmarks run guests/bench/bench.c (one raw binary) everywhere.
 Linux benchmarks boot Debian's kernel with the busybox initramfs
-(hyparm.test=boot / hyparm.test=bench). Scale boots 1, 2, 4, 8 small VMs.
+(hyparm.test=boot / hyparm.test=bench); hyparm's power-off report gives
+the exits per reason. Scale boots 1, 2, 4, 8 small VMs, timed with hyparm's
+and the guests' counters. Storm runs a job alone and next to a VM that
+reboots in a loop. Each part is one PARTS entry (a run and a report function).
 The Xen column is Debian's Xen 4.17 in dom0less mode (tools/xenrun.py), run
 when deps/xen/xen is there (scripts/fetch-xen.sh); --no-xen leaves it out.
 
@@ -544,8 +547,8 @@ def run_storm(results, targets, clocks, iters, log):
 def report_storm(results, targets, clocks, out):
     out("\nReboot storm: the honest job (%d rounds, its own virtual counter) next to a VM that resets itself\n"
         "every %d ms (PSCI SYSTEM_RESET; it sleeps in WFI between), against the job alone.\n"
-        "Goal: <= 5 %% slower. Same pCPU: the job also gives up the CPU time each reset takes (clearing\n"
-        "the rebooter's 16 MiB, about 2 ms). Other pCPU under icount: QEMU wakes the idle CPU late next to\n"
+        "Goal: <= 5 %% slower. Same pCPU: the job also gives up the CPU time each reset takes (scrubbing\n"
+        "and loading the rebooter's image blocks, about 2 ms). Other pCPU under icount: QEMU wakes the idle CPU late next to\n"
         "a busy one, so few resets happen (see the resets column and docs/benchmarks.md)." %
         (STORM_ROUNDS, STORM_EVERY_MS))
     hdr = "%-8s %-30s %9s %8s %-22s %9s" % ("clock", "job next to", "job ms", "resets", "against", "slowdown")
