@@ -92,6 +92,16 @@
 #define GICR_TYPER_PROCNUM_SHIFT 8
 #define GICR_TYPER_AFF_SHIFT 32 /* Affinity_Value: Aff3.Aff2.Aff1.Aff0 */
 
+/* LPIs (GICv3 without VLPIs): GICR_CTLR.EnableLPIs, GICR_TYPER.PLPIS, the LPI tables (RD_base). */
+#define GICR_CTLR_ENABLE_LPIS 0x1
+#define GICR_TYPER_PLPIS 0x1
+#define GICR_PROPBASER 0x0070 /* 64 bits: LPI configuration table, IDbits in [4:0] */
+#define GICR_PENDBASER 0x0078 /* 64 bits: LPI pending table */
+#define GICR_PROPBASER_IDBITS_MASK 0x1FULL
+#define GICR_BASER_PA_MASK 0x000FFFFFFFFFF000ULL /* PA [51:12] of PROPBASER/PENDBASER */
+#define GICD_TYPER_LPIS (1u << 17)
+#define GIC_LPI_BASE 8192u /* first LPI INTID */
+
 /* GICR_WAKER */
 #define GICR_WAKER_PROCESSOR_SLEEP 0x2
 #define GICR_WAKER_CHILDREN_ASLEEP 0x4
@@ -190,5 +200,37 @@
 #define ICC_SGI1R_RS_MASK 0xF
 #define ICC_SGI1R_AFF3_SHIFT 48
 #define ICC_SGI1R_AFF_MASK 0xFF
+
+/* ---- ITS (GITS_*, ITS_base frame, 64 KiB control + 64 KiB translation) ---- */
+#define GITS_CTLR 0x0000
+#define GITS_IIDR 0x0004
+#define GITS_TYPER 0x0008 /* 64 bits */
+#define GITS_CBASER 0x0080 /* 64 bits: command queue base, Size in 4 KiB pages - 1 */
+#define GITS_CWRITER 0x0088
+#define GITS_CREADR 0x0090
+#define GITS_BASER0 0x0100 /* 8 x 64 bits: device, collection tables */
+#define GITS_PIDR2 0xFFE8
+#define GITS_TRANSLATER 0x10040 /* in the translation frame: a device's MSI doorbell */
+#define GITS_FRAME_SIZE 0x20000
+
+#define GITS_CTLR_ENABLED 0x1
+#define GITS_CTLR_QUIESCENT 0x80000000
+#define GITS_CREADR_STALLED 0x1 /* a malformed command stopped the queue */
+#define GITS_CWRITER_RETRY 0x1
+#define GITS_CMD_SIZE 32u /* one command: four 64-bit words */
+
+/* ITS command opcodes (DW0 [7:0]) */
+#define GITS_CMD_MOVI 0x01
+#define GITS_CMD_INT 0x03
+#define GITS_CMD_CLEAR 0x04
+#define GITS_CMD_SYNC 0x05
+#define GITS_CMD_MAPD 0x08
+#define GITS_CMD_MAPC 0x09
+#define GITS_CMD_MAPTI 0x0A
+#define GITS_CMD_MAPI 0x0B
+#define GITS_CMD_INV 0x0C
+#define GITS_CMD_INVALL 0x0D
+#define GITS_CMD_MOVALL 0x0E
+#define GITS_CMD_DISCARD 0x0F
 
 #endif
