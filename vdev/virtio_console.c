@@ -101,7 +101,7 @@ static void vcons_notified(struct virtio_dev *vd, unsigned qi)
 static bool rx_ready(struct virtio_dev *vd)
 {
 	return (vd->status & VIRTIO_STATUS_DRIVER_OK) && !(vd->status & VIRTIO_STATUS_NEEDS_RESET) &&
-	       vd->q[VCONS_RXQ].ready;
+		vd->q[VCONS_RXQ].ready;
 }
 
 /* Console input (input lock held, then vd->lock): one byte into the next receive buffer. */
