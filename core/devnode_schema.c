@@ -16,8 +16,13 @@
  * compatible (which names the device), the phandles dtc adds and the
  * launcher's line map (core/manifest.c allows those).
  */
+static const struct devnode_prop virtio_console_props[] = {
+	{ "input", DN_FLAG, "input;" }, /* console input goes here, not to the PL011 */
+};
+
 const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
+	{ "virtio-console", PROPS(virtio_console_props) },
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
 

@@ -32,9 +32,9 @@ cp build/linux/hwdebug "$root/bin/hwdebug"
 cp build/linux/cpuspin "$root/bin/cpuspin"
 cp build/linux/perfcount "$root/bin/perfcount" # cycles and instructions through perf_event_open (the PMU)
 # Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
-# rc.sh loads them for hyparm.test=virtio-rng.
+# rc.sh loads them for hyparm.test=virtio-rng and virtio-console.
 mkdir -p "$root/lib/modules"
-for m in virtio_mmio virtio-rng; do
+for m in virtio_mmio virtio-rng virtio_console; do
 	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
 done
 chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin" "$root/bin/perfcount"

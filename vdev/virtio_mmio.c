@@ -293,5 +293,8 @@ int virtio_mmio_write(struct virtio_dev *vd, u64 off, unsigned size, u64 val)
 		write_reg(vd, off, (u32)val);
 	}
 	spin_unlock(&vd->lock);
+	/* After the lock: the hook may take locks that are taken before vd->lock elsewhere. */
+	if (off == VIRTIO_MMIO_QUEUE_NOTIFY && size == 4 && vd->be->notified)
+		vd->be->notified(vd, (u32)val & 0xFFFF);
 	return HV_OK;
 }

@@ -6,6 +6,8 @@
 #   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
 #   hyparm.test=hwdebug  hardware breakpoint, watchpoint and single step through ptrace (/bin/hwdebug)
 #   hyparm.test=virtio-rng  load virtio_mmio and virtio-rng, show the hw_random device and read it
+#   hyparm.test=virtio-console  load virtio_mmio and virtio_console, write lines to /dev/hvc0
+#   hyparm.test=virtio-console-input  the same, then read a typed line from /dev/hvc0
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
@@ -36,6 +38,20 @@ virtio-rng)
 	echo "hyparm-guest: hwrng bytes $(head -c 64 /dev/hwrng | wc -c)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
+	poweroff -f ;;
+virtio-console)
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_console.ko
+	sleep 1 # mdev / devtmpfs: hvc0 appears once the port is probed
+	echo "hyparm-guest: hvc0 $(ls /dev/hvc0)"
+	for i in 1 2 3; do echo "hvc0 line $i" > /dev/hvc0; done
+	sleep 1 # the lines are printed as the device consumes the transmitq
+	poweroff -f ;;
+virtio-console-input)
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_console.ko
+	sleep 1
+	echo "hyparm-guest: hvc0 waiting for a line"
+	read -r -t 30 line < /dev/hvc0
+	echo "hyparm-guest: hvc0 got '$line'"
 	poweroff -f ;;
 perf)
 	echo "hyparm-guest: $(dmesg | grep 'hw perfevents')"

@@ -75,3 +75,43 @@ def test_linux_virtio_rng(hv, tmp_path):
     hv.expect("hyparm-guest: hwrng bytes 64" in lines, "head -c 64 /dev/hwrng did not give 64 bytes")
     sums = [l.split()[-1] for l in lines if l.startswith("hyparm-guest: hwrng md5 ")]
     hv.expect(len(sums) == 2 and sums[0] != sums[1], "two reads of /dev/hwrng: %s" % sums)
+
+
+def console_node(extra=""):
+    return '\t\t\tconsole0 {\n\t\t\t\tcompatible = "hyparm,virtio-console";\n%s\t\t\t};\n' % extra
+
+
+@pytest.mark.timeout(150)
+def test_linux_virtio_console_output_on_the_vm_line(hv, tmp_path):
+    """Debian's virtio_console module finds the device (a manifest node) as hvc0; lines written to
+    /dev/hvc0 come out on the VM's console line with its name, like the PL011's
+    (vdev/virtio_console.c). Catches: transmitq not consumed, output not routed through the VM's
+    console line, the node not creating the device."""
+    hv.need_linux()
+    node = vm_node("l", hv.LINUX, "console=ttyAMA0 quiet hyparm.test=virtio-console", memory="256M",
+                   devices='"gicv3", "arm-vtimer", "arm-ptimer", "pl011", "virtio-mmio"')
+    node = node.replace('\t\t\tmemory', '\t\t\tinitrd = "%s";\n\t\t\tmemory' % hv.INITRD)
+    node = node[:node.rindex("\t\t};")] + console_node() + "\t\t};\n"
+    res = hv.run(manifest=manifest(tmp_path, node), timeout=120)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("l")
+    hv.expect("hyparm-guest: hvc0 /dev/hvc0" in lines, "no /dev/hvc0 in the guest")
+    for i in (1, 2, 3):
+        hv.expect("hvc0 line %d" % i in lines, "line %d written to /dev/hvc0 not on the VM's console" % i)
+
+
+@pytest.mark.timeout(150)
+def test_linux_virtio_console_input_with_the_input_flag(hv, tmp_path):
+    """With `input;` in the node, console input goes to the receiveq, not the PL011: a line typed
+    while the guest reads /dev/hvc0 arrives there. Catches: input still going to the PL011, the
+    receive buffers not filled or not completed."""
+    hv.need_linux()
+    node = vm_node("l", hv.LINUX, "console=ttyAMA0 quiet hyparm.test=virtio-console-input", memory="256M",
+                   devices='"gicv3", "arm-vtimer", "arm-ptimer", "pl011", "virtio-mmio"')
+    node = node.replace('\t\t\tmemory', '\t\t\tinitrd = "%s";\n\t\t\tmemory' % hv.INITRD)
+    node = node[:node.rindex("\t\t};")] + console_node("\t\t\t\tinput;\n") + "\t\t};\n"
+    res = hv.run(manifest=manifest(tmp_path, node), timeout=120,
+                 script=[(r"hvc0 waiting for a line", "ping-hvc\r")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect("hyparm-guest: hvc0 got 'ping-hvc'" in res.vm_lines("l"),
+              "the typed line did not reach /dev/hvc0")

@@ -504,13 +504,29 @@ static void device_nodes(void **state)
 	free(dtb);
 
 	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,sata\";\n\t\t\t};\n"),
-		     "t.dts:9: /vms/a/disk0: compatible: 'hyparm,sata': expected one of hyparm,virtio-rng");
+		     "t.dts:9: /vms/a/disk0: compatible: 'hyparm,sata': expected one of hyparm,virtio-rng, "
+		     "hyparm,virtio-console");
 	expect_error(VM(KERNEL "\t\t\tthing {\n\t\t\t};\n"),
 		     "t.dts:8: /vms/a/thing: a device node needs compatible = \"hyparm,DEVICE\"; "
-		     "(hyparm,virtio-rng)");
+		     "(hyparm,virtio-rng, hyparm,virtio-console)");
 	expect_error(VM(KERNEL "\t\t\trng0 {\n\t\t\t\tcompatible = \"hyparm,virtio-rng\";\n"
 			       "\t\t\t\tsize = \"2M\";\n\t\t\t};\n"),
 		     "t.dts:10: /vms/a/rng0: size: unknown property (hyparm,virtio-rng takes no properties)");
+
+	/* virtio-console's row: input is a flag, nothing else is known. */
+	dtb = compile_text(VM(KERNEL "\t\t\tconsole0 {\n\t\t\t\tcompatible = \"hyparm,virtio-console\";\n"
+				     "\t\t\t\tinput;\n\t\t\t};\n"),
+			   &size);
+	parse_blob(dtb, size, NULL, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_string_equal(r.vms[0].devnodes[0].schema->device, "virtio-console");
+	free(dtb);
+	expect_error(VM(KERNEL "\t\t\tconsole0 {\n\t\t\t\tcompatible = \"hyparm,virtio-console\";\n"
+			       "\t\t\t\tinput = <1>;\n\t\t\t};\n"),
+		     "t.dts:10: /vms/a/console0: input: expected a flag without value (input;)");
+	expect_error(VM(KERNEL "\t\t\tconsole0 {\n\t\t\t\tcompatible = \"hyparm,virtio-console\";\n"
+			       "\t\t\t\tcid = <3>;\n\t\t\t};\n"),
+		     "t.dts:10: /vms/a/console0: cid: unknown property (hyparm,virtio-console takes input)");
 }
 
 static void names_and_structure(void **state)

@@ -84,6 +84,12 @@ struct virtio_backend {
 	void (*config_write)(struct virtio_dev *vd, u32 off, unsigned size, u64 val);
 	/* The driver notified queue qi (ready, DRIVER_OK); called with vd->lock held. */
 	void (*notify)(struct virtio_dev *vd, unsigned qi);
+	/*
+	 * Optional: after a notification of queue qi (any qi the guest wrote),
+	 * with vd->lock released, for work that takes a lock ordered before
+	 * vd->lock (virtio-console: the console's input lock).
+	 */
+	void (*notified)(struct virtio_dev *vd, unsigned qi);
 	/* Optional: the device is reset (status 0 or VM reset); vd->lock held or the VM stopped. */
 	void (*reset)(struct virtio_dev *vd);
 };
