@@ -16,7 +16,14 @@
  * compatible (which names the device), the phandles dtc adds and the
  * launcher's line map (core/manifest.c allows those).
  */
+static const struct devnode_prop virtio_blk_props[] = {
+	{ "file", DN_STRING, "\"disk.img\"" },
+	{ "read-only", DN_FLAG, "(no value)" },
+	{ "partition", DN_U32, "<1>" },
+};
+
 const struct devnode_schema devnode_schemas[] = {
+	{ "virtio-blk", PROPS(virtio_blk_props) },
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);

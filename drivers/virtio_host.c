@@ -90,7 +90,8 @@ int virtio_host_negotiate(struct virtio_host *h, u64 wanted)
 	wr(h, VIRTIO_MMIO_DRIVER_FEATURES, (u32)h->features);
 	wr(h, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(h, VIRTIO_MMIO_DRIVER_FEATURES, (u32)(h->features >> 32));
-	wr(h, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	wr(h, VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	if (!(rd(h, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
 		wr(h, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
 		return -HV_ENOTSUP;
@@ -159,7 +160,8 @@ int virtio_host_queue_init(struct virtio_host *h, unsigned qi, struct vhost_queu
 void virtio_host_driver_ok(struct virtio_host *h)
 {
 	wr(h, VIRTIO_MMIO_STATUS,
-	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+		   VIRTIO_STATUS_DRIVER_OK);
 }
 
 bool virtio_host_broken(const struct virtio_host *h)

@@ -31,9 +31,9 @@ cp guests/linux/bench.sh "$root/etc/hyparm-bench.sh"
 cp build/linux/hwdebug "$root/bin/hwdebug"
 cp build/linux/cpuspin "$root/bin/cpuspin"
 # Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
-# rc.sh loads them for hyparm.test=virtio-rng.
+# rc.sh loads them for hyparm.test=virtio-rng and virtio-blk.
 mkdir -p "$root/lib/modules"
-for m in virtio_mmio virtio-rng; do
+for m in virtio_mmio virtio-rng virtio_blk; do
 	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
 done
 chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin"

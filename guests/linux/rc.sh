@@ -6,6 +6,7 @@
 #   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
 #   hyparm.test=hwdebug  hardware breakpoint, watchpoint and single step through ptrace (/bin/hwdebug)
 #   hyparm.test=virtio-rng  load virtio_mmio and virtio-rng, show the hw_random device and read it
+#   hyparm.test=blk-write / blk-read / blk-ro  virtio-blk: a dd pattern to /dev/vda, read it back, a read-only disk
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
@@ -35,6 +36,27 @@ virtio-rng)
 	echo "hyparm-guest: hwrng bytes $(head -c 64 /dev/hwrng | wc -c)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
+	poweroff -f ;;
+blk-write)
+	# Write a pattern to /dev/vda with dd, sync, say so; the test kills QEMU right then and reads the host file.
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_blk.ko
+	echo "hyparm-guest: vda $(cat /sys/block/vda/size) sectors ro=$(cat /sys/block/vda/ro)"
+	seq 1 2000 | sed 's/^/hyparm-blk-pattern-/' > /tmp/pat
+	dd if=/tmp/pat of=/dev/vda bs=4096 seek=16 conv=fsync 2>/dev/null && echo "hyparm-guest: dd ok" ||
+		echo "hyparm-guest: dd failed"
+	sync
+	echo "hyparm-guest: synced"
+	sleep 30 ;;
+blk-read)
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_blk.ko
+	echo "hyparm-guest: vda md5 $(dd if=/dev/vda bs=4096 skip=16 count=$(( ($(seq 1 2000 | sed 's/^/hyparm-blk-pattern-/' | wc -c) + 4095) / 4096 )) 2>/dev/null | head -c $(seq 1 2000 | sed 's/^/hyparm-blk-pattern-/' | wc -c) | md5sum | cut -d' ' -f1)"
+	echo "hyparm-guest: pattern md5 $(seq 1 2000 | sed 's/^/hyparm-blk-pattern-/' | md5sum | cut -d' ' -f1)"
+	poweroff -f ;;
+blk-ro)
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_blk.ko
+	echo "hyparm-guest: vda ro=$(cat /sys/block/vda/ro)"
+	echo x | dd of=/dev/vda bs=512 count=1 conv=fsync 2>&1 | head -n 1
+	echo "hyparm-guest: ro dd rc $?"
 	poweroff -f ;;
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 esac

@@ -51,7 +51,8 @@ struct vhost_queue {
 	struct virtq_desc *desc;
 	volatile u16 *avail; /* flags, idx, ring[num], used_event */
 	volatile u16 *used; /* flags, idx, then {u32 id, u32 len}[num] */
-	struct virtq_desc *indirect; /* num tables of VHOST_MAX_SG, one per head (NULL without INDIRECT_DESC) */
+	struct virtq_desc
+		*indirect; /* num tables of VHOST_MAX_SG, one per head (NULL without INDIRECT_DESC) */
 	void **cookie; /* per head: the caller's request, NULL while the head is free */
 	u16 *chain_len; /* per head: descriptors used in the ring (1 with an indirect table) */
 	u16 free_head; /* free descriptors are chained through desc[].next */
