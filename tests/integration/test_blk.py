@@ -1,0 +1,70 @@
+"""virtio-blk backed by a host file (vdev/virtio_blk.c over drivers/virtio_blk.c): what a guest
+wrote and synced is in the host file even when QEMU is killed right after, a read-only disk
+refuses writes, and two writers of one file are refused."""
+import hashlib
+import os
+
+import pytest
+
+import hyparmrun as hr
+
+PATTERN = "".join("hyparm-blk-pattern-%d\n" % i for i in range(1, 2001)).encode()
+OFFSET = 16 * 4096  # rc.sh's dd seek=16 bs=4096
+LINUX_ARGS = "console=ttyAMA0 quiet hyparm.test=%s"
+
+
+def linux_vm(hv, test, disks, name="l"):
+    return hr.VM(hv.LINUX, name=name, initrd=hv.INITRD, params=LINUX_ARGS % test, mem=256, disks=disks)
+
+
+def new_disk(tmp_path, name="disk.img", size=16 << 20):
+    path = tmp_path / name
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return str(path)
+
+
+@pytest.mark.timeout(300)
+def test_synced_writes_survive_a_killed_qemu(hv, tmp_path):
+    """dd + sync in the guest, QEMU SIGKILLed as soon as sync returned: the host file has the
+    pattern, and a second boot reads it back through the device."""
+    hv.need_linux()
+    disk = new_disk(tmp_path)
+    res = hv.run([linux_vm(hv, "blk-write", [(disk, False)])], timeout=120, until=r"hyparm-guest: synced")
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("l")
+    hv.expect("hyparm-guest: vda 32768 sectors ro=0" in lines, "the guest's /dev/vda is not the 16 MiB disk")
+    hv.expect("hyparm-guest: dd ok" in lines, "dd to /dev/vda failed")
+    with open(disk, "rb") as f:
+        f.seek(OFFSET)
+        hv.expect(f.read(len(PATTERN)) == PATTERN, "the host file lacks the synced pattern")
+    res = hv.run([linux_vm(hv, "blk-read", [(disk, False)])], timeout=120)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    want = hashlib.md5(PATTERN).hexdigest()
+    lines = res.vm_lines("l")
+    hv.expect("hyparm-guest: pattern md5 %s" % want in lines, "the guest's own pattern differs from the test's")
+    hv.expect("hyparm-guest: vda md5 %s" % want in lines, "the second boot read back something else")
+
+
+@pytest.mark.timeout(200)
+def test_read_only_disk_refuses_writes(hv, tmp_path):
+    hv.need_linux()
+    disk = new_disk(tmp_path)
+    before = open(disk, "rb").read()
+    res = hv.run([linux_vm(hv, "blk-ro", [(disk, True)])], timeout=120)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("l")
+    hv.expect("hyparm-guest: vda ro=1" in lines, "the guest does not see the disk read-only")
+    hv.expect(any("Operation not permitted" in l or "Read-only" in l or "I/O error" in l for l in lines),
+              "dd to the read-only disk did not fail")
+    hv.expect(open(disk, "rb").read() == before, "the read-only disk's file changed")
+
+
+@pytest.mark.timeout(60)
+def test_two_writers_of_one_file_are_refused(hv, tmp_path):
+    disk = new_disk(tmp_path)
+    res = hv.run([hr.VM(hv.guest("hello"), name="a", disks=[(disk, False)]),
+                  hr.VM(hv.guest("hello"), name="b", disks=[(disk, False)])], timeout=40)
+    hv.expect(res.status != hr.STATUS_OK, "two writers of one disk file were accepted")
+    hv.expect("already another disk's" in res.why or any("already another disk's" in l for l in res.lines),
+              "no clear refusal: %s" % res.why)
