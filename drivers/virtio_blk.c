@@ -136,9 +136,10 @@ int hostblk_open(unsigned nth, struct hostblk **out, struct hostblk_info *info)
 			return rc;
 		if (!b->h.intid)
 			return -HV_ENOTSUP; /* completions come only with the interrupt */
-		rc = virtio_host_negotiate(&b->h, 1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_RO |
-							  1ULL << VIRTIO_BLK_F_SEG_MAX |
-							  1ULL << VIRTIO_F_INDIRECT_DESC);
+		rc = virtio_host_negotiate(&b->h,
+					   1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_RO |
+						   1ULL << VIRTIO_BLK_F_SEG_MAX |
+						   1ULL << VIRTIO_F_INDIRECT_DESC);
 		if (rc)
 			return rc;
 		rc = virtio_host_queue_init(&b->h, 0, &b->q, HOSTBLK_QUEUE);
@@ -147,8 +148,9 @@ int hostblk_open(unsigned nth, struct hostblk **out, struct hostblk_info *info)
 		b->info.capacity = virtio_host_config(&b->h, 0, 8);
 		b->info.read_only = b->h.features & 1ULL << VIRTIO_BLK_F_RO;
 		b->info.flush = b->h.features & 1ULL << VIRTIO_BLK_F_FLUSH;
-		b->info.seg_max = b->h.features & 1ULL << VIRTIO_BLK_F_SEG_MAX ? (u32)virtio_host_config(&b->h, 12, 4)
-										 : 1;
+		b->info.seg_max = b->h.features & 1ULL << VIRTIO_BLK_F_SEG_MAX
+			? (u32)virtio_host_config(&b->h, 12, 4)
+			: 1;
 		/* Our own chains: header + data + status in one indirect table, else in the ring itself. */
 		u32 room = (b->h.features & 1ULL << VIRTIO_F_INDIRECT_DESC ? VHOST_MAX_SG : b->q.num) - 2;
 		if (b->info.seg_max > room || !b->info.seg_max)
@@ -162,7 +164,8 @@ int hostblk_open(unsigned nth, struct hostblk **out, struct hostblk_info *info)
 		b->open = true;
 		hv_printf("hyparm: virtio-blk %u at 0x%llx (INTID %u): %llu sectors%s%s, seg_max %u\n", nth,
 			  (unsigned long long)b->h.base, b->h.intid, (unsigned long long)b->info.capacity,
-			  b->info.read_only ? ", read-only" : "", b->info.flush ? ", flush" : "", b->info.seg_max);
+			  b->info.read_only ? ", read-only" : "", b->info.flush ? ", flush" : "",
+			  b->info.seg_max);
 	}
 	*out = b;
 	*info = b->info;

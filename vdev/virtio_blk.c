@@ -74,34 +74,6 @@ static struct blkdev *blk_of(struct virtio_dev *vd)
 	return (struct blkdev *)vd; /* vd is the first member */
 }
 
-/*
- * Check a request's buffers against the disk: VIRTIO_BLK_S_OK or the
- * status the guest gets. Pure logic, unit-tested (tests/unit/test_virtio_blk.c).
- */
-u8 virtio_blk_check(u32 type, u64 sector, const struct virtq_buf *data, unsigned n, u64 capacity, bool read_only,
-		    u32 *bytes)
-{
-	u64 total = 0;
-
-	*bytes = 0;
-	if (type != VIRTIO_BLK_T_IN && type != VIRTIO_BLK_T_OUT)
-		return VIRTIO_BLK_S_UNSUPP;
-	if (type == VIRTIO_BLK_T_OUT && read_only)
-		return VIRTIO_BLK_S_IOERR;
-	for (unsigned i = 0; i < n; i++) {
-		if (data[i].write != (type == VIRTIO_BLK_T_IN) || !data[i].len)
-			return VIRTIO_BLK_S_IOERR;
-		total += data[i].len;
-	}
-	if (!n || total % VIRTIO_BLK_SECTOR || total > 0xffffffffULL)
-		return VIRTIO_BLK_S_IOERR;
-	/* sector + total / 512 <= capacity, written so that neither side can wrap. */
-	if (sector > capacity || total / VIRTIO_BLK_SECTOR > capacity - sector)
-		return VIRTIO_BLK_S_IOERR;
-	*bytes = (u32)total;
-	return VIRTIO_BLK_S_OK;
-}
-
 static void finish(struct blkdev *b, struct blk_req *r, u8 status, u32 written)
 {
 	struct virtq *q = &b->vd.q[0];
@@ -198,7 +170,8 @@ static void serve(struct blkdev *b, struct blk_req *r)
 			finish(b, r, VIRTIO_BLK_S_IOERR, 0);
 			return;
 		}
-		st = virtio_blk_check(r->hdr.type, r->hdr.sector, data, nd, b->info.capacity, b->read_only, &bytes);
+		st = virtio_blk_check(r->hdr.type, r->hdr.sector, data, nd, b->info.capacity, b->read_only,
+				      &bytes);
 		if (st != VIRTIO_BLK_S_OK) {
 			finish(b, r, st, 0);
 			return;
@@ -212,7 +185,8 @@ static void serve(struct blkdev *b, struct blk_req *r)
 	r->hr.n = 0;
 	r->hr.sg[r->hr.n++] = (struct vhost_sg){ (paddr_t)(uintptr_t)&r->hdr, sizeof(r->hdr), false };
 	for (unsigned i = 0; i < nd; i++)
-		r->hr.sg[r->hr.n++] = (struct vhost_sg){ (paddr_t)(uintptr_t)data[i].host, data[i].len, data[i].write };
+		r->hr.sg[r->hr.n++] = (struct vhost_sg){ (paddr_t)(uintptr_t)data[i].host, data[i].len,
+							 data[i].write };
 	r->hr.sg[r->hr.n++] = (struct vhost_sg){ (paddr_t)(uintptr_t)&r->hstatus, 1, true };
 	hostblk_submit(b->host, &r->hr);
 }
@@ -290,7 +264,8 @@ static int file_index(const char *file, bool write, const struct devnode *dn, ch
 			break;
 	if (i == nr_files) {
 		if (nr_files == BLK_MAX_DISKS)
-			return devnode_fail(dn, "file", err, errlen, "more than %u disk files", BLK_MAX_DISKS);
+			return devnode_fail(dn, "file", err, errlen, "more than %u disk files",
+					    BLK_MAX_DISKS);
 		hv_snprintf(files[i].file, sizeof(files[i].file), "%s", file);
 		nr_files++;
 	} else if (write || files[i].written) {
@@ -313,15 +288,18 @@ static int blk_create(struct vdev *d, char *err, size_t errlen)
 	int idx, rc, slot;
 
 	if (!dn) {
-		hv_snprintf(err, errlen, "vm %s: virtio-blk needs a device node (disk0 { compatible = "
-				 "\"hyparm,virtio-blk\"; file = \"disk.img\"; };), not a devices entry", vm->name);
+		hv_snprintf(err, errlen,
+			    "vm %s: virtio-blk needs a device node (disk0 { compatible = "
+			    "\"hyparm,virtio-blk\"; file = \"disk.img\"; };), not a devices entry",
+			    vm->name);
 		return -HV_EINVAL;
 	}
 	if (nr_devs == ARRAY_SIZE(devs))
-		return devnode_fail(dn, NULL, err, errlen, "more than %u virtio-blk disks", (unsigned)ARRAY_SIZE(devs));
+		return devnode_fail(dn, NULL, err, errlen, "more than %u virtio-blk disks",
+				    (unsigned)ARRAY_SIZE(devs));
 	if (devnode_string(dn, "file", file, sizeof(file)) || !file[0])
-		return devnode_fail(dn, "file", err, errlen, "a host disk file is needed (\"disk.img\", < %u bytes)",
-				    BLK_FILE_MAX);
+		return devnode_fail(dn, "file", err, errlen,
+				    "a host disk file is needed (\"disk.img\", < %u bytes)", BLK_FILE_MAX);
 	u32 part;
 	bool has_part = false;
 	if (devnode_u32(dn, "partition", &part, &has_part) || has_part)
@@ -333,10 +311,11 @@ static int blk_create(struct vdev *d, char *err, size_t errlen)
 	b = &devs[nr_devs];
 	rc = hostblk_open((unsigned)idx, &b->host, &b->info);
 	if (rc)
-		return devnode_fail(dn, "file", err, errlen,
-				    "no physical virtio-blk device %d for \"%s\" (%s): the launcher attaches one per "
-				    "disk file",
-				    idx, file, hv_strerror(rc));
+		return devnode_fail(
+			dn, "file", err, errlen,
+			"no physical virtio-blk device %d for \"%s\" (%s): the launcher attaches one per "
+			"disk file",
+			idx, file, hv_strerror(rc));
 	b->read_only = ro || b->info.read_only;
 	b->reqs = page_alloc((BLK_QUEUE * sizeof(struct blk_req) + PAGE_SIZE - 1) / PAGE_SIZE);
 	if (!b->reqs)
@@ -347,7 +326,7 @@ static int blk_create(struct vdev *d, char *err, size_t errlen)
 		.name = "virtio-blk",
 		.device_id = VIRTIO_ID_BLOCK,
 		.features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
-			    1ULL << VIRTIO_BLK_F_FLUSH | (b->read_only ? 1ULL << VIRTIO_BLK_F_RO : 0),
+			1ULL << VIRTIO_BLK_F_FLUSH | (b->read_only ? 1ULL << VIRTIO_BLK_F_RO : 0),
 		.num_queues = 1,
 		.config_size = 24,
 		.config_read = blk_config_read,
@@ -357,8 +336,9 @@ static int blk_create(struct vdev *d, char *err, size_t errlen)
 	slot = virtio_slot_attach(vm, &b->vd, be, b);
 	if (slot < 0)
 		return devnode_fail(dn, NULL, err, errlen,
-				    slot == -HV_ENOENT ? "virtio-blk needs \"virtio-mmio\" in the VM's devices (%s)"
-						       : "no free virtio-mmio slot (%s)",
+				    slot == -HV_ENOENT
+					    ? "virtio-blk needs \"virtio-mmio\" in the VM's devices (%s)"
+					    : "no free virtio-mmio slot (%s)",
 				    hv_strerror(slot));
 	nr_devs++;
 	d->state = b;
