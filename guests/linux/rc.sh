@@ -60,4 +60,8 @@ blk-ro)
 	poweroff -f ;;
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 esac
+# A virtio-blk disk (make run gives one): load its driver so that /dev/vda is there.
+insmod /lib/modules/virtio_mmio.ko 2>/dev/null
+insmod /lib/modules/virtio_blk.ko 2>/dev/null
+[ -b /dev/vda ] && echo "hyparm-guest: disk /dev/vda, $(cat /sys/block/vda/size) sectors"
 echo "hyparm-guest: shell ready ('poweroff' ends the VM, 'reboot' restarts it)"
