@@ -6,8 +6,8 @@
 #include <drivers/virtio_blk.h>
 #include <vdev/virtio_blk.h>
 
-u8 virtio_blk_check(u32 type, u64 sector, const struct virtq_buf *data, unsigned n, u64 capacity, bool read_only,
-		    u32 *bytes)
+u8 virtio_blk_check(u32 type, u64 sector, const struct virtq_buf *data, unsigned n, u64 capacity,
+		    bool read_only, u32 *bytes)
 {
 	u64 total = 0;
 
@@ -29,4 +29,3 @@ u8 virtio_blk_check(u32 type, u64 sector, const struct virtq_buf *data, unsigned
 	*bytes = (u32)total;
 	return VIRTIO_BLK_S_OK;
 }
-

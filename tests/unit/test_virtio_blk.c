@@ -32,9 +32,11 @@ static void good_requests(void **state)
 	assert_int_equal(check(VIRTIO_BLK_T_OUT, CAP - 1, 512, false, false, &bytes), VIRTIO_BLK_S_OK);
 	assert_int_equal(check(VIRTIO_BLK_T_IN, 0, CAP * 512, true, true, &bytes), VIRTIO_BLK_S_OK);
 	{
-		struct virtq_buf b[3] = { { .len = 512, .write = true }, { .len = 1024, .write = true },
+		struct virtq_buf b[3] = { { .len = 512, .write = true },
+					  { .len = 1024, .write = true },
 					  { .len = 512, .write = true } };
-		assert_int_equal(virtio_blk_check(VIRTIO_BLK_T_IN, 10, b, 3, CAP, false, &bytes), VIRTIO_BLK_S_OK);
+		assert_int_equal(virtio_blk_check(VIRTIO_BLK_T_IN, 10, b, 3, CAP, false, &bytes),
+				 VIRTIO_BLK_S_OK);
 		assert_int_equal(bytes, 2048);
 	}
 }
@@ -48,11 +50,13 @@ static void outside_the_disk(void **state)
 	assert_int_equal(check(VIRTIO_BLK_T_IN, CAP - 1, 1024, true, false, &bytes), VIRTIO_BLK_S_IOERR);
 	/* sector * 512 and sector + count wrap: still outside. */
 	assert_int_equal(check(VIRTIO_BLK_T_IN, UINT64_MAX, 512, true, false, &bytes), VIRTIO_BLK_S_IOERR);
-	assert_int_equal(check(VIRTIO_BLK_T_OUT, UINT64_MAX - 1, 4096, false, false, &bytes), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(check(VIRTIO_BLK_T_OUT, UINT64_MAX - 1, 4096, false, false, &bytes),
+			 VIRTIO_BLK_S_IOERR);
 	assert_int_equal(check(VIRTIO_BLK_T_IN, 1ULL << 55, 512, true, false, &bytes), VIRTIO_BLK_S_IOERR);
 	/* Many buffers whose total exceeds 32 bits. */
 	{
-		struct virtq_buf b[3] = { { .len = 0x80000000u, .write = true }, { .len = 0x80000000u, .write = true },
+		struct virtq_buf b[3] = { { .len = 0x80000000u, .write = true },
+					  { .len = 0x80000000u, .write = true },
 					  { .len = 512, .write = true } };
 		assert_int_equal(virtio_blk_check(VIRTIO_BLK_T_IN, 0, b, 3, UINT64_MAX, false, &bytes),
 				 VIRTIO_BLK_S_IOERR);
@@ -68,7 +72,8 @@ static void malformed(void **state)
 	/* IN wants writable buffers, OUT readable ones. */
 	assert_int_equal(check(VIRTIO_BLK_T_IN, 0, 512, false, false, &bytes), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(check(VIRTIO_BLK_T_OUT, 0, 512, true, false, &bytes), VIRTIO_BLK_S_IOERR);
-	assert_int_equal(virtio_blk_check(VIRTIO_BLK_T_IN, 0, NULL, 0, CAP, false, &bytes), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(virtio_blk_check(VIRTIO_BLK_T_IN, 0, NULL, 0, CAP, false, &bytes),
+			 VIRTIO_BLK_S_IOERR);
 	assert_int_equal(check(77, 0, 512, true, false, &bytes), VIRTIO_BLK_S_UNSUPP);
 }
 
