@@ -3,6 +3,7 @@ wrote and synced is in the host file even when QEMU is killed right after, a rea
 refuses writes, and two writers of one file are refused."""
 import hashlib
 import os
+import shutil
 
 import pytest
 
@@ -68,3 +69,29 @@ def test_two_writers_of_one_file_are_refused(hv, tmp_path):
     hv.expect(res.status != hr.STATUS_OK, "two writers of one disk file were accepted")
     hv.expect("already another disk's" in res.why or any("already another disk's" in l for l in res.lines),
               "no clear refusal: %s" % res.why)
+
+
+@pytest.mark.timeout(90)
+def test_hostile_requests_complete_with_errors_and_the_other_vm_runs(hv, tmp_path):
+    """Sectors past the disk or wrapping, reads off its end, huge and odd lengths, wrong buffer
+    directions, a readable status, an unknown type, a short header (guests/tests/blkhostile.c):
+    each completes with IOERR/UNSUPP (or length 0 without a status byte), the queue keeps working,
+    the host file is untouched and the survivor VM on the same CPU finishes."""
+    disk = tmp_path / "hostile.img"
+    disk.write_bytes(b"HB" + bytes((1 << 20) - 2))
+    before = disk.read_bytes()
+    shutil.copy(hv.guest("blkhostile"), tmp_path / "blkhostile.bin")
+    shutil.copy(hv.guest("survivor"), tmp_path / "survivor.bin")
+    m = tmp_path / "m.dts"
+    m.write_text('/dts-v1/;\n/ {\n\tcompatible = "hyparm,manifest";\n\tvms {\n'
+                 '\t\th {\n\t\t\tcompatible = "hyparm,vm";\n\t\t\tkernel = "blkhostile.bin";\n'
+                 '\t\t\tmemory = "32M";\n\t\t\taffinity = <1>;\n'
+                 '\t\t\tdisk0 {\n\t\t\t\tcompatible = "hyparm,virtio-blk";\n\t\t\t\tfile = "hostile.img";\n'
+                 '\t\t\t};\n\t\t};\n'
+                 '\t\ts {\n\t\t\tcompatible = "hyparm,vm";\n\t\t\tkernel = "survivor.bin";\n'
+                 '\t\t\tmemory = "32M";\n\t\t\taffinity = <1>;\n\t\t};\n\t};\n};\n')
+    res = hv.run(manifest=str(m), timeout=70)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "h")
+    hv.guest_passed(res, "s")
+    hv.expect(disk.read_bytes() == before, "the hostile guest changed the disk file")
