@@ -25,6 +25,7 @@
 #include <drivers/virtio_blk.h>
 #include <hyparm/devnode.h>
 #include <hyparm/errno.h>
+#include <hyparm/gpt.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
@@ -54,6 +55,7 @@ struct blkdev {
 	struct hostblk *host;
 	struct hostblk_info info;
 	bool read_only;
+	u64 start; /* the partition's first sector on the physical disk (0: the whole disk) */
 	char id[VIRTIO_BLK_ID_BYTES];
 	u32 gen;
 	struct blk_req *reqs; /* BLK_QUEUE of them, one per head */
@@ -61,11 +63,13 @@ struct blkdev {
 	u64 errors;
 };
 
-/* The manifest's disk files: index = the physical disk, and whether a VM writes it. */
+/* The manifest's disk files (index = the physical disk) and who uses which part of each. */
+#define BLK_FILE_USERS 8
 static struct {
 	char file[BLK_FILE_MAX];
 	unsigned users;
-	bool written;
+	u32 part[BLK_FILE_USERS]; /* 0: the whole disk */
+	bool write[BLK_FILE_USERS];
 } files[BLK_MAX_DISKS];
 static unsigned nr_files;
 
@@ -164,6 +168,7 @@ static void serve(struct blkdev *b, struct blk_req *r)
 			return;
 		}
 		bytes = 0;
+		r->hdr.sector = 0; /* the guest's sector means nothing for a flush: keep it off the device */
 		break;
 	default:
 		if (nd > b->info.seg_max) {
@@ -178,6 +183,8 @@ static void serve(struct blkdev *b, struct blk_req *r)
 		}
 	}
 	r->data_len = r->hdr.type == VIRTIO_BLK_T_IN ? bytes : 0;
+	r->hdr.sector += b->start; /* checked against the partition's size: inside it */
+	r->hdr.reserved = 0;
 	r->hstatus = 0xff;
 	r->gen = b->gen;
 	r->hr.owner = b->vd.vm->id;
@@ -255,7 +262,13 @@ static struct virtio_backend blk_backends[VM_MAX * BLK_MAX_DISKS];
 static struct blkdev devs[VM_MAX * BLK_MAX_DISKS];
 static unsigned nr_devs;
 
-static int file_index(const char *file, bool write, const struct devnode *dn, char *err, size_t errlen)
+/*
+ * The physical disk for file, part (0: whole): two users of one file may
+ * overlap (the same partition, or the whole disk and anything) only if
+ * neither writes.
+ */
+static int file_index(const char *file, u32 part, bool write, const struct devnode *dn, char *err,
+		      size_t errlen)
 {
 	unsigned i;
 
@@ -268,15 +281,55 @@ static int file_index(const char *file, bool write, const struct devnode *dn, ch
 					    BLK_MAX_DISKS);
 		hv_snprintf(files[i].file, sizeof(files[i].file), "%s", file);
 		nr_files++;
-	} else if (write || files[i].written) {
-		return devnode_fail(dn, "file", err, errlen,
-				    "\"%s\" is already another disk's, and one of them writes it: "
-				    "give each writer its own file (or mark both read-only)",
-				    file);
 	}
+	if (files[i].users == BLK_FILE_USERS)
+		return devnode_fail(dn, "file", err, errlen, "more than %u disks on \"%s\"", BLK_FILE_USERS,
+				    file);
+	for (unsigned u = 0; u < files[i].users; u++) {
+		bool overlap = !part || !files[i].part[u] || part == files[i].part[u];
+		if (overlap && (write || files[i].write[u]))
+			return devnode_fail(
+				dn, "file", err, errlen,
+				"\"%s\"%s is already another disk's, and one of them writes it: "
+				"give each writer its own file or partition (or mark both read-only)",
+				file, part ? " (this partition)" : "");
+	}
+	files[i].part[files[i].users] = part;
+	files[i].write[files[i].users] = write;
 	files[i].users++;
-	files[i].written |= write;
 	return (int)i;
+}
+
+/* Find partition part of b's physical disk: b->start and b->info.capacity become the partition's. */
+static int find_partition(struct blkdev *b, u32 part, const struct devnode *dn, char *err, size_t errlen)
+{
+	char why[160];
+	struct gpt_header_info h;
+	u8 *buf = page_alloc(GPT_MAX_ENTRY_BYTES / PAGE_SIZE + 1);
+	u64 start, count;
+	int rc;
+
+	if (!buf)
+		return devnode_fail(dn, NULL, err, errlen, "out of memory");
+	rc = hostblk_read_sync(b->host, 1, buf, GPT_SECTOR);
+	if (!rc)
+		rc = gpt_header(buf, b->info.capacity, &h, why, sizeof(why));
+	else
+		hv_snprintf(why, sizeof(why), "reading LBA 1 failed");
+	if (!rc) {
+		u32 bytes = (h.entries_bytes + GPT_SECTOR - 1) / GPT_SECTOR * GPT_SECTOR;
+		rc = hostblk_read_sync(b->host, h.entries_lba, buf, bytes);
+		if (!rc)
+			rc = gpt_partition(&h, buf, part, &start, &count, why, sizeof(why));
+		else
+			hv_snprintf(why, sizeof(why), "reading the GPT entries failed");
+	}
+	page_free(buf, GPT_MAX_ENTRY_BYTES / PAGE_SIZE + 1);
+	if (rc)
+		return devnode_fail(dn, "partition", err, errlen, "%s", why);
+	b->start = start;
+	b->info.capacity = count;
+	return HV_OK;
 }
 
 static int blk_create(struct vdev *d, char *err, size_t errlen)
@@ -300,12 +353,12 @@ static int blk_create(struct vdev *d, char *err, size_t errlen)
 	if (devnode_string(dn, "file", file, sizeof(file)) || !file[0])
 		return devnode_fail(dn, "file", err, errlen,
 				    "a host disk file is needed (\"disk.img\", < %u bytes)", BLK_FILE_MAX);
-	u32 part;
+	u32 part = 0;
 	bool has_part = false;
-	if (devnode_u32(dn, "partition", &part, &has_part) || has_part)
-		return devnode_fail(dn, "partition", err, errlen, "GPT partitions are not supported yet");
+	if (devnode_u32(dn, "partition", &part, &has_part) || (has_part && part == 0))
+		return devnode_fail(dn, "partition", err, errlen, "partitions are numbered from 1 (<1>)");
 	bool ro = devnode_flag(dn, "read-only");
-	idx = file_index(file, !ro, dn, err, errlen);
+	idx = file_index(file, part, !ro, dn, err, errlen);
 	if (idx < 0)
 		return idx;
 	b = &devs[nr_devs];
@@ -317,6 +370,12 @@ static int blk_create(struct vdev *d, char *err, size_t errlen)
 			"disk file",
 			idx, file, hv_strerror(rc));
 	b->read_only = ro || b->info.read_only;
+	b->start = 0;
+	if (part) {
+		rc = find_partition(b, part, dn, err, errlen);
+		if (rc)
+			return rc;
+	}
 	b->reqs = page_alloc((BLK_QUEUE * sizeof(struct blk_req) + PAGE_SIZE - 1) / PAGE_SIZE);
 	if (!b->reqs)
 		return devnode_fail(dn, NULL, err, errlen, "out of memory");

@@ -165,7 +165,8 @@ int main(void)
 	check(request(T_IN, capacity - 1, d, 4096, true, true) == ST_IOERR, "a read past the end: IOERR");
 	check(request(T_OUT, capacity - 4, d, 4096, false, true) == ST_IOERR, "a write past the end: IOERR");
 	check(request(T_IN, 0, d, 100, true, true) == ST_IOERR, "length 100 (not 512s): IOERR");
-	check(request(T_IN, 0, ram_base, (u32)ram_size, true, true) == ST_IOERR, "a read of the whole RAM: IOERR");
+	check(request(T_IN, 0, ram_base, (u32)ram_size, true, true) == ST_IOERR,
+	      "a read of the whole RAM: IOERR");
 	check(request(T_IN, 0, d, 0xFFFFFE00u, true, true) == -1 || status == 0xEE,
 	      "a 4 GiB buffer outside RAM: completed, no status");
 	check(request(T_IN, 0, d, 512, false, true) == ST_IOERR, "a read into a readable buffer: IOERR");
@@ -178,7 +179,8 @@ int main(void)
 		set(1, d, 512, D_WRITE);
 		set(2, (u64)(uintptr_t)&status, 1, 0); /* the status buffer readable */
 		l = run(3);
-		check(l == 0 && status == 0xEE, "a readable status buffer: completed, length 0, nothing written");
+		check(l == 0 && status == 0xEE,
+		      "a readable status buffer: completed, length 0, nothing written");
 		set(0, (u64)(uintptr_t)&hdr, 8, 0); /* a header too short */
 		set(1, d, 512, D_WRITE);
 		set(2, (u64)(uintptr_t)&status, 1, D_WRITE);

@@ -64,5 +64,11 @@ struct hostblk_info {
 int hostblk_open(unsigned nth, struct hostblk **b, struct hostblk_info *info);
 /* Queue r (its n buffers filled); r->done is called once it completed. */
 void hostblk_submit(struct hostblk *b, struct hostblk_req *r);
+/*
+ * Read sectors [sector, sector + bytes / 512) into buf (hyparm memory)
+ * and wait for it, polling: for set-up at boot (a partition table), before
+ * the VMs run. HV_OK or -HV_EIO.
+ */
+int hostblk_read_sync(struct hostblk *b, u64 sector, void *buf, u32 bytes);
 
 #endif
