@@ -61,24 +61,28 @@ int gpt_header(const u8 *lba1, u64 capacity, struct gpt_header_info *h, char *er
 	h->entries_crc = le32(lba1 + 88);
 	if (h->entry_size < 128 || h->entry_size % 8 || h->num_entries == 0 ||
 	    (u64)h->num_entries * h->entry_size > GPT_MAX_ENTRY_BYTES) {
-		hv_snprintf(err, errlen, "GPT entry array of %u entries of %u bytes (at most %u bytes of entries "
-				 "of 128 bytes or more)", h->num_entries, h->entry_size, GPT_MAX_ENTRY_BYTES);
+		hv_snprintf(err, errlen,
+			    "GPT entry array of %u entries of %u bytes (at most %u bytes of entries "
+			    "of 128 bytes or more)",
+			    h->num_entries, h->entry_size, GPT_MAX_ENTRY_BYTES);
 		return -HV_EINVAL;
 	}
 	h->entries_bytes = h->num_entries * h->entry_size;
 	u64 entry_sectors = (h->entries_bytes + GPT_SECTOR - 1) / GPT_SECTOR;
 	if (h->entries_lba < 2 || h->entries_lba > capacity || entry_sectors > capacity - h->entries_lba ||
 	    h->first_usable > h->last_usable || h->last_usable >= capacity) {
-		hv_snprintf(err, errlen, "GPT bounds outside the disk of %llu sectors (entries at LBA %llu, usable "
-				 "%llu..%llu)", (unsigned long long)capacity, (unsigned long long)h->entries_lba,
+		hv_snprintf(err, errlen,
+			    "GPT bounds outside the disk of %llu sectors (entries at LBA %llu, usable "
+			    "%llu..%llu)",
+			    (unsigned long long)capacity, (unsigned long long)h->entries_lba,
 			    (unsigned long long)h->first_usable, (unsigned long long)h->last_usable);
 		return -HV_EINVAL;
 	}
 	return HV_OK;
 }
 
-int gpt_partition(const struct gpt_header_info *h, const u8 *entries, u32 n, u64 *start, u64 *count, char *err,
-		  size_t errlen)
+int gpt_partition(const struct gpt_header_info *h, const u8 *entries, u32 n, u64 *start, u64 *count,
+		  char *err, size_t errlen)
 {
 	static const u8 unused[16];
 
@@ -97,9 +101,10 @@ int gpt_partition(const struct gpt_header_info *h, const u8 *entries, u32 n, u64
 		return -HV_EINVAL;
 	}
 	if (first > last || first < h->first_usable || last > h->last_usable) {
-		hv_snprintf(err, errlen, "partition %u's sectors %llu..%llu are outside the usable %llu..%llu", n,
-			    (unsigned long long)first, (unsigned long long)last, (unsigned long long)h->first_usable,
-			    (unsigned long long)h->last_usable);
+		hv_snprintf(err, errlen,
+			    "partition %u's sectors %llu..%llu are outside the usable %llu..%llu", n,
+			    (unsigned long long)first, (unsigned long long)last,
+			    (unsigned long long)h->first_usable, (unsigned long long)h->last_usable);
 		return -HV_EINVAL;
 	}
 	*start = first;

@@ -32,7 +32,7 @@ int gpt_header(const u8 *lba1, u64 capacity, struct gpt_header_info *h, char *er
  * sector count, or -HV_EINVAL (entries CRC wrong, no such entry, an empty
  * entry, bounds outside the usable area) with why in err.
  */
-int gpt_partition(const struct gpt_header_info *h, const u8 *entries, u32 n, u64 *start, u64 *count, char *err,
-		  size_t errlen);
+int gpt_partition(const struct gpt_header_info *h, const u8 *entries, u32 n, u64 *start, u64 *count,
+		  char *err, size_t errlen);
 
 #endif

@@ -95,3 +95,60 @@ def test_hostile_requests_complete_with_errors_and_the_other_vm_runs(hv, tmp_pat
     hv.guest_passed(res, "h")
     hv.guest_passed(res, "s")
     hv.expect(disk.read_bytes() == before, "the hostile guest changed the disk file")
+
+
+def gpt_image(path, parts, sectors=8192, corrupt=False):
+    """A disk image with a GPT (as sgdisk writes one) of parts [(first, last)], each partition's
+    first sector starting with b"HB", everything else b"XX"..."""
+    import struct
+    import zlib
+    img = bytearray(b"X" * (sectors * 512))
+    entries = bytearray(128 * 128)
+    for i, (first, last) in enumerate(parts):
+        e = struct.pack("<16s16sQQQ", bytes([0xA0 + i]) * 16, bytes([0xB0 + i]) * 16, first, last, 0)
+        entries[128 * i:128 * i + len(e)] = e
+        img[first * 512:first * 512 + 2] = b"HB"
+    hdr = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0, 1, sectors - 1, 34,
+                                sectors - 34, bytes(16), 2, 128, 128, zlib.crc32(bytes(entries))))
+    struct.pack_into("<I", hdr, 16, zlib.crc32(bytes(hdr)) ^ (1 if corrupt else 0))
+    img[512:512 + 512] = bytes(hdr) + bytes(512 - len(hdr))
+    img[1024:1024 + len(entries)] = entries
+    with open(path, "wb") as f:
+        f.write(img)
+
+
+def two_vm_manifest(hv, tmp_path, image, parts, guest="blkhostile"):
+    shutil.copy(hv.guest(guest), tmp_path / (guest + ".bin"))
+    vms = ""
+    for name, part in zip(("p", "q"), parts):
+        vms += ('\t\t%s {\n\t\t\tcompatible = "hyparm,vm";\n\t\t\tkernel = "%s.bin";\n\t\t\tmemory = "32M";\n'
+                '\t\t\tdisk0 {\n\t\t\t\tcompatible = "hyparm,virtio-blk";\n\t\t\t\tfile = "%s";\n'
+                '\t\t\t\tpartition = <%d>;\n\t\t\t};\n\t\t};\n' % (name, guest, image, part))
+    m = tmp_path / "m.dts"
+    m.write_text('/dts-v1/;\n/ {\n\tcompatible = "hyparm,manifest";\n\tvms {\n' + vms + '\t};\n};\n')
+    return str(m)
+
+
+@pytest.mark.timeout(90)
+def test_two_vms_on_two_gpt_partitions_of_one_file(hv, tmp_path):
+    """Each VM sees its own 1 MiB partition (capacity 2048, its first sector "HB"); the hostile
+    requests past its end (the other partition's sectors) get IOERR; the file is unchanged."""
+    gpt_image(tmp_path / "gpt.img", [(2048, 4095), (4096, 6143)])
+    before = (tmp_path / "gpt.img").read_bytes()
+    res = hv.run(manifest=two_vm_manifest(hv, tmp_path, "gpt.img", (1, 2)), timeout=70)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "p")
+    hv.guest_passed(res, "q")
+    hv.expect((tmp_path / "gpt.img").read_bytes() == before, "a VM wrote outside its partition")
+
+
+@pytest.mark.timeout(60)
+def test_a_corrupt_gpt_and_a_shared_writable_partition_are_refused(hv, tmp_path):
+    gpt_image(tmp_path / "bad.img", [(2048, 4095), (4096, 6143)], corrupt=True)
+    res = hv.run(manifest=two_vm_manifest(hv, tmp_path, "bad.img", (1, 2)), timeout=40)
+    hv.expect(res.status != hr.STATUS_OK, "a GPT with a bad header CRC was accepted")
+    hv.expect(any("GPT header CRC32" in l for l in res.lines), "no clear refusal of the bad GPT")
+    gpt_image(tmp_path / "gpt.img", [(2048, 4095), (4096, 6143)])
+    res = hv.run(manifest=two_vm_manifest(hv, tmp_path, "gpt.img", (1, 1)), timeout=40)
+    hv.expect(res.status != hr.STATUS_OK, "two writers of one partition were accepted")
+    hv.expect(any("already another disk's" in l for l in res.lines), "no clear refusal of the shared partition")
