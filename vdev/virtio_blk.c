@@ -208,6 +208,17 @@ static bool drain(struct blkdev *b, unsigned *done)
 	while (budget-- && (rc = virtq_pop(q, &b->vd.mem, &c)) == 1) {
 		struct blk_req *r = &b->reqs[c.head];
 
+		if (r->busy && r->gen != b->gen) {
+			/*
+			 * The head's request from before a device reset is still at the
+			 * physical device (its memory in use): this new one cannot take
+			 * the slot. Completed at once, length 0 (an error to the driver).
+			 */
+			virtq_push(q, &b->vd.mem, &c, 0);
+			b->errors++;
+			++*done;
+			continue;
+		}
 		if (r->busy) {
 			/* The guest offered a head the device still holds: a broken ring. */
 			q->error = VQ_E_HEAD;
