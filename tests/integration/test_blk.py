@@ -152,3 +152,19 @@ def test_a_corrupt_gpt_and_a_shared_writable_partition_are_refused(hv, tmp_path)
     res = hv.run(manifest=two_vm_manifest(hv, tmp_path, "gpt.img", (1, 1)), timeout=40)
     hv.expect(res.status != hr.STATUS_OK, "two writers of one partition were accepted")
     hv.expect(any("already another disk's" in l for l in res.lines), "no clear refusal of the shared partition")
+
+
+def test_launcher_disk_option(hv, tmp_path):
+    """-d FILE[,ro] makes a disk node and QEMU's modern virtio-blk-device; a bad flag is refused."""
+    import subprocess
+    disk = new_disk(tmp_path, size=1 << 20)
+    tool = os.path.join(hv.REPO, "tools", "hyparm-run")
+    p = subprocess.run([tool, "--dry-run", "-k", hv.guest("hello"), "-d", disk + ",ro"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    hv.expect(p.returncode == 0, p.stdout)
+    hv.expect('compatible = "hyparm,virtio-blk";' in p.stdout and "read-only;" in p.stdout, p.stdout)
+    hv.expect("-global virtio-mmio.force-legacy=false" in p.stdout, "QEMU's transports left legacy")
+    hv.expect("file=%s,if=none,format=raw,id=hd0,readonly=on" % disk in p.stdout, p.stdout)
+    p = subprocess.run([tool, "--dry-run", "-k", hv.guest("hello"), "-d", disk + ",rw"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    hv.expect(p.returncode != 0 and "',ro'" in p.stdout, p.stdout)
