@@ -15,7 +15,7 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root}
 cp deps/linux/busybox "$root/bin/busybox"
 # The arm64 busybox cannot run here: make the applet links by name.
 for applet in sh ash mount umount cat cut echo grep awk sleep nproc uname taskset poweroff reboot \
-	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm wc; do
+	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm wc mke2fs df; do
 	ln -s /bin/busybox "$root/bin/$applet"
 done
 ln -s /bin/busybox "$root/init"
@@ -33,7 +33,7 @@ cp build/linux/cpuspin "$root/bin/cpuspin"
 # Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
 # rc.sh loads them for hyparm.test=virtio-rng and virtio-blk.
 mkdir -p "$root/lib/modules"
-for m in virtio_mmio virtio-rng virtio_blk; do
+for m in virtio_mmio virtio-rng virtio_blk jbd2 mbcache crc16 crc32c_generic ext4; do
 	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
 done
 chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin"
