@@ -177,6 +177,8 @@ def test_ext4_file_synced_survives_a_killed_qemu(hv, tmp_path):
     (journal-recovered) file system and reads the same file."""
     import subprocess
     hv.need_linux()
+    hv.expect(os.path.isfile(os.path.join(hv.REPO, "deps", "linux", "modules", "ext4.ko")),
+              "deps/linux lacks the ext4 modules: run scripts/fetch-linux.sh, then make linux")
     disk = new_disk(tmp_path, size=32 << 20)
     subprocess.run(["/sbin/mkfs.ext4", "-q", "-F", disk], check=True)
     pattern = "".join("hyparm-ext4-pattern-%d\n" % i for i in range(1, 2001)).encode()
