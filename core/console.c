@@ -249,7 +249,9 @@ void console_vm_flush(struct vm *vm)
 	spin_lock(&console_lock);
 	if (vm->line_len)
 		vm_line_flush_locked(vm);
-	end_partial_line_locked();
+	/* Only vm's own unfinished line ends: the focused VM's (another's) stays and is redrawn whole. */
+	if (partial_vm == vm)
+		end_partial_line_locked();
 	spin_unlock(&console_lock);
 }
 

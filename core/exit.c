@@ -225,6 +225,36 @@ static void sync_irqchip(struct vcpu *v)
 }
 
 /*
+ * The fast path: an exit whose handling needs only ESR_EL2 and the vCPU's
+ * registers, answered before the full decode and the table; the answer is
+ * the full path's. The exit's kind for the statistics, or EXIT_KIND_COUNT:
+ * not a fast one, nothing done. Fast today:
+ *  - an HVC that smccc_fast() answers (the Spectre workaround calls, which
+ *    Linux makes on every context switch, and owners with no service);
+ *    ELR already points past an HVC;
+ *  - a read of an ID register (trapped by TID3, Linux reads them at boot
+ *    and in its user-space emulation of MRS), unless a hook claims the
+ *    ID space; the MRS is stepped over (always 32 bits: an AArch64 trap).
+ * Everything after the handler (statistics, interrupt folding, the
+ * scheduler's check) is the common path's.
+ */
+static unsigned exit_fast(struct vcpu *v, u64 esr)
+{
+	switch (esr_ec(esr)) {
+	case EC_HVC64:
+		return smccc_fast(v->arch.regs.x) ? EXIT_HVC : EXIT_KIND_COUNT;
+	case EC_SYS64:
+		if (!sysreg_iss_is_id_read(esr_iss(esr)) || sysreg_hooks_in(3, 0))
+			return EXIT_KIND_COUNT;
+		sysreg_fast_id_read(v, esr_iss(esr));
+		v->arch.regs.elr += 4;
+		v->arch.regs.spsr &= ~(u64)SPSR_SS;
+		return EXIT_SYSREG;
+	}
+	return EXIT_KIND_COUNT;
+}
+
+/*
  * exit_ticks: the time hyparm spent on the vCPU's exits, from the exit's
  * first C instruction to the handler's verdict (decode, emulation,
  * interrupts): the monitor's "time in hyparm". The world switch and time
@@ -233,15 +263,24 @@ static void sync_irqchip(struct vcpu *v)
 struct vcpu *handle_guest_sync(struct vcpu *v)
 {
 	u64 t0 = arch_exit_timestamp();
+	u64 esr = arch_exit_peek_esr();
+	unsigned kind = exit_fast(v, esr); /* injects nothing, needs no interrupt state */
+	bool fast = kind != EXIT_KIND_COUNT;
+	enum exit_action a = ACT_RESUME;
 	struct exit_info e;
-	enum exit_action a;
 
-	arch_exit_decode(&e);
+	if (fast) {
+		arch_exit_fast_begin();
+	} else {
+		arch_exit_decode(esr, &e);
+		kind = e.kind;
+	}
 	sync_irqchip(v);
-	v->exits[e.kind]++;
+	v->exits[kind]++;
 	v->prev_injected_elr = v->injected_elr;
 	v->injected_elr = 0;
-	a = exit_handlers[e.kind](v, &e);
+	if (!fast)
+		a = exit_handlers[kind](v, &e);
 	v->exit_ticks += arch_exit_timestamp() - t0;
 	return sched_after_exit(v, a);
 }

@@ -6,6 +6,7 @@
  * enters its scheduler.
  */
 #include <arch/cpu_features.h>
+#include <arch/hyp_timer.h>
 #include <arch/mmu.h>
 #include <arch/stage2.h>
 #include <arch/sysreg.h>
@@ -358,10 +359,18 @@ static unsigned create_vms(void)
 	if (manifest_parse(manifest_copy, manifest_size, &env, configs, VMCONF_MAX_VMS, &count, err,
 			   sizeof(err)))
 		panic(err);
+	/*
+	 * Creation times in the physical counter (tools/bench.py's scale rows):
+	 * emulated time under -icount, never the host's arrival time of a line.
+	 */
+	static u64 create_t0[VMCONF_MAX_VMS], create_t1[VMCONF_MAX_VMS];
+	u64 created_from = hyp_timer_now();
 	for (unsigned i = 0; i < count; i++) {
 		struct vm *vm;
+		create_t0[i] = hyp_timer_now();
 		if (vm_create(&configs[i], i, &bundle, &vm, err, sizeof(err)))
 			panic(err);
+		create_t1[i] = hyp_timer_now();
 		/* What hyparm itself spends on the VM (benchmarks report it): its structures and stage-2 tables. */
 		u64 own = sizeof(struct vm) + vm->nr_vcpus * sizeof(struct vcpu) +
 			vm->s2.table_pages * PAGE_SIZE;
@@ -378,6 +387,15 @@ static unsigned create_vms(void)
 		vms[i] = vm_by_id(i);
 		vm_start(vms[i]);
 	}
+	u64 started = hyp_timer_now();
+	/* vm_start set each VM's CNTVOFF (its virtual counter's 0): its own CNTVCT readings convert to ours. */
+	for (unsigned i = 0; i < count; i++)
+		hv_printf("hyparm: vm %s: timing: create %llu..%llu, cntvoff %llu\n", vms[i]->name,
+			  (unsigned long long)create_t0[i], (unsigned long long)create_t1[i],
+			  (unsigned long long)vms[i]->cntvoff);
+	hv_printf("hyparm: timing: %u VMs created and started, counter %llu..%llu, %llu Hz\n", count,
+		  (unsigned long long)created_from, (unsigned long long)started,
+		  (unsigned long long)hyp_timer_freq());
 	if (plat.uart_intid) {
 		console_input_init(plat.uart_intid, vms, count);
 		pl011_enable_rx_irq();

@@ -27,10 +27,18 @@ int mmio_bus_add(struct mmio_bus *bus, ipa_t base, u64 size, const struct mmio_o
 	return HV_OK;
 }
 
+static bool region_holds(const struct mmio_region *r, ipa_t ipa)
+{
+	return ipa >= r->base && ipa - r->base < r->size;
+}
+
 struct mmio_region *mmio_bus_find(struct mmio_bus *bus, ipa_t ipa)
 {
+	unsigned last = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
 	unsigned lo = 0, hi = bus->count;
 
+	if (last < hi && region_holds(&bus->regions[last], ipa))
+		return &bus->regions[last];
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
 		struct mmio_region *r = &bus->regions[mid];
@@ -38,8 +46,10 @@ struct mmio_region *mmio_bus_find(struct mmio_bus *bus, ipa_t ipa)
 			hi = mid;
 		else if (ipa - r->base >= r->size)
 			lo = mid + 1;
-		else
+		else {
+			__atomic_store_n(&bus->last, mid, __ATOMIC_RELAXED);
 			return r;
+		}
 	}
 	return NULL;
 }

@@ -167,3 +167,28 @@ enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 	}
 	return SMCCC_RESUME;
 }
+
+/* Out of line, so that smccc_fast() itself needs no stack frame. */
+static bool __attribute__((noinline)) fast_workaround(u64 regs[18], u32 fid)
+{
+	ret(regs, workaround(fid));
+	return true;
+}
+
+bool smccc_fast(u64 regs[18])
+{
+	u32 fid = (u32)regs[0];
+	unsigned o = owner_of(fid);
+
+#ifdef HYPARM_TEST_HOOKS
+	return false; /* the test hooks see every call first (smccc_dispatch) */
+#endif
+	/* Owner 0 (Arm architecture calls) has answers of its own in smccc_dispatch's switch. */
+	if (o && !by_owner[o][0]) {
+		ret(regs, SMCCC_RET_NOT_SUPPORTED);
+		return true;
+	}
+	if (fid == SMCCC_ARCH_WORKAROUND_1_FID || fid == SMCCC_ARCH_WORKAROUND_3_FID)
+		return fast_workaround(regs, fid);
+	return false;
+}

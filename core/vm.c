@@ -49,10 +49,10 @@ static const char *default_devices(bool firmware)
 	bool v2 = be && be->version == 2;
 
 	if (firmware)
-		return v2 ? "gicv2 arm-vtimer arm-ptimer pl011 pvtime pl031 virtio-mmio cfi-flash"
-			  : "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031 virtio-mmio cfi-flash";
-	return v2 ? "gicv2 arm-vtimer arm-ptimer pl011 pvtime pl031 virtio-mmio"
-		  : "gicv3 arm-vtimer arm-ptimer pl011 pvtime pl031 virtio-mmio";
+		return v2 ? "gicv2 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio cfi-flash"
+			  : "gicv3 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio cfi-flash";
+	return v2 ? "gicv2 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio"
+		  : "gicv3 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio";
 }
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */

@@ -96,8 +96,9 @@ static int v2_cpu_init(u64 mpidr)
 	wr32(gicd, GICD_IGROUPR, ~0u); /* SGIs and PPIs: Group 1 */
 	for (unsigned i = 0; i < GIC_NR_PRIVATE; i += 4)
 		wr32(gicd, GICD_IPRIORITYR + i, PRIO_HYPARM * 0x01010101u);
-	/* The wake-up SGI, hyparm's timer, the vGIC maintenance interrupt, the guest's virtual timer. */
-	wr32(gicd, GICD_ISENABLER, BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27));
+	/* The wake-up SGI, hyparm's timer, the vGIC maintenance interrupt, the guest's virtual timer and PMU (23). */
+	wr32(gicd, GICD_ISENABLER,
+	     BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27) | BIT(23));
 	wr32(gicc, GICC_PMR, 0xFF); /* let every priority through */
 	wr32(gicc, GICC_BPR, 0);
 	/* Non-secure view (Security Extensions): bit 0 enables Group 1, bit 9 is EOImodeNS. */

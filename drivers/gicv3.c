@@ -69,9 +69,9 @@ static int v3_cpu_init(u64 mpidr)
 	wr32(rd, GICR_SGI_BASE + GICR_IGROUPR0, ~0u); /* SGIs and PPIs: group 1 */
 	for (unsigned i = 0; i < 32; i += 4)
 		wr32(rd, GICR_SGI_BASE + GICR_IPRIORITYR + i, 0x80808080);
-	/* The wake-up SGI, hyparm's timer, the vGIC maintenance interrupt, the guest's virtual timer. */
+	/* The wake-up SGI, hyparm's timer, the vGIC maintenance interrupt, the guest's virtual timer and PMU (23). */
 	wr32(rd, GICR_SGI_BASE + GICR_ISENABLER0,
-	     BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27));
+	     BIT(SGI_WAKE) | BIT(26) | (maint_intid ? BIT(maint_intid) : 0) | BIT(27) | BIT(23));
 
 	/* System-register interface for EL2 and (through the virtual interface) for guests. */
 	write_sysreg(ICC_SRE_EL2, ICC_SRE_SRE | ICC_SRE_DFB | ICC_SRE_DIB | ICC_SRE_ENABLE);

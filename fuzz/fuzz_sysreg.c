@@ -19,11 +19,16 @@
  * not active has no debug event enabled in the CPU, a locked one has no
  * breakpoint, watchpoint or step, and its accesses trap exactly when it
  * does not own the hardware; a control value hyparm loaded never has HMC.
+ * PMU (arch/arm64/pmu.c, on the fake CPU's PMU): no event filter hyparm
+ * wrote ever counts EL2 or EL3 (NSH, M, SH, MT), and a vCPU switched out
+ * leaves nothing counting or interrupting.
  */
 #include <string.h>
 #include <arch/esr.h>
 #include <arch/fake.h>
 #include <arch/fake_debug.h>
+#include <arch/fake_pmu.h>
+#include <arch/pmu.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/deadline.h>
 #include <hyparm/irqchip.h>
@@ -33,6 +38,7 @@
 #include <vdev/timer.h>
 #include "input.h"
 
+extern u64 arch_fake_id_regs[8][8]; /* arch/host/fake.c: what arch_id_reg_read returns */
 static struct vm vm;
 static struct vcpu vcpu;
 static unsigned pieces;
@@ -142,11 +148,23 @@ static void check_debug(void)
 }
 
 /* The CPU runs another vCPU meanwhile (one that never used debug), then this one again. */
+static void check_pmu(void)
+{
+	for (unsigned n = 0; n < PMU_MAX_COUNTERS; n++)
+		FUZZ_CHECK(!(fake_pmu.reg[PMU_EVTYPER0 + n] & 0x0F000000));
+	FUZZ_CHECK(!(fake_pmu.reg[PMU_CCFILTR] & 0x0FFFFFFF));
+	FUZZ_CHECK(!(fake_pmu.reg[PMU_CNTEN] & ~((BIT(fake_pmu.n) - 1) | BIT(31))));
+}
+
 static void switch_out_and_in(void)
 {
 	bool was_active = vcpu.arch.debug.active;
 
 	debug_vcpu_put(&vcpu);
+	pmu_vcpu_put(&vcpu);
+	FUZZ_CHECK(!(fake_pmu.reg[PMU_CR] & PMCR_E) && !fake_pmu.reg[PMU_CNTEN] && !fake_pmu.reg[PMU_INTEN] &&
+		   !fake_pmu.reg[PMU_OVS] && !fake_pmu.reg[PMU_USERENR]);
+	pmu_vcpu_load(&vcpu);
 	FUZZ_CHECK(!vcpu.arch.debug.active || was_active);
 	dbg_hw_set_mdscr(0);
 	dbg_hw_trap(true);
@@ -203,6 +221,7 @@ static void access(struct fuzz_input *in, uint8_t op)
 	before = vcpu.arch.regs;
 
 	res = dispatch(&e);
+	check_pmu();
 	for (unsigned i = 0; i < 31; i++)
 		if (i != e.u.sysreg.rt || !rd || res != SYSREG_DONE)
 			FUZZ_CHECK(vcpu.arch.regs.x[i] == before.x[i]);
@@ -272,6 +291,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[80];
 
 	arch_fake_reset(1, 4);
+	fake_pmu_reset();
+	arch_fake_id_regs[5][0] = 0x10305106; /* ID_AA64DFR0_EL1 of QEMU's cortex-a57: PMUv3, 6 breakpoints */
+	id_regs_init();
 	memset(&vm, 0, sizeof(vm));
 	memset(&vcpu, 0, sizeof(vcpu));
 	vm.irqchip = &rec_chip;

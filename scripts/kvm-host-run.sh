@@ -131,7 +131,7 @@ chmod 755 "$root/init"
 qemu=(qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu "$qemu_cpu" -smp 2 -m 1024
 	-nographic -net none -kernel deps/linux/Image -initrd "$work/initramfs.cpio.gz"
 	-append "console=ttyAMA0 quiet panic=-1${host_append:+ $host_append}" -no-reboot)
-[ "$icount" = 1 ] && qemu+=(-icount shift=0)
+[ "$icount" = 1 ] && qemu+=(-icount shift=0,sleep=off) # as tools/bench.py: idle time does not follow the host
 
 log=$work/console.log
 : > "$log"

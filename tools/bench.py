@@ -2,17 +2,20 @@
 """hyparm's benchmarks (make bench): every exit path measured under hyparm,
 under Linux KVM (nVHE and VHE) and natively, on the same emulated machine.
 
-  python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale]
+  python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale,storm]
                          [--no-kvm] [--no-xen] [--clocks icount,normal]
 
 Micro benchmarks run guests/bench/bench.c (one raw binary) everywhere.
 Linux benchmarks boot Debian's kernel with the busybox initramfs
-(hyparm.test=boot / hyparm.test=bench). Scale boots 1, 2, 4, 8 small VMs.
+(hyparm.test=boot / hyparm.test=bench); hyparm's power-off report gives
+the exits per reason. Scale boots 1, 2, 4, 8 small VMs, timed with hyparm's
+and the guests' counters. Storm runs a job alone and next to a VM that
+reboots in a loop. Each part is one PARTS entry (a run and a report function).
 The Xen column is Debian's Xen 4.17 in dom0less mode (tools/xenrun.py), run
 when deps/xen/xen is there (scripts/fetch-xen.sh); --no-xen leaves it out.
 
-Two clocks: 'icount' runs QEMU with -icount shift=0, where emulated time
-counts instructions (1 ns each), so figures repeat exactly and do not
+Two clocks: 'icount' runs QEMU with -icount shift=0,sleep=off, where emulated
+time counts instructions (1 ns each), so figures repeat exactly and do not
 depend on the host's load; 'normal' is QEMU's usual clock, which follows
 the host (wall-clock-like, noisy). A benchmark never fails on timing:
 --smoke only checks that the machinery works (every row present, numbers
@@ -84,9 +87,16 @@ class Run:
 
 # ---------------------------------------------------------------- commands
 
+# Every icount run, whatever the target: 1 instruction = 1 ns, and with sleep=off emulated time jumps to
+# the next timer when every CPU idles instead of following the host's clock meanwhile (with the default
+# sleep=on two runs of the same 8 VMs differed by microseconds; with sleep=off they repeat exactly).
+ICOUNT = "shift=0,sleep=off"
+
+
 def hyparm_cmd(vms, workdir, icount, cpu="cortex-a57"):
     bundle = hr.write_bundle(vms, workdir)
-    return hr.qemu_command(os.path.join(REPO, "build", "hyparm.bin"), bundle, cpu_model=cpu, icount=icount)
+    return hr.qemu_command(os.path.join(REPO, "build", "hyparm.bin"), bundle, cpu_model=cpu,
+                           extra=["-icount", ICOUNT] if icount else [])
 
 
 def native_cmd(kernel, append, icount, initrd=None, smp=2):
@@ -95,7 +105,7 @@ def native_cmd(kernel, append, icount, initrd=None, smp=2):
     if initrd:
         cmd += ["-initrd", initrd]
     if icount:
-        cmd += ["-icount", "shift=0"]
+        cmd += ["-icount", ICOUNT]
     return cmd
 
 
@@ -151,10 +161,13 @@ def micro_run(target, icount, iters, log):
                                  icount, smp=xen_cpus(icount))
         else:
             cmd = kvm_cmd(target[4:], icount, guest=BENCH_BIN, params=params)
-        # Xen stays up when its only domU powers off: the run ends on the guest's last line.
-        run = Run(cmd, timeout=600, stop=r"BENCH-END|RESULT: ")
+        # Xen stays up when its only domU powers off: the run ends on the guest's last line;
+        # hyparm's ends after its power-off report.
+        run = Run(cmd, timeout=600, stop=r"all VMs stopped" if target == "hyparm" else r"BENCH-END|RESULT: ")
     rows, skipped = parse_bench(run.lines)
     extra = {}
+    if target == "hyparm":
+        extra["report"] = power_off_reports(run.lines).get("bench")
     if target.startswith("kvm"):
         _, m = run.first(r"KVM-MODE: (\w+)")
         extra["kvm_mode"] = m.group(1) if m else "unknown"
@@ -171,11 +184,13 @@ def micro_run(target, icount, iters, log):
 def linux_run(target, icount, test, log, timeout=600):
     params = "console=ttyAMA0 quiet hyparm.test=%s" % test
     up = r"hyparm-guest: up ([0-9.]+)s"
+    stop = r"reboot: Power down|KVM-RUNNER-EXIT|all VMs stopped"
     with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
         if target == "hyparm":
             cmd = hyparm_cmd([hr.VM(LINUX, name="linux", initrd=INITRD, params=params, cpus=2, mem=256,
                                     pcpus="0,1")], work, icount)
             start_mark = r"hyparm: vm linux: 2 vCPUs"
+            stop = r"all VMs stopped"  # after the power-off report (exits per reason)
         elif target == "native":
             cmd = native_cmd(LINUX, params, icount, initrd=INITRD)
             start_mark = None
@@ -188,7 +203,7 @@ def linux_run(target, icount, test, log, timeout=600):
             cmd = kvm_cmd(target[4:], icount, kernel=LINUX, initrd=INITRD, params=params, mem=256,
                           timeout=timeout)
             start_mark = r"KVM-MODE: "  # printed by the KVM host just before it starts the runner
-        run = Run(cmd, timeout=timeout, stop=r"reboot: Power down|KVM-RUNNER-EXIT|all VMs stopped")
+        run = Run(cmd, timeout=timeout, stop=stop)
     res = {}
     i, m = run.first(up)
     if m is None:
@@ -205,27 +220,121 @@ def linux_run(target, icount, test, log, timeout=600):
         mm = re.search(r"BENCH-LINUX (\S+) ([0-9.]+)", l)
         if mm:
             res[mm.group(1) + "_s"] = float(mm.group(2))
+    if target == "hyparm":
+        res["report"] = power_off_reports(run.lines).get("linux")
     return res
+
+
+# ---------------------------------------------------------------- hyparm's own reports
+
+# hyparm's power-off report (core/vm.c power_off): the same counters as the monitor's `stats`.
+EXITS_LINE = re.compile(r"^hyparm: vm (\S+): exits:(.*)$")
+VCPU_STATS_LINE = re.compile(r"^  vcpu (\d+): cpu (\d+) ms on pCPU \d+, in hyparm (\d+) us, interrupts (\d+), exits:")
+DEVICE_LINE = re.compile(r"^  device (\S+): (\d+) reads, (\d+) writes$")
+
+
+def power_off_reports(lines):
+    """{vm: {"exits": {reason: n}, "cpu_ms", "in_hyparm_us", "interrupts", "devices": {name: [r, w]}}} from
+    hyparm's power-off reports: bench never recounts what hyparm already counted. A VM reset and
+    powered off again reports again: the last report wins (counters are cumulative over its life)."""
+    reps, cur = {}, None
+    for l in lines:
+        m = EXITS_LINE.match(l)
+        if m:
+            name = m.group(1)
+            cur = reps[name] = {"exits": {}, "cpu_ms": 0, "in_hyparm_us": 0, "interrupts": 0, "devices": {}}
+            it = m.group(2).split()
+            cur["exits"] = {it[i]: int(it[i + 1]) for i in range(0, len(it) - 1, 2)}
+            continue
+        if cur is None:
+            continue
+        m = VCPU_STATS_LINE.match(l)
+        if m:
+            cur["cpu_ms"] += int(m.group(2))
+            cur["in_hyparm_us"] += int(m.group(3))
+            cur["interrupts"] += int(m.group(4))
+            continue
+        m = DEVICE_LINE.match(l)
+        if m:
+            cur["devices"][m.group(1)] = [int(m.group(2)), int(m.group(3))]
+            continue
+        # The report goes on with its VM's own lines ("hyparm: vm NAME: off, ...") and indented ones.
+        if not l.startswith("  ") and not l.startswith("hyparm: vm %s: " % name):
+            cur = None
+    return reps
 
 
 # ---------------------------------------------------------------- scale
 
+CREATE_LINE = re.compile(r"^hyparm: vm (\S+): timing: create (\d+)\.\.(\d+), cntvoff (\d+)$")
+CREATED_LINE = re.compile(r"^hyparm: timing: (\d+) VMs created and started, counter (\d+)\.\.(\d+), (\d+) Hz$")
+HELLO_TIMING = re.compile(r"^\[(\S+)\] hello: timing: entry cntvct (\d+), greeting cntvct (\d+)$")
+
+
 def scale_run(n, icount, log):
+    """n small VMs: every figure from counters, never from when the host saw a line. hyparm prints
+    its physical counter around each VM's creation and the VM's CNTVOFF; each guest its own virtual
+    counter (0 at its creation) at its first instructions and before its first output; both convert
+    to one timeline, from the start of VM creation."""
     vms = [hr.VM(HELLO_BIN, name="s%d" % i, mem=16, pcpus=str(i % 2)) for i in range(n)]
     with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
         run = Run(hyparm_cmd(vms, work, icount), timeout=120, stop=r"all VMs stopped")
-    first_vm, _ = run.first(r"hyparm: vm s0: ")
-    per_vm = []
+    per_vm, created, cost, hello = {}, None, [], {}
     for l in run.lines:
-        m = re.search(r"hyparm: vm s\d+: .*stage-2 tables (\d+) KiB, hyparm state (\d+) KiB", l)
+        m = CREATE_LINE.match(l)
         if m:
-            per_vm.append((int(m.group(1)), int(m.group(2))))
-    greeted = [run.first(r"^\[s%d\] hello from guest" % i)[0] for i in range(n)]
-    if first_vm is None or None in greeted or len(per_vm) != n:
-        log("  scale %d: incomplete run (%s); last lines:\n    %s" % (n, run.why or "exit %s" % run.rc, run.tail()))
+            per_vm[m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4))
+        m = CREATED_LINE.match(l)
+        if m:
+            created = tuple(int(x) for x in m.group(1, 2, 3, 4))
+        m = re.search(r"^hyparm: vm s\d+: .*stage-2 tables (\d+) KiB, hyparm state (\d+) KiB", l)
+        if m:
+            cost.append((int(m.group(1)), int(m.group(2))))
+        m = HELLO_TIMING.match(l)
+        if m:
+            hello[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    names = ["s%d" % i for i in range(n)]
+    missing = [v for v in names if v not in per_vm or v not in hello]
+    if created is None or missing or len(cost) != n:
+        log("  scale %d: incomplete run (%s; no timing for %s); last lines:\n    %s" %
+            (n, run.why or "exit %s" % run.rc, ",".join(missing) or "-", run.tail()))
         return None
-    return {"vms": n, "all_booted_ms": round((max(run.times[g] for g in greeted) - run.times[first_vm]) * 1000, 1),
-            "stage2_kib_per_vm": per_vm[0][0], "hyparm_kib_per_vm": per_vm[0][1]}
+    _, t_from, t_started, hz = created
+    us = lambda ticks: round(ticks * 1e6 / hz, 1)  # noqa: E731
+    entry = [us(per_vm[v][2] + hello[v][0] - t_from) for v in names]
+    greet = [us(per_vm[v][2] + hello[v][1] - t_from) for v in names]
+    return {"vms": n, "create_us_per_vm": round(sum(us(per_vm[v][1] - per_vm[v][0]) for v in names) / n, 1),
+            "all_created_us": us(t_started - t_from),
+            "first_insn_us": entry, "first_output_us": greet,
+            "stage2_kib_per_vm": cost[0][0], "hyparm_kib_per_vm": cost[0][1]}
+
+
+# ---------------------------------------------------------------- reboot storm
+
+STORM_ROUNDS = 20000  # about 1 s of emulated time alone: the job's ms figure resolves 0.1 %
+STORM_EVERY_MS = 10   # the rebooting VM sleeps 10 ms in WFI between resets
+
+
+def storm_run(job_pcpu, other, icount, log):
+    """The honest job's rate on job_pcpu next to other on pCPU 0: None (alone), "reboot" (a VM that
+    sleeps STORM_EVERY_MS in WFI and resets, for ever) or "spin" (a VM that never idles). Times from
+    the job's own virtual counter."""
+    g = lambda n: os.path.join(REPO, "build", "guests", n + ".bin")  # noqa: E731
+    job = hr.VM(g("honest"), name="job", mem=16, pcpus=job_pcpu, params="rounds=%d" % STORM_ROUNDS)
+    vms = [job]
+    if other == "spin":
+        vms = [hr.VM(g("spin"), name="rb", mem=16, pcpus="0", params="spin.from=0 spin.to=1000000"), job]
+    elif other:
+        vms = [hr.VM(g("reboot"), name="rb", mem=16, pcpus="0", params="every=%d" % STORM_EVERY_MS), job]
+    with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
+        run = Run(hyparm_cmd(vms, work, icount), timeout=300, stop=r"^\[job\] ROUNDS ")
+    i, m = run.first(r"^\[job\] ROUNDS (\d+) in (\d+) ms")
+    if m is None:
+        log("  storm (%s): no ROUNDS line (%s); last lines:\n    %s" % (other, run.why or "exit %s" % run.rc,
+                                                                     run.tail()))
+        return None
+    resets = sum(1 for l in run.lines[:i] if l == "hyparm: vm rb: reset")
+    return {"job_ms": int(m.group(2)), "rounds": int(m.group(1)), "resets": resets}
 
 
 # ---------------------------------------------------------------- output
@@ -258,17 +367,34 @@ def micro_table(micro, clock, skipped=None):
         r["nvhe_over_hyparm"] = ratio(r["hyparm_min_ns"], r["kvm-nvhe_min_ns"])
         r["vhe_over_hyparm"] = ratio(r["hyparm_min_ns"], r["kvm-vhe_min_ns"])
         r["xen_over_hyparm"] = ratio(r["hyparm_min_ns"], r["xen_min_ns"])
+        r["best_peer"], best = best_peer({t: r[t + "_min_ns"] for t in PEERS})
+        r["best_over_hyparm"] = ratio(r["hyparm_min_ns"], best)
         out.append(r)
     return out
 
 
+# hyparm's peers: every ratio column is against the best (lowest) of them.
+PEERS = ("kvm-nvhe", "kvm-vhe", "xen")
+PEER_LABEL = {"kvm-nvhe": "nVHE", "kvm-vhe": "VHE", "xen": "Xen"}
+
+
+def best_peer(values):
+    """(name, value) of the lowest positive figure among the peers, or (None, None). A peer's 0 (an
+    operation too cheap for the counter) counts as best but gives no ratio."""
+    have = [(v, t) for t, v in values.items() if v is not None]
+    if not have:
+        return None, None
+    v, t = min(have)
+    return t, v
+
+
 def print_micro(rows, clock, out):
-    title = {"icount": "emulated time, -icount shift=0 (1 instruction = 1 ns; repeatable)",
+    title = {"icount": "emulated time, -icount shift=0,sleep=off (1 instruction = 1 ns; repeatable)",
              "normal": "QEMU's normal clock (follows the host; noisy)"}[clock]
     out("\nMicro benchmarks, minimum ns per operation (average in parentheses) — %s" % title)
-    line = "%-28s %16s %18s %18s %18s %16s %8s %8s %8s"
-    hdr = line % ("operation", "hyparm", "KVM nVHE", "KVM VHE", "Xen 4.17", "native", "nVHE/hy", "VHE/hy",
-                  "Xen/hy")
+    out("(best/hy: the best of KVM nVHE, KVM VHE and Xen over hyparm; > 1: hyparm is faster)")
+    line = "%-28s %16s %18s %18s %18s %16s %6s %8s"
+    hdr = line % ("operation", "hyparm", "KVM nVHE", "KVM VHE", "Xen 4.17", "native", "best", "best/hy")
     out(hdr)
     out("-" * len(hdr))
     for r in rows:
@@ -277,8 +403,8 @@ def print_micro(rows, clock, out):
             mn, av = r[t + "_min_ns"], r[t + "_avg_ns"]
             # "n/a": the guest ran and said the platform cannot do it (reason listed below the table).
             cells.append(("n/a" if r.get(t + "_skipped") else "-") if mn is None else "%d (%d)" % (mn, av))
-        out(line % tuple([r["operation"]] + cells + [fmt(r["nvhe_over_hyparm"]), fmt(r["vhe_over_hyparm"]),
-                                                     fmt(r["xen_over_hyparm"])]))
+        out(line % tuple([r["operation"]] + cells + [PEER_LABEL.get(r["best_peer"], "-"),
+                                                     fmt(r["best_over_hyparm"])]))
 
 
 def draw_png(rows, path, log):
@@ -297,7 +423,7 @@ def draw_png(rows, path, log):
     script = """
 set terminal pngcairo size 1200,640 noenhanced font ",10"
 set output '%s'
-set title 'hyparm vs Linux KVM and Xen, exit paths (minimum ns per operation, -icount shift=0; log scale)'
+set title 'hyparm vs Linux KVM and Xen, exit paths (minimum ns per operation, -icount shift=0,sleep=off; log scale)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -317,6 +443,138 @@ plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE', '' using 
     return True
 
 
+# ---------------------------------------------------------------- parts
+# Each part: (name for --only, run(results, targets, clocks, iters, log), report(results, targets, clocks, out)).
+# A new row family (virtio, ...) is one more entry here with its two functions.
+
+def run_micro(results, targets, clocks, iters, log):
+    for clock in clocks:
+        for t in targets:
+            log("bench: micro, %s, %s clock" % (t, clock))
+            rows, skipped, extra = micro_run(t, clock == "icount", iters, log)
+            results["micro"].setdefault(t, {})[clock] = rows
+            results["skipped"].setdefault(t, {})[clock] = skipped
+            if "kvm_mode" in extra:
+                results["kvm_modes"][t] = extra["kvm_mode"]
+            if extra.get("report"):
+                results["reports"].setdefault("micro", {})[clock] = extra["report"]
+
+
+def run_linux(results, targets, clocks, iters, log):
+    for clock in clocks:
+        for t in targets:
+            log("bench: Linux boot and jobs, %s, %s clock" % (t, clock))
+            r = linux_run(t, clock == "icount", "bench", log)
+            if r.get("report"):
+                results["reports"].setdefault("linux", {})[clock] = r.pop("report")
+            results["linux"].setdefault(t, {})[clock] = r
+
+
+def report_linux(results, targets, clocks, out):
+    out("\nDebian kernel under each, 2 vCPUs (guest seconds from its own clock; host wall seconds, noisy; "
+        "best/hy: best of KVM nVHE, KVM VHE, Xen over hyparm)")
+    cols = (("boot_guest_s", "boot guest s"), ("boot_host_wall_s", "boot host s"),
+            ("cpu_md5_64MiB_s", "cpu md5 64MiB"), ("mem_copy_4x64MiB_s", "mem copy 4x64MiB"))
+    hdr = "%-8s %-10s" % ("clock", "target") + "".join(" %16s" % c[1] for c in cols)
+    out(hdr)
+    out("-" * len(hdr))
+    for clock in clocks:
+        per = {t: results["linux"].get(t, {}).get(clock, {}) for t in targets}
+        for t in targets:
+            label = "xen 1 CPU" if t == "xen" and xen_cpus(clock == "icount") == 1 else t
+            out("%-8s %-10s" % (clock, label) + "".join(" %16s" % fmt(per[t].get(k)) for k, _ in cols))
+        if "hyparm" in per:
+            cells = []
+            for k, _ in cols:
+                bt, bv = best_peer({t: per[t].get(k) for t in PEERS if t in per})
+                cells.append("%s %s" % (fmt(ratio(per["hyparm"].get(k), bv)), PEER_LABEL[bt]) if bt else "-")
+            out("%-8s %-10s" % (clock, "best/hy") + "".join(" %16s" % c for c in cells))
+    reports = results["reports"]
+    if reports:
+        out("\nhyparm's power-off report (the counters of the monitor's `stats`): exits per reason, whole run")
+        hdr = "%-8s %-7s %9s %9s %8s  %s" % ("clock", "run", "cpu ms", "hyparm us", "irqs", "exits per reason")
+        out(hdr)
+        out("-" * len(hdr))
+        for part in ("micro", "linux"):
+            for clock in clocks:
+                r = reports.get(part, {}).get(clock)
+                if r:
+                    out("%-8s %-7s %9d %9d %8d  %s" % (clock, part, r["cpu_ms"], r["in_hyparm_us"], r["interrupts"],
+                                                      " ".join("%s %d" % kv for kv in r["exits"].items())))
+
+
+def run_scale(results, targets, clocks, iters, log):
+    for clock in clocks:
+        for n in (1, 2, 4, 8):
+            log("bench: scale, %d VMs, %s clock" % (n, clock))
+            results["scale"].setdefault(clock, []).append(scale_run(n, clock == "icount", log))
+
+
+def report_scale(results, targets, clocks, out):
+    out("\nScale: small bare-metal VMs under hyparm (1 vCPU, 16 MiB each; alternately on pCPU 0 and 1).\n"
+        "Emulated microseconds from the start of VM creation, read from hyparm's physical counter and each\n"
+        "guest's virtual counter (icount: exact and repeatable); first instruction and first output:\n"
+        "first VM .. last VM")
+    hdr = "%-8s %4s %11s %12s %17s %19s %9s %9s" % ("clock", "VMs", "create/VM", "all created", "first insn",
+                                                 "first output", "S2 KiB", "hyp KiB")
+    out(hdr)
+    out("-" * len(hdr))
+    for clock, rows in results["scale"].items():
+        for r in rows:
+            if r:
+                span = lambda v: "%s..%s" % (fmt(min(v)), fmt(max(v)))  # noqa: E731
+                out("%-8s %4d %11s %12s %17s %19s %9d %9d" %
+                    (clock, r["vms"], fmt(r["create_us_per_vm"]), fmt(r["all_created_us"]),
+                     span(r["first_insn_us"]), span(r["first_output_us"]), r["stage2_kib_per_vm"],
+                     r["hyparm_kib_per_vm"]))
+            else:
+                out("%-8s  (a run gave no figures: see the log)" % clock)
+
+
+# (label, job's pCPU, what runs on pCPU 0, the case it is compared with)
+STORM_CASES = (("alone", "0", None, None),
+               ("rebooter, same pCPU", "0", "reboot", "alone"),
+               ("rebooter, other pCPU", "1", "reboot", "alone"))
+
+
+def run_storm(results, targets, clocks, iters, log):
+    for clock in clocks:
+        for label, pcpu, other, _ in STORM_CASES:
+            log("bench: reboot storm, job %s, %s clock" % (label, clock))
+            results["storm"].setdefault(clock, {})[label] = storm_run(pcpu, other, clock == "icount", log)
+
+
+def report_storm(results, targets, clocks, out):
+    out("\nReboot storm: the honest job (%d rounds, its own virtual counter) next to a VM that resets itself\n"
+        "every %d ms (PSCI SYSTEM_RESET; it sleeps in WFI between), against the job alone.\n"
+        "Goal: <= 5 %% slower. Same pCPU: the job also gives up the CPU time each reset takes (scrubbing\n"
+        "and loading the rebooter's image blocks, about 2 ms). Other pCPU under icount: QEMU wakes the idle CPU late next to\n"
+        "a busy one, so few resets happen (see the resets column and docs/benchmarks.md)." %
+        (STORM_ROUNDS, STORM_EVERY_MS))
+    hdr = "%-8s %-30s %9s %8s %-22s %9s" % ("clock", "job next to", "job ms", "resets", "against", "slowdown")
+    out(hdr)
+    out("-" * len(hdr))
+    for clock, cases in results["storm"].items():
+        for label, _, other, base in STORM_CASES:
+            r = cases.get(label)
+            if not r:
+                out("%-8s %-30s %9s" % (clock, label, "-"))
+                continue
+            b = (cases.get(base) or {}).get("job_ms") if base else None
+            slow = "%+.1f %%" % ((r["job_ms"] - b) * 100.0 / b) if b else "-"
+            out("%-8s %-30s %9d %8s %-22s %9s" % (clock, label, r["job_ms"],
+                                                   r["resets"] if other and other != "spin" else "-",
+                                                   base or "-", slow))
+
+
+PARTS = [
+    ("micro", run_micro, None),  # printed first, with its table files (micro_table, print_micro)
+    ("linux", run_linux, report_linux),
+    ("scale", run_scale, report_scale),
+    ("storm", run_storm, report_storm),
+]
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -324,7 +582,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="tiny run that checks the machinery (for make test)")
     ap.add_argument("--iters", type=int, default=1000)
     ap.add_argument("--out", default=os.path.join(REPO, "bench-results"))
-    ap.add_argument("--only", default="micro,linux,scale")
+    ap.add_argument("--only", default=",".join(p[0] for p in PARTS),
+                    help="comma-separated parts: " + ", ".join(p[0] for p in PARTS))
     ap.add_argument("--clocks", default="icount,normal")
     ap.add_argument("--no-kvm", action="store_true")
     ap.add_argument("--no-xen", action="store_true", help="leave out the Xen column")
@@ -346,8 +605,9 @@ def main():
     if args.smoke:
         parts, clocks, iters = {"micro"}, ["normal"], 20
         targets = ["hyparm", "kvm-nvhe", "native"] if not args.no_kvm else ["hyparm", "native"]
-    if ("linux" in parts or any(t.startswith("kvm") for t in targets)) and not os.path.isfile(LINUX):
-        print("bench: missing %s: run 'make linux'" % LINUX, file=sys.stderr)
+    if ("linux" in parts or any(t.startswith("kvm") for t in targets)) and not (os.path.isfile(LINUX) and
+                                                                             os.path.isfile(INITRD)):
+        print("bench: missing %s or %s: run 'make linux'" % (LINUX, INITRD), file=sys.stderr)
         return 2
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
     results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -355,27 +615,12 @@ def main():
                                          stdout=subprocess.PIPE, text=True).stdout.strip(),
                "qemu": subprocess.run(["qemu-system-aarch64", "--version"], stdout=subprocess.PIPE,
                                       text=True).stdout.splitlines()[0],
-               "iters": iters, "micro": {}, "skipped": {}, "kvm_modes": {}, "linux": {}, "scale": {}}
+               "iters": iters, "micro": {}, "skipped": {}, "kvm_modes": {}, "reports": {}, "linux": {}, "scale": {},
+               "storm": {}}
 
-    if "micro" in parts:
-        for clock in clocks:
-            for t in targets:
-                log("bench: micro, %s, %s clock" % (t, clock))
-                rows, skipped, extra = micro_run(t, clock == "icount", iters, log)
-                results["micro"].setdefault(t, {})[clock] = rows
-                results["skipped"].setdefault(t, {})[clock] = skipped
-                if "kvm_mode" in extra:
-                    results["kvm_modes"][t] = extra["kvm_mode"]
-    if "linux" in parts:
-        for clock in clocks:
-            for t in targets:
-                log("bench: Linux boot and jobs, %s, %s clock" % (t, clock))
-                results["linux"].setdefault(t, {})[clock] = linux_run(t, clock == "icount", "bench", log)
-    if "scale" in parts:
-        for clock in clocks:
-            for n in (1, 2, 4, 8):
-                log("bench: scale, %d VMs, %s clock" % (n, clock))
-                results["scale"].setdefault(clock, []).append(scale_run(n, clock == "icount", log))
+    for name, run, _ in PARTS:
+        if name in parts:
+            run(results, targets, clocks, iters, log)
 
     # ---- report
     out_lines = []
@@ -397,30 +642,9 @@ def main():
     if "icount" in results["micro"].get("xen", {}):
         out("  (xen, icount: Xen and its domU on 1 CPU, hence no IPI rows: with 2 CPUs under -icount Xen 4.17\n"
             "   hangs at boot, its cross-CPU spin-waits never execute YIELD, so QEMU's round robin never switches)")
-    if results["linux"]:
-        out("\nDebian kernel under each, 2 vCPUs (guest seconds from its own clock; host wall seconds)")
-        hdr = "%-8s %-10s %12s %14s %14s %16s" % ("clock", "target", "boot guest s", "boot host s",
-                                                   "cpu md5 64MiB", "mem copy 4x64MiB")
-        out(hdr)
-        out("-" * len(hdr))
-        for clock in clocks:
-            for t in targets:
-                r = results["linux"].get(t, {}).get(clock, {})
-                label = "xen 1 CPU" if t == "xen" and xen_cpus(clock == "icount") == 1 else t
-                out("%-8s %-10s %12s %14s %14s %16s" % (clock, label, fmt(r.get("boot_guest_s")),
-                                                         fmt(r.get("boot_host_wall_s")),
-                                                         fmt(r.get("cpu_md5_64MiB_s")),
-                                                         fmt(r.get("mem_copy_4x64MiB_s"))))
-    if results["scale"]:
-        out("\nScale: small bare-metal VMs under hyparm (1 vCPU, 16 MiB each)")
-        hdr = "%-8s %5s %16s %18s %18s" % ("clock", "VMs", "all booted ms", "stage-2 KiB/VM", "hyparm KiB/VM")
-        out(hdr)
-        out("-" * len(hdr))
-        for clock, rows in results["scale"].items():
-            for r in rows:
-                if r:
-                    out("%-8s %5d %16s %18d %18d" % (clock, r["vms"], fmt(r["all_booted_ms"]),
-                                                     r["stage2_kib_per_vm"], r["hyparm_kib_per_vm"]))
+    for name, _, report in PARTS:
+        if name in parts and name != "micro":
+            report(results, targets, clocks, out)
 
     # ---- files
     problems = []

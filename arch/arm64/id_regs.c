@@ -4,6 +4,7 @@
  * then a table lookup. The guest's MIDR/MPIDR come from VPIDR_EL2 and
  * VMPIDR_EL2 instead (no trap needed), see arch_vcpu_reset().
  */
+#include <arch/pmu.h>
 #include <arch/stage2.h>
 #include <arch/sysreg_emul.h>
 
@@ -33,13 +34,8 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 						52 /* RME */ };
 	static const unsigned pfr1_hidden[] = { 8 /* MTE */, 12 /* RAS_frac */, 16 /* MPAM_frac */,
 						24 /* SME */, 32 /* CSV2_frac: SCXTNUM, see PFR0 */ };
-	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */,
-						8 /* PMUVer */,
-						32 /* PMSVer */,
-						40 /* TraceFilt */,
-						44 /* TraceBuffer */,
-						48 /* MTPMU */,
-						52 /* BRBE */ };
+	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */,     32 /* PMSVer */, 40 /* TraceFilt */,
+						44 /* TraceBuffer */, 48 /* MTPMU */,  52 /* BRBE */ };
 	static const unsigned isar1_hidden[] = { 4 /* APA */, 8 /* API */, 24 /* GPA */, 28 /* GPI */,
 						 60 /* LS64 */ };
 	static const unsigned isar2_hidden[] = { 8 /* GPA3 */, 12 /* APA3 */ };
@@ -64,6 +60,8 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 		 * CPU's, which is what debug.c switches.
 		 */
 		hw = cap_field(hw, 0, 6);
+		/* The PMU as arch/arm64/pmu.c emulates it. */
+		hw = clear_field(hw, 8) | ((u64)pmu_guest_version((hw >> 8) & 0xF) << 8);
 		hide = dfr0_hidden;
 		n = ARRAY_SIZE(dfr0_hidden);
 		break;

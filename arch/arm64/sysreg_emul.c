@@ -4,7 +4,9 @@
  * What traps, and why (HCR_EL2 and MDCR_EL2 in vcpu_switch.c):
  *  - ID registers (TID3, TID1): guests see the physical CPU minus what
  *    hyparm does not virtualise (SVE, SME, MTE, pointer authentication,
- *    PMU, SPE, trace, AMU, MPAM); AIDR/REVIDR read as zero.
+ *    SPE, trace, AMU, MPAM); AIDR/REVIDR read as zero.
+ *  - PMU registers (MDCR_EL2.TPM, TPMCR): the guest's PMUv3, emulated on
+ *    the physical one by arch/arm64/pmu.c.
  *  - Debug registers (TDA/TDOSA/TDRA): self-hosted debug is the guest's
  *    (arch/arm64/debug.c: breakpoints, watchpoints, MDSCR_EL1, the OS
  *    lock, switched per vCPU); the table hands those registers to it.
@@ -17,11 +19,12 @@
  *    timer (vdev/ptimer.c) and SGI generation (vdev/vgic/vgic_dev.c)
  *    register hooks (hyparm/sysreg_hook.h) that the exit handler asks
  *    first.
- * Everything else that traps (PMU registers, implementation-defined
- * registers) is UNDEFINED for the guest.
+ * Everything else that traps (implementation-defined registers) is
+ * UNDEFINED for the guest.
  */
 #include <arch/cache.h>
 #include <arch/debug.h>
+#include <arch/pmu.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
 
@@ -94,6 +97,8 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 	}
 	if (is_breakpoint_reg(e))
 		return debug_sysreg(v, e);
+	if (pmu_is_pmu_reg(e))
+		return pmu_sysreg(v, e);
 	ent = lookup(e->u.sysreg.enc);
 	if (!ent)
 		return SYSREG_UNDEF;
@@ -131,4 +136,10 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 		return SYSREG_AGAIN;
 	}
 	return SYSREG_UNDEF;
+}
+
+void sysreg_fast_id_read(struct vcpu *v, u32 iss)
+{
+	vcpu_set_reg(v, (iss >> 5) & 0x1F,
+		     id_reg_guest_value(SYSREG_ENC(3, 0, 0, (iss >> 1) & 0xF, (iss >> 17) & 7)));
 }

@@ -9,6 +9,7 @@
  */
 #include <arch/cpu_features.h>
 #include <arch/debug.h>
+#include <arch/pmu.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
 #include <arch/watchdog.h>
@@ -46,7 +47,10 @@
 	 HCR_TID1 | HCR_TID3 | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
 
 /*
- * MDCR_EL2: PMU accesses trap (TPM, TPMCR: the PMU is hidden); the OS lock
+ * MDCR_EL2: PMU accesses trap always (TPM, TPMCR): arch/arm64/pmu.c
+ * emulates them on the physical PMU, so a guest's event filters never
+ * count EL2; HPMD (PMUv3p1 and later) prohibits EL2 event counting too.
+ * The OS lock
  * registers (TDOSA) and MDRAR_EL1 (TDRA) trap always, hyparm emulates
  * them; the other debug registers (TDA) trap until a vCPU uses them, then
  * not while it runs (arch/arm64/debug.c switches TDA per vCPU). TDE stays
@@ -58,6 +62,7 @@
 #define MDCR_TDA BIT(9)
 #define MDCR_TDOSA BIT(10)
 #define MDCR_TDRA BIT(11)
+#define MDCR_HPMD BIT(17)
 
 /*
  * CPTR_EL2 (nVHE layout): RES1 bits plus TZ (SVE traps: SVE is hidden)
@@ -84,11 +89,14 @@
 void arch_cpu_init_traps(unsigned parange)
 {
 	u64 pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1F;
+	unsigned pmuver = pmu_hw_version();
+	u64 hpmd = pmuver >= 4 && pmuver != 0xF ? MDCR_HPMD : 0;
 
 	write_sysreg(mdcr_el2,
-		     MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | pmcr_n |
+		     MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | hpmd | pmcr_n |
 			     cpu_feat.mdcr_traps);
 	dbg_hw_cpu_init();
+	pmu_hw_cpu_init();
 	write_sysreg(cptr_el2, CPTR_EL2_VALUE | cpu_feat.cptr_traps);
 	if (cpu_feat.hcx)
 		write_sysreg_enc(HCRX_EL2, 0);
@@ -108,6 +116,7 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	memset(&a->sys, 0, sizeof(a->sys));
 	memset(&a->fp, 0, sizeof(a->fp));
 	debug_vcpu_reset(v);
+	pmu_vcpu_reset(v);
 	a->regs.x[0] = x0;
 	a->regs.elr = entry;
 	a->regs.spsr = SPSR_DAIF | SPSR_MODE_EL1H;
@@ -213,6 +222,7 @@ void arch_vcpu_put(struct vcpu *v)
 {
 	el1_save(&v->arch.sys);
 	debug_vcpu_put(v);
+	pmu_vcpu_put(v);
 	fpsimd_save(&v->arch.fp);
 	/* Its virtual timer must not fire for whoever runs here next (the next load writes its own). */
 	write_sysreg(cntv_ctl_el0, 0);
@@ -235,6 +245,7 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 	isb();
 	el1_load(&v->arch.sys);
 	debug_vcpu_load(v);
+	pmu_vcpu_load(v);
 	fpsimd_restore(&v->arch.fp);
 	isb();
 }

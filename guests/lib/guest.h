@@ -118,5 +118,7 @@ struct entry_state {
 };
 extern struct entry_state entry_state;
 extern u64 entry_x1_nonzero;
+/* CNTVCT_EL0 read by start.S right after entry_state was saved: the VM's first instructions, in its own time. */
+extern u64 entry_cntvct;
 
 #endif

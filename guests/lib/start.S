@@ -38,6 +38,9 @@ _start:
 	mrs	x4, cpacr_el1
 	stp	x2, x3, [x1, #248]		// SP_EL1, VBAR_EL1
 	str	x4, [x1, #264]			// CPACR_EL1
+	mrs	x2, cntvct_el0			// when the VM started running (benchmarks: tools/bench.py)
+	adr	x3, entry_cntvct
+	str	x2, [x3]
 	mov	x2, #(3 << 20)
 	msr	cpacr_el1, x2			// FP/SIMD on, to read its registers
 	isb
@@ -105,4 +108,7 @@ entry_state:
 	.space	800
 	.globl entry_x1_nonzero
 entry_x1_nonzero:
+	.quad	0
+	.globl entry_cntvct
+entry_cntvct:
 	.quad	0

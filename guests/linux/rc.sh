@@ -8,6 +8,7 @@
 #   hyparm.test=virtio-rng  load virtio_mmio and virtio-rng, show the hw_random device and read it
 #   hyparm.test=blk-write / blk-read / blk-ro  virtio-blk: a dd pattern to /dev/vda, read it back, a read-only disk
 #   hyparm.test=blk-ext4-write / blk-ext4-read  a file on the ext4 /dev/vda, synced; read back after a kill
+#   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
@@ -73,6 +74,11 @@ blk-ro)
 	echo x | dd of=/dev/vda bs=512 count=1 conv=fsync 2>&1 | head -n 1
 	echo "hyparm-guest: ro dd rc $?"
 	poweroff -f ;;
+perf)
+	echo "hyparm-guest: $(dmesg | grep 'hw perfevents')"
+	echo "hyparm-guest: event sources:" $(ls /sys/bus/event_source/devices)
+	echo "hyparm-guest: pmu interrupt $(grep -i 'pmu' /proc/interrupts | head -1)"
+	/bin/perfcount; poweroff -f ;;
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 esac
 # A virtio-blk disk (make run gives one): load its driver so that /dev/vda is there.

@@ -15,7 +15,8 @@ int main(void)
 	u64 pfr0 = read_sysreg(id_aa64pfr0_el1), dfr0 = read_sysreg(id_aa64dfr0_el1);
 	check(((pfr0 >> 32) & 0xF) == 0, "SVE hidden (ID_AA64PFR0_EL1 0x%llx)", (unsigned long long)pfr0);
 	check(((pfr0 >> 8) & 0xF) == 0, "EL2 hidden");
-	check(((dfr0 >> 8) & 0xF) == 0, "PMU hidden (ID_AA64DFR0_EL1 0x%llx)", (unsigned long long)dfr0);
+	check(((dfr0 >> 8) & 0xF) <= 4, "PMU at most PMUv3p1 (ID_AA64DFR0_EL1 0x%llx)",
+	      (unsigned long long)dfr0);
 	check(read_sysreg(revidr_el1) == 0, "REVIDR_EL1 reads 0");
 	return 0;
 }

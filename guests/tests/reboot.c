@@ -13,8 +13,14 @@
  * resets the VM (PSCI SYSTEM_RESET), 'q' prints the RESULT line and powers
  * off. RAM does not survive a reset, so the guest cannot count its boots:
  * whoever types counts them.
+ *
+ * With every=MS it types nothing: it sleeps MS milliseconds in WFI (its
+ * virtual timer wakes it) and resets, for ever (tools/bench.py's
+ * reboot-storm row: a job's rate next to a VM that reboots in a loop).
  */
+#include "gic.h"
 #include "guest.h"
+#include "timer.h"
 
 #define PSCI_SYSTEM_RESET 0x84000009
 #define UART_FR_RXFE (1u << 4)
@@ -112,6 +118,21 @@ int main(void)
 	check_reset_state();
 	leave_marks(mmu);
 	check((read_sysreg(sctlr_el1) & SCTLR_M) == (mmu ? SCTLR_M : 0), "MMU %s", mmu ? "on" : "left off");
+	u64 every = 0;
+	if (bootarg_u64("every", &every) && every) {
+		gic_dist_init();
+		gic_cpu_init();
+		gic_set_priority(VTIMER_PPI, 0xA0);
+		gic_enable(VTIMER_PPI, true);
+		set_irq_handler(timer_irq);
+		irqs_on();
+		write_sysreg(cntv_tval_el0, timer_ms(every));
+		write_sysreg(cntv_ctl_el0, CTL_ENABLE);
+		isb();
+		timer_wait_fired(1, every + 1000, true);
+		hvc_call(PSCI_SYSTEM_RESET, 0, 0, 0);
+		check(false, "SYSTEM_RESET returned");
+	}
 	for (;;) {
 		gprintf("reboot: ready\n");
 		switch (key()) {

@@ -50,6 +50,7 @@
 #define GUEST_PTIMER_INTID 30 /* EL1 physical timer (PPI 14) */
 #define GUEST_VTIMER_INTID 27 /* EL1 virtual timer (PPI 11) */
 #define GUEST_MAINT_INTID 25 /* vGIC maintenance (PPI 9) */
+#define GUEST_PMU_INTID 23 /* PMU overflow (PPI 7) */
 /* Named in the guest's device tree only: hyparm gives guests neither. */
 #define GUEST_SEC_PTIMER_INTID 29 /* secure EL1 physical timer (PPI 13) */
 #define GUEST_HYP_PTIMER_INTID 26 /* EL2 physical timer (PPI 10) */

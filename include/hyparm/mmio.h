@@ -30,6 +30,13 @@ struct mmio_region {
 struct mmio_bus {
 	struct mmio_region regions[MMIO_MAX_REGIONS];
 	unsigned count;
+	/*
+	 * The region the last lookup found, tried first: a guest's accesses
+	 * come in runs to one device (the GIC distributor, a UART), so this
+	 * replaces the binary search on the MMIO fast path. A hint only:
+	 * any vCPU may rewrite it (relaxed atomics), and a hit is checked.
+	 */
+	unsigned last;
 };
 
 /* Add a region; -HV_EEXIST if it overlaps one, -HV_ENOMEM when the bus is full, -HV_EINVAL for size 0. */

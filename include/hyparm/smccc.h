@@ -98,6 +98,14 @@ const struct smccc_service *smccc_service_find(u32 fid);
  * the PC (HVC already has; SMC needs ELR += 4).
  */
 enum smccc_action smccc_dispatch(struct vcpu *vcpu, u64 regs[18]);
+/*
+ * The exit's fast path (core/exit.c): answer regs[0]'s call here and return
+ * true if it is one of the hot calls whose answer needs no service and no
+ * vCPU state (the Spectre workarounds, which Linux calls on every context
+ * switch, and any ID of an owner with no service: NOT_SUPPORTED); the result
+ * is exactly smccc_dispatch()'s. False: nothing was done, use smccc_dispatch().
+ */
+bool smccc_fast(u64 regs[18]);
 
 struct spectre_cpu;
 /* Once at boot, after the firmware was probed: decide the Spectre workaround answers (core/spectre.c). */

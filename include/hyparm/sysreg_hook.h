@@ -38,6 +38,12 @@ extern u64 sysreg_hooked_keys;
 void sysreg_hooks_init(void);
 const struct sysreg_hook *sysreg_hook_lookup(u32 enc);
 
+/* Whether any hook lives at (op0, CRn): the exit's fast paths leave such registers to the full path. */
+static inline bool sysreg_hooks_in(unsigned op0, unsigned crn)
+{
+	return (sysreg_hooked_keys >> (op0 << 4 | crn)) & 1;
+}
+
 /* The hook for enc, or NULL; the common miss (an ID or debug register) costs a bit test. */
 static inline const struct sysreg_hook *sysreg_hook_find(u32 enc)
 {

@@ -89,6 +89,24 @@ enum smccc_action smccc_dispatch(struct vcpu *v, u64 regs[18])
 	return smccc_result;
 }
 
+/* The fast paths' halves outside exit.c (tested against the full paths in test_psci, test_sysreg_emul). */
+static bool smccc_fast_result;
+static int smccc_fast_calls, id_fast_reads;
+static u32 id_fast_iss;
+bool smccc_fast(u64 regs[18])
+{
+	smccc_fast_calls++;
+	if (smccc_fast_result)
+		regs[0] = (u64)SMCCC_RET_NOT_SUPPORTED;
+	return smccc_fast_result;
+}
+void sysreg_fast_id_read(struct vcpu *v, u32 iss)
+{
+	id_fast_reads++;
+	id_fast_iss = iss;
+	vcpu_set_reg(v, (iss >> 5) & 0x1F, 0x1d);
+}
+
 enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 {
 	emulate_calls++;
@@ -170,6 +188,8 @@ static int setup(void **state)
 	dev_reads = dev_writes = dev_error = 0;
 	smccc_result = SMCCC_RESUME;
 	emulate_result = SYSREG_DONE;
+	smccc_fast_result = false;
+	smccc_fast_calls = id_fast_reads = 0;
 	last_action = -1;
 	return 0;
 }
@@ -229,6 +249,81 @@ static void hvc_and_smc_go_to_smccc(void **state)
 	assert_int_equal(vcpu_offs, 1);
 	smccc_result = SMCCC_VCPU_SUSPEND;
 	assert_int_equal(run_exit(&hvc), ACT_BLOCK);
+}
+
+/* An exit as the CPU reports it, for the fast paths (which read ESR_EL2 alone). */
+static enum exit_action run_esr(u64 esr)
+{
+	arch_fake.next_exit = NULL;
+	arch_fake.esr = esr;
+	assert_ptr_equal(handle_guest_sync(&vcpu), &vcpu);
+	return last_action;
+}
+#define ESR(ec, iss) ((u64)(ec) << 26 | ESR_IL | (iss))
+
+/*
+ * The fast HVC: answered without the dispatcher, ELR untouched (already
+ * past the HVC), counted as an HVC, the scheduler still asked; a call the
+ * fast path leaves goes through the dispatcher once, not twice.
+ */
+static void fast_hvc_skips_the_dispatcher(void **state)
+{
+	smccc_fast_result = true;
+	vcpu.arch.regs.x[0] = 0x87000000u;
+	assert_int_equal(run_esr(ESR(EC_HVC64, 0)), ACT_RESUME);
+	assert_int_equal(smccc_fast_calls, 1);
+	assert_int_equal(smccc_calls, 0);
+	assert_int_equal(vcpu.arch.regs.x[0], (u64)SMCCC_RET_NOT_SUPPORTED);
+	assert_int_equal(vcpu.arch.regs.elr, PC);
+	assert_int_equal(vcpu.exits[EXIT_HVC], 1);
+	assert_int_equal(after_exits, 1);
+
+	smccc_fast_result = false;
+	assert_int_equal(run_esr(ESR(EC_HVC64, 0)), ACT_RESUME);
+	assert_int_equal(smccc_fast_calls, 2);
+	assert_int_equal(smccc_calls, 1);
+	assert_int_equal(vcpu.exits[EXIT_HVC], 2);
+
+	/* An SMC is never fast: its ELR needs the step the full path does. */
+	assert_int_equal(run_esr(ESR(EC_SMC64, 0)), ACT_RESUME);
+	assert_int_equal(smccc_fast_calls, 2);
+	assert_int_equal(smccc_calls, 2);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+}
+
+/* ISS of an MRS/MSR: op0 [21:20], op2 [19:17], op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], read [0]. */
+#define SYS_ISS(op0, op1, crn, crm, op2, rt, rd) \
+	((op0) << 20 | (op2) << 17 | (op1) << 14 | (crn) << 10 | (rt) << 5 | (crm) << 1 | (rd))
+
+/*
+ * The fast ID-register read: value in Rt, the MRS stepped over with
+ * SPSR.SS cleared (as the full path does), counted as a sysreg exit. A
+ * write to an ID register, any other register, and any register once a
+ * hook lives in the ID space take the full path (its UNDEF, its hooks).
+ */
+static void fast_id_read_steps_over_the_mrs(void **state)
+{
+	vcpu.arch.regs.spsr = SPSR_SS;
+	assert_int_equal(run_esr(ESR(EC_SYS64, SYS_ISS(3, 0, 0, 7, 0, 3, 1))), ACT_RESUME);
+	assert_int_equal(id_fast_reads, 1);
+	assert_int_equal(emulate_calls, 0);
+	assert_int_equal(vcpu.arch.regs.x[3], 0x1d);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+	assert_int_equal(vcpu.arch.regs.spsr & SPSR_SS, 0);
+	assert_int_equal(vcpu.exits[EXIT_SYSREG], 1);
+
+	run_esr(ESR(EC_SYS64, SYS_ISS(3, 0, 0, 7, 0, 3, 0))); /* MSR to it */
+	run_esr(ESR(EC_SYS64, SYS_ISS(2, 0, 0, 2, 2, 3, 1))); /* MDSCR_EL1 */
+	assert_int_equal(id_fast_reads, 1);
+	assert_int_equal(emulate_calls, 2);
+
+	u64 keys = sysreg_hooked_keys;
+	sysreg_hooked_keys |= 1ULL << (3 << 4 | 0);
+	run_esr(ESR(EC_SYS64, SYS_ISS(3, 0, 0, 7, 0, 3, 1)));
+	sysreg_hooked_keys = keys;
+	assert_int_equal(id_fast_reads, 1);
+	assert_int_equal(emulate_calls, 3);
+	assert_int_equal(vcpu.exits[EXIT_SYSREG], 4);
 }
 
 static struct exit_info sysreg_exit(u32 enc, unsigned rt, bool read)
@@ -481,6 +576,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(every_exit_kind_has_a_handler, setup),
 		cmocka_unit_test_setup(hvc_and_smc_go_to_smccc, setup),
+		cmocka_unit_test_setup(fast_hvc_skips_the_dispatcher, setup),
+		cmocka_unit_test_setup(fast_id_read_steps_over_the_mrs, setup),
 		cmocka_unit_test_setup(sysreg_hooks_before_the_table, setup),
 		cmocka_unit_test_setup(mmio_reads_extend_and_writes_mask, setup),
 		cmocka_unit_test_setup(bad_accesses_are_external_aborts, setup),

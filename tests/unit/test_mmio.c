@@ -268,6 +268,29 @@ static void accesses_across_adjacent_regions_do_not_fit(void **state)
 	assert_true(mmio_access_fits(b, 0x2000, 8));
 }
 
+/*
+ * The last-found hint (bus.last) never answers for an address outside its
+ * region, stays right when a region added later shifts the array, and a
+ * stale or garbage hint (another vCPU's) only costs the search.
+ */
+static void the_last_found_hint_is_only_a_hint(void **state)
+{
+	assert_int_equal(mmio_bus_add(&bus, 0x09000000, 0x1000, &fake_ops, &devs[0], "uart"), HV_OK);
+	assert_int_equal(mmio_bus_add(&bus, 0x0A000000, 0x1000, &fake_ops, &devs[1], "rtc"), HV_OK);
+	assert_ptr_equal(mmio_bus_find(&bus, 0x0A000010)->dev, &devs[1]);
+	assert_ptr_equal(mmio_bus_find(&bus, 0x0A000020)->dev, &devs[1]); /* from the hint */
+	assert_null(mmio_bus_find(&bus, 0x0A001000)); /* just past the hinted region */
+	assert_null(mmio_bus_find(&bus, 0x09FFFFFF));
+	assert_ptr_equal(mmio_bus_find(&bus, 0x09000004)->dev, &devs[0]);
+	/* A region below both shifts them up: the old hint now names another region. */
+	assert_int_equal(mmio_bus_add(&bus, 0x08000000, 0x10000, &fake_ops, &devs[2], "gicd"), HV_OK);
+	assert_ptr_equal(mmio_bus_find(&bus, 0x09000004)->dev, &devs[0]);
+	assert_ptr_equal(mmio_bus_find(&bus, 0x08000000)->dev, &devs[2]);
+	bus.last = 1000; /* out of range */
+	assert_ptr_equal(mmio_bus_find(&bus, 0x0A000000)->dev, &devs[1]);
+	assert_null(mmio_bus_find(&bus, 0x0B000000));
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -284,6 +307,7 @@ int main(void)
 		T(full_bus_returns_enomem),
 		T(many_regions_added_out_of_order_are_kept_sorted),
 		T(adjacent_regions_resolve_at_the_boundary),
+		T(the_last_found_hint_is_only_a_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

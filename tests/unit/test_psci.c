@@ -624,12 +624,59 @@ static void workaround_2_never_reaches_the_firmware(void **state)
 	assert_int_equal(fw_calls, 0);
 }
 
+/*
+ * The exit's fast path (smccc_fast) answers exactly what the dispatcher
+ * would, and only calls nobody implements or the workarounds: a fast path
+ * that shadowed a service (PSCI, TRNG, KVM's vendor calls) or an
+ * architecture call would break it for every guest.
+ */
+static void fast_path_answers_as_the_dispatcher(void **state)
+{
+	static const u32 conv[] = { 0x80000000u, 0xC0000000u, 0x00000000u, 0x40000000u };
+	static const u32 fn[] = { 0, 1, 2, 3, 0x3fff, 0x7fff, 0x8000, 0xffff, 0x00ff0000 };
+	unsigned fast = 0;
+
+	for (unsigned o = 0; o < 64; o++)
+		for (unsigned c = 0; c < ARRAY_SIZE(conv); c++)
+			for (unsigned f = 0; f < ARRAY_SIZE(fn); f++) {
+				u32 fid = conv[c] | o << 24 | fn[f];
+				u64 r[18] = { fid, 0 };
+
+				if (!smccc_fast(r)) {
+					assert_int_equal(r[0], fid); /* nothing done */
+					continue;
+				}
+				fast++;
+				assert_true(!smccc_service_find(fid) || fid == SMCCC_ARCH_WORKAROUND_1_FID ||
+					    fid == SMCCC_ARCH_WORKAROUND_3_FID);
+				assert_int_equal((s64)r[0], call(fid, 0));
+			}
+	assert_true(fast > 0);
+	/* The bench's call and the one Linux makes on every context switch. */
+	u64 r[18] = { 0x87000000u };
+	assert_true(smccc_fast(r));
+	assert_int_equal((s64)r[0], SMCCC_RET_NOT_SUPPORTED);
+	r[0] = SMCCC_ARCH_WORKAROUND_1_FID;
+	assert_true(smccc_fast(r));
+	assert_int_equal(r[0], SMCCC_RET_SUCCESS);
+	/* Never the architecture calls with answers of their own, nor a service's. */
+	r[0] = SMCCC_VERSION_FID;
+	assert_false(smccc_fast(r));
+	r[0] = SMCCC_ARCH_FEATURES_FID;
+	assert_false(smccc_fast(r));
+	r[0] = SMCCC_ARCH_WORKAROUND_2_FID;
+	assert_false(smccc_fast(r));
+	r[0] = 0x84000000u; /* PSCI_VERSION */
+	assert_false(smccc_fast(r));
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(psci_version_is_1_1),
+		T(fast_path_answers_as_the_dispatcher),
 		T(smccc_version_is_1_1),
 		T(psci_features_lists_every_implemented_function),
 		T(migrate_info_type_is_2),

@@ -76,6 +76,39 @@ static void id_registers_read_the_sanitised_value_and_refuse_writes(void **state
 	assert_int_equal(sysreg_emulate(&vcpu, &wr), SYSREG_UNDEF);
 }
 
+/*
+ * The exit's fast path (sysreg_iss_is_id_read, sysreg_fast_id_read) takes
+ * exactly the ID-register reads and gives what sysreg_emulate gives, for
+ * every encoding: a fast path that took a debug or set/way register, or an
+ * ID write, would skip their emulation (or their UNDEF).
+ */
+static void fast_id_reads_match_the_table(void **state)
+{
+	unsigned taken = 0;
+
+	for (u32 iss = 0; iss < (1u << 22); iss += 1u << 10) /* every op0, op2, op1, CRn; Rt = 7 below */
+		for (unsigned low = 0; low < 32; low++) {
+			u32 i = iss | low; /* low: CRm [4:1] and direction [0] */
+			unsigned op0 = (i >> 20) & 3, op2 = (i >> 17) & 7, op1 = (i >> 14) & 7,
+				 crn = (i >> 10) & 0xF;
+			unsigned crm = (i >> 1) & 0xF;
+			bool read = i & 1, id = op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7;
+
+			assert_int_equal(sysreg_iss_is_id_read(i | 7u << 5), id && read);
+			if (!(id && read))
+				continue;
+			taken++;
+			struct exit_info e = access(op0, op1, crn, crm, op2, 7, true);
+			vcpu.arch.regs.x[7] = 0xdead;
+			assert_int_equal(sysreg_emulate(&vcpu, &e), SYSREG_DONE);
+			u64 want = vcpu.arch.regs.x[7];
+			vcpu.arch.regs.x[7] = 0xdead;
+			sysreg_fast_id_read(&vcpu, i | 7u << 5);
+			assert_int_equal(vcpu.arch.regs.x[7], want);
+		}
+	assert_int_equal(taken, 7 * 8);
+}
+
 static void mdscr_is_kept_per_vcpu(void **state)
 {
 	struct exit_info wr = access(2, 0, 0, 2, 2, 3, false);
@@ -199,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(unknown_registers_are_undefined, setup),
 		cmocka_unit_test_setup(id_registers_read_the_sanitised_value_and_refuse_writes, setup),
+		cmocka_unit_test_setup(fast_id_reads_match_the_table, setup),
 		cmocka_unit_test_setup(mdscr_is_kept_per_vcpu, setup),
 		cmocka_unit_test_setup(mdscr_keeps_only_writable_bits, setup),
 		cmocka_unit_test_setup(os_lock_is_modelled, setup),

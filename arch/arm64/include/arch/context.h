@@ -10,6 +10,7 @@
 #ifndef __ASSEMBLER__
 #include <hyparm/types.h>
 #include <arch/debug.h>
+#include <arch/pmu.h>
 
 struct gp_regs {
 	u64 x[31];
@@ -47,6 +48,7 @@ struct arch_vcpu {
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
 	struct vcpu_debug debug; /* MDSCR_EL1, breakpoints, watchpoints, OS lock (arch/debug.h) */
+	struct vcpu_pmu pmu; /* PMU counters and controls, switched once used (arch/pmu.h) */
 	u64 hcr_el2; /* per vCPU: VI/VF/VSE bits for virtual interrupts */
 };
 

@@ -16,9 +16,9 @@
  * read, the watchdog's tick (an FIQ) may interrupt EL2 (its return leaves
  * ESR/FAR_EL2 UNKNOWN, so not before).
  */
-static inline void arch_exit_decode(struct exit_info *e)
+static inline void arch_exit_decode(u64 esr, struct exit_info *e)
 {
-	esr_decode(read_sysreg(esr_el2), read_sysreg(far_el2), read_sysreg(hpfar_el2), e);
+	esr_decode(esr, read_sysreg(far_el2), read_sysreg(hpfar_el2), e);
 	watchdog_unmask();
 }
 
@@ -38,6 +38,22 @@ static inline u64 arch_exit_esr(void)
 
 /* An interrupt exit reads no syndrome. */
 static inline void arch_exit_irq_begin(void)
+{
+	watchdog_unmask();
+}
+
+/*
+ * ESR_EL2 alone, the watchdog's tick still masked: the exit's fast path
+ * tests it before any full decode; arch_exit_fast_begin() (nothing else
+ * read) or arch_exit_decode(esr, ...) follows.
+ */
+static inline u64 arch_exit_peek_esr(void)
+{
+	return read_sysreg(esr_el2);
+}
+
+/* A fast-path exit starts: it reads no other syndrome register. */
+static inline void arch_exit_fast_begin(void)
 {
 	watchdog_unmask();
 }

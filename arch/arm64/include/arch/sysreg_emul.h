@@ -18,6 +18,25 @@ enum sysreg_result {
 };
 
 enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e);
+/*
+ * The exit's fast path (core/exit.c): whether iss (ESR_EL2's, EC_SYS64)
+ * is a read of an ID register (op0=3, op1=0, CRn=0, CRm=1..7). ISS: op0
+ * [21:20], op2 [19:17], op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1],
+ * direction [0] (1 = read).
+ */
+static inline bool sysreg_iss_is_id_read(u32 iss)
+{
+	unsigned crm = (iss >> 1) & 0xF;
+
+	return (iss & ((3u << 20) | (7u << 14) | (0xFu << 10) | 1u)) == ((3u << 20) | 1u) && crm >= 1 &&
+		crm <= 7;
+}
+/*
+ * Such a read: its value written to the guest's register, as
+ * sysreg_emulate() would; the caller steps over the MRS and has checked
+ * that no hook lives at (3, 0).
+ */
+void sysreg_fast_id_read(struct vcpu *v, u32 iss);
 
 /* The ID register value guests read for this encoding (op0=3, op1=0, CRn=0, CRm=1..7). */
 u64 id_reg_guest_value(u32 enc);
