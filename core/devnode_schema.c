@@ -20,7 +20,14 @@ static const struct devnode_prop virtio_console_props[] = {
 	{ "input", DN_FLAG, "input;" }, /* console input goes here, not to the PL011 */
 };
 
+static const struct devnode_prop virtio_blk_props[] = {
+	{ "file", DN_STRING, "\"disk.img\"" },
+	{ "read-only", DN_FLAG, "(no value)" },
+	{ "partition", DN_U32, "<1>" },
+};
+
 const struct devnode_schema devnode_schemas[] = {
+	{ "virtio-blk", PROPS(virtio_blk_props) },
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
 	{ "virtio-console", PROPS(virtio_console_props) },
 };

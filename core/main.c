@@ -20,6 +20,7 @@
 #include <drivers/pl031.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
+#include <drivers/virtio_host.h>
 #include <hyparm/boot.h>
 #include <hyparm/bundle.h>
 #include <hyparm/console.h>
@@ -428,6 +429,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 		mmu_map(plat.uart_base, PAGE_SIZE, EL2_DEVICE);
 		pl011_init(plat.uart_base);
 	}
+	virtio_host_platform(&plat);
 	console_enable_locking();
 	psci_fw_init(plat.psci_method);
 	stage2_parange = MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1));

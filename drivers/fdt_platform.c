@@ -284,6 +284,33 @@ static void parse_flash(const void *fdt, struct platform *p)
 	}
 }
 
+/*
+ * Every virtio,mmio node (hyparm's drivers of QEMU's virtio devices probe
+ * them by DeviceID: drivers/virtio_host.c). Its interrupt: <0 SPI flags>
+ * with the GIC's three cells; another form leaves intid 0 (no interrupt).
+ */
+static void parse_virtio(const void *fdt, struct platform *p)
+{
+	int node = -1;
+
+	while ((node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) >= 0 &&
+	       p->nr_virtio < PLAT_MAX_VIRTIO) {
+		u64 base, size;
+		int len;
+		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
+
+		if (!node_reg(fdt, node, 0, &base, &size) || size < 0x100)
+			continue;
+		p->virtio[p->nr_virtio].base = base;
+		p->virtio[p->nr_virtio].size = size;
+		p->virtio[p->nr_virtio].intid = irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0 &&
+				fdt32_to_cpu(irq[1]) < 988
+			? fdt32_to_cpu(irq[1]) + 32
+			: 0;
+		p->nr_virtio++;
+	}
+}
+
 int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t errlen)
 {
 	int rc = fdt_check_header(fdt);
@@ -307,6 +334,7 @@ int platform_from_fdt(const void *fdt, struct platform *p, char *err, size_t err
 	parse_chosen(fdt, p);
 	parse_rtc(fdt, p);
 	parse_flash(fdt, p);
+	parse_virtio(fdt, p);
 	if (!p->nr_mem) {
 		hv_snprintf(err, errlen, "device tree: no /memory node");
 		return -HV_EINVAL;

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(make gcc python3 cpio gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+PKGS=(make gcc python3 cpio e2fsprogs gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-system-arm device-tree-compiler libfdt-dev libcmocka-dev
       python3-pexpect python3-pytest python3-pytest-timeout
       clang libclang-rt-14-dev   # the fuzzers: libFuzzer, ASan, UBSan (make fuzz)

@@ -51,13 +51,14 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None, flash_vars=None, devices=None, restart=None):
+                 bios=None, flash_vars=None, devices=None, restart=None, disks=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
         self.flash_vars = flash_vars  # host file holding its flash variables bank (QEMU's pflash1)
         self.devices = devices  # a list of registry names (the manifest's devices), None: hyparm's default
         self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
+        self.disks = disks or []  # [(host file, read-only)]: -d FILE[,ro], one virtio-blk each
 
 
 class Result:
@@ -128,6 +129,31 @@ def flash_vars_args(vms, create=True):
     return ["-drive", "if=pflash,unit=1,format=raw,file=%s" % path]
 
 
+
+
+def parse_disk(opt):
+    """kvmtool's -d FILE[,ro] -> (FILE, read-only)."""
+    path, _, flags = opt.partition(",")
+    if flags not in ("", "ro"):
+        raise UsageError("-d %s: the only option after the file is ',ro'" % opt)
+    return path, flags == "ro"
+
+
+def disk_args(manifest_path):
+    """QEMU's options for the manifest's disk files: each one a virtio-blk-device, in the order
+    hyparm numbers them (QEMU gives the first -device the highest virtio-mmio slot, which
+    drivers/virtio_host.c looks at first). Modern transports: hyparm drives virtio 1.x only."""
+    text = mf.annotate(manifest_path)
+    files = mf.disk_files(text, os.path.dirname(os.path.abspath(manifest_path)))
+    if not files:
+        return []
+    args = ["-global", "virtio-mmio.force-legacy=false"]
+    for n, (value, host, ro) in enumerate(files):
+        if not os.path.isfile(host):
+            raise UsageError("disk file %s not found (file = \"%s\")" % (host, value))
+        args += ["-drive", "file=%s,if=none,format=raw,id=hd%d%s" % (host, n, ",readonly=on" if ro else ""),
+                 "-device", "virtio-blk-device,drive=hd%d" % n]
+    return args
 
 
 def explain_config_error(text, origins, ram=None):
@@ -404,8 +430,9 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
     work = tempfile.mkdtemp(prefix="hyparm-run-")
     try:
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
+        disks = disk_args(manifest or os.path.join(work, "options.dts"))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
-                           list(extra) + flash_vars_args(vms))
+                           list(extra) + flash_vars_args(vms) + disks)
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
         # of the machine reloads it from QEMU's own copy): the file is not needed any
         # more, and removing it then leaves nothing behind even if we are killed later.

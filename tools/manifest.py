@@ -158,6 +158,29 @@ def vm_files(text, base):
     return out
 
 
+def disk_files(text, base):
+    """The host disk files of the manifest's virtio-blk nodes: [(file as written, host path, read
+    only)], each distinct file once, in the order hyparm numbers them (VMs, then their nodes, in
+    text order): the launcher attaches the nth as the machine's nth virtio-blk device."""
+    out, seen = [], {}
+    for path, n in nodes(text).items():
+        if not re.match(r"^/vms/[^/]+/[^/]+$", path):
+            continue
+        props = {name: value for name, value, _ in n.props}
+        if string_value(props.get("compatible", "")) != "hyparm,virtio-blk":
+            continue
+        f = string_value(props.get("file", ""))
+        if not f:
+            continue
+        ro = "read-only" in props
+        if f in seen:
+            out[seen[f]] = (f, out[seen[f]][1], out[seen[f]][2] and ro)
+            continue
+        seen[f] = len(out)
+        out.append((f, os.path.join(base, f), ro))
+    return out
+
+
 def bundle_names(files):
     """Each distinct existing file once: {(path, prop): bundle name}, [(host path, bundle name)].
     A name that is plain (no '..', not absolute, short) stays as written; others become
@@ -268,6 +291,14 @@ def generate(vms, origins=None):
             add('\t\t\tflash-vars = "board";', "%s, --flash-vars %s" % (this, vm.flash_vars))
         if getattr(vm, "devices", None):
             add("\t\t\tdevices = %s;" % ", ".join(dts_string(d) for d in vm.devices), "%s, devices" % this)
+        for n, (path, ro) in enumerate(getattr(vm, "disks", None) or ()):
+            opt = "%s, -d %s%s" % (this, path, ",ro" if ro else "")
+            add("\t\t\tdisk%d {" % n, opt)
+            add('\t\t\t\tcompatible = "hyparm,virtio-blk";', opt)
+            add("\t\t\t\tfile = %s;" % dts_string(os.path.abspath(path)), opt)
+            if ro:
+                add("\t\t\t\tread-only;", opt)
+            add("\t\t\t};", opt)
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

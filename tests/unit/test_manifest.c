@@ -504,11 +504,11 @@ static void device_nodes(void **state)
 	free(dtb);
 
 	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,sata\";\n\t\t\t};\n"),
-		     "t.dts:9: /vms/a/disk0: compatible: 'hyparm,sata': expected one of hyparm,virtio-rng, "
-		     "hyparm,virtio-console");
+		     "t.dts:9: /vms/a/disk0: compatible: 'hyparm,sata': expected one of hyparm,virtio-blk, "
+		     "hyparm,virtio-rng, hyparm,virtio-console");
 	expect_error(VM(KERNEL "\t\t\tthing {\n\t\t\t};\n"),
 		     "t.dts:8: /vms/a/thing: a device node needs compatible = \"hyparm,DEVICE\"; "
-		     "(hyparm,virtio-rng, hyparm,virtio-console)");
+		     "(hyparm,virtio-blk, hyparm,virtio-rng, hyparm,virtio-console)");
 	expect_error(VM(KERNEL "\t\t\trng0 {\n\t\t\t\tcompatible = \"hyparm,virtio-rng\";\n"
 			       "\t\t\t\tsize = \"2M\";\n\t\t\t};\n"),
 		     "t.dts:10: /vms/a/rng0: size: unknown property (hyparm,virtio-rng takes no properties)");
@@ -527,6 +527,50 @@ static void device_nodes(void **state)
 	expect_error(VM(KERNEL "\t\t\tconsole0 {\n\t\t\t\tcompatible = \"hyparm,virtio-console\";\n"
 			       "\t\t\t\tcid = <3>;\n\t\t\t};\n"),
 		     "t.dts:10: /vms/a/console0: cid: unknown property (hyparm,virtio-console takes input)");
+}
+
+/*
+ * The virtio-blk row (core/devnode_schema.c): file, read-only and
+ * partition are known and typed; a typo, a number for the file or a value
+ * for the flag are refused at their line. Catches: a disk node whose
+ * "readonly" typo would quietly give the guest a writable disk.
+ */
+static void virtio_blk_node(void **state)
+{
+	struct result r;
+	size_t size;
+	void *dtb = compile_text(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,virtio-blk\";\n"
+					   "\t\t\t\tfile = \"disk.img\";\n\t\t\t\tread-only;\n"
+					   "\t\t\t\tpartition = <2>;\n\t\t\t};\n"),
+				 &size);
+
+	parse_blob(dtb, size, NULL, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_int_equal(r.vms[0].nr_devnodes, 1);
+	assert_string_equal(r.vms[0].devnodes[0].schema->device, "virtio-blk");
+	{
+		char file[32];
+		u32 part = 0;
+		bool present = false;
+		assert_int_equal(devnode_string(&r.vms[0].devnodes[0], "file", file, sizeof(file)), HV_OK);
+		assert_string_equal(file, "disk.img");
+		assert_true(devnode_flag(&r.vms[0].devnodes[0], "read-only"));
+		assert_int_equal(devnode_u32(&r.vms[0].devnodes[0], "partition", &part, &present), HV_OK);
+		assert_true(present);
+		assert_int_equal(part, 2);
+	}
+	free(dtb);
+	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,virtio-blk\";\n"
+			       "\t\t\t\treadonly;\n\t\t\t};\n"),
+		     "t.dts:10: /vms/a/disk0: readonly: unknown property (hyparm,virtio-blk takes file, "
+		     "read-only, "
+		     "partition)");
+	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,virtio-blk\";\n"
+			       "\t\t\t\tfile = <3>;\n\t\t\t};\n"),
+		     "t.dts:10: /vms/a/disk0: file: expected one string like file = \"disk.img\";");
+	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,virtio-blk\";\n"
+			       "\t\t\t\tread-only = \"yes\";\n\t\t\t};\n"),
+		     "t.dts:10: /vms/a/disk0: read-only: expected a flag without value (read-only;)");
 }
 
 static void names_and_structure(void **state)
@@ -627,6 +671,7 @@ int main(void)
 		cmocka_unit_test(duplicate_names),
 		cmocka_unit_test(not_supported_yet),
 		cmocka_unit_test(device_nodes),
+		cmocka_unit_test(virtio_blk_node),
 		cmocka_unit_test(names_and_structure),
 		cmocka_unit_test(without_a_line_map_names_the_node),
 		cmocka_unit_test(not_a_device_tree),

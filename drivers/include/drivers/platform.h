@@ -13,6 +13,7 @@
 
 #define PLAT_MAX_MEM 8
 #define PLAT_MAX_RESERVED 16
+#define PLAT_MAX_VIRTIO 32
 
 struct mem_range {
 	paddr_t base;
@@ -46,6 +47,13 @@ struct platform {
 	paddr_t rtc_base; /* the first arm,pl031, 0 when none */
 	paddr_t flash_vars_base; /* the second bank of the cfi-flash node (QEMU virt's pflash1), 0 when none */
 	u64 flash_vars_size;
+	/* The virtio,mmio transports (QEMU virt: 32, most of them empty), in tree order. */
+	struct {
+		paddr_t base;
+		u64 size;
+		unsigned intid; /* SPI + 32, 0 if the node has no usable interrupt */
+	} virtio[PLAT_MAX_VIRTIO];
+	unsigned nr_virtio;
 };
 
 /* HV_OK, or -HV_EINVAL with a message in err (bad header, no memory, no CPUs...). */
