@@ -159,7 +159,7 @@ linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount
 	@bash scripts/mkinitramfs.sh
 
 # The Linux guests' own test programs (in the initramfs): static, no libc, stripped.
-$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount: $(B)/linux/%: guests/linux/%.c
+$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
 	@mkdir -p $(dir $@)
 	@echo "  LINUXCC $<"
 	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror -s -o $@ $<

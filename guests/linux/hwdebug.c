@@ -8,11 +8,8 @@
  * calls made by hand (arm64 numbers). Built by the Makefile with
  * aarch64-linux-gnu-gcc -static -nostdlib.
  */
-typedef unsigned long u64;
-typedef unsigned int u32;
-typedef long s64;
+#include "nolibc.h"
 
-#define SYS_write 64
 #define SYS_exit_group 94
 #define SYS_kill 129
 #define SYS_getpid 172
@@ -67,80 +64,6 @@ struct siginfo {
 	char rest[96];
 };
 
-static s64 sys6(u64 n, u64 a, u64 b, u64 c, u64 d, u64 e)
-{
-	register u64 x8 __asm__("x8") = n;
-	register u64 x0 __asm__("x0") = a;
-	register u64 x1 __asm__("x1") = b;
-	register u64 x2 __asm__("x2") = c;
-	register u64 x3 __asm__("x3") = d;
-	register u64 x4 __asm__("x4") = e;
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
-	return (s64)x0;
-}
-#define sys(n, a, b, c, d) sys6(n, (u64)(a), (u64)(b), (u64)(c), (u64)(d), 0)
-
-/* gcc may call these for struct copies and initialisers. */
-void *memset(void *d, int c, u64 n);
-void *memset(void *d, int c, u64 n)
-{
-	char *p = d;
-	while (n--)
-		*p++ = (char)c;
-	return d;
-}
-void *memcpy(void *d, const void *s, u64 n);
-void *memcpy(void *d, const void *s, u64 n)
-{
-	char *p = d;
-	const char *q = s;
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
-
-static char out[256];
-static unsigned outn;
-
-static void put(const char *s)
-{
-	while (*s && outn < sizeof(out) - 1)
-		out[outn++] = *s++;
-}
-
-static void put_hex(u64 v)
-{
-	char b[19];
-	int i = 18;
-	b[i] = 0;
-	do
-		b[--i] = "0123456789abcdef"[v & 0xF];
-	while ((v >>= 4) && i > 2);
-	b[--i] = 'x';
-	b[--i] = '0';
-	put(b + i);
-}
-
-static void put_dec(u64 v)
-{
-	char b[21];
-	int i = 20;
-	b[i] = 0;
-	do
-		b[--i] = (char)('0' + v % 10);
-	while (v /= 10);
-	put(b + i);
-}
-
-static void flush(void)
-{
-	out[outn++] = '\n';
-	sys(SYS_write, 1, out, outn, 0);
-	outn = 0;
-}
-
-static unsigned passed, failed;
-
 static void check(int ok)
 {
 	char line[256];
@@ -152,10 +75,7 @@ static void check(int ok)
 	for (unsigned i = 0; i < n && outn < sizeof(out) - 1; i++)
 		out[outn++] = line[i];
 	flush();
-	if (ok)
-		passed++;
-	else
-		failed++;
+	count_check(ok);
 }
 
 /* The child's code and data: the same addresses in parent and child (fork). */
@@ -298,22 +218,8 @@ static void run(void)
 	check(exited && (status & 0x7F) == 0 && ((status >> 8) & 0xFF) == 0);
 }
 
-int main(void);
 int main(void)
 {
 	run();
-	put("RESULT: ");
-	put_dec(passed);
-	put(" passed, ");
-	put_dec(failed);
-	put(" failed");
-	flush();
-	return failed != 0;
+	return result();
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n"
-	"	bl	main\n" /* the kernel leaves sp 16-byte aligned */
-	"	mov	x8, #94\n" /* exit_group(main's value) */
-	"	svc	#0\n");
