@@ -419,9 +419,7 @@ static void blk_vdev_reset(struct vdev *d)
 {
 	struct blkdev *b = d->state;
 
-	spin_lock(&b->vd.lock);
-	virtio_dev_reset(&b->vd);
-	spin_unlock(&b->vd.lock);
+	virtio_dev_reset_locked(&b->vd);
 }
 
 static const struct vdev_type blk_type = {

@@ -188,9 +188,7 @@ static void vcons_reset(struct vdev *d)
 {
 	struct vcons *vc = d->state;
 
-	spin_lock(&vc->vd.lock);
-	virtio_dev_reset(&vc->vd);
-	spin_unlock(&vc->vd.lock);
+	virtio_dev_reset_locked(&vc->vd);
 }
 
 static const struct vdev_type vcons_type = {

@@ -65,6 +65,13 @@ void virtio_dev_reset(struct virtio_dev *vd)
 		update_line(vd);
 }
 
+void virtio_dev_reset_locked(struct virtio_dev *vd)
+{
+	spin_lock(&vd->lock);
+	virtio_dev_reset(vd);
+	spin_unlock(&vd->lock);
+}
+
 void virtio_dev_init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const struct virtio_backend *be,
 		     void *be_state)
 {

@@ -125,9 +125,7 @@ static void rng_reset(struct vdev *d)
 {
 	struct virtio_dev *vd = d->state;
 
-	spin_lock(&vd->lock);
-	virtio_dev_reset(vd);
-	spin_unlock(&vd->lock);
+	virtio_dev_reset_locked(vd);
 }
 
 static const struct vdev_type rng_type = {

@@ -116,6 +116,8 @@ void virtio_dev_init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const 
 		     void *be_state);
 /* Device reset (virtio 2.1 / status write 0): queues, features, status and interrupt back to 0. */
 void virtio_dev_reset(struct virtio_dev *vd);
+/* The same under vd->lock: a backend's vdev reset hook (VM reset), when other vCPUs may still touch it. */
+void virtio_dev_reset_locked(struct virtio_dev *vd);
 /* The slot's register accesses, off relative to the slot base (vdev/virtio_slots.c routes them). */
 int virtio_mmio_read(struct virtio_dev *vd, u64 off, unsigned size, u64 *val);
 int virtio_mmio_write(struct virtio_dev *vd, u64 off, unsigned size, u64 val);
