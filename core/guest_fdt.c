@@ -133,6 +133,17 @@ static int add_gic(void *fdt, const struct guest_fdt_params *p)
 	TRY(fdt_property_u32(fdt, "#size-cells", 2));
 	TRY(fdt_property(fdt, "ranges", NULL, 0));
 	TRY(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
+	if (!v2 && p->its_base) {
+		/* The ITS, a child of the GIC as on QEMU's virt: an MSI controller whose specifier is the DeviceID. */
+		hv_snprintf(name, sizeof(name), "its@%llx", (unsigned long long)p->its_base);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3-its"));
+		TRY(prop_u64_pair(fdt, "reg", p->its_base, GUEST_ITS_SIZE));
+		TRY(fdt_property(fdt, "msi-controller", NULL, 0));
+		TRY(fdt_property_u32(fdt, "#msi-cells", 1));
+		TRY(fdt_property_u32(fdt, "phandle", GUEST_FDT_PHANDLE_ITS));
+		TRY(fdt_end_node(fdt));
+	}
 	return fdt_end_node(fdt);
 }
 

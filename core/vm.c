@@ -50,9 +50,10 @@ static const char *default_devices(bool firmware)
 
 	if (firmware)
 		return v2 ? "gicv2 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio cfi-flash"
-			  : "gicv3 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio cfi-flash";
+			  : "gicv3 gicv3-its arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio "
+			    "cfi-flash";
 	return v2 ? "gicv2 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio"
-		  : "gicv3 arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio";
+		  : "gicv3 gicv3-its arm-vtimer arm-ptimer arm-pmu pl011 pvtime pl031 virtio-mmio";
 }
 
 /* Create the VM's devices, in the order its config lists them (space-separated registry names). */

@@ -142,6 +142,8 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 		.gicd_base = GUEST_GICD_IPA,
 		.gicr_base = GUEST_GICR_IPA,
 		.gicc_base = GUEST_GICC_IPA,
+		/* Described only if the VM has one (its device, gicv3-its, placed it on the bus). */
+		.its_base = mmio_bus_find(&vm->mmio, GUEST_ITS_IPA) ? GUEST_ITS_IPA : 0,
 		.uart_base = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_INTID - 32,
 		.rng_seed = rng_seed,

@@ -53,6 +53,20 @@ int vm_ram_ready_block(struct vm *vm, u64 block)
 	return rc;
 }
 
+int vm_ram_ready_range(void *vm_ctx, u64 off, u64 len)
+{
+	struct vm *vm = vm_ctx;
+
+	for (u64 b = off / VM_RAM_BLOCK; len && b <= (off + len - 1) / VM_RAM_BLOCK; b++) {
+		if (vm_ram_block_ready(vm, b))
+			continue;
+		int rc = vm_ram_ready_block(vm, b);
+		if (rc)
+			return rc;
+	}
+	return HV_OK;
+}
+
 bool vm_ram_fault(struct vcpu *v, ipa_t ipa)
 {
 	struct vm *vm = v->vm;

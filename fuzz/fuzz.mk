@@ -27,7 +27,7 @@ fuzz_manifest_SRCS     := core/manifest.c core/devnode_schema.c core/loader.c li
 fuzz_manifest_LIBS     := -lfdt
 fuzz_virtqueue_SRCS    := core/virtqueue.c
 # vgic: the model, its registers and the list-register policy, on the arch fake's list registers.
-fuzz_vgic_SRCS         := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c \
+fuzz_vgic_SRCS         := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c vdev/vgic/vgic_lpi.c core/virtqueue.c \
 			  vdev/vgic/vgic_dist_v2.c vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
 fuzz_vgic_LIBS         := -lcmocka
 

@@ -99,8 +99,17 @@
 #define GICR_PENDBASER 0x0078 /* 64 bits: LPI pending table */
 #define GICR_PROPBASER_IDBITS_MASK 0x1FULL
 #define GICR_BASER_PA_MASK 0x000FFFFFFFFFF000ULL /* PA [51:12] of PROPBASER/PENDBASER */
+#define GICR_CTLR_RWP 0x8 /* RD_base: register write pending (never set: writes take effect at once) */
+#define GICR_PENDBASER_PA_MASK 0x000FFFFFFFFF0000ULL /* PA [51:16] of PENDBASER */
+#define GICR_PENDBASER_PTZ (1ULL << 62) /* write only: the pending table is zero */
+/* The memory attribute fields of PROPBASER/PENDBASER: InnerCache [9:7], Shareability [11:10], OuterCache [58:56]. */
+#define GICR_BASER_ATTR_MASK 0x0700000000000F80ULL
 #define GICD_TYPER_LPIS (1u << 17)
+#define GICD_TYPER_NUM_LPIS_SHIFT 11 /* num_LPIs: 2^(N + 1) LPIs, 0 = as many as IDbits allow */
 #define GIC_LPI_BASE 8192u /* first LPI INTID */
+/* One byte per LPI in the configuration table (PROPBASER): priority [7:2], bit 1 RES1, Enable bit 0. */
+#define GIC_LPI_CFG_ENABLE 0x1
+#define GIC_LPI_CFG_PRIO_MASK 0xFC
 
 /* GICR_WAKER */
 #define GICR_WAKER_PROCESSOR_SLEEP 0x2
@@ -209,6 +218,7 @@
 #define GITS_CWRITER 0x0088
 #define GITS_CREADR 0x0090
 #define GITS_BASER0 0x0100 /* 8 x 64 bits: device, collection tables */
+#define GITS_NR_BASER 8
 #define GITS_PIDR2 0xFFE8
 #define GITS_TRANSLATER 0x10040 /* in the translation frame: a device's MSI doorbell */
 #define GITS_FRAME_SIZE 0x20000
@@ -217,7 +227,69 @@
 #define GITS_CTLR_QUIESCENT 0x80000000
 #define GITS_CREADR_STALLED 0x1 /* a malformed command stopped the queue */
 #define GITS_CWRITER_RETRY 0x1
+#define GITS_CREADR_OFFSET_MASK 0xFFFE0ULL /* CREADR/CWRITER Offset [19:5]: a multiple of one command */
 #define GITS_CMD_SIZE 32u /* one command: four 64-bit words */
+
+/* GITS_TYPER */
+#define GITS_TYPER_PHYSICAL 0x1 /* physical LPIs (no GICv4 virtual ones) */
+#define GITS_TYPER_ITT_ENTRY_SIZE_SHIFT 4 /* bytes per ITT entry - 1 */
+#define GITS_TYPER_IDBITS_SHIFT 8 /* EventID bits - 1 */
+#define GITS_TYPER_DEVBITS_SHIFT 13 /* DeviceID bits - 1 */
+#define GITS_TYPER_CIDBITS_SHIFT 32 /* collection ID bits - 1, when CIL */
+#define GITS_TYPER_CIL (1ULL << 36)
+
+/* GITS_CBASER: Valid [63], InnerCache [61:59], OuterCache [55:53], PA [51:12], Shareability [11:10], Size [7:0]. */
+#define GITS_CBASER_VALID (1ULL << 63)
+#define GITS_CBASER_PA_MASK 0x000FFFFFFFFFF000ULL
+#define GITS_CBASER_SIZE_MASK 0xFFULL /* 4 KiB pages - 1 */
+#define GITS_CBASER_WRITABLE 0xB8EFFFFFFFFFFCFFULL
+
+/* GITS_BASER<n>: Valid [63], Indirect [62], InnerCache [61:59], Type [58:56], OuterCache [55:53],
+ * Entry_Size - 1 [52:48], PA [47:12], Shareability [11:10], Page_Size [9:8], Size [7:0]. */
+#define GITS_BASER_VALID (1ULL << 63)
+#define GITS_BASER_INDIRECT (1ULL << 62)
+#define GITS_BASER_TYPE_SHIFT 56
+#define GITS_BASER_TYPE_DEVICE 1ULL
+#define GITS_BASER_TYPE_COLLECTION 4ULL
+#define GITS_BASER_ENTRY_SIZE_SHIFT 48
+/* What software may change: Valid, the caches, shareability, page size, address and size (Type, Entry_Size, Indirect are fixed). */
+#define GITS_BASER_WRITABLE 0xB8E0FFFFFFFFFFFFULL
+
+/* Command fields (GICv3 spec 5.3): DeviceID in DW0 [63:32], EventID in DW1 [31:0], pINTID in DW1 [63:32],
+ * MAPD's Size in DW1 [4:0] and ITT_addr in DW2 [51:8], ICID in DW2 [15:0], RDbase in DW2 (and DW3) [51:16],
+ * V in DW2 [63]. */
+#define GITS_CMD_OPCODE_MASK 0xFFULL
+#define GITS_CMD_SIZE_MASK 0x1FULL
+#define GITS_CMD_ITT_MASK 0x000FFFFFFFFFFF00ULL
+#define GITS_CMD_ICID_MASK 0xFFFFULL
+#define GITS_CMD_RDBASE_SHIFT 16
+#define GITS_CMD_RDBASE_MASK 0xFFFFFFFFFULL /* 36 bits: the processor number when GITS_TYPER.PTA is 0 */
+#define GITS_CMD_VALID (1ULL << 63)
+
+/* Command errors (GICv3 spec 6.3, the encodings KVM and Linux use too): 0x01 <command> <error>. */
+#define GITS_ERR_MOVI_UNMAPPED_INTERRUPT 0x010107
+#define GITS_ERR_MOVI_UNMAPPED_COLLECTION 0x010109
+#define GITS_ERR_INT_UNMAPPED_INTERRUPT 0x010307
+#define GITS_ERR_INT_UNMAPPED_COLLECTION 0x010309
+#define GITS_ERR_CLEAR_UNMAPPED_INTERRUPT 0x010507
+#define GITS_ERR_MAPD_DEVICE_OOR 0x010801
+#define GITS_ERR_MAPD_ITTSIZE_OOR 0x010802
+#define GITS_ERR_MAPC_PROCNUM_OOR 0x010902
+#define GITS_ERR_MAPC_COLLECTION_OOR 0x010903
+#define GITS_ERR_MAPTI_DEVICE_OOR 0x010A01
+#define GITS_ERR_MAPTI_COLLECTION_OOR 0x010A03
+#define GITS_ERR_MAPTI_UNMAPPED_DEVICE 0x010A04
+#define GITS_ERR_MAPTI_ID_OOR 0x010A05
+#define GITS_ERR_MAPTI_PHYSICALID_OOR 0x010A06
+#define GITS_ERR_INV_UNMAPPED_INTERRUPT 0x010C07
+#define GITS_ERR_INVALL_UNMAPPED_COLLECTION 0x010D09
+#define GITS_ERR_MOVALL_PROCNUM_OOR 0x010E01
+#define GITS_ERR_DISCARD_UNMAPPED_INTERRUPT 0x010F07
+/* hyparm's own (IMPLEMENTATION DEFINED): an opcode it does not know, a command outside the VM's RAM. */
+#define GITS_ERR_UNKNOWN_COMMAND 0x0100FF
+#define GITS_ERR_QUEUE_OUTSIDE_RAM 0x0100FE
+/* hyparm's IMPLEMENTATION DEFINED register (0xC000-0xFFCF is theirs): the error that stalled the queue, 0 for none. */
+#define GITS_HYP_ERROR 0xC000
 
 /* ITS command opcodes (DW0 [7:0]) */
 #define GITS_CMD_MOVI 0x01

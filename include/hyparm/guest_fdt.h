@@ -14,6 +14,7 @@
 /* Phandles of the generated tree, for devices that add their own nodes (hyparm/vdev.h). */
 #define GUEST_FDT_PHANDLE_CLK 0x8000
 #define GUEST_FDT_PHANDLE_GIC 0x8001
+#define GUEST_FDT_PHANDLE_ITS 0x8002
 
 /* /chosen/rng-seed: what Linux mixes into its pool and credits as entropy (QEMU gives 32 bytes). */
 #define GUEST_FDT_RNG_SEED_BYTES 64
@@ -27,6 +28,7 @@ struct guest_fdt_params {
 	unsigned gic_version; /* 3 (arm,gic-v3) or 2 (arm,cortex-a15-gic) */
 	u64 gicd_base, gicr_base; /* GICv3 distributor; redistributors (128 KiB per vCPU) */
 	u64 gicc_base; /* GICv2: the CPU interface (the GICV frame hyparm maps there) */
+	u64 its_base; /* GICv3: the ITS (GUEST_ITS_SIZE), 0 for none */
 	u64 uart_base;
 	unsigned uart_spi; /* SPI number (INTID - 32) */
 	/* /chosen/rng-seed (rng_seed_len 0: none) and /chosen/kaslr-seed (0: none), fresh each boot. */

@@ -22,6 +22,9 @@
 #define GUEST_FLASH_BANK_SIZE GUEST_U64(0x04000000)
 #define GUEST_GICD_IPA GUEST_U64(0x08000000)
 #define GUEST_GICD_SIZE GUEST_U64(0x10000)
+/* The GICv3 ITS: control frame, then the translation frame with GITS_TRANSLATER (the MSI doorbell). */
+#define GUEST_ITS_IPA GUEST_U64(0x08080000)
+#define GUEST_ITS_SIZE GUEST_U64(0x20000)
 #define GUEST_GICR_IPA GUEST_U64(0x080A0000)
 #define GUEST_GICR_STRIDE GUEST_U64(0x20000) /* RD_base + SGI_base frames per vCPU */
 /* A virtual GICv2: its CPU interface (the host's GICV frame, 8 KiB: GICC_DIR is in the second page). */

@@ -29,6 +29,12 @@ int vm_ram_ready_block(struct vm *vm, u64 block);
 /* Is the block scrubbed and mapped? */
 bool vm_ram_block_ready(const struct vm *vm, u64 block);
 /*
+ * Make RAM offsets [off, off + len) ready; vm_ctx is the struct vm. The
+ * shape of struct vq_mem's ready hook (hyparm/virtqueue.h), for devices
+ * that reach guest memory through vq_mem_ptr(). HV_OK or an error.
+ */
+int vm_ram_ready_range(void *vm_ctx, u64 off, u64 len);
+/*
  * A stage-2 abort at ipa: if ipa is RAM whose block was not ready, make it
  * ready and return true (the guest retries the access); false otherwise.
  */

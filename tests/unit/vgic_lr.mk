@@ -1,2 +1,2 @@
 UNIT_TESTS += test_vgic_lr
-test_vgic_lr_SRCS := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
+test_vgic_lr_SRCS := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c vdev/vgic/vgic_lpi.c core/virtqueue.c vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)

@@ -17,6 +17,15 @@ void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 	g->spi_maybe_pending = 0;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
 		g->spi[i] = (struct virq){ .lr = -1 };
+	/* LPIs: Group 1, edge, unmapped; the registers that find their tables back to 0 (g->lpis stays). */
+	for (unsigned i = 0; i < VGIC_NR_LPIS; i++)
+		g->lpi[i] = (struct virq){ .lr = -1, .group = 1 };
+	g->lpi_maybe_pending = 0;
+	g->lpi_mapped = 0;
+	g->propbaser = 0;
+	g->enable_lpis = 0;
+	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++)
+		g->pendbaser[n] = 0;
 	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++) {
 		struct vgic_cpu *c = &g->cpu[n];
 		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
@@ -46,6 +55,8 @@ struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
 		return v ? &vgic_cpu_of(v)->priv[intid] : NULL;
 	if (intid < VGIC_NR_IRQS)
 		return &g->spi[intid - VGIC_NR_PRIVATE];
+	if (vgic_lpi_valid(intid))
+		return &g->lpi[intid - GIC_LPI_BASE];
 	return NULL;
 }
 
@@ -76,8 +87,10 @@ void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq
 	if (intid < VGIC_NR_PRIVATE) {
 		if (v)
 			vgic_cpu_of(v)->maybe_pending |= 1u << intid;
-	} else {
+	} else if (intid < VGIC_NR_IRQS) {
 		g->spi_maybe_pending |= 1ULL << (intid - VGIC_NR_PRIVATE);
+	} else {
+		g->lpi_maybe_pending |= 1ULL << (intid - GIC_LPI_BASE);
 	}
 }
 
@@ -224,6 +237,15 @@ unsigned vgic_collect(struct vcpu *v, struct vgic_cand *cand, unsigned max)
 		/* irq->target caches the IROUTER decision (vgic_spi_target). */
 		else if (irq->target == v->id && group_enabled(g, irq))
 			n = cand_insert(cand, n, max, irq, VGIC_NR_PRIVATE + i);
+	}
+	/* LPIs: zero unless the VM has an ITS that made one pending; target from its collection. */
+	for (u64 m = g->lpi_maybe_pending; m; m &= m - 1) {
+		unsigned i = __builtin_ctzll(m);
+		struct virq *irq = &g->lpi[i];
+		if (hint_stale(irq))
+			g->lpi_maybe_pending &= ~(1ULL << i);
+		else if (irq->target == v->id && group_enabled(g, irq))
+			n = cand_insert(cand, n, max, irq, GIC_LPI_BASE + i);
 	}
 	return n;
 }

@@ -1,6 +1,7 @@
 /*
  * GICv3 distributor (GICD_*) as a guest sees it: affinity routing always
- * on, one security state (DS=1), no LPIs, VGIC_NR_SPIS SPIs.
+ * on, one security state (DS=1), VGIC_NR_SPIS SPIs, LPIs when the VM has
+ * an ITS.
  */
 #include <hyparm/errno.h>
 #include <hyparm/mmio.h>
@@ -9,10 +10,14 @@
 #include <vdev/vgic.h>
 #include "vgic_regs.h"
 
-static u32 typer(void)
+static u32 typer(const struct vgic *g)
 {
-	/* ITLinesNumber: 32 * (N + 1) INTIDs; IDbits: 10-bit INTIDs (no LPIs). */
-	return (VGIC_NR_IRQS / 32 - 1) | (9u << GICD_TYPER_IDBITS_SHIFT);
+	/* ITLinesNumber: 32 * (N + 1) INTIDs; IDbits: 10-bit INTIDs without LPIs. */
+	if (!g->lpis)
+		return (VGIC_NR_IRQS / 32 - 1) | (9u << GICD_TYPER_IDBITS_SHIFT);
+	/* With an ITS: LPIs, 14-bit INTIDs, and num_LPIs bounding them to the model's VGIC_NR_LPIS. */
+	return (VGIC_NR_IRQS / 32 - 1) | GICD_TYPER_LPIS | (VGIC_LPI_IDBITS << GICD_TYPER_IDBITS_SHIFT) |
+		(VGIC_LPI_NUM_FIELD << GICD_TYPER_NUM_LPIS_SHIFT);
 }
 
 /*
@@ -62,7 +67,7 @@ static int dist_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 			*val = g->ctlr;
 			break;
 		case GICD_TYPER:
-			*val = typer();
+			*val = typer(g);
 			break;
 		case GICD_IIDR:
 			*val = VGIC_IIDR;

@@ -235,8 +235,13 @@ static inline __attribute__((always_inline)) void flush(struct vcpu *v, bool v2)
 			vgic_resample(v, irq);
 			if (!irq->line && !irq->latch)
 				lr_withdraw(g, v, i); /* the line dropped before the guest took it */
-		} else if (state == LR_ACTIVE && irq->latch && !irq->level && !(v2 && irq->sources)) {
-			/* A new edge while the guest handles the previous one (a GICv2 SGI waits for its own entry). */
+		} else if (state == LR_ACTIVE && irq->latch && !irq->level && !(v2 && irq->sources) &&
+			   c->lr[i].vintid < GIC_LPI_BASE) {
+			/*
+			 * A new edge while the guest handles the previous one (a GICv2 SGI
+			 * waits for its own entry; an LPI, which has no active-and-pending
+			 * state, for the guest's EOI: lr_retire() then sees it pending).
+			 */
 			irq->latch = false;
 			c->lr[i].state |= LR_PENDING;
 			g->be->write(i, &c->lr[i]);

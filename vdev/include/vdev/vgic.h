@@ -24,8 +24,17 @@
 #include <arch/spinlock.h>
 #include <arch/vgic_lr.h>
 #include <hyparm/irqchip.h>
+#include <hyparm/virtqueue.h>
 
 #define VGIC_NR_PRIVATE 32 /* SGIs 0-15, PPIs 16-31 */
+/*
+ * LPIs, with an ITS (vdev/vgic/vits.c): INTIDs GIC_LPI_BASE .. + VGIC_NR_LPIS - 1,
+ * the bound GICD_TYPER.num_LPIs advertises (Linux then allocates only from
+ * this range), so the model keeps them in a flat array like SPIs.
+ */
+#define VGIC_NR_LPIS 64
+#define VGIC_LPI_NUM_FIELD 5 /* GICD_TYPER.num_LPIs: 2^(5 + 1) = 64 LPIs */
+#define VGIC_LPI_IDBITS 13 /* GICD_TYPER.IDbits with LPIs: 14-bit INTIDs, the architecture's minimum */
 #define VGIC_NR_SPIS 64 /* INTIDs 32..95 */
 #define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 #define VGIC_MAX_VCPUS 8
@@ -77,8 +86,26 @@ struct vgic {
 	u64 spi_maybe_pending; /* SPIs that may be deliverable (a hint, see vgic_hint()) */
 	unsigned nr_lrs; /* list registers the CPU has */
 	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
+	/*
+	 * LPIs (only when the VM has an ITS: lpis). Their virq: level false,
+	 * group 1, priority and enable from the configuration table in guest
+	 * memory (read at map, INV, INVALL, EnableLPIs), target the vCPU of
+	 * the collection the ITS mapped it to, and no active state in the
+	 * model. Pending state lives here, not in the guest's pending table.
+	 */
+	bool lpis;
+	struct virq lpi[VGIC_NR_LPIS];
+	u64 lpi_maybe_pending; /* like spi_maybe_pending */
+	u64 lpi_mapped; /* bit n: an ITS translation leads to LPI n (else it can never be pending) */
+	u64 propbaser; /* GICR_PROPBASER, one for all redistributors (GICR_TYPER.CommonLPIAff = 0) */
+	u64 pendbaser[VGIC_MAX_VCPUS]; /* GICR_PENDBASER: kept for the guest, not read (see above) */
+	u8 enable_lpis; /* GICR_CTLR.EnableLPIs, bit n = vCPU n; once set it stays until reset */
+	struct vq_mem mem; /* the VM's RAM, for the configuration table (bounds-checked) */
 };
 _Static_assert(VGIC_NR_SPIS <= 64, "spi_maybe_pending is one word");
+_Static_assert(VGIC_NR_LPIS <= 64 && VGIC_NR_LPIS == 2 << VGIC_LPI_NUM_FIELD,
+	       "lpi_maybe_pending is one word; num_LPIs says how many there are");
+_Static_assert(VGIC_MAX_VCPUS <= 8, "enable_lpis is one byte");
 _Static_assert(sizeof(struct virq) == 32, "a power of two: the model indexes arrays of it everywhere");
 
 /* The vGIC of vm / vCPU v's part of it (one per VM, by VM index). */
@@ -105,6 +132,31 @@ bool vgic_vcpu_pending(struct vcpu *v);
 
 /* The vCPU an SPI is routed to (IROUTER affinity), or vCPU 0 if none matches. */
 struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq);
+
+/*
+ * LPIs (vgic_lpi.c), lock held. vgic_lpis_init: the VM has an ITS
+ * (GICD_TYPER.LPIS, GICR_TYPER.PLPIS, the LPI registers), ram is its RAM
+ * for reading the configuration table. vgic_lpi_map:
+ * an ITS translation now leads to LPI intid, whose target is vCPU vcpu
+ * (-1: its collection is unmapped, it can be made pending but not
+ * delivered); configuration re-read. vgic_lpi_unmap: no translation leads
+ * there any more: pending state dropped. vgic_lpi_config: re-read
+ * priority and enable (INV, INVALL). vgic_lpi_set_pending: INT, CLEAR, an
+ * MSI. vgic_lpi_move: every LPI targeting vCPU from now targets to (MOVALL).
+ */
+void vgic_lpis_init(struct vgic *g, const struct vq_mem *ram);
+static inline bool vgic_lpi_valid(u32 intid)
+{
+	return intid >= GIC_LPI_BASE && intid - GIC_LPI_BASE < VGIC_NR_LPIS;
+}
+void vgic_lpi_map(struct vgic *g, u32 intid, int vcpu);
+void vgic_lpi_unmap(struct vgic *g, u32 intid);
+void vgic_lpi_config(struct vgic *g, u32 intid);
+void vgic_lpi_set_pending(struct vgic *g, u32 intid, bool pending);
+void vgic_lpi_move(struct vgic *g, unsigned from, unsigned to);
+/* The redistributor's LPI registers (vgic_redist.c calls these). */
+u64 vgic_lpi_reg_read(struct vgic *g, struct vcpu *t, u64 off);
+void vgic_lpi_reg_write(struct vgic *g, struct vcpu *t, u64 off, unsigned size, u64 val);
 
 /* Is it deliverable now: pending, enabled, its group enabled in the distributor. */
 bool vgic_irq_deliverable(const struct vgic *g, const struct virq *irq);
