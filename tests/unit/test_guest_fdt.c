@@ -122,6 +122,35 @@ static void gicv2_vm_gets_a_cortex_a15_gic(void **state)
 	assert_int_equal(fdt32_to_cpu(irqs[7]), 11);
 }
 
+/* The ITS: a child of the GIC node, an MSI controller, only when the VM has one and only on GICv3. */
+static void its_node_only_when_the_vm_has_one(void **state)
+{
+	static char buf[65536];
+	struct guest_fdt_params p = params();
+	int len, node;
+
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	assert_true(fdt_node_offset_by_compatible(buf, -1, "arm,gic-v3-its") < 0);
+	p.its_base = 0x08080000;
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	node = fdt_path_offset(buf, "/intc@8000000/its@8080000");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_node_check_compatible(buf, node, "arm,gic-v3-its"), 0);
+	assert_non_null(fdt_getprop(buf, node, "msi-controller", NULL));
+	assert_int_equal(
+		fdt32_to_cpu(*(const fdt32_t *)prop(buf, "/intc@8000000/its@8080000", "#msi-cells", NULL)),
+		1);
+	const void *reg = prop(buf, "/intc@8000000/its@8080000", "reg", &len);
+	assert_int_equal(len, 16);
+	assert_int_equal(cell64(reg, 0), 0x08080000);
+	assert_int_equal(cell64(reg, 1), 0x20000);
+	/* A GICv2 has no ITS, whatever the parameters say. */
+	p.gic_version = 2;
+	p.gicc_base = 0x08010000;
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	assert_true(fdt_node_offset_by_compatible(buf, -1, "arm,gic-v3-its") < 0);
+}
+
 static void no_initrd_means_no_initrd_properties(void **state)
 {
 	static char buf[65536];
@@ -229,6 +258,7 @@ int main(void)
 		cmocka_unit_test(too_small_a_buffer_is_reported),
 		cmocka_unit_test(dtc_accepts_the_tree),
 		cmocka_unit_test(devices_add_their_own_nodes),
+		cmocka_unit_test(its_node_only_when_the_vm_has_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
