@@ -609,6 +609,7 @@ static const struct {
 	{ "race_gicd", attack_race_gicd },
 	{ "ipi_unstarted", attack_ipi_unstarted },
 	{ "virtio", attack_virtio },
+	{ "its", attack_its },
 };
 
 int main(void)

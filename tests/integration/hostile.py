@@ -269,6 +269,16 @@ def hostile_vgic_register_fuzz_on_the_other_cpu():
 
 
 @case()
+def hostile_its_command_and_table_fuzz():
+    attack("its")
+
+
+@case()
+def hostile_its_command_and_table_fuzz_on_the_other_cpu():
+    attack("its", pcpus="1", own_cpu=True)
+
+
+@case()
 def hostile_sgi_flood_and_bad_intids():
     attack("sgi_flood", cpus=2, pcpus="0,1")
 

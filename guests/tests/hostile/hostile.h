@@ -45,6 +45,8 @@ void attack_exc(void);
 void attack_race_gicd(void);
 void attack_ipi_unstarted(void);
 void sec_take_irqs(void);
+/* hostile/its.c */
+void attack_its(void);
 /* hostile/virtio.c */
 void attack_virtio(void);
 void sec_virtio_scribble(void);
