@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 60
 # fuzz-smoke: this long per harness, so that all of them stay within a minute on 2 cores.
 FUZZ_SMOKE_SECONDS ?= 3
 
-FUZZERS := esr mmio vpl011 psci sysreg vgic fdt_platform bundle loader manifest cfi virtqueue
+FUZZERS := esr mmio vpl011 psci sysreg vgic its fdt_platform bundle loader manifest cfi virtqueue
 fuzz_esr_SRCS          := arch/arm64/esr.c
 fuzz_mmio_SRCS         := core/mmio.c
 fuzz_vpl011_SRCS       := vdev/vpl011.c
@@ -30,6 +30,10 @@ fuzz_virtqueue_SRCS    := core/virtqueue.c
 fuzz_vgic_SRCS         := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c vdev/vgic/vgic_lpi.c core/virtqueue.c \
 			  vdev/vgic/vgic_dist_v2.c vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)
 fuzz_vgic_LIBS         := -lcmocka
+# its: the ITS's registers and command queue, LPIs in the model and the list registers, on the arch fake.
+fuzz_its_SRCS          := vdev/vgic/vits.c vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c \
+			  vdev/vgic/vgic_lpi.c vdev/vgic/vgic_regs.c core/virtqueue.c lib/errno.c lib/printf.c $(ARCH_FAKE_SRCS)
+fuzz_its_LIBS          := -lcmocka
 
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

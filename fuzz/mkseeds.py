@@ -137,3 +137,19 @@ def vq_ram():
     struct.pack_into("<HHHH", ram, 0x200, 0, 2, 0, 2)  # avail: flags, idx 2, ring 0, 2
     return bytes(ram)
 put("virtqueue", "chains", struct.pack("<HHHHB", 8, 0x10, 0x20, 0x30, 3) + vq_ram())
+
+# its: layout byte (bit 0: 2 vCPUs), then ops (op & 7: 0 command into RAM at u16 slot, 1/2 ITS write/read
+# with (op >> 4) & 3 the size log2, value u64 then register pick, 4|0x40 a sane set-up, 4 a config byte,
+# 5 an MSI, 6 flush+sync, 7 ack (0x47: complete)).
+def its_cmd(slot, *w):
+    return bytes([0x00]) + struct.pack("<H", slot) + q(*(list(w) + [0] * (4 - len(w))))
+its_setup = bytes([0x01, 0x44, 0x04, 0, 0xA1, 0x04, 1, 0xA1])
+its_maps = (its_cmd(0, 0x08 | (1 << 32), 3, 1 << 63) + its_cmd(1, 0x09, 0, (1 << 63) | (1 << 16) | 1) +
+            its_cmd(2, 0x09, 0, (1 << 63) | 0) + its_cmd(3, 0x0A | (1 << 32), 2 | (8192 << 32), 1) +
+            its_cmd(4, 0x0A | (1 << 32), 3 | (8193 << 32), 0) + its_cmd(5, 0x03 | (1 << 32), 2) +
+            its_cmd(6, 0x01 | (1 << 32), 2, 0) + its_cmd(7, 0x05))
+put("its", "map-int-movi", its_setup + its_maps + bytes([0x31]) + q(8 * 32) + bytes([4]) +
+    bytes([0x0E, 0x07, 0x06, 0x47, 0x06]) + bytes([0x05, 1, 3, 0, 0x06, 0x47]))
+put("its", "malformed", its_setup + its_cmd(0, 0x0A | (9 << 32), 0 | (9000 << 32)) + its_cmd(1, 0x42) +
+    bytes([0x31]) + q(2 * 32) + bytes([4]) + bytes([0x32]) + bytes(8) + bytes([5]) +
+    bytes([0x31]) + q(2 * 32 | 1) + bytes([4]))
