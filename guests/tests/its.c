@@ -181,11 +181,11 @@ static void delivery(void)
 	check(its_done(), "MAPD, MAPC, MAPTI, INVALL, SYNC complete");
 
 	msi(0);
-	check(wait_count(0, 1, 200) && last_irq[0] == LPI(0), "MSI event 0: LPI %u on vCPU 0 (got %u)", LPI(0),
-	      last_irq[0]);
+	check(wait_count(0, 1, 200) && last_irq[0] == LPI(0), "MSI event 0: LPI %u on vCPU 0 (got %u)",
+	      LPI(0), last_irq[0]);
 	msi(1);
-	check(wait_count(1, 1, 200) && last_irq[1] == LPI(1), "MSI event 1: LPI %u on vCPU 1 (got %u)", LPI(1),
-	      last_irq[1]);
+	check(wait_count(1, 1, 200) && last_irq[1] == LPI(1), "MSI event 1: LPI %u on vCPU 1 (got %u)",
+	      LPI(1), last_irq[1]);
 	check(irq_count[0] == 1, "...and not on vCPU 0");
 
 	dev_event(GITS_CMD_MOVI, 0, 0, 1);
