@@ -149,6 +149,9 @@ static void setup_tables(void)
 	for (unsigned i = 0; i < 2; i++) {
 		u64 rd = guest_gicr_base + i * GICR_STRIDE;
 		mmio_write64(rd + GICR_PROPBASER, (u64)(uintptr_t)prop_table | 13);
+		/* vCPU 0's table says LPI 3 is pending already: it must arrive once an event maps to it. */
+		if (i == 0)
+			pend_table[0][LPI(3) / 8] = 1u << (LPI(3) % 8);
 		mmio_write64(rd + GICR_PENDBASER, (u64)(uintptr_t)pend_table[i]);
 		mmio_write32(rd + GICR_CTLR, GICR_CTLR_ENABLE_LPIS);
 		check(mmio_read32(rd + GICR_CTLR) & GICR_CTLR_ENABLE_LPIS, "vCPU %u: EnableLPIs", i);
@@ -274,6 +277,17 @@ static void malformed(void)
 	check(wait_count(1, before + 1, 200) && last_irq[1] == LPI(0), "and MSIs still arrive");
 }
 
+static void pending_table(void)
+{
+	u32 before = irq_count[0];
+
+	its_cmd(GITS_CMD_MAPTI, 4 | (u64)LPI(3) << 32, 0, 0);
+	check(its_done(), "MAPTI of LPI 3 completes");
+	check(wait_count(0, before + 1, 200) && last_irq[0] == LPI(3),
+	      "LPI 3, pending in vCPU 0's pending table at EnableLPIs, arrives once mapped (got %u)",
+	      last_irq[0]);
+}
+
 int main(void)
 {
 	if (gic_is_v2) {
@@ -293,6 +307,7 @@ int main(void)
 	delivery();
 	config_and_clear();
 	malformed();
+	pending_table();
 	irqs_off();
 	return 0;
 }

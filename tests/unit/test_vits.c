@@ -548,6 +548,39 @@ static void lpis_wait_for_their_redistributor_and_collection(void **state)
 	assert_int_equal(rd_rd(1, GICR_CTLR, 4), GICR_CTLR_ENABLE_LPIS);
 }
 
+/* The pending table is read when LPIs are enabled (not with PTZ): its bits are pending LPIs. */
+static void pending_table_is_read_at_enable(void **state)
+{
+	struct vgic_cand c[2];
+
+	vgic_reset(g, &vm, arch_vgic_backend());
+	g->ctlr |= GICD_CTLR_ENABLE_GRP1;
+	for (unsigned i = 0; i < 2; i++)
+		rd_wr(i, GICR_PROPBASER, 8, (RAM_IPA + PROP_OFF) | VGIC_LPI_IDBITS);
+	ram[0x30000 + GIC_LPI_BASE / 8 + 2] = 0x01; /* vCPU 0's table: LPI 8208 */
+	ram[0x40000 + GIC_LPI_BASE / 8 + 2] = 0x02; /* vCPU 1's: LPI 8209, but with PTZ */
+	rd_wr(0, GICR_PENDBASER, 8, RAM_IPA + 0x30000);
+	rd_wr(1, GICR_PENDBASER, 8, (RAM_IPA + 0x40000) | GICR_PENDBASER_PTZ);
+	assert_int_equal(rd_rd(1, GICR_PENDBASER, 8), RAM_IPA + 0x40000); /* PTZ reads as zero */
+	rd_wr(0, GICR_CTLR, 4, GICR_CTLR_ENABLE_LPIS);
+	rd_wr(1, GICR_CTLR, 4, GICR_CTLR_ENABLE_LPIS);
+	assert_true(g->lpi[16].latch);
+	assert_false(g->lpi[17].latch);
+	/* Delivered once mapped (to vCPU 0, whose table had it). */
+	basic_maps();
+	set_cfg(LPI0 + 16, 0x80, true);
+	mapti(1, 0, LPI0 + 16, 0);
+	assert_int_equal(vgic_collect(&vcpus[0], c, 2), 1);
+	assert_int_equal(c[0].intid, LPI0 + 16);
+	/* A pending table outside RAM holds nothing. */
+	vgic_reset(g, &vm, arch_vgic_backend());
+	rd_wr(0, GICR_PENDBASER, 8, RAM_IPA + RAM_SIZE);
+	rd_wr(0, GICR_CTLR, 4, GICR_CTLR_ENABLE_LPIS);
+	assert_int_equal(rd_rd(0, GICR_CTLR, 4), GICR_CTLR_ENABLE_LPIS);
+	for (unsigned n = 0; n < VGIC_NR_LPIS; n++)
+		assert_false(g->lpi[n].latch);
+}
+
 static void translations_are_bounded(void **state)
 {
 	basic_maps();
@@ -604,6 +637,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(lpis_wait_for_their_redistributor_and_collection, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(pending_table_is_read_at_enable, setup, teardown),
 		cmocka_unit_test_setup_teardown(translations_are_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_forgets_everything, setup, teardown),
 	};

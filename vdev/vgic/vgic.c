@@ -24,6 +24,7 @@ void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 	g->lpi_mapped = 0;
 	g->propbaser = 0;
 	g->enable_lpis = 0;
+	g->pend_zero = 0;
 	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++)
 		g->pendbaser[n] = 0;
 	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++) {

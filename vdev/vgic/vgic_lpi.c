@@ -11,10 +11,12 @@
  * outside RAM, or one too small for the LPI (PROPBASER.IDbits), leaves it
  * disabled.
  *
- * The pending table (PENDBASER) is not read or written: pending state is
- * the model's, as for SPIs. A guest sees no difference: the architecture
- * lets a redistributor keep pending LPIs internally, and it may look at
- * the table only while LPIs are disabled, when hyparm has none pending.
+ * Pending state is the model's, as for SPIs. The pending table (PENDBASER)
+ * is read once, when the guest enables LPIs (unless its PENDBASER write
+ * said the table is zero, PTZ): the bits of the model's LPIs become
+ * pending there. It is never written back: LPIs cannot be disabled again,
+ * and the architecture lets a redistributor keep pending LPIs internally
+ * while they are enabled.
  */
 #include <hyparm/vm.h>
 #include <vdev/vgic.h>
@@ -114,6 +116,29 @@ u64 vgic_lpi_reg_read(struct vgic *g, struct vcpu *t, u64 off)
 	return 0;
 }
 
+/*
+ * vCPU t enables LPIs: what its pending table says is pending (one bit per
+ * INTID; the model's LPIs are bits GIC_LPI_BASE..+VGIC_NR_LPIS-1), through
+ * the RAM bounds check (a table outside RAM holds nothing). An LPI pending
+ * there but not mapped yet is delivered to t once an ITS maps it nowhere
+ * else. Lock held.
+ */
+static void load_pending(struct vgic *g, struct vcpu *t)
+{
+	u64 pa = (g->pendbaser[t->id] & GICR_PENDBASER_PA_MASK) + GIC_LPI_BASE / 8;
+	const u8 *bits = vq_mem_ptr(&g->mem, pa, VGIC_NR_LPIS / 8);
+
+	if (!bits)
+		return;
+	for (unsigned n = 0; n < VGIC_NR_LPIS; n++) {
+		if (!(__atomic_load_n(&bits[n / 8], __ATOMIC_RELAXED) & BIT(n % 8)))
+			continue;
+		if (!(g->lpi_mapped & BIT(n)))
+			g->lpi[n].target = t->id;
+		vgic_lpi_set_pending(g, GIC_LPI_BASE + n, true);
+	}
+}
+
 /* A 32-bit access to one half of a 64-bit register: the new 64-bit value. */
 static u64 merge(u64 old, u64 off, unsigned size, u64 val)
 {
@@ -132,6 +157,8 @@ void vgic_lpi_reg_write(struct vgic *g, struct vcpu *t, u64 off, unsigned size, 
 		/* EnableLPIs cannot be cleared once set (allowed by the spec, as for KVM's first GICv3 ITS). */
 		if ((val & GICR_CTLR_ENABLE_LPIS) && !enabled) {
 			g->enable_lpis |= BIT(t->id);
+			if (!(g->pend_zero & BIT(t->id)))
+				load_pending(g, t);
 			for (u64 m = g->lpi_mapped; m; m &= m - 1) {
 				unsigned n = __builtin_ctzll(m);
 				if (g->lpi[n].target == t->id)
@@ -149,5 +176,9 @@ void vgic_lpi_reg_write(struct vgic *g, struct vcpu *t, u64 off, unsigned size, 
 	} else if ((off & ~4ULL) == GICR_PENDBASER) {
 		val = merge(g->pendbaser[t->id], off, size, val);
 		g->pendbaser[t->id] = val & (GICR_PENDBASER_PA_MASK | GICR_BASER_ATTR_MASK);
+		if (val & GICR_PENDBASER_PTZ)
+			g->pend_zero |= BIT(t->id);
+		else
+			g->pend_zero &= ~BIT(t->id);
 	}
 }

@@ -98,7 +98,8 @@ struct vgic {
 	u64 lpi_maybe_pending; /* like spi_maybe_pending */
 	u64 lpi_mapped; /* bit n: an ITS translation leads to LPI n (else it can never be pending) */
 	u64 propbaser; /* GICR_PROPBASER, one for all redistributors (GICR_TYPER.CommonLPIAff = 0) */
-	u64 pendbaser[VGIC_MAX_VCPUS]; /* GICR_PENDBASER: kept for the guest, not read (see above) */
+	u64 pendbaser[VGIC_MAX_VCPUS]; /* GICR_PENDBASER: read once, when LPIs are enabled */
+	u8 pend_zero; /* bit n: vCPU n's last PENDBASER write had PTZ (its table is zero: not read) */
 	u8 enable_lpis; /* GICR_CTLR.EnableLPIs, bit n = vCPU n; once set it stays until reset */
 	struct vq_mem mem; /* the VM's RAM, for the configuration table (bounds-checked) */
 };
