@@ -22,6 +22,13 @@ def test_its_lpis_delivered_moved_and_malformed_commands_stall(hv):
 
 
 @pytest.mark.timeout(90)
+def test_its_on_cpu_max(hv):
+    res = hv.run([hr.VM(hv.guest("its"), name="g", cpus=2, pcpus="0,1")], timeout=60, cpu_model="max")
+    hv.expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "g")
+
+
+@pytest.mark.timeout(90)
 def test_its_with_both_vcpus_on_one_cpu(hv):
     hv.one(hv.guest("its"), cpus=2, pcpus="0")
 
