@@ -231,7 +231,7 @@ static void memory_init(paddr_t dtb, u64 dtb_size)
 	paddr_t bitmap = ALIGN_UP((u64)(uintptr_t)__image_end, PAGE_SIZE);
 
 	for (unsigned i = 0; i < plat.nr_mem; i++)
-		mmu_map(plat.mem[i].base, plat.mem[i].size, EL2_DATA);
+		mmu_map(plat.mem[i].base, plat.mem[i].size, EL2_RAM);
 	if (plat.nr_mem > 1)
 		hv_printf("hyparm: note: using the first of %u memory ranges only\n", plat.nr_mem);
 	page_pool_init(pool, m->base, npages, (u64 *)(uintptr_t)bitmap);

@@ -4,6 +4,8 @@
  * then a table lookup. The guest's MIDR/MPIDR come from VPIDR_EL2 and
  * VMPIDR_EL2 instead (no trap needed), see arch_vcpu_reset().
  */
+#include <arch/cpu_features.h>
+#include <arch/mte.h>
 #include <arch/pmu.h>
 #include <arch/stage2.h>
 #include <arch/sysreg_emul.h>
@@ -32,8 +34,9 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 						40 /* MPAM */,
 						44 /* AMU */,
 						52 /* RME */ };
-	static const unsigned pfr1_hidden[] = { 8 /* MTE */, 12 /* RAS_frac */, 16 /* MPAM_frac */,
-						24 /* SME */, 32 /* CSV2_frac: SCXTNUM, see PFR0 */ };
+	static const unsigned pfr1_hidden[] = { 12 /* RAS_frac */, 16 /* MPAM_frac */, 24 /* SME */,
+						32 /* CSV2_frac: SCXTNUM, see PFR0 */,
+						52 /* MTEX: canonical tag checking needs TCR2 */ };
 	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */,     32 /* PMSVer */, 40 /* TraceFilt */,
 						44 /* TraceBuffer */, 48 /* MTPMU */,  52 /* BRBE */ };
 	static const unsigned isar1_hidden[] = { 4 /* APA */, 8 /* API */, 24 /* GPA */, 28 /* GPI */,
@@ -50,6 +53,14 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 		n = ARRAY_SIZE(pfr0_hidden);
 		break;
 	case SYS_ID_AA64PFR1_EL1:
+		/*
+		 * MTE as the CPU has it where it has tag storage (MTE2, MTE3 and
+		 * MTE_frac, what arch/arm64/vcpu_switch.c switches); MTE 1, the
+		 * instructions without tags, is not offered. Whether a VM sees it
+		 * is decided per VM: id_reg_vm_view().
+		 */
+		if (!pfr1_has_mte2(hw))
+			hw = clear_field(clear_field(hw, PFR1_MTE_SHIFT), PFR1_MTE_FRAC_SHIFT);
 		hide = pfr1_hidden;
 		n = ARRAY_SIZE(pfr1_hidden);
 		break;
@@ -99,6 +110,18 @@ u64 id_reg_guest_value(u32 enc)
 	if (crm < 1 || crm > 7)
 		return 0;
 	return guest_id[crm - 1][op2];
+}
+
+u64 id_reg_vm_view(u32 enc, u64 val, bool mte)
+{
+	if (enc == SYS_ID_AA64PFR1_EL1 && !mte)
+		return clear_field(clear_field(val, PFR1_MTE_SHIFT), PFR1_MTE_FRAC_SHIFT);
+	return val;
+}
+
+u64 id_reg_vcpu_value(const struct vcpu *v, u32 enc)
+{
+	return id_reg_vm_view(enc, id_reg_guest_value(enc), vcpu_has_mte(v));
 }
 
 void id_regs_set_ipa_parange(unsigned parange)
