@@ -64,3 +64,31 @@ def test_mte_registers_and_tags_do_not_leak_between_vms_on_one_cpu(hv):
                   hr.VM(hv.guest("mte"), name="peeker", params="role=peeker", pcpus="0")], timeout=120,
                  cpu_model="max", mte=True)
     passed_and_off(hv, res, "holder", "peeker")
+
+
+@pytest.mark.timeout(240)
+def test_linux_reports_mte_and_faults_a_wrong_tag(hv):
+    """Debian's kernel (CONFIG_ARM64_MTE) sees MTE in the ID register and lists it in /proc/cpuinfo;
+    a PROT_MTE page is tagged from user space and a load through a wrong tag is SIGSEGV
+    (guests/linux/mtetag.c)."""
+    hv.need_linux()
+    res = hv.run([hr.VM(hv.LINUX, name="l", initrd=hv.INITRD, params="console=ttyAMA0 quiet hyparm.test=mte",
+                        cpus=1, mem=256)], timeout=180, cpu_model="max,pauth-impdef=on", mte=True)
+    passed_and_off(hv, res, "l")
+    lines = res.vm_lines("l")
+    hv.expect(any(re.match(r"hyparm-guest: cpuinfo: mte( |$)", l) for l in lines), "no mte in /proc/cpuinfo")
+    hv.expect(any(l == "PASS: a load through a wrong tag: SIGSEGV" for l in lines), "the tag-check fault was not seen")
+
+
+@pytest.mark.timeout(240)
+def test_linux_without_mte_on_a_machine_that_has_it(hv):
+    """no-mte: the same kernel on the same machine finds no MTE (cpuinfo has none, PROT_MTE fails)."""
+    hv.need_linux()
+    res = hv.run([hr.VM(hv.LINUX, name="l", initrd=hv.INITRD, params="console=ttyAMA0 quiet hyparm.test=mte",
+                        cpus=1, mem=256, no_mte=True)], timeout=180, cpu_model="max,pauth-impdef=on", mte=True)
+    hv.expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("l")
+    hv.expect("hyparm-guest: cpuinfo:" in lines, "cpuinfo lists MTE: %s" %
+              [l for l in lines if l.startswith("hyparm-guest: cpuinfo")])
+    hv.expect(any(l.startswith("FAIL: prctl") or l.startswith("FAIL: mmap PROT_MTE") for l in lines),
+              "MTE worked in a VM that has it hidden")
