@@ -40,7 +40,10 @@ static s64 mmap_anon(u64 len, u64 prot)
 	register u64 x3 __asm__("x3") = MAP_PRIVATE | MAP_ANONYMOUS;
 	register u64 x4 __asm__("x4") = (u64)-1;
 	register u64 x5 __asm__("x5") = 0;
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+	__asm__ volatile("svc #0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
 	return (s64)x0;
 }
 

@@ -43,9 +43,11 @@ static u64 l1[512] __attribute__((aligned(4096)));
 #define ATTR_DEVICE 0 /* MAIR attr0: Device-nGnRnE */
 #define ATTR_TAGGED 1 /* MAIR attr1: Tagged Normal, write-back (0xF0) */
 #define MAIR_VALUE 0xF000ULL
-#define BLOCK(pa, attr) ((pa) | (1ULL << 10) /* AF */ | (3ULL << 8) /* inner shareable */ | ((u64)(attr) << 2) | 1)
+#define BLOCK(pa, attr) \
+	((pa) | (1ULL << 10) /* AF */ | (3ULL << 8) /* inner shareable */ | ((u64)(attr) << 2) | 1)
 /* T0SZ 32 (4 GiB), walks WB inner/outer and inner shareable, TG0 4 KiB, EPD1, IPS 40 bits, TBI0. */
-#define TCR_VALUE (32ULL | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (1ULL << 23) | (2ULL << 32) | (1ULL << 37))
+#define TCR_VALUE \
+	(32ULL | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (1ULL << 23) | (2ULL << 32) | (1ULL << 37))
 #define SCTLR_M (1ULL << 0)
 #define SCTLR_A (1ULL << 1)
 #define SCTLR_C (1ULL << 2)
@@ -169,7 +171,8 @@ static void id_register(bool want)
 	unsigned mte = (pfr1 >> 8) & 0xF;
 
 	if (want)
-		check(mte >= 2, "ID_AA64PFR1_EL1.MTE = %u: MTE2 or later (0x%llx)", mte, (unsigned long long)pfr1);
+		check(mte >= 2, "ID_AA64PFR1_EL1.MTE = %u: MTE2 or later (0x%llx)", mte,
+		      (unsigned long long)pfr1);
 	else
 		check(mte == 0, "ID_AA64PFR1_EL1.MTE = 0: hidden (0x%llx)", (unsigned long long)pfr1);
 }
@@ -184,12 +187,14 @@ static void registers(bool want)
 	(void)read_sysreg(TFSR_EL1);
 	(void)read_sysreg(TFSRE0_EL1);
 	if (want) {
-		check(faults == before && v == 0x10001, "GCR_EL1, RGSR_EL1, TFSR_EL1, TFSRE0_EL1 are the guest's");
+		check(faults == before && v == 0x10001,
+		      "GCR_EL1, RGSR_EL1, TFSR_EL1, TFSRE0_EL1 are the guest's");
 		write_sysreg(GCR_EL1, 0x1); /* IRG never picks tag 0, from RGSR_EL1's seed */
 		write_sysreg(RGSR_EL1, 0x1234500);
 	} else {
-		check(faults == before + 5 && ec(fault_esr) == 0, "the MTE registers are UNDEFINED (%u of 5, ESR 0x%llx)",
-		      faults - before, (unsigned long long)fault_esr);
+		check(faults == before + 5 && ec(fault_esr) == 0,
+		      "the MTE registers are UNDEFINED (%u of 5, ESR 0x%llx)", faults - before,
+		      (unsigned long long)fault_esr);
 	}
 }
 
@@ -200,8 +205,8 @@ static void tag_checks(void)
 
 	mmu_on(true);
 	t = irg(p);
-	check(TAG_OF(t) != 0 && (t & ~(0xFULL << TAG_SHIFT)) == p, "IRG gives a random non-excluded tag (%llu)",
-	      (unsigned long long)TAG_OF(t));
+	check(TAG_OF(t) != 0 && (t & ~(0xFULL << TAG_SHIFT)) == p,
+	      "IRG gives a random non-excluded tag (%llu)", (unsigned long long)TAG_OF(t));
 	check(ldg(p) == 0, "the granule starts with tag 0");
 	tag_range(p, sizeof(tpage), TAG_OF(t));
 	check(ldg(p) == TAG_OF(t) && ldg(p + sizeof(tpage) - GRANULE) == TAG_OF(t),
@@ -217,7 +222,8 @@ static void tag_checks(void)
 	check(faults == before + 1 && v == 0x5A5A5A5A5A5A5A5AULL, "a load with a wrong tag is faulted (%u)",
 	      faults - before);
 	check(ec(fault_esr) == EC_DABT_CUR && (fault_esr & 0x3F) == DFSC_TAG_CHECK,
-	      "in the guest's own vector: EC 0x25, DFSC 0x11 (ESR_EL1 0x%llx)", (unsigned long long)fault_esr);
+	      "in the guest's own vector: EC 0x25, DFSC 0x11 (ESR_EL1 0x%llx)",
+	      (unsigned long long)fault_esr);
 	check(fault_vector == 4 && (fault_far & 0x00FFFFFFFFFFFFFFULL) == p,
 	      "current EL, SPx vector; FAR_EL1 the address (0x%llx)", (unsigned long long)fault_far);
 	before = faults;
@@ -233,7 +239,8 @@ static void tag_checks(void)
 	u64 tfsr = read_sysreg(TFSR_EL1);
 	set_tcf(0);
 	check(faults == before && v == 0x1122334455667788ULL && (tfsr & 1),
-	      "asynchronous: the load completes and TFSR_EL1.TF0 is set (TFSR_EL1 0x%llx)", (unsigned long long)tfsr);
+	      "asynchronous: the load completes and TFSR_EL1.TF0 is set (TFSR_EL1 0x%llx)",
+	      (unsigned long long)tfsr);
 	write_sysreg(TFSR_EL1, 0);
 	tag_range(p, sizeof(tpage), 0);
 	check(ldg(p) == 0, "the page's tags back to 0");
@@ -319,7 +326,7 @@ static void holder(void)
 		g = read_sysreg(GCR_EL1), r = read_sysreg(RGSR_EL1);
 		t = read_sysreg(TFSR_EL1), t0 = read_sysreg(TFSRE0_EL1);
 		kept = g == H_GCR && r == H_RGSR && t == H_TFSR && t0 == H_TFSRE0 && ldg(start) == 0xC &&
-		       ldg(start + FRESH_SIZE - GRANULE) == 0xC;
+			ldg(start + FRESH_SIZE - GRANULE) == 0xC;
 	}
 	check(kept, "the holder's MTE registers and tags stay across switches (0x%llx 0x%llx 0x%llx 0x%llx)",
 	      (unsigned long long)g, (unsigned long long)r, (unsigned long long)t, (unsigned long long)t0);
