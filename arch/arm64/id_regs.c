@@ -10,8 +10,12 @@
 #include <arch/stage2.h>
 #include <arch/sysreg_emul.h>
 
-/* 56 encodings: CRm 1..7, op2 0..7 of op0=3 op1=0 CRn=0. */
-static u64 guest_id[7][8];
+/*
+ * 56 encodings: CRm 1..7, op2 0..7 of op0=3 op1=0 CRn=0, in two views:
+ * [1] what a VM with MTE reads (the CPU-wide view), [0] a VM without, so
+ * that a trapped read is one table lookup either way.
+ */
+static u64 guest_id[2][7][8];
 static unsigned guest_ipa_parange = 2; /* 40-bit IPA unless the CPU has less */
 
 static u64 clear_field(u64 v, unsigned shift)
@@ -109,7 +113,7 @@ u64 id_reg_guest_value(u32 enc)
 	unsigned crm = (enc >> 8) & 0xF, op2 = (enc >> 5) & 0x7;
 	if (crm < 1 || crm > 7)
 		return 0;
-	return guest_id[crm - 1][op2];
+	return guest_id[1][crm - 1][op2];
 }
 
 u64 id_reg_vm_view(u32 enc, u64 val, bool mte)
@@ -121,7 +125,17 @@ u64 id_reg_vm_view(u32 enc, u64 val, bool mte)
 
 u64 id_reg_vcpu_value(const struct vcpu *v, u32 enc)
 {
-	return id_reg_vm_view(enc, id_reg_guest_value(enc), vcpu_has_mte(v));
+	unsigned crm = (enc >> 8) & 0xF, op2 = (enc >> 5) & 0x7;
+	if (crm < 1 || crm > 7)
+		return 0;
+	return guest_id[vcpu_has_mte(v)][crm - 1][op2];
+}
+
+void sysreg_fast_id_read(struct vcpu *v, u32 iss)
+{
+	/* iss is an ID register read (sysreg_iss_is_id_read): CRm 1..7, the index is in range. */
+	vcpu_set_reg(v, (iss >> 5) & 0x1F,
+		     guest_id[vcpu_has_mte(v)][((iss >> 1) & 0xF) - 1][(iss >> 17) & 7]);
 }
 
 void id_regs_set_ipa_parange(unsigned parange)
@@ -132,7 +146,10 @@ void id_regs_set_ipa_parange(unsigned parange)
 void id_regs_init(void)
 {
 	for (unsigned crm = 1; crm <= 7; crm++)
-		for (unsigned op2 = 0; op2 < 8; op2++)
-			guest_id[crm - 1][op2] = id_reg_sanitize(SYSREG_ENC(3, 0, 0, crm, op2),
-								 arch_id_reg_read(crm, op2));
+		for (unsigned op2 = 0; op2 < 8; op2++) {
+			u32 enc = SYSREG_ENC(3, 0, 0, crm, op2);
+			u64 v = id_reg_sanitize(enc, arch_id_reg_read(crm, op2));
+			guest_id[1][crm - 1][op2] = v;
+			guest_id[0][crm - 1][op2] = id_reg_vm_view(enc, v, false);
+		}
 }

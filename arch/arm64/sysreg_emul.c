@@ -137,9 +137,3 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 	}
 	return SYSREG_UNDEF;
 }
-
-void sysreg_fast_id_read(struct vcpu *v, u32 iss)
-{
-	vcpu_set_reg(v, (iss >> 5) & 0x1F,
-		     id_reg_vcpu_value(v, SYSREG_ENC(3, 0, 0, (iss >> 1) & 0xF, (iss >> 17) & 7)));
-}
