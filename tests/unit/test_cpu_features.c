@@ -23,10 +23,11 @@
 #define A57_PFR0 0x1000222ULL
 #define A57_DFR0 0x10305106ULL
 
-/* id_regs.c's hardware half, absent on the host: zero, as a CPU with nothing would read. */
+/* id_regs.c's hardware half, absent on the host: zero, as a CPU with nothing would read, but for the PFR1 a test sets. */
+static u64 fake_pfr1;
 u64 arch_id_reg_read(unsigned crm, unsigned op2)
 {
-	return 0;
+	return crm == 4 && op2 == 1 ? fake_pfr1 : 0;
 }
 
 static void cpu_max_switches_tpidr2_and_vdisr_and_traps_lor_and_ras(void **state)
@@ -133,6 +134,29 @@ static void mte_advertised_as_the_cpu_has_it_per_vm(void **state)
 			 0);
 }
 
+/* What a trapped MRS of ID_AA64PFR1_EL1 gives a vCPU, by the exit's fast path and the table walk. */
+static void a_vcpu_reads_its_vms_view(void **state)
+{
+	/* MRS x3, ID_AA64PFR1_EL1: op0 3, op2 1, CRm 4, Rt 3, read. */
+	u32 iss = (3u << 20) | (1u << 17) | (3u << 5) | (4u << 1) | 1u;
+	static struct vcpu v;
+
+	assert_true(sysreg_iss_is_id_read(iss));
+	fake_pfr1 = MAX_MTE_PFR1;
+	id_regs_init();
+	v.arch.hcr_el2 = HCR_ATA;
+	sysreg_fast_id_read(&v, iss);
+	assert_int_equal((v.arch.regs.x[3] >> 8) & 0xF, 3);
+	assert_int_equal(id_reg_vcpu_value(&v, SYS_ID_AA64PFR1_EL1), v.arch.regs.x[3]);
+	v.arch.hcr_el2 = 0; /* a VM without MTE on the same CPU */
+	sysreg_fast_id_read(&v, iss);
+	assert_int_equal((v.arch.regs.x[3] >> 8) & 0xF, 0);
+	assert_int_equal(v.arch.regs.x[3], MAX_PFR1 & ~(0xFULL << 24)); /* SME hidden as ever */
+	assert_int_equal(id_reg_vcpu_value(&v, SYS_ID_AA64PFR1_EL1), v.arch.regs.x[3]);
+	fake_pfr1 = 0;
+	id_regs_init();
+}
+
 static void ata_only_where_the_cpu_has_tags_and_the_vm_may(void **state)
 {
 	assert_int_equal(mte_hcr_bits(true, true), HCR_ATA);
@@ -151,6 +175,7 @@ int main(void)
 		cmocka_unit_test(mte_counts_only_with_tag_storage),
 		cmocka_unit_test(mte_advertised_as_the_cpu_has_it_per_vm),
 		cmocka_unit_test(ata_only_where_the_cpu_has_tags_and_the_vm_may),
+		cmocka_unit_test(a_vcpu_reads_its_vms_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
