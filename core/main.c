@@ -127,10 +127,11 @@ static void print_banner(void)
 	hv_printf("hyparm: machine: %s\n", plat.model);
 	hv_printf("hyparm: CPU: %s (MIDR 0x%08llx), %u CPUs\n", cpu_name(midr), (unsigned long long)midr,
 		  plat.nr_cpus);
-	hv_printf("hyparm: features:%s%s%s%s%s%s\n", ((mmfr1 >> 8) & 0xF) ? " VHE" : " no-VHE",
+	hv_printf("hyparm: features:%s%s%s%s%s%s%s\n", ((mmfr1 >> 8) & 0xF) ? " VHE" : " no-VHE",
 		  ((pfr0 >> 24) & 0xF) ? " GICv3-sysregs" : "", ((pfr0 >> 32) & 0xF) ? " SVE" : "",
 		  ((isar1 >> 4) & 0xFF) ? " PAuth" : "", ((mmfr1 >> 20) & 0xF) ? " PAN" : "",
-		  ((pfr0 >> 16) & 0xF) != 0xF ? " FP/SIMD" : "");
+		  ((pfr0 >> 16) & 0xF) != 0xF ? " FP/SIMD" : "",
+		  pfr1_has_mte2(read_sysreg(id_aa64pfr1_el1)) ? " MTE" : "");
 	hv_printf("hyparm: PA range: %u bits, guest IPA: %u bits\n", parange_bits(stage2_parange),
 		  stage2_ipa_bits(stage2_parange));
 	hv_printf("hyparm: RAM: %llu MiB at 0x%llx\n", (unsigned long long)(ram >> 20),
@@ -231,7 +232,7 @@ static void memory_init(paddr_t dtb, u64 dtb_size)
 	paddr_t bitmap = ALIGN_UP((u64)(uintptr_t)__image_end, PAGE_SIZE);
 
 	for (unsigned i = 0; i < plat.nr_mem; i++)
-		mmu_map(plat.mem[i].base, plat.mem[i].size, EL2_DATA);
+		mmu_map(plat.mem[i].base, plat.mem[i].size, EL2_RAM);
 	if (plat.nr_mem > 1)
 		hv_printf("hyparm: note: using the first of %u memory ranges only\n", plat.nr_mem);
 	page_pool_init(pool, m->base, npages, (u64 *)(uintptr_t)bitmap);

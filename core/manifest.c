@@ -344,13 +344,13 @@ static int get_weight(struct parser *ps, int node, struct vm_config *cfg)
 
 /* The properties a VM node may have; anything else is a typo the user wants to hear about. */
 static const char *const vm_props[] = {
-	"compatible", "kernel",	  "initrd",  "dtb",	      "bootargs",	 "vcpus",
-	"memory",     "affinity", "devices", "restart",	      "identity-mapped", "firmware",
-	"flash-vars", "weight",	  "phandle", "linux,phandle", LINES_PROP,
+	"compatible", "kernel",	  "initrd",  "dtb",	"bootargs",	   "vcpus",
+	"memory",     "affinity", "devices", "restart", "identity-mapped", "firmware",
+	"flash-vars", "weight",	  "no-mte",  "phandle", "linux,phandle",   LINES_PROP,
 };
 #define VM_PROPS_EXPECTED \
 	"compatible, kernel, firmware, initrd, dtb, bootargs, vcpus, memory, affinity, devices, restart, " \
-	"identity-mapped, flash-vars, weight"
+	"identity-mapped, flash-vars, weight, no-mte"
 
 static int check_known_props(struct parser *ps, int node, const char *const *known, unsigned nr_known,
 			     const char *expected)
@@ -587,7 +587,8 @@ static int parse_vm(struct parser *ps, int node, struct vm_config *cfg)
 	if ((rc = get_memory(ps, node, &cfg->mem_size)) || (rc = get_affinity(ps, node, cfg)) ||
 	    (rc = get_devices(ps, node, cfg)) || (rc = get_restart(ps, node, cfg)) ||
 	    (rc = get_weight(ps, node, cfg)) ||
-	    (rc = get_flag(ps, node, "identity-mapped", &cfg->identity_mapped)))
+	    (rc = get_flag(ps, node, "identity-mapped", &cfg->identity_mapped)) ||
+	    (rc = get_flag(ps, node, "no-mte", &cfg->no_mte)))
 		return rc;
 	if (cfg->identity_mapped)
 		return fail(ps, node, "identity-mapped", "not supported yet (hyparm places every VM's RAM)");

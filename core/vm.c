@@ -241,6 +241,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	vm->state = VM_POWERED_OFF; /* until vm_start() */
 	vm->config = cfg;
 	vm->weight = cfg->weight;
+	vm->mte = !cfg->no_mte;
 	vm->bundle = bundle;
 	vm->ram_ipa = GUEST_RAM_IPA;
 	vm->ram_size = cfg->mem_size;

@@ -51,7 +51,7 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None, flash_vars=None, devices=None, restart=None, disks=None):
+                 bios=None, flash_vars=None, devices=None, restart=None, disks=None, no_mte=False):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
@@ -59,6 +59,7 @@ class VM:
         self.devices = devices  # a list of registry names (the manifest's devices), None: hyparm's default
         self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
         self.disks = disks or []  # [(host file, read-only)]: -d FILE[,ro], one virtio-blk each
+        self.no_mte = no_mte  # the manifest's no-mte: MTE stays hidden even where the machine has it
 
 
 class Result:
@@ -242,8 +243,10 @@ def write_bundle(vms, workdir, manifest=None, pcpus_total=2, ram=1024, checked=T
 
 
 def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
-                 gdb=False, icount=False, extra=()):
-    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=%d,virtualization=on" % gic,
+                 gdb=False, icount=False, extra=(), mte=False):
+    """mte: the machine has MTE tag storage for its RAM (virt's mte=on; the CPU model must
+    implement MTE, as -cpu max does)."""
+    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=%d,virtualization=on%s" % (gic, ",mte=on" if mte else ""),
            "-cpu", cpu_model, "-smp", str(pcpus_total), "-m", str(ram),
            # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
            "-nographic", "-echr", "0x14", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
@@ -416,7 +419,7 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False, started
 
 def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
         timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=(),
-        check_manifest=True):
+        check_manifest=True, mte=False):
     """Boot hyparm with these VMs (or the manifest, a .dts); return a Result. echo: copy the
     console to stdout live. check_manifest=False: leave every check to hyparm (its tests).
     until: a regex; the run ends (status OK) when a console line matches it.
@@ -432,7 +435,7 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         disks = disk_args(manifest or os.path.join(work, "options.dts"))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
-                           list(extra) + flash_vars_args(vms) + disks)
+                           list(extra) + flash_vars_args(vms) + disks, mte)
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
         # of the machine reloads it from QEMU's own copy): the file is not needed any
         # more, and removing it then leaves nothing behind even if we are killed later.

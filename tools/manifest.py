@@ -287,6 +287,8 @@ def generate(vms, origins=None):
             add("\t\t\taffinity = <%s>;" % " ".join(cpus), "%s, --pcpus %s" % (this, vm.pcpus))
         if getattr(vm, "restart", None):
             add("\t\t\trestart = %s;" % dts_string(vm.restart), "%s, --restart %s" % (this, vm.restart))
+        if getattr(vm, "no_mte", False):
+            add("\t\t\tno-mte;", "%s, --no-mte" % this)
         if getattr(vm, "flash_vars", None):
             add('\t\t\tflash-vars = "board";', "%s, --flash-vars %s" % (this, vm.flash_vars))
         if getattr(vm, "devices", None):

@@ -21,6 +21,7 @@ void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u
 	f->accdata = field(isar1, 60) >= 3; /* ID_AA64ISAR1_EL1.LS64 = LS64_ACCDATA */
 	f->el1_extra = f->tpidr2 || f->vdisr || f->accdata;
 	f->hcx = field(mmfr1, 40) != 0; /* ID_AA64MMFR1_EL1.HCX */
+	f->mte = pfr1_has_mte2(pfr1);
 	if (f->vdisr)
 		f->hcr_traps |= HCR_TERR_F;
 	if (field(mmfr1, 16)) /* ID_AA64MMFR1_EL1.LO */

@@ -4,12 +4,18 @@
  * then a table lookup. The guest's MIDR/MPIDR come from VPIDR_EL2 and
  * VMPIDR_EL2 instead (no trap needed), see arch_vcpu_reset().
  */
+#include <arch/cpu_features.h>
+#include <arch/mte.h>
 #include <arch/pmu.h>
 #include <arch/stage2.h>
 #include <arch/sysreg_emul.h>
 
-/* 56 encodings: CRm 1..7, op2 0..7 of op0=3 op1=0 CRn=0. */
-static u64 guest_id[7][8];
+/*
+ * 56 encodings: CRm 1..7, op2 0..7 of op0=3 op1=0 CRn=0, in two views:
+ * [1] what a VM with MTE reads (the CPU-wide view), [0] a VM without, so
+ * that a trapped read is one table lookup either way.
+ */
+static u64 guest_id[2][7][8];
 static unsigned guest_ipa_parange = 2; /* 40-bit IPA unless the CPU has less */
 
 static u64 clear_field(u64 v, unsigned shift)
@@ -32,8 +38,9 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 						40 /* MPAM */,
 						44 /* AMU */,
 						52 /* RME */ };
-	static const unsigned pfr1_hidden[] = { 8 /* MTE */, 12 /* RAS_frac */, 16 /* MPAM_frac */,
-						24 /* SME */, 32 /* CSV2_frac: SCXTNUM, see PFR0 */ };
+	static const unsigned pfr1_hidden[] = { 12 /* RAS_frac */, 16 /* MPAM_frac */, 24 /* SME */,
+						32 /* CSV2_frac: SCXTNUM, see PFR0 */,
+						52 /* MTEX: canonical tag checking needs TCR2 */ };
 	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */,     32 /* PMSVer */, 40 /* TraceFilt */,
 						44 /* TraceBuffer */, 48 /* MTPMU */,  52 /* BRBE */ };
 	static const unsigned isar1_hidden[] = { 4 /* APA */, 8 /* API */, 24 /* GPA */, 28 /* GPI */,
@@ -50,6 +57,14 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 		n = ARRAY_SIZE(pfr0_hidden);
 		break;
 	case SYS_ID_AA64PFR1_EL1:
+		/*
+		 * MTE as the CPU has it where it has tag storage (MTE2, MTE3 and
+		 * MTE_frac, what arch/arm64/vcpu_switch.c switches); MTE 1, the
+		 * instructions without tags, is not offered. Whether a VM sees it
+		 * is decided per VM: id_reg_vm_view().
+		 */
+		if (!pfr1_has_mte2(hw))
+			hw = clear_field(clear_field(hw, PFR1_MTE_SHIFT), PFR1_MTE_FRAC_SHIFT);
 		hide = pfr1_hidden;
 		n = ARRAY_SIZE(pfr1_hidden);
 		break;
@@ -98,7 +113,29 @@ u64 id_reg_guest_value(u32 enc)
 	unsigned crm = (enc >> 8) & 0xF, op2 = (enc >> 5) & 0x7;
 	if (crm < 1 || crm > 7)
 		return 0;
-	return guest_id[crm - 1][op2];
+	return guest_id[1][crm - 1][op2];
+}
+
+u64 id_reg_vm_view(u32 enc, u64 val, bool mte)
+{
+	if (enc == SYS_ID_AA64PFR1_EL1 && !mte)
+		return clear_field(clear_field(val, PFR1_MTE_SHIFT), PFR1_MTE_FRAC_SHIFT);
+	return val;
+}
+
+u64 id_reg_vcpu_value(const struct vcpu *v, u32 enc)
+{
+	unsigned crm = (enc >> 8) & 0xF, op2 = (enc >> 5) & 0x7;
+	if (crm < 1 || crm > 7)
+		return 0;
+	return guest_id[vcpu_has_mte(v)][crm - 1][op2];
+}
+
+void sysreg_fast_id_read(struct vcpu *v, u32 iss)
+{
+	/* iss is an ID register read (sysreg_iss_is_id_read): CRm 1..7, the index is in range. */
+	vcpu_set_reg(v, (iss >> 5) & 0x1F,
+		     guest_id[vcpu_has_mte(v)][((iss >> 1) & 0xF) - 1][(iss >> 17) & 7]);
 }
 
 void id_regs_set_ipa_parange(unsigned parange)
@@ -109,7 +146,10 @@ void id_regs_set_ipa_parange(unsigned parange)
 void id_regs_init(void)
 {
 	for (unsigned crm = 1; crm <= 7; crm++)
-		for (unsigned op2 = 0; op2 < 8; op2++)
-			guest_id[crm - 1][op2] = id_reg_sanitize(SYSREG_ENC(3, 0, 0, crm, op2),
-								 arch_id_reg_read(crm, op2));
+		for (unsigned op2 = 0; op2 < 8; op2++) {
+			u32 enc = SYSREG_ENC(3, 0, 0, crm, op2);
+			u64 v = id_reg_sanitize(enc, arch_id_reg_read(crm, op2));
+			guest_id[1][crm - 1][op2] = v;
+			guest_id[0][crm - 1][op2] = id_reg_vm_view(enc, v, false);
+		}
 }

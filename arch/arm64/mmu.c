@@ -54,6 +54,8 @@ static u64 leaf_attrs(enum el2_mem type)
 		return d | DESC_ATTRIDX(MAIR_IDX_NORMAL) | DESC_SH_INNER | DESC_AP_RO | DESC_XN;
 	case EL2_DATA:
 		return d | DESC_ATTRIDX(MAIR_IDX_NORMAL) | DESC_SH_INNER | DESC_XN;
+	case EL2_RAM:
+		return d | DESC_ATTRIDX(MAIR_IDX_RAM) | DESC_SH_INNER | DESC_XN;
 	case EL2_DEVICE:
 	default:
 		return d | DESC_ATTRIDX(MAIR_IDX_DEVICE) | DESC_XN;

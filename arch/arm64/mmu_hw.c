@@ -4,6 +4,7 @@
  * tables themselves are planned and audited in mmu.c, which host tests run
  * as it is (with their own versions of these functions).
  */
+#include <arch/cpu_features.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
 
@@ -18,6 +19,9 @@ void mmu_map_barrier(void)
 
 void mmu_hw_enable(const u64 *root)
 {
+	/* Read here, not from cpu_feat: the MMU is on before the features are decoded. */
+	bool mte2 = pfr1_has_mte2(read_sysreg(id_aa64pfr1_el1));
+
 	if (!tcr_value) {
 		unsigned parange = MMFR0_PARANGE(read_sysreg(id_aa64mmfr0_el1));
 		if (parange > 5)
@@ -26,14 +30,14 @@ void mmu_hw_enable(const u64 *root)
 		tcr_value = 16 | (1UL << 8) | (1UL << 10) | (3UL << 12) | ((u64)parange << 16) | BIT(23) |
 			BIT(31);
 	}
-	write_sysreg(mair_el2, MMU_MAIR_VALUE);
+	write_sysreg(mair_el2, mmu_mair_value(mte2));
 	write_sysreg(tcr_el2, tcr_value);
 	write_sysreg(ttbr0_el2, (u64)(uintptr_t)root);
 	isb();
 	__asm__ volatile("tlbi alle2" ::: "memory");
 	dsb(nsh);
 	isb();
-	write_sysreg(sctlr_el2, MMU_SCTLR_VALUE);
+	write_sysreg(sctlr_el2, MMU_SCTLR_VALUE | (mte2 ? SCTLR_EL2_ATA : 0));
 	isb();
 }
 

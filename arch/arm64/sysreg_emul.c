@@ -92,7 +92,7 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 	if (is_id_space(e)) {
 		if (!read)
 			return SYSREG_UNDEF;
-		vcpu_set_reg(v, rt, id_reg_guest_value(e->u.sysreg.enc));
+		vcpu_set_reg(v, rt, id_reg_vcpu_value(v, e->u.sysreg.enc));
 		return SYSREG_DONE;
 	}
 	if (is_breakpoint_reg(e))
@@ -136,10 +136,4 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 		return SYSREG_AGAIN;
 	}
 	return SYSREG_UNDEF;
-}
-
-void sysreg_fast_id_read(struct vcpu *v, u32 iss)
-{
-	vcpu_set_reg(v, (iss >> 5) & 0x1F,
-		     id_reg_guest_value(SYSREG_ENC(3, 0, 0, (iss >> 1) & 0xF, (iss >> 17) & 7)));
 }

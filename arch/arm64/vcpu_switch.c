@@ -9,6 +9,7 @@
  */
 #include <arch/cpu_features.h>
 #include <arch/debug.h>
+#include <arch/mte.h>
 #include <arch/pmu.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
@@ -38,9 +39,12 @@
  * Left clear on purpose: TVM/TRVM (EL1 MMU registers are the guest's),
  * TTLB (guest TLB maintenance needs no help with VMIDs), API/APK (pointer
  * authentication is hidden from the guest, so its instructions and key
- * registers trap and are UNDEFINED), ATA (MTE tag registers trap), EnSCXT
- * (SCXTNUM_EL0/EL1 trap). TERR and TLOR are added per CPU
- * (cpu_feat.hcr_traps): they are RES0 without RAS and LORegions.
+ * registers trap and are UNDEFINED), EnSCXT (SCXTNUM_EL0/EL1 trap), TID5
+ * (GMID_EL1 is the CPU's, nothing to hide). TERR and TLOR are added per CPU
+ * (cpu_feat.hcr_traps): they are RES0 without RAS and LORegions. ATA is
+ * added per VM (mte_hcr_bits): set where the CPU has MTE2 and the VM may
+ * use it, its tags and tag registers are then the guest's; clear, tags
+ * are RAZ/WI to EL1/EL0, nothing is tag checked and the MTE registers trap.
  */
 #define HCR_GUEST \
 	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | HCR_TSC | \
@@ -123,7 +127,7 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	a->sys.sctlr_el1 = SCTLR_EL1_RESET;
 	a->sys.vmpidr_el2 = BIT(31) | v->mpidr;
 	a->sys.vpidr_el2 = read_sysreg(midr_el1);
-	a->hcr_el2 = HCR_GUEST | cpu_feat.hcr_traps;
+	a->hcr_el2 = HCR_GUEST | cpu_feat.hcr_traps | mte_hcr_bits(cpu_feat.mte, v->vm->mte);
 	v->injected_elr = 0;
 	v->prev_injected_elr = 0;
 }
@@ -223,6 +227,8 @@ void arch_vcpu_put(struct vcpu *v)
 	el1_save(&v->arch.sys);
 	debug_vcpu_put(v);
 	pmu_vcpu_put(v);
+	if (vcpu_has_mte(v))
+		mte_vcpu_put(v);
 	fpsimd_save(&v->arch.fp);
 	/* Its virtual timer must not fire for whoever runs here next (the next load writes its own). */
 	write_sysreg(cntv_ctl_el0, 0);
@@ -246,6 +252,8 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 	el1_load(&v->arch.sys);
 	debug_vcpu_load(v);
 	pmu_vcpu_load(v);
+	if (vcpu_has_mte(v))
+		mte_vcpu_load(v);
 	fpsimd_restore(&v->arch.fp);
 	isb();
 }

@@ -11,6 +11,7 @@
 #   hyparm.test=blk-write / blk-read / blk-ro  virtio-blk: a dd pattern to /dev/vda, read it back, a read-only disk
 #   hyparm.test=blk-ext4-write / blk-ext4-read  a file on the ext4 /dev/vda, synced; read back after a kill
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
+#   hyparm.test=mte   MTE: the cpuinfo feature, a PROT_MTE page and a tag-check fault (/bin/mtetag)
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
@@ -96,6 +97,9 @@ perf)
 	echo "hyparm-guest: pmu interrupt $(grep -i 'pmu' /proc/interrupts | head -1)"
 	/bin/perfcount; poweroff -f ;;
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
+mte)
+	echo "hyparm-guest: cpuinfo:$(grep -m1 Features /proc/cpuinfo | grep -o -w 'mte[0-9]*' | sed 's/^/ /' | tr -d '\n')"
+	/bin/mtetag; poweroff -f ;;
 esac
 # A virtio-blk disk (make run gives one): load its driver so that /dev/vda is there.
 for m in virtio_mmio virtio_blk jbd2 mbcache crc16 crc32c_generic ext4; do insmod /lib/modules/$m.ko 2>/dev/null; done

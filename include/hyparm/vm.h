@@ -118,6 +118,7 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	u64 entry_ipa, dtb_ipa; /* where the boot vCPU starts and its x0 (the DTB's IPA; 0 for firmware) */
+	bool mte; /* may use MTE where the machine has it (manifest no-mte clears it; arch/arm64/include/arch/mte.h) */
 	bool warm_reset_is_panic; /* its guest asks for a warm reset only after a panic (hyparm/guest_cmdline.h) */
 	const struct vm_config *config;
 	u32 weight; /* its share of a CPU against other VMs' vCPUs there (manifest `weight`; 0 = default) */

@@ -43,6 +43,7 @@ struct vm_config {
 	u32 nr_pcpus; /* 0 = default placement */
 	enum vm_restart restart;
 	u32 weight; /* CPU share, 1..VMCONF_WEIGHT_MAX; VMCONF_WEIGHT_DEFAULT unless the manifest says */
+	bool no_mte; /* manifest no-mte: MTE stays hidden from this VM even where the machine has it */
 	bool identity_mapped; /* RAM at IPA == PA (refused for now: not supported yet) */
 	/* Where the manifest describes the VM, for later messages: "FILE:LINE: /vms/NAME" or "manifest: /vms/NAME". */
 	char where[VMCONF_WHERE_MAX];

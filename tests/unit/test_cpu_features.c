@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include <arch/cpu_features.h>
-#include <arch/sysreg_emul.h>
+#include <arch/mte.h>
 #include <arch/sysreg_emul.h>
 
 /* QEMU 7.2 -cpu max: RAS 2, SME 1, CSV2 2, LORegions, HCX; no SPE, TRF, AMU, LS64. */
@@ -23,10 +23,11 @@
 #define A57_PFR0 0x1000222ULL
 #define A57_DFR0 0x10305106ULL
 
-/* id_regs.c's hardware half, absent on the host: zero, as a CPU with nothing would read. */
+/* id_regs.c's hardware half, absent on the host: zero, as a CPU with nothing would read, but for the PFR1 a test sets. */
+static u64 fake_pfr1;
 u64 arch_id_reg_read(unsigned crm, unsigned op2)
 {
-	return 0;
+	return crm == 4 && op2 == 1 ? fake_pfr1 : 0;
 }
 
 static void cpu_max_switches_tpidr2_and_vdisr_and_traps_lor_and_ras(void **state)
@@ -92,6 +93,78 @@ static void guest_is_not_promised_what_traps(void **state)
 	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ISAR1_EL1, 3ULL << 60), 0);
 }
 
+/* QEMU 7.2 -cpu max on virt,mte=on: MTE 3 (MTE3, asymmetric checks), MTE_frac 0. */
+#define MAX_MTE_PFR1 (MAX_PFR1 | (3ULL << 8))
+
+static void mte_counts_only_with_tag_storage(void **state)
+{
+	struct cpu_features f;
+
+	cpu_features_decode(&f, MAX_PFR0, MAX_MTE_PFR1, MAX_DFR0, MAX_ISAR1, MAX_MMFR1);
+	assert_true(f.mte);
+	cpu_features_decode(&f, 0, 2ULL << 8, 0, 0, 0); /* MTE2 */
+	assert_true(f.mte);
+	cpu_features_decode(&f, 0, 1ULL << 8, 0, 0, 0); /* MTE 1: the instructions, no tags */
+	assert_false(f.mte);
+	cpu_features_decode(&f, MAX_PFR0, MAX_PFR1, MAX_DFR0, MAX_ISAR1, MAX_MMFR1); /* max without mte=on */
+	assert_false(f.mte);
+	cpu_features_decode(&f, A57_PFR0, 0, A57_DFR0, 0, 0);
+	assert_false(f.mte);
+}
+
+static void mte_advertised_as_the_cpu_has_it_per_vm(void **state)
+{
+	/* The CPU's MTE level and MTE_frac where it has tags; MTEX (canonical tags) never. */
+	u64 hw = MAX_MTE_PFR1 | (0xFULL << 40) | (1ULL << 52);
+	u64 pfr1 = id_reg_sanitize(SYS_ID_AA64PFR1_EL1, hw);
+	assert_int_equal((pfr1 >> 8) & 0xF, 3);
+	assert_int_equal((pfr1 >> 40) & 0xF, 0xF);
+	assert_int_equal((pfr1 >> 52) & 0xF, 0);
+	assert_int_equal(pfr1 & 0xFF, MAX_PFR1 & 0xFF); /* BT and SSBS as they were */
+	/* A VM without MTE: MTE and MTE_frac gone, the rest unchanged; other registers untouched. */
+	u64 off = id_reg_vm_view(SYS_ID_AA64PFR1_EL1, pfr1, false);
+	assert_int_equal(off, pfr1 & ~((0xFULL << 8) | (0xFULL << 40)));
+	assert_int_equal(id_reg_vm_view(SYS_ID_AA64PFR1_EL1, pfr1, true), pfr1);
+	assert_int_equal(id_reg_vm_view(SYS_ID_AA64PFR0_EL1, MAX_PFR0, false), MAX_PFR0);
+	/* MTE 1 (no tag storage) is not offered at all. */
+	pfr1 = id_reg_sanitize(SYS_ID_AA64PFR1_EL1, (1ULL << 8) | (0xFULL << 40));
+	assert_int_equal(pfr1, 0);
+	/* cortex-a57: nothing to show. */
+	assert_int_equal(id_reg_vm_view(SYS_ID_AA64PFR1_EL1, id_reg_sanitize(SYS_ID_AA64PFR1_EL1, 0), true),
+			 0);
+}
+
+/* What a trapped MRS of ID_AA64PFR1_EL1 gives a vCPU, by the exit's fast path and the table walk. */
+static void a_vcpu_reads_its_vms_view(void **state)
+{
+	/* MRS x3, ID_AA64PFR1_EL1: op0 3, op2 1, CRm 4, Rt 3, read. */
+	u32 iss = (3u << 20) | (1u << 17) | (3u << 5) | (4u << 1) | 1u;
+	static struct vcpu v;
+
+	assert_true(sysreg_iss_is_id_read(iss));
+	fake_pfr1 = MAX_MTE_PFR1;
+	id_regs_init();
+	v.arch.hcr_el2 = HCR_ATA;
+	sysreg_fast_id_read(&v, iss);
+	assert_int_equal((v.arch.regs.x[3] >> 8) & 0xF, 3);
+	assert_int_equal(id_reg_vcpu_value(&v, SYS_ID_AA64PFR1_EL1), v.arch.regs.x[3]);
+	v.arch.hcr_el2 = 0; /* a VM without MTE on the same CPU */
+	sysreg_fast_id_read(&v, iss);
+	assert_int_equal((v.arch.regs.x[3] >> 8) & 0xF, 0);
+	assert_int_equal(v.arch.regs.x[3], MAX_PFR1 & ~(0xFULL << 24)); /* SME hidden as ever */
+	assert_int_equal(id_reg_vcpu_value(&v, SYS_ID_AA64PFR1_EL1), v.arch.regs.x[3]);
+	fake_pfr1 = 0;
+	id_regs_init();
+}
+
+static void ata_only_where_the_cpu_has_tags_and_the_vm_may(void **state)
+{
+	assert_int_equal(mte_hcr_bits(true, true), HCR_ATA);
+	assert_int_equal(mte_hcr_bits(true, false), 0); /* manifest no-mte */
+	assert_int_equal(mte_hcr_bits(false, true), 0); /* no tag storage */
+	assert_int_equal(mte_hcr_bits(false, false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +172,10 @@ int main(void)
 		cmocka_unit_test(cortex_a57_adds_nothing_to_the_switch),
 		cmocka_unit_test(each_optional_feature_sets_its_own_control),
 		cmocka_unit_test(guest_is_not_promised_what_traps),
+		cmocka_unit_test(mte_counts_only_with_tag_storage),
+		cmocka_unit_test(mte_advertised_as_the_cpu_has_it_per_vm),
+		cmocka_unit_test(ata_only_where_the_cpu_has_tags_and_the_vm_may),
+		cmocka_unit_test(a_vcpu_reads_its_vms_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

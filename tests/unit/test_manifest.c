@@ -231,6 +231,7 @@ static void defaults_and_checked_images(void **state)
 	assert_int_equal(r.vms[0].nr_pcpus, 0);
 	assert_string_equal(r.vms[0].devices, "");
 	assert_int_equal(r.vms[0].weight, VMCONF_WEIGHT_DEFAULT);
+	assert_false(r.vms[0].no_mte); /* MTE where the machine has it, unless the manifest says */
 	assert_string_equal(r.vms[0].where, "t.dts:5: /vms/a");
 	/* A raw binary, a guest DTB, an initrd that fits, every memory spelling. */
 	parse_env(VM("\t\t\tcompatible = \"hyparm,vm\";\n\t\t\tkernel = \"raw.bin\";\n\t\t\tdtb = "
@@ -305,7 +306,7 @@ static void unknown_property(void **state)
 		VM(KERNEL "\t\t\tmemroy = \"64M\";\n"),
 		"t.dts:8: /vms/a: memroy: unknown property (expected compatible, kernel, firmware, initrd, "
 		"dtb, bootargs, vcpus, memory, affinity, devices, restart, identity-mapped, flash-vars, "
-		"weight)");
+		"weight, no-mte)");
 	expect_error("/dts-v1/;\n/ {\n\tcompatible = \"hyparm,manifest\";\n\tmodel = \"x\";\n};\n",
 		     "t.dts:4: /: model: unknown property (expected compatible)");
 	expect_error("/dts-v1/;\n/ {\n\tcompatible = \"hyparm,manifest\";\n\tvms {\n\t\tx = <1>;\n\t};\n};\n",
@@ -412,6 +413,17 @@ static void vcpus_out_of_range(void **state)
 {
 	expect_error(VM(KERNEL "\t\t\tvcpus = <0>;\n"), "t.dts:8: /vms/a: vcpus: 0: expected 1..8");
 	expect_error(VM(KERNEL "\t\t\tvcpus = <9>;\n"), "t.dts:8: /vms/a: vcpus: 9: expected 1..8");
+}
+
+static void no_mte_is_a_flag(void **state)
+{
+	struct result r;
+
+	parse_env(VM(KERNEL "\t\t\tno-mte;\n"), &machine, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_true(r.vms[0].no_mte);
+	expect_error(VM(KERNEL "\t\t\tno-mte = <1>;\n"),
+		     "t.dts:8: /vms/a: no-mte: expected a flag without value (no-mte;)");
 }
 
 static void weight_in_range(void **state)
@@ -667,6 +679,7 @@ int main(void)
 		cmocka_unit_test(initrd_that_does_not_fit),
 		cmocka_unit_test(vcpus_out_of_range),
 		cmocka_unit_test(weight_in_range),
+		cmocka_unit_test(no_mte_is_a_flag),
 		cmocka_unit_test(vcpu_pinned_to_a_cpu_that_does_not_exist),
 		cmocka_unit_test(duplicate_names),
 		cmocka_unit_test(not_supported_yet),

@@ -9,6 +9,12 @@ struct vm;
 /* Clean and invalidate [pa, pa + size) to the point of coherency. */
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size);
 /*
+ * Scrub RAM that goes to a guest: [pa, pa + size) zeroed, allocation tags
+ * too where the CPU has MTE2, and cleaned to the point of coherency (the
+ * guest may start with its caches off). pa and size: 2 MiB aligned.
+ */
+void arch_ram_scrub(paddr_t pa, u64 size);
+/*
  * One piece of cleaning+invalidating the VM's RAM to the point of
  * coherency (set/way emulation, arch/arm64/sysreg_emul.c): from *off on;
  * true when done (*off back to 0).

@@ -35,6 +35,9 @@ struct el1_sysregs {
 	u64 tpidr2_el0; /* FEAT_SME */
 	u64 vdisr_el2; /* FEAT_RAS: what the guest reads as DISR_EL1 */
 	u64 accdata_el1; /* FEAT_LS64_ACCDATA */
+	/* Switched only for vCPUs of VMs with MTE (arch/mte.h). */
+	u64 tfsr_el1, tfsre0_el1; /* tag-check faults recorded (asynchronous mode) */
+	u64 rgsr_el1, gcr_el1; /* IRG's seed and excluded tags */
 };
 
 /* FP/SIMD registers, saved by fpsimd.S (the only code in hyparm that touches them). */

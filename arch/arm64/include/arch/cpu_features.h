@@ -16,6 +16,13 @@ struct cpu_features {
 	bool accdata; /* FEAT_LS64_ACCDATA: ACCDATA_EL1 */
 	bool el1_extra; /* any of the three: the switch tests this one flag */
 	bool hcx; /* FEAT_HCX: HCRX_EL2 exists and must be given a known value */
+	/*
+	 * FEAT_MTE2: allocation tags in memory (ID_AA64PFR1_EL1.MTE >= 2, i.e. the
+	 * machine has tag storage). hyparm clears the tags with the data when it
+	 * scrubs RAM, and a VM that may use MTE gets HCR_EL2.ATA and its tag
+	 * registers switched. MTE 1 (instructions only, no tags) counts as none.
+	 */
+	bool mte;
 	/* Trap bits that are RES0 without their feature, so set only where it exists. */
 	u64 hcr_traps; /* HCR_EL2.TERR (RAS error records), TLOR (LORegions) */
 	u64 mdcr_traps; /* MDCR_EL2.TPMS (SPE), TTRF (trace filter) */
@@ -29,6 +36,15 @@ extern struct cpu_features cpu_feat;
 #define MDCR_TPMS BIT(14)
 #define MDCR_TTRF BIT(19)
 #define CPTR_TAM BIT(30)
+
+#define PFR1_MTE_SHIFT 8 /* ID_AA64PFR1_EL1.MTE */
+#define PFR1_MTE_FRAC_SHIFT 40 /* ID_AA64PFR1_EL1.MTE_frac: asynchronous tag-check faults */
+
+/* ID_AA64PFR1_EL1 says the CPU has FEAT_MTE2 (tags in memory, not just the instructions). */
+static inline bool pfr1_has_mte2(u64 pfr1)
+{
+	return ((pfr1 >> PFR1_MTE_SHIFT) & 0xF) >= 2;
+}
 
 /* Pure decoding of the ID register values (host-testable). */
 void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u64 isar1, u64 mmfr1);

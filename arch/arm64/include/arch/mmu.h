@@ -14,6 +14,12 @@ enum el2_mem {
 	EL2_RODATA, /* Normal WB, read-only, execute-never */
 	EL2_DATA, /* Normal WB, read-write, execute-never */
 	EL2_DEVICE, /* Device-nGnRE, read-write, execute-never */
+	/*
+	 * RAM outside hyparm's image (guest RAM, the page pool): as EL2_DATA,
+	 * but Tagged where the CPU has MTE2, so that hyparm can clear the
+	 * allocation tags of guest RAM (arch_ram_scrub()).
+	 */
+	EL2_RAM,
 };
 
 struct image_layout {
@@ -43,9 +49,15 @@ const char *mmu_audit(const struct image_layout *img, u64 *bad);
 bool mmu_wxn_enabled(void);
 
 /* SCTLR_EL2 and MAIR_EL2 as hyparm runs: MMU, caches, alignment check, W^X. */
-#define MAIR_IDX_NORMAL 0
-#define MAIR_IDX_DEVICE 1
-#define MMU_MAIR_VALUE ((0xFFUL << (8 * MAIR_IDX_NORMAL)) | (0x04UL << (8 * MAIR_IDX_DEVICE)))
+#define MAIR_IDX_NORMAL 0 /* Normal, inner/outer write-back, read/write-allocate */
+#define MAIR_IDX_DEVICE 1 /* Device-nGnRE */
+#define MAIR_IDX_RAM \
+	2 /* Normal WB like slot 0; Tagged Normal (0xF0, FEAT_MTE2 only) where the CPU has tags */
+static inline u64 mmu_mair_value(bool tagged_ram)
+{
+	return (0xFFUL << (8 * MAIR_IDX_NORMAL)) | (0x04UL << (8 * MAIR_IDX_DEVICE)) |
+		((tagged_ram ? 0xF0UL : 0xFFUL) << (8 * MAIR_IDX_RAM));
+}
 
 #define SCTLR_EL2_RES1 0x30C50830UL
 #define SCTLR_M BIT(0)
@@ -54,6 +66,12 @@ bool mmu_wxn_enabled(void);
 #define SCTLR_I BIT(12)
 #define SCTLR_WXN_BIT BIT(19)
 #define MMU_SCTLR_VALUE (SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN_BIT)
+/*
+ * SCTLR_EL2.ATA (FEAT_MTE2): EL2 may read and write allocation tags (the
+ * scrub's DC GZVA). TCF (bits 41:40) stays 0: no access of hyparm's raises a
+ * tag-check fault.
+ */
+#define SCTLR_EL2_ATA BIT(43)
 
 /* The hardware half (arch/arm64/mmu_hw.c; host tests bring their own). */
 void mmu_map_barrier(void);

@@ -58,6 +58,7 @@
 #define HCR_APK BIT(40)
 #define HCR_API BIT(41)
 #define HCR_FWB BIT(46)
+#define HCR_ATA BIT(56) /* EL1/EL0 may use allocation tags and the MTE registers (FEAT_MTE2) */
 
 /* ID_AA64MMFR0_EL1 */
 #define MMFR0_PARANGE(v) ((unsigned)((v)&0xF))

@@ -40,6 +40,13 @@ void sysreg_fast_id_read(struct vcpu *v, u32 iss);
 
 /* The ID register value guests read for this encoding (op0=3, op1=0, CRn=0, CRm=1..7). */
 u64 id_reg_guest_value(u32 enc);
+/*
+ * What one VM reads: val (id_reg_guest_value's) without MTE unless the VM
+ * has it (mte: HCR_EL2.ATA is set for its vCPUs, see vcpu_has_mte()).
+ */
+u64 id_reg_vm_view(u32 enc, u64 val, bool mte);
+/* The ID register value vCPU v reads (its VM's view). */
+u64 id_reg_vcpu_value(const struct vcpu *v, u32 enc);
 /* Hide features hyparm does not virtualise from an ID register's hardware value. */
 u64 id_reg_sanitize(u32 enc, u64 hw);
 /* The CPU's own ID register op0=3 op1=0 CRn=0 CRm=crm op2 (arch/arm64/id_regs_hw.c; a fake in host tests). */
