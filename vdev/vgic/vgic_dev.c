@@ -85,7 +85,8 @@ static int vgic_create(struct vdev *d, unsigned version, char *err, size_t errle
 		return -HV_EINVAL;
 	}
 	g->lock = (spinlock_t)SPINLOCK_INIT;
-	g->lpis = false; /* until this VM's ITS says otherwise (a VM slot is reused by VMs of other configs) */
+	/* LPIs only once this VM's ITS says so: a VM slot is reused by VMs of other configs. */
+	g->lpis = false;
 	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++)
 		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
 			g->cpu[n].priv[i].src = NULL;
