@@ -1,0 +1,52 @@
+"""SVE and pointer authentication for guests (arch/sve.h, arch/pauth.h): advertised and working
+where the CPU has them (-cpu max), the state switched with the vCPU so that two VMs, or two vCPUs
+of one VM, on one physical CPU never see each other's; hidden and UNDEFINED on cortex-a57
+(guests/tests/sve.c, guests/tests/pauth.c)."""
+import re
+
+import pytest
+
+import hyparmrun as hr
+
+# pauth-impdef=on: QEMU's architected QARMA5 makes -cpu max about 3x slower (PLATFORM.md).
+CPU_MAX = "max,pauth-impdef=on"
+VL_BITS = 512  # arch/sve.h: SVE_VL_MAX_BYTES, below QEMU's 2048
+
+
+def _pair(hv, guest, a_params, b_params, cpu_model=CPU_MAX, timeout=90):
+    res = hv.run([hr.VM(hv.guest(guest), name="a", params=a_params, pcpus="0"),
+                  hr.VM(hv.guest(guest), name="b", params=b_params, pcpus="0")],
+                 cpu_model=cpu_model, timeout=timeout)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "a")
+    hv.guest_passed(res, "b")
+    return res
+
+
+@pytest.mark.timeout(90)
+def test_sve_hidden_and_undefined_on_cortex_a57(hv):
+    res = hv.run([hr.VM(hv.guest("sve"), name="g")], cpu_model="cortex-a57", timeout=30)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "g")
+    hv.expect(any("PASS: RDVL is UNDEFINED" in l for l in res.vm_lines("g")), "the UNDEF was not checked")
+
+
+@pytest.mark.timeout(150)
+def test_sve_registers_never_cross_vms_on_one_cpu(hv):
+    """Two VMs on physical CPU 0 with their own Z/P/FFR patterns, and different ZCR_EL1.LEN (the
+    whole 512 bits, and 256): each reads back only its own, through many switches."""
+    res = _pair(hv, "sve", "seed=1 len=15 expect_vl_bits=%d" % VL_BITS, "seed=2 len=1 expect_vl_bits=%d" % VL_BITS)
+    hv.expect(any("SVE: guests' vector length %d bits (the CPU's longest 2048" % VL_BITS in l for l in res.lines),
+              "hyparm did not report the VL it chose")
+    for vm in ("a", "b"):
+        hv.expect(any("kept over 20 rounds" in l and l.startswith("PASS") for l in res.vm_lines(vm)),
+                  "vm %s: no isolation check" % vm)
+
+
+@pytest.mark.timeout(150)
+def test_sve_registers_never_cross_vcpus_of_one_vm(hv):
+    res = hv.run([hr.VM(hv.guest("sve"), name="g", params="seed=3 cpus=2", cpus=2, pcpus="0")],
+                 cpu_model=CPU_MAX, timeout=90)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "g")
+    hv.expect(any(l.startswith("PASS: vCPU 1: Z, P, FFR") for l in res.vm_lines("g")), "vCPU 1 did not check")
