@@ -77,7 +77,8 @@ void sve_vcpu_reset(struct vcpu *v)
 	struct vcpu_sve *s = &v->arch.sve;
 
 	s->active = false;
-	s->zcr_el1 = guest_vl ? zcr_len(guest_vl) : 0; /* the whole VL hyparm allows, as KVM resets it */
+	s->zcr_el1 =
+		0; /* LEN 0, 128 bits, as KVM resets it (UNKNOWN architecturally): the guest asks for more */
 }
 
 bool sve_first_use(struct vcpu *v)

@@ -50,3 +50,34 @@ def test_sve_registers_never_cross_vcpus_of_one_vm(hv):
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     hv.guest_passed(res, "g")
     hv.expect(any(l.startswith("PASS: vCPU 1: Z, P, FFR") for l in res.vm_lines("g")), "vCPU 1 did not check")
+
+
+@pytest.mark.timeout(90)
+def test_pauth_hidden_and_undefined_on_cortex_a57(hv):
+    res = hv.run([hr.VM(hv.guest("pauth"), name="g")], cpu_model="cortex-a57", timeout=30)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "g")
+    hv.expect(any("PASS: PACGA is UNDEFINED" in l for l in res.vm_lines("g")), "the UNDEF was not checked")
+
+
+@pytest.mark.timeout(150)
+def test_pauth_keys_never_cross_vms_on_one_cpu(hv):
+    """Two VMs on physical CPU 0 with their own keys, one first using a key register (HCR_EL2.APK
+    trap), the other a PAC instruction (HCR_EL2.API): round trips work, forged pointers fail, and
+    each VM's keys and signatures stay its own through many switches."""
+    res = _pair(hv, "pauth", "seed=1", "seed=2 first=pac")
+    for vm in ("a", "b"):
+        lines = res.vm_lines(vm)
+        for want in ("PACIA/AUTIA round trip", "a forged pointer fails AUTIA", "keys and signatures kept over 20"):
+            hv.expect(any(l.startswith("PASS: ") and want in l for l in lines), "vm %s: no %r check" % (vm, want))
+    hv.expect(any(l.startswith("PASS: PACGA as the first use runs") for l in res.vm_lines("b")),
+              "vm b did not start with a PAC instruction")
+
+
+@pytest.mark.timeout(150)
+def test_pauth_keys_never_cross_vcpus_of_one_vm(hv):
+    res = hv.run([hr.VM(hv.guest("pauth"), name="g", params="seed=3 cpus=2", cpus=2, pcpus="0")],
+                 cpu_model=CPU_MAX, timeout=90)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "g")
+    hv.expect(any(l.startswith("PASS: vCPU 1: its keys") for l in res.vm_lines("g")), "vCPU 1 did not check")

@@ -18,7 +18,7 @@
  * instructions and ZCR_EL1 accesses, and it costs one flag test per
  * switch, nothing per exit. The first trap makes it active: the live
  * FP/SIMD registers become the low 128 bits of its Z registers (the rest,
- * P and FFR zero), ZCR_EL1 gets its reset value (the whole VL), TZ is
+ * P and FFR zero), ZCR_EL1 gets its reset value (0, as KVM), TZ is
  * cleared while it runs, and the instruction runs again. From then on put
  * saves and load restores Z/P/FFR/ZCR_EL1 around the eager FP/SIMD switch
  * (fpsimd.S: the Z registers restored after the Q registers, whose write
