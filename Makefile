@@ -161,15 +161,17 @@ unit: $(UNIT_BINS)
 include fuzz/fuzz.mk
 
 # Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
-linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount
+linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/svecheck
 	@bash scripts/fetch-linux.sh
 	@bash scripts/mkinitramfs.sh
 
 # The Linux guests' own test programs (in the initramfs): static, no libc, stripped.
-$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
+# svecheck uses SVE instructions: built for Armv8.2-A+SVE (it runs only where /proc/cpuinfo says sve).
+$(B)/linux/svecheck: LINUX_ARCH_FLAGS := -march=armv8.2-a+sve
+$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/svecheck: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
 	@mkdir -p $(dir $@)
 	@echo "  LINUXCC $<"
-	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror -s -o $@ $<
+	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror $(LINUX_ARCH_FLAGS) -s -o $@ $<
 
 # Debian's python3, where setup-deps.sh installs pytest and pexpect (a python3 earlier
 # in PATH, pyenv's say, lacks them). K=NAME runs the tests whose name has NAME.

@@ -42,8 +42,10 @@
 	X(8, S3_0_C2_C3_0) \
 	X(9, S3_0_C2_C3_1)
 #define NKEYS 10
-static const char *const key_names[NKEYS] = { "APIAKeyLo", "APIAKeyHi", "APIBKeyLo", "APIBKeyHi", "APDAKeyLo",
-					      "APDAKeyHi", "APDBKeyLo", "APDBKeyHi", "APGAKeyLo", "APGAKeyHi" };
+static const char *const key_names[NKEYS] = {
+	"APIAKeyLo", "APIAKeyHi", "APIBKeyLo", "APIBKeyHi", "APDAKeyLo",
+	"APDAKeyHi", "APDBKeyLo", "APDBKeyHi", "APGAKeyLo", "APGAKeyHi"
+};
 
 static void keys_write(const u64 *k)
 {
@@ -217,17 +219,19 @@ static unsigned hold_keys(unsigned cpu, bool report)
 	if (report) {
 		unsigned f = fpac_faults;
 		u64 forged_bit = ref.ia ^ (1ULL << 53), bad1, bad2;
-		check(ref.ia != PTR && autia(ref.ia, MOD) == PTR, "PACIA/AUTIA round trip (0x%llx signed 0x%llx)",
-		      (unsigned long long)PTR, (unsigned long long)ref.ia);
+		check(ref.ia != PTR && autia(ref.ia, MOD) == PTR,
+		      "PACIA/AUTIA round trip (0x%llx signed 0x%llx)", (unsigned long long)PTR,
+		      (unsigned long long)ref.ia);
 		check(autib(ref.ib, MOD) == PTR && autda(ref.da, MOD) == PTR && autdb(ref.db, MOD) == PTR,
 		      "PACIB/AUTIB, PACDA/AUTDA, PACDB/AUTDB round trip");
 		bad1 = autia(forged_bit, MOD);
 		bad2 = autia(ref.ia, MOD + 1);
 		check((bad1 != PTR && bad2 != PTR) || fpac_faults == f + 2,
-		      "a forged pointer fails AUTIA (flipped PAC bit: 0x%llx, wrong modifier: 0x%llx, FPAC faults %u)",
+		      "a forged pointer fails AUTIA (flipped PAC bit: 0x%llx, wrong modifier: 0x%llx, FPAC "
+		      "faults %u)",
 		      (unsigned long long)bad1, (unsigned long long)bad2, fpac_faults - f);
-		check(pacga(PTR, MOD) == ref.ga && pacga(PTR, MOD + 1) != ref.ga, "PACGA 0x%llx, keyed and repeatable",
-		      (unsigned long long)ref.ga);
+		check(pacga(PTR, MOD) == ref.ga && pacga(PTR, MOD + 1) != ref.ga,
+		      "PACGA 0x%llx, keyed and repeatable", (unsigned long long)ref.ga);
 	}
 	for (unsigned r = 1; r <= rounds; r++) {
 		delay_ms(25); /* a few scheduler slices: whoever shares this CPU runs meanwhile */
@@ -270,7 +274,8 @@ int main(void)
 	bootarg_u64("rounds", &rounds);
 	bootarg_u64("cpus", &cpus);
 	bootarg_str("first", first, sizeof(first));
-	gprintf("ID_AA64ISAR1_EL1 0x%llx ID_AA64ISAR2_EL1 0x%llx\n", (unsigned long long)read_sysreg(id_aa64isar1_el1),
+	gprintf("ID_AA64ISAR1_EL1 0x%llx ID_AA64ISAR2_EL1 0x%llx\n",
+		(unsigned long long)read_sysreg(id_aa64isar1_el1),
 		(unsigned long long)read_sysreg(S3_0_C0_C6_2));
 	check(generic_advertised(), "generic authentication (PACGA) advertised with the address keys");
 	if (cpus > 1) {
@@ -279,8 +284,8 @@ int main(void)
 	}
 	unsigned bad = hold_keys(0, true);
 	check(!bad, "vCPU 0 (seed %llu): its keys and signatures kept over %llu rounds (%s %u)",
-	      (unsigned long long)seed, (unsigned long long)rounds, bad >= 1000 ? "key not kept when written:" : "round",
-	      bad >= 1000 ? bad - 1000 : bad);
+	      (unsigned long long)seed, (unsigned long long)rounds,
+	      bad >= 1000 ? "key not kept when written:" : "round", bad >= 1000 ? bad - 1000 : bad);
 	check(undefs == 0 && fpac_faults <= 2, "no PAuth instruction or key register was UNDEFINED");
 	if (cpus > 1) {
 		u64 t = now_ticks() + 30 * ticks_per_sec();

@@ -2,8 +2,6 @@
 where the CPU has them (-cpu max), the state switched with the vCPU so that two VMs, or two vCPUs
 of one VM, on one physical CPU never see each other's; hidden and UNDEFINED on cortex-a57
 (guests/tests/sve.c, guests/tests/pauth.c)."""
-import re
-
 import pytest
 
 import hyparmrun as hr
@@ -81,3 +79,26 @@ def test_pauth_keys_never_cross_vcpus_of_one_vm(hv):
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     hv.guest_passed(res, "g")
     hv.expect(any(l.startswith("PASS: vCPU 1: its keys") for l in res.vm_lines("g")), "vCPU 1 did not check")
+
+
+@pytest.mark.timeout(300)
+def test_linux_sve_program_in_two_vms_on_one_cpu(hv):
+    """Debian's kernel on -cpu max under hyparm: /proc/cpuinfo lists sve and the pointer-
+    authentication features (paca, pacg), the kernel reports them, and an SVE program
+    (guests/linux/svecheck.c) gives the right result and keeps its Z/P registers in two VMs that
+    share physical CPU 0."""
+    hv.need_linux()
+    guests = [hr.VM(hv.LINUX, name=n, initrd=hv.INITRD, params="console=ttyAMA0 quiet hyparm.test=sve hyparm.seed=%d" % s,
+                    cpus=1, mem=256, pcpus="0") for n, s in (("l1", 1), ("l2", 2))]
+    res = hv.run(guests, cpu_model=CPU_MAX, timeout=240)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    for g in guests:
+        hv.guest_passed(res, g.name)
+        lines = res.vm_lines(g.name)
+        for f in ("sve", "paca", "pacg"):
+            hv.expect("hyparm-guest: cpuinfo feature " + f in lines, "%s: no %s in /proc/cpuinfo" % (g.name, f))
+        hv.expect(any("SVE: maximum available vector length 64 bytes" in l for l in lines),
+                  "%s: the kernel did not see hyparm's 512-bit VL" % g.name)
+        hv.expect(any("Address authentication" in l for l in lines), "%s: no address authentication" % g.name)
+        hv.expect(any(l.startswith("PASS: SVE sum") for l in lines), "%s: no SVE sum check" % g.name)
+        hv.expect(any(l.startswith("PASS: Z0-Z31, P0-P15") for l in lines), "%s: no register check" % g.name)
