@@ -109,12 +109,13 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 		arch_fake.load_log[arch_fake.nload++] = v;
 }
 
-/* As arch/arm64/vcpu_switch.c on a CPU without SVE or pointer authentication: nothing to make live, no extra state. */
+/* As arch/arm64/vcpu_switch.c: state made live where the fake CPU has it (has_lazy_state); no extra state area. */
 bool arch_vcpu_first_use(struct vcpu *v, const struct exit_info *e)
 {
 	(void)v;
 	(void)e;
-	return false;
+	arch_fake.first_uses++;
+	return arch_fake.has_lazy_state;
 }
 
 u64 arch_vcpu_state_bytes(void)
