@@ -19,7 +19,9 @@ LIBFDT_A := deps/libfdt-arm64/usr/lib/aarch64-linux-gnu/libfdt.a
 
 INCLUDES := -Iinclude -Iarch/arm64/include -Ivdev/include -Idrivers/include
 # -fpie: hyparm relocates itself at boot, so a boot loader may place it anywhere.
-HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
+# -mbranch-protection=none: hyparm signs no return address (no PACIASP/BTI), whatever the
+# compiler's default: the CPU's pointer-authentication keys are the running guest's (arch/pauth.h).
+HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only -mbranch-protection=none \
 	-fpie -fvisibility=hidden -fno-stack-protector -fno-omit-frame-pointer \
 	-mstrict-align -mno-outline-atomics -ffunction-sections -fdata-sections \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -include include/hyparm/visibility.h $(INCLUDES) -DHYPARM_VERSION='"$(VERSION)"' \
@@ -95,6 +97,9 @@ $(ASM_OFFSETS): $(B)/hv/asm-offsets.s
 	@grep -q '^#define ' $@.tmp || { echo "no offsets in $<"; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@
 
+# SVE instructions for the one file that saves and restores the guests' SVE registers (arch/sve.h).
+$(B)/hv/arch/arm64/sve_regs.o: HV_ASFLAGS += -march=armv8.2-a+sve
+
 # The assembly sources that use them (first build: before -MMD has recorded it).
 $(B)/hv/arch/arm64/entry.o $(B)/hv/arch/arm64/fpsimd.o: $(ASM_OFFSETS)
 
@@ -104,8 +109,8 @@ $(LIBFDT_A):
 $(B)/hyparm.elf: $(HV_OBJS) $(LIBFDT_A) arch/arm64/hyparm.ld
 	@echo "  LD      $@"
 	@$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(LIBFDT_A)
-	@# hyparm must not use FP/SIMD registers: they hold the guest's state.
-	@# Only fpsimd.S (which saves/restores them) may.
+	@# hyparm must not use FP/SIMD or SVE registers: they hold the guest's state.
+	@# Only fpsimd.S and sve_regs.S (which save/restore them) may.
 	@bash scripts/check-no-fpsimd.sh $(OBJDUMP) $@ || { rm -f $@; exit 1; }
 
 $(B)/hyparm.bin: $(B)/hyparm.elf
@@ -135,6 +140,8 @@ UNIT_TESTS :=
 # ARCH_FAKE_NOINJECT_SRCS: the same without the fake exception injection (for the test of arch/arm64/inject.c).
 ARCH_FAKE_NOINJECT_SRCS := arch/host/fake.c arch/host/fake_debug.c
 ARCH_FAKE_SRCS := $(ARCH_FAKE_NOINJECT_SRCS) arch/host/fake_inject.c
+# What arch/arm64/sysreg_emul.c calls besides debug and the PMU: pointer authentication's first use (on a fake CPU).
+SYSREG_PAUTH_SRCS := arch/arm64/pauth.c arch/host/fake_pauth.c arch/arm64/cpu_features.c
 include $(wildcard tests/unit/*.mk)
 # Host tests see arch/host/include first: the arch fake's headers replace the EL2 ones (no ifdefs in hypervisor code).
 UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Iarch/host/include $(INCLUDES) \
@@ -154,15 +161,17 @@ unit: $(UNIT_BINS)
 include fuzz/fuzz.mk
 
 # Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
-linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag
+linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck
 	@bash scripts/fetch-linux.sh
 	@bash scripts/mkinitramfs.sh
 
 # The Linux guests' own test programs (in the initramfs): static, no libc, stripped.
-$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
+# svecheck uses SVE instructions: built for Armv8.2-A+SVE (it runs only where /proc/cpuinfo says sve).
+$(B)/linux/svecheck: LINUX_ARCH_FLAGS := -march=armv8.2-a+sve
+$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
 	@mkdir -p $(dir $@)
 	@echo "  LINUXCC $<"
-	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror -s -o $@ $<
+	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror $(LINUX_ARCH_FLAGS) -s -o $@ $<
 
 # Debian's python3, where setup-deps.sh installs pytest and pexpect (a python3 earlier
 # in PATH, pyenv's say, lacks them). K=NAME runs the tests whose name has NAME.

@@ -11,6 +11,7 @@
 #include <arch/exit_regs.h>
 #include <arch/inject.h>
 #include <arch/sysreg_emul.h>
+#include <arch/vcpu_arch.h>
 #include <hyparm/exit.h>
 #include <hyparm/irq.h>
 #include <hyparm/irqchip.h>
@@ -210,10 +211,22 @@ static enum exit_action handle_undef(struct vcpu *v, const struct exit_info *e)
 	return inject_or_crash(v, inject_undef(v), "undefined instruction");
 }
 
+/*
+ * SVE or a PAC instruction, trapped because the vCPU had not used it yet:
+ * the arch makes that state live and the instruction runs again; on a CPU
+ * without the feature the guest takes UNDEFINED, as the CPU would give it.
+ */
+static enum exit_action handle_first_use(struct vcpu *v, const struct exit_info *e)
+{
+	if (arch_vcpu_first_use(v, e))
+		return ACT_RESUME;
+	return handle_undef(v, e);
+}
+
 static const exit_handler_t exit_handlers[EXIT_KIND_COUNT] = {
 	[EXIT_UNKNOWN] = handle_undef, [EXIT_WFX] = handle_wfx,	      [EXIT_HVC] = handle_hvc,
 	[EXIT_SMC] = handle_smc,       [EXIT_SYSREG] = handle_sysreg, [EXIT_DABT] = handle_dabt,
-	[EXIT_IABT] = handle_iabt,     [EXIT_FP] = handle_undef,      [EXIT_OTHER] = handle_undef,
+	[EXIT_IABT] = handle_iabt,     [EXIT_FP] = handle_first_use,  [EXIT_OTHER] = handle_undef,
 	[EXIT_IRQ] = handle_undef, /* never from a syndrome; here so that no kind lacks an entry */
 };
 

@@ -372,8 +372,11 @@ static unsigned create_vms(void)
 		if (vm_create(&configs[i], i, &bundle, &vm, err, sizeof(err)))
 			panic(err);
 		create_t1[i] = hyp_timer_now();
-		/* What hyparm itself spends on the VM (benchmarks report it): its structures and stage-2 tables. */
-		u64 own = sizeof(struct vm) + vm->nr_vcpus * sizeof(struct vcpu) +
+		/* What hyparm itself spends on the VM (benchmarks report it): its structures, SVE save areas, stage-2 tables. */
+		u64 own = sizeof(struct vm) +
+			vm->nr_vcpus *
+				(sizeof(struct vcpu) +
+				 (arch_vcpu_state_bytes() + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE) +
 			vm->s2.table_pages * PAGE_SIZE;
 		hv_printf("hyparm: vm %s: %u vCPU%s, %llu MiB RAM at PA 0x%llx, VMID %u, entry 0x%llx, "
 			  "stage-2 tables %llu KiB, hyparm state %llu KiB\n",

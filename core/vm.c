@@ -261,6 +261,16 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 			return -HV_EINVAL;
 		}
 		memset(v, 0, sizeof(*v));
+		/* The arch's state that is sized at boot (the SVE registers at hyparm's vector length). */
+		if (arch_vcpu_state_bytes()) {
+			void *area = page_alloc((arch_vcpu_state_bytes() + PAGE_SIZE - 1) / PAGE_SIZE);
+			if (!area) {
+				hv_snprintf(err, errlen, "%s: vm %s: no memory for vCPU %u's SVE registers",
+					    cfg->where, vm->name, i);
+				return -HV_ENOMEM;
+			}
+			arch_vcpu_set_state_area(v, area);
+		}
 		v->vm = vm;
 		v->id = i;
 		v->mpidr = vcpu_mpidr_for(i);

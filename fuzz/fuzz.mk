@@ -16,7 +16,7 @@ fuzz_cfi_SRCS          := vdev/cfi.c
 fuzz_psci_SRCS         := core/psci.c core/smccc.c core/spectre.c
 # sysreg: the architectural table and the EL1 physical timer through its hooks, on the arch fake.
 fuzz_sysreg_SRCS       := arch/arm64/sysreg_emul.c arch/arm64/id_regs.c arch/arm64/debug.c arch/arm64/pmu.c arch/arm64/esr.c \
-			  vdev/ptimer.c arch/host/fake_pmu.c \
+			  vdev/ptimer.c arch/host/fake_pmu.c $(SYSREG_PAUTH_SRCS) \
 			  core/deadline.c core/sysreg_hook.c core/vdev.c lib/printf.c $(ARCH_FAKE_SRCS)
 fuzz_sysreg_LIBS       := -lcmocka
 fuzz_fdt_platform_SRCS := drivers/fdt_platform.c lib/printf.c

@@ -13,7 +13,8 @@ static unsigned field(u64 v, unsigned shift)
 	return (v >> shift) & 0xF;
 }
 
-void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u64 isar1, u64 mmfr1)
+void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u64 isar1, u64 isar2,
+			 u64 mmfr1)
 {
 	*f = (struct cpu_features){ 0 };
 	f->tpidr2 = field(pfr1, 24) != 0; /* ID_AA64PFR1_EL1.SME */
@@ -22,6 +23,10 @@ void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u
 	f->el1_extra = f->tpidr2 || f->vdisr || f->accdata;
 	f->hcx = field(mmfr1, 40) != 0; /* ID_AA64MMFR1_EL1.HCX */
 	f->mte = pfr1_has_mte2(pfr1);
+	f->sve = field(pfr0, 32) != 0; /* ID_AA64PFR0_EL1.SVE */
+	/* Address keys: APA (QARMA5), API (IMPLEMENTATION DEFINED), APA3 (QARMA3); generic: GPA, GPI, GPA3. */
+	f->pauth = field(isar1, 4) || field(isar1, 8) || field(isar2, 12) || field(isar1, 24) ||
+		field(isar1, 28) || field(isar2, 8);
 	if (f->vdisr)
 		f->hcr_traps |= HCR_TERR_F;
 	if (field(mmfr1, 16)) /* ID_AA64MMFR1_EL1.LO */

@@ -6,5 +6,5 @@ void cpu_features_init(void)
 {
 	cpu_features_decode(&cpu_feat, read_sysreg(id_aa64pfr0_el1), read_sysreg(id_aa64pfr1_el1),
 			    read_sysreg(id_aa64dfr0_el1), read_sysreg(id_aa64isar1_el1),
-			    read_sysreg(id_aa64mmfr1_el1));
+			    read_sysreg(S3_0_C0_C6_2) /* ID_AA64ISAR2_EL1 */, read_sysreg(id_aa64mmfr1_el1));
 }

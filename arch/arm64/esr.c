@@ -72,6 +72,7 @@ enum exit_kind esr_decode(u64 esr, u64 far, u64 hpfar, struct exit_info *e)
 		break;
 	case EC_FP_ASIMD:
 	case EC_SVE:
+	case EC_PAC:
 		e->kind = EXIT_FP;
 		break;
 	case EC_PC_ALIGN:
@@ -80,7 +81,6 @@ enum exit_kind esr_decode(u64 esr, u64 far, u64 hpfar, struct exit_info *e)
 	case EC_SOFTSTP_LOW:
 	case EC_WATCHPT_LOW:
 	case EC_BRK64:
-	case EC_PAC:
 	case EC_SERROR:
 		e->kind = EXIT_OTHER;
 		break;
@@ -113,6 +113,8 @@ const char *esr_ec_name(unsigned ec)
 		return "SYS64";
 	case EC_SVE:
 		return "SVE";
+	case EC_PAC:
+		return "PAC";
 	case EC_IABT_LOW:
 		return "IABT_LOW";
 	case EC_IABT_CUR:

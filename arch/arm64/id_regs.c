@@ -1,6 +1,10 @@
 /*
  * The CPU a guest sees: the boot CPU's ID registers with every feature
- * hyparm does not virtualise removed. Read once at boot; every ID trap is
+ * hyparm does not virtualise removed. SVE (ID_AA64PFR0_EL1.SVE and all of
+ * ID_AA64ZFR0_EL1) and pointer authentication (ID_AA64ISAR1_EL1.APA/API/
+ * GPA/GPI, ID_AA64ISAR2_EL1.APA3/GPA3) are shown as the CPU has them:
+ * arch/arm64/sve.c and pauth.c switch that state with the vCPU, so on a
+ * CPU without them the fields are zero and the instructions UNDEFINED. Read once at boot; every ID trap is
  * then a table lookup. The guest's MIDR/MPIDR come from VPIDR_EL2 and
  * VMPIDR_EL2 instead (no trap needed), see arch_vcpu_reset().
  */
@@ -33,7 +37,6 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 {
 	static const unsigned pfr0_hidden[] = { 8 /* EL2: no nested virt */,
 						28 /* RAS */,
-						32 /* SVE */,
 						36 /* SEL2 */,
 						40 /* MPAM */,
 						44 /* AMU */,
@@ -43,9 +46,7 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 						52 /* MTEX: canonical tag checking needs TCR2 */ };
 	static const unsigned dfr0_hidden[] = { 4 /* TraceVer */,     32 /* PMSVer */, 40 /* TraceFilt */,
 						44 /* TraceBuffer */, 48 /* MTPMU */,  52 /* BRBE */ };
-	static const unsigned isar1_hidden[] = { 4 /* APA */, 8 /* API */, 24 /* GPA */, 28 /* GPI */,
-						 60 /* LS64 */ };
-	static const unsigned isar2_hidden[] = { 8 /* GPA3 */, 12 /* APA3 */ };
+	static const unsigned isar1_hidden[] = { 60 /* LS64 */ };
 	const unsigned *hide = NULL;
 	size_t n = 0;
 
@@ -84,11 +85,8 @@ u64 id_reg_sanitize(u32 enc, u64 hw)
 		hide = isar1_hidden;
 		n = ARRAY_SIZE(isar1_hidden);
 		break;
-	case SYS_ID_AA64ISAR2_EL1:
-		hide = isar2_hidden;
-		n = ARRAY_SIZE(isar2_hidden);
-		break;
-	case SYS_ID_AA64ZFR0_EL1:
+	case SYS_ID_AA64ZFR0_EL1: /* RAZ without SVE; with it, the SVE2 and other extensions the CPU has */
+		return hw;
 	case SYS_ID_AA64SMFR0_EL1:
 	case SYS_ID_AA64DFR1_EL1: /* more breakpoints and watchpoints than DFR0 counts (Debugv8p9): none */
 		return 0;

@@ -3,8 +3,8 @@
  *
  * What traps, and why (HCR_EL2 and MDCR_EL2 in vcpu_switch.c):
  *  - ID registers (TID3, TID1): guests see the physical CPU minus what
- *    hyparm does not virtualise (SVE, SME, MTE, pointer authentication,
- *    SPE, trace, AMU, MPAM); AIDR/REVIDR read as zero.
+ *    hyparm does not virtualise (SME, MTE, SPE, trace, AMU, MPAM); SVE and
+ *    pointer authentication as the CPU has them; AIDR/REVIDR read as zero.
  *  - PMU registers (MDCR_EL2.TPM, TPMCR): the guest's PMUv3, emulated on
  *    the physical one by arch/arm64/pmu.c.
  *  - Debug registers (TDA/TDOSA/TDRA): self-hosted debug is the guest's
@@ -13,6 +13,10 @@
  *    MDRAR_EL1 (no memory-mapped debug) and the debug communication
  *    channel's status read as zero; the claim tags and OSECCR_EL1,
  *    OSDTRRX/TX_EL1 (an external debugger's) are RAZ/WI, as in KVM.
+ *  - Pointer-authentication keys (HCR_EL2.APK): trapped until the vCPU
+ *    first uses pointer authentication (arch/arm64/pauth.c makes its keys
+ *    live and the access runs again, untrapped); UNDEFINED on a CPU
+ *    without it.
  *  - ACTLR_EL1 (TACR): implementation defined, RAZ/WI.
  *  - Set/way cache maintenance (TSW): see below.
  *  - Registers that belong to a device are not here: the EL1 physical
@@ -24,6 +28,7 @@
  */
 #include <arch/cache.h>
 #include <arch/debug.h>
+#include <arch/pauth.h>
 #include <arch/pmu.h>
 #include <arch/sysreg_emul.h>
 #include <hyparm/vm.h>
@@ -99,6 +104,8 @@ enum sysreg_result sysreg_emulate(struct vcpu *v, const struct exit_info *e)
 		return debug_sysreg(v, e);
 	if (pmu_is_pmu_reg(e))
 		return pmu_sysreg(v, e);
+	if (pauth_is_key_reg(e))
+		return pauth_first_use(v) ? SYSREG_AGAIN : SYSREG_UNDEF;
 	ent = lookup(e->u.sysreg.enc);
 	if (!ent)
 		return SYSREG_UNDEF;

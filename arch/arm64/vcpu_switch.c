@@ -10,7 +10,9 @@
 #include <arch/cpu_features.h>
 #include <arch/debug.h>
 #include <arch/mte.h>
+#include <arch/pauth.h>
 #include <arch/pmu.h>
+#include <arch/sve.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_arch.h>
 #include <arch/watchdog.h>
@@ -38,13 +40,15 @@
  *  RW      EL1 is AArch64.
  * Left clear on purpose: TVM/TRVM (EL1 MMU registers are the guest's),
  * TTLB (guest TLB maintenance needs no help with VMIDs), API/APK (pointer
- * authentication is hidden from the guest, so its instructions and key
- * registers trap and are UNDEFINED), EnSCXT (SCXTNUM_EL0/EL1 trap), TID5
- * (GMID_EL1 is the CPU's, nothing to hide). TERR and TLOR are added per CPU
- * (cpu_feat.hcr_traps): they are RES0 without RAS and LORegions. ATA is
- * added per VM (mte_hcr_bits): set where the CPU has MTE2 and the VM may
- * use it, its tags and tag registers are then the guest's; clear, tags
- * are RAZ/WI to EL1/EL0, nothing is tag checked and the MTE registers trap.
+ * authentication: its instructions and key registers trap until the vCPU
+ * first uses them, then arch/arm64/pauth.c sets both in its HCR_EL2; on a
+ * CPU without it they stay clear and the traps make them UNDEFINED), EnSCXT
+ * (SCXTNUM_EL0/EL1 trap), TID5 (GMID_EL1 is the CPU's, nothing to hide).
+ * TERR and TLOR are added per CPU (cpu_feat.hcr_traps): they are RES0
+ * without RAS and LORegions. ATA is added per VM (mte_hcr_bits): set where
+ * the CPU has MTE2 and the VM may use it, its tags and tag registers are
+ * then the guest's; clear, tags are RAZ/WI to EL1/EL0, nothing is tag
+ * checked and the MTE registers trap.
  */
 #define HCR_GUEST \
 	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | HCR_TSC | \
@@ -69,9 +73,10 @@
 #define MDCR_HPMD BIT(17)
 
 /*
- * CPTR_EL2 (nVHE layout): RES1 bits plus TZ (SVE traps: SVE is hidden)
- * and TSM (SME traps). TFP stays 0: FP/SIMD is the guest's, switched
- * eagerly with the vCPU. TTA traps trace registers.
+ * CPTR_EL2 (nVHE layout): RES1 bits plus TZ (SVE traps: until a vCPU first
+ * uses it, arch/arm64/sve.c then clears TZ while that vCPU runs) and TSM
+ * (SME traps). TFP stays 0: FP/SIMD is the guest's, switched eagerly with
+ * the vCPU. TTA traps trace registers.
  */
 #define CPTR_EL2_VALUE (0x33FFUL | BIT(20))
 
@@ -102,6 +107,8 @@ void arch_cpu_init_traps(unsigned parange)
 	dbg_hw_cpu_init();
 	pmu_hw_cpu_init();
 	write_sysreg(cptr_el2, CPTR_EL2_VALUE | cpu_feat.cptr_traps);
+	isb();
+	sve_cpu_init();
 	if (cpu_feat.hcx)
 		write_sysreg_enc(HCRX_EL2, 0);
 	write_sysreg(cnthctl_el2, CNTHCTL_VALUE);
@@ -121,6 +128,8 @@ void arch_vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	memset(&a->fp, 0, sizeof(a->fp));
 	debug_vcpu_reset(v);
 	pmu_vcpu_reset(v);
+	sve_vcpu_reset(v);
+	pauth_vcpu_reset(v);
 	a->regs.x[0] = x0;
 	a->regs.elr = entry;
 	a->regs.spsr = SPSR_DAIF | SPSR_MODE_EL1H;
@@ -229,7 +238,9 @@ void arch_vcpu_put(struct vcpu *v)
 	pmu_vcpu_put(v);
 	if (vcpu_has_mte(v))
 		mte_vcpu_put(v);
+	pauth_vcpu_put(v);
 	fpsimd_save(&v->arch.fp);
+	sve_vcpu_put(v); /* the whole Z registers (their low 128 bits are what fpsimd_save just saved) */
 	/* Its virtual timer must not fire for whoever runs here next (the next load writes its own). */
 	write_sysreg(cntv_ctl_el0, 0);
 }
@@ -254,8 +265,31 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 	pmu_vcpu_load(v);
 	if (vcpu_has_mte(v))
 		mte_vcpu_load(v);
+	pauth_vcpu_load(v);
 	fpsimd_restore(&v->arch.fp);
+	sve_vcpu_load(v); /* after the Q registers: writing them zeroed the Z registers' upper bits */
 	isb();
+}
+
+bool arch_vcpu_first_use(struct vcpu *v, const struct exit_info *e)
+{
+	switch (e->ec) {
+	case EC_SVE:
+		return sve_first_use(v);
+	case EC_PAC:
+		return pauth_first_use(v);
+	}
+	return false; /* FP/SIMD never traps (TFP clear): nothing to make live */
+}
+
+u64 arch_vcpu_state_bytes(void)
+{
+	return sve_area_bytes();
+}
+
+void arch_vcpu_set_state_area(struct vcpu *v, void *area)
+{
+	v->arch.sve.regs = area;
 }
 
 void arch_wait_for_interrupt(void)

@@ -109,6 +109,26 @@ void arch_vcpu_load(struct vcpu *v, const struct vm *prev_vm)
 		arch_fake.load_log[arch_fake.nload++] = v;
 }
 
+/* As arch/arm64/vcpu_switch.c: state made live where the fake CPU has it (has_lazy_state); no extra state area. */
+bool arch_vcpu_first_use(struct vcpu *v, const struct exit_info *e)
+{
+	(void)v;
+	(void)e;
+	arch_fake.first_uses++;
+	return arch_fake.has_lazy_state;
+}
+
+u64 arch_vcpu_state_bytes(void)
+{
+	return 0;
+}
+
+void arch_vcpu_set_state_area(struct vcpu *v, void *area)
+{
+	(void)v;
+	(void)area;
+}
+
 void arch_wait_for_interrupt(void)
 {
 	arch_fake.waits++;

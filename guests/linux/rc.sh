@@ -12,6 +12,7 @@
 #   hyparm.test=blk-ext4-write / blk-ext4-read  a file on the ext4 /dev/vda, synced; read back after a kill
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=mte   MTE: the cpuinfo feature, a PROT_MTE page and a tag-check fault (/bin/mtetag)
+#   hyparm.test=sve   SVE and pointer authentication: cpuinfo features, the kernel's view, /bin/svecheck
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
@@ -96,6 +97,13 @@ perf)
 	echo "hyparm-guest: event sources:" $(ls /sys/bus/event_source/devices)
 	echo "hyparm-guest: pmu interrupt $(grep -i 'pmu' /proc/interrupts | head -1)"
 	/bin/perfcount; poweroff -f ;;
+sve)
+	# One line per feature: the whole Features line is longer than hyparm's console line.
+	for f in sve sve2 paca pacg; do
+		grep -m1 '^Features' /proc/cpuinfo | grep -qw $f && echo "hyparm-guest: cpuinfo feature $f"
+	done
+	dmesg | grep -E 'SVE: |authentication' | sed 's/^/hyparm-guest: dmesg: /'
+	/bin/svecheck; poweroff -f ;;
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 mte)
 	echo "hyparm-guest: cpuinfo:$(grep -m1 Features /proc/cpuinfo | grep -o -w 'mte[0-9]*' | sed 's/^/ /' | tr -d '\n')"

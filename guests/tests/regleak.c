@@ -50,11 +50,27 @@
 	X(DISR_EL1, S3_0_C12_C1_1, ~0ULL) \
 	X(ACCDATA_EL1, S3_0_C13_C0_5, ~0ULL) \
 	X(SMPRI_EL1, S3_0_C1_C2_4, 0xFULL) \
+	X(APIAKEYLO_EL1, S3_0_C2_C1_0, ~0ULL) \
+	X(APIAKEYHI_EL1, S3_0_C2_C1_1, ~0ULL) \
+	X(APIBKEYLO_EL1, S3_0_C2_C1_2, ~0ULL) \
+	X(APIBKEYHI_EL1, S3_0_C2_C1_3, ~0ULL) \
+	X(APDAKEYLO_EL1, S3_0_C2_C2_0, ~0ULL) \
+	X(APDAKEYHI_EL1, S3_0_C2_C2_1, ~0ULL) \
+	X(APDBKEYLO_EL1, S3_0_C2_C2_2, ~0ULL) \
+	X(APDBKEYHI_EL1, S3_0_C2_C2_3, ~0ULL) \
+	X(APGAKEYLO_EL1, S3_0_C2_C3_0, ~0ULL) \
+	X(APGAKEYHI_EL1, S3_0_C2_C3_1, ~0ULL) \
+	X(ZCR_EL1, S3_0_C1_C2_0, 0xFULL) \
 	X(ELR_EL1, elr_el1, ~3ULL) \
 	X(SPSR_EL1, spsr_el1, 0xF00003C0ULL) \
 	X(ESR_EL1, esr_el1, 0xFFFFFFFFULL) \
 	X(FAR_EL1, far_el1, ~0ULL)
 /*
+ * The pointer-authentication keys and ZCR_EL1 exist exactly where the ID
+ * registers advertise pointer authentication and SVE (-cpu max): hyparm
+ * switches them once a vCPU uses them (arch/pauth.h, arch/sve.h), and
+ * regleak is such a use. Elsewhere they must be UNDEFINED.
+ *
  * The last four change whenever the guest takes an exception: they are
  * written after every register that may be UNDEFINED, and nothing between
  * writing and the final read takes one (WFI sleeps with IRQs masked).
@@ -62,14 +78,8 @@
 
 /* Registers hyparm traps (or the CPU lacks): every access must be UNDEFINED. */
 #define TRAPPED(X) \
-	X(APIAKEYLO_EL1, S3_0_C2_C1_0, 0) \
-	X(APIBKEYLO_EL1, S3_0_C2_C1_2, 0) \
-	X(APDAKEYLO_EL1, S3_0_C2_C2_0, 0) \
-	X(APDBKEYLO_EL1, S3_0_C2_C2_2, 0) \
-	X(APGAKEYLO_EL1, S3_0_C2_C3_0, 0) \
 	X(SCXTNUM_EL0, S3_3_C13_C0_7, 0) \
 	X(SCXTNUM_EL1, S3_0_C13_C0_7, 0) \
-	X(ZCR_EL1, S3_0_C1_C2_0, 0) \
 	X(SMCR_EL1, S3_0_C1_C2_6, 0) \
 	X(SVCR, S3_3_C4_C2_2, 0) \
 	X(GCR_EL1, S3_0_C1_C0_6, 0) \
@@ -296,9 +306,19 @@ int main(void)
 		(void)trapped[i].rd();
 		check(w && undefs == u + 2, "%s is UNDEFINED", trapped[i].name);
 	}
+	u64 isar1 = read_sysreg(id_aa64isar1_el1);
+	bool pauth = (isar1 >> 4 & 0xF) || (isar1 >> 8 & 0xF) || (read_sysreg(S3_0_C0_C6_2) >> 12 & 0xF);
+	bool generic = (isar1 >> 24 & 0xF) || (isar1 >> 28 & 0xF) || (read_sysreg(S3_0_C0_C6_2) >> 8 & 0xF);
+	bool sve = read_sysreg(id_aa64pfr0_el1) >> 32 & 0xF;
+	/* SVE on at EL1 (CPACR_EL1.ZEN): without it ZCR_EL1 traps to the guest itself. */
+	if (sve) {
+		write_sysreg(cpacr_el1, read_sysreg(cpacr_el1) | (3ULL << 16));
+		isb();
+	}
 	unsigned u = undefs;
 	__asm__ volatile(".inst 0x9ac23020" ::: "x0", "memory"); /* PACGA x0, x1, x2 */
-	check(undefs == u + 1, "PACGA is UNDEFINED (pointer authentication hidden)");
+	check(undefs == u + !generic, "PACGA is %s (generic authentication %s)",
+	      generic ? "executed" : "UNDEFINED", generic ? "advertised" : "hidden");
 
 	/* Write every register that exists; keep what it holds (the CPU may mask bits). */
 	for (unsigned i = 0; i < NREGS; i++) {
@@ -308,6 +328,18 @@ int main(void)
 		other[i] = (pattern(i, 3 - seed) & regs[i].mask) | keep;
 		regs[i].wr(written[i]);
 		exists[i] = undefs == u;
+	}
+	/* The switched-once-used registers exist exactly where advertised. */
+	for (unsigned i = 0; i < NREGS; i++) {
+		bool is_key = regs[i].rd == rd_APIAKEYLO_EL1 || regs[i].rd == rd_APIAKEYHI_EL1 ||
+			regs[i].rd == rd_APIBKEYLO_EL1 || regs[i].rd == rd_APIBKEYHI_EL1 ||
+			regs[i].rd == rd_APDAKEYLO_EL1 || regs[i].rd == rd_APDAKEYHI_EL1 ||
+			regs[i].rd == rd_APDBKEYLO_EL1 || regs[i].rd == rd_APDBKEYHI_EL1 ||
+			regs[i].rd == rd_APGAKEYLO_EL1 || regs[i].rd == rd_APGAKEYHI_EL1;
+		if (is_key || regs[i].rd == rd_ZCR_EL1)
+			check(exists[i] == (is_key ? pauth || generic : sve),
+			      "%s %s, as the ID registers say", regs[i].name,
+			      exists[i] ? "exists" : "is UNDEFINED");
 	}
 	/* Read back only after the last possible UNDEF: it would change ESR/FAR/ELR/SPSR_EL1. */
 	for (unsigned i = 0; i < NREGS; i++)

@@ -34,7 +34,7 @@ static void cpu_max_switches_tpidr2_and_vdisr_and_traps_lor_and_ras(void **state
 {
 	struct cpu_features f;
 
-	cpu_features_decode(&f, MAX_PFR0, MAX_PFR1, MAX_DFR0, MAX_ISAR1, MAX_MMFR1);
+	cpu_features_decode(&f, MAX_PFR0, MAX_PFR1, MAX_DFR0, MAX_ISAR1, 0, MAX_MMFR1);
 	assert_true(f.tpidr2);
 	assert_true(f.vdisr);
 	assert_false(f.accdata);
@@ -43,15 +43,19 @@ static void cpu_max_switches_tpidr2_and_vdisr_and_traps_lor_and_ras(void **state
 	assert_int_equal(f.hcr_traps, HCR_TLOR | HCR_TERR_F);
 	assert_int_equal(f.mdcr_traps, 0);
 	assert_int_equal(f.cptr_traps, 0);
+	/* SVE 1 and the IMPLEMENTATION DEFINED algorithm (pauth-impdef=on): both switched once used. */
+	assert_true(f.sve);
+	assert_true(f.pauth);
 }
 
 static void cortex_a57_adds_nothing_to_the_switch(void **state)
 {
 	struct cpu_features f;
 
-	cpu_features_decode(&f, A57_PFR0, 0, A57_DFR0, 0, 0);
+	cpu_features_decode(&f, A57_PFR0, 0, A57_DFR0, 0, 0, 0);
 	assert_false(f.el1_extra);
 	assert_false(f.tpidr2 || f.vdisr || f.accdata || f.hcx);
+	assert_false(f.sve || f.pauth);
 	assert_int_equal(f.hcr_traps | f.mdcr_traps | f.cptr_traps, 0);
 }
 
@@ -59,16 +63,56 @@ static void each_optional_feature_sets_its_own_control(void **state)
 {
 	struct cpu_features f;
 
-	cpu_features_decode(&f, 0, 0, 0, 3ULL << 60, 0); /* LS64_ACCDATA */
+	cpu_features_decode(&f, 0, 0, 0, 3ULL << 60, 0, 0); /* LS64_ACCDATA */
 	assert_true(f.accdata && f.el1_extra);
-	cpu_features_decode(&f, 0, 0, 0, 2ULL << 60, 0); /* LS64_V: no ACCDATA_EL1 */
+	cpu_features_decode(&f, 0, 0, 0, 2ULL << 60, 0, 0); /* LS64_V: no ACCDATA_EL1 */
 	assert_false(f.accdata || f.el1_extra);
-	cpu_features_decode(&f, 0, 0, 1ULL << 32, 0, 0); /* SPE */
+	cpu_features_decode(&f, 0, 0, 1ULL << 32, 0, 0, 0); /* SPE */
 	assert_int_equal(f.mdcr_traps, MDCR_TPMS);
-	cpu_features_decode(&f, 0, 0, 1ULL << 40, 0, 0); /* TraceFilt */
+	cpu_features_decode(&f, 0, 0, 1ULL << 40, 0, 0, 0); /* TraceFilt */
 	assert_int_equal(f.mdcr_traps, MDCR_TTRF);
-	cpu_features_decode(&f, 1ULL << 44, 0, 0, 0, 0); /* AMU */
+	cpu_features_decode(&f, 1ULL << 44, 0, 0, 0, 0, 0); /* AMU */
 	assert_int_equal(f.cptr_traps, CPTR_TAM);
+	cpu_features_decode(&f, 1ULL << 32, 0, 0, 0, 0, 0); /* SVE */
+	assert_true(f.sve && !f.pauth);
+	/* Pointer authentication by any of its six fields: APA, API, GPA, GPI (ISAR1), APA3, GPA3 (ISAR2). */
+	static const struct {
+		u64 isar1, isar2;
+	} pauth_fields[] = { { 5ULL << 4, 0 },	{ 1ULL << 8, 0 },  { 1ULL << 24, 0 },
+			     { 1ULL << 28, 0 }, { 0, 3ULL << 12 }, { 0, 1ULL << 8 } };
+	for (unsigned i = 0; i < sizeof(pauth_fields) / sizeof(pauth_fields[0]); i++) {
+		cpu_features_decode(&f, 0, 0, 0, pauth_fields[i].isar1, pauth_fields[i].isar2, 0);
+		assert_true(f.pauth && !f.sve);
+	}
+	/* ISAR2's other fields (WFxT, RPRES, MOPS...) are not pointer authentication. */
+	cpu_features_decode(&f, 0, 0, 0, 0, 0xFF00FFULL, 0);
+	assert_false(f.pauth);
+}
+
+/* SVE and pointer authentication are switched with the vCPU: advertised exactly as the CPU has them. */
+static void sve_and_pauth_advertised_as_the_cpu_has_them(void **state)
+{
+	/* -cpu max: SVE 1 kept; cortex-a57: none to show. */
+	assert_int_equal((id_reg_sanitize(SYS_ID_AA64PFR0_EL1, MAX_PFR0) >> 32) & 0xF, 1);
+	assert_int_equal((id_reg_sanitize(SYS_ID_AA64PFR0_EL1, A57_PFR0) >> 32) & 0xF, 0);
+	/* ZFR0 (SVE2, AES, BitPerm, BF16, SHA3, SM4, I8MM, F32MM, F64MM) as it is; zero without SVE. */
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ZFR0_EL1, 0x0110110000110011ULL), 0x0110110000110011ULL);
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ZFR0_EL1, 0), 0);
+	/* ISAR1: API 1 and GPI 1 (impdef), or APA 5 and GPA 1 (QARMA5 with FPACCombined): kept. */
+	u64 isar1 = id_reg_sanitize(SYS_ID_AA64ISAR1_EL1, MAX_ISAR1);
+	assert_int_equal((isar1 >> 8) & 0xF, 1);
+	assert_int_equal((isar1 >> 28) & 0xF, 1);
+	u64 qarma5 = (5ULL << 4) | (1ULL << 24);
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ISAR1_EL1, qarma5 | (3ULL << 60)),
+			 qarma5); /* LS64 still hidden */
+	/* ISAR2: APA3 and GPA3 (QARMA3) kept. */
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ISAR2_EL1, (3ULL << 12) | (1ULL << 8)),
+			 (3ULL << 12) | (1ULL << 8));
+	/* A CPU without them: nothing to advertise. */
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ISAR1_EL1, 0), 0);
+	/* SME stays hidden (its streaming mode is not switched). */
+	assert_int_equal((id_reg_sanitize(SYS_ID_AA64PFR1_EL1, MAX_PFR1) >> 24) & 0xF, 0);
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64SMFR0_EL1, ~0ULL), 0);
 }
 
 static void guest_is_not_promised_what_traps(void **state)
@@ -100,15 +144,16 @@ static void mte_counts_only_with_tag_storage(void **state)
 {
 	struct cpu_features f;
 
-	cpu_features_decode(&f, MAX_PFR0, MAX_MTE_PFR1, MAX_DFR0, MAX_ISAR1, MAX_MMFR1);
+	cpu_features_decode(&f, MAX_PFR0, MAX_MTE_PFR1, MAX_DFR0, MAX_ISAR1, 0, MAX_MMFR1);
 	assert_true(f.mte);
-	cpu_features_decode(&f, 0, 2ULL << 8, 0, 0, 0); /* MTE2 */
+	cpu_features_decode(&f, 0, 2ULL << 8, 0, 0, 0, 0); /* MTE2 */
 	assert_true(f.mte);
-	cpu_features_decode(&f, 0, 1ULL << 8, 0, 0, 0); /* MTE 1: the instructions, no tags */
+	cpu_features_decode(&f, 0, 1ULL << 8, 0, 0, 0, 0); /* MTE 1: the instructions, no tags */
 	assert_false(f.mte);
-	cpu_features_decode(&f, MAX_PFR0, MAX_PFR1, MAX_DFR0, MAX_ISAR1, MAX_MMFR1); /* max without mte=on */
+	cpu_features_decode(&f, MAX_PFR0, MAX_PFR1, MAX_DFR0, MAX_ISAR1, 0,
+			    MAX_MMFR1); /* max without mte=on */
 	assert_false(f.mte);
-	cpu_features_decode(&f, A57_PFR0, 0, A57_DFR0, 0, 0);
+	cpu_features_decode(&f, A57_PFR0, 0, A57_DFR0, 0, 0, 0);
 	assert_false(f.mte);
 }
 
@@ -176,6 +221,7 @@ int main(void)
 		cmocka_unit_test(mte_advertised_as_the_cpu_has_it_per_vm),
 		cmocka_unit_test(ata_only_where_the_cpu_has_tags_and_the_vm_may),
 		cmocka_unit_test(a_vcpu_reads_its_vms_view),
+		cmocka_unit_test(sve_and_pauth_advertised_as_the_cpu_has_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,7 +203,9 @@ static enum exit_action run_exit(struct exit_info *e)
 
 /*
  * Every kind has a handler (a hole in the table is a NULL call in EL2);
- * unknown, FP and "other" exits make the guest take UNDEFINED.
+ * unknown and "other" exits make the guest take UNDEFINED, and so does an
+ * FP one (SVE or PAC first use) that the arch has nothing to make live for
+ * (the fake is a CPU without SVE and pointer authentication).
  */
 static void every_exit_kind_has_a_handler(void **state)
 {
@@ -222,6 +224,30 @@ static void every_exit_kind_has_a_handler(void **state)
 		assert_int_equal(vcpu.arch.regs.elr, VECTOR);
 		assert_int_equal(crashes, 0);
 	}
+}
+
+/*
+ * SVE or a PAC instruction trapped before the vCPU used it: where the arch
+ * makes the state live the same instruction runs again (ELR unchanged, no
+ * injection); where the CPU lacks the feature the guest takes UNDEFINED.
+ */
+static void first_use_exits_run_the_instruction_again_or_undef(void **state)
+{
+	struct exit_info e = { .kind = EXIT_FP, .ec = EC_SVE };
+
+	arch_fake.has_lazy_state = true;
+	assert_int_equal(run_exit(&e), ACT_RESUME);
+	assert_int_equal(arch_fake.first_uses, 1);
+	assert_int_equal(vcpu.arch.regs.elr, PC);
+	assert_int_equal(vcpu.exits[EXIT_FP], 1);
+	e.ec = EC_PAC;
+	assert_int_equal(run_exit(&e), ACT_RESUME);
+	assert_int_equal(vcpu.arch.regs.elr, PC);
+	arch_fake.has_lazy_state = false;
+	assert_int_equal(run_exit(&e), ACT_RESUME);
+	assert_int_equal(arch_fake.first_uses, 3);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+	assert_int_equal(crashes, 0);
 }
 
 /* A trapped SMC leaves ELR at the SMC, an HVC past it: skipping for HVC would skip a guest instruction. */
@@ -576,6 +602,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(every_exit_kind_has_a_handler, setup),
 		cmocka_unit_test_setup(hvc_and_smc_go_to_smccc, setup),
+		cmocka_unit_test_setup(first_use_exits_run_the_instruction_again_or_undef, setup),
 		cmocka_unit_test_setup(fast_hvc_skips_the_dispatcher, setup),
 		cmocka_unit_test_setup(fast_id_read_steps_over_the_mrs, setup),
 		cmocka_unit_test_setup(sysreg_hooks_before_the_table, setup),

@@ -204,18 +204,18 @@ static void device_registers_are_not_in_the_table(void **state)
  */
 static void sanitiser_hides_what_is_not_virtualised(void **state)
 {
-	/* SVE (35:32), EL2 (11:8) and AMU (47:44) hidden; FP (19:16) and GIC (27:24) kept. */
+	/* EL2 (11:8) and AMU (47:44) hidden; FP (19:16), GIC (27:24) and SVE (35:32, switched once used) kept. */
 	u64 pfr0 = 0x0000100101111111ULL | (1ULL << 32) | (1ULL << 44);
 	u64 s = id_reg_sanitize(SYS_ID_AA64PFR0_EL1, pfr0);
 
-	assert_int_equal((s >> 32) & 0xF, 0);
+	assert_int_equal((s >> 32) & 0xF, 1);
 	assert_int_equal((s >> 8) & 0xF, 0);
 	assert_int_equal((s >> 44) & 0xF, 0);
 	assert_int_equal((s >> 16) & 0xF, (pfr0 >> 16) & 0xF);
 	assert_int_equal((s >> 24) & 0xF, (pfr0 >> 24) & 0xF);
-	/* Pointer authentication fields of ISAR1 are cleared, others kept. */
+	/* ISAR1's low half as it is: pointer authentication (APA, API, GPA, GPI) is switched once used. */
 	s = id_reg_sanitize(SYS_ID_AA64ISAR1_EL1, 0xFFFFFFFFULL);
-	assert_int_equal(s, 0x00FFF00FULL);
+	assert_int_equal(s, 0xFFFFFFFFULL);
 	/* PMU hidden from the debug features. */
 	s = id_reg_sanitize(SYS_ID_AA64DFR0_EL1, 0x0000000000000F16ULL);
 	assert_int_equal((s >> 8) & 0xF, 0);
@@ -224,7 +224,9 @@ static void sanitiser_hides_what_is_not_virtualised(void **state)
 	id_regs_set_ipa_parange(2);
 	assert_int_equal(id_reg_sanitize(SYS_ID_AA64MMFR0_EL1, 0x5) & 0xF, 2);
 	assert_int_equal(id_reg_sanitize(SYS_ID_AA64MMFR0_EL1, 0x1) & 0xF, 1);
-	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ZFR0_EL1, 0x1234), 0);
+	/* ZFR0 as the CPU has it (zero without SVE); SME's SMFR0 hidden. */
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64ZFR0_EL1, 0x1234), 0x1234);
+	assert_int_equal(id_reg_sanitize(SYS_ID_AA64SMFR0_EL1, 0x1234), 0);
 }
 
 int main(void)

@@ -10,7 +10,9 @@
 #ifndef __ASSEMBLER__
 #include <hyparm/types.h>
 #include <arch/debug.h>
+#include <arch/pauth.h>
 #include <arch/pmu.h>
+#include <arch/sve.h>
 
 struct gp_regs {
 	u64 x[31];
@@ -52,7 +54,9 @@ struct arch_vcpu {
 	struct fpsimd_state fp;
 	struct vcpu_debug debug; /* MDSCR_EL1, breakpoints, watchpoints, OS lock (arch/debug.h) */
 	struct vcpu_pmu pmu; /* PMU counters and controls, switched once used (arch/pmu.h) */
-	u64 hcr_el2; /* per vCPU: VI/VF/VSE bits for virtual interrupts */
+	struct vcpu_sve sve; /* SVE registers and ZCR_EL1, switched once used (arch/sve.h) */
+	struct vcpu_pauth pauth; /* pointer-authentication keys, switched once used (arch/pauth.h) */
+	u64 hcr_el2; /* per vCPU: API/APK once it uses pointer authentication (arch/pauth.h) */
 };
 
 /* SPSR_EL2 mode field values for an AArch64 guest. */

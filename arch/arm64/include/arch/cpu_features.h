@@ -23,6 +23,9 @@ struct cpu_features {
 	 * registers switched. MTE 1 (instructions only, no tags) counts as none.
 	 */
 	bool mte;
+	/* Register files guests get, switched from a vCPU's first use on (arch/sve.h, arch/pauth.h). */
+	bool sve; /* FEAT_SVE: Z0-Z31, P0-P15, FFR, ZCR_EL1 (CPTR_EL2.TZ traps until first use) */
+	bool pauth; /* FEAT_PAuth (any algorithm): the five key pairs (HCR_EL2.API/APK trap until first use) */
 	/* Trap bits that are RES0 without their feature, so set only where it exists. */
 	u64 hcr_traps; /* HCR_EL2.TERR (RAS error records), TLOR (LORegions) */
 	u64 mdcr_traps; /* MDCR_EL2.TPMS (SPE), TTRF (trace filter) */
@@ -47,7 +50,8 @@ static inline bool pfr1_has_mte2(u64 pfr1)
 }
 
 /* Pure decoding of the ID register values (host-testable). */
-void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u64 isar1, u64 mmfr1);
+void cpu_features_decode(struct cpu_features *f, u64 pfr0, u64 pfr1, u64 dfr0, u64 isar1, u64 isar2,
+			 u64 mmfr1);
 /* Boot CPU, before any guest exists: fills cpu_feat. */
 void cpu_features_init(void);
 

@@ -75,7 +75,7 @@ enum exit_kind {
 	EXIT_SYSREG,
 	EXIT_DABT, /* stage-2 data abort from the guest */
 	EXIT_IABT, /* stage-2 instruction abort from the guest */
-	EXIT_FP, /* FP/SIMD/SVE access trapped by CPTR_EL2 */
+	EXIT_FP, /* first use of lazily switched state: SVE (CPTR_EL2.TZ), a PAC instruction (HCR_EL2.API) */
 	EXIT_OTHER, /* a valid EC with nothing to emulate (debug, illegal state...) */
 	EXIT_IRQ, /* not from ESR: a physical interrupt (statistics only) */
 	EXIT_KIND_COUNT,

@@ -43,6 +43,8 @@ struct arch_fake {
 	unsigned system_off; /* psci_fw_system_off() calls */
 	u64 esr, far, hpfar; /* the syndrome registers of the next exit (arch/exit_regs.h) */
 	const struct exit_info *next_exit; /* or the next exit decoded already (taken once) */
+	bool has_lazy_state; /* arch_vcpu_first_use() makes SVE/PAuth live (a -cpu max); false: a cortex-a57 */
+	unsigned first_uses; /* arch_vcpu_first_use() calls */
 };
 
 #define FAKE_DEACTIVATED 0x80000000u
