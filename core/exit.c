@@ -26,13 +26,14 @@ typedef enum exit_action (*exit_handler_t)(struct vcpu *, const struct exit_info
 
 /*
  * Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one
- * from an AArch32 EL0 (ESR.IL = 0). The instruction is done, as if the
+ * from an AArch32 EL0 (il32: ESR.IL). The instruction is done, as if the
  * guest had executed it: a guest single-stepping it takes its step
  * exception on return, before the next one (SPSR.SS cleared, as KVM does).
+ * The one step-over of the fast path and the handlers.
  */
-static void skip_instruction(struct vcpu *v, const struct exit_info *e)
+static inline void step_over(struct vcpu *v, bool il32)
 {
-	v->arch.regs.elr += e->il32 ? 4 : 2;
+	v->arch.regs.elr += il32 ? 4 : 2;
 	v->arch.regs.spsr &= ~(u64)SPSR_SS;
 }
 
@@ -52,7 +53,7 @@ static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const cha
 
 static enum exit_action handle_wfx(struct vcpu *v, const struct exit_info *e)
 {
-	skip_instruction(v, e);
+	step_over(v, e->il32);
 	return e->u.wfx.is_wfe ? ACT_YIELD : ACT_BLOCK;
 }
 
@@ -88,7 +89,7 @@ static enum exit_action handle_hvc(struct vcpu *v, const struct exit_info *e)
 
 static enum exit_action handle_smc(struct vcpu *v, const struct exit_info *e)
 {
-	skip_instruction(v, e); /* a trapped SMC leaves ELR at the SMC itself */
+	step_over(v, e->il32); /* a trapped SMC leaves ELR at the SMC itself */
 	return smccc_call(v);
 }
 
@@ -118,7 +119,7 @@ static enum exit_action handle_sysreg(struct vcpu *v, const struct exit_info *e)
 {
 	switch (sysreg_access(v, e)) {
 	case SYSREG_DONE:
-		skip_instruction(v, e);
+		step_over(v, e->il32);
 		return ACT_RESUME;
 	case SYSREG_AGAIN:
 		return ACT_RESUME;
@@ -157,7 +158,7 @@ static enum exit_action mmio_emulate(struct vcpu *v, const struct exit_info *e, 
 	}
 	if (err)
 		return inject_or_crash(v, inject_dabt_sea(v, e->u.abort.far), "device access error");
-	skip_instruction(v, e);
+	step_over(v, e->il32);
 	return ACT_RESUME;
 }
 
@@ -247,8 +248,7 @@ static unsigned exit_fast(struct vcpu *v, u64 esr)
 		if (!sysreg_iss_is_id_read(esr_iss(esr)) || sysreg_hooks_in(3, 0))
 			return EXIT_KIND_COUNT;
 		sysreg_fast_id_read(v, esr_iss(esr));
-		v->arch.regs.elr += 4;
-		v->arch.regs.spsr &= ~(u64)SPSR_SS;
+		step_over(v, true); /* an AArch64 trap: always 32 bits */
 		return EXIT_SYSREG;
 	}
 	return EXIT_KIND_COUNT;

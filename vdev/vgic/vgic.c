@@ -123,6 +123,15 @@ void vgic_inject_edge(struct vm *vm, struct vcpu *v, u32 intid)
 	spin_unlock(&g->lock);
 }
 
+/* SGI intid becomes pending for t (a GICv3 SGI has no source to record). Lock held. */
+static void sgi_pend(struct vgic *g, struct vcpu *t, unsigned intid)
+{
+	struct virq *irq = &vgic_cpu_of(t)->priv[intid];
+
+	irq->latch = true;
+	vgic_irq_touched(g, t, intid, irq);
+}
+
 void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 {
 	struct vm *vm = src->vm;
@@ -134,24 +143,19 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 	u64 aff3 = (sgi1r >> ICC_SGI1R_AFF3_SHIFT) & ICC_SGI1R_AFF_MASK;
 	unsigned rs = (sgi1r >> ICC_SGI1R_RS_SHIFT) &
 		ICC_SGI1R_RS_MASK; /* range selector: Aff0 = rs * 16 + bit */
-	u16 targets = sgi1r & ICC_SGI1R_TARGETS_MASK;
+	u32 targets = sgi1r & ICC_SGI1R_TARGETS_MASK;
 
 	spin_lock(&g->lock);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *t = vm->vcpus[i];
-		u64 m = t->mpidr;
-		bool hit;
-
-		if (broadcast)
-			hit = t != src;
-		else
-			hit = ((m >> 8) & 0xFF) == aff1 && ((m >> 16) & 0xFF) == aff2 &&
-				((m >> 32) & 0xFF) == aff3 && (m & 0xFF) / 16 == rs &&
-				(targets & BIT((m & 0xFF) % 16));
-		if (hit) {
-			struct virq *irq = &vgic_cpu_of(t)->priv[intid];
-			irq->latch = true;
-			vgic_irq_touched(g, t, intid, irq);
+	if (broadcast) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i] != src)
+				sgi_pend(g, vm->vcpus[i], intid);
+	} else {
+		/* Each bit of the list names one Aff0; no vCPU there: ignored, as on a GIC. */
+		for (u32 m = targets; m; m &= m - 1) {
+			struct vcpu *t = vm_vcpu_at_affinity(vm, aff3, aff2, aff1, rs * 16 + __builtin_ctz(m));
+			if (t)
+				sgi_pend(g, t, intid);
 		}
 	}
 	spin_unlock(&g->lock);
