@@ -153,7 +153,8 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 	} else {
 		/* Each bit of the list names one Aff0; no vCPU there: ignored, as on a GIC. */
 		for (u32 m = targets; m; m &= m - 1) {
-			struct vcpu *t = vm_vcpu_at_affinity(vm, aff3, aff2, aff1, rs * 16 + __builtin_ctz(m));
+			struct vcpu *t = vm_vcpu_at_affinity(vm, aff3, aff2, aff1,
+							     rs * 16 + __builtin_ctz(m));
 			if (t)
 				sgi_pend(g, t, intid);
 		}
