@@ -226,6 +226,32 @@ static void sync_irqchip(struct vcpu *v)
 }
 
 /*
+ * A trapped MRS/MSR the fast path answers, or EXIT_KIND_COUNT (nothing
+ * done): a read of an ID register (trapped by TID3, Linux reads them at
+ * boot and in its user-space emulation of MRS) unless a hook claims the ID
+ * space; a write to a device's register whose hook takes every value
+ * before any interrupt folding (hyparm/sysreg_hook.h, fast_write: the
+ * vGIC's SGI registers, every IPI). Stepped over: always 32 bits.
+ */
+static unsigned sysreg_fast(struct vcpu *v, u32 iss)
+{
+	if (sysreg_iss_is_id_read(iss)) {
+		if (sysreg_hooks_in(3, 0))
+			return EXIT_KIND_COUNT;
+		sysreg_fast_id_read(v, iss);
+	} else if (!(iss & SYSREG_ISS_READ)) {
+		const struct sysreg_hook *h = sysreg_hook_find(sysreg_iss_enc(iss));
+		if (!h || !h->fast_write)
+			return EXIT_KIND_COUNT;
+		h->write(v, vcpu_get_reg(v, sysreg_iss_rt(iss)));
+	} else {
+		return EXIT_KIND_COUNT;
+	}
+	step_over(v, true);
+	return EXIT_SYSREG;
+}
+
+/*
  * The fast path: an exit whose handling needs only ESR_EL2 and the vCPU's
  * registers, answered before the full decode and the table; the answer is
  * the full path's. The exit's kind for the statistics, or EXIT_KIND_COUNT:
@@ -233,9 +259,7 @@ static void sync_irqchip(struct vcpu *v)
  *  - an HVC that smccc_fast() answers (the Spectre workaround calls, which
  *    Linux makes on every context switch, and owners with no service);
  *    ELR already points past an HVC;
- *  - a read of an ID register (trapped by TID3, Linux reads them at boot
- *    and in its user-space emulation of MRS), unless a hook claims the
- *    ID space; the MRS is stepped over (always 32 bits: an AArch64 trap).
+ *  - the system registers of sysreg_fast().
  * Everything after the handler (statistics, interrupt folding, the
  * scheduler's check) is the common path's.
  */
@@ -245,11 +269,7 @@ static unsigned exit_fast(struct vcpu *v, u64 esr)
 	case EC_HVC64:
 		return smccc_fast(v->arch.regs.x) ? EXIT_HVC : EXIT_KIND_COUNT;
 	case EC_SYS64:
-		if (!sysreg_iss_is_id_read(esr_iss(esr)) || sysreg_hooks_in(3, 0))
-			return EXIT_KIND_COUNT;
-		sysreg_fast_id_read(v, esr_iss(esr));
-		step_over(v, true); /* an AArch64 trap: always 32 bits */
-		return EXIT_SYSREG;
+		return sysreg_fast(v, esr_iss(esr));
 	}
 	return EXIT_KIND_COUNT;
 }

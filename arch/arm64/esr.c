@@ -8,11 +8,10 @@ static inline __attribute__((always_inline)) void decode_sysreg(u32 iss, struct 
 	e->u.sysreg.op2 = (iss >> 17) & 0x7;
 	e->u.sysreg.op1 = (iss >> 14) & 0x7;
 	e->u.sysreg.crn = (iss >> 10) & 0xF;
-	e->u.sysreg.rt = (iss >> 5) & 0x1F;
+	e->u.sysreg.rt = sysreg_iss_rt(iss);
 	e->u.sysreg.crm = (iss >> 1) & 0xF;
-	e->u.sysreg.read = iss & 1;
-	e->u.sysreg.enc = SYSREG_ENC(e->u.sysreg.op0, e->u.sysreg.op1, e->u.sysreg.crn, e->u.sysreg.crm,
-				     e->u.sysreg.op2);
+	e->u.sysreg.read = iss & SYSREG_ISS_READ;
+	e->u.sysreg.enc = sysreg_iss_enc(iss);
 }
 
 static inline __attribute__((always_inline)) void decode_abort(u32 iss, u64 far, u64 hpfar,
