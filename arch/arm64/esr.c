@@ -41,6 +41,16 @@ enum exit_kind esr_decode(u64 esr, u64 far, u64 hpfar, struct exit_info *e)
 	e->iss = esr_iss(esr);
 	e->il32 = esr & ESR_IL;
 
+	/*
+	 * The most frequent exit that takes the full decode, an MMIO access,
+	 * before the switch: compiled as a comparison tree, it tested about a
+	 * dozen classes first (14 instructions per MMIO exit).
+	 */
+	if (e->ec == EC_DABT_LOW) {
+		e->kind = EXIT_DABT;
+		decode_abort(e->iss, far, hpfar, e);
+		return e->kind;
+	}
 	switch (e->ec) {
 	case EC_WFX:
 		e->kind = EXIT_WFX;
@@ -57,10 +67,6 @@ enum exit_kind esr_decode(u64 esr, u64 far, u64 hpfar, struct exit_info *e)
 	case EC_SYS64:
 		e->kind = EXIT_SYSREG;
 		decode_sysreg(e->iss, e);
-		break;
-	case EC_DABT_LOW:
-		e->kind = EXIT_DABT;
-		decode_abort(e->iss, far, hpfar, e);
 		break;
 	case EC_IABT_LOW:
 		e->kind = EXIT_IABT;
