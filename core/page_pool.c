@@ -38,8 +38,8 @@ static u64 free_run(const struct page_pool *p, u64 i, u64 n)
 	return n;
 }
 
-/* Mark pages [i, i + n) used or free; returns how many changed state. */
-static u64 mark_run(struct page_pool *p, u64 i, u64 n, bool used)
+/* Mark pages [i, i + n) used or free; with count, returns how many changed state (else 0). */
+static u64 mark_run(struct page_pool *p, u64 i, u64 n, bool used, bool count)
 {
 	u64 changed = 0;
 
@@ -48,8 +48,9 @@ static u64 mark_run(struct page_pool *p, u64 i, u64 n, bool used)
 		u64 *w = &p->bitmap[i / 64];
 
 		/* No popcount: it needs SIMD registers, which hyparm does not use. */
-		for (u64 flip = (used ? ~*w : *w) & m; flip; flip &= flip - 1)
-			changed++;
+		if (count)
+			for (u64 flip = (used ? ~*w : *w) & m; flip; flip &= flip - 1)
+				changed++;
 		*w = used ? *w | m : *w & ~m;
 		i += span;
 		n -= span;
@@ -101,7 +102,7 @@ paddr_t page_pool_alloc(struct page_pool *p, u64 npages, u64 align)
 		for (u64 i = first; i + npages <= p->npages; i += step) {
 			u64 k = free_run(p, i, npages);
 			if (k == npages) {
-				mark_run(p, i, npages, true);
+				mark_run(p, i, npages, true, false); /* all free: free_run said so */
 				p->free_pages -= npages;
 				if (npages == 1)
 					p->next_hint = i + 1;
@@ -125,8 +126,8 @@ void page_pool_free(struct page_pool *p, paddr_t pa, u64 npages)
 
 	if (i >= p->npages)
 		return;
-	p->free_pages += mark_run(p, i, MIN(npages, p->npages - i),
-				  false); /* a double free changes nothing */
+	/* Counted: a double free changes nothing. */
+	p->free_pages += mark_run(p, i, MIN(npages, p->npages - i), false, true);
 	if ((pa - p->base) / PAGE_SIZE < p->next_hint)
 		p->next_hint = (pa - p->base) / PAGE_SIZE;
 }
