@@ -40,15 +40,6 @@ void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 	}
 }
 
-struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
-{
-	if (intid < VGIC_NR_PRIVATE)
-		return v ? &vgic_cpu_of(v)->priv[intid] : NULL;
-	if (intid < VGIC_NR_IRQS)
-		return &g->spi[intid - VGIC_NR_PRIVATE];
-	return NULL;
-}
-
 
 bool vgic_irq_deliverable(const struct vgic *g, const struct virq *irq)
 {
@@ -67,18 +58,6 @@ struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq)
 			return vm->vcpus[i];
 	}
 	return vm->vcpus[0];
-}
-
-void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq)
-{
-	if (!irq->enabled || !vgic_irq_pending(irq))
-		return;
-	if (intid < VGIC_NR_PRIVATE) {
-		if (v)
-			vgic_cpu_of(v)->maybe_pending |= 1u << intid;
-	} else {
-		g->spi_maybe_pending |= 1ULL << (intid - VGIC_NR_PRIVATE);
-	}
 }
 
 void vgic_irq_touched(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq)

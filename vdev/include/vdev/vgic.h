@@ -90,8 +90,19 @@ extern struct vgic vgics[];
 /* Power-on state of the model, for all of the VM's vCPUs. */
 void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be);
 
-/* The interrupt INTID as seen by vCPU v (private ones are per vCPU). NULL if out of range. */
-struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid);
+/*
+ * The interrupt INTID as seen by vCPU v (private ones are per vCPU). NULL
+ * if out of range. Inline: the list-register code looks one up per entry
+ * it flushes or retires, and the call was a third of the lookup.
+ */
+static inline struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		return v ? &vgic_cpu_of(v)->priv[intid] : NULL;
+	if (intid < VGIC_NR_IRQS)
+		return &g->spi[intid - VGIC_NR_PRIVATE];
+	return NULL;
+}
 /* Drive a level-sensitive line (devices, the timer). v: the vCPU for private INTIDs, else NULL. */
 void vgic_set_line(struct vm *vm, struct vcpu *v, u32 intid, bool level);
 /* An edge: pending once. */
@@ -127,7 +138,17 @@ static inline void vgic_resample(struct vcpu *v, struct virq *irq)
  * have become deliverable (vgic_irq_touched(), a list register retired);
  * cleared lazily by the scan that finds the bit stale. Lock held.
  */
-void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq);
+static inline void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq)
+{
+	if (!irq->enabled || !vgic_irq_pending(irq))
+		return;
+	if (intid < VGIC_NR_PRIVATE) {
+		if (v)
+			vgic_cpu_of(v)->maybe_pending |= 1u << intid;
+	} else {
+		g->spi_maybe_pending |= 1ULL << (intid - VGIC_NR_PRIVATE);
+	}
+}
 /* An interrupt's state changed: hint it and kick whoever may now have to take it. Lock held. */
 void vgic_irq_touched(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq);
 
