@@ -235,17 +235,15 @@ static void sync_irqchip(struct vcpu *v)
  */
 static unsigned sysreg_fast(struct vcpu *v, u32 iss)
 {
-	if (sysreg_iss_is_id_read(iss)) {
-		if (sysreg_hooks_in(3, 0))
+	if (iss & SYSREG_ISS_READ) {
+		if (!sysreg_iss_is_id_read(iss) || sysreg_hooks_in(3, 0))
 			return EXIT_KIND_COUNT;
 		sysreg_fast_id_read(v, iss);
-	} else if (!(iss & SYSREG_ISS_READ)) {
+	} else {
 		const struct sysreg_hook *h = sysreg_hook_find(sysreg_iss_enc(iss));
 		if (!h || !h->fast_write)
 			return EXIT_KIND_COUNT;
 		h->write(v, vcpu_get_reg(v, sysreg_iss_rt(iss)));
-	} else {
-		return EXIT_KIND_COUNT;
 	}
 	step_over(v, true);
 	return EXIT_SYSREG;
