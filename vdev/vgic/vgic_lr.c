@@ -143,7 +143,7 @@ void vgic_sync(struct vcpu *v)
  * runs with interrupts masked, so it cannot take it at once. Not right
  * after such a trap: that access runs untrapped (it would trap forever).
  */
-static bool watch_hw_pending(struct vcpu *v, struct vgic_cpu *c)
+static inline __attribute__((always_inline)) bool watch_hw_pending(struct vcpu *v, struct vgic_cpu *c)
 {
 	bool retry = c->grp1_retry;
 
