@@ -243,6 +243,8 @@ static unsigned sysreg_fast(struct vcpu *v, u32 iss)
 		const struct sysreg_hook *h = sysreg_hook_find(sysreg_iss_enc(iss));
 		if (!h || !h->fast_write)
 			return EXIT_KIND_COUNT;
+		/* The hook takes a lock (the vGIC's): the watchdog's tick on first, so a hang there is caught. */
+		arch_exit_fast_begin();
 		h->write(v, vcpu_get_reg(v, sysreg_iss_rt(iss)));
 	}
 	step_over(v, true);
