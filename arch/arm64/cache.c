@@ -34,22 +34,25 @@ void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 
 void arch_zero_range(paddr_t pa, u64 size)
 {
-	u64 a = ALIGN_UP(pa, 128), end = pa + size;
+	u64 dczid = read_sysreg(dczid_el0);
+	u64 block = 4UL << (dczid & 0xF); /* DCZID_EL0.BS: log2 of words per block */
+	u64 a = ALIGN_UP(pa, block), end = pa + size;
 
-	if (a >= ALIGN_DOWN(end, 128)) {
+	if ((dczid & BIT(4)) || a >= ALIGN_DOWN(end, block)) { /* DZP: DC ZVA prohibited */
 		memset((void *)(uintptr_t)pa, 0, size);
 		return;
 	}
 	memset((void *)(uintptr_t)pa, 0, a - pa);
-	while (a + 128 <= end)
-		__asm__ volatile("stp xzr, xzr, [%0]\n\tstp xzr, xzr, [%0, #16]\n\t"
-				 "stp xzr, xzr, [%0, #32]\n\tstp xzr, xzr, [%0, #48]\n\t"
-				 "stp xzr, xzr, [%0, #64]\n\tstp xzr, xzr, [%0, #80]\n\t"
-				 "stp xzr, xzr, [%0, #96]\n\tstp xzr, xzr, [%0, #112]\n\t"
-				 "add %0, %0, #128"
+	while (a + 4 * block <= end) /* four per turn, as the clean above */
+		__asm__ volatile("dc zva, %0\n\tadd %0, %0, %1\n\t"
+				 "dc zva, %0\n\tadd %0, %0, %1\n\t"
+				 "dc zva, %0\n\tadd %0, %0, %1\n\t"
+				 "dc zva, %0\n\tadd %0, %0, %1"
 				 : "+r"(a)
-				 :
+				 : "r"(block)
 				 : "memory");
+	for (; a + block <= end; a += block)
+		__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
 	memset((void *)(uintptr_t)a, 0, end - a);
 }
 

@@ -10,13 +10,9 @@ struct vm;
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size);
 /*
  * Zero [pa, pa + size) of RAM hyparm maps (the zeros may still be in the
- * cache: clean afterwards for an observer with caches off): pairs of
- * zero-register stores, 128 bytes per loop turn, 5.5 instructions per 64
- * bytes where memset took 16. Not DC ZVA, though it is one instruction per
- * 64 bytes (a 16 MiB VM's first instruction 602 us under icount against
- * 880 with these stores): QEMU's TCG, the only machine hyparm runs on
- * today, runs it as a helper call per 64 bytes, and under the normal clock
- * it was no faster and in most samples slower (docs/benchmarks.md).
+ * cache: clean afterwards for an observer with caches off). DC ZVA, one
+ * instruction per zeroing block (64 bytes on the A57), where the CPU
+ * permits it at EL2; memset otherwise and for unaligned ends.
  */
 void arch_zero_range(paddr_t pa, u64 size);
 /*
