@@ -104,28 +104,6 @@ static bool holds_image(const struct load_plan *p, u64 off)
 		(off < p->dtb_off + p->dtb_max && p->dtb_off < end);
 }
 
-/* Clean [start, start + size) of guest RAM to the point of coherency where it meets the block at off. */
-static void clean_part(const struct vm *vm, u64 off, u64 start, u64 size)
-{
-	u64 lo = MAX(start, off), hi = MIN(start + size, off + VM_RAM_BLOCK);
-
-	if (lo < hi)
-		arch_dcache_clean_inval_range(vm->ram_pa + lo, hi - lo);
-}
-
-/*
- * The image bytes in the block at off, cleaned after the copy: the rest
- * of the block was cleaned when it was scrubbed (vm_ram.c), so cleaning
- * the whole 2 MiB again (half of a small VM's reset) bought nothing.
- */
-static void clean_images_in_block(const struct vm *vm, const struct load_plan *p, u64 off)
-{
-	clean_part(vm, off, p->kernel_off, p->kernel_size);
-	if (p->initrd_size)
-		clean_part(vm, off, p->initrd_off, p->initrd_size);
-	clean_part(vm, off, p->dtb_off, p->dtb_max);
-}
-
 /* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
 static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 {
@@ -232,7 +210,7 @@ bool vm_reset_step(struct vm *vm)
 		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
 			vm->reset_off += VM_RAM_BLOCK;
 		if (vm->reset_off < vm->ram_size) {
-			clean_images_in_block(vm, &images[vm->id].plan, vm->reset_off);
+			arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, VM_RAM_BLOCK);
 			vm->reset_off += VM_RAM_BLOCK;
 			return false;
 		}

@@ -31,7 +31,7 @@ static int ready_locked(struct vm *vm, u64 block)
 
 	if (test_bit(vm->ram_ready, block))
 		return HV_OK;
-	arch_zero_range(vm->ram_pa + off, VM_RAM_BLOCK);
+	memset((u8 *)(uintptr_t)(vm->ram_pa + off), 0, VM_RAM_BLOCK);
 	arch_dcache_clean_inval_range(vm->ram_pa + off, VM_RAM_BLOCK);
 	rc = stage2_map(&vm->s2, vm->ram_ipa + off, vm->ram_pa + off, VM_RAM_BLOCK, S2_RWX, S2_MEM_NORMAL);
 	if (rc)

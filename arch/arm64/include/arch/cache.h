@@ -9,13 +9,6 @@ struct vm;
 /* Clean and invalidate [pa, pa + size) to the point of coherency. */
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size);
 /*
- * Zero [pa, pa + size) of RAM hyparm maps (the zeros may still be in the
- * cache: clean afterwards for an observer with caches off). DC ZVA, one
- * instruction per zeroing block (64 bytes on the A57), where the CPU
- * permits it at EL2; memset otherwise and for unaligned ends.
- */
-void arch_zero_range(paddr_t pa, u64 size);
-/*
  * One piece of cleaning+invalidating the VM's RAM to the point of
  * coherency (set/way emulation, arch/arm64/sysreg_emul.c): from *off on;
  * true when done (*off back to 0).
