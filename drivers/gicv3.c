@@ -109,8 +109,9 @@ static void v3_send_wake(unsigned cpu)
 		u64 mpidr = pcpus[cpu].mpidr;
 		sgi = ((mpidr >> 32) & 0xFF) << ICC_SGI1R_AFF3_SHIFT |
 			((mpidr >> 16) & 0xFF) << ICC_SGI1R_AFF2_SHIFT |
-			((mpidr >> 8) & 0xFF) << ICC_SGI1R_AFF1_SHIFT | (u64)SGI_WAKE << ICC_SGI1R_INTID_SHIFT |
-			((mpidr & 0xF0) >> 4) << ICC_SGI1R_RS_SHIFT | BIT(mpidr & 0xF);
+			((mpidr >> 8) & 0xFF) << ICC_SGI1R_AFF1_SHIFT |
+			(u64)SGI_WAKE << ICC_SGI1R_INTID_SHIFT | ((mpidr & 0xF0) >> 4) << ICC_SGI1R_RS_SHIFT |
+			BIT(mpidr & 0xF);
 		__atomic_store_n(&wake_sgi1r[cpu], sgi, __ATOMIC_RELAXED);
 	}
 	__asm__ volatile("dsb ishst" ::: "memory");
