@@ -27,13 +27,14 @@ typedef enum exit_action (*exit_handler_t)(struct vcpu *, const struct exit_info
 
 /*
  * Step over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one
- * from an AArch32 EL0 (ESR.IL = 0). The instruction is done, as if the
+ * from an AArch32 EL0 (il32: ESR.IL). The instruction is done, as if the
  * guest had executed it: a guest single-stepping it takes its step
  * exception on return, before the next one (SPSR.SS cleared, as KVM does).
+ * The one step-over of the fast path and the handlers.
  */
-static void skip_instruction(struct vcpu *v, const struct exit_info *e)
+static inline void step_over(struct vcpu *v, bool il32)
 {
-	v->arch.regs.elr += e->il32 ? 4 : 2;
+	v->arch.regs.elr += il32 ? 4 : 2;
 	v->arch.regs.spsr &= ~(u64)SPSR_SS;
 }
 
@@ -53,7 +54,7 @@ static enum exit_action inject_or_crash(struct vcpu *v, bool injected, const cha
 
 static enum exit_action handle_wfx(struct vcpu *v, const struct exit_info *e)
 {
-	skip_instruction(v, e);
+	step_over(v, e->il32);
 	return e->u.wfx.is_wfe ? ACT_YIELD : ACT_BLOCK;
 }
 
@@ -89,7 +90,7 @@ static enum exit_action handle_hvc(struct vcpu *v, const struct exit_info *e)
 
 static enum exit_action handle_smc(struct vcpu *v, const struct exit_info *e)
 {
-	skip_instruction(v, e); /* a trapped SMC leaves ELR at the SMC itself */
+	step_over(v, e->il32); /* a trapped SMC leaves ELR at the SMC itself */
 	return smccc_call(v);
 }
 
@@ -119,7 +120,7 @@ static enum exit_action handle_sysreg(struct vcpu *v, const struct exit_info *e)
 {
 	switch (sysreg_access(v, e)) {
 	case SYSREG_DONE:
-		skip_instruction(v, e);
+		step_over(v, e->il32);
 		return ACT_RESUME;
 	case SYSREG_AGAIN:
 		return ACT_RESUME;
@@ -158,7 +159,7 @@ static enum exit_action mmio_emulate(struct vcpu *v, const struct exit_info *e, 
 	}
 	if (err)
 		return inject_or_crash(v, inject_dabt_sea(v, e->u.abort.far), "device access error");
-	skip_instruction(v, e);
+	step_over(v, e->il32);
 	return ACT_RESUME;
 }
 
@@ -238,6 +239,32 @@ static void sync_irqchip(struct vcpu *v)
 }
 
 /*
+ * A trapped MRS/MSR the fast path answers, or EXIT_KIND_COUNT (nothing
+ * done): a read of an ID register (trapped by TID3, Linux reads them at
+ * boot and in its user-space emulation of MRS) unless a hook claims the ID
+ * space; a write to a device's register whose hook takes every value
+ * before any interrupt folding (hyparm/sysreg_hook.h, fast_write: the
+ * vGIC's SGI registers, every IPI). Stepped over: always 32 bits.
+ */
+static unsigned sysreg_fast(struct vcpu *v, u32 iss)
+{
+	if (iss & SYSREG_ISS_READ) {
+		if (!sysreg_iss_is_id_read(iss) || sysreg_hooks_in(3, 0))
+			return EXIT_KIND_COUNT;
+		sysreg_fast_id_read(v, iss);
+	} else {
+		const struct sysreg_hook *h = sysreg_hook_find(sysreg_iss_enc(iss));
+		if (!h || !h->fast_write)
+			return EXIT_KIND_COUNT;
+		/* The hook takes a lock (the vGIC's): the watchdog's tick on first, so a hang there is caught. */
+		arch_exit_fast_begin();
+		h->write(v, vcpu_get_reg(v, sysreg_iss_rt(iss)));
+	}
+	step_over(v, true);
+	return EXIT_SYSREG;
+}
+
+/*
  * The fast path: an exit whose handling needs only ESR_EL2 and the vCPU's
  * registers, answered before the full decode and the table; the answer is
  * the full path's. The exit's kind for the statistics, or EXIT_KIND_COUNT:
@@ -245,9 +272,7 @@ static void sync_irqchip(struct vcpu *v)
  *  - an HVC that smccc_fast() answers (the Spectre workaround calls, which
  *    Linux makes on every context switch, and owners with no service);
  *    ELR already points past an HVC;
- *  - a read of an ID register (trapped by TID3, Linux reads them at boot
- *    and in its user-space emulation of MRS), unless a hook claims the
- *    ID space; the MRS is stepped over (always 32 bits: an AArch64 trap).
+ *  - the system registers of sysreg_fast().
  * Everything after the handler (statistics, interrupt folding, the
  * scheduler's check) is the common path's.
  */
@@ -257,12 +282,7 @@ static unsigned exit_fast(struct vcpu *v, u64 esr)
 	case EC_HVC64:
 		return smccc_fast(v->arch.regs.x) ? EXIT_HVC : EXIT_KIND_COUNT;
 	case EC_SYS64:
-		if (!sysreg_iss_is_id_read(esr_iss(esr)) || sysreg_hooks_in(3, 0))
-			return EXIT_KIND_COUNT;
-		sysreg_fast_id_read(v, esr_iss(esr));
-		v->arch.regs.elr += 4;
-		v->arch.regs.spsr &= ~(u64)SPSR_SS;
-		return EXIT_SYSREG;
+		return sysreg_fast(v, esr_iss(esr));
 	}
 	return EXIT_KIND_COUNT;
 }

@@ -131,12 +131,6 @@ static void s2_table_free(void *p, unsigned npages)
 	page_free(p, npages);
 }
 
-static u64 vcpu_mpidr_for(unsigned idx)
-{
-	/* As KVM: Aff0 holds 16 vCPUs, then Aff1. */
-	return ((u64)(idx / 16) << 8) | (idx % 16);
-}
-
 /*
  * The VM's RAM: allocated at creation (with its stage-2 tables), given back
  * when it stops for good (vm_release_if_idle), allocated again if the

@@ -92,14 +92,28 @@ static int v3_cpu_init(u64 mpidr)
 	return HV_OK;
 }
 
+/*
+ * The ICC_SGI1R value that sends the wake-up SGI to each CPU, built on
+ * first use (never 0: the target-list bit is set) and kept: every IPI a
+ * guest sends to a vCPU in its guest on another CPU costs one, and the
+ * affinity fields took 14 instructions to build each time. Racing
+ * builders write the same value.
+ */
+static u64 wake_sgi1r[MAX_PCPUS];
+
 static void v3_send_wake(unsigned cpu)
 {
-	u64 mpidr = pcpus[cpu].mpidr;
-	u64 sgi = ((mpidr >> 32) & 0xFF) << ICC_SGI1R_AFF3_SHIFT |
-		((mpidr >> 16) & 0xFF) << ICC_SGI1R_AFF2_SHIFT |
-		((mpidr >> 8) & 0xFF) << ICC_SGI1R_AFF1_SHIFT | (u64)SGI_WAKE << ICC_SGI1R_INTID_SHIFT |
-		((mpidr & 0xF0) >> 4) << ICC_SGI1R_RS_SHIFT | BIT(mpidr & 0xF);
+	u64 sgi = __atomic_load_n(&wake_sgi1r[cpu], __ATOMIC_RELAXED);
 
+	if (!sgi) {
+		u64 mpidr = pcpus[cpu].mpidr;
+		sgi = ((mpidr >> 32) & 0xFF) << ICC_SGI1R_AFF3_SHIFT |
+			((mpidr >> 16) & 0xFF) << ICC_SGI1R_AFF2_SHIFT |
+			((mpidr >> 8) & 0xFF) << ICC_SGI1R_AFF1_SHIFT |
+			(u64)SGI_WAKE << ICC_SGI1R_INTID_SHIFT | ((mpidr & 0xF0) >> 4) << ICC_SGI1R_RS_SHIFT |
+			BIT(mpidr & 0xF);
+		__atomic_store_n(&wake_sgi1r[cpu], sgi, __ATOMIC_RELAXED);
+	}
 	__asm__ volatile("dsb ishst" ::: "memory");
 	write_sysreg(ICC_SGI1R_EL1, sgi);
 	isb();

@@ -70,6 +70,35 @@ def by_function(counts, syms):
     return per_fn
 
 
+def annotate(elf, fn, c1, c0, ops):
+    """fn's disassembly, each instruction with its executions per operation (hyparm is linked at 0)."""
+    out = subprocess.run(["aarch64-linux-gnu-objdump", "-d", "--no-show-raw-insn", "--disassemble=" + fn, elf],
+                         stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout
+    print("\n%s, executions per operation:" % fn)
+    for line in out.splitlines():
+        head = line.split(":", 1)[0].strip()
+        try:
+            off = int(head, 16)
+        except ValueError:
+            continue
+        if "\t" not in line:
+            continue
+        n = (c1.get(off, 0) - c0.get(off, 0)) / ops
+        print("%8s %s" % ("%.1f" % n if abs(n) >= 0.05 else "", line.strip()))
+
+
+def ops_per_run(op, iters):
+    """How many operations the bench guest times for op in one run (guests/bench/bench.c): the
+    cheap ones iters batches of 8, the IPI rows iters / 4 round trips, the timer iters / 10."""
+    if op.startswith("ipi_"):
+        return max(iters // 4, 1)
+    if op == "vtimer_latency":
+        return max(iters // 10, 1)
+    if op == "virtual_eoi_ack":
+        return iters
+    return iters * 8
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--top", type=int, default=25)
@@ -77,6 +106,8 @@ def main():
     ap.add_argument("--hyparm", default=os.path.join(REPO, "build", "hyparm.bin"))
     ap.add_argument("--op", help="profile one operation of the bench guest (its BENCH name)")
     ap.add_argument("--iters", type=int, default=500)
+    ap.add_argument("--annotate", metavar="FUNC", action="append", default=[],
+                    help="with --op: also print FUNC's disassembly with each instruction's count per operation")
     ap.add_argument("run_args", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     run_args = [x for x in a.run_args if x != "--"]
@@ -88,7 +119,7 @@ def main():
         c1, _, rc = profile(a.hyparm, a.load, base + ["-p", "iters=%d only=%s" % (a.iters, a.op)])
         c0, _, _ = profile(a.hyparm, a.load, base + ["-p", "iters=%d only=none" % a.iters])
         f1, f0 = by_function(c1, syms), by_function(c0, syms)
-        ops = a.iters * 8
+        ops = ops_per_run(a.op, a.iters)
         per_fn = {k: (f1.get(k, 0) - f0.get(k, 0)) / ops for k in set(f1) | set(f0)}
         per_fn = {k: v for k, v in per_fn.items() if abs(v) >= 0.05}
         print("\n%s: hyparm instructions per operation (%d operations)" % (a.op, ops))
@@ -96,6 +127,8 @@ def main():
         for name, n in sorted(per_fn.items(), key=lambda kv: -kv[1])[:a.top]:
             print("%-40s %10.1f" % (name, n))
         print("%-40s %10.1f" % ("total", sum(per_fn.values())))
+        for fn in a.annotate:
+            annotate(os.path.splitext(a.hyparm)[0] + ".elf", fn, c1, c0, ops)
         return 0
     counts, totals, rc = profile(a.hyparm, a.load, run_args)
     per_fn = by_function(counts, syms)

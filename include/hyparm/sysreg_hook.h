@@ -22,11 +22,24 @@ struct sysreg_hook {
 	 * then run untrapped.
 	 */
 	void (*retry)(struct vcpu *v);
+	/*
+	 * write takes every value (never UNDEF) and may run before the exit
+	 * has folded the vCPU's list registers back: the exit's fast path
+	 * calls it straight from the syndrome (core/exit.c). The vGIC's SGI
+	 * registers: every IPI a guest sends.
+	 */
+	bool fast_write;
 };
 
 #define SYSREG_HOOK(name, e, rd, wr) \
 	static const struct sysreg_hook sysreg_hook_##name __attribute__(( \
 		used, section("sysreg_hooks"), aligned(8))) = { .enc = (e), .read = (rd), .write = (wr) }
+
+/* A hook whose write always succeeds and needs no interrupt state (fast_write above); reads UNDEF. */
+#define SYSREG_HOOK_FAST_WRITE(name, e, wr) \
+	static const struct sysreg_hook sysreg_hook_##name \
+		__attribute__((used, section("sysreg_hooks"), \
+			       aligned(8))) = { .enc = (e), .write = (wr), .fast_write = true }
 
 #define SYSREG_HOOK_RETRY(name, e, fn) \
 	static const struct sysreg_hook sysreg_hook_##name \

@@ -146,4 +146,24 @@ static inline void vcpu_set_reg(struct vcpu *v, unsigned r, u64 val)
 		v->arch.regs.x[r] = val;
 }
 
+/* vCPU idx's MPIDR affinity, as KVM: Aff0 holds 16 vCPUs, then Aff1 (Aff2 and Aff3 stay 0). */
+static inline u64 vcpu_mpidr_for(unsigned idx)
+{
+	return ((u64)(idx / 16) << 8) | (idx % 16);
+}
+
+/*
+ * The vCPU of vm whose affinity is aff3.aff2.aff1.aff0, or NULL: the
+ * inverse of vcpu_mpidr_for(), so that an SGI's target list (the GIC's
+ * ICC_SGI1R) is found by indexing instead of by comparing every vCPU's MPIDR.
+ */
+static inline struct vcpu *vm_vcpu_at_affinity(struct vm *vm, u64 aff3, u64 aff2, u64 aff1, u64 aff0)
+{
+	u64 idx = aff1 * 16 + aff0;
+
+	if (aff3 || aff2 || aff0 >= 16 || idx >= vm->nr_vcpus)
+		return NULL;
+	return vm->vcpus[idx];
+}
+
 #endif

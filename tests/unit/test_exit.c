@@ -137,6 +137,16 @@ static void hook_retry(struct vcpu *v)
 	hook_retries++;
 }
 SYSREG_HOOK_RETRY(test_retry, SYS_TEST_RETRY, hook_retry);
+#define SYS_TEST_FAST SYSREG_ENC(3, 7, 15, 15, 4)
+static int fast_writes;
+static u64 fast_written;
+static bool hook_fast_wr(struct vcpu *v, u64 val)
+{
+	fast_writes++;
+	fast_written = val;
+	return true;
+}
+SYSREG_HOOK_FAST_WRITE(test_fast, SYS_TEST_FAST, hook_fast_wr);
 
 /* An irqchip that counts syncs. */
 static void chip_sync(struct vcpu *v)
@@ -189,7 +199,7 @@ static int setup(void **state)
 	smccc_result = SMCCC_RESUME;
 	emulate_result = SYSREG_DONE;
 	smccc_fast_result = false;
-	smccc_fast_calls = id_fast_reads = 0;
+	smccc_fast_calls = id_fast_reads = fast_writes = 0;
 	last_action = -1;
 	return 0;
 }
@@ -349,6 +359,47 @@ static void fast_id_read_steps_over_the_mrs(void **state)
 	sysreg_hooked_keys = keys;
 	assert_int_equal(id_fast_reads, 1);
 	assert_int_equal(emulate_calls, 3);
+	assert_int_equal(vcpu.exits[EXIT_SYSREG], 4);
+}
+
+/*
+ * A hook marked fast_write (the vGIC's SGI registers): its write runs
+ * from the syndrome alone, with Rt's value (XZR as 0), the MSR stepped
+ * over with SPSR.SS cleared, counted as a sysreg exit, the interrupt state
+ * still folded and the scheduler still asked. A read of it, and a write to
+ * a hook without the mark, take the full path (UNDEF; the hook once).
+ */
+static void fast_write_hook_runs_from_the_syndrome(void **state)
+{
+	vcpu.arch.regs.spsr = SPSR_SS;
+	vcpu.irqchip_busy = true;
+	vcpu.arch.regs.x[7] = 0xabcdef;
+	assert_int_equal(run_esr(ESR(EC_SYS64, SYS_ISS(3, 7, 15, 15, 4, 7, 0))), ACT_RESUME);
+	assert_int_equal(fast_writes, 1);
+	assert_int_equal(fast_written, 0xabcdef);
+	assert_int_equal(emulate_calls, 0);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
+	assert_int_equal(vcpu.arch.regs.spsr & SPSR_SS, 0);
+	assert_int_equal(vcpu.exits[EXIT_SYSREG], 1);
+	assert_int_equal(syncs, 1);
+	assert_int_equal(after_exits, 1);
+
+	run_esr(ESR(EC_SYS64, SYS_ISS(3, 7, 15, 15, 4, 31, 0))); /* MSR ..., XZR */
+	assert_int_equal(fast_writes, 2);
+	assert_int_equal(fast_written, 0);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 8);
+
+	assert_int_equal(run_esr(ESR(EC_SYS64, SYS_ISS(3, 7, 15, 15, 4, 7, 1))),
+			 ACT_RESUME); /* MRS: no read */
+	assert_int_equal(fast_writes, 2);
+	assert_int_equal(vcpu.arch.regs.elr, VECTOR);
+
+	vcpu.arch.regs.elr = PC;
+	run_esr(ESR(EC_SYS64, SYS_ISS(3, 7, 15, 15, 6, 7, 0))); /* SYS_TEST_HOOKED: not fast */
+	assert_int_equal(hook_writes, 1);
+	assert_int_equal(hook_written, 0xabcdef);
+	assert_int_equal(fast_writes, 2);
+	assert_int_equal(vcpu.arch.regs.elr, PC + 4);
 	assert_int_equal(vcpu.exits[EXIT_SYSREG], 4);
 }
 
@@ -605,6 +656,7 @@ int main(void)
 		cmocka_unit_test_setup(first_use_exits_run_the_instruction_again_or_undef, setup),
 		cmocka_unit_test_setup(fast_hvc_skips_the_dispatcher, setup),
 		cmocka_unit_test_setup(fast_id_read_steps_over_the_mrs, setup),
+		cmocka_unit_test_setup(fast_write_hook_runs_from_the_syndrome, setup),
 		cmocka_unit_test_setup(sysreg_hooks_before_the_table, setup),
 		cmocka_unit_test_setup(mmio_reads_extend_and_writes_mask, setup),
 		cmocka_unit_test_setup(bad_accesses_are_external_aborts, setup),

@@ -201,6 +201,29 @@ static void large_pool_spanning_many_bitmap_words(void **state)
 	assert_int_equal(page_pool_alloc(&pool, 1000, PG), BASE);
 }
 
+/*
+ * Runs are tested and marked a word at a time: a used page in the middle
+ * of a later word stops a run at that page exactly, a run may start and
+ * end mid-word, and freeing a partly used range counts only its used pages.
+ */
+static void runs_across_word_boundaries(void **state)
+{
+	init(BASE, 256);
+	page_pool_reserve(&pool, BASE + 150 * PG, PG); /* word 2, bit 22 */
+	assert_int_equal(page_pool_alloc(&pool, 100, PG), BASE);
+	assert_int_equal(page_pool_alloc(&pool, 60, PG), BASE + 151 * PG); /* 100..149 is 50: too short */
+	assert_int_equal(page_pool_alloc(&pool, 50, PG), BASE + 100 * PG);
+	assert_int_equal(pool.free_pages, 256 - 211);
+	page_pool_free(&pool, BASE + 130 * PG, 10); /* mid-word to mid-word */
+	page_pool_free(&pool, BASE + 125 * PG, 20); /* half of it free already */
+	assert_int_equal(pool.free_pages, 256 - 211 + 20);
+	assert_int_equal(page_pool_alloc(&pool, 20, PG), BASE + 125 * PG);
+	assert_int_equal(page_pool_alloc(&pool, 45, PG), BASE + 211 * PG);
+	assert_int_equal(pool.free_pages, 0);
+	page_pool_free(&pool, BASE + 250 * PG, 100); /* past the pool's end: only what is in it */
+	assert_int_equal(pool.free_pages, 6);
+}
+
 /* ---- the system allocator: zeroed pages over real memory ---- */
 
 static void system_allocator_zeroes_pages_but_raw_does_not(void **state)
@@ -263,6 +286,7 @@ int main(void)
 		T(reserve_marks_rounded_ranges_once),
 		T(free_ignores_bad_requests_and_double_frees),
 		T(large_pool_spanning_many_bitmap_words),
+		T(runs_across_word_boundaries),
 		T(system_allocator_zeroes_pages_but_raw_does_not),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

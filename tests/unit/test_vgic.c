@@ -281,6 +281,34 @@ static void sgis_reach_their_targets_only(void **state)
 	assert_true(kicks[0] && kicks[2]);
 }
 
+/*
+ * The target list is found by indexing (vm_vcpu_at_affinity): a list bit,
+ * range selector or Aff1..3 naming no vCPU of the VM reaches nobody, and
+ * does not wrap around onto a vCPU that exists.
+ */
+static void sgis_to_affinities_without_a_vcpu_reach_nobody(void **state)
+{
+	dwrite(0x0, 4, GICD_CTLR_ENABLE_GRP1);
+	for (unsigned i = 0; i < 3; i++) {
+		rwrite(i, 0x10000 + 0x80, 4, 0xFFFFFFFF);
+		rwrite(i, 0x10000 + 0x100, 4, BIT(5));
+	}
+	memset(kicks, 0, sizeof(kicks));
+	vgic_send_sgi(&vcpus[0], (5ULL << 24) | BIT(3) | BIT(15)); /* Aff0 3 and 15: the VM has 3 vCPUs */
+	vgic_send_sgi(&vcpus[0], (5ULL << 24) | (1ULL << 44) | BIT(1)); /* RS 1: Aff0 17 */
+	vgic_send_sgi(&vcpus[0], (5ULL << 24) | (1ULL << 16) | BIT(1)); /* Aff1 1: vCPU 17 */
+	vgic_send_sgi(&vcpus[0], (5ULL << 24) | (1ULL << 32) | BIT(1)); /* Aff2 1 */
+	vgic_send_sgi(&vcpus[0], (5ULL << 24) | (1ULL << 48) | BIT(1)); /* Aff3 1 */
+	for (unsigned i = 0; i < 3; i++) {
+		assert_false(g->cpu[i].priv[5].latch);
+		assert_int_equal(kicks[i], 0);
+	}
+	/* Beside a bit that names nobody, one that does still counts. */
+	vgic_send_sgi(&vcpus[0], (5ULL << 24) | BIT(2) | BIT(9));
+	assert_true(g->cpu[2].priv[5].latch);
+	assert_int_equal(kicks[2], 1);
+}
+
 static void disabled_group_is_not_delivered(void **state)
 {
 	rwrite(0, 0x10000 + 0x80, 4, 0xFFFFFFFF);
@@ -326,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup(priority_registers_ignore_64_bit_accesses, setup),
 		cmocka_unit_test_setup(clearing_state_of_an_interrupt_in_a_list_register, setup),
 		cmocka_unit_test_setup(sgis_reach_their_targets_only, setup),
+		cmocka_unit_test_setup(sgis_to_affinities_without_a_vcpu_reach_nobody, setup),
 		cmocka_unit_test_setup(disabled_group_is_not_delivered, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

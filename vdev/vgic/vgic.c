@@ -50,17 +50,6 @@ void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 	}
 }
 
-struct virq *vgic_irq(struct vgic *g, struct vcpu *v, unsigned intid)
-{
-	if (intid < VGIC_NR_PRIVATE)
-		return v ? &vgic_cpu_of(v)->priv[intid] : NULL;
-	if (intid < VGIC_NR_IRQS)
-		return &g->spi[intid - VGIC_NR_PRIVATE];
-	if (vgic_lpi_valid(intid))
-		return &g->lpi[intid - GIC_LPI_BASE];
-	return NULL;
-}
-
 
 bool vgic_irq_deliverable(const struct vgic *g, const struct virq *irq)
 {
@@ -79,20 +68,6 @@ struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq)
 			return vm->vcpus[i];
 	}
 	return vm->vcpus[0];
-}
-
-void vgic_hint(struct vgic *g, struct vcpu *v, unsigned intid, const struct virq *irq)
-{
-	if (!irq->enabled || !vgic_irq_pending(irq))
-		return;
-	if (intid < VGIC_NR_PRIVATE) {
-		if (v)
-			vgic_cpu_of(v)->maybe_pending |= 1u << intid;
-	} else if (intid < VGIC_NR_IRQS) {
-		g->spi_maybe_pending |= 1ULL << (intid - VGIC_NR_PRIVATE);
-	} else {
-		g->lpi_maybe_pending |= 1ULL << (intid - GIC_LPI_BASE);
-	}
 }
 
 void vgic_irq_touched(struct vgic *g, struct vcpu *v, unsigned intid, struct virq *irq)
@@ -137,6 +112,15 @@ void vgic_inject_edge(struct vm *vm, struct vcpu *v, u32 intid)
 	spin_unlock(&g->lock);
 }
 
+/* SGI intid becomes pending for t (a GICv3 SGI has no source to record). Lock held. */
+static void sgi_pend(struct vgic *g, struct vcpu *t, unsigned intid)
+{
+	struct virq *irq = &vgic_cpu_of(t)->priv[intid];
+
+	irq->latch = true;
+	vgic_irq_touched(g, t, intid, irq);
+}
+
 void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 {
 	struct vm *vm = src->vm;
@@ -148,24 +132,20 @@ void vgic_send_sgi(struct vcpu *src, u64 sgi1r)
 	u64 aff3 = (sgi1r >> ICC_SGI1R_AFF3_SHIFT) & ICC_SGI1R_AFF_MASK;
 	unsigned rs = (sgi1r >> ICC_SGI1R_RS_SHIFT) &
 		ICC_SGI1R_RS_MASK; /* range selector: Aff0 = rs * 16 + bit */
-	u16 targets = sgi1r & ICC_SGI1R_TARGETS_MASK;
+	u32 targets = sgi1r & ICC_SGI1R_TARGETS_MASK;
 
 	spin_lock(&g->lock);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *t = vm->vcpus[i];
-		u64 m = t->mpidr;
-		bool hit;
-
-		if (broadcast)
-			hit = t != src;
-		else
-			hit = ((m >> 8) & 0xFF) == aff1 && ((m >> 16) & 0xFF) == aff2 &&
-				((m >> 32) & 0xFF) == aff3 && (m & 0xFF) / 16 == rs &&
-				(targets & BIT((m & 0xFF) % 16));
-		if (hit) {
-			struct virq *irq = &vgic_cpu_of(t)->priv[intid];
-			irq->latch = true;
-			vgic_irq_touched(g, t, intid, irq);
+	if (broadcast) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i] != src)
+				sgi_pend(g, vm->vcpus[i], intid);
+	} else {
+		/* Each bit of the list names one Aff0; no vCPU there: ignored, as on a GIC. */
+		for (u32 m = targets; m; m &= m - 1) {
+			struct vcpu *t = vm_vcpu_at_affinity(vm, aff3, aff2, aff1,
+							     rs * 16 + __builtin_ctz(m));
+			if (t)
+				sgi_pend(g, t, intid);
 		}
 	}
 	spin_unlock(&g->lock);
@@ -188,9 +168,14 @@ void vgic_v2_pend_sgi(struct vgic *g, struct vcpu *src, unsigned intid, u8 targe
 	}
 }
 
-/* Keep the max most urgent (lowest priority value) in cand[], sorted. Returns the new count. */
-static unsigned cand_insert(struct vgic_cand *cand, unsigned n, unsigned max, struct virq *irq,
-			    unsigned intid)
+/*
+ * Keep the max most urgent (lowest priority value) in cand[], sorted.
+ * Returns the new count. Inline: every kick's flush collects at least one
+ * candidate, and the call's frame cost as much as the insertion.
+ */
+static inline __attribute__((always_inline)) unsigned cand_insert(struct vgic_cand *cand, unsigned n,
+								  unsigned max, struct virq *irq,
+								  unsigned intid)
 {
 	unsigned i = n < max ? n : max;
 

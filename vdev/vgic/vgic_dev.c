@@ -164,16 +164,21 @@ static const struct vdev_type vgic_v2_type = {
 };
 VDEV_REGISTER(vgic_v2_type);
 
-/* ICC_SGI1R_EL1 and friends trap (HCR_EL2.IMO): each write becomes virtual SGIs. Reads UNDEF. */
+/*
+ * ICC_SGI1R_EL1 and friends trap (HCR_EL2.IMO): each write becomes virtual
+ * SGIs. Reads UNDEF. Every value is a valid request, and pending an SGI
+ * needs the sender's list registers in no particular state (the target's
+ * flush sorts it out), so the exit's fast path may call it.
+ */
 static bool sgi_write(struct vcpu *v, u64 val)
 {
 	vgic_send_sgi(v, val);
 	return true;
 }
 
-SYSREG_HOOK(icc_sgi1r, SYS_ICC_SGI1R_EL1, NULL, sgi_write);
-SYSREG_HOOK(icc_asgi1r, SYS_ICC_ASGI1R_EL1, NULL, sgi_write);
-SYSREG_HOOK(icc_sgi0r, SYS_ICC_SGI0R_EL1, NULL, sgi_write);
+SYSREG_HOOK_FAST_WRITE(icc_sgi1r, SYS_ICC_SGI1R_EL1, sgi_write);
+SYSREG_HOOK_FAST_WRITE(icc_asgi1r, SYS_ICC_ASGI1R_EL1, sgi_write);
+SYSREG_HOOK_FAST_WRITE(icc_sgi0r, SYS_ICC_SGI0R_EL1, sgi_write);
 
 /*
  * The group-1 registers of the guest's own (virtual) CPU interface trap

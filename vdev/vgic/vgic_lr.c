@@ -46,9 +46,12 @@ static void set_hcr(struct vgic *g, struct vgic_cpu *c, u32 hcr)
 /*
  * The guest completed the interrupt in list register i, or hyparm withdrew
  * it. hw_clear: the hardware entry is empty already (ICH_ELRSR_EL2 said
- * so), so it need not be written. Lock held.
+ * so), so it need not be written. Lock held. Inline: the exit after every
+ * interrupt the guest completed retires one (from vgic_sync), and the
+ * call with its frame was a quarter of that.
  */
-static void lr_retire(struct vgic *g, struct vcpu *v, unsigned i, bool hw_clear)
+static inline __attribute__((always_inline)) void lr_retire(struct vgic *g, struct vcpu *v, unsigned i,
+							    bool hw_clear)
 {
 	struct vgic_cpu *c = vgic_cpu_of(v);
 	unsigned intid = c->lr[i].vintid;
@@ -140,7 +143,7 @@ void vgic_sync(struct vcpu *v)
  * runs with interrupts masked, so it cannot take it at once. Not right
  * after such a trap: that access runs untrapped (it would trap forever).
  */
-static bool watch_hw_pending(struct vcpu *v, struct vgic_cpu *c)
+static inline __attribute__((always_inline)) bool watch_hw_pending(struct vcpu *v, struct vgic_cpu *c)
 {
 	bool retry = c->grp1_retry;
 

@@ -67,6 +67,22 @@ static inline u32 esr_iss(u64 esr)
 #define SYSREG_ENC(op0, op1, crn, crm, op2) \
 	(((u32)(op0) << 19) | ((u32)(op1) << 16) | ((u32)(crn) << 12) | ((u32)(crm) << 8) | ((u32)(op2) << 5))
 
+/*
+ * A trapped MRS/MSR's ISS (EC_SYS64): op0 [21:20], op2 [19:17], op1
+ * [16:14], CRn [13:10], Rt [9:5], CRm [4:1], direction [0] (1 = read).
+ */
+#define SYSREG_ISS_READ 1u
+static inline u32 sysreg_iss_enc(u32 iss)
+{
+	return SYSREG_ENC((iss >> 20) & 0x3, (iss >> 14) & 0x7, (iss >> 10) & 0xF, (iss >> 1) & 0xF,
+			  (iss >> 17) & 0x7);
+}
+
+static inline unsigned sysreg_iss_rt(u32 iss)
+{
+	return (iss >> 5) & 0x1F;
+}
+
 enum exit_kind {
 	EXIT_UNKNOWN = 0, /* EC hyparm does not handle: inject UNDEF */
 	EXIT_WFX,
