@@ -154,12 +154,12 @@ unit: $(UNIT_BINS)
 include fuzz/fuzz.mk
 
 # Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
-linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount
+linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/vsockcat
 	@bash scripts/fetch-linux.sh
 	@bash scripts/mkinitramfs.sh
 
 # The Linux guests' own test programs (in the initramfs): static, no libc, stripped.
-$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
+$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/vsockcat: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
 	@mkdir -p $(dir $@)
 	@echo "  LINUXCC $<"
 	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror -s -o $@ $<

@@ -51,7 +51,7 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None, flash_vars=None, devices=None, restart=None, disks=None):
+                 bios=None, flash_vars=None, devices=None, restart=None, disks=None, vsock=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
@@ -59,6 +59,7 @@ class VM:
         self.devices = devices  # a list of registry names (the manifest's devices), None: hyparm's default
         self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
         self.disks = disks or []  # [(host file, read-only)]: -d FILE[,ro], one virtio-blk each
+        self.vsock = vsock  # --vsock [CID]: a virtio-vsock device, "auto" (CID 3 + VM index) or its CID
 
 
 class Result:
