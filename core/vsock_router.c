@@ -151,6 +151,7 @@ static void queue_rst(struct vsock_ep *ep, const struct vsock_hdr *h)
 		.dst_port = h->src_port,
 		.type = VSOCK_TYPE_STREAM,
 		.op = VSOCK_OP_RST,
+		.buf_alloc = VSOCK_QUEUE_BYTES, /* as every packet hyparm makes */
 	};
 	mark(ep);
 }
