@@ -129,8 +129,8 @@ static struct vsock_conn *find_conn(struct vsock_router *r, struct vsock_ep *ep,
 		if (c->state != VSOCK_CONN_REQUESTED && c->state != VSOCK_CONN_ESTABLISHED)
 			continue;
 		for (unsigned k = 0; k < 2; k++)
-			if (c->s[k].ep == ep && c->s[k].port == h->src_port && c->s[1 - k].cid == h->dst_cid &&
-			    c->s[1 - k].port == h->dst_port) {
+			if (c->s[k].ep == ep && c->s[k].port == h->src_port &&
+			    c->s[1 - k].cid == h->dst_cid && c->s[1 - k].port == h->dst_port) {
 				*side = k;
 				return c;
 			}
@@ -343,7 +343,8 @@ static u32 credit(const struct vsock_side *me)
  * room bytes of buffers: false if none. With commit, it is taken: the
  * owed bit cleared, the payload accounted (the caller copies it).
  */
-static bool next_packet(struct vsock_conn *c, unsigned j, u64 room, bool commit, struct vsock_hdr *h, u32 *len)
+static bool next_packet(struct vsock_conn *c, unsigned j, u64 room, bool commit, struct vsock_hdr *h,
+			u32 *len)
 {
 	struct vsock_side *me = &c->s[j], *other = &c->s[1 - j];
 	u16 op;
@@ -362,8 +363,7 @@ static bool next_packet(struct vsock_conn *c, unsigned j, u64 room, bool commit,
 	} else if (me->owed & VSOCK_OWE_RESPONSE) {
 		op = VSOCK_OP_RESPONSE;
 		owe = VSOCK_OWE_RESPONSE;
-	} else if (c->state == VSOCK_CONN_ESTABLISHED && other->len && credit(me) &&
-		   room > VSOCK_HDR_BYTES) {
+	} else if (c->state == VSOCK_CONN_ESTABLISHED && other->len && credit(me) && room > VSOCK_HDR_BYTES) {
 		op = VSOCK_OP_RW;
 		n = MIN(other->len, credit(me));
 		n = (u32)MIN((u64)n, room - VSOCK_HDR_BYTES);

@@ -129,7 +129,8 @@ static void deliver_locked(struct vsock_dev *vs)
 		if (rc <= 0)
 			break;
 		u32 written = 0;
-		if (gather(vd, q, &c, true, sg, &nsg) && vsock_router_rx(&router, &vs->ep, sg, nsg, &written) < 0)
+		if (gather(vd, q, &c, true, sg, &nsg) &&
+		    vsock_router_rx(&router, &vs->ep, sg, nsg, &written) < 0)
 			c.error = VQ_E_DIRECTION; /* shorter than a header */
 		virtq_push(q, &vd->mem, &c, c.error ? 0 : written);
 		budget--;
@@ -244,9 +245,9 @@ static int vsock_create(struct vdev *d, char *err, size_t errlen)
 	vs->ep = (struct vsock_ep){ .cid = cid, .kick = vsock_kick, .ctx = vs };
 	rc = vsock_router_attach(&router, &vs->ep);
 	if (rc) {
-		const char *why = rc == -HV_EEXIST  ? "another VM has it"
-				  : rc == -HV_EINVAL ? "0, 1, 2 and 0xffffffff are not a VM's"
-						     : "too many vsock devices";
+		const char *why = rc == -HV_EEXIST ? "another VM has it"
+			: rc == -HV_EINVAL	   ? "0, 1, 2 and 0xffffffff are not a VM's"
+						   : "too many vsock devices";
 		if (d->node && given)
 			return devnode_fail(d->node, "cid", err, errlen, "CID %u: %s", cid, why);
 		hv_snprintf(err, errlen, "vm %s: virtio-vsock: CID %u: %s", vm->name, cid, why);

@@ -97,6 +97,7 @@ blk-ro)
 vsock-listen)
 	for m in virtio_mmio vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do insmod /lib/modules/$m.ko; done
 	/bin/vsockcat -c
+	/bin/vsockcat -l 5001 > /dev/null & # a second listener, for the hostile guest (test_vsock.py)
 	/bin/vsockcat -l "${vsock#*:}" > /tmp/recv
 	echo "hyparm-guest: vsock received $(wc -c < /tmp/recv) bytes md5 $(md5sum < /tmp/recv | cut -d' ' -f1)"
 	poweroff -f ;;

@@ -54,3 +54,45 @@ def test_linux_vsock_stream_between_two_vms(hv):
     hv.expect("hyparm-guest: vsock host rc 1" in res.vm_lines("left"), "connecting to the host CID did not fail")
     hv.expect(any("cannot connect, error 104" in l for l in res.vm_lines("left")),
               "the host CID's refusal is not ECONNRESET (an RST)")
+
+
+@pytest.mark.timeout(300)
+def test_hostile_vsock_guest_is_refused_and_linux_streams_go_on(hv):
+    """A bare-metal guest (CID 9) spoofs its CID, sends short headers, lengths past its buffers,
+    writable and off-RAM buffers, floods RSTs, overruns its credit and breaks its ring; every one is
+    refused as the device promises (guests/tests/vsockhostile.c checks what it observed), while two
+    Linux VMs' 349 KB stream next to it arrives intact and hyparm keeps running."""
+    hv.need_linux()
+    peer = "%d:%d" % (LISTENER_CID, PORT)
+    hostile = hr.VM(hv.guest("vsockhostile"), name="h", params="cid=9 peer=%d" % LISTENER_CID, mem=32,
+                    pcpus="0", vsock="9")
+    res = hv.run([linux_vm(hv, "left", "vsock-send", peer, "0"),
+                  linux_vm(hv, "right", "vsock-listen", peer, "1", vsock=str(LISTENER_CID)), hostile],
+                 timeout=240)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "h")
+    check_stream(hv, res, "left", "right", LISTENER_CID)
+    # The broken ring is reported once, within the VM's cap.
+    reports = [l for l in res.lines if re.match(r"hyparm: vm h: virtio-vsock queue 1: .*: device needs reset", l)]
+    hv.expect(len(reports) == 1, "want 1 needs-reset report, got %d" % len(reports))
+
+
+@pytest.mark.timeout(200)
+def test_stream_into_a_rebooting_vm(hv):
+    """rx resets itself (PSCI SYSTEM_RESET) after every 64 KiB while tx keeps streaming to it: the
+    packets in flight meet a VM whose RAM is being forgotten and scrubbed (the device's quiesce hook
+    and its lock keep them out). Every life sees the pattern intact, tx sees each reboot as an RST and
+    connects again, and hyparm keeps running (guests/tests/vsockstorm.c)."""
+    res = hv.run([hr.VM(hv.guest("vsockstorm"), name="tx", params="role=tx peer=10 secs=20", mem=32, pcpus="0",
+                        vsock="11"),
+                  hr.VM(hv.guest("vsockstorm"), name="rx", params="role=rx bytes=65536 stop=25", mem=64,
+                        pcpus="1", vsock="10")], timeout=120)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.guest_passed(res, "tx")
+    hv.guest_passed(res, "rx")
+    lives = [l for l in res.vm_lines("rx") if l.startswith("vsockstorm: a life got")]
+    resets = [l for l in res.lines if l == "hyparm: vm rx: reset"]
+    hv.expect(len(resets) >= 3, "rx reset only %d times" % len(resets))
+    hv.expect(len(lives) >= len(resets), "%d resets but %d lives reported" % (len(resets), len(lives)))
+    hv.expect(all(l.endswith("pattern ok") for l in lives), "a life saw a wrong pattern: %s" %
+              [l for l in lives if not l.endswith("pattern ok")])

@@ -109,9 +109,11 @@ static void expect_nothing(struct vsock_ep *ep)
 /* a:1000 connects to b:2000 and b accepts. */
 static void connect_ab(u32 aport, u32 bport)
 {
-	assert_int_equal(send_pkt(&a, hdr(3, aport, 4, bport, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_FORWARDED);
+	assert_int_equal(send_pkt(&a, hdr(3, aport, 4, bport, VSOCK_OP_REQUEST, 0), NULL, 0),
+			 VSOCK_TX_FORWARDED);
 	expect_pkt(&b, VSOCK_OP_REQUEST, 3, aport, bport, NULL, 0);
-	assert_int_equal(send_pkt(&b, hdr(4, bport, 3, aport, VSOCK_OP_RESPONSE, 0), NULL, 0), VSOCK_TX_FORWARDED);
+	assert_int_equal(send_pkt(&b, hdr(4, bport, 3, aport, VSOCK_OP_RESPONSE, 0), NULL, 0),
+			 VSOCK_TX_FORWARDED);
 	expect_pkt(&a, VSOCK_OP_RESPONSE, 4, bport, aport, NULL, 0);
 }
 
@@ -139,7 +141,8 @@ static void test_stream_data_shutdown_and_rst(void **state)
 	for (unsigned i = 0; i < sizeof(data); i++)
 		data[i] = (u8)(i * 7);
 	connect_ab(1000, 2000);
-	assert_int_equal(send_pkt(&a, hdr(3, 1000, 4, 2000, VSOCK_OP_RW, 1000), data, 1000), VSOCK_TX_FORWARDED);
+	assert_int_equal(send_pkt(&a, hdr(3, 1000, 4, 2000, VSOCK_OP_RW, 1000), data, 1000),
+			 VSOCK_TX_FORWARDED);
 	/* SHUTDOWN right behind the data: it must arrive after it. */
 	struct vsock_hdr sh = hdr(3, 1000, 4, 2000, VSOCK_OP_SHUTDOWN, 0);
 	sh.flags = VSOCK_SHUTDOWN_SEND;
@@ -172,7 +175,8 @@ static void test_unknown_cid_host_cid_and_unknown_port_get_rst(void **state)
 	static const u64 dsts[] = { VSOCK_CID_HOST, 42, VSOCK_CID_HYPERVISOR, VSOCK_CID_LOCAL };
 
 	for (unsigned i = 0; i < sizeof(dsts) / sizeof(dsts[0]); i++) {
-		assert_int_equal(send_pkt(&a, hdr(3, 77, dsts[i], 88, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_RST);
+		assert_int_equal(send_pkt(&a, hdr(3, 77, dsts[i], 88, VSOCK_OP_REQUEST, 0), NULL, 0),
+				 VSOCK_TX_RST);
 		expect_pkt(&a, VSOCK_OP_RST, dsts[i], 88, 77, NULL, 0);
 	}
 	/* Data for a connection that does not exist. */
@@ -211,7 +215,8 @@ static void test_malformed_headers_are_dropped(void **state)
 	connect_ab(1, 2);
 	/* len beyond the buffers, len beyond the largest packet. */
 	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, 100), big, 99), VSOCK_TX_MALFORMED);
-	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, 0xFFFFFFFFu), big, 100), VSOCK_TX_MALFORMED);
+	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, 0xFFFFFFFFu), big, 100),
+			 VSOCK_TX_MALFORMED);
 	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, sizeof(big)), big, sizeof(big)),
 			 VSOCK_TX_MALFORMED);
 	/* An unknown op on a live connection: dropped, the connection stays. */
@@ -261,14 +266,21 @@ static void test_sender_overrunning_hyparms_credit_is_reset(void **state)
 
 	connect_ab(1, 2);
 	/* b gives no credit (it stopped reading): hyparm's queue fills up to the credit it gave a. */
-	assert_int_equal(send_pkt(&b, (struct vsock_hdr){ .src_cid = 4, .dst_cid = 3, .src_port = 2, .dst_port = 1,
-							  .type = VSOCK_TYPE_STREAM, .op = VSOCK_OP_CREDIT_UPDATE },
+	assert_int_equal(send_pkt(&b,
+				  (struct vsock_hdr){ .src_cid = 4,
+						      .dst_cid = 3,
+						      .src_port = 2,
+						      .dst_port = 1,
+						      .type = VSOCK_TYPE_STREAM,
+						      .op = VSOCK_OP_CREDIT_UPDATE },
 				  NULL, 0),
 			 VSOCK_TX_FORWARDED);
-	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, VSOCK_QUEUE_BYTES / 2), d, VSOCK_QUEUE_BYTES / 2),
-			 VSOCK_TX_FORWARDED);
-	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, VSOCK_QUEUE_BYTES / 2), d, VSOCK_QUEUE_BYTES / 2),
-			 VSOCK_TX_FORWARDED);
+	assert_int_equal(
+		send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, VSOCK_QUEUE_BYTES / 2), d, VSOCK_QUEUE_BYTES / 2),
+		VSOCK_TX_FORWARDED);
+	assert_int_equal(
+		send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, VSOCK_QUEUE_BYTES / 2), d, VSOCK_QUEUE_BYTES / 2),
+		VSOCK_TX_FORWARDED);
 	expect_nothing(&b); /* nothing past b's credit */
 	/* One byte more than the credit: the connection ends, both sides hear it. */
 	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_RW, 1), d, 1), VSOCK_TX_RST);
@@ -311,7 +323,8 @@ static void test_receivers_credit_is_never_overrun(void **state)
 	/* a's credit: what left the queue so far (1600), asked for explicitly. */
 	while (recv_pkt(&a, &h, got, sizeof(got), &w) == 1)
 		;
-	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_CREDIT_REQUEST, 0), NULL, 0), VSOCK_TX_FORWARDED);
+	assert_int_equal(send_pkt(&a, hdr(3, 1, 4, 2, VSOCK_OP_CREDIT_REQUEST, 0), NULL, 0),
+			 VSOCK_TX_FORWARDED);
 	assert_int_equal(recv_pkt(&a, &h, got, sizeof(got), &w), 1);
 	assert_int_equal(h.op, VSOCK_OP_CREDIT_UPDATE);
 	assert_int_equal(h.fwd_cnt, 1600);
@@ -346,7 +359,9 @@ static void test_payload_split_over_receive_buffers(void **state)
 	connect_ab(1, 2);
 	/* The header and payload in three pieces: a header split across buffers, too. */
 	struct vsock_hdr h = hdr(3, 1, 4, 2, VSOCK_OP_RW, sizeof(d));
-	struct vsock_sg sg[3] = { { (u8 *)&h, 20 }, { (u8 *)&h + 20, VSOCK_HDR_BYTES - 20 }, { d, sizeof(d) } };
+	struct vsock_sg sg[3] = { { (u8 *)&h, 20 },
+				  { (u8 *)&h + 20, VSOCK_HDR_BYTES - 20 },
+				  { d, sizeof(d) } };
 	assert_int_equal(vsock_router_tx(&r, &a, sg, 3), VSOCK_TX_FORWARDED);
 	while ((n = expect_pkt(&b, VSOCK_OP_RW, 3, 1, 2, got + off, 4096)) != 0) {
 		assert_true(n <= 4096);
@@ -370,7 +385,8 @@ static void test_connection_limits(void **state)
 {
 	(void)state;
 	for (u32 p = 0; p < VSOCK_CONNS_PER_EP; p++)
-		assert_int_equal(send_pkt(&a, hdr(3, 100 + p, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_FORWARDED);
+		assert_int_equal(send_pkt(&a, hdr(3, 100 + p, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0),
+				 VSOCK_TX_FORWARDED);
 	/* One VM cannot fill everyone's table. */
 	assert_int_equal(send_pkt(&a, hdr(3, 999, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_RST);
 	expect_pkt(&a, VSOCK_OP_RST, 4, 1, 999, NULL, 0);
@@ -426,19 +442,24 @@ static void test_kick_pending_kicks_only_marked_endpoints(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_attach_refuses_reserved_and_duplicate_cids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_refuses_reserved_and_duplicate_cids, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stream_data_shutdown_and_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_cid_host_cid_and_unknown_port_get_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_cid_host_cid_and_unknown_port_get_rst, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_src_cid_is_stamped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_headers_are_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_errors_reset_the_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sender_overrunning_hyparms_credit_is_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_overrunning_hyparms_credit_is_reset, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_receivers_credit_is_never_overrun, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_stopped_reader_blocks_only_its_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_stopped_reader_blocks_only_its_connection, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_payload_split_over_receive_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_endpoint_ends_its_connections, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kick_pending_kicks_only_marked_endpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kick_pending_kicks_only_marked_endpoints, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
