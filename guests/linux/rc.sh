@@ -11,7 +11,8 @@
 #   hyparm.test=blk-write / blk-read / blk-ro  virtio-blk: a dd pattern to /dev/vda, read it back, a read-only disk
 #   hyparm.test=blk-ext4-write / blk-ext4-read  a file on the ext4 /dev/vda, synced; read back after a kill
 #   hyparm.test=vsock-listen / vsock-send  AF_VSOCK (virtio-vsock): accept one stream on hyparm.vsock=CID:PORT's
-#                      PORT and print its size and md5 / send a 349 KB pattern to CID:PORT (/bin/vsockcat)
+#                      PORT and print its size and md5 / send a pattern to CID:PORT (/bin/vsockcat): seq 1 N,
+#                      N = hyparm.vsocklines (60000: 349 KB)
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
@@ -24,11 +25,13 @@ mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 test=
 spin=
 vsock=
+vsocklines=60000
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	hyparm.test=*) test=${arg#hyparm.test=} ;;
 	hyparm.spin=*) spin=${arg#hyparm.spin=} ;;
 	hyparm.vsock=*) vsock=${arg#hyparm.vsock=} ;;
+	hyparm.vsocklines=*) vsocklines=${arg#hyparm.vsocklines=} ;;
 	esac
 done
 
@@ -104,7 +107,7 @@ vsock-listen)
 vsock-send)
 	for m in virtio_mmio vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do insmod /lib/modules/$m.ko; done
 	/bin/vsockcat -c
-	seq 1 60000 > /tmp/send
+	seq 1 "$vsocklines" > /tmp/send
 	echo "hyparm-guest: vsock sending $(wc -c < /tmp/send) bytes md5 $(md5sum < /tmp/send | cut -d' ' -f1)"
 	/bin/vsockcat "${vsock%:*}" "${vsock#*:}" < /tmp/send
 	echo "hyparm-guest: vsock send rc $?"

@@ -18,6 +18,8 @@
 #define SYS_close 57
 #define SYS_read 63
 #define SYS_nanosleep 101
+#define SYS_clock_gettime 113
+#define CLOCK_MONOTONIC 1
 #define SYS_socket 198
 #define SYS_bind 200
 #define SYS_listen 201
@@ -120,6 +122,16 @@ static int do_listen(unsigned port)
 	return 0;
 }
 
+/* Monotonic milliseconds. */
+static u64 now_ms(void)
+{
+	struct {
+		s64 sec, nsec;
+	} t = { 0, 0 };
+	sys(SYS_clock_gettime, CLOCK_MONOTONIC, &t, 0, 0);
+	return (u64)t.sec * 1000 + (u64)t.nsec / 1000000;
+}
+
 static int do_connect(unsigned cid, unsigned port, int attempts)
 {
 	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_port = port, .svm_cid = cid };
@@ -142,6 +154,7 @@ static int do_connect(unsigned cid, unsigned port, int attempts)
 		return 1;
 	}
 	say("connected to cid ", cid);
+	u64 t0 = now_ms();
 	n = copy(0, (int)s);
 	if (n < 0) {
 		say("send failed", 0);
@@ -152,6 +165,10 @@ static int do_connect(unsigned cid, unsigned port, int attempts)
 	/* Wait for the peer to close (read returns 0), so nothing is cut short by our exit. */
 	while (sys(SYS_read, s, buf, sizeof(buf), 0) > 0)
 		;
+	/* The peer closed after reading everything: the whole transfer took this long. */
+	u64 ms = now_ms() - t0;
+	say("transfer ms (until the peer closed) ", ms);
+	say("throughput KiB/s ", ms ? (u64)n * 1000 / 1024 / ms : 0);
 	sys(SYS_close, s, 0, 0, 0);
 	return 0;
 }

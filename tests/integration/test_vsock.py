@@ -13,9 +13,9 @@ PORT = 5000
 LISTENER_CID = 7
 
 
-def linux_vm(hv, name, test, peer, pcpus, vsock="auto"):
-    return hr.VM(hv.LINUX, name=name, initrd=hv.INITRD, params=LINUX_ARGS % (test, peer), mem=192, cpus=1,
-                 pcpus=pcpus, vsock=vsock)
+def linux_vm(hv, name, test, peer, pcpus, vsock="auto", lines=None):
+    params = LINUX_ARGS % (test, peer) + (" hyparm.vsocklines=%d" % lines if lines else "")
+    return hr.VM(hv.LINUX, name=name, initrd=hv.INITRD, params=params, mem=192, cpus=1, pcpus=pcpus, vsock=vsock)
 
 
 def field(lines, prefix):
@@ -26,13 +26,13 @@ def field(lines, prefix):
     return None
 
 
-def check_stream(hv, res, sender, listener, listener_cid):
+def check_stream(hv, res, sender, listener, listener_cid, at_least=300000):
     sent = field(res.vm_lines(sender), "hyparm-guest: vsock sending ")
     got = field(res.vm_lines(listener), "hyparm-guest: vsock received ")
     hv.expect(sent is not None, "the sender did not start")
     hv.expect(got is not None, "the listener received nothing (EOF never came?)")
     # "N bytes md5 SUM" on both sides.
-    hv.expect(int(sent[0]) > 300000, "the sender's pattern is only %s bytes" % sent[0])
+    hv.expect(int(sent[0]) >= at_least, "the sender's pattern is only %s bytes" % sent[0])
     hv.expect(got[0] == sent[0], "sent %s bytes, received %s" % (sent[0], got[0]))
     hv.expect(got[2] == sent[2], "md5 sent %s, received %s" % (sent[2], got[2]))
     hv.expect("vsockcat: local cid %d" % listener_cid in res.vm_lines(listener),
@@ -42,14 +42,16 @@ def check_stream(hv, res, sender, listener, listener_cid):
 
 @pytest.mark.timeout(300)
 def test_linux_vsock_stream_between_two_vms(hv):
-    """left (CID 3, the default 3 + index) connects to right (CID 7 from --vsock 7) and sends 349 KB;
-    right's md5 matches. Connecting to the host (CID 2) is refused (RST: ECONNRESET)."""
+    """left (CID 3, the default 3 + index) connects to right (CID 7 from --vsock 7) and sends 4 MB
+    (seq 1 600000); right's md5 matches. Connecting to the host (CID 2) is refused (RST: ECONNRESET)."""
     hv.need_linux()
     peer = "%d:%d" % (LISTENER_CID, PORT)
-    res = hv.run([linux_vm(hv, "left", "vsock-send", peer, "0"),
+    res = hv.run([linux_vm(hv, "left", "vsock-send", peer, "0", lines=600000),
                   linux_vm(hv, "right", "vsock-listen", peer, "1", vsock=str(LISTENER_CID))], timeout=240)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
-    check_stream(hv, res, "left", "right", LISTENER_CID)
+    check_stream(hv, res, "left", "right", LISTENER_CID, at_least=4000000)
+    rate = field(res.vm_lines("left"), "vsockcat: throughput KiB/s ")
+    print("vsock Linux to Linux: %s KiB/s" % (rate[0] if rate else "?"))
     hv.expect("vsockcat: local cid 3" in res.vm_lines("left"), "left's CID is not 3")
     hv.expect("hyparm-guest: vsock host rc 1" in res.vm_lines("left"), "connecting to the host CID did not fail")
     hv.expect(any("cannot connect, error 104" in l for l in res.vm_lines("left")),
