@@ -81,7 +81,7 @@ int vsock_router_attach(struct vsock_router *r, struct vsock_ep *ep)
 		ep->attached = true;
 		ep->pending = false;
 		ep->rst_count = ep->rst_head = 0;
-		ep->conns_started = 0;
+		ep->conns = 0;
 		r->eps[r->nr_eps++] = ep;
 	}
 	spin_unlock(&r->lock);
@@ -95,14 +95,25 @@ static void mark(struct vsock_ep *ep)
 		__atomic_store_n(&ep->pending, true, __ATOMIC_RELEASE);
 }
 
+/* Side k leaves c (its guest is done with it, or forgot it): no longer counted against its endpoint. */
+static void side_drop(struct vsock_conn *c, unsigned k)
+{
+	struct vsock_side *s = &c->s[k];
+
+	if (s->ep)
+		s->ep->conns--;
+	s->ep = NULL;
+	s->owed = 0;
+}
+
 /* A connection whose every owed RST went out (or whose sides are gone) is free again. */
 static void free_if_done(struct vsock_conn *c)
 {
 	for (unsigned k = 0; k < 2; k++)
 		if (c->s[k].ep && c->s[k].owed)
 			return;
-	if (c->s[0].ep) /* side 0 started it: it may start another */
-		c->s[0].ep->conns_started--;
+	side_drop(c, 0);
+	side_drop(c, 1);
 	c->state = VSOCK_CONN_FREE;
 }
 
@@ -186,12 +197,36 @@ static void queue_out(struct vsock_side *s, const struct vsock_sg *sg, unsigned 
 	s->drained += len;
 }
 
+/*
+ * ep wants a connection but has its share: it gives up its oldest one
+ * still unanswered (a peer that never reads never answers, and Linux
+ * forgets a connect() that timed out without telling anyone).
+ */
+static void reclaim_oldest_request(struct vsock_router *r, struct vsock_ep *ep)
+{
+	struct vsock_conn *oldest = NULL;
+
+	for (unsigned i = 0; i < VSOCK_CONNS_MAX; i++) {
+		struct vsock_conn *c = &r->conns[i];
+		if (c->state == VSOCK_CONN_REQUESTED && c->s[0].ep == ep &&
+		    (!oldest || c->seq - oldest->seq > (1u << 31)))
+			oldest = c;
+	}
+	if (!oldest)
+		return;
+	side_drop(oldest, 0);
+	conn_reset(oldest); /* the other side hears an RST */
+}
+
 static enum vsock_tx_result tx_request(struct vsock_router *r, struct vsock_ep *ep, const struct vsock_hdr *h)
 {
 	struct vsock_ep *dst = find_ep(r, h->dst_cid);
 	struct vsock_conn *c = NULL;
 
-	if (dst && ep->conns_started < VSOCK_CONNS_PER_EP)
+	if (dst && ep->conns >= VSOCK_CONNS_PER_EP)
+		reclaim_oldest_request(r, ep);
+	/* Both ends within their share: a VM that never reads holds connections to itself only. */
+	if (dst && ep->conns < VSOCK_CONNS_PER_EP && dst->conns < VSOCK_CONNS_PER_EP)
 		for (unsigned i = 0; i < VSOCK_CONNS_MAX && !c; i++)
 			if (r->conns[i].state == VSOCK_CONN_FREE)
 				c = &r->conns[i];
@@ -206,7 +241,9 @@ static enum vsock_tx_result tx_request(struct vsock_router *r, struct vsock_ep *
 	c->s[0].fwd_cnt = h->fwd_cnt;
 	c->s[1].owed = VSOCK_OWE_REQUEST;
 	c->state = VSOCK_CONN_REQUESTED;
-	ep->conns_started++;
+	c->seq = r->seq++;
+	ep->conns++;
+	dst->conns++;
 	mark(dst);
 	return VSOCK_TX_FORWARDED;
 }
@@ -255,10 +292,7 @@ static enum vsock_tx_result tx_locked(struct vsock_router *r, struct vsock_ep *e
 		return VSOCK_TX_FORWARDED;
 	case VSOCK_OP_RST:
 		/* The sender is done with it: the other side hears it, queued data is dropped. */
-		me->ep = NULL;
-		me->owed = 0;
-		if (side == 0)
-			ep->conns_started--;
+		side_drop(c, side);
 		c->state = VSOCK_CONN_CLOSING;
 		me->len = peer->len = 0;
 		peer->owed = peer->ep ? VSOCK_OWE_RST : 0;
@@ -491,10 +525,7 @@ void vsock_router_reset_ep(struct vsock_router *r, struct vsock_ep *ep)
 		for (unsigned k = 0; k < 2; k++)
 			if (c->s[k].ep == ep) {
 				mine = true;
-				if (k == 0)
-					ep->conns_started--;
-				c->s[k].ep = NULL;
-				c->s[k].owed = 0;
+				side_drop(c, k);
 			}
 		if (mine)
 			conn_reset(c);

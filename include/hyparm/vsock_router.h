@@ -81,7 +81,12 @@ enum vsock_op {
 #define VSOCK_MAX_PAYLOAD 65536u
 /* hyparm's queue per connection and direction: the credit it gives each sender. */
 #define VSOCK_QUEUE_BYTES 32768u
-/* Connections carried at once, all VMs together, and those one endpoint may have started. */
+/*
+ * Connections carried at once, all VMs together, and those one endpoint may
+ * be a side of: a VM cannot fill everyone's table, and one that never
+ * reads holds only connections to itself (a new connect() beyond the share
+ * gives up the VM's own oldest unanswered one).
+ */
 #define VSOCK_CONNS_MAX 32
 #define VSOCK_CONNS_PER_EP 8
 /* Endpoints (one per VM with a virtio-vsock device). */
@@ -117,7 +122,7 @@ struct vsock_ep {
 	bool pending; /* the router has something for it that it was not told about yet */
 	struct vsock_hdr rsts[VSOCK_EP_RSTS]; /* RSTs for packets that matched no connection */
 	unsigned rst_head, rst_count;
-	unsigned conns_started;
+	unsigned conns; /* connections it is a side of (up to VSOCK_CONNS_PER_EP) */
 	unsigned rr; /* round robin between its connections */
 	/* Counters (the monitor's stats). */
 	u64 tx_packets, rx_packets, tx_bytes, rx_bytes, malformed, refused, spoofed, overruns;
@@ -155,6 +160,7 @@ struct vsock_side {
 
 struct vsock_conn {
 	enum vsock_conn_state state;
+	u32 seq; /* when it was requested (reclaim_oldest_request) */
 	struct vsock_side s[2]; /* 0: the side that connected, 1: the one that accepted */
 };
 
@@ -163,6 +169,7 @@ struct vsock_router {
 	struct vsock_ep *eps[VSOCK_EPS_MAX];
 	unsigned nr_eps;
 	struct vsock_conn conns[VSOCK_CONNS_MAX];
+	u32 seq; /* connection requests so far */
 };
 
 /* An empty router over buf (VSOCK_ROUTER_BUF_BYTES, the connections' queues). */

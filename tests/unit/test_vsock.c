@@ -166,7 +166,8 @@ static void test_stream_data_shutdown_and_rst(void **state)
 	expect_nothing(&b);
 	for (unsigned i = 0; i < VSOCK_CONNS_MAX; i++)
 		assert_int_equal(r.conns[i].state, VSOCK_CONN_FREE);
-	assert_int_equal(a.conns_started, 0);
+	assert_int_equal(a.conns, 0);
+	assert_int_equal(b.conns, 0);
 }
 
 static void test_unknown_cid_host_cid_and_unknown_port_get_rst(void **state)
@@ -387,15 +388,25 @@ static void test_connection_limits(void **state)
 	for (u32 p = 0; p < VSOCK_CONNS_PER_EP; p++)
 		assert_int_equal(send_pkt(&a, hdr(3, 100 + p, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0),
 				 VSOCK_TX_FORWARDED);
-	/* One VM cannot fill everyone's table. */
-	assert_int_equal(send_pkt(&a, hdr(3, 999, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_RST);
-	expect_pkt(&a, VSOCK_OP_RST, 4, 1, 999, NULL, 0);
-	assert_int_equal(send_pkt(&c, hdr(5, 1, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_FORWARDED);
-	/* Refused requests: b refuses one, a may start another. */
-	expect_pkt(&b, VSOCK_OP_REQUEST, 3, 100, 1, NULL, 0);
-	assert_int_equal(send_pkt(&b, hdr(4, 1, 3, 100, VSOCK_OP_RST, 0), NULL, 0), VSOCK_TX_FORWARDED);
-	expect_pkt(&a, VSOCK_OP_RST, 4, 1, 100, NULL, 0);
-	assert_int_equal(send_pkt(&a, hdr(3, 999, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_FORWARDED);
+	assert_int_equal(a.conns, VSOCK_CONNS_PER_EP);
+	assert_int_equal(b.conns, VSOCK_CONNS_PER_EP);
+	/* b never reads: it has its share, nobody else can connect to it, c can connect elsewhere. */
+	assert_int_equal(send_pkt(&c, hdr(5, 1, 4, 1, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_RST);
+	expect_pkt(&c, VSOCK_OP_RST, 4, 1, 1, NULL, 0);
+	/* a connects once more (to c): its oldest unanswered request (port 100) is given up. */
+	assert_int_equal(send_pkt(&a, hdr(3, 999, 5, 1, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_FORWARDED);
+	expect_pkt(&c, VSOCK_OP_REQUEST, 3, 999, 1, NULL, 0);
+	assert_int_equal(a.conns, VSOCK_CONNS_PER_EP);
+	/* b hears the RST for port 100 first (its REQUEST never went out), then the other REQUESTs. */
+	expect_pkt(&b, VSOCK_OP_RST, 3, 100, 1, NULL, 0);
+	for (u32 p = 1; p < VSOCK_CONNS_PER_EP; p++)
+		expect_pkt(&b, VSOCK_OP_REQUEST, 3, 100 + p, 1, NULL, 0);
+	assert_int_equal(b.conns, VSOCK_CONNS_PER_EP - 1);
+	/* b refuses one: a and b each have room for one more. */
+	assert_int_equal(send_pkt(&b, hdr(4, 1, 3, 101, VSOCK_OP_RST, 0), NULL, 0), VSOCK_TX_FORWARDED);
+	expect_pkt(&a, VSOCK_OP_RST, 4, 1, 101, NULL, 0);
+	assert_int_equal(a.conns, VSOCK_CONNS_PER_EP - 1);
+	assert_int_equal(b.conns, VSOCK_CONNS_PER_EP - 2);
 	/* More RSTs than an endpoint keeps waiting: the extra ones are dropped, nothing grows. */
 	for (unsigned i = 0; i < 3 * VSOCK_EP_RSTS; i++)
 		send_pkt(&c, hdr(5, 7, 42, 7, VSOCK_OP_RW, 0), NULL, 0);
@@ -416,11 +427,11 @@ static void test_reset_endpoint_ends_its_connections(void **state)
 	expect_nothing(&a);
 	for (unsigned i = 0; i < VSOCK_CONNS_MAX; i++)
 		assert_int_equal(r.conns[i].state, VSOCK_CONN_FREE);
-	assert_int_equal(a.conns_started, 0);
+	assert_int_equal(a.conns, 0);
 	/* a's VM resets with a connection it started: b hears it, a's count is back to 0. */
 	connect_ab(5, 6);
 	vsock_router_reset_ep(&r, &a);
-	assert_int_equal(a.conns_started, 0);
+	assert_int_equal(a.conns, 0);
 	expect_pkt(&b, VSOCK_OP_RST, 3, 5, 6, NULL, 0);
 	for (unsigned i = 0; i < VSOCK_CONNS_MAX; i++)
 		assert_int_equal(r.conns[i].state, VSOCK_CONN_FREE);
