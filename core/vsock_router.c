@@ -223,10 +223,13 @@ static enum vsock_tx_result tx_request(struct vsock_router *r, struct vsock_ep *
 	struct vsock_ep *dst = find_ep(r, h->dst_cid);
 	struct vsock_conn *c = NULL;
 
-	if (dst && ep->conns >= VSOCK_CONNS_PER_EP)
+	/* A connection to its own CID counts twice against it (it is both sides). */
+	unsigned need = dst == ep ? 2 : 1;
+
+	if (dst && ep->conns + need > VSOCK_CONNS_PER_EP)
 		reclaim_oldest_request(r, ep);
 	/* Both ends within their share: a VM that never reads holds connections to itself only. */
-	if (dst && ep->conns < VSOCK_CONNS_PER_EP && dst->conns < VSOCK_CONNS_PER_EP)
+	if (dst && ep->conns + need <= VSOCK_CONNS_PER_EP && dst->conns + need <= VSOCK_CONNS_PER_EP)
 		for (unsigned i = 0; i < VSOCK_CONNS_MAX && !c; i++)
 			if (r->conns[i].state == VSOCK_CONN_FREE)
 				c = &r->conns[i];

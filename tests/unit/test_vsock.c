@@ -413,6 +413,22 @@ static void test_connection_limits(void **state)
 	assert_int_equal(c.rst_count, VSOCK_EP_RSTS);
 }
 
+/* A connection to its own CID counts twice (the fuzzer found the share overrun by one). */
+static void test_self_connections_count_twice(void **state)
+{
+	(void)state;
+	for (u32 p = 0; p < VSOCK_CONNS_PER_EP / 2; p++)
+		assert_int_equal(send_pkt(&a, hdr(3, 10 + p, 3, 20 + p, VSOCK_OP_REQUEST, 0), NULL, 0),
+				 VSOCK_TX_FORWARDED);
+	assert_int_equal(a.conns, VSOCK_CONNS_PER_EP);
+	/*
+	 * One more: its oldest unanswered one is given up, but its other side (a
+	 * again) still has to hear that RST, so there is no room yet: refused.
+	 */
+	assert_int_equal(send_pkt(&a, hdr(3, 99, 3, 98, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_RST);
+	assert_true(a.conns <= VSOCK_CONNS_PER_EP);
+}
+
 static void test_reset_endpoint_ends_its_connections(void **state)
 {
 	(void)state;
@@ -468,6 +484,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_payload_split_over_receive_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_self_connections_count_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_endpoint_ends_its_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kick_pending_kicks_only_marked_endpoints, setup,
 						teardown),
