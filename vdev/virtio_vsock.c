@@ -248,8 +248,9 @@ static int vsock_create(struct vdev *d, char *err, size_t errlen)
 		const char *why = rc == -HV_EEXIST ? "another VM has it"
 			: rc == -HV_EINVAL	   ? "0, 1, 2 and 0xffffffff are not a VM's"
 						   : "too many vsock devices";
+		/* Worded about the node (the VM builder adds nothing then): "...: /vms/b/vsock0: cid <7>: ...". */
 		if (d->node && given)
-			return devnode_fail(d->node, "cid", err, errlen, "CID %u: %s", cid, why);
+			return devnode_fail(d->node, NULL, err, errlen, "cid <%u>: %s", cid, why);
 		hv_snprintf(err, errlen, "vm %s: virtio-vsock: CID %u: %s", vm->name, cid, why);
 		return rc;
 	}

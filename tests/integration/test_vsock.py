@@ -3,6 +3,8 @@ the stock vmw_vsock_virtio_transport exchange a stream whose checksum must match
 RST, and a hostile bare-metal guest's malformed packets are refused while a Linux VM's stream next to
 it goes on."""
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -98,3 +100,22 @@ def test_stream_into_a_rebooting_vm(hv):
     hv.expect(len(lives) >= len(resets), "%d resets but %d lives reported" % (len(resets), len(lives)))
     hv.expect(all(l.endswith("pattern ok") for l in lives), "a life saw a wrong pattern: %s" %
               [l for l in lives if not l.endswith("pattern ok")])
+
+
+@pytest.mark.timeout(120)
+def test_cids_are_checked(hv):
+    """Two VMs with one CID: hyparm refuses the second before anything boots, naming its option; a
+    CID a VM cannot have (the host's) is the launcher's usage error."""
+    res = hv.run([hr.VM(hv.guest("hello"), name="a", vsock="7"), hr.VM(hv.guest("hello"), name="b", vsock="7")],
+                 timeout=30)
+    hv.expect(res.status == hr.STATUS_HYP_FAILED, "status %d: %s" % (res.status, res.why))
+    hv.expect("--vsock 7: cid <7>: another VM has it" in res.why, "refusal: %s" % res.why)
+    # A's default CID (3 + index 0) is free for b to take explicitly only if a has none.
+    res = hv.run([hr.VM(hv.guest("hello"), name="a", vsock="auto"), hr.VM(hv.guest("hello"), name="b", vsock="3")],
+                 timeout=30)
+    hv.expect(res.status == hr.STATUS_HYP_FAILED and "cid <3>: another VM has it" in res.why,
+              "a default CID taken again: status %d: %s" % (res.status, res.why))
+    launcher = subprocess.run([sys.executable, "tools/hyparm-run", "--dry-run", "-k", hv.guest("hello"),
+                               "--vsock", "2"], capture_output=True, text=True)
+    hv.expect(launcher.returncode == hr.STATUS_USAGE and "a VM's CID is 3 to 0xfffffffe" in launcher.stderr,
+              "--vsock 2: rc %d, %s" % (launcher.returncode, launcher.stderr.strip()))
