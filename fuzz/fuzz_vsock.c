@@ -87,7 +87,7 @@ static void step_rx(struct vsock_ep *ep, u32 room)
 		for (unsigned i = 0; i < VSOCK_CONNS_MAX; i++)
 			for (unsigned k = 0; k < 2; k++) {
 				const struct vsock_side *s = &r.conns[i].s[k];
-				if (r.conns[i].state != VSOCK_CONN_FREE && s->ep == ep &&
+				if (r.conns[i].state == VSOCK_CONN_ESTABLISHED && s->ep == ep &&
 				    s->port == h.dst_port && r.conns[i].s[1 - k].port == h.src_port)
 					invariant(s->sent - s->fwd_cnt <= s->buf_alloc);
 			}
