@@ -289,10 +289,27 @@ static void vsock_reset(struct vdev *d)
 	vsock_router_kick_pending(&router);
 }
 
+/* The router's counters of this endpoint (read without its lock: statistics). */
+static void vsock_print_stats(struct vdev *d)
+{
+	const struct vsock_ep *ep = &((struct vsock_dev *)d->state)->ep;
+
+	hv_printf(
+		"  device virtio-vsock: cid %llu, sent %llu packets (%llu data bytes), received %llu packets "
+		"(%llu data bytes), refused %llu, malformed %llu, spoofed src_cid %llu, credit overruns "
+		"%llu\n",
+		(unsigned long long)ep->cid, (unsigned long long)ep->tx_packets,
+		(unsigned long long)ep->tx_bytes, (unsigned long long)ep->rx_packets,
+		(unsigned long long)ep->rx_bytes, (unsigned long long)ep->refused,
+		(unsigned long long)ep->malformed, (unsigned long long)ep->spoofed,
+		(unsigned long long)ep->overruns);
+}
+
 static const struct vdev_type vsock_type = {
 	.name = "virtio-vsock",
 	.create = vsock_create,
 	.reset = vsock_reset,
 	.quiesce = vsock_quiesce,
+	.print_stats = vsock_print_stats,
 };
 VDEV_REGISTER(vsock_type);

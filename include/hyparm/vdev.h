@@ -38,6 +38,8 @@ struct vdev_type {
 	 * guest sets the device up again. No lock held.
 	 */
 	void (*quiesce)(struct vdev *d);
+	/* Optional: print its own counters for the monitor's stats (lines "  device NAME: ..."). */
+	void (*print_stats)(struct vdev *d);
 	/* Optional: vCPU v of the VM leaves / enters its physical CPU (after / before its registers are switched). */
 	void (*vcpu_put)(struct vdev *d, struct vcpu *v);
 	void (*vcpu_load)(struct vdev *d, struct vcpu *v);
@@ -73,6 +75,7 @@ int vdev_create_node(struct vm *vm, const struct devnode *dn, char *err, size_t 
 /* Every instance of vm: reset / vCPU switch hooks. */
 void vdev_reset_all(struct vm *vm);
 void vdev_quiesce_all(struct vm *vm);
+void vdev_print_stats_all(struct vm *vm);
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_load_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v);

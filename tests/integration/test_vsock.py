@@ -28,6 +28,21 @@ def field(lines, prefix):
     return None
 
 
+STATS = ("sent", "sent bytes", "received", "received bytes", "refused", "malformed", "spoofed src_cid",
+         "credit overruns")
+
+
+def stats(res, cid):
+    """The counters of the power-off report's 'device virtio-vsock: cid N, ...' line, or None."""
+    for l in res.lines:
+        m = re.search(r"device virtio-vsock: cid %d, sent (\d+) packets \((\d+) data bytes\), received (\d+) "
+                      r"packets \((\d+) data bytes\), refused (\d+), malformed (\d+), spoofed src_cid (\d+), "
+                      r"credit overruns (\d+)$" % cid, l)
+        if m:
+            return dict(zip(STATS, map(int, m.groups())))
+    return None
+
+
 def check_stream(hv, res, sender, listener, listener_cid, at_least=300000):
     sent = field(res.vm_lines(sender), "hyparm-guest: vsock sending ")
     got = field(res.vm_lines(listener), "hyparm-guest: vsock received ")
@@ -52,6 +67,11 @@ def test_linux_vsock_stream_between_two_vms(hv):
                   linux_vm(hv, "right", "vsock-listen", peer, "1", vsock=str(LISTENER_CID))], timeout=240)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     check_stream(hv, res, "left", "right", LISTENER_CID, at_least=4000000)
+    # hyparm's counters agree: every byte left's guest sent reached right's.
+    left, right = stats(res, 3), stats(res, 7)
+    sent = int(field(res.vm_lines("left"), "hyparm-guest: vsock sending ")[0])
+    hv.expect(left and right and left["sent bytes"] == sent and right["received bytes"] == sent,
+              "counters: left %s, right %s" % (left, right))
     rate = field(res.vm_lines("left"), "vsockcat: throughput KiB/s ")
     print("vsock Linux to Linux: %s KiB/s" % (rate[0] if rate else "?"))
     hv.expect("vsockcat: local cid 3" in res.vm_lines("left"), "left's CID is not 3")
@@ -76,6 +96,13 @@ def test_hostile_vsock_guest_is_refused_and_linux_streams_go_on(hv):
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     hv.guest_passed(res, "h")
     check_stream(hv, res, "left", "right", LISTENER_CID)
+    # hyparm's own counters (the power-off report) saw it too; the honest sender saw no refusal but the host's.
+    h = stats(res, 9)
+    hv.expect(h and h["spoofed src_cid"] >= 1 and h["malformed"] >= 3 and h["credit overruns"] == 2,
+              "vm h's vsock counters: %s" % h)
+    left = stats(res, 3)
+    hv.expect(left and left["malformed"] == 0 and left["refused"] == 1 and left["credit overruns"] == 0,
+              "vm left's vsock counters: %s" % left)
     # The broken ring is reported once, within the VM's cap.
     reports = [l for l in res.lines if re.match(r"hyparm: vm h: virtio-vsock queue 1: .*: device needs reset", l)]
     hv.expect(len(reports) == 1, "want 1 needs-reset report, got %d" % len(reports))
