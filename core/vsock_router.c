@@ -226,6 +226,8 @@ static enum vsock_tx_result tx_request(struct vsock_router *r, struct vsock_ep *
 	/* A connection to its own CID counts twice against it (it is both sides). */
 	unsigned need = dst == ep ? 2 : 1;
 
+	if (dst && !__atomic_load_n(&dst->up, __ATOMIC_ACQUIRE))
+		dst = NULL; /* nobody there to answer */
 	if (dst && ep->conns + need > VSOCK_CONNS_PER_EP)
 		reclaim_oldest_request(r, ep);
 	/* Both ends within their share: a VM that never reads holds connections to itself only. */

@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		qbuf = malloc(VSOCK_ROUTER_BUF_BYTES);
 	vsock_router_init(&r, qbuf);
 	for (unsigned e = 0; e < EPS; e++) {
-		eps[e] = (struct vsock_ep){ .cid = 3 + e, .kick = kick };
+		eps[e] = (struct vsock_ep){ .cid = 3 + e, .kick = kick, .up = e != 2 };
 		invariant(vsock_router_attach(&r, &eps[e]) == 0);
 	}
 	while (size >= 1) {

@@ -115,7 +115,9 @@ static void deliver_locked(struct vsock_dev *vs)
 	bool published = false;
 	int rc = 0;
 
-	if (!queue_usable(vd, VSOCK_RXQ))
+	/* A driver runs the device (or not: a broken queue, the VM stopped): may connections to it be made? */
+	__atomic_store_n(&vs->ep.up, queue_usable(vd, VSOCK_RXQ), __ATOMIC_RELEASE);
+	if (!vs->ep.up)
 		return;
 	budget = q->num;
 	while (budget && vsock_router_has_pending(&router, &vs->ep)) {
@@ -204,6 +206,7 @@ static void vsock_be_reset(struct virtio_dev *vd)
 	struct vsock_dev *vs = vd->be_state;
 
 	/* Peers are told (RST) at the router's next kick: no other device's lock may be taken here. */
+	__atomic_store_n(&vs->ep.up, false, __ATOMIC_RELEASE);
 	if (router_ready && vs->ep.attached)
 		vsock_router_reset_ep(&router, &vs->ep);
 }

@@ -119,6 +119,12 @@ struct vsock_ep {
 	vsock_kick_fn kick; /* deliver what is pending: called with no lock held */
 	void *ctx;
 	bool attached;
+	/*
+	 * Set by its device: a driver runs it (receive queue ready). A REQUEST to
+	 * an endpoint that is not up (its VM off, rebooting, or its driver not
+	 * loaded) is refused at once, as by a machine with nobody listening.
+	 */
+	volatile bool up;
 	bool pending; /* the router has something for it that it was not told about yet */
 	struct vsock_hdr rsts[VSOCK_EP_RSTS]; /* RSTs for packets that matched no connection */
 	unsigned rst_head, rst_count;

@@ -28,9 +28,9 @@ static int setup(void **state)
 	(void)state;
 	qbuf = calloc(1, VSOCK_ROUTER_BUF_BYTES);
 	vsock_router_init(&r, qbuf);
-	a = (struct vsock_ep){ .cid = 3, .kick = kick };
-	b = (struct vsock_ep){ .cid = 4, .kick = kick };
-	c = (struct vsock_ep){ .cid = 5, .kick = kick };
+	a = (struct vsock_ep){ .cid = 3, .kick = kick, .up = true };
+	b = (struct vsock_ep){ .cid = 4, .kick = kick, .up = true };
+	c = (struct vsock_ep){ .cid = 5, .kick = kick, .up = true };
 	memset(kicks, 0, sizeof(kicks));
 	assert_int_equal(vsock_router_attach(&r, &a), HV_OK);
 	assert_int_equal(vsock_router_attach(&r, &b), HV_OK);
@@ -180,6 +180,12 @@ static void test_unknown_cid_host_cid_and_unknown_port_get_rst(void **state)
 				 VSOCK_TX_RST);
 		expect_pkt(&a, VSOCK_OP_RST, dsts[i], 88, 77, NULL, 0);
 	}
+	/* A VM whose driver is not up (off, rebooting, not loaded): refused at once, nothing waits for it. */
+	b.up = false;
+	assert_int_equal(send_pkt(&a, hdr(3, 77, 4, 88, VSOCK_OP_REQUEST, 0), NULL, 0), VSOCK_TX_RST);
+	expect_pkt(&a, VSOCK_OP_RST, 4, 88, 77, NULL, 0);
+	assert_int_equal(b.conns, 0);
+	b.up = true;
 	/* Data for a connection that does not exist. */
 	assert_int_equal(send_pkt(&a, hdr(3, 77, 4, 88, VSOCK_OP_RW, 0), NULL, 0), VSOCK_TX_RST);
 	expect_pkt(&a, VSOCK_OP_RST, 4, 88, 77, NULL, 0);
@@ -187,7 +193,7 @@ static void test_unknown_cid_host_cid_and_unknown_port_get_rst(void **state)
 	assert_int_equal(send_pkt(&a, hdr(3, 77, 4, 88, VSOCK_OP_RST, 0), NULL, 0), VSOCK_TX_DROPPED);
 	expect_nothing(&a);
 	expect_nothing(&b);
-	assert_int_equal(a.refused, 5);
+	assert_int_equal(a.refused, 6);
 }
 
 static void test_spoofed_src_cid_is_stamped(void **state)
