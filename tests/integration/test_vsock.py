@@ -96,12 +96,13 @@ def test_hostile_vsock_guest_is_refused_and_linux_streams_go_on(hv):
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     hv.guest_passed(res, "h")
     check_stream(hv, res, "left", "right", LISTENER_CID)
-    # hyparm's own counters (the power-off report) saw it too; the honest sender saw no refusal but the host's.
+    # hyparm's own counters (the power-off report) saw it too; the honest sender sent nothing malformed.
     h = stats(res, 9)
     hv.expect(h and h["spoofed src_cid"] >= 1 and h["malformed"] >= 3 and h["credit overruns"] == 2,
               "vm h's vsock counters: %s" % h)
     left = stats(res, 3)
-    hv.expect(left and left["malformed"] == 0 and left["refused"] == 1 and left["credit overruns"] == 0,
+    # (refused: the host CID, and any connect() before right's driver was up, which vsockcat retries)
+    hv.expect(left and left["malformed"] == 0 and left["refused"] >= 1 and left["credit overruns"] == 0,
               "vm left's vsock counters: %s" % left)
     # The broken ring is reported once, within the VM's cap.
     reports = [l for l in res.lines if re.match(r"hyparm: vm h: virtio-vsock queue 1: .*: device needs reset", l)]
