@@ -3,7 +3,7 @@
  * vsock support). Static, no libc (nolibc.h).
  *
  *   vsockcat -l PORT      accept one connection on PORT, copy it to stdout until EOF
- *   vsockcat CID PORT     connect to CID:PORT (retrying while it is refused, up to 30 s),
+ *   vsockcat CID PORT     connect to CID:PORT (retrying while it is refused, up to 90 s),
  *                         copy stdin to it, then shut down the sending side
  *   vsockcat -n CID PORT  the same, one attempt only
  *   vsockcat -c           print this VM's CID (IOCTL_VM_SOCKETS_GET_LOCAL_CID on /dev/vsock)
@@ -204,7 +204,7 @@ int main(u64 *sp)
 	if (argc == 3 && streq(argv[1], "-l"))
 		return do_listen((unsigned)parse(argv[2]));
 	if (argc == 3)
-		return do_connect((unsigned)parse(argv[1]), (unsigned)parse(argv[2]), 30);
+		return do_connect((unsigned)parse(argv[1]), (unsigned)parse(argv[2]), 90);
 	if (argc == 4 && streq(argv[1], "-n"))
 		return do_connect((unsigned)parse(argv[2]), (unsigned)parse(argv[3]), 1);
 	say("usage: vsockcat -l PORT | vsockcat [-n] CID PORT | vsockcat -c; arguments given: ", argc - 1);
