@@ -2,6 +2,7 @@
 the stock vmw_vsock_virtio_transport exchange a stream whose checksum must match, the host CID gets
 RST, and a hostile bare-metal guest's malformed packets are refused while a Linux VM's stream next to
 it goes on."""
+import os
 import re
 import subprocess
 import sys
@@ -147,3 +148,13 @@ def test_cids_are_checked(hv):
                                "--vsock", "2"], capture_output=True, text=True)
     hv.expect(launcher.returncode == hr.STATUS_USAGE and "a VM's CID is 3 to 0xfffffffe" in launcher.stderr,
               "--vsock 2: rc %d, %s" % (launcher.returncode, launcher.stderr.strip()))
+
+
+@pytest.mark.timeout(300)
+def test_two_linux_vsock_example(hv):
+    """examples/two-linux-vsock.dts (manifest nodes, one with cid = <7>, one with the default) runs
+    as its comment says: 4 MB from left to right, md5 equal, both power off."""
+    hv.need_linux()
+    res = hv.run(manifest=os.path.join(hv.REPO, "examples", "two-linux-vsock.dts"), timeout=240)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    check_stream(hv, res, "left", "right", LISTENER_CID, at_least=4000000)
