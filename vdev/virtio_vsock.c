@@ -200,15 +200,22 @@ static u64 vsock_config_read(struct virtio_dev *vd, u32 off, unsigned size)
 	return size >= 8 ? v : v & ((1ULL << (8 * size)) - 1);
 }
 
-/* The driver reset the device (Status 0), vd->lock held: its connections end. */
+/* The device is reset (by its driver, Status 0, or with its VM), vd->lock held: its connections end. */
 static void vsock_be_reset(struct virtio_dev *vd)
 {
 	struct vsock_dev *vs = vd->be_state;
 
-	/* Peers are told (RST) at the router's next kick: no other device's lock may be taken here. */
+	/* Peers hear the RSTs at the next kick (after_reset, or the VM reset's): no other device's lock here. */
 	__atomic_store_n(&vs->ep.up, false, __ATOMIC_RELEASE);
 	if (router_ready && vs->ep.attached)
 		vsock_router_reset_ep(&router, &vs->ep);
+}
+
+/* The driver reset the device, vd->lock released: the peers of its connections hear the RSTs now. */
+static void vsock_after_reset(struct virtio_dev *vd)
+{
+	(void)vd;
+	vsock_router_kick_pending(&router);
 }
 
 static const struct virtio_backend vsock_backend = {
@@ -220,6 +227,7 @@ static const struct virtio_backend vsock_backend = {
 	.notify = vsock_notify,
 	.notified = vsock_notified,
 	.reset = vsock_be_reset,
+	.after_reset = vsock_after_reset,
 };
 
 static int vsock_create(struct vdev *d, char *err, size_t errlen)
