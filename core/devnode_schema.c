@@ -26,10 +26,15 @@ static const struct devnode_prop virtio_blk_props[] = {
 	{ "partition", DN_U32, "<1>" },
 };
 
+static const struct devnode_prop virtio_vsock_props[] = {
+	{ "cid", DN_U32, "<3>" }, /* the VM's vsock address; default 3 + the VM's index */
+};
+
 const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-blk", PROPS(virtio_blk_props) },
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
 	{ "virtio-console", PROPS(virtio_console_props) },
+	{ "virtio-vsock", PROPS(virtio_vsock_props) },
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
 

@@ -142,6 +142,8 @@ void monitor_print_stats(struct vm *vm)
 			hv_printf("  device %s: %llu reads, %llu writes\n", m->name,
 				  (unsigned long long)m->reads, (unsigned long long)m->writes);
 	}
+	/* What devices count beyond their register accesses (virtio-vsock: packets, refusals). */
+	vdev_print_stats_all(vm);
 }
 
 static void cmd_help(void)

@@ -204,6 +204,8 @@ void vm_release_if_idle(struct vm *vm)
 		if (__atomic_load_n(&vm->vcpus[i]->running, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&vm->vcpus[i]->loaded, __ATOMIC_ACQUIRE))
 			return; /* its CPU calls us again when it unloads it */
+	/* Before the RAM goes: no device writes it from another CPU any more (before ram_lock: devices take it inside theirs). */
+	vdev_quiesce_all(vm);
 	spin_lock(&vm->ram_lock);
 	if (vm->release_pending && vm->memory_held) {
 		vm->release_pending = false;

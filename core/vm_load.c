@@ -177,6 +177,8 @@ bool vm_reset_step(struct vm *vm)
 			return false;
 	switch (vm->reset_phase) {
 	case RESET_FORGET:
+		/* No device writes the RAM from another CPU (another VM's vsock packets) while it is unmapped. */
+		vdev_quiesce_all(vm);
 		/* Nothing of a previous life (or of a previous owner of this RAM) survives: see vm_ram_ready_block(). */
 		vm_ram_forget(vm);
 		vm->reset_phase = RESET_READY;

@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 60
 # fuzz-smoke: this long per harness, so that all of them stay within a minute on 2 cores.
 FUZZ_SMOKE_SECONDS ?= 3
 
-FUZZERS := esr mmio vpl011 psci sysreg vgic its fdt_platform bundle loader manifest cfi virtqueue
+FUZZERS := esr mmio vpl011 psci sysreg vgic its fdt_platform bundle loader manifest cfi virtqueue vsock
 fuzz_esr_SRCS          := arch/arm64/esr.c
 fuzz_mmio_SRCS         := core/mmio.c
 fuzz_vpl011_SRCS       := vdev/vpl011.c
@@ -26,6 +26,7 @@ fuzz_loader_SRCS       := core/loader.c lib/printf.c
 fuzz_manifest_SRCS     := core/manifest.c core/devnode_schema.c core/loader.c lib/printf.c
 fuzz_manifest_LIBS     := -lfdt
 fuzz_virtqueue_SRCS    := core/virtqueue.c
+fuzz_vsock_SRCS        := core/vsock_router.c
 # vgic: the model, its registers and the list-register policy, on the arch fake's list registers.
 fuzz_vgic_SRCS         := vdev/vgic/vgic.c vdev/vgic/vgic_lr.c vdev/vgic/vgic_dist.c vdev/vgic/vgic_redist.c vdev/vgic/vgic_lpi.c core/virtqueue.c \
 			  vdev/vgic/vgic_dist_v2.c vdev/vgic/vgic_regs.c $(ARCH_FAKE_SRCS)

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux/initramfs.cpio.gz
 src=(guests/linux/rc.sh guests/linux/inittab guests/linux/checks.sh guests/linux/bench.sh deps/linux/busybox scripts/mkinitramfs.sh
-	build/linux/hwdebug build/linux/cpuspin build/linux/perfcount build/linux/mtetag build/linux/svecheck)
+	build/linux/hwdebug build/linux/cpuspin build/linux/perfcount build/linux/mtetag build/linux/svecheck build/linux/vsockcat)
 if [ -f "$out" ] && [ -z "$(find "${src[@]}" -newer "$out")" ]; then exit 0; fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -33,13 +33,15 @@ cp build/linux/cpuspin "$root/bin/cpuspin"
 cp build/linux/perfcount "$root/bin/perfcount" # cycles and instructions through perf_event_open (the PMU)
 cp build/linux/mtetag "$root/bin/mtetag" # a PROT_MTE page, its tags, a tag-check fault's SIGSEGV
 cp build/linux/svecheck "$root/bin/svecheck" # SVE: the VL, an SVE loop, Z/P registers kept (-cpu max)
+cp build/linux/vsockcat "$root/bin/vsockcat" # AF_VSOCK listen / connect (busybox has no vsock)
 # Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
-# rc.sh loads them for hyparm.test=virtio-rng, virtio-console and virtio-blk.
+# rc.sh loads them for hyparm.test=virtio-rng, virtio-console, virtio-blk and vsock-*.
 mkdir -p "$root/lib/modules"
-for m in virtio_mmio virtio-rng virtio_console virtio_blk jbd2 mbcache crc16 crc32c_generic ext4; do
+for m in virtio_mmio virtio-rng virtio_console virtio_blk jbd2 mbcache crc16 crc32c_generic ext4 \
+	vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do
 	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
 done
-chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin" "$root/bin/perfcount" "$root/bin/mtetag" "$root/bin/svecheck"
+chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin" "$root/bin/perfcount" "$root/bin/mtetag" "$root/bin/svecheck" "$root/bin/vsockcat"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out"
 echo "mkinitramfs: $out ($(stat -c %s "$out") bytes)" >&2

@@ -51,7 +51,7 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None, flash_vars=None, devices=None, restart=None, disks=None, no_mte=False):
+                 bios=None, flash_vars=None, devices=None, restart=None, disks=None, no_mte=False, vsock=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
@@ -60,6 +60,7 @@ class VM:
         self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
         self.disks = disks or []  # [(host file, read-only)]: -d FILE[,ro], one virtio-blk each
         self.no_mte = no_mte  # the manifest's no-mte: MTE stays hidden even where the machine has it
+        self.vsock = vsock  # --vsock [CID]: a virtio-vsock device, "auto" (CID 3 + VM index) or its CID
 
 
 class Result:

@@ -301,6 +301,14 @@ def generate(vms, origins=None):
             if ro:
                 add("\t\t\t\tread-only;", opt)
             add("\t\t\t};", opt)
+        vsock = getattr(vm, "vsock", None)
+        if vsock is not None:
+            opt = "%s, --vsock%s" % (this, "" if vsock == "auto" else " %s" % vsock)
+            add("\t\t\tvsock0 {", opt)
+            add('\t\t\t\tcompatible = "hyparm,virtio-vsock";', opt)
+            if vsock != "auto":
+                add("\t\t\t\tcid = <%d>;" % int(vsock), opt)
+            add("\t\t\t};", opt)
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

@@ -300,8 +300,10 @@ int virtio_mmio_write(struct virtio_dev *vd, u64 off, unsigned size, u64 val)
 		write_reg(vd, off, (u32)val);
 	}
 	spin_unlock(&vd->lock);
-	/* After the lock: the hook may take locks that are taken before vd->lock elsewhere. */
+	/* After the lock: the hooks may take locks that are taken before vd->lock elsewhere. */
 	if (off == VIRTIO_MMIO_QUEUE_NOTIFY && size == 4 && vd->be->notified)
 		vd->be->notified(vd, (u32)val & 0xFFFF);
+	if (off == VIRTIO_MMIO_STATUS && size == 4 && (u32)val == 0 && vd->be->after_reset)
+		vd->be->after_reset(vd);
 	return HV_OK;
 }

@@ -3,7 +3,8 @@
  * share instead of a libc: arm64 system calls by hand, the memset/memcpy
  * gcc may emit, one output line built with put*() and written by flush(),
  * PASS/FAIL counting and the "RESULT: N passed, M failed" line the
- * integration tests read, and _start (main's value is the exit status).
+ * integration tests read, and _start (main's value is the exit status;
+ * NOLIBC_OWN_START leaves _start to a program that reads its arguments).
  * Included once per program; everything is static.
  */
 #ifndef GUEST_LINUX_NOLIBC_H
@@ -90,7 +91,7 @@ static void flush(void)
 }
 
 /* Count a check whose line the caller has written with put*() and flush()ed. */
-static void count_check(int ok)
+static __attribute__((unused)) void count_check(int ok)
 {
 	if (ok)
 		passed++;
@@ -99,7 +100,7 @@ static void count_check(int ok)
 }
 
 /* The last line: what the integration tests parse; 1 if anything failed (main's value). */
-static int result(void)
+static __attribute__((unused)) int result(void)
 {
 	put("RESULT: ");
 	put_dec(passed);
@@ -110,6 +111,8 @@ static int result(void)
 	return failed != 0;
 }
 
+/* A program that wants its arguments (vsockcat.c) defines NOLIBC_OWN_START and its own _start. */
+#ifndef NOLIBC_OWN_START
 int main(void);
 
 __asm__(".text\n"
@@ -118,5 +121,6 @@ __asm__(".text\n"
 	"	bl	main\n" /* the kernel leaves sp 16-byte aligned */
 	"	mov	x8, #94\n" /* exit_group(main's value) */
 	"	svc	#0\n");
+#endif
 
 #endif

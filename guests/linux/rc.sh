@@ -10,6 +10,9 @@
 #   hyparm.test=virtio-console-input  the same, then read a typed line from /dev/hvc0
 #   hyparm.test=blk-write / blk-read / blk-ro  virtio-blk: a dd pattern to /dev/vda, read it back, a read-only disk
 #   hyparm.test=blk-ext4-write / blk-ext4-read  a file on the ext4 /dev/vda, synced; read back after a kill
+#   hyparm.test=vsock-listen / vsock-send  AF_VSOCK (virtio-vsock): accept one stream on hyparm.vsock=CID:PORT's
+#                      PORT and print its size and md5 / send a pattern to CID:PORT (/bin/vsockcat): seq 1 N,
+#                      N = hyparm.vsocklines (60000: 349 KB)
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=mte   MTE: the cpuinfo feature, a PROT_MTE page and a tag-check fault (/bin/mtetag)
 #   hyparm.test=sve   SVE and pointer authentication: cpuinfo features, the kernel's view, /bin/svecheck
@@ -23,10 +26,14 @@ mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 
 test=
 spin=
+vsock=
+vsocklines=60000
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	hyparm.test=*) test=${arg#hyparm.test=} ;;
 	hyparm.spin=*) spin=${arg#hyparm.spin=} ;;
+	hyparm.vsock=*) vsock=${arg#hyparm.vsock=} ;;
+	hyparm.vsocklines=*) vsocklines=${arg#hyparm.vsocklines=} ;;
 	esac
 done
 
@@ -91,6 +98,23 @@ blk-ro)
 	echo "hyparm-guest: vda ro=$(cat /sys/block/vda/ro)"
 	echo x | dd of=/dev/vda bs=512 count=1 conv=fsync 2>&1 | head -n 1
 	echo "hyparm-guest: ro dd rc $?"
+	poweroff -f ;;
+vsock-listen)
+	for m in virtio_mmio vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do insmod /lib/modules/$m.ko; done
+	/bin/vsockcat -c
+	/bin/vsockcat -l 5001 > /dev/null & # a second listener, for the hostile guest (test_vsock.py)
+	/bin/vsockcat -l "${vsock#*:}" > /tmp/recv
+	echo "hyparm-guest: vsock received $(wc -c < /tmp/recv) bytes md5 $(md5sum < /tmp/recv | cut -d' ' -f1)"
+	poweroff -f ;;
+vsock-send)
+	for m in virtio_mmio vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do insmod /lib/modules/$m.ko; done
+	/bin/vsockcat -c
+	seq 1 "$vsocklines" > /tmp/send
+	echo "hyparm-guest: vsock sending $(wc -c < /tmp/send) bytes md5 $(md5sum < /tmp/send | cut -d' ' -f1)"
+	/bin/vsockcat "${vsock%:*}" "${vsock#*:}" < /tmp/send
+	echo "hyparm-guest: vsock send rc $?"
+	/bin/vsockcat -n 2 1234 < /dev/null
+	echo "hyparm-guest: vsock host rc $?"
 	poweroff -f ;;
 perf)
 	echo "hyparm-guest: $(dmesg | grep 'hw perfevents')"

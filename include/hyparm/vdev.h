@@ -30,6 +30,16 @@ struct vdev_type {
 	int (*create)(struct vdev *d, char *err, size_t errlen);
 	/* Back to the state at power-on (VM reset); the VM's vCPUs do not run. */
 	void (*reset)(struct vdev *d);
+	/*
+	 * Optional: the VM's RAM is about to be forgotten (a reset's first
+	 * step) or given back (stopped for good). A device that writes the
+	 * VM's memory from other CPUs (virtio-vsock: another VM's packets)
+	 * waits here for such a write in progress and starts none until the
+	 * guest sets the device up again. No lock held.
+	 */
+	void (*quiesce)(struct vdev *d);
+	/* Optional: print its own counters for the monitor's stats (lines "  device NAME: ..."). */
+	void (*print_stats)(struct vdev *d);
 	/* Optional: vCPU v of the VM leaves / enters its physical CPU (after / before its registers are switched). */
 	void (*vcpu_put)(struct vdev *d, struct vcpu *v);
 	void (*vcpu_load)(struct vdev *d, struct vcpu *v);
@@ -64,6 +74,8 @@ int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen);
 int vdev_create_node(struct vm *vm, const struct devnode *dn, char *err, size_t errlen);
 /* Every instance of vm: reset / vCPU switch hooks. */
 void vdev_reset_all(struct vm *vm);
+void vdev_quiesce_all(struct vm *vm);
+void vdev_print_stats_all(struct vm *vm);
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_load_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v);

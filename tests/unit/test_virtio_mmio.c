@@ -379,6 +379,50 @@ static void test_vm_reset_resets_the_device(void **state)
 	assert_false(line[RNG_INTID]);
 }
 
+/* A backend that records its reset hooks and whether the device's lock was held in each. */
+static unsigned resets, after_resets;
+static bool locked(const struct virtio_dev *vd)
+{
+	return vd->lock.next != vd->lock.owner;
+}
+static void probe_reset(struct virtio_dev *vd)
+{
+	resets++;
+}
+static void probe_after_reset(struct virtio_dev *vd)
+{
+	assert_false(locked(vd)); /* it may take other devices' locks */
+	after_resets++;
+}
+static const struct virtio_backend probe_backend = {
+	.name = "probe",
+	.device_id = 99,
+	.num_queues = 1,
+	.reset = probe_reset,
+	.after_reset = probe_after_reset,
+};
+
+static void test_after_reset_runs_unlocked_after_a_driver_reset(void **state)
+{
+	static struct virtio_dev vd;
+
+	resets = after_resets = 0;
+	virtio_dev_init(&vd, &vm, 3, &probe_backend, NULL);
+	assert_int_equal(resets, 1);
+	assert_int_equal(after_resets, 0); /* not for the device's own init, nor a VM reset */
+	virtio_dev_reset_locked(&vd);
+	assert_int_equal(after_resets, 0);
+	assert_int_equal(virtio_mmio_write(&vd, VIRTIO_MMIO_STATUS, 4, VIRTIO_STATUS_ACKNOWLEDGE), HV_OK);
+	assert_int_equal(after_resets, 0);
+	/* Status 0 of another width is ignored, as every control register's. */
+	assert_int_equal(virtio_mmio_write(&vd, VIRTIO_MMIO_STATUS, 2, 0), HV_OK);
+	assert_int_equal(after_resets, 0);
+	assert_int_equal(virtio_mmio_write(&vd, VIRTIO_MMIO_STATUS, 4, 0), HV_OK);
+	assert_int_equal(resets, 3);
+	assert_int_equal(after_resets, 1);
+	assert_false(locked(&vd));
+}
+
 static void test_odd_widths_and_straddles(void **state)
 {
 	struct mmio_region *r = mmio_bus_find(&vm.mmio, RNG_BASE);
@@ -412,6 +456,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rings_outside_ram_refused, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_reset_resets_the_device, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_odd_widths_and_straddles, setup_rng, teardown),
+		cmocka_unit_test_setup_teardown(test_after_reset_runs_unlocked_after_a_driver_reset,
+						setup_rng, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,12 @@ struct virtio_backend {
 	void (*notified)(struct virtio_dev *vd, unsigned qi);
 	/* Optional: the device is reset (status 0 or VM reset); vd->lock held or the VM stopped. */
 	void (*reset)(struct virtio_dev *vd);
+	/*
+	 * Optional: after the driver reset the device (a Status write of 0), with
+	 * vd->lock released, for work that takes other devices' locks
+	 * (virtio-vsock: the peers of the connections that ended hear the RSTs).
+	 */
+	void (*after_reset)(struct virtio_dev *vd);
 };
 
 struct virtio_dev {
