@@ -16,7 +16,7 @@
 #include <arch/watchdog.h>
 #include <drivers/cfi_flash.h>
 #include <drivers/gic.h>
-#include <drivers/pl011.h>
+#include <drivers/uart.h>
 #include <drivers/pl031.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
@@ -133,8 +133,13 @@ static void print_banner(void)
 		  ((pfr0 >> 16) & 0xF) != 0xF ? " FP/SIMD" : "");
 	hv_printf("hyparm: PA range: %u bits, guest IPA: %u bits\n", parange_bits(stage2_parange),
 		  stage2_ipa_bits(stage2_parange));
-	hv_printf("hyparm: RAM: %llu MiB at 0x%llx\n", (unsigned long long)(ram >> 20),
-		  (unsigned long long)plat.mem[0].base);
+	hv_printf("hyparm: RAM: %llu MiB:", (unsigned long long)(ram >> 20));
+	for (unsigned i = 0; i < plat.nr_mem; i++)
+		hv_printf("%s %llu MiB at 0x%llx", i ? "," : "", (unsigned long long)(plat.mem[i].size >> 20),
+			  (unsigned long long)plat.mem[i].base);
+	hv_printf("\n");
+	hv_printf("hyparm: console: %s at 0x%llx, INTID %u\n", uart_name(),
+		  (unsigned long long)plat.uart_base, plat.uart_intid);
 	if (plat.gic_version == 2)
 		hv_printf("hyparm: GIC: v2, distributor 0x%llx, CPU interface 0x%llx, virtual interface "
 			  "control 0x%llx, virtual CPU interface 0x%llx, maintenance INTID %u\n",
@@ -223,26 +228,24 @@ static unsigned __attribute__((noinline)) test_stack_overflow(unsigned depth)
 /* The RAM hyparm may hand out: all of /memory minus what is in use at boot. */
 static void memory_init(paddr_t dtb, u64 dtb_size)
 {
-	const struct mem_range *m = &plat.mem[0];
-	struct page_pool *pool = page_alloc_pool();
-	u64 npages = m->size / PAGE_SIZE;
-	u64 bitmap_bytes = page_pool_bitmap_bytes(npages);
-	/* The bitmap sits right after hyparm's image (it is part of what hyparm uses). */
-	paddr_t bitmap = ALIGN_UP((u64)(uintptr_t)__image_end, PAGE_SIZE);
+	/* The banks' bitmaps sit right after hyparm's image, one after the other (part of what hyparm uses). */
+	paddr_t bitmap = ALIGN_UP((u64)(uintptr_t)__image_end, PAGE_SIZE), next = bitmap;
 
 	for (unsigned i = 0; i < plat.nr_mem; i++)
 		mmu_map(plat.mem[i].base, plat.mem[i].size, EL2_DATA);
-	if (plat.nr_mem > 1)
-		hv_printf("hyparm: note: using the first of %u memory ranges only\n", plat.nr_mem);
-	page_pool_init(pool, m->base, npages, (u64 *)(uintptr_t)bitmap);
-	memset((void *)(uintptr_t)bitmap, 0, bitmap_bytes);
-	page_pool_reserve(pool, (u64)(uintptr_t)__image_start,
-			  bitmap + bitmap_bytes - (u64)(uintptr_t)__image_start);
-	page_pool_reserve(pool, dtb, dtb_size);
+	for (unsigned i = 0; i < plat.nr_mem; i++) {
+		u64 npages = plat.mem[i].size / PAGE_SIZE;
+
+		if (!page_alloc_add_bank(plat.mem[i].base, npages, (u64 *)(uintptr_t)next))
+			break;
+		next += ALIGN_UP(page_pool_bitmap_bytes(npages), 8);
+	}
+	page_alloc_reserve((u64)(uintptr_t)__image_start, next - (u64)(uintptr_t)__image_start);
+	page_alloc_reserve(dtb, dtb_size);
 	if (plat.initrd_end)
-		page_pool_reserve(pool, plat.initrd_start, plat.initrd_end - plat.initrd_start);
+		page_alloc_reserve(plat.initrd_start, plat.initrd_end - plat.initrd_start);
 	for (unsigned i = 0; i < plat.nr_reserved; i++)
-		page_pool_reserve(pool, plat.reserved[i].base, plat.reserved[i].size);
+		page_alloc_reserve(plat.reserved[i].base, plat.reserved[i].size);
 }
 
 /*
@@ -351,7 +354,7 @@ static unsigned create_vms(void)
 	/* The launcher checked all this already; hyparm checks again, against the machine it has. */
 	struct manifest_env env = {
 		.nr_pcpus = nr_pcpus,
-		.ram_bytes = page_alloc_pool()->free_pages * PAGE_SIZE,
+		.ram_bytes = page_alloc_free_bytes(),
 		.find = bundle_file,
 		.find_ctx = &bundle,
 		.files_where = "in the bundle",
@@ -398,7 +401,7 @@ static unsigned create_vms(void)
 		  (unsigned long long)hyp_timer_freq());
 	if (plat.uart_intid) {
 		console_input_init(plat.uart_intid, vms, count);
-		pl011_enable_rx_irq();
+		uart_enable_rx_irq();
 		gic_spi_enable(plat.uart_intid, pcpus[0].mpidr);
 	}
 	return count;
@@ -427,7 +430,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 	}
 	if (plat.uart_base) {
 		mmu_map(plat.uart_base, PAGE_SIZE, EL2_DEVICE);
-		pl011_init(plat.uart_base);
+		uart_init(plat.uart_type, plat.uart_base);
 	}
 	virtio_host_platform(&plat);
 	console_enable_locking();
@@ -473,7 +476,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 #endif
 	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
 		  (unsigned long long)load_addr, (unsigned long long)((img.end - img.start) >> 10),
-		  (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
+		  (unsigned long long)(page_alloc_free_bytes() >> 20));
 	if (psci_fw_conduit() == PSCI_CONDUIT_NONE && nr_pcpus > 1) {
 		hv_printf("hyparm: no PSCI firmware: running on CPU 0 only\n");
 		nr_pcpus = 1;
@@ -493,7 +496,7 @@ void boot_wrong_el(void *dtb, paddr_t load_addr, unsigned el)
 	static char err[160];
 
 	if (platform_from_fdt(dtb, &plat, err, sizeof(err)) == HV_OK && plat.uart_base)
-		pl011_init(plat.uart_base);
+		uart_init(plat.uart_type, plat.uart_base);
 	hv_printf("\nhyparm: PANIC: entered at EL%u, but hyparm must be started at EL2 "
 		  "(with QEMU: -M virt,virtualization=on)\n",
 		  el);

@@ -23,6 +23,8 @@ void page_pool_init(struct page_pool *p, paddr_t base, u64 npages, u64 *bitmap)
 	p->next_hint = 0;
 	for (u64 i = 0; i < (npages + 63) / 64; i++)
 		bitmap[i] = 0;
+	if (base == 0 && npages) /* PA 0 is the failure value: never hand it out */
+		page_pool_reserve(p, 0, PAGE_SIZE);
 }
 
 void page_pool_reserve(struct page_pool *p, paddr_t start, u64 size)
@@ -82,6 +84,8 @@ void page_pool_free(struct page_pool *p, paddr_t pa, u64 npages)
 	if (pa < p->base || (pa & (PAGE_SIZE - 1)))
 		return;
 	for (u64 i = (pa - p->base) / PAGE_SIZE, k = 0; k < npages && i + k < p->npages; k++) {
+		if (p->base == 0 && i + k == 0)
+			continue; /* PA 0 stays out of use (page_pool_init) */
 		if (in_use(p, i + k)) {
 			mark(p, i + k, false);
 			p->free_pages++;

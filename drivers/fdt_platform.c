@@ -106,6 +106,29 @@ static void parse_reserved(const void *fdt, struct platform *p)
 	}
 }
 
+/* The UARTs hyparm has a driver for (drivers/uart.c), by compatible string. */
+static const struct {
+	const char *compatible;
+	enum uart_type type;
+} uart_compatibles[] = {
+	{ "arm,pl011", UART_PL011 },
+	{ "cdns,uart-r1p12", UART_CDNS },
+	{ "xlnx,xuartps", UART_CDNS },
+};
+
+static enum uart_type uart_type_of(const void *fdt, int node)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(uart_compatibles); i++)
+		if (!fdt_node_check_compatible(fdt, node, uart_compatibles[i].compatible))
+			return uart_compatibles[i].type;
+	return UART_NONE;
+}
+
+/*
+ * The console: the node /chosen/stdout-path names if hyparm drives that
+ * kind of UART, else the first node of a kind it drives (in the order of
+ * uart_compatibles).
+ */
 static void parse_uart(const void *fdt, struct platform *p)
 {
 	int chosen = fdt_path_offset(fdt, "/chosen");
@@ -127,18 +150,20 @@ static void parse_uart(const void *fdt, struct platform *p)
 			if (alias && alen > 0 && alias[alen - 1] == '\0')
 				node = fdt_path_offset(fdt, alias);
 		}
-		if (node >= 0 && fdt_node_check_compatible(fdt, node, "arm,pl011"))
+		if (node >= 0 && uart_type_of(fdt, node) == UART_NONE)
 			node = -1;
 	}
-	if (node < 0)
-		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
-	if (node >= 0 && node_reg(fdt, node, 0, &base, &size))
+	for (unsigned i = 0; node < 0 && i < ARRAY_SIZE(uart_compatibles); i++)
+		node = fdt_node_offset_by_compatible(fdt, -1, uart_compatibles[i].compatible);
+	if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && base) {
 		p->uart_base = base;
+		p->uart_type = uart_type_of(fdt, node);
+	}
 	if (node >= 0) {
 		int len;
 		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
 		/* <type number flags>: type 0 = SPI. */
-		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0)
+		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0 && fdt32_to_cpu(irq[1]) < 988)
 			p->uart_intid = fdt32_to_cpu(irq[1]) + 32;
 	}
 }

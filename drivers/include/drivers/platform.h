@@ -10,6 +10,7 @@
 
 #include <hyparm/types.h>
 #include <arch/cpu.h>
+#include <drivers/uart.h>
 
 #define PLAT_MAX_MEM 8
 #define PLAT_MAX_RESERVED 16
@@ -26,7 +27,9 @@ struct platform {
 	unsigned nr_mem;
 	struct mem_range reserved[PLAT_MAX_RESERVED]; /* /memreserve/ and /reserved-memory */
 	unsigned nr_reserved;
-	paddr_t uart_base; /* PL011 named by /chosen/stdout-path, else the first arm,pl011 */
+	/* The console: the UART /chosen/stdout-path names, else the first hyparm has a driver for. */
+	paddr_t uart_base; /* 0: none found */
+	enum uart_type uart_type;
 	unsigned uart_intid; /* its GIC interrupt (SPI + 32), 0 if unknown */
 	unsigned gic_version; /* 2 or 3, 0 if none found */
 	paddr_t gicd_base;
