@@ -260,7 +260,7 @@ static void gic_init_from_dt(void)
 		/* PPI 9, what the GIC node names on QEMU's virt and the SBSA recommends, if it names none. */
 		.maint_intid = plat.gic_maint_intid ? plat.gic_maint_intid : 25,
 		.gich_base = plat.gich_base,
-		.gicv_base = plat.gicv_base,
+		.gicv_base = plat.gic_version == 2 ? gicv2_cpuif_frame(plat.gicv_base, plat.gicv_size) : 0,
 		.gicv_size = plat.gicv_size,
 	};
 
@@ -274,6 +274,11 @@ static void gic_init_from_dt(void)
 	if (arch_vgic_backend_select(&hw))
 		panic("this GICv2 has no virtualization extension (GICH and GICV frames): guests "
 		      "cannot have a virtual GIC (QEMU: -M virt,virtualization=on)");
+	if (hw.gicv_base != plat.gicv_base)
+		hv_printf("hyparm: GICv2: CPU interface pages 64 KiB apart (aliased): the 8 KiB frames at "
+			  "GICC 0x%llx, GICV 0x%llx\n",
+			  (unsigned long long)gicv2_cpuif_frame(plat.gicc_base, plat.gicc_size),
+			  (unsigned long long)hw.gicv_base);
 	hv_printf("hyparm: vGIC: %s\n", arch_vgic_backend()->name);
 }
 

@@ -241,12 +241,69 @@ def write_bundle(vms, workdir, manifest=None, pcpus_total=2, ram=1024, checked=T
     return bundle
 
 
+class Board:
+    """A machine QEMU emulates for hyparm: everything hyparm learns about it comes from the device
+    tree QEMU hands it (generated for virt, the board's own DTB for the others)."""
+
+    def __init__(self, name, machine, pcpus, ram, max_pcpus, max_ram, dtb=None, cpu_model=None,
+                 extra=(), why_limits=""):
+        self.name, self.machine, self.pcpus, self.ram = name, machine, pcpus, ram
+        self.max_pcpus, self.max_ram, self.dtb, self.cpu_model = max_pcpus, max_ram, dtb, cpu_model
+        self.extra, self.why_limits = list(extra), why_limits
+
+
+DEPS_DTBS = os.path.join(REPO, "deps", "linux", "dtbs")
+BOARDS = {
+    # QEMU's virt: GICv3 or GICv2 (gic), any -cpu, the DTB QEMU generates.
+    "virt": Board("virt", "virt,gic-version={gic},virtualization=on", pcpus=2, ram=1024, max_pcpus=8,
+                  max_ram=None),
+    # Xilinx ZCU102 (ZynqMP): 4 Cortex-A53s, a GIC-400 (GICv2), Cadence UARTs, Debian's DTB for it
+    # (scripts/fetch-linux.sh). That DTB lists all four CPUs: hyparm starts each, so -smp must be 4.
+    # QEMU rewrites its /memory as one range from 0 of -m's size, which is only true up to the
+    # 2 GiB of the low bank (above it the board's RAM continues at 32 GiB, not at 2 GiB).
+    "zcu102": Board("zcu102", "xlnx-zcu102,virtualization=on", pcpus=4, ram=2048, max_pcpus=4, max_ram=2048,
+                    dtb=os.path.join(DEPS_DTBS, "xilinx", "zynqmp-zcu102-rev1.0.dtb"), cpu_model="cortex-a53",
+                    # The board's DisplayPort has an audio device: no sound on the host.
+                    extra=["-audiodev", "none,id=snd0"],
+                    why_limits="the board's DTB lists 4 CPUs; QEMU describes only its low 2 GiB bank right"),
+}
+
+
+def board_of(name):
+    if name not in BOARDS:
+        raise UsageError("unknown board '%s' (known: %s)" % (name, ", ".join(sorted(BOARDS))))
+    return BOARDS[name]
+
+
+def board_machine(board, pcpus_total=None, ram=None):
+    """The machine's CPUs and RAM: the board's defaults where not given, refused beyond its limits."""
+    b = board_of(board)
+    pcpus_total = b.pcpus if pcpus_total is None else pcpus_total
+    ram = b.ram if ram is None else ram
+    if pcpus_total < 1 or pcpus_total > b.max_pcpus or (b.name != "virt" and pcpus_total != b.pcpus):
+        raise UsageError("--board %s: --pcpus-total %d: this board has %d CPUs (%s)"
+                         % (board, pcpus_total, b.pcpus, b.why_limits or "QEMU's limit"))
+    if b.max_ram and ram > b.max_ram:
+        raise UsageError("--board %s: --ram %d: at most %d MiB (%s)" % (board, ram, b.max_ram, b.why_limits))
+    return pcpus_total, ram
+
+
 def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
-                 gdb=False, icount=False, extra=()):
-    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=%d,virtualization=on" % gic,
-           "-cpu", cpu_model, "-smp", str(pcpus_total), "-m", str(ram),
-           # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
-           "-nographic", "-echr", "0x14", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
+                 gdb=False, icount=False, extra=(), board="virt"):
+    b = board_of(board)
+    if b.dtb and not os.path.isfile(b.dtb):
+        raise UsageError("%s: missing: the %s board's device tree comes with Debian's kernel package "
+                         "(run 'make linux': scripts/fetch-linux.sh)" % (b.dtb, board))
+    cmd = ["qemu-system-aarch64", "-M", b.machine.format(gic=gic)]
+    # A board's CPUs are its own (the ZCU102's A53s); virt takes any model.
+    if not b.cpu_model:
+        cmd += ["-cpu", cpu_model]
+    cmd += ["-smp", str(pcpus_total), "-m", str(ram),
+            # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
+            "-nographic", "-echr", "0x14", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
+    if b.dtb:
+        cmd += ["-dtb", b.dtb]
+    cmd += b.extra
     if icount:
         cmd += ["-icount", "shift=0"]
     if gdb:
@@ -414,14 +471,16 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False, started
     return w
 
 
-def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
+def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=None, gic=3, ram=None,
         timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=(),
-        check_manifest=True):
+        check_manifest=True, board="virt"):
     """Boot hyparm with these VMs (or the manifest, a .dts); return a Result. echo: copy the
     console to stdout live. check_manifest=False: leave every check to hyparm (its tests).
     until: a regex; the run ends (status OK) when a console line matches it.
-    script: (regex, text) pairs typed expect-style (see watch())."""
+    script: (regex, text) pairs typed expect-style (see watch()).
+    board: the machine (BOARDS); pcpus_total and ram default to the board's."""
     res = Result()
+    pcpus_total, ram = board_machine(board, pcpus_total, ram)
     hyparm = hyparm or os.path.join(REPO, "build", "hyparm.bin")
     _check_file(hyparm, "hyparm image")
     if not shutil.which("qemu-system-aarch64"):
@@ -432,7 +491,7 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         disks = disk_args(manifest or os.path.join(work, "options.dts"))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
-                           list(extra) + flash_vars_args(vms) + disks)
+                           list(extra) + flash_vars_args(vms) + disks, board)
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
         # of the machine reloads it from QEMU's own copy): the file is not needed any
         # more, and removing it then leaves nothing behind even if we are killed later.

@@ -13,7 +13,7 @@
 enum uart_type {
 	UART_NONE,
 	UART_PL011, /* arm,pl011: QEMU virt, most Arm boards */
-	UART_CDNS,  /* cdns,uart-r1p12: Xilinx ZynqMP (ZCU102), Zynq-7000 */
+	UART_CDNS, /* cdns,uart-r1p12: Xilinx ZynqMP (ZCU102), Zynq-7000 */
 };
 
 struct uart_ops {
