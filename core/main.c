@@ -17,7 +17,6 @@
 #include <drivers/cfi_flash.h>
 #include <drivers/gic.h>
 #include <drivers/uart.h>
-#include <drivers/pl031.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
 #include <drivers/virtio_host.h>
@@ -459,8 +458,9 @@ void boot_main(void *dtb, paddr_t load_addr)
 	cpu_init_common(0);
 	pcpus[0].online = true;
 	/* The guests' RTCs and KVM's PTP hypercall tell the time from this; without an RTC it starts at the epoch. */
-	if (plat.rtc_base && !mmu_map(plat.rtc_base, PAGE_SIZE, EL2_DEVICE) && pl031_init(plat.rtc_base))
-		hv_printf("hyparm: RTC: PL031 at 0x%llx, %llu s since the epoch\n",
+	if (plat.rtc_base && !mmu_map(plat.rtc_base, PAGE_SIZE, EL2_DEVICE) &&
+	    rtc_init(plat.rtc_type, plat.rtc_base))
+		hv_printf("hyparm: RTC: %s at 0x%llx, %llu s since the epoch\n", rtc_name(plat.rtc_type),
 			  (unsigned long long)plat.rtc_base,
 			  (unsigned long long)(wallclock_ns() / 1000000000ULL));
 	else

@@ -288,13 +288,25 @@ static void parse_chosen(const void *fdt, struct platform *p)
 	}
 }
 
+/* The first RTC hyparm can read (a PL031, else the ZynqMP's), with a whole register block. */
 static void parse_rtc(const void *fdt, struct platform *p)
 {
-	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl031");
+	static const struct {
+		const char *compatible;
+		enum rtc_type type;
+		u64 regs; /* the registers the driver reads lie below this */
+	} rtcs[] = { { "arm,pl031", RTC_PL031, PAGE_SIZE }, { "xlnx,zynqmp-rtc", RTC_ZYNQMP, 0x100 } };
 	u64 base, size;
 
-	if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && size >= PAGE_SIZE)
-		p->rtc_base = base;
+	for (unsigned i = 0; i < ARRAY_SIZE(rtcs); i++) {
+		int node = fdt_node_offset_by_compatible(fdt, -1, rtcs[i].compatible);
+
+		if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && base && size >= rtcs[i].regs) {
+			p->rtc_base = base;
+			p->rtc_type = rtcs[i].type;
+			return;
+		}
+	}
 }
 
 /* QEMU virt's flash: one node, code bank then variables bank; the second may hold a VM's variables. */

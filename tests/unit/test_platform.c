@@ -273,6 +273,8 @@ static void zcu102_is_understood(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(p.cpu_mpidr[i], i);
 	assert_int_equal(p.psci_method, PSCI_CONDUIT_SMC);
+	assert_int_equal(p.rtc_type, RTC_ZYNQMP);
+	assert_int_equal(p.rtc_base, 0xffa60000);
 	free(fdt);
 }
 

@@ -10,6 +10,7 @@
 
 #include <hyparm/types.h>
 #include <arch/cpu.h>
+#include <drivers/rtc.h>
 #include <drivers/uart.h>
 
 #define PLAT_MAX_MEM 8
@@ -47,7 +48,8 @@ struct platform {
 	/* /chosen/rng-seed and kaslr-seed: where their bytes are in the DTB (len 0: absent). */
 	paddr_t rng_seed, kaslr_seed;
 	u32 rng_seed_len, kaslr_seed_len;
-	paddr_t rtc_base; /* the first arm,pl031, 0 when none */
+	paddr_t rtc_base; /* the first arm,pl031, else xlnx,zynqmp-rtc; 0 when none */
+	enum rtc_type rtc_type;
 	paddr_t flash_vars_base; /* the second bank of the cfi-flash node (QEMU virt's pflash1), 0 when none */
 	u64 flash_vars_size;
 	/* The virtio,mmio transports (QEMU virt: 32, most of them empty), in tree order. */
