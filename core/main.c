@@ -343,7 +343,17 @@ static unsigned create_vms(void)
 
 	if (!plat.initrd_end)
 		panic("no guest bundle: boot hyparm with the guests' bundle as initrd "
-		      "(tools/hyparm-run does this; with QEMU: -initrd bundle.cpio)");
+		      "(tools/hyparm-run does this; with QEMU: -initrd bundle.cpio; with U-Boot: "
+		      "fdt set /chosen hyparm,bundle <addr size>, docs/boards.md)");
+	bool in_ram = false;
+	for (unsigned i = 0; i < plat.nr_mem; i++)
+		in_ram |= plat.initrd_start >= plat.mem[i].base &&
+			plat.initrd_end <= plat.mem[i].base + plat.mem[i].size;
+	if (!in_ram) {
+		hv_snprintf(err, sizeof(err), "the guest bundle at 0x%llx..0x%llx is not in RAM (/memory)",
+			    (unsigned long long)plat.initrd_start, (unsigned long long)plat.initrd_end);
+		panic(err);
+	}
 	bundle.base = (const void *)(uintptr_t)plat.initrd_start;
 	bundle.size = plat.initrd_end - plat.initrd_start;
 	if (bundle_check(bundle.base, bundle.size, err, sizeof(err)))

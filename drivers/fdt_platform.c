@@ -53,10 +53,10 @@ static int size_cells(const void *fdt, int node)
  * the tree: anything but 1..2 address cells and 0..2 size cells (what fits
  * a u64) is refused before it goes into any arithmetic.
  */
-static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
+static bool node_prop_range(const void *fdt, int node, const char *prop, int idx, u64 *base, u64 *size)
 {
 	int len, ac = addr_cells(fdt, node), sc = size_cells(fdt, node);
-	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+	const fdt32_t *reg = fdt_getprop(fdt, node, prop, &len);
 
 	if (ac < 1 || ac > 2 || sc < 0 || sc > 2 || idx < 0)
 		return false;
@@ -66,6 +66,11 @@ static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
 	*base = read_cells(reg, ac);
 	*size = sc ? read_cells(reg + ac, sc) : 0;
 	return true;
+}
+
+static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
+{
+	return node_prop_range(fdt, node, "reg", idx, base, size);
 }
 
 static void parse_memory(const void *fdt, struct platform *p)
@@ -275,6 +280,18 @@ static void parse_chosen(const void *fdt, struct platform *p)
 		p->initrd_end = read_cells(v, len / 4);
 	if (p->initrd_end <= p->initrd_start)
 		p->initrd_start = p->initrd_end = 0;
+	/*
+	 * hyparm,bundle = <address size>, in the root's cells: the guest
+	 * bundle put in memory by a boot loader that does not call it an initrd
+	 * (U-Boot: fdt set /chosen hyparm,bundle <...>, then booti ADDR - FDT;
+	 * docs/boards.md). It wins over linux,initrd-*, which then describe
+	 * nothing hyparm uses. A range that wraps is no bundle.
+	 */
+	u64 base, size;
+	if (node_prop_range(fdt, chosen, "hyparm,bundle", 0, &base, &size) && size && base + size > base) {
+		p->initrd_start = base;
+		p->initrd_end = base + size;
+	}
 	/* Only where they are: the boot code mixes them into its generator and wipes them (core/main.c). */
 	v = fdt_getprop(fdt, chosen, "rng-seed", &len);
 	if (v && len > 0) {

@@ -288,9 +288,42 @@ def board_machine(board, pcpus_total=None, ram=None):
     return pcpus_total, ram
 
 
+# Booting as on a board: Debian's U-Boot (u-boot-qemu) is QEMU's firmware at EL2, hyparm and the
+# bundle are placed in RAM (as a board's U-Boot would load them from storage: docs/boards.md) and
+# U-Boot is told, at its prompt, to start hyparm with booti. The addresses are those of U-Boot's
+# own environment on qemu_arm64: kernel_addr_r, and above its ramdisk_addr_r's 64 MiB.
+UBOOT = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+UBOOT_HYPARM_ADDR = 0x40400000
+UBOOT_BUNDLE_ADDR = 0x48000000
+UBOOT_PROMPT = r"=> "
+
+
+def uboot_commands(bundle_size):
+    """What a user types at U-Boot's prompt to boot hyparm with its bundle already in RAM: the
+    bundle's place in /chosen (hyparm,bundle = <address size>, two cells each), then booti with no
+    initrd and U-Boot's device tree (QEMU's, at fdt_addr)."""
+    return ["fdt addr ${fdt_addr}", "fdt resize 1024",
+            "fdt set /chosen hyparm,bundle <0x%x 0x%x 0x%x 0x%x>"
+            % (UBOOT_BUNDLE_ADDR >> 32, UBOOT_BUNDLE_ADDR & 0xFFFFFFFF, bundle_size >> 32, bundle_size & 0xFFFFFFFF),
+            "booti 0x%x - ${fdt_addr}" % UBOOT_HYPARM_ADDR]
+
+
+def uboot_script(bundle_size):
+    """watch()'s script for uboot_commands(): stop the autoboot, then one command per prompt."""
+    return [("Hit any key to stop autoboot", "\r")] + [(UBOOT_PROMPT, c + "\r") for c in uboot_commands(bundle_size)]
+
+
 def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
-                 gdb=False, icount=False, extra=(), board="virt"):
+                 gdb=False, icount=False, extra=(), board="virt", boot="direct"):
+    """boot: "direct" (QEMU loads hyparm as a kernel, the bundle as its initrd) or "uboot"
+    (U-Boot as firmware, hyparm and the bundle placed in RAM for its booti; virt only)."""
     b = board_of(board)
+    if boot not in ("direct", "uboot"):
+        raise UsageError("--boot %s: direct or uboot" % boot)
+    if boot == "uboot" and board != "virt":
+        raise UsageError("--boot uboot: only on virt (Debian's U-Boot for QEMU is built for it)")
+    if boot == "uboot" and not os.path.isfile(UBOOT):
+        raise UsageError("%s missing: apt-get install u-boot-qemu" % UBOOT)
     if b.dtb and not os.path.isfile(b.dtb):
         raise UsageError("%s: missing: the %s board's device tree comes with Debian's kernel package "
                          "(run 'make linux': scripts/fetch-linux.sh)" % (b.dtb, board))
@@ -300,7 +333,13 @@ def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, r
         cmd += ["-cpu", cpu_model]
     cmd += ["-smp", str(pcpus_total), "-m", str(ram),
             # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
-            "-nographic", "-echr", "0x14", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
+            "-nographic", "-echr", "0x14", "-net", "none"]
+    if boot == "uboot":
+        cmd += ["-bios", UBOOT,
+                "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (hyparm, UBOOT_HYPARM_ADDR),
+                "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (bundle, UBOOT_BUNDLE_ADDR)]
+    else:
+        cmd += ["-kernel", hyparm, "-initrd", bundle]
     if b.dtb:
         cmd += ["-dtb", b.dtb]
     cmd += b.extra
@@ -473,12 +512,14 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False, started
 
 def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=None, gic=3, ram=None,
         timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=(),
-        check_manifest=True, board="virt"):
+        check_manifest=True, board="virt", boot="direct"):
     """Boot hyparm with these VMs (or the manifest, a .dts); return a Result. echo: copy the
     console to stdout live. check_manifest=False: leave every check to hyparm (its tests).
     until: a regex; the run ends (status OK) when a console line matches it.
     script: (regex, text) pairs typed expect-style (see watch()).
-    board: the machine (BOARDS); pcpus_total and ram default to the board's."""
+    board: the machine (BOARDS); pcpus_total and ram default to the board's.
+    boot: "direct", or "uboot": U-Boot boots hyparm with booti (uboot_commands(), typed before
+    the script's own steps)."""
     res = Result()
     pcpus_total, ram = board_machine(board, pcpus_total, ram)
     hyparm = hyparm or os.path.join(REPO, "build", "hyparm.bin")
@@ -491,7 +532,9 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         disks = disk_args(manifest or os.path.join(work, "options.dts"))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
-                           list(extra) + flash_vars_args(vms) + disks, board)
+                           list(extra) + flash_vars_args(vms) + disks, board, boot)
+        if boot == "uboot":
+            script = uboot_script(os.path.getsize(bundle)) + list(script)
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
         # of the machine reloads it from QEMU's own copy): the file is not needed any
         # more, and removing it then leaves nothing behind even if we are killed later.

@@ -2,6 +2,9 @@
 UART, RAM from 0) with Debian's device tree for it. Guests keep KVM's virt layout there; a small set
 of the bare-metal tests and a 2-vCPU Linux guest, since the model's A53s are slow to emulate."""
 import os
+import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -73,3 +76,59 @@ def test_zcu102_limits_are_refused_with_the_reason():
         hr.board_machine(ZCU102, None, 4096)
     assert hr.board_machine(ZCU102) == (4, 2048)
     assert hr.board_machine("virt") == (2, 1024)
+
+
+@pytest.mark.timeout(240)
+def test_uboot_boots_hyparm_with_booti_and_hyparm_boots_linux(hv):
+    """As on a board: Debian's U-Boot is the firmware at EL2 on virt, hyparm and its bundle are in
+    RAM, and the commands typed at U-Boot's prompt (hr.uboot_commands: the bundle's place in
+    /chosen/hyparm,bundle, then booti without an initrd) start hyparm, which boots a 2-vCPU Linux."""
+    if not os.path.isfile(hr.UBOOT):
+        pytest.fail("%s missing: apt-get install u-boot-qemu" % hr.UBOOT, pytrace=False)
+    hv.need_linux()
+    params = "console=ttyAMA0 quiet hyparm.test=smp hyparm.cpus=2"
+    res = hv.run([hr.VM(hv.LINUX, name="ub", initrd=hv.INITRD, params=params, cpus=2, mem=256, pcpus="0,1")],
+                 timeout=200, boot="uboot")
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    text = res.lines
+    booti = [i for i, l in enumerate(text) if l.startswith("=> booti 0x%x - " % hr.UBOOT_HYPARM_ADDR)]
+    started = [i for i, l in enumerate(text) if l.startswith("Starting kernel")]
+    banner = [i for i, l in enumerate(text) if l.startswith("hyparm ") and "running at EL2" in l]
+    hv.expect(any(l.startswith("U-Boot 2023") for l in text), "no U-Boot banner")
+    hv.expect(booti and started and banner and booti[0] < started[0] < banner[0],
+              "U-Boot's booti did not start hyparm (booti %s, Starting kernel %s, banner %s)"
+              % (booti, started, banner))
+    hv.expect("hyparm: loaded at 0x%x, " % hr.UBOOT_HYPARM_ADDR in "\n".join(text),
+              "hyparm did not run where U-Boot was told to start it")
+    hv.guest_passed(res, "ub")
+    hv.expect(res.vm_states.get("ub") == "off", "ub did not power off")
+
+
+@pytest.mark.timeout(120)
+def test_uboot_loads_hyparm_and_its_bundle_from_a_virtio_disk(hv, tmp_path):
+    """The board user's way (docs/boards.md): hyparm.bin and the bundle are files on a disk (ext4
+    on a virtio disk here, an SD card on a board), U-Boot loads both, puts the bundle's size
+    (${filesize}) into /chosen/hyparm,bundle and boots hyparm with booti."""
+    if not os.path.isfile(hr.UBOOT):
+        pytest.fail("%s missing: apt-get install u-boot-qemu" % hr.UBOOT, pytrace=False)
+    files, work = tmp_path / "disk", tmp_path / "work"
+    files.mkdir()
+    work.mkdir()
+    shutil.copyfile(hv.HYPARM, str(files / "hyparm.bin"))
+    shutil.copyfile(hr.write_bundle([hr.VM(hv.guest("hello"), name="g")], str(work)), str(files / "bundle.cpio"))
+    disk = str(tmp_path / "boot.img")
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", str(files), disk, "16M"], check=True)
+    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on", "-cpu", "cortex-a57", "-smp", "2",
+           "-m", "1024", "-nographic", "-net", "none", "-bios", hr.UBOOT,
+           "-drive", "if=none,file=%s,format=raw,id=boot" % disk, "-device", "virtio-blk-device,drive=boot"]
+    typed = ["virtio scan", "load virtio 0 ${kernel_addr_r} hyparm.bin", "load virtio 0 0x48000000 bundle.cpio",
+             "fdt addr ${fdt_addr}", "fdt resize 1024",
+             "fdt set /chosen hyparm,bundle <0x0 0x48000000 0x0 0x${filesize}>",
+             "booti ${kernel_addr_r} - ${fdt_addr}"]
+    script = [("Hit any key to stop autoboot", "\r")] + [(hr.UBOOT_PROMPT, c + "\r") for c in typed]
+    w = hr.watch(cmd, timeout=90, stop=r"^hyparm: all VMs stopped", script=script)
+    text = "\n".join(w.lines)
+    hv.expect(re.search(r"^\d+ bytes read", text, re.M), "U-Boot read nothing from the disk")
+    hv.expect("hyparm: loaded at 0x40400000, " in text, "hyparm did not start from U-Boot's kernel_addr_r")
+    hv.expect("[g] RESULT: 4 passed, 0 failed" in text and "hyparm: vm g: powered off" in text,
+              "the guest did not pass and power off: %s" % w.lines[-5:])

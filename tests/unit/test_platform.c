@@ -321,6 +321,45 @@ static void stdout_path_picks_the_uart_driver(void **state)
 	assert_int_equal(p.uart_base, 0x2000);
 }
 
+/*
+ * /chosen/hyparm,bundle (U-Boot's fdt set, booti without an initrd) gives
+ * the bundle in the root's cells and wins over an initrd; a wrapping or
+ * empty range, or a short property, is none.
+ */
+static void chosen_hyparm_bundle_gives_the_bundle(void **state)
+{
+	char buf[4096];
+	struct platform p;
+	char err[128] = "";
+	fdt32_t cells[4] = { cpu_to_fdt32(0), cpu_to_fdt32(0x48000000), cpu_to_fdt32(0),
+			     cpu_to_fdt32(0x1234) };
+	int chosen;
+
+	cells_tree(buf, sizeof(buf), 2, 2);
+	chosen = fdt_add_subnode(buf, 0, "chosen");
+	fdt_setprop_u32(buf, chosen, "linux,initrd-start", 0x44000000);
+	fdt_setprop_u32(buf, chosen, "linux,initrd-end", 0x44001000);
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x44000000);
+	assert_int_equal(p.initrd_end, 0x44001000);
+
+	fdt_setprop(buf, fdt_path_offset(buf, "/chosen"), "hyparm,bundle", cells, sizeof(cells));
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x48000000);
+	assert_int_equal(p.initrd_end, 0x48001234);
+
+	/* Wraps past the end of the address space: not a bundle (the initrd stays). */
+	cells[2] = cpu_to_fdt32(0xFFFFFFFF);
+	cells[3] = cpu_to_fdt32(0xFFFFF000);
+	fdt_setprop(buf, fdt_path_offset(buf, "/chosen"), "hyparm,bundle", cells, sizeof(cells));
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x44000000);
+	/* Three cells where four belong: ignored. */
+	fdt_setprop(buf, fdt_path_offset(buf, "/chosen"), "hyparm,bundle", cells, 12);
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x44000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +372,7 @@ int main(void)
 		cmocka_unit_test(properties_are_read_within_their_length),
 		cmocka_unit_test(zcu102_is_understood),
 		cmocka_unit_test(stdout_path_picks_the_uart_driver),
+		cmocka_unit_test(chosen_hyparm_bundle_gives_the_bundle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

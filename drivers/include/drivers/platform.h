@@ -44,7 +44,8 @@ struct platform {
 	unsigned nr_cpus;
 	u64 cpu_mpidr[MAX_PCPUS];
 	unsigned psci_method; /* enum psci_conduit */
-	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
+	/* The guest bundle: /chosen/hyparm,bundle, else the initrd; 0, 0 when absent. */
+	paddr_t initrd_start, initrd_end;
 	/* /chosen/rng-seed and kaslr-seed: where their bytes are in the DTB (len 0: absent). */
 	paddr_t rng_seed, kaslr_seed;
 	u32 rng_seed_len, kaslr_seed_len;
