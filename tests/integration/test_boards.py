@@ -38,6 +38,24 @@ def test_zcu102_hello_banner_names_the_board(hv):
 
 
 @pytest.mark.timeout(120)
+def test_zcu102_console_input_reaches_the_guest_and_the_monitor(hv):
+    """What is typed comes in through the Cadence UART's receive interrupt: to the guest, then
+    (Ctrl-a three times) to hyparm's monitor, and back."""
+    res = hv.run([hr.VM(hv.guest("echo"), name="g")], timeout=90, board=ZCU102, script=[
+        (r"\[g\] echo up", "x"),
+        (r"\[g\] echo: 0x78", "\x01\x01\x01"),
+        (r"console input goes to the monitor", "list\r"),
+        (r"hyparm> $", "console g\r"),
+        (r"console input goes to vm g", "q"),
+    ])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect("echo: 0x78" in res.vm_lines("g"), "'x' did not reach the guest")
+    hv.expect(re.search(r"^\d+\s+g\s+running\s+1\s+\d+\s+\d+", "\n".join(res.lines), re.M),
+              "the monitor's list shows no running VM g")
+    hv.expect(res.vm_states.get("g") == "off", "'q' did not reach the guest after the monitor")
+
+
+@pytest.mark.timeout(120)
 def test_zcu102_vgic_v2_across_two_cpus(hv):
     hv.one(hv.guest("vgic"), cpus=2, pcpus="0,1", board=ZCU102, timeout=90)
 
