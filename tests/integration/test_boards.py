@@ -150,3 +150,17 @@ def test_uboot_loads_hyparm_and_its_bundle_from_a_virtio_disk(hv, tmp_path):
     hv.expect("hyparm: loaded at 0x40400000, " in text, "hyparm did not start from U-Boot's kernel_addr_r")
     hv.expect("[g] RESULT: 4 passed, 0 failed" in text and "hyparm: vm g: powered off" in text,
               "the guest did not pass and power off: %s" % w.lines[-5:])
+
+
+@pytest.mark.timeout(240)
+def test_zcu102_bench_rows_are_all_measured():
+    """make bench's boards part on the ZCU102 (bench-anygic on a virtual GICv2): every exit-path row
+    has a figure, none is skipped, and the trapping ones cost something."""
+    import bench
+    rows, skipped = bench.board_micro_run("zcu102", 2, 50, print)
+    assert not skipped, "skipped on the ZCU102: %s" % skipped
+    missing = [name for name, _ in bench.MICRO_ROWS if name not in rows]
+    assert not missing, "no figure for %s" % missing
+    for name in ("null_hvc", "sysreg_trap_read", "mmio_read_gicd_iidr", "mmio_read_uart_fr", "ipi_roundtrip",
+                 "vtimer_latency"):
+        assert rows[name]["min_ns"] > 0 and rows[name]["n"] > 0, "%s: %s" % (name, rows[name])
