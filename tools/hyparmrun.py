@@ -246,17 +246,17 @@ class Board:
     tree QEMU hands it (generated for virt, the board's own DTB for the others)."""
 
     def __init__(self, name, machine, pcpus, ram, max_pcpus, max_ram, dtb=None, cpu_model=None,
-                 extra=(), why_limits=""):
+                 extra=(), why_cpus="QEMU's limit", why_ram=""):
         self.name, self.machine, self.pcpus, self.ram = name, machine, pcpus, ram
         self.max_pcpus, self.max_ram, self.dtb, self.cpu_model = max_pcpus, max_ram, dtb, cpu_model
-        self.extra, self.why_limits = list(extra), why_limits
+        self.extra, self.why_cpus, self.why_ram = list(extra), why_cpus, why_ram
 
 
 DEPS_DTBS = os.path.join(REPO, "deps", "linux", "dtbs")
 BOARDS = {
     # QEMU's virt: GICv3 or GICv2 (gic), any -cpu, the DTB QEMU generates.
     "virt": Board("virt", "virt,gic-version={gic},virtualization=on", pcpus=2, ram=1024, max_pcpus=8,
-                  max_ram=None),
+                  max_ram=None, why_cpus="hyparm runs on up to 8, MAX_PCPUS"),
     # Xilinx ZCU102 (ZynqMP): 4 Cortex-A53s, a GIC-400 (GICv2), Cadence UARTs, Debian's DTB for it
     # (scripts/fetch-linux.sh). That DTB lists all four CPUs: hyparm starts each, so -smp must be 4.
     # QEMU rewrites its /memory as one range from 0 of -m's size, which is only true up to the
@@ -265,7 +265,8 @@ BOARDS = {
                     dtb=os.path.join(DEPS_DTBS, "xilinx", "zynqmp-zcu102-rev1.0.dtb"), cpu_model="cortex-a53",
                     # The board's DisplayPort has an audio device: no sound on the host.
                     extra=["-audiodev", "none,id=snd0"],
-                    why_limits="the board's DTB lists 4 CPUs; QEMU describes only its low 2 GiB bank right"),
+                    why_cpus="its DTB lists 4 and hyparm starts each",
+                    why_ram="QEMU describes only the low 2 GiB bank right: docs/boards.md"),
 }
 
 
@@ -281,11 +282,22 @@ def board_machine(board, pcpus_total=None, ram=None):
     pcpus_total = b.pcpus if pcpus_total is None else pcpus_total
     ram = b.ram if ram is None else ram
     if pcpus_total < 1 or pcpus_total > b.max_pcpus or (b.name != "virt" and pcpus_total != b.pcpus):
-        raise UsageError("--board %s: --pcpus-total %d: this board has %d CPUs (%s)"
-                         % (board, pcpus_total, b.pcpus, b.why_limits or "QEMU's limit"))
+        raise UsageError("--board %s: --pcpus-total %d: this board has %s CPUs (%s)"
+                         % (board, pcpus_total, b.pcpus if b.name != "virt" else "1 to %d" % b.max_pcpus,
+                            b.why_cpus))
     if b.max_ram and ram > b.max_ram:
-        raise UsageError("--board %s: --ram %d: at most %d MiB (%s)" % (board, ram, b.max_ram, b.why_limits))
+        raise UsageError("--board %s: --ram %d: at most %d MiB (%s)" % (board, ram, b.max_ram, b.why_ram))
     return pcpus_total, ram
+
+
+def check_boot(board, boot):
+    """How hyparm is started: "direct" (QEMU loads it) or "uboot" (U-Boot's booti; virt only)."""
+    if boot not in ("direct", "uboot"):
+        raise UsageError("--boot %s: direct or uboot" % boot)
+    if boot == "uboot" and board != "virt":
+        raise UsageError("--boot uboot: only on virt (Debian's U-Boot for QEMU is built for it)")
+    if boot == "uboot" and not os.path.isfile(UBOOT):
+        raise UsageError("%s missing: apt-get install u-boot-qemu" % UBOOT)
 
 
 # Booting as on a board: Debian's U-Boot (u-boot-qemu) is QEMU's firmware at EL2, hyparm and the
@@ -318,12 +330,7 @@ def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, r
     """boot: "direct" (QEMU loads hyparm as a kernel, the bundle as its initrd) or "uboot"
     (U-Boot as firmware, hyparm and the bundle placed in RAM for its booti; virt only)."""
     b = board_of(board)
-    if boot not in ("direct", "uboot"):
-        raise UsageError("--boot %s: direct or uboot" % boot)
-    if boot == "uboot" and board != "virt":
-        raise UsageError("--boot uboot: only on virt (Debian's U-Boot for QEMU is built for it)")
-    if boot == "uboot" and not os.path.isfile(UBOOT):
-        raise UsageError("%s missing: apt-get install u-boot-qemu" % UBOOT)
+    check_boot(board, boot)
     if b.dtb and not os.path.isfile(b.dtb):
         raise UsageError("%s: missing: the %s board's device tree comes with Debian's kernel package "
                          "(run 'make linux': scripts/fetch-linux.sh)" % (b.dtb, board))
