@@ -595,6 +595,10 @@ def run_boards(results, targets, clocks, iters, log):
     if "hyparm" not in targets or "icount" not in clocks:
         return
     for label, board, gic in BOARD_MACHINES:
+        dtb = hr.BOARDS[board].dtb
+        if dtb and not os.path.isfile(dtb):
+            log("bench: boards: no %s (make linux): no %s column" % (os.path.relpath(dtb, REPO), label))
+            continue
         log("bench: boards, hyparm on %s, icount clock" % label)
         rows, skipped = board_micro_run(board, gic, iters, log)
         results["boards"][label] = {"rows": rows, "skipped": skipped}
