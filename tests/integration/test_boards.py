@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import hyparmrun as hr
-from test_linux import linux
+from test_linux import LONG_LINE, linux
 
 ZCU102 = "zcu102"
 ZCU102_DTB = hr.BOARDS[ZCU102].dtb
@@ -85,6 +85,20 @@ def test_zcu102_isolation_from_hyparm_and_the_other_vm(hv):
 @pytest.mark.timeout(400)
 def test_zcu102_linux_2_vcpus(hv):
     linux(hv, "linux", 2, board=ZCU102, timeout=360)
+
+
+@pytest.mark.timeout(240)
+def test_zcu102_linux_shell_takes_a_long_typed_line(hv):
+    """The Debian guest's shell on the ZCU102: a line longer than the guest UART's FIFO, typed at
+    once, arrives whole (the Cadence UART's receive interrupt off while the guest drains, back on
+    when it reads), and poweroff ends the run."""
+    hv.need_linux()
+    prompt = r"/ # \x1b\[6n$"
+    res = hv.run([hr.VM(hv.LINUX, name="sh", initrd=hv.INITRD, params="console=ttyAMA0 quiet", cpus=2, mem=256)],
+                 timeout=200, board=ZCU102, script=[(prompt, LONG_LINE), (prompt, "poweroff\n")])
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect("201" in res.vm_lines("sh"), "a %d-byte line typed at once did not arrive whole" % len(LONG_LINE))
+    hv.expect(res.vm_states.get("sh") == "off", "the VM did not power off")
 
 
 def test_zcu102_limits_are_refused_with_the_reason():
