@@ -72,12 +72,12 @@ hyparm-test-hooks:
 $(B)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/hv/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC) $(HV_ASFLAGS) -MMD -c $< -o $@
+	@$(CC) $(HV_ASFLAGS) -MMD -MP -c $< -o $@
 
 # Struct offsets for the assembly code, from the C structs themselves: asm-offsets.c
 # compiled to assembly, each ".ascii \"->NAME value\"" marker becoming a #define.
@@ -85,7 +85,7 @@ ASM_OFFSETS := $(B)/include/generated/asm-offsets.h
 $(B)/hv/asm-offsets.s: arch/arm64/asm-offsets.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (-S)"
-	@$(CC) $(HV_CFLAGS) -MMD -MT $@ -S $< -o $@
+	@$(CC) $(HV_CFLAGS) -MMD -MP -MT $@ -S $< -o $@
 
 $(ASM_OFFSETS): $(B)/hv/asm-offsets.s
 	@mkdir -p $(dir $@)

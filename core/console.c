@@ -1,6 +1,6 @@
 /* Console multiplexing and hv_printf (see include/hyparm/console.h). */
 #include <arch/spinlock.h>
-#include <drivers/pl011.h>
+#include <drivers/uart.h>
 #include <hyparm/console.h>
 #include <hyparm/console_filter.h>
 #include <hyparm/irq.h>
@@ -21,8 +21,8 @@ static void raw_write(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\n')
-			pl011_putc('\r');
-		pl011_putc(s[i]);
+			uart_putc('\r');
+		uart_putc(s[i]);
 	}
 }
 
@@ -371,10 +371,10 @@ static bool pump_locked(void)
 {
 	int c;
 
-	pl011_ack_rx_irq();
+	uart_ack_rx_irq();
 	if (!deliver_held_locked())
 		return false;
-	while ((c = pl011_getc()) >= 0) {
+	while ((c = uart_getc()) >= 0) {
 		if (!input_nr_vms)
 			continue;
 		if (c == CTRL_A && ++ctrl_a_run == 3) {
@@ -401,7 +401,7 @@ void console_input_poll(void)
 {
 	spin_lock(&input_lock);
 	if (!pump_locked())
-		pl011_disable_rx_irq(); /* until the guest reads: console_input_resume() */
+		uart_disable_rx_irq(); /* until the guest reads: console_input_resume() */
 	spin_unlock(&input_lock);
 }
 
@@ -412,6 +412,6 @@ void console_input_resume(struct vm *vm)
 	spin_lock(&input_lock);
 	/* The UART does not raise its interrupt again for what it already holds: read it from here. */
 	if (held >= 0 && pump_locked())
-		pl011_enable_rx_irq();
+		uart_enable_rx_irq();
 	spin_unlock(&input_lock);
 }

@@ -16,8 +16,7 @@
 #include <arch/watchdog.h>
 #include <drivers/cfi_flash.h>
 #include <drivers/gic.h>
-#include <drivers/pl011.h>
-#include <drivers/pl031.h>
+#include <drivers/uart.h>
 #include <drivers/platform.h>
 #include <drivers/psci_fw.h>
 #include <drivers/virtio_host.h>
@@ -134,8 +133,13 @@ static void print_banner(void)
 		  pfr1_has_mte2(read_sysreg(id_aa64pfr1_el1)) ? " MTE" : "");
 	hv_printf("hyparm: PA range: %u bits, guest IPA: %u bits\n", parange_bits(stage2_parange),
 		  stage2_ipa_bits(stage2_parange));
-	hv_printf("hyparm: RAM: %llu MiB at 0x%llx\n", (unsigned long long)(ram >> 20),
-		  (unsigned long long)plat.mem[0].base);
+	hv_printf("hyparm: RAM: %llu MiB:", (unsigned long long)(ram >> 20));
+	for (unsigned i = 0; i < plat.nr_mem; i++)
+		hv_printf("%s %llu MiB at 0x%llx", i ? "," : "", (unsigned long long)(plat.mem[i].size >> 20),
+			  (unsigned long long)plat.mem[i].base);
+	hv_printf("\n");
+	hv_printf("hyparm: console: %s at 0x%llx, INTID %u\n", uart_name(),
+		  (unsigned long long)plat.uart_base, plat.uart_intid);
 	if (plat.gic_version == 2)
 		hv_printf("hyparm: GIC: v2, distributor 0x%llx, CPU interface 0x%llx, virtual interface "
 			  "control 0x%llx, virtual CPU interface 0x%llx, maintenance INTID %u\n",
@@ -224,26 +228,24 @@ static unsigned __attribute__((noinline)) test_stack_overflow(unsigned depth)
 /* The RAM hyparm may hand out: all of /memory minus what is in use at boot. */
 static void memory_init(paddr_t dtb, u64 dtb_size)
 {
-	const struct mem_range *m = &plat.mem[0];
-	struct page_pool *pool = page_alloc_pool();
-	u64 npages = m->size / PAGE_SIZE;
-	u64 bitmap_bytes = page_pool_bitmap_bytes(npages);
-	/* The bitmap sits right after hyparm's image (it is part of what hyparm uses). */
-	paddr_t bitmap = ALIGN_UP((u64)(uintptr_t)__image_end, PAGE_SIZE);
+	/* The banks' bitmaps sit right after hyparm's image, one after the other (part of what hyparm uses). */
+	paddr_t bitmap = ALIGN_UP((u64)(uintptr_t)__image_end, PAGE_SIZE), next = bitmap;
 
 	for (unsigned i = 0; i < plat.nr_mem; i++)
 		mmu_map(plat.mem[i].base, plat.mem[i].size, EL2_RAM);
-	if (plat.nr_mem > 1)
-		hv_printf("hyparm: note: using the first of %u memory ranges only\n", plat.nr_mem);
-	page_pool_init(pool, m->base, npages, (u64 *)(uintptr_t)bitmap);
-	memset((void *)(uintptr_t)bitmap, 0, bitmap_bytes);
-	page_pool_reserve(pool, (u64)(uintptr_t)__image_start,
-			  bitmap + bitmap_bytes - (u64)(uintptr_t)__image_start);
-	page_pool_reserve(pool, dtb, dtb_size);
+	for (unsigned i = 0; i < plat.nr_mem; i++) {
+		u64 npages = plat.mem[i].size / PAGE_SIZE;
+
+		if (!page_alloc_add_bank(plat.mem[i].base, npages, (u64 *)(uintptr_t)next))
+			break;
+		next += ALIGN_UP(page_pool_bitmap_bytes(npages), 8);
+	}
+	page_alloc_reserve((u64)(uintptr_t)__image_start, next - (u64)(uintptr_t)__image_start);
+	page_alloc_reserve(dtb, dtb_size);
 	if (plat.initrd_end)
-		page_pool_reserve(pool, plat.initrd_start, plat.initrd_end - plat.initrd_start);
+		page_alloc_reserve(plat.initrd_start, plat.initrd_end - plat.initrd_start);
 	for (unsigned i = 0; i < plat.nr_reserved; i++)
-		page_pool_reserve(pool, plat.reserved[i].base, plat.reserved[i].size);
+		page_alloc_reserve(plat.reserved[i].base, plat.reserved[i].size);
 }
 
 /*
@@ -258,7 +260,7 @@ static void gic_init_from_dt(void)
 		/* PPI 9, what the GIC node names on QEMU's virt and the SBSA recommends, if it names none. */
 		.maint_intid = plat.gic_maint_intid ? plat.gic_maint_intid : 25,
 		.gich_base = plat.gich_base,
-		.gicv_base = plat.gicv_base,
+		.gicv_base = plat.gic_version == 2 ? gicv2_cpuif_frame(plat.gicv_base, plat.gicv_size) : 0,
 		.gicv_size = plat.gicv_size,
 	};
 
@@ -272,6 +274,11 @@ static void gic_init_from_dt(void)
 	if (arch_vgic_backend_select(&hw))
 		panic("this GICv2 has no virtualization extension (GICH and GICV frames): guests "
 		      "cannot have a virtual GIC (QEMU: -M virt,virtualization=on)");
+	if (hw.gicv_base != plat.gicv_base)
+		hv_printf("hyparm: GICv2: CPU interface pages 64 KiB apart (aliased): the 8 KiB frames at "
+			  "GICC 0x%llx, GICV 0x%llx\n",
+			  (unsigned long long)gicv2_cpuif_frame(plat.gicc_base, plat.gicc_size),
+			  (unsigned long long)hw.gicv_base);
 	hv_printf("hyparm: vGIC: %s\n", arch_vgic_backend()->name);
 }
 
@@ -337,7 +344,17 @@ static unsigned create_vms(void)
 
 	if (!plat.initrd_end)
 		panic("no guest bundle: boot hyparm with the guests' bundle as initrd "
-		      "(tools/hyparm-run does this; with QEMU: -initrd bundle.cpio)");
+		      "(tools/hyparm-run does this; with QEMU: -initrd bundle.cpio; with U-Boot: "
+		      "fdt set /chosen hyparm,bundle <addr size>, docs/boards.md)");
+	bool in_ram = false;
+	for (unsigned i = 0; i < plat.nr_mem; i++)
+		in_ram |= plat.initrd_start >= plat.mem[i].base &&
+			plat.initrd_end <= plat.mem[i].base + plat.mem[i].size;
+	if (!in_ram) {
+		hv_snprintf(err, sizeof(err), "the guest bundle at 0x%llx..0x%llx is not in RAM (/memory)",
+			    (unsigned long long)plat.initrd_start, (unsigned long long)plat.initrd_end);
+		panic(err);
+	}
 	bundle.base = (const void *)(uintptr_t)plat.initrd_start;
 	bundle.size = plat.initrd_end - plat.initrd_start;
 	if (bundle_check(bundle.base, bundle.size, err, sizeof(err)))
@@ -352,7 +369,7 @@ static unsigned create_vms(void)
 	/* The launcher checked all this already; hyparm checks again, against the machine it has. */
 	struct manifest_env env = {
 		.nr_pcpus = nr_pcpus,
-		.ram_bytes = page_alloc_pool()->free_pages * PAGE_SIZE,
+		.ram_bytes = page_alloc_free_bytes(),
 		.find = bundle_file,
 		.find_ctx = &bundle,
 		.files_where = "in the bundle",
@@ -402,7 +419,7 @@ static unsigned create_vms(void)
 		  (unsigned long long)hyp_timer_freq());
 	if (plat.uart_intid) {
 		console_input_init(plat.uart_intid, vms, count);
-		pl011_enable_rx_irq();
+		uart_enable_rx_irq();
 		gic_spi_enable(plat.uart_intid, pcpus[0].mpidr);
 	}
 	return count;
@@ -431,7 +448,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 	}
 	if (plat.uart_base) {
 		mmu_map(plat.uart_base, PAGE_SIZE, EL2_DEVICE);
-		pl011_init(plat.uart_base);
+		uart_init(plat.uart_type, plat.uart_base);
 	}
 	virtio_host_platform(&plat);
 	console_enable_locking();
@@ -455,8 +472,9 @@ void boot_main(void *dtb, paddr_t load_addr)
 	cpu_init_common(0);
 	pcpus[0].online = true;
 	/* The guests' RTCs and KVM's PTP hypercall tell the time from this; without an RTC it starts at the epoch. */
-	if (plat.rtc_base && !mmu_map(plat.rtc_base, PAGE_SIZE, EL2_DEVICE) && pl031_init(plat.rtc_base))
-		hv_printf("hyparm: RTC: PL031 at 0x%llx, %llu s since the epoch\n",
+	if (plat.rtc_base && !mmu_map(plat.rtc_base, PAGE_SIZE, EL2_DEVICE) &&
+	    rtc_init(plat.rtc_type, plat.rtc_base))
+		hv_printf("hyparm: RTC: %s at 0x%llx, %llu s since the epoch\n", rtc_name(plat.rtc_type),
 			  (unsigned long long)plat.rtc_base,
 			  (unsigned long long)(wallclock_ns() / 1000000000ULL));
 	else
@@ -477,7 +495,7 @@ void boot_main(void *dtb, paddr_t load_addr)
 #endif
 	hv_printf("hyparm: loaded at 0x%llx, %llu KiB, %llu MiB free for guests\n",
 		  (unsigned long long)load_addr, (unsigned long long)((img.end - img.start) >> 10),
-		  (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
+		  (unsigned long long)(page_alloc_free_bytes() >> 20));
 	if (psci_fw_conduit() == PSCI_CONDUIT_NONE && nr_pcpus > 1) {
 		hv_printf("hyparm: no PSCI firmware: running on CPU 0 only\n");
 		nr_pcpus = 1;
@@ -497,7 +515,7 @@ void boot_wrong_el(void *dtb, paddr_t load_addr, unsigned el)
 	static char err[160];
 
 	if (platform_from_fdt(dtb, &plat, err, sizeof(err)) == HV_OK && plat.uart_base)
-		pl011_init(plat.uart_base);
+		uart_init(plat.uart_type, plat.uart_base);
 	hv_printf("\nhyparm: PANIC: entered at EL%u, but hyparm must be started at EL2 "
 		  "(with QEMU: -M virt,virtualization=on)\n",
 		  el);

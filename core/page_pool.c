@@ -67,6 +67,8 @@ void page_pool_init(struct page_pool *p, paddr_t base, u64 npages, u64 *bitmap)
 	p->next_hint = 0;
 	for (u64 i = 0; i < (npages + 63) / 64; i++)
 		bitmap[i] = 0;
+	if (base == 0 && npages) /* PA 0 is the failure value: never hand it out */
+		page_pool_reserve(p, 0, PAGE_SIZE);
 }
 
 void page_pool_reserve(struct page_pool *p, paddr_t start, u64 size)
@@ -122,12 +124,16 @@ void page_pool_free(struct page_pool *p, paddr_t pa, u64 npages)
 {
 	if (pa < p->base || (pa & (PAGE_SIZE - 1)))
 		return;
-	u64 i = (pa - p->base) / PAGE_SIZE;
+	u64 i = (pa - p->base) / PAGE_SIZE, n = npages;
 
-	if (i >= p->npages)
+	if (p->base == 0 && i == 0 && n) { /* PA 0 stays out of use (page_pool_init) */
+		i = 1;
+		n--;
+	}
+	if (i >= p->npages || !n)
 		return;
 	/* Counted: a double free changes nothing. */
-	p->free_pages += mark_run(p, i, MIN(npages, p->npages - i), false, true);
+	p->free_pages += mark_run(p, i, MIN(n, p->npages - i), false, true);
 	if ((pa - p->base) / PAGE_SIZE < p->next_hint)
 		p->next_hint = (pa - p->base) / PAGE_SIZE;
 }

@@ -149,7 +149,7 @@ static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
 	if (!vm->ram_pa) {
 		hv_snprintf(err, errlen, "%s: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)",
 			    cfg->where, vm->name, (unsigned long long)(cfg->mem_size >> 20),
-			    (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
+			    (unsigned long long)(page_alloc_free_bytes() >> 20));
 		return -HV_ENOMEM;
 	}
 	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */

@@ -53,10 +53,10 @@ static int size_cells(const void *fdt, int node)
  * the tree: anything but 1..2 address cells and 0..2 size cells (what fits
  * a u64) is refused before it goes into any arithmetic.
  */
-static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
+static bool node_prop_range(const void *fdt, int node, const char *prop, int idx, u64 *base, u64 *size)
 {
 	int len, ac = addr_cells(fdt, node), sc = size_cells(fdt, node);
-	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+	const fdt32_t *reg = fdt_getprop(fdt, node, prop, &len);
 
 	if (ac < 1 || ac > 2 || sc < 0 || sc > 2 || idx < 0)
 		return false;
@@ -66,6 +66,11 @@ static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
 	*base = read_cells(reg, ac);
 	*size = sc ? read_cells(reg + ac, sc) : 0;
 	return true;
+}
+
+static bool node_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
+{
+	return node_prop_range(fdt, node, "reg", idx, base, size);
 }
 
 static void parse_memory(const void *fdt, struct platform *p)
@@ -106,6 +111,29 @@ static void parse_reserved(const void *fdt, struct platform *p)
 	}
 }
 
+/* The UARTs hyparm has a driver for (drivers/uart.c), by compatible string. */
+static const struct {
+	const char *compatible;
+	enum uart_type type;
+} uart_compatibles[] = {
+	{ "arm,pl011", UART_PL011 },
+	{ "cdns,uart-r1p12", UART_CDNS },
+	{ "xlnx,xuartps", UART_CDNS },
+};
+
+static enum uart_type uart_type_of(const void *fdt, int node)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(uart_compatibles); i++)
+		if (!fdt_node_check_compatible(fdt, node, uart_compatibles[i].compatible))
+			return uart_compatibles[i].type;
+	return UART_NONE;
+}
+
+/*
+ * The console: the node /chosen/stdout-path names if hyparm drives that
+ * kind of UART, else the first node of a kind it drives (in the order of
+ * uart_compatibles).
+ */
 static void parse_uart(const void *fdt, struct platform *p)
 {
 	int chosen = fdt_path_offset(fdt, "/chosen");
@@ -127,18 +155,20 @@ static void parse_uart(const void *fdt, struct platform *p)
 			if (alias && alen > 0 && alias[alen - 1] == '\0')
 				node = fdt_path_offset(fdt, alias);
 		}
-		if (node >= 0 && fdt_node_check_compatible(fdt, node, "arm,pl011"))
+		if (node >= 0 && uart_type_of(fdt, node) == UART_NONE)
 			node = -1;
 	}
-	if (node < 0)
-		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
-	if (node >= 0 && node_reg(fdt, node, 0, &base, &size))
+	for (unsigned i = 0; node < 0 && i < ARRAY_SIZE(uart_compatibles); i++)
+		node = fdt_node_offset_by_compatible(fdt, -1, uart_compatibles[i].compatible);
+	if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && base) {
 		p->uart_base = base;
+		p->uart_type = uart_type_of(fdt, node);
+	}
 	if (node >= 0) {
 		int len;
 		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
 		/* <type number flags>: type 0 = SPI. */
-		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0)
+		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0 && fdt32_to_cpu(irq[1]) < 988)
 			p->uart_intid = fdt32_to_cpu(irq[1]) + 32;
 	}
 }
@@ -250,6 +280,18 @@ static void parse_chosen(const void *fdt, struct platform *p)
 		p->initrd_end = read_cells(v, len / 4);
 	if (p->initrd_end <= p->initrd_start)
 		p->initrd_start = p->initrd_end = 0;
+	/*
+	 * hyparm,bundle = <address size>, in the root's cells: the guest
+	 * bundle put in memory by a boot loader that does not call it an initrd
+	 * (U-Boot: fdt set /chosen hyparm,bundle <...>, then booti ADDR - FDT;
+	 * docs/boards.md). It wins over linux,initrd-*, which then describe
+	 * nothing hyparm uses. A range that wraps is no bundle.
+	 */
+	u64 base, size;
+	if (node_prop_range(fdt, chosen, "hyparm,bundle", 0, &base, &size) && size && base + size > base) {
+		p->initrd_start = base;
+		p->initrd_end = base + size;
+	}
 	/* Only where they are: the boot code mixes them into its generator and wipes them (core/main.c). */
 	v = fdt_getprop(fdt, chosen, "rng-seed", &len);
 	if (v && len > 0) {
@@ -263,13 +305,25 @@ static void parse_chosen(const void *fdt, struct platform *p)
 	}
 }
 
+/* The first RTC hyparm can read (a PL031, else the ZynqMP's), with a whole register block. */
 static void parse_rtc(const void *fdt, struct platform *p)
 {
-	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl031");
+	static const struct {
+		const char *compatible;
+		enum rtc_type type;
+		u64 regs; /* the registers the driver reads lie below this */
+	} rtcs[] = { { "arm,pl031", RTC_PL031, PAGE_SIZE }, { "xlnx,zynqmp-rtc", RTC_ZYNQMP, 0x100 } };
 	u64 base, size;
 
-	if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && size >= PAGE_SIZE)
-		p->rtc_base = base;
+	for (unsigned i = 0; i < ARRAY_SIZE(rtcs); i++) {
+		int node = fdt_node_offset_by_compatible(fdt, -1, rtcs[i].compatible);
+
+		if (node >= 0 && node_reg(fdt, node, 0, &base, &size) && base && size >= rtcs[i].regs) {
+			p->rtc_base = base;
+			p->rtc_type = rtcs[i].type;
+			return;
+		}
+	}
 }
 
 /* QEMU virt's flash: one node, code bank then variables bank; the second may hold a VM's variables. */

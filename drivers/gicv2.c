@@ -53,21 +53,23 @@ static inline void wr8(volatile u8 *base, u64 off, u8 v)
 static int v2_init(const struct platform *p)
 {
 	unsigned nr_irqs;
+	paddr_t gicc_base;
 
 	/* GICC_DIR is at 0x1000: the CPU interface must span 8 KiB for EOImode = 1. */
 	if (!p->gicd_base || !p->gicc_base || p->gicc_size < GICC_SIZE)
 		return -HV_EINVAL;
 	mmu_map(p->gicd_base, p->gicd_size < GICD_V2_SIZE ? GICD_V2_SIZE : p->gicd_size, EL2_DEVICE);
-	mmu_map(p->gicc_base, GICC_SIZE, EL2_DEVICE);
+	gicc_base = gicv2_cpuif_frame(p->gicc_base, p->gicc_size);
+	mmu_map(gicc_base, GICC_SIZE, EL2_DEVICE);
 	/* The virtual interface control frame is the list-register backend's (arch/arm64/vgic_v2.c). */
 	if (p->gich_base)
 		mmu_map(p->gich_base, GICH_SIZE, EL2_DEVICE);
 	gicd = (volatile u8 *)(uintptr_t)p->gicd_base;
-	gicc = (volatile u8 *)(uintptr_t)p->gicc_base;
+	gicc = (volatile u8 *)(uintptr_t)gicc_base;
 	maint_intid = p->gic_maint_intid;
 
 	has_fiq = !(rd32(gicd, GICD_TYPER) & GICD_TYPER_SECURITY_EXTN);
-	gicv2_ops.fiq_cpuif = has_fiq ? p->gicc_base : 0;
+	gicv2_ops.fiq_cpuif = has_fiq ? gicc_base : 0;
 
 	wr32(gicd, GICD_CTLR, 0);
 	nr_irqs = ((rd32(gicd, GICD_TYPER) & GICD_TYPER_ITLINES_MASK) + 1) * 32;

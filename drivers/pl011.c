@@ -3,7 +3,7 @@
  * configured baud rate and enabled the UART already; we only make sure
  * transmit and receive are on and interrupts off.
  */
-#include <drivers/pl011.h>
+#include <drivers/uart.h>
 
 #define DR 0x00
 #define FR 0x18
@@ -26,7 +26,7 @@ static inline void wr(unsigned off, u32 v)
 	uart[off / 4] = v;
 }
 
-void pl011_init(paddr_t base)
+static void pl011_init(paddr_t base)
 {
 	uart = (volatile u32 *)(uintptr_t)base;
 	wr(IMSC, 0);
@@ -37,22 +37,22 @@ void pl011_init(paddr_t base)
 #define INT_RX (1u << 4)
 #define INT_RT (1u << 6)
 
-void pl011_enable_rx_irq(void)
+static void pl011_enable_rx_irq(void)
 {
 	wr(IMSC, INT_RX | INT_RT);
 }
 
-void pl011_disable_rx_irq(void)
+static void pl011_disable_rx_irq(void)
 {
 	wr(IMSC, 0);
 }
 
-void pl011_ack_rx_irq(void)
+static void pl011_ack_rx_irq(void)
 {
 	wr(ICR, INT_RX | INT_RT);
 }
 
-void pl011_putc(char c)
+static void pl011_putc(char c)
 {
 	if (!uart)
 		return;
@@ -61,9 +61,19 @@ void pl011_putc(char c)
 	wr(DR, (u8)c);
 }
 
-int pl011_getc(void)
+static int pl011_getc(void)
 {
 	if (!uart || (rd(FR) & FR_RXFE))
 		return -1;
 	return rd(DR) & 0xFF;
 }
+
+const struct uart_ops pl011_uart_ops = {
+	.name = "PL011",
+	.init = pl011_init,
+	.putc = pl011_putc,
+	.getc = pl011_getc,
+	.enable_rx_irq = pl011_enable_rx_irq,
+	.disable_rx_irq = pl011_disable_rx_irq,
+	.ack_rx_irq = pl011_ack_rx_irq,
+};

@@ -5,7 +5,7 @@
  * wall clock needs (core/wallclock.c). hyparm never writes the RTC.
  */
 #include <arch/hyp_timer.h>
-#include <drivers/pl031.h>
+#include <drivers/rtc.h>
 #include <hyparm/wallclock.h>
 
 #define RTCDR 0x000

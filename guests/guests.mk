@@ -8,8 +8,8 @@ GUEST_LIB_SRCS := guests/lib/start.S guests/lib/vectors.S guests/lib/guest.c gue
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guests/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_NAMES := $(basename $(notdir $(wildcard guests/tests/*.c)))
 GUEST_BINS := $(addprefix $(B)/guests/,$(addsuffix .bin,$(GUEST_NAMES)))
-# The benchmark guest (guests/bench): same runtime, run by `make bench`.
-GUEST_BINS += $(B)/guests/bench.bin
+# The benchmark guest (guests/bench): same runtime, run by `make bench`; bench-anygic also on a virtual GICv2.
+GUEST_BINS += $(B)/guests/bench.bin $(B)/guests/bench-anygic.bin
 
 # The flash test runs as a firmware VM: guests/firmware/stub.S in flash copies it into RAM.
 GUEST_BINS += $(B)/guests/flash-fw.bin
@@ -42,6 +42,14 @@ endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call guest_parts,$(g))))
 
 $(B)/guests/bench.elf: $(B)/guests/obj/guests/bench/bench.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
+	@$(LD) -nostdlib -static --no-warn-rwx-segments -T $(GUEST_LDS) -o $@ $< $(GUEST_LIB_OBJS)
+
+$(B)/guests/obj/guests/bench/bench-anygic.c.o: guests/bench/bench.c $(wildcard guests/lib/*.h) include/hyparm/guest_layout.h include/hyparm/gic_regs.h
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC $< (BENCH_ANY_GIC)"
+	@$(CC) $(GUEST_CFLAGS) -DBENCH_ANY_GIC -c $< -o $@
+
+$(B)/guests/bench-anygic.elf: $(B)/guests/obj/guests/bench/bench-anygic.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
 	@$(LD) -nostdlib -static --no-warn-rwx-segments -T $(GUEST_LDS) -o $@ $< $(GUEST_LIB_OBJS)
 
 $(B)/guests/%.bin: $(B)/guests/%.elf

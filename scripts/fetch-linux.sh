@@ -10,8 +10,17 @@ EXT4_MODULES="fs/jbd2/jbd2.ko fs/mbcache.ko lib/crc16.ko crypto/crc32c_generic.k
 # AF_VSOCK over virtio-vsock (the vsock core, the virtio transport's common part, the transport).
 VSOCK_MODULES="net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko net/vmw_vsock/vmw_vsock_virtio_transport.ko"
 EXTRA_MODULES="$EXT4_MODULES $VSOCK_MODULES"
+# Board device trees from the same package, for hyparm on those boards (tools/hyparmrun.py BOARDS).
+BOARD_DTBS="xilinx/zynqmp-zcu102-rev1.0.dtb"
+have_dtbs() { for d in $BOARD_DTBS; do [ -f "$out/dtbs/$d" ] || return 1; done; }
+copy_dtbs() { # $1: the unpacked package, $2: the kernel version
+	for d in $BOARD_DTBS; do
+		mkdir -p "$out/dtbs/$(dirname "$d")"
+		cp "$1/usr/lib/linux-image-$2/$d" "$out/dtbs/$d"
+	done
+}
 [ -f "$out/Image" ] && [ -f "$out/busybox" ] && [ -f "$out/modules/ext4.ko" ] &&
-	[ -f "$out/modules/vmw_vsock_virtio_transport.ko" ] && exit 0
+	[ -f "$out/modules/vmw_vsock_virtio_transport.ko" ] && have_dtbs && exit 0
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	echo "fetch-linux: needs 'dpkg --add-architecture arm64 && apt-get update' (run: bash scripts/setup-deps.sh)" >&2
@@ -20,13 +29,15 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ -f "$out/Image" ] && [ -f "$out/busybox" ] && [ -f "$out/version" ]; then
-	# An older fetch without the ext4 or vsock modules: add them from the same kernel version, Image untouched.
+	# An older fetch without the ext4 or vsock modules or the board DTBs: add them from the same
+	# kernel version, Image untouched.
 	ver=$(cat "$out/version")
-	echo "fetch-linux: adding the ext4 and vsock modules of linux-image-$ver" >&2
+	echo "fetch-linux: adding the ext4 and vsock modules and board device trees of linux-image-$ver" >&2
 	(cd "$tmp" && apt-get download -qq "linux-image-$ver:arm64" >/dev/null 2>&1) || {
 		echo "fetch-linux: apt-get download linux-image-$ver:arm64 failed" >&2; exit 1; }
 	dpkg -x "$tmp"/linux-image-*.deb "$tmp/k"
 	for m in $EXTRA_MODULES; do cp "$tmp/k/lib/modules/$ver/kernel/$m" "$out/modules/"; done
+	copy_dtbs "$tmp/k" "$ver"
 	exit 0
 fi
 pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
@@ -47,5 +58,6 @@ echo "$ver" > "$out/version"
 mkdir -p "$out/modules"
 find "$tmp/k/lib/modules/$ver/kernel/drivers" -name 'virtio*.ko*' -exec cp {} "$out/modules/" \; || true
 for m in $EXTRA_MODULES; do cp "$tmp/k/lib/modules/$ver/kernel/$m" "$out/modules/"; done
+copy_dtbs "$tmp/k" "$ver"
 cp "$tmp/b/bin/busybox" "$out/busybox"
 echo "fetch-linux: $ver ready in $out" >&2

@@ -2,7 +2,7 @@
 """hyparm's benchmarks (make bench): every exit path measured under hyparm,
 under Linux KVM (nVHE and VHE) and natively, on the same emulated machine.
 
-  python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale,storm]
+  python3 tools/bench.py [--smoke] [--iters N] [--out DIR] [--only micro,linux,scale,storm,boards]
                          [--no-kvm] [--no-xen] [--clocks icount,normal]
 
 Micro benchmarks run guests/bench/bench.c (one raw binary) everywhere.
@@ -10,7 +10,9 @@ Linux benchmarks boot Debian's kernel with the busybox initramfs
 (hyparm.test=boot / hyparm.test=bench); hyparm's power-off report gives
 the exits per reason. Scale boots 1, 2, 4, 8 small VMs, timed with hyparm's
 and the guests' counters. Storm runs a job alone and next to a VM that
-reboots in a loop. Each part is one PARTS entry (a run and a report function).
+reboots in a loop. Boards runs the micro benchmark under hyparm on virt (GICv3,
+GICv2) and the ZCU102 model, icount only. Each part is one PARTS entry (a run
+and a report function).
 The Xen column is Debian's Xen 4.17 in dom0less mode (tools/xenrun.py), run
 when deps/xen/xen is there (scripts/fetch-xen.sh); --no-xen leaves it out.
 
@@ -567,11 +569,69 @@ def report_storm(results, targets, clocks, out):
                                                    base or "-", slow))
 
 
+# ---------------------------------------------------------------- boards
+
+BENCH_ANYGIC_BIN = os.path.join(REPO, "build", "guests", "bench-anygic.bin")
+# The micro rows under hyparm on each machine it runs on (docs/boards.md), with the benchmark guest
+# built for either GIC (bench-anygic.bin: a virtual GICv3 on virt's GICv3, a virtual GICv2 on the
+# others), under icount only: instructions, not the host's load, so the boards compare.
+BOARD_MACHINES = [("virt GICv3", "virt", 3), ("virt GICv2", "virt", 2), ("ZCU102", "zcu102", 2)]
+
+
+def board_micro_run(board, gic, iters, log):
+    with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
+        pcpus, ram = hr.board_machine(board)
+        vms = [hr.VM(BENCH_ANYGIC_BIN, name="bench", cpus=2, pcpus="0,1", params="iters=%d" % iters)]
+        bundle = hr.write_bundle(vms, work, None, pcpus, ram)
+        cmd = hr.qemu_command(os.path.join(REPO, "build", "hyparm.bin"), bundle, pcpus_total=pcpus, gic=gic, ram=ram,
+                              board=board, extra=["-icount", ICOUNT])
+        run = Run(cmd, timeout=900, stop=r"all VMs stopped")
+    if "BENCH-END" not in "\n".join(run.lines):
+        log("  hyparm on %s: no BENCH-END (%s); last lines:\n    %s" % (board, run.why or "exit %s" % run.rc, run.tail()))
+    return parse_bench(run.lines)
+
+
+def run_boards(results, targets, clocks, iters, log):
+    if "hyparm" not in targets or "icount" not in clocks:
+        return
+    for label, board, gic in BOARD_MACHINES:
+        dtb = hr.BOARDS[board].dtb
+        if dtb and not os.path.isfile(dtb):
+            log("bench: boards: no %s (make linux): no %s column" % (os.path.relpath(dtb, REPO), label))
+            continue
+        log("bench: boards, hyparm on %s, icount clock" % label)
+        rows, skipped = board_micro_run(board, gic, iters, log)
+        results["boards"][label] = {"rows": rows, "skipped": skipped}
+
+
+def report_boards(results, targets, clocks, out):
+    if not results.get("boards"):
+        return
+    labels = [m[0] for m in BOARD_MACHINES if m[0] in results["boards"]]
+    out("\nExit paths on each board: hyparm, minimum ns per operation (average), -icount shift=0,sleep=off;\n"
+        "guest bench-anygic (virtual GICv3 on virt GICv3, virtual GICv2 on virt GICv2 and the ZCU102's GIC-400)")
+    line = "%-28s" + " %18s" * len(labels)
+    hdr = line % tuple(["operation"] + labels)
+    out(hdr)
+    out("-" * len(hdr))
+    for name, _ in MICRO_ROWS:
+        cells = []
+        for label in labels:
+            b = results["boards"][label]
+            v = b["rows"].get(name)
+            cells.append("%d (%d)" % (v["min_ns"], v["avg_ns"]) if v else "n/a" if name in b["skipped"] else "-")
+        out(line % tuple([name] + cells))
+    for label in labels:
+        for name, why in results["boards"][label]["skipped"].items():
+            out("  (%s: %s skipped: %s)" % (label, name, why))
+
+
 PARTS = [
     ("micro", run_micro, None),  # printed first, with its table files (micro_table, print_micro)
     ("linux", run_linux, report_linux),
     ("scale", run_scale, report_scale),
     ("storm", run_storm, report_storm),
+    ("boards", run_boards, report_boards),
 ]
 
 
@@ -616,7 +676,7 @@ def main():
                "qemu": subprocess.run(["qemu-system-aarch64", "--version"], stdout=subprocess.PIPE,
                                       text=True).stdout.splitlines()[0],
                "iters": iters, "micro": {}, "skipped": {}, "kvm_modes": {}, "reports": {}, "linux": {}, "scale": {},
-               "storm": {}}
+               "storm": {}, "boards": {}}
 
     for name, run, _ in PARTS:
         if name in parts:

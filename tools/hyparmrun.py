@@ -243,14 +243,119 @@ def write_bundle(vms, workdir, manifest=None, pcpus_total=2, ram=1024, checked=T
     return bundle
 
 
+class Board:
+    """A machine QEMU emulates for hyparm: everything hyparm learns about it comes from the device
+    tree QEMU hands it (generated for virt, the board's own DTB for the others)."""
+
+    def __init__(self, name, machine, pcpus, ram, max_pcpus, max_ram, dtb=None, cpu_model=None,
+                 extra=(), why_cpus="QEMU's limit", why_ram=""):
+        self.name, self.machine, self.pcpus, self.ram = name, machine, pcpus, ram
+        self.max_pcpus, self.max_ram, self.dtb, self.cpu_model = max_pcpus, max_ram, dtb, cpu_model
+        self.extra, self.why_cpus, self.why_ram = list(extra), why_cpus, why_ram
+
+
+DEPS_DTBS = os.path.join(REPO, "deps", "linux", "dtbs")
+BOARDS = {
+    # QEMU's virt: GICv3 or GICv2 (gic), any -cpu, the DTB QEMU generates.
+    "virt": Board("virt", "virt,gic-version={gic},virtualization=on", pcpus=2, ram=1024, max_pcpus=8,
+                  max_ram=None, why_cpus="hyparm runs on up to 8, MAX_PCPUS"),
+    # Xilinx ZCU102 (ZynqMP): 4 Cortex-A53s, a GIC-400 (GICv2), Cadence UARTs, Debian's DTB for it
+    # (scripts/fetch-linux.sh). That DTB lists all four CPUs: hyparm starts each, so -smp must be 4.
+    # QEMU rewrites its /memory as one range from 0 of -m's size, which is only true up to the
+    # 2 GiB of the low bank (above it the board's RAM continues at 32 GiB, not at 2 GiB).
+    "zcu102": Board("zcu102", "xlnx-zcu102,virtualization=on", pcpus=4, ram=2048, max_pcpus=4, max_ram=2048,
+                    dtb=os.path.join(DEPS_DTBS, "xilinx", "zynqmp-zcu102-rev1.0.dtb"), cpu_model="cortex-a53",
+                    # The board's DisplayPort has an audio device: no sound on the host.
+                    extra=["-audiodev", "none,id=snd0"],
+                    why_cpus="its DTB lists 4 and hyparm starts each",
+                    why_ram="QEMU describes only the low 2 GiB bank right: docs/boards.md"),
+}
+
+
+def board_of(name):
+    if name not in BOARDS:
+        raise UsageError("unknown board '%s' (known: %s)" % (name, ", ".join(sorted(BOARDS))))
+    return BOARDS[name]
+
+
+def board_machine(board, pcpus_total=None, ram=None):
+    """The machine's CPUs and RAM: the board's defaults where not given, refused beyond its limits."""
+    b = board_of(board)
+    pcpus_total = b.pcpus if pcpus_total is None else pcpus_total
+    ram = b.ram if ram is None else ram
+    if pcpus_total < 1 or pcpus_total > b.max_pcpus or (b.name != "virt" and pcpus_total != b.pcpus):
+        raise UsageError("--board %s: --pcpus-total %d: this board has %s CPUs (%s)"
+                         % (board, pcpus_total, b.pcpus if b.name != "virt" else "1 to %d" % b.max_pcpus,
+                            b.why_cpus))
+    if b.max_ram and ram > b.max_ram:
+        raise UsageError("--board %s: --ram %d: at most %d MiB (%s)" % (board, ram, b.max_ram, b.why_ram))
+    return pcpus_total, ram
+
+
+def check_boot(board, boot):
+    """How hyparm is started: "direct" (QEMU loads it) or "uboot" (U-Boot's booti; virt only)."""
+    if boot not in ("direct", "uboot"):
+        raise UsageError("--boot %s: direct or uboot" % boot)
+    if boot == "uboot" and board != "virt":
+        raise UsageError("--boot uboot: only on virt (Debian's U-Boot for QEMU is built for it)")
+    if boot == "uboot" and not os.path.isfile(UBOOT):
+        raise UsageError("%s missing: apt-get install u-boot-qemu" % UBOOT)
+
+
+# Booting as on a board: Debian's U-Boot (u-boot-qemu) is QEMU's firmware at EL2, hyparm and the
+# bundle are placed in RAM (as a board's U-Boot would load them from storage: docs/boards.md) and
+# U-Boot is told, at its prompt, to start hyparm with booti. The addresses are those of U-Boot's
+# own environment on qemu_arm64: kernel_addr_r, and above its ramdisk_addr_r's 64 MiB.
+UBOOT = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+UBOOT_HYPARM_ADDR = 0x40400000
+UBOOT_BUNDLE_ADDR = 0x48000000
+UBOOT_PROMPT = r"=> "
+
+
+def uboot_commands(bundle_size):
+    """What a user types at U-Boot's prompt to boot hyparm with its bundle already in RAM: the
+    bundle's place in /chosen (hyparm,bundle = <address size>, two cells each), then booti with no
+    initrd and U-Boot's device tree (QEMU's, at fdt_addr)."""
+    return ["fdt addr ${fdt_addr}", "fdt resize 1024",
+            "fdt set /chosen hyparm,bundle <0x%x 0x%x 0x%x 0x%x>"
+            % (UBOOT_BUNDLE_ADDR >> 32, UBOOT_BUNDLE_ADDR & 0xFFFFFFFF, bundle_size >> 32, bundle_size & 0xFFFFFFFF),
+            "booti 0x%x - ${fdt_addr}" % UBOOT_HYPARM_ADDR]
+
+
+def uboot_script(bundle_size):
+    """watch()'s script for uboot_commands(): stop the autoboot, then one command per prompt."""
+    return [("Hit any key to stop autoboot", "\r")] + [(UBOOT_PROMPT, c + "\r") for c in uboot_commands(bundle_size)]
+
+
 def qemu_command(hyparm, bundle, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
-                 gdb=False, icount=False, extra=(), mte=False):
-    """mte: the machine has MTE tag storage for its RAM (virt's mte=on; the CPU model must
+                 gdb=False, icount=False, extra=(), mte=False, board="virt", boot="direct"):
+    """boot: "direct" (QEMU loads hyparm as a kernel, the bundle as its initrd) or "uboot"
+    (U-Boot as firmware, hyparm and the bundle placed in RAM for its booti; virt only).
+    mte: the machine has MTE tag storage for its RAM (virt's mte=on; the CPU model must
     implement MTE, as -cpu max does)."""
-    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=%d,virtualization=on%s" % (gic, ",mte=on" if mte else ""),
-           "-cpu", cpu_model, "-smp", str(pcpus_total), "-m", str(ram),
-           # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
-           "-nographic", "-echr", "0x14", "-net", "none", "-kernel", hyparm, "-initrd", bundle]
+    b = board_of(board)
+    check_boot(board, boot)
+    if mte and board != "virt":
+        raise UsageError("--mte: only on virt (QEMU's mte=on is a virt machine option)")
+    if b.dtb and not os.path.isfile(b.dtb):
+        raise UsageError("%s: missing: the %s board's device tree comes with Debian's kernel package "
+                         "(run 'make linux': scripts/fetch-linux.sh)" % (b.dtb, board))
+    cmd = ["qemu-system-aarch64", "-M", b.machine.format(gic=gic) + (",mte=on" if mte else "")]
+    # A board's CPUs are its own (the ZCU102's A53s); virt takes any model.
+    if not b.cpu_model:
+        cmd += ["-cpu", cpu_model]
+    cmd += ["-smp", str(pcpus_total), "-m", str(ram),
+            # -echr 0x14: QEMU's own console keys move to Ctrl-t, so Ctrl-a reaches hyparm (its focus key).
+            "-nographic", "-echr", "0x14", "-net", "none"]
+    if boot == "uboot":
+        cmd += ["-bios", UBOOT,
+                "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (hyparm, UBOOT_HYPARM_ADDR),
+                "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (bundle, UBOOT_BUNDLE_ADDR)]
+    else:
+        cmd += ["-kernel", hyparm, "-initrd", bundle]
+    if b.dtb:
+        cmd += ["-dtb", b.dtb]
+    cmd += b.extra
     if icount:
         cmd += ["-icount", "shift=0"]
     if gdb:
@@ -418,14 +523,18 @@ def watch(cmd, timeout=60, stop=None, script=(), stdin=None, echo=False, started
     return w
 
 
-def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=2, gic=3, ram=1024,
+def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=None, gic=3, ram=None,
         timeout=60, gdb=False, icount=False, extra=(), echo=False, stdin=None, until=None, script=(),
-        check_manifest=True, mte=False):
+        check_manifest=True, mte=False, board="virt", boot="direct"):
     """Boot hyparm with these VMs (or the manifest, a .dts); return a Result. echo: copy the
     console to stdout live. check_manifest=False: leave every check to hyparm (its tests).
     until: a regex; the run ends (status OK) when a console line matches it.
-    script: (regex, text) pairs typed expect-style (see watch())."""
+    script: (regex, text) pairs typed expect-style (see watch()).
+    board: the machine (BOARDS); pcpus_total and ram default to the board's.
+    boot: "direct", or "uboot": U-Boot boots hyparm with booti (uboot_commands(), typed before
+    the script's own steps)."""
     res = Result()
+    pcpus_total, ram = board_machine(board, pcpus_total, ram)
     hyparm = hyparm or os.path.join(REPO, "build", "hyparm.bin")
     _check_file(hyparm, "hyparm image")
     if not shutil.which("qemu-system-aarch64"):
@@ -436,7 +545,9 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         disks = disk_args(manifest or os.path.join(work, "options.dts"))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
-                           list(extra) + flash_vars_args(vms) + disks, mte)
+                           list(extra) + flash_vars_args(vms) + disks, mte, board, boot)
+        if boot == "uboot":
+            script = uboot_script(os.path.getsize(bundle)) + list(script)
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset
         # of the machine reloads it from QEMU's own copy): the file is not needed any
         # more, and removing it then leaves nothing behind even if we are killed later.

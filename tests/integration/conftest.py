@@ -81,10 +81,11 @@ class Hyparm:
         self.node.hyparm_result = res
         return res
 
-    def one(self, kernel, timeout=30, gic=3, **kw):
-        """One VM named g that must pass its checks and power off (on a host with GIC version gic)."""
+    def one(self, kernel, timeout=30, gic=3, board="virt", **kw):
+        """One VM named g that must pass its checks and power off (on a host with GIC version gic,
+        or on another board: hyparmrun.BOARDS)."""
         __tracebackhide__ = True
-        res = self.run([hr.VM(kernel, name="g", **kw)], timeout=timeout, gic=gic)
+        res = self.run([hr.VM(kernel, name="g", **kw)], timeout=timeout, gic=gic, board=board)
         expect(res.status == hr.STATUS_OK, "launcher status %d: %s" % (res.status, res.why))
         guest_passed(res, "g")
         expect(res.vm_states.get("g") == "off", "hyparm did not report 'vm g: powered off'")

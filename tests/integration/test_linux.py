@@ -8,13 +8,13 @@ import hyparmrun as hr
 from conftest import GICS
 
 
-def linux(hv, name, cpus, cpu_model="cortex-a57", vms=1, timeout=120, gic=3):
+def linux(hv, name, cpus, cpu_model="cortex-a57", vms=1, timeout=120, gic=3, board="virt"):
     hv.need_linux()
     params = "console=ttyAMA0 quiet hyparm.test=smp hyparm.cpus=%d" % cpus
     pcpus = ["0,1", "0", "1"]
     guests = [hr.VM(hv.LINUX, name="%s%d" % (name, i), initrd=hv.INITRD, params=params, cpus=cpus, mem=256,
                     pcpus=pcpus[0] if vms == 1 else pcpus[1 + i]) for i in range(vms)]
-    res = hv.run(guests, cpu_model=cpu_model, timeout=timeout, gic=gic)
+    res = hv.run(guests, cpu_model=cpu_model, timeout=timeout, gic=gic, board=board)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     for g in guests:
         hv.guest_passed(res, g.name)

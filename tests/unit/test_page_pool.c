@@ -135,13 +135,12 @@ static void aligned_runs_start_on_the_alignment(void **state)
 
 static void aligned_run_skips_used_aligned_slots(void **state)
 {
-	init(0, 64);
 	/* Block the first 16 KiB-aligned slot partially. */
-	page_pool_reserve(&pool, 3 * PG, PG);
-	assert_int_equal(page_pool_alloc(&pool, 4, KiB(16)), 4 * PG);
-	assert_int_equal(page_pool_alloc(&pool, 4, KiB(16)), 8 * PG);
+	page_pool_reserve(&pool, BASE + 3 * PG, PG);
+	assert_int_equal(page_pool_alloc(&pool, 4, KiB(16)), BASE + 4 * PG);
+	assert_int_equal(page_pool_alloc(&pool, 4, KiB(16)), BASE + 8 * PG);
 	/* Page 0..2 still free for unaligned single pages. */
-	assert_int_equal(page_pool_alloc(&pool, 1, PG), 0 * PG);
+	assert_int_equal(page_pool_alloc(&pool, 1, PG), BASE + 0 * PG);
 }
 
 static void odd_alignments_fall_back_to_pages(void **state)
@@ -235,7 +234,7 @@ static void system_allocator_zeroes_pages_but_raw_does_not(void **state)
 
 	assert_non_null(mem);
 	memset(mem, 0xAA, npages * PG);
-	page_pool_init(page_alloc_pool(), (paddr_t)(uintptr_t)mem, npages, bm);
+	assert_true(page_alloc_add_bank((paddr_t)(uintptr_t)mem, npages, bm));
 
 	p = page_alloc(2);
 	assert_ptr_equal(p, mem);
@@ -264,8 +263,41 @@ static void system_allocator_zeroes_pages_but_raw_does_not(void **state)
 
 	/* Exhaustion gives NULL. */
 	assert_null(page_alloc(npages));
-	assert_int_equal(page_alloc_pool()->free_pages, npages - 2 - 512 - 1);
+	assert_int_equal(page_alloc_free_bytes(), (npages - 2 - 512 - 1) * PG);
+
+	/*
+	 * A second bank (the ZCU102's RAM above 4 GiB): what does not fit in
+	 * the first comes from it, a free goes back to the bank it came
+	 * from, and the free count is both banks'.
+	 */
+	u8 *mem2 = aligned_alloc(MiB(2), npages * PG);
+	u64 bm2[16];
+	assert_non_null(mem2);
+	assert_true(page_alloc_add_bank((paddr_t)(uintptr_t)mem2, npages, bm2));
+	assert_int_equal(page_alloc_free_bytes(), (2 * npages - 2 - 512 - 1) * PG);
+	q = page_alloc_raw(512, MiB(2)); /* the first bank has no 2 MiB-aligned run left */
+	assert_ptr_equal(q, mem2);
+	r = page_alloc_raw(npages, PG); /* larger than either bank's free pages: no run spans two */
+	assert_null(r);
+	page_free(q, 512);
+	assert_ptr_equal(page_alloc_raw(512, MiB(2)), mem2);
+	page_free(p, 1); /* into the first bank, not the second */
+	assert_ptr_equal(page_alloc_raw(1, PG), mem);
 	free(mem);
+	free(mem2);
+}
+
+/* PA 0 is every caller's "none": a pool over RAM at 0 (ZCU102) keeps its first page. */
+static void a_pool_at_zero_never_returns_zero(void **state)
+{
+	init(0, 8);
+	assert_int_equal(pool.free_pages, 7);
+	for (u64 i = 1; i < 8; i++)
+		assert_int_equal(page_pool_alloc(&pool, 1, PG), i * PG);
+	assert_int_equal(page_pool_alloc(&pool, 1, PG), 0);
+	page_pool_free(&pool, 0, 8);
+	assert_int_equal(pool.free_pages, 7);
+	assert_int_equal(page_pool_alloc(&pool, 2, MiB(2)), 0); /* only aligned start is page 0 */
 }
 
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -288,6 +320,7 @@ int main(void)
 		T(large_pool_spanning_many_bitmap_words),
 		T(runs_across_word_boundaries),
 		T(system_allocator_zeroes_pages_but_raw_does_not),
+		T(a_pool_at_zero_never_returns_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

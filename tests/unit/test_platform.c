@@ -240,6 +240,126 @@ static void properties_are_read_within_their_length(void **state)
 	assert_int_equal(p.cpu_mpidr[0], 1);
 }
 
+/*
+ * The ZCU102's layout: the console is the Cadence UART serial0 names, the
+ * GIC-400's four frames and maintenance PPI, four A53s, PSCI over SMC and
+ * both RAM banks (below 4 GiB and at 32 GiB).
+ */
+static void zcu102_is_understood(void **state)
+{
+	void *fdt = load_dtb("tests/unit/data/zcu102-layout.dts");
+	struct platform p;
+	char err[128] = "";
+
+	assert_int_equal(platform_from_fdt(fdt, &p, err, sizeof(err)), HV_OK);
+	assert_string_equal(p.model, "ZynqMP ZCU102 Rev1.0");
+	assert_int_equal(p.uart_type, UART_CDNS);
+	assert_int_equal(p.uart_base, 0xff000000);
+	assert_int_equal(p.uart_intid, 32 + 21);
+	assert_int_equal(p.nr_mem, 2);
+	assert_int_equal(p.mem[0].base, 0);
+	assert_int_equal(p.mem[0].size, 0x80000000);
+	assert_int_equal(p.mem[1].base, 0x800000000ULL);
+	assert_int_equal(p.mem[1].size, 0x80000000);
+	assert_int_equal(p.gic_version, 2);
+	assert_int_equal(p.gicd_base, 0xf9010000);
+	assert_int_equal(p.gicc_base, 0xf9020000);
+	assert_int_equal(p.gicc_size, 0x20000);
+	assert_int_equal(p.gich_base, 0xf9040000);
+	assert_int_equal(p.gicv_base, 0xf9060000);
+	assert_int_equal(p.gicv_size, 0x20000);
+	assert_int_equal(p.gic_maint_intid, 25);
+	assert_int_equal(p.nr_cpus, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(p.cpu_mpidr[i], i);
+	assert_int_equal(p.psci_method, PSCI_CONDUIT_SMC);
+	assert_int_equal(p.rtc_type, RTC_ZYNQMP);
+	assert_int_equal(p.rtc_base, 0xffa60000);
+	free(fdt);
+}
+
+/*
+ * The console follows stdout-path to a UART hyparm drives (serial1, a
+ * Cadence UART, over an earlier PL011); one it has no driver for (an
+ * ns16550a) is passed over for the first UART it has one for.
+ */
+static void stdout_path_picks_the_uart_driver(void **state)
+{
+	char buf[4096];
+	struct platform p;
+	char err[128] = "";
+	int n;
+
+	cells_tree(buf, sizeof(buf), 2, 2);
+	n = fdt_add_subnode(buf, 0, "uart@1000");
+	fdt_setprop_string(buf, n, "compatible", "arm,pl011");
+	fdt_setprop_u64(buf, n, "reg", 0x1000);
+	fdt_appendprop_u64(buf, n, "reg", 0x1000);
+	n = fdt_add_subnode(buf, 0, "serial@2000");
+	fdt_setprop(buf, n, "compatible", "xlnx,zynqmp-uart\0cdns,uart-r1p12", 33);
+	fdt_setprop_u64(buf, n, "reg", 0x2000);
+	fdt_appendprop_u64(buf, n, "reg", 0x1000);
+	n = fdt_add_subnode(buf, 0, "serial@3000");
+	fdt_setprop_string(buf, n, "compatible", "ns16550a");
+	fdt_setprop_u64(buf, n, "reg", 0x3000);
+	fdt_appendprop_u64(buf, n, "reg", 0x1000);
+	n = fdt_add_subnode(buf, 0, "chosen");
+	fdt_setprop_string(buf, n, "stdout-path", "/serial@2000:115200n8");
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.uart_type, UART_CDNS);
+	assert_int_equal(p.uart_base, 0x2000);
+
+	fdt_setprop_string(buf, fdt_path_offset(buf, "/chosen"), "stdout-path", "/serial@3000");
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.uart_type, UART_PL011);
+	assert_int_equal(p.uart_base, 0x1000);
+
+	/* Without a PL011 the first Cadence UART is the console. */
+	fdt_del_node(buf, fdt_path_offset(buf, "/uart@1000"));
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.uart_type, UART_CDNS);
+	assert_int_equal(p.uart_base, 0x2000);
+}
+
+/*
+ * /chosen/hyparm,bundle (U-Boot's fdt set, booti without an initrd) gives
+ * the bundle in the root's cells and wins over an initrd; a wrapping or
+ * empty range, or a short property, is none.
+ */
+static void chosen_hyparm_bundle_gives_the_bundle(void **state)
+{
+	char buf[4096];
+	struct platform p;
+	char err[128] = "";
+	fdt32_t cells[4] = { cpu_to_fdt32(0), cpu_to_fdt32(0x48000000), cpu_to_fdt32(0),
+			     cpu_to_fdt32(0x1234) };
+	int chosen;
+
+	cells_tree(buf, sizeof(buf), 2, 2);
+	chosen = fdt_add_subnode(buf, 0, "chosen");
+	fdt_setprop_u32(buf, chosen, "linux,initrd-start", 0x44000000);
+	fdt_setprop_u32(buf, chosen, "linux,initrd-end", 0x44001000);
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x44000000);
+	assert_int_equal(p.initrd_end, 0x44001000);
+
+	fdt_setprop(buf, fdt_path_offset(buf, "/chosen"), "hyparm,bundle", cells, sizeof(cells));
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x48000000);
+	assert_int_equal(p.initrd_end, 0x48001234);
+
+	/* Wraps past the end of the address space: not a bundle (the initrd stays). */
+	cells[2] = cpu_to_fdt32(0xFFFFFFFF);
+	cells[3] = cpu_to_fdt32(0xFFFFF000);
+	fdt_setprop(buf, fdt_path_offset(buf, "/chosen"), "hyparm,bundle", cells, sizeof(cells));
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x44000000);
+	/* Three cells where four belong: ignored. */
+	fdt_setprop(buf, fdt_path_offset(buf, "/chosen"), "hyparm,bundle", cells, 12);
+	assert_int_equal(platform_from_fdt(buf, &p, err, sizeof(err)), HV_OK);
+	assert_int_equal(p.initrd_start, 0x44000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +370,9 @@ int main(void)
 		cmocka_unit_test(stdout_path_alias_selects_the_uart),
 		cmocka_unit_test(implausible_cell_counts_are_not_read),
 		cmocka_unit_test(properties_are_read_within_their_length),
+		cmocka_unit_test(zcu102_is_understood),
+		cmocka_unit_test(stdout_path_picks_the_uart_driver),
+		cmocka_unit_test(chosen_hyparm_bundle_gives_the_bundle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

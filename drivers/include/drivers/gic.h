@@ -50,6 +50,14 @@ extern struct gic_ops gic_driver;
  * has no driver for it.
  */
 int gic_probe(const struct platform *p);
+/*
+ * GICv2: the base of the 8 KiB CPU-interface frame (GICC or GICV) the
+ * device tree gives as (base, size): base itself, or where the frame's
+ * two pages are contiguous on a GIC-400 with 64 KiB-spaced, aliased pages
+ * (ZynqMP). Maps it for EL2.
+ */
+paddr_t gicv2_cpuif_frame(paddr_t base, u64 size);
+
 /* The chosen driver's name ("GICv3", "GICv2"), NULL before gic_probe(). */
 static inline const char *gic_name(void)
 {

@@ -10,6 +10,8 @@
 
 #include <hyparm/types.h>
 #include <arch/cpu.h>
+#include <drivers/rtc.h>
+#include <drivers/uart.h>
 
 #define PLAT_MAX_MEM 8
 #define PLAT_MAX_RESERVED 16
@@ -26,7 +28,9 @@ struct platform {
 	unsigned nr_mem;
 	struct mem_range reserved[PLAT_MAX_RESERVED]; /* /memreserve/ and /reserved-memory */
 	unsigned nr_reserved;
-	paddr_t uart_base; /* PL011 named by /chosen/stdout-path, else the first arm,pl011 */
+	/* The console: the UART /chosen/stdout-path names, else the first hyparm has a driver for. */
+	paddr_t uart_base; /* 0: none found */
+	enum uart_type uart_type;
 	unsigned uart_intid; /* its GIC interrupt (SPI + 32), 0 if unknown */
 	unsigned gic_version; /* 2 or 3, 0 if none found */
 	paddr_t gicd_base;
@@ -40,11 +44,13 @@ struct platform {
 	unsigned nr_cpus;
 	u64 cpu_mpidr[MAX_PCPUS];
 	unsigned psci_method; /* enum psci_conduit */
-	paddr_t initrd_start, initrd_end; /* 0, 0 when absent */
+	/* The guest bundle: /chosen/hyparm,bundle, else the initrd; 0, 0 when absent. */
+	paddr_t initrd_start, initrd_end;
 	/* /chosen/rng-seed and kaslr-seed: where their bytes are in the DTB (len 0: absent). */
 	paddr_t rng_seed, kaslr_seed;
 	u32 rng_seed_len, kaslr_seed_len;
-	paddr_t rtc_base; /* the first arm,pl031, 0 when none */
+	paddr_t rtc_base; /* the first arm,pl031, else xlnx,zynqmp-rtc; 0 when none */
+	enum rtc_type rtc_type;
 	paddr_t flash_vars_base; /* the second bank of the cfi-flash node (QEMU virt's pflash1), 0 when none */
 	u64 flash_vars_size;
 	/* The virtio,mmio transports (QEMU virt: 32, most of them empty), in tree order. */
