@@ -80,6 +80,13 @@ void vdev_reset_all(struct vm *vm)
 			vm->devices[i].type->reset(&vm->devices[i]);
 }
 
+void vdev_quiesce_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].type->quiesce)
+			vm->devices[i].type->quiesce(&vm->devices[i]);
+}
+
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v)
 {
 	for (unsigned i = 0; i < vm->nr_devices; i++)

@@ -288,6 +288,8 @@ static void begin_reset(struct vm *vm)
 
 	vm->reset_phase = RESET_FORGET;
 	vm->reset_off = 0;
+	/* Before RESET_FORGET unmaps and scrubs the RAM: nothing from outside may write it from here on. */
+	vdev_quiesce_all(vm);
 	/*
 	 * Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so
 	 * that it notices. Its CPU is interrupted whatever its flags say: one
@@ -323,6 +325,9 @@ void vm_start(struct vm *vm)
 static void vm_stop_vcpus(struct vm *vm)
 {
 	unsigned self = this_pcpu()->id;
+
+	/* Before the RAM can be given back (vm_release_if_idle): nothing from outside writes it any more. */
+	vdev_quiesce_all(vm);
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];

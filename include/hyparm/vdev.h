@@ -30,6 +30,15 @@ struct vdev_type {
 	int (*create)(struct vdev *d, char *err, size_t errlen);
 	/* Back to the state at power-on (VM reset); the VM's vCPUs do not run. */
 	void (*reset)(struct vdev *d);
+	/*
+	 * Optional: the VM is leaving VM_RUNNING (a reset begins, it powers
+	 * off or crashes); its vCPUs may still be running. Once this returns
+	 * and until reset(), the device must not touch the VM's RAM from
+	 * outside the VM's own vCPUs (another VM's traffic, a physical
+	 * completion on another CPU): the reset then unmaps and scrubs that
+	 * RAM, and a VM that stays down gives it back to the allocator.
+	 */
+	void (*quiesce)(struct vdev *d);
 	/* Optional: vCPU v of the VM leaves / enters its physical CPU (after / before its registers are switched). */
 	void (*vcpu_put)(struct vdev *d, struct vcpu *v);
 	void (*vcpu_load)(struct vdev *d, struct vcpu *v);
@@ -64,6 +73,7 @@ int vdev_create(struct vm *vm, const char *name, char *err, size_t errlen);
 int vdev_create_node(struct vm *vm, const struct devnode *dn, char *err, size_t errlen);
 /* Every instance of vm: reset / vCPU switch hooks. */
 void vdev_reset_all(struct vm *vm);
+void vdev_quiesce_all(struct vm *vm);
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_load_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v);
