@@ -26,10 +26,15 @@ static const struct devnode_prop virtio_blk_props[] = {
 	{ "partition", DN_U32, "<1>" },
 };
 
+static const struct devnode_prop virtio_net_props[] = {
+	{ "mac", DN_STRING, "\"02:00:00:00:00:01\"" }, /* else derived from the VM's name */
+};
+
 const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-blk", PROPS(virtio_blk_props) },
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
 	{ "virtio-console", PROPS(virtio_console_props) },
+	{ "virtio-net", PROPS(virtio_net_props) },
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
 

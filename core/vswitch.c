@@ -8,6 +8,18 @@ static bool is_multicast(const u8 *mac)
 	return mac[0] & 1; /* the group bit; broadcast is a multicast address too */
 }
 
+static struct vswitch machine_switch;
+static bool machine_switch_ready;
+
+struct vswitch *vswitch_machine(u64 age)
+{
+	if (!machine_switch_ready) {
+		vswitch_init(&machine_switch, age);
+		machine_switch_ready = true;
+	}
+	return &machine_switch;
+}
+
 void vswitch_init(struct vswitch *sw, u64 age)
 {
 	memset(sw, 0, sizeof(*sw));

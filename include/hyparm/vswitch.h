@@ -135,6 +135,13 @@ void vswitch_port_pop(struct vswitch_port *p, bool delivered);
 /* Frames waiting on p. */
 unsigned vswitch_port_pending(struct vswitch_port *p);
 
+/*
+ * The machine's one switch, every VM's virtio-net and the uplink on it.
+ * Its first caller (a device's creation, on the boot CPU before any VM
+ * runs) sets it up with age; later calls return the same switch.
+ */
+struct vswitch *vswitch_machine(u64 age);
+
 /* The port behind mac at time now, or -1 (unknown, or aged out). */
 int vswitch_lookup(struct vswitch *sw, const u8 *mac, u64 now);
 
