@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 out=deps/linux
 # ext4 and what it needs (modules in Debian's kernel), for the guests' disks (virtio-blk).
 EXT4_MODULES="fs/jbd2/jbd2.ko fs/mbcache.ko lib/crc16.ko crypto/crc32c_generic.ko fs/ext4/ext4.ko"
-[ -f "$out/Image" ] && [ -f "$out/busybox" ] && [ -f "$out/modules/ext4.ko" ] && exit 0
+# What Debian's virtio_net module needs (it is built with CONFIG_NET_FAILOVER=m), for the guests' virtio-net.
+NET_MODULES="net/core/failover.ko drivers/net/net_failover.ko"
+[ -f "$out/Image" ] && [ -f "$out/busybox" ] && [ -f "$out/modules/ext4.ko" ] && [ -f "$out/modules/net_failover.ko" ] && exit 0
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	echo "fetch-linux: needs 'dpkg --add-architecture arm64 && apt-get update' (run: bash scripts/setup-deps.sh)" >&2
@@ -16,13 +18,13 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ -f "$out/Image" ] && [ -f "$out/busybox" ] && [ -f "$out/version" ]; then
-	# An older fetch without the ext4 modules: add them from the same kernel version, Image untouched.
+	# An older fetch without the ext4 or net modules: add them from the same kernel version, Image untouched.
 	ver=$(cat "$out/version")
-	echo "fetch-linux: adding the ext4 modules of linux-image-$ver" >&2
+	echo "fetch-linux: adding the ext4 and net modules of linux-image-$ver" >&2
 	(cd "$tmp" && apt-get download -qq "linux-image-$ver:arm64" >/dev/null 2>&1) || {
 		echo "fetch-linux: apt-get download linux-image-$ver:arm64 failed" >&2; exit 1; }
 	dpkg -x "$tmp"/linux-image-*.deb "$tmp/k"
-	for m in $EXT4_MODULES; do cp "$tmp/k/lib/modules/$ver/kernel/$m" "$out/modules/"; done
+	for m in $EXT4_MODULES $NET_MODULES; do cp "$tmp/k/lib/modules/$ver/kernel/$m" "$out/modules/"; done
 	exit 0
 fi
 pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
@@ -42,6 +44,6 @@ echo "$ver" > "$out/version"
 # The virtio modules the guests may load later (uncompressed .ko files).
 mkdir -p "$out/modules"
 find "$tmp/k/lib/modules/$ver/kernel/drivers" -name 'virtio*.ko*' -exec cp {} "$out/modules/" \; || true
-for m in $EXT4_MODULES; do cp "$tmp/k/lib/modules/$ver/kernel/$m" "$out/modules/"; done
+for m in $EXT4_MODULES $NET_MODULES; do cp "$tmp/k/lib/modules/$ver/kernel/$m" "$out/modules/"; done
 cp "$tmp/b/bin/busybox" "$out/busybox"
 echo "fetch-linux: $ver ready in $out" >&2

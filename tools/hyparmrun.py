@@ -51,7 +51,7 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None, flash_vars=None, devices=None, restart=None, disks=None):
+                 bios=None, flash_vars=None, devices=None, restart=None, disks=None, network=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
@@ -59,6 +59,8 @@ class VM:
         self.devices = devices  # a list of registry names (the manifest's devices), None: hyparm's default
         self.restart = restart  # the manifest's restart policy: "never", "on-crash", "always"
         self.disks = disks or []  # [(host file, read-only)]: -d FILE[,ro], one virtio-blk each
+        # --network [mac=MAC]: None (no interface), "" (MAC from the VM's name) or the MAC
+        self.network = network
 
 
 class Result:
@@ -137,6 +139,16 @@ def parse_disk(opt):
     if flags not in ("", "ro"):
         raise UsageError("-d %s: the only option after the file is ',ro'" % opt)
     return path, flags == "ro"
+
+
+def parse_network(opt):
+    """--network [mac=MAC] -> the MAC ("" : hyparm derives it from the VM's name)."""
+    if not opt:
+        return ""
+    key, _, value = opt.partition("=")
+    if key != "mac" or not re.match(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$", value):
+        raise UsageError("--network %s: the only option is mac=XX:XX:XX:XX:XX:XX" % opt)
+    return value
 
 
 def disk_args(manifest_path):
