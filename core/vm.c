@@ -36,6 +36,17 @@
 #include <string.h>
 
 
+/* Does s contain word? */
+static bool mentions(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *s; s++)
+		if (strncmp(s, word, n) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The devices every VM has unless its config names others; the interrupt
  * controller comes first. Its version is the host GIC's: the guest's CPU
@@ -88,9 +99,14 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 		int rc = vdev_create_node(vm, dn, err, errlen);
 		if (rc) {
 			char why[200], where[VMCONF_WHERE_MAX + 64];
-			/* A device's devnode_fail() already says where; other refusals get the node's place. */
+			/*
+			 * A device's devnode_fail() already says where (the node's line, or
+			 * its property's: so look for the node's path); other refusals get
+			 * the node's place.
+			 */
 			devnode_where(dn, where, sizeof(where));
-			if (strncmp(err, where, strlen(where))) {
+			const char *path = strrchr(where, ' ');
+			if (!mentions(err, path ? path + 1 : where)) {
 				hv_snprintf(why, sizeof(why), "%s", err);
 				hv_snprintf(err, errlen, "%s: %s", where, why);
 			}
