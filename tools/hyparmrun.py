@@ -168,6 +168,17 @@ def disk_args(manifest_path):
     return args
 
 
+def net_args(manifest_path, have_global=False):
+    """QEMU's options for the switch's uplink when a VM has a network interface (a virtio-net
+    node, or "virtio-net" in its devices): QEMU's virtio-net-device on its user-mode network
+    (the host is 10.0.2.2 to the guests), modern like the disks."""
+    text = mf.annotate(manifest_path)
+    if "hyparm,virtio-net" not in text and '"virtio-net"' not in text:
+        return []
+    return ([] if have_global else ["-global", "virtio-mmio.force-legacy=false"]) + \
+        ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"]
+
+
 def explain_config_error(text, origins, ram=None):
     """An error about a line of the manifest the launcher generated from the options, told in the
     user's own terms: "options.dts:12: /vms/b: ..." becomes "VM b (--vm #2: -k foo.bin), --pcpus 5:
@@ -443,6 +454,7 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
     try:
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         disks = disk_args(manifest or os.path.join(work, "options.dts"))
+        disks += net_args(manifest or os.path.join(work, "options.dts"), bool(disks))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
                            list(extra) + flash_vars_args(vms) + disks)
         # Once hyparm runs, QEMU has long read the bundle into the machine's RAM (a reset

@@ -34,6 +34,7 @@
  * or "virtio-net" in the VM's devices, after "virtio-mmio".
  */
 #include <arch/hyp_timer.h>
+#include <drivers/virtio_net.h>
 #include <hyparm/devnode.h>
 #include <hyparm/errno.h>
 #include <hyparm/page_alloc.h>
@@ -354,6 +355,11 @@ static int vnet_create(struct vdev *d, char *err, size_t errlen)
 		return -HV_ENOMEM;
 	}
 	vn->sw = vswitch_machine(VSWITCH_MAC_AGE_S * hyp_timer_freq());
+	/* The machine's virtio-net, if the launcher gave it one, is the switch's uplink (first VM only). */
+	rc = hostnet_attach(vn->sw);
+	if (rc && rc != -HV_ENOENT)
+		hv_printf("hyparm: virtio-net uplink: not attached (%s): VMs only reach each other\n",
+			  hv_strerror(rc));
 	hv_snprintf(vn->name, sizeof(vn->name), "%s", vm->name);
 	/* Closed until the VM's reset (its last step) opens it. */
 	rc = vswitch_port_add(vn->sw, &vn->port, vn->name, &vnet_port_ops, vn, q, VSWITCH_QUEUE_LEN, vn->mac);

@@ -97,3 +97,37 @@ def test_bad_and_duplicate_macs_are_refused(hv):
                   hr.VM(hv.guest("hello"), name="y", network="02:00:00:00:00:01")], timeout=40)
     hv.expect(res.status != hr.STATUS_OK, "two VMs with one MAC were accepted")
     hv.expect(any("is another VM's" in l for l in res.lines + [res.why]), "no clear refusal: %s" % res.why)
+
+
+@pytest.mark.timeout(300)
+def test_linux_vm_fetches_a_file_from_the_host_through_the_uplink(hv, tmp_path):
+    """The uplink (drivers/virtio_net.c: QEMU's virtio-net on its user network, a port of the
+    switch): the guest (10.0.2.15) wgets a file from an HTTP server the test runs on the host's
+    loopback (10.0.2.2 from the guest), and its md5 is the file's."""
+    import http.server
+    import socketserver
+    import threading
+    hv.need_linux()
+    blob = os.urandom(1 << 20)
+    (tmp_path / "blob").write_bytes(blob)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(tmp_path), **kw)
+
+        def log_message(self, *a):
+            pass
+
+    server = socketserver.TCPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = "http://10.0.2.2:%d/blob" % server.server_address[1]
+        res = hv.run([hr.VM(hv.LINUX, name="w", initrd=hv.INITRD, mem=256, network="",
+                            params="console=ttyAMA0 quiet hyparm.test=net-wget hyparm.url=" + url)], timeout=200)
+    finally:
+        server.shutdown()
+        server.server_close()
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    hv.expect(any("virtio-net uplink at" in l for l in res.lines), "hyparm attached no uplink")
+    hv.expect("hyparm-guest: wget md5 %s" % hashlib.md5(blob).hexdigest() in res.vm_lines("w"),
+              "the guest fetched something else: %s" % [l for l in res.vm_lines("w") if "md5" in l])
