@@ -87,6 +87,13 @@ void vdev_quiesce_all(struct vm *vm)
 			vm->devices[i].type->quiesce(&vm->devices[i]);
 }
 
+void vdev_print_stats_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].type->print_stats)
+			vm->devices[i].type->print_stats(&vm->devices[i]);
+}
+
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v)
 {
 	for (unsigned i = 0; i < vm->nr_devices; i++)

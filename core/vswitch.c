@@ -87,12 +87,25 @@ void vswitch_port_close(struct vswitch_port *p)
 
 static bool fresh(const struct vswitch *sw, const struct vswitch_mac *e, u64 now)
 {
-	return e->used && now - e->seen < sw->age;
+	/*
+	 * now is read before the lock is taken, so another CPU may have stamped
+	 * the entry later than our now: that is as fresh as it gets (unsigned
+	 * now - seen would wrap to "aged" and flood a frame that has a home).
+	 */
+	return e->used && (now <= e->seen || now - e->seen < sw->age);
 }
 
 /* Caller holds sw->lock. */
 static int lookup_locked(struct vswitch *sw, const u8 *mac, u64 now)
 {
+	/*
+	 * A MAC-locked port's address is its own for good: found without
+	 * learning, never aged or evicted, so a frame for a VM never floods
+	 * (to other VMs, or to the uplink, whose NAT would answer for it).
+	 */
+	for (unsigned i = 0; i < sw->nr_ports; i++)
+		if (sw->ports[i]->mac_locked && memcmp(sw->ports[i]->mac, mac, ETH_ALEN) == 0)
+			return (int)i;
 	for (unsigned i = 0; i < VSWITCH_MAC_ENTRIES; i++) {
 		struct vswitch_mac *e = &sw->table[i];
 		if (fresh(sw, e, now) && memcmp(e->mac, mac, ETH_ALEN) == 0)
@@ -124,7 +137,7 @@ static void learn(struct vswitch *sw, const u8 *mac, unsigned port, u64 now)
 		}
 		if (!slot && !fresh(sw, e, now))
 			slot = e;
-		if (e->used && (!oldest || now - e->seen > now - oldest->seen))
+		if (e->used && (!oldest || e->seen < oldest->seen))
 			oldest = e;
 	}
 	if (!slot) {

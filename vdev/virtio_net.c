@@ -410,10 +410,31 @@ const struct vnet_stats *vnet_stats_of(const struct vm *vm)
 	return vm->id < VM_MAX && vnets[vm->id].sw ? &vnets[vm->id].stats : NULL;
 }
 
+static void vnet_print_stats(struct vdev *d)
+{
+	struct vnet *vn = d->state;
+	const struct vswitch_port_stats *p = &vn->port.stats;
+
+	hv_printf(
+		"  device virtio-net %02x:%02x:%02x:%02x:%02x:%02x: tx %llu frames, %llu malformed; rx %llu "
+		"frames, %llu bad buffers, %llu waits for buffers\n",
+		vn->mac[0], vn->mac[1], vn->mac[2], vn->mac[3], vn->mac[4], vn->mac[5],
+		(unsigned long long)vn->stats.tx_frames, (unsigned long long)vn->stats.tx_errors,
+		(unsigned long long)vn->stats.rx_frames, (unsigned long long)vn->stats.rx_errors,
+		(unsigned long long)vn->stats.rx_no_buffer);
+	hv_printf("  switch port %u: in %llu frames (%llu bytes), refused %llu runts, %llu spoofed, %llu bad "
+		  "source; out %llu frames (%llu bytes), %llu dropped\n",
+		  vn->port.id, (unsigned long long)p->in_frames, (unsigned long long)p->in_bytes,
+		  (unsigned long long)p->in_runt, (unsigned long long)p->in_spoofed,
+		  (unsigned long long)p->in_bad_src, (unsigned long long)p->out_frames,
+		  (unsigned long long)p->out_bytes, (unsigned long long)p->out_dropped);
+}
+
 static const struct vdev_type vnet_type = {
 	.name = "virtio-net",
 	.create = vnet_create,
 	.reset = vnet_reset,
 	.quiesce = vnet_quiesce,
+	.print_stats = vnet_print_stats,
 };
 VDEV_REGISTER(vnet_type);

@@ -120,19 +120,23 @@ perf)
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 net-send | net-recv)
 	net_up "$ip"
+	bytes=$(seq 1 "$count" | wc -c) # first: on a loaded host it takes a while, and the sender waits on it
 	# The peer boots meanwhile: wait for its first answer (up to ~2 minutes), then count three.
 	n=0
 	until ping -c 1 -W 1 "$peer" >/dev/null 2>&1 || [ $n -ge 120 ]; do n=$((n + 1)); done
 	echo "hyparm-guest: ping $(ping -c 3 -W 5 "$peer" | grep -o '[0-9]* packets received')"
 	if [ "$test" = net-recv ]; then
 		# head ends the transfer at its known size (busybox nc need not close at the sender's EOF).
-		bytes=$(seq 1 "$count" | wc -c)
 		echo "hyparm-guest: net listening for $bytes bytes"
+		t0=$(cut -d' ' -f1 /proc/uptime)
 		sum=$(nc -l -p 5000 | head -c "$bytes" | md5sum | cut -d' ' -f1)
+		# From listening to the last byte (the sender's connect retries included): a rough figure.
+		echo "hyparm-guest: net recv time $t0 $(cut -d' ' -f1 /proc/uptime)"
 		echo "hyparm-guest: net recv md5 $sum"
 	else
 		n=0
-		until seq 1 "$count" | nc "$peer" 5000 || [ $n -ge 30 ]; do sleep 1; n=$((n + 1)); done
+		# Until the receiver listens (its boot may be much slower: a loaded host, a busy CPU).
+		until seq 1 "$count" | nc "$peer" 5000 || [ $n -ge 240 ]; do sleep 1; n=$((n + 1)); done
 		echo "hyparm-guest: net sent"
 		sleep 600 # the test ends the run when the receiver has counted
 	fi

@@ -39,6 +39,8 @@ struct vdev_type {
 	 * RAM, and a VM that stays down gives it back to the allocator.
 	 */
 	void (*quiesce)(struct vdev *d);
+	/* Optional: print the device's own counters for the monitor's `stats` and the power-off report. */
+	void (*print_stats)(struct vdev *d);
 	/* Optional: vCPU v of the VM leaves / enters its physical CPU (after / before its registers are switched). */
 	void (*vcpu_put)(struct vdev *d, struct vcpu *v);
 	void (*vcpu_load)(struct vdev *d, struct vcpu *v);
@@ -74,6 +76,7 @@ int vdev_create_node(struct vm *vm, const struct devnode *dn, char *err, size_t 
 /* Every instance of vm: reset / vCPU switch hooks. */
 void vdev_reset_all(struct vm *vm);
 void vdev_quiesce_all(struct vm *vm);
+void vdev_print_stats_all(struct vm *vm);
 void vdev_vcpu_put_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_load_all(struct vm *vm, struct vcpu *v);
 void vdev_vcpu_reset_all(struct vm *vm, struct vcpu *v);

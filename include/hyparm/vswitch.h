@@ -17,7 +17,10 @@
  *     flooding VM cannot take the room that other senders' frames need.
  *   - A VM port may be MAC-locked: frames whose source is not the port's
  *     own MAC are refused (a VM cannot pretend to be another and steal its
- *     traffic by teaching the switch a lie).
+ *     traffic by teaching the switch a lie), and frames for that MAC go to
+ *     that port without learning (a static entry: never aged, never
+ *     evicted, so traffic between VMs never floods; while the port is
+ *     closed they are dropped, not flooded).
  *
  * The switch only copies bytes between its own buffers: it never touches
  * guest memory. Entering frames are copied into the destination queues;

@@ -70,7 +70,8 @@ static int setup(void **state)
 	(void)state;
 	vswitch_init(&sw, AGE);
 	memset(kicks, 0, sizeof(kicks));
-	add_ports(NPORTS, true);
+	add_ports(NPORTS,
+		  false); /* unlocked, as an uplink: the table decides (the locked tests re-make them) */
 	return 0;
 }
 
@@ -205,10 +206,14 @@ static void test_spoof_and_bad_frames(void **state)
 {
 	(void)state;
 	u8 f[VSWITCH_FRAME_MAX + 1];
+	vswitch_init(&sw, AGE);
+	add_ports(NPORTS, true);
 	/* A MAC-locked port claiming port 1's MAC: refused, and nothing learnt. */
 	assert_int_equal(vswitch_input(&sw, &ports[0], f, frame(f, 0xff, 1, 60, 0), 0), 0);
 	assert_int_equal(ports[0].stats.in_spoofed, 1);
-	assert_int_equal(vswitch_lookup(&sw, (u8[]){ 2, 0, 0, 0, 0, 1 }, 0), -1);
+	assert_int_equal(sw.learned, 0);
+	assert_int_equal(vswitch_lookup(&sw, (u8[]){ 2, 0, 0, 0, 0, 1 }, 0),
+			 1); /* port 1's own, statically */
 	/* Runts and giants. */
 	assert_int_equal(vswitch_input(&sw, &ports[0], f, ETH_HLEN - 1, 0), 0);
 	assert_int_equal(vswitch_input(&sw, &ports[0], f, frame(f, 0xff, 0, VSWITCH_FRAME_MAX + 1, 0), 0), 0);
@@ -264,6 +269,40 @@ static void test_kicks(void **state)
 	assert_int_equal(kicks[1], 2);
 }
 
+static void test_locked_macs_are_static(void **state)
+{
+	(void)state;
+	vswitch_init(&sw, AGE);
+	add_ports(NPORTS, true);
+	/* Port 2 never sent: a frame for its MAC still goes to it alone (no flood, no learning needed). */
+	assert_int_equal(send(0, 2, 0), 1);
+	assert_int_equal(vswitch_port_pending(&ports[2]), 1);
+	assert_int_equal(vswitch_port_pending(&ports[1]), 0);
+	assert_int_equal(sw.flooded, 0);
+	/* Long after any entry would have aged out. */
+	assert_int_equal(send(0, 2, 100 * AGE), 1);
+	/* Closed (its VM resets): dropped, never flooded to the others. */
+	vswitch_port_close(&ports[2]);
+	assert_int_equal(send(0, 2, 100 * AGE), 0);
+	assert_int_equal(vswitch_port_pending(&ports[1]), 0);
+	assert_int_equal(vswitch_port_pending(&ports[3]), 0);
+}
+
+static void test_clock_read_before_the_lock(void **state)
+{
+	(void)state;
+	/* Unlocked ports, so the table decides. Learnt at 1000 by one CPU... */
+	vswitch_init(&sw, AGE);
+	add_ports(3, false);
+	u8 f[60];
+	vswitch_input(&sw, &ports[0], f, frame(f, 0xff, 10, 60, 0), 1000);
+	drain(1), drain(2);
+	/* ...while another read its clock at 999 and took the lock after: still known, unicast. */
+	assert_int_equal(vswitch_input(&sw, &ports[1], f, frame(f, 10, 11, 60, 0), 999), 1);
+	assert_int_equal(vswitch_port_pending(&ports[0]), 1);
+	assert_int_equal(vswitch_port_pending(&ports[2]), 0);
+}
+
 static void test_port_limit(void **state)
 {
 	(void)state;
@@ -286,6 +325,8 @@ int main(void)
 		cmocka_unit_test_setup(test_spoof_and_bad_frames, setup),
 		cmocka_unit_test_setup(test_closed_port, setup),
 		cmocka_unit_test_setup(test_kicks, setup),
+		cmocka_unit_test_setup(test_locked_macs_are_static, setup),
+		cmocka_unit_test_setup(test_clock_read_before_the_lock, setup),
 		cmocka_unit_test_setup(test_port_limit, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
