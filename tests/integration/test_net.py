@@ -72,6 +72,12 @@ def test_hostile_driver_next_to_linux_vms(hv):
         check_transfer(hv, res, 200000)
         hv.guest_passed(res, "h")
         hv.expect(res.vm_states.get("h") == "off", "run %d: the hostile VM did not power off" % run)
+        # Its power-off report: the ten malformed chains counted, the 200 foreign sources refused.
+        at = [i for i, l in enumerate(res.lines) if l.startswith("  device virtio-net %s:" % mac_from_name("h"))]
+        hv.expect(at and at[0] + 1 < len(res.lines), "no virtio-net counters in h's power-off report")
+        dev, port = res.lines[at[0]], res.lines[at[0] + 1]
+        hv.expect(", 10 malformed;" in dev, "h's malformed chains miscounted: %s" % dev)
+        hv.expect("100 spoofed, 100 bad source" in port, "h's foreign sources not refused: %s" % port)
 
 
 def test_launcher_network_option(hv):
