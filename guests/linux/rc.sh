@@ -144,7 +144,9 @@ net-send | net-recv)
 net-wget)
 	net_up 10.0.2.15
 	ip route add default via 10.0.2.2
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	sum=$(wget -q -O - "$url" | md5sum | cut -d' ' -f1)
+	echo "hyparm-guest: wget time $t0 $(cut -d' ' -f1 /proc/uptime)"
 	echo "hyparm-guest: wget md5 $sum"
 	poweroff -f ;;
 esac
