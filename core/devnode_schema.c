@@ -30,11 +30,16 @@ static const struct devnode_prop virtio_vsock_props[] = {
 	{ "cid", DN_U32, "<3>" }, /* the VM's vsock address; default 3 + the VM's index */
 };
 
+static const struct devnode_prop virtio_net_props[] = {
+	{ "mac", DN_STRING, "\"02:00:00:00:00:01\"" }, /* else derived from the VM's name */
+};
+
 const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-blk", PROPS(virtio_blk_props) },
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
 	{ "virtio-console", PROPS(virtio_console_props) },
 	{ "virtio-vsock", PROPS(virtio_vsock_props) },
+	{ "virtio-net", PROPS(virtio_net_props) },
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
 

@@ -11,6 +11,7 @@
 #include <hyparm/monitor.h>
 #include <hyparm/print.h>
 #include <hyparm/sched.h>
+#include <hyparm/vdev.h>
 #include <hyparm/vm.h>
 #include <hyparm/vmm.h>
 #include <string.h>
@@ -142,7 +143,7 @@ void monitor_print_stats(struct vm *vm)
 			hv_printf("  device %s: %llu reads, %llu writes\n", m->name,
 				  (unsigned long long)m->reads, (unsigned long long)m->writes);
 	}
-	/* What devices count beyond their register accesses (virtio-vsock: packets, refusals). */
+	/* What devices count beyond their register accesses (virtio-net, virtio-vsock: frames, packets, refusals). */
 	vdev_print_stats_all(vm);
 }
 

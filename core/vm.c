@@ -36,6 +36,17 @@
 #include <string.h>
 
 
+/* Does s contain word? */
+static bool mentions(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *s; s++)
+		if (strncmp(s, word, n) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The devices every VM has unless its config names others; the interrupt
  * controller comes first. Its version is the host GIC's: the guest's CPU
@@ -89,9 +100,14 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 		int rc = vdev_create_node(vm, dn, err, errlen);
 		if (rc) {
 			char why[200], where[VMCONF_WHERE_MAX + 64];
-			/* A device's devnode_fail() already says where; other refusals get the node's place. */
+			/*
+			 * A device's devnode_fail() already says where (the node's line, or
+			 * its property's: so look for the node's path); other refusals get
+			 * the node's place.
+			 */
 			devnode_where(dn, where, sizeof(where));
-			if (strncmp(err, where, strlen(where))) {
+			const char *path = strrchr(where, ' ');
+			if (!mentions(err, path ? path + 1 : where)) {
 				hv_snprintf(why, sizeof(why), "%s", err);
 				hv_snprintf(err, errlen, "%s: %s", where, why);
 			}
@@ -296,6 +312,8 @@ static void begin_reset(struct vm *vm)
 
 	vm->reset_phase = RESET_FORGET;
 	vm->reset_off = 0;
+	/* Before RESET_FORGET unmaps and scrubs the RAM: nothing from outside may write it from here on. */
+	vdev_quiesce_all(vm);
 	/*
 	 * Everyone off the CPU: a vCPU in the guest elsewhere is interrupted so
 	 * that it notices. Its CPU is interrupted whatever its flags say: one
@@ -331,6 +349,9 @@ void vm_start(struct vm *vm)
 static void vm_stop_vcpus(struct vm *vm)
 {
 	unsigned self = this_pcpu()->id;
+
+	/* Before the RAM can be given back (vm_release_if_idle): nothing from outside writes it any more. */
+	vdev_quiesce_all(vm);
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];

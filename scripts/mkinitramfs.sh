@@ -15,7 +15,8 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root}
 cp deps/linux/busybox "$root/bin/busybox"
 # The arm64 busybox cannot run here: make the applet links by name.
 for applet in sh ash mount umount cat cut echo grep awk sleep nproc uname taskset poweroff reboot \
-	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm wc mke2fs df; do
+	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm wc mke2fs df \
+	ip ifconfig route ping nc wget udhcpc httpd; do
 	ln -s /bin/busybox "$root/bin/$applet"
 done
 ln -s /bin/busybox "$root/init"
@@ -35,10 +36,11 @@ cp build/linux/mtetag "$root/bin/mtetag" # a PROT_MTE page, its tags, a tag-chec
 cp build/linux/svecheck "$root/bin/svecheck" # SVE: the VL, an SVE loop, Z/P registers kept (-cpu max)
 cp build/linux/vsockcat "$root/bin/vsockcat" # AF_VSOCK listen / connect (busybox has no vsock)
 # Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
-# rc.sh loads them for hyparm.test=virtio-rng, virtio-console, virtio-blk and vsock-*.
+# rc.sh loads them for hyparm.test=virtio-rng, virtio-console, virtio-blk, vsock-* and net-* (virtio_net
+# needs net_failover, which needs failover).
 mkdir -p "$root/lib/modules"
 for m in virtio_mmio virtio-rng virtio_console virtio_blk jbd2 mbcache crc16 crc32c_generic ext4 \
-	vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do
+	vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport failover net_failover virtio_net; do
 	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
 done
 chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin" "$root/bin/perfcount" "$root/bin/mtetag" "$root/bin/svecheck" "$root/bin/vsockcat"

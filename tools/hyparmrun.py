@@ -51,7 +51,8 @@ class VM:
     """One VM, with the options `lkvm run` users know."""
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
-                 bios=None, flash_vars=None, devices=None, restart=None, disks=None, no_mte=False, vsock=None):
+                 bios=None, flash_vars=None, devices=None, restart=None, disks=None, no_mte=False, vsock=None,
+                 network=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
@@ -61,6 +62,8 @@ class VM:
         self.disks = disks or []  # [(host file, read-only)]: -d FILE[,ro], one virtio-blk each
         self.no_mte = no_mte  # the manifest's no-mte: MTE stays hidden even where the machine has it
         self.vsock = vsock  # --vsock [CID]: a virtio-vsock device, "auto" (CID 3 + VM index) or its CID
+        # --network [mac=MAC]: None (no interface), "" (MAC from the VM's name) or the MAC
+        self.network = network
 
 
 class Result:
@@ -141,6 +144,16 @@ def parse_disk(opt):
     return path, flags == "ro"
 
 
+def parse_network(opt):
+    """--network [mac=MAC] -> the MAC ("" : hyparm derives it from the VM's name)."""
+    if not opt:
+        return ""
+    key, _, value = opt.partition("=")
+    if key != "mac" or not re.match(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$", value):
+        raise UsageError("--network %s: the only option is mac=XX:XX:XX:XX:XX:XX" % opt)
+    return value
+
+
 def disk_args(manifest_path):
     """QEMU's options for the manifest's disk files: each one a virtio-blk-device, in the order
     hyparm numbers them (QEMU gives the first -device the highest virtio-mmio slot, which
@@ -156,6 +169,17 @@ def disk_args(manifest_path):
         args += ["-drive", "file=%s,if=none,format=raw,id=hd%d%s" % (host, n, ",readonly=on" if ro else ""),
                  "-device", "virtio-blk-device,drive=hd%d" % n]
     return args
+
+
+def net_args(manifest_path, have_global=False):
+    """QEMU's options for the switch's uplink when a VM has a network interface (a virtio-net
+    node, or "virtio-net" in its devices): QEMU's virtio-net-device on its user-mode network
+    (the host is 10.0.2.2 to the guests), modern like the disks."""
+    text = mf.annotate(manifest_path)
+    if "hyparm,virtio-net" not in text and '"virtio-net"' not in text:
+        return []
+    return ([] if have_global else ["-global", "virtio-mmio.force-legacy=false"]) + \
+        ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"]
 
 
 def explain_config_error(text, origins, ram=None):
@@ -544,6 +568,7 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
     try:
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         disks = disk_args(manifest or os.path.join(work, "options.dts"))
+        disks += net_args(manifest or os.path.join(work, "options.dts"), bool(disks))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
                            list(extra) + flash_vars_args(vms) + disks, mte, board, boot)
         if boot == "uboot":

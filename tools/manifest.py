@@ -309,6 +309,13 @@ def generate(vms, origins=None):
             if vsock != "auto":
                 add("\t\t\t\tcid = <%d>;" % int(vsock), opt)
             add("\t\t\t};", opt)
+        if getattr(vm, "network", None) is not None:
+            opt = "%s, --network%s" % (this, " mac=" + vm.network if vm.network else "")
+            add("\t\t\tnet0 {", opt)
+            add('\t\t\t\tcompatible = "hyparm,virtio-net";', opt)
+            if vm.network:
+                add("\t\t\t\tmac = %s;" % dts_string(vm.network), opt)
+            add("\t\t\t};", opt)
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

@@ -52,6 +52,8 @@ static void update_line(struct virtio_dev *vd)
 
 void virtio_dev_reset(struct virtio_dev *vd)
 {
+	/* A VM that stopped and was started again may have been given its RAM at another address. */
+	vd->mem.host = (u8 *)(uintptr_t)vd->vm->ram_pa;
 	vd->status = 0;
 	vd->isr = 0;
 	vd->dev_features_sel = vd->drv_features_sel = 0;

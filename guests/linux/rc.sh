@@ -17,6 +17,9 @@
 #   hyparm.test=mte   MTE: the cpuinfo feature, a PROT_MTE page and a tag-check fault (/bin/mtetag)
 #   hyparm.test=sve   SVE and pointer authentication: cpuinfo features, the kernel's view, /bin/svecheck
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
+#   hyparm.test=net-send / net-recv  virtio-net: eth0 gets hyparm.ip=ADDR (/24), pings hyparm.peer=ADDR, then
+#                      sends / receives `seq 1 hyparm.count=N` over TCP (busybox nc, port 5000); recv prints its md5
+#   hyparm.test=net-wget  eth0 from QEMU's user network (10.0.2.15), wget hyparm.url=URL, print its md5
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -28,14 +31,33 @@ test=
 spin=
 vsock=
 vsocklines=60000
+ip=
+peer=
+count=
+url=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	hyparm.test=*) test=${arg#hyparm.test=} ;;
 	hyparm.spin=*) spin=${arg#hyparm.spin=} ;;
 	hyparm.vsock=*) vsock=${arg#hyparm.vsock=} ;;
 	hyparm.vsocklines=*) vsocklines=${arg#hyparm.vsocklines=} ;;
+	hyparm.ip=*) ip=${arg#hyparm.ip=} ;;
+	hyparm.peer=*) peer=${arg#hyparm.peer=} ;;
+	hyparm.count=*) count=${arg#hyparm.count=} ;;
+	hyparm.url=*) url=${arg#hyparm.url=} ;;
 	esac
 done
+
+# virtio-net: load Debian's driver, bring eth0 up with address $1/24.
+net_up() {
+	for m in virtio_mmio failover net_failover virtio_net; do insmod /lib/modules/$m.ko 2>/dev/null; done
+	n=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 10 ]; do sleep 1; n=$((n + 1)); done
+	echo "hyparm-guest: eth0 mac $(cat /sys/class/net/eth0/address 2>/dev/null)"
+	ip link set lo up
+	ip addr add "$1/24" dev eth0
+	ip link set eth0 up
+}
 
 echo "hyparm-guest: up $(cut -d' ' -f1 /proc/uptime)s, $(nproc) CPU(s), kernel $(uname -r)"
 case "$test" in
@@ -132,6 +154,37 @@ cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
 mte)
 	echo "hyparm-guest: cpuinfo:$(grep -m1 Features /proc/cpuinfo | grep -o -w 'mte[0-9]*' | sed 's/^/ /' | tr -d '\n')"
 	/bin/mtetag; poweroff -f ;;
+net-send | net-recv)
+	net_up "$ip"
+	bytes=$(seq 1 "$count" | wc -c) # first: on a loaded host it takes a while, and the sender waits on it
+	# The peer boots meanwhile: wait for its first answer (up to ~2 minutes), then count three.
+	n=0
+	until ping -c 1 -W 1 "$peer" >/dev/null 2>&1 || [ $n -ge 120 ]; do n=$((n + 1)); done
+	echo "hyparm-guest: ping $(ping -c 3 -W 5 "$peer" | grep -o '[0-9]* packets received')"
+	if [ "$test" = net-recv ]; then
+		# head ends the transfer at its known size (busybox nc need not close at the sender's EOF).
+		echo "hyparm-guest: net listening for $bytes bytes"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		sum=$(nc -l -p 5000 | head -c "$bytes" | md5sum | cut -d' ' -f1)
+		# From listening to the last byte (the sender's connect retries included): a rough figure.
+		echo "hyparm-guest: net recv time $t0 $(cut -d' ' -f1 /proc/uptime)"
+		echo "hyparm-guest: net recv md5 $sum"
+	else
+		n=0
+		# Until the receiver listens (its boot may be much slower: a loaded host, a busy CPU).
+		until seq 1 "$count" | nc "$peer" 5000 || [ $n -ge 240 ]; do sleep 1; n=$((n + 1)); done
+		echo "hyparm-guest: net sent"
+		sleep 600 # the test ends the run when the receiver has counted
+	fi
+	poweroff -f ;;
+net-wget)
+	net_up 10.0.2.15
+	ip route add default via 10.0.2.2
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	sum=$(wget -q -O - "$url" | md5sum | cut -d' ' -f1)
+	echo "hyparm-guest: wget time $t0 $(cut -d' ' -f1 /proc/uptime)"
+	echo "hyparm-guest: wget md5 $sum"
+	poweroff -f ;;
 esac
 # A virtio-blk disk (make run gives one): load its driver so that /dev/vda is there.
 for m in virtio_mmio virtio_blk jbd2 mbcache crc16 crc32c_generic ext4; do insmod /lib/modules/$m.ko 2>/dev/null; done

@@ -31,14 +31,18 @@ struct vdev_type {
 	/* Back to the state at power-on (VM reset); the VM's vCPUs do not run. */
 	void (*reset)(struct vdev *d);
 	/*
-	 * Optional: the VM's RAM is about to be forgotten (a reset's first
-	 * step) or given back (stopped for good). A device that writes the
-	 * VM's memory from other CPUs (virtio-vsock: another VM's packets)
-	 * waits here for such a write in progress and starts none until the
-	 * guest sets the device up again. No lock held.
+	 * Optional: the VM's RAM must not be written from outside its own
+	 * vCPUs any more (another VM's traffic: virtio-net frames, vsock
+	 * packets; a physical completion on another CPU). Called when the VM
+	 * leaves VM_RUNNING (a reset begins, it powers off or crashes; its
+	 * vCPUs may still be running), and again right before its RAM is
+	 * forgotten (a reset's first step) or given back (stopped for good),
+	 * with its vCPUs off. So it must be idempotent: wait for a write in
+	 * progress under the device's lock and start none until reset() or
+	 * the guest sets the device up again. No lock held.
 	 */
 	void (*quiesce)(struct vdev *d);
-	/* Optional: print its own counters for the monitor's stats (lines "  device NAME: ..."). */
+	/* Optional: print the device's own counters for the monitor's `stats` and the power-off report. */
 	void (*print_stats)(struct vdev *d);
 	/* Optional: vCPU v of the VM leaves / enters its physical CPU (after / before its registers are switched). */
 	void (*vcpu_put)(struct vdev *d, struct vcpu *v);

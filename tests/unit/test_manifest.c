@@ -517,10 +517,11 @@ static void device_nodes(void **state)
 
 	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,sata\";\n\t\t\t};\n"),
 		     "t.dts:9: /vms/a/disk0: compatible: 'hyparm,sata': expected one of hyparm,virtio-blk, "
-		     "hyparm,virtio-rng, hyparm,virtio-console, hyparm,virtio-vsock");
+		     "hyparm,virtio-rng, hyparm,virtio-console, hyparm,virtio-vsock, hyparm,virtio-net");
 	expect_error(VM(KERNEL "\t\t\tthing {\n\t\t\t};\n"),
 		     "t.dts:8: /vms/a/thing: a device node needs compatible = \"hyparm,DEVICE\"; "
-		     "(hyparm,virtio-blk, hyparm,virtio-rng, hyparm,virtio-console, hyparm,virtio-vsock)");
+		     "(hyparm,virtio-blk, hyparm,virtio-rng, hyparm,virtio-console, hyparm,virtio-vsock, "
+		     "hyparm,virtio-net)");
 	expect_error(VM(KERNEL "\t\t\trng0 {\n\t\t\t\tcompatible = \"hyparm,virtio-rng\";\n"
 			       "\t\t\t\tsize = \"2M\";\n\t\t\t};\n"),
 		     "t.dts:10: /vms/a/rng0: size: unknown property (hyparm,virtio-rng takes no properties)");
@@ -539,6 +540,21 @@ static void device_nodes(void **state)
 	expect_error(VM(KERNEL "\t\t\tconsole0 {\n\t\t\t\tcompatible = \"hyparm,virtio-console\";\n"
 			       "\t\t\t\tcid = <3>;\n\t\t\t};\n"),
 		     "t.dts:10: /vms/a/console0: cid: unknown property (hyparm,virtio-console takes input)");
+
+	/* virtio-net's row: mac is a string (its syntax is the device's to check). */
+	dtb = compile_text(VM(KERNEL "\t\t\tnet0 {\n\t\t\t\tcompatible = \"hyparm,virtio-net\";\n"
+				     "\t\t\t\tmac = \"02:00:00:00:00:01\";\n\t\t\t};\n"),
+			   &size);
+	parse_blob(dtb, size, NULL, &r);
+	assert_int_equal(r.rc, HV_OK);
+	assert_string_equal(r.vms[0].devnodes[0].schema->device, "virtio-net");
+	char mac[24];
+	assert_int_equal(devnode_string(&r.vms[0].devnodes[0], "mac", mac, sizeof(mac)), HV_OK);
+	assert_string_equal(mac, "02:00:00:00:00:01");
+	free(dtb);
+	expect_error(VM(KERNEL "\t\t\tnet0 {\n\t\t\t\tcompatible = \"hyparm,virtio-net\";\n"
+			       "\t\t\t\tmac = <1>;\n\t\t\t};\n"),
+		     "t.dts:10: /vms/a/net0: mac: expected one string like mac = \"02:00:00:00:00:01\";");
 }
 
 /*

@@ -1,0 +1,3 @@
+UNIT_TESTS += test_vswitch
+test_vswitch_SRCS := core/vswitch.c
+test_vswitch_LIBS :=
