@@ -185,7 +185,13 @@ bool vm_reset_step(struct vm *vm)
 		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
 			vm->reset_off += VM_RAM_BLOCK;
 		if (vm->reset_off < vm->ram_size) {
-			int rc = vm_ram_ready_block(vm, vm->reset_off / VM_RAM_BLOCK);
+			/* The kernel and initrd files are copied over their bytes next: only the rest is zeroed. */
+			const struct vm_images *im = &images[vm->id];
+			const struct vm_ram_range keep[] = {
+				{ im->plan.kernel_off, im->kernel ? im->kernel_size : 0 },
+				{ im->plan.initrd_off, im->initrd ? im->initrd_size : 0 },
+			};
+			int rc = vm_ram_ready_block_for_load(vm, vm->reset_off / VM_RAM_BLOCK, keep, 2);
 			if (rc) {
 				vm->state = VM_RUNNING; /* so that vm_crash() can take it */
 				vm_crash(vm, "reset failed: cannot map RAM (%s)", hv_strerror(rc));
@@ -206,7 +212,11 @@ bool vm_reset_step(struct vm *vm)
 		vm->reset_off = 0;
 		return false;
 	case RESET_CLEAN:
-		/* The guest starts with MMU and caches off: its images must be in memory, not only in our caches. */
+		/*
+		 * The guest starts with MMU and caches off: its images and the zeroes
+		 * around them must be in memory, not only in our caches (one clean per
+		 * block, after both: RESET_READY cleaned nothing).
+		 */
 		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
 			vm->reset_off += VM_RAM_BLOCK;
 		if (vm->reset_off < vm->ram_size) {

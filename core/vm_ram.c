@@ -23,16 +23,40 @@ void vm_ram_forget(struct vm *vm)
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 }
 
-/* Caller holds vm->ram_lock. */
-static int ready_locked(struct vm *vm, u64 block)
+/* Zero [off, end) of the VM's RAM but the bytes of `keep` (offsets in its RAM, in any order). */
+static void zero_except(struct vm *vm, u64 off, u64 end, const struct vm_ram_range *keep, unsigned nkeep)
+{
+	while (off < end) {
+		u64 gap_end = end, skip_to = off;
+		for (unsigned i = 0; i < nkeep; i++) {
+			u64 ks = keep[i].off, ke = keep[i].off + keep[i].size;
+			if (!keep[i].size || ke <= off || ks >= end)
+				continue;
+			if (ks <= off)
+				skip_to = MAX(skip_to, ke);
+			else
+				gap_end = MIN(gap_end, ks);
+		}
+		if (skip_to > off) {
+			off = MIN(skip_to, end);
+			continue;
+		}
+		arch_zero_range(vm->ram_pa + off, gap_end - off);
+		off = gap_end;
+	}
+}
+
+/* Caller holds vm->ram_lock. clean: to the point of coherency now (else the caller will, before any vCPU runs). */
+static int ready_locked(struct vm *vm, u64 block, const struct vm_ram_range *keep, unsigned nkeep, bool clean)
 {
 	u64 off = block * VM_RAM_BLOCK;
 	int rc;
 
 	if (test_bit(vm->ram_ready, block))
 		return HV_OK;
-	memset((u8 *)(uintptr_t)(vm->ram_pa + off), 0, VM_RAM_BLOCK);
-	arch_dcache_clean_inval_range(vm->ram_pa + off, VM_RAM_BLOCK);
+	zero_except(vm, off, off + VM_RAM_BLOCK, keep, nkeep);
+	if (clean)
+		arch_dcache_clean_inval_range(vm->ram_pa + off, VM_RAM_BLOCK);
 	rc = stage2_map(&vm->s2, vm->ram_ipa + off, vm->ram_pa + off, VM_RAM_BLOCK, S2_RWX, S2_MEM_NORMAL);
 	if (rc)
 		return rc;
@@ -48,7 +72,19 @@ int vm_ram_ready_block(struct vm *vm, u64 block)
 	if (block >= vm->ram_size / VM_RAM_BLOCK)
 		return -HV_EINVAL;
 	spin_lock(&vm->ram_lock);
-	rc = ready_locked(vm, block);
+	rc = ready_locked(vm, block, NULL, 0, true);
+	spin_unlock(&vm->ram_lock);
+	return rc;
+}
+
+int vm_ram_ready_block_for_load(struct vm *vm, u64 block, const struct vm_ram_range *keep, unsigned nkeep)
+{
+	int rc;
+
+	if (block >= vm->ram_size / VM_RAM_BLOCK)
+		return -HV_EINVAL;
+	spin_lock(&vm->ram_lock);
+	rc = ready_locked(vm, block, keep, nkeep, false);
 	spin_unlock(&vm->ram_lock);
 	return rc;
 }

@@ -125,6 +125,10 @@ void arch_tlb_inval_ipa(const struct stage2 *s2, ipa_t ipa)
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 {
 }
+void arch_zero_range(paddr_t pa, u64 size)
+{
+	memset((void *)(uintptr_t)pa, 0, size);
+}
 
 /* ---- the physical GIC: a driver (drivers/gic.h) over arch_fake ---- */
 static void fake_send_wake(unsigned cpu)

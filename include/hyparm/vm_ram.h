@@ -26,6 +26,18 @@ struct vcpu;
 void vm_ram_forget(struct vm *vm);
 /* Make block number `block` ready (scrubbed and mapped); HV_OK or a stage-2 error. */
 int vm_ram_ready_block(struct vm *vm, u64 block);
+/* Bytes of a VM's RAM, as offsets from its base. */
+struct vm_ram_range {
+	u64 off, size;
+};
+/*
+ * For a reset, while none of the VM's vCPUs runs: make the block ready as
+ * vm_ram_ready_block() does, but leave the bytes of `keep` as they are (the
+ * caller overwrites them with its images before any vCPU runs: zeroing them
+ * first would be wasted work) and clean nothing (the caller cleans the block
+ * once, after its images are in).
+ */
+int vm_ram_ready_block_for_load(struct vm *vm, u64 block, const struct vm_ram_range *keep, unsigned nkeep);
 /* Is the block scrubbed and mapped? */
 bool vm_ram_block_ready(const struct vm *vm, u64 block);
 /*

@@ -108,6 +108,32 @@ static void forget_unmaps_and_the_next_touch_scrubs_again(void **state)
 	assert_int_equal(ram[100], 0);
 }
 
+static void a_reset_block_keeps_what_the_images_overwrite_and_zeroes_the_rest(void **state)
+{
+	(void)state;
+	/* Block 1 holds the end of a "kernel" and a whole "initrd"; everything else in it is zeroed. */
+	const struct vm_ram_range keep[] = {
+		{ MiB(2) + 0x1000, 0x3000 }, { 0, MiB(2) + 0x100 }, /* starts in block 0, ends in block 1 */
+	};
+	assert_int_equal(vm_ram_ready_block_for_load(&vm, 1, keep, 2), HV_OK);
+	assert_true(mapped(0x40000000 + MiB(2)));
+	assert_true(vm_ram_block_ready(&vm, 1));
+	for (u64 off = MiB(2); off < MiB(4); off++) {
+		bool kept = off < MiB(2) + 0x100 || (off >= MiB(2) + 0x1000 && off < MiB(2) + 0x4000);
+		if (ram[off] != (kept ? 0xA5 : 0))
+			fail_msg("byte at 0x%llx is 0x%x", (unsigned long long)off, ram[off]);
+	}
+	/* Nothing outside the block was touched, and an unaligned kept edge needs no aligned gap. */
+	assert_int_equal(ram[MiB(2) - 1], 0xA5);
+	assert_int_equal(ram[MiB(4)], 0xA5);
+	assert_false(mapped(0x40000000));
+	/* Ready already: nothing is scrubbed again (the guest's bytes stay). */
+	ram[MiB(3)] = 0x5A;
+	assert_int_equal(vm_ram_ready_block_for_load(&vm, 1, NULL, 0), HV_OK);
+	assert_int_equal(ram[MiB(3)], 0x5A);
+	assert_int_equal(vm_ram_ready_block_for_load(&vm, RAM_SIZE / VM_RAM_BLOCK, NULL, 0), -HV_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +141,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(not_ram_is_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(forget_unmaps_and_the_next_touch_scrubs_again, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			a_reset_block_keeps_what_the_images_overwrite_and_zeroes_the_rest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
