@@ -206,3 +206,19 @@ int guest_fdt_build(void *buf, size_t size, const struct guest_fdt_params *p)
 	memset((char *)buf + fdt_totalsize(buf), 0, size - fdt_totalsize(buf));
 	return HV_OK;
 }
+
+int guest_fdt_set_seeds(void *fdt, const u8 *rng_seed, size_t rng_seed_len, u64 kaslr_seed)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+
+	/* In place: the lengths do not change, so nothing in the tree moves. */
+	if (chosen < 0 || fdt_setprop_inplace(fdt, chosen, "rng-seed", rng_seed, (int)rng_seed_len) ||
+	    fdt_setprop_inplace_u64(fdt, chosen, "kaslr-seed", kaslr_seed))
+		return -HV_EINVAL;
+	return HV_OK;
+}
+
+u64 guest_fdt_size(const void *fdt)
+{
+	return fdt_totalsize(fdt);
+}
