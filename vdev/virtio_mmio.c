@@ -52,6 +52,8 @@ static void update_line(struct virtio_dev *vd)
 
 void virtio_dev_reset(struct virtio_dev *vd)
 {
+	/* Where the VM's RAM is in this life: a VM that gave it back at a stop may have got another block. */
+	vd->mem.host = (u8 *)(uintptr_t)vd->vm->ram_pa;
 	vd->status = 0;
 	vd->isr = 0;
 	vd->dev_features_sel = vd->drv_features_sel = 0;

@@ -98,6 +98,16 @@ enum vm_reset_phase {
 	RESET_DEVICES, /* devices back to power-on state, vCPUs off but the boot one */
 };
 
+/* Frames a device mapped into its VM's stage 2 (not RAM): mapped again when the VM's stage 2 is rebuilt. */
+#define VM_MAX_FRAME_MAPS 8
+struct vm_frames {
+	ipa_t ipa;
+	paddr_t pa;
+	u64 size; /* 0: a free slot */
+	unsigned perm; /* S2_R/W/X */
+	enum s2_memtype type;
+};
+
 struct vm {
 	char name[VM_NAME_MAX];
 	unsigned id; /* index; its VMID is id + 1 (VMID 0 is never used) */
@@ -123,7 +133,8 @@ struct vm {
 	u32 weight; /* its share of a CPU against other VMs' vCPUs there (manifest `weight`; 0 = default) */
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	struct restart_history restart; /* its stops, for the restart policy (hyparm/restart.h) */
-	/* Its RAM is allocated; a VM stopped for good gives it back (core/vm.c). */
+	struct vm_frames frames[VM_MAX_FRAME_MAPS]; /* its devices' frames in stage 2 (core/vm_memory.c) */
+	/* Its RAM and stage-2 tables are allocated; a VM stopped for good gives them back (core/vm_memory.c). */
 	bool memory_held;
 	volatile bool release_pending; /* stopped for good: the last of its vCPUs to leave a CPU frees them */
 	enum vm_reset_phase reset_phase;
