@@ -12,6 +12,7 @@
 #   hyparm.test=blk-ext4-write / blk-ext4-read  a file on the ext4 /dev/vda, synced; read back after a kill
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
+#   hyparm.test=job    a short CPU-bound job on every CPU at once, each printing its result, then power off
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -96,6 +97,15 @@ perf)
 	echo "hyparm-guest: pmu interrupt $(grep -i 'pmu' /proc/interrupts | head -1)"
 	/bin/perfcount; poweroff -f ;;
 cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
+job)
+	# sum of i % 7 for i = 1..50000 is 150003: one awk per CPU, all at once, each pinned to its CPU.
+	cpu=0
+	while [ $cpu -lt $(nproc) ]; do
+		(echo "hyparm-guest: job cpu $cpu result $(taskset -c $cpu awk 'BEGIN { s = 0; for (i = 1; i <= 50000; i++) s += i % 7; print s }')") &
+		cpu=$((cpu + 1))
+	done
+	wait
+	poweroff -f ;;
 esac
 # A virtio-blk disk (make run gives one): load its driver so that /dev/vda is there.
 for m in virtio_mmio virtio_blk jbd2 mbcache crc16 crc32c_generic ext4; do insmod /lib/modules/$m.ko 2>/dev/null; done

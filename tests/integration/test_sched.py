@@ -2,6 +2,7 @@
 physical CPU split it by their VMs' weights, Linux guests included, and many Linux VMs on two
 CPUs all boot and all progress. Shares are measured in the guests, by turns of a fixed loop
 within a window of the VM's virtual counter (guests/tests/spin.c, guests/linux/cpuspin.c)."""
+import os
 import re
 
 import pytest
@@ -115,3 +116,33 @@ def test_sched_4_linux_vms_2_vcpus_on_2_cpus(hv):
     for name, n in got.items():
         hv.expect(within(n / mean, 1.0), "vm %s spun %d turns, %.1f%% of the mean (all: %s)"
                   % (name, n, 100 * n / mean, got))
+
+
+EIGHT = "eight-linux-on-two-cpus.dts"
+JOB_RESULT = "150003"  # rc.sh's job: the sum of i % 7 for i = 1..50000
+
+
+@pytest.mark.timeout(900)
+def test_sched_8_linux_vms_2_vcpus_on_2_cpus_all_finish_a_job(hv, tmp_path):
+    # examples/eight-linux-on-two-cpus.dts as it is (16 vCPUs on 2 physical CPUs, 96 MiB each on the
+    # default 1 GiB machine), each VM given rc.sh's job: one CPU-bound awk per vCPU at once. All 8
+    # boot with both CPUs, every vCPU computes the right result, and all power off.
+    hv.need_linux()
+    text = open(os.path.join(hv.REPO, "examples", EIGHT)).read()
+    text = text.replace('"../', '"%s/' % hv.REPO)
+    text = text.replace('bootargs = "console=ttyAMA0 quiet";', 'bootargs = "console=ttyAMA0 quiet hyparm.test=job";')
+    hv.expect(text.count("hyparm.test=job") == 8, "the example no longer has 8 VMs with that command line")
+    dts = tmp_path / EIGHT
+    dts.write_text(text)
+    # Software emulation of 16 busy vCPUs on 2 host threads, on a host shared with other jobs: each
+    # VM boots in about 1/8 of a CPU. The limit is the run's, in host seconds, far above its need.
+    res = hv.run(manifest=str(dts), timeout=800)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    for i in range(8):
+        name = "linux%d" % i
+        lines = res.vm_lines(name)
+        hv.expect(any(re.match(r"hyparm-guest: up .*, 2 CPU\(s\)", l) for l in lines), "%s did not come up with 2 CPUs" % name)
+        for cpu in (0, 1):
+            want = "hyparm-guest: job cpu %d result %s" % (cpu, JOB_RESULT)
+            hv.expect(want in lines, "%s: no '%s' (its job lines: %s)" % (name, want, [l for l in lines if "job" in l]))
+        hv.expect(res.vm_states.get(name) == "off", "%s did not power off: %s" % (name, res.vm_states.get(name)))

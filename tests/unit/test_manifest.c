@@ -214,8 +214,12 @@ static void examples_parse_to_their_vms(void **state)
 		snprintf(name, sizeof(name), "linux%u", i);
 		assert_string_equal(r.vms[i].name, name);
 		assert_string_equal(r.vms[i].kernel, "../deps/linux/Image");
-		assert_int_equal(r.vms[i].mem_size, MiB(128));
-		assert_int_equal(r.vms[i].pcpus[0], i % 2);
+		/* Two vCPUs each, one on each CPU: 16 vCPUs on 2 CPUs, 96 MiB each (768 MiB fit 1 GiB). */
+		assert_int_equal(r.vms[i].vcpus, 2);
+		assert_int_equal(r.vms[i].mem_size, MiB(96));
+		assert_int_equal(r.vms[i].nr_pcpus, 2);
+		assert_int_equal(r.vms[i].pcpus[0], 0);
+		assert_int_equal(r.vms[i].pcpus[1], 1);
 	}
 }
 
