@@ -11,7 +11,7 @@
 #   hyparm.test=blk-write / blk-read / blk-ro  virtio-blk: a dd pattern to /dev/vda, read it back, a read-only disk
 #   hyparm.test=blk-ext4-write / blk-ext4-read  a file on the ext4 /dev/vda, synced; read back after a kill
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
-#   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
+#   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS[,EVERY_MS] of the VM's counter (/bin/cpuspin)
 #   hyparm.test=job    a short CPU-bound job on every CPU at once, each printing its result, then power off
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
@@ -96,7 +96,7 @@ perf)
 	echo "hyparm-guest: event sources:" $(ls /sys/bus/event_source/devices)
 	echo "hyparm-guest: pmu interrupt $(grep -i 'pmu' /proc/interrupts | head -1)"
 	/bin/perfcount; poweroff -f ;;
-cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
+cpuspin) /bin/cpuspin $(echo "$spin" | tr , ' '); poweroff -f ;;
 job)
 	# sum of i % 7 for i = 1..50000 is 150003: one awk per CPU, all at once, each pinned to its CPU.
 	cpu=0
