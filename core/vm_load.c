@@ -135,17 +135,45 @@ static void keep_built_tree(struct vm_images *im, const void *fdt)
 	im->dtb_built_size = size;
 }
 
-/* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
+/* The most of the kernel and initrd files one reset step copies: a Linux kernel is 16 steps, not one. */
+#define LOAD_PIECE VM_RAM_BLOCK
+
+/*
+ * The next piece of the kernel and initrd files, from *pos of the two one
+ * after the other; true when both are in. Pieces keep a step short (a
+ * 33 MB kernel copied at once held the CPU for over a second on a loaded
+ * host, and the EL2 watchdog fired) and let the CPU serve its other vCPUs
+ * between them.
+ */
+static bool copy_files_piece(struct vm *vm, u64 *pos)
+{
+	const struct vm_images *im = &images[vm->id];
+	const struct load_plan *plan = &im->plan;
+	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
+	u64 kernel = im->kernel ? im->kernel_size : 0, initrd = im->initrd ? im->initrd_size : 0;
+
+	if (*pos < kernel) {
+		u64 n = MIN(LOAD_PIECE, kernel - *pos);
+		memcpy(ram + plan->kernel_off + *pos, (const u8 *)im->kernel + *pos, n);
+		*pos += n;
+		return false;
+	}
+	if (*pos < kernel + initrd) {
+		u64 at = *pos - kernel, n = MIN(LOAD_PIECE, initrd - at);
+		memcpy(ram + plan->initrd_off + at, (const u8 *)im->initrd + at, n);
+		*pos += n;
+		return false;
+	}
+	return true;
+}
+
+/* Write the device tree into (scrubbed) guest RAM: the config's own, or the VM's generated one. */
 static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 {
 	struct vm_images *im = &images[vm->id];
 	const struct load_plan *plan = &im->plan;
 	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
 
-	if (im->kernel)
-		memcpy(ram + plan->kernel_off, im->kernel, im->kernel_size);
-	if (im->initrd)
-		memcpy(ram + plan->initrd_off, im->initrd, im->initrd_size);
 	if (im->dtb) {
 		memcpy(ram + plan->dtb_off, im->dtb, im->dtb_size);
 		return HV_OK;
@@ -207,6 +235,30 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 	return HV_OK;
 }
 
+/* Clean [off, off + size) of RAM to the point of coherency where it meets the block at block_off. */
+static void clean_part(paddr_t ram_pa, u64 block_off, u64 off, u64 size)
+{
+	u64 start = MAX(off, block_off), end = MIN(off + size, block_off + VM_RAM_BLOCK);
+
+	if (size && start < end)
+		arch_dcache_clean_inval_range(ram_pa + start, end - start);
+}
+
+/*
+ * A block kept from the previous reset (the guest never wrote it): only
+ * the bytes this reset copied again need cleaning, the rest was cleaned then.
+ */
+static void clean_images_in_block(const struct vm_images *im, paddr_t ram_pa, u64 block_off)
+{
+	const struct load_plan *p = &im->plan;
+
+	if (im->kernel)
+		clean_part(ram_pa, block_off, p->kernel_off, im->kernel_size);
+	if (im->initrd)
+		clean_part(ram_pa, block_off, p->initrd_off, im->initrd_size);
+	clean_part(ram_pa, block_off, p->dtb_off, p->dtb_max);
+}
+
 bool vm_reset_step(struct vm *vm)
 {
 	char err[160];
@@ -243,8 +295,12 @@ bool vm_reset_step(struct vm *vm)
 			return false;
 		}
 		vm->reset_phase = RESET_LOAD;
+		vm->reset_off = 0;
 		return false;
 	case RESET_LOAD:
+		/* The files one piece per step (pieces are whole words: memcpy keeps to words when aligned). */
+		if (!copy_files_piece(vm, &vm->reset_off))
+			return false;
 		if (vm_copy_images(vm, err, sizeof(err))) {
 			vm->state = VM_RUNNING; /* so that vm_crash() can take it */
 			vm_crash(vm, "reset failed: %s", err);
@@ -262,7 +318,10 @@ bool vm_reset_step(struct vm *vm)
 		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
 			vm->reset_off += VM_RAM_BLOCK;
 		if (vm->reset_off < vm->ram_size) {
-			arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, VM_RAM_BLOCK);
+			if (vm_ram_block_fresh(vm, vm->reset_off / VM_RAM_BLOCK))
+				arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, VM_RAM_BLOCK);
+			else
+				clean_images_in_block(&images[vm->id], vm->ram_pa, vm->reset_off);
 			vm->reset_off += VM_RAM_BLOCK;
 			return false;
 		}

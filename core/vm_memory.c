@@ -77,7 +77,10 @@ static int alloc_ram(struct vm *vm, char *err, size_t errlen)
 			    (unsigned long long)(page_alloc_pool()->free_pages * PAGE_SIZE >> 20));
 		return -HV_ENOMEM;
 	}
+	/* Nothing of it is mapped yet (the stage 2 may not even exist): only the block maps start over. */
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+	memset(vm->ram_written, 0, sizeof(vm->ram_written));
+	memset(vm->ram_fresh, 0, sizeof(vm->ram_fresh));
 	return HV_OK;
 }
 
@@ -112,11 +115,10 @@ void vm_memory_free(struct vm *vm)
 	u64 table_pages = vm->s2.table_pages;
 
 	/* Unmapped and its VMID's TLB entries gone before anyone else can get this RAM or these tables. */
-	stage2_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
+	vm_ram_drop_all(vm);
 	arch_tlb_inval_vmid(&vm->s2);
 	stage2_destroy(&vm->s2);
 	page_free((void *)(uintptr_t)vm->ram_pa, vm->ram_size / PAGE_SIZE);
-	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 	vm->ram_pa = 0;
 	vm->memory_held = false;
 	hv_printf("hyparm: vm %s: memory returned (%llu MiB of RAM, %llu KiB of stage-2 tables)\n", vm->name,

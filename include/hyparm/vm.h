@@ -93,7 +93,7 @@ struct vcpu {
 enum vm_reset_phase {
 	RESET_FORGET, /* unmap the RAM: every block is scrubbed again before the guest sees it (hyparm/vm_ram.h) */
 	RESET_READY, /* scrub and map the blocks the boot images go to, one per step */
-	RESET_LOAD, /* copy the images, write the device tree */
+	RESET_LOAD, /* copy the kernel and initrd files (2 MiB per step), then write the device tree */
 	RESET_CLEAN, /* clean the images to the point of coherency (the guest starts with caches off) */
 	RESET_DEVICES, /* devices back to power-on state, vCPUs off but the boot one */
 };
@@ -119,6 +119,14 @@ struct vm {
 	u64 ram_size;
 	spinlock_t ram_lock; /* making blocks ready (core/vm_ram.c) */
 	u64 ram_ready[VM_RAM_MAX / VM_RAM_BLOCK / 64]; /* blocks scrubbed and mapped: bit n = block n */
+	/*
+	 * Blocks that may differ from what the reset put there: mapped writable
+	 * for the guest, or reached by hyparm on its behalf (virtio). A reset's
+	 * image block the guest never wrote is kept as it is (core/vm_ram.c).
+	 */
+	u64 ram_written[VM_RAM_MAX / VM_RAM_BLOCK / 64];
+	u64 ram_fresh[VM_RAM_MAX / VM_RAM_BLOCK /
+		      64]; /* scrubbed by this reset: cleaned whole after the copy */
 	struct mmio_bus mmio;
 	const struct irqchip_ops *irqchip; /* installed by the interrupt controller device */
 	struct vdev devices[VM_MAX_DEVICES];
