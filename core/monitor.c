@@ -95,7 +95,9 @@ static u64 vcpu_exits(const struct vcpu *v)
 
 static void cmd_list(void)
 {
-	hv_printf("%-3s %-16s %-10s %5s %12s %12s\n", "id", "name", "state", "vcpus", "cpu ms", "exits");
+	/* held KiB: RAM and stage-2 tables the VM holds of the page pool (0 once a stopped VM gave them back). */
+	hv_printf("%-3s %-16s %-10s %5s %12s %12s %10s\n", "id", "name", "state", "vcpus", "cpu ms", "exits",
+		  "held KiB");
 	for (unsigned i = 0; i < mon_nr_vms; i++) {
 		struct vm *vm = mon_vms[i];
 		u64 t = 0, exits = 0;
@@ -104,8 +106,9 @@ static void cmd_list(void)
 			t += sched_vcpu_run_ticks(vm->vcpus[j]);
 			exits += vcpu_exits(vm->vcpus[j]);
 		}
-		hv_printf("%-3u %-16s %-10s %5u %12llu %12llu\n", i, vm->name, state_name(vm->state),
-			  vm->nr_vcpus, ms(t), (unsigned long long)exits);
+		hv_printf("%-3u %-16s %-10s %5u %12llu %12llu %10llu\n", i, vm->name, state_name(vm->state),
+			  vm->nr_vcpus, ms(t), (unsigned long long)exits,
+			  (unsigned long long)(vm_memory_held_bytes(vm) >> 10));
 	}
 }
 
@@ -150,7 +153,7 @@ void monitor_print_stats(struct vm *vm)
 static void cmd_help(void)
 {
 	hv_printf("commands:\n"
-		  "  list              VMs: state, vCPUs, CPU time, exits\n"
+		  "  list              VMs: state, vCPUs, CPU time, exits, memory held\n"
 		  "  stats VM          exits per reason and per device, interrupts, per vCPU\n"
 		  "  stop VM           power the VM off\n"
 		  "  start VM          boot a stopped VM again from its images\n"

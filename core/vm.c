@@ -129,86 +129,8 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 	return HV_OK;
 }
 
-int vm_map_device(struct vm *vm, u64 ipa, paddr_t pa, u64 size)
-{
-	return stage2_map(&vm->s2, ipa, pa, size, S2_RW, S2_MEM_DEVICE);
-}
-
 static struct vm vm_storage[VM_MAX];
 static struct vcpu vcpu_storage[VM_MAX][VM_MAX_VCPUS];
-
-static void *s2_table_alloc(unsigned npages)
-{
-	return page_alloc_aligned(npages, npages * PAGE_SIZE);
-}
-
-static void s2_table_free(void *p, unsigned npages)
-{
-	page_free(p, npages);
-}
-
-/*
- * The VM's RAM: allocated at creation (with its stage-2 tables), given back
- * when it stops for good (vm_release_if_idle), allocated again if the
- * monitor starts it after that. Its RAM is never handed over as it is: every block
- * is scrubbed before its guest first sees it (hyparm/vm_ram.h).
- */
-static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
-{
-	const struct vm_config *cfg = vm->config;
-	u64 align = cfg->mem_size >= GiB(1) ? GiB(1) : MiB(2);
-
-	/* A large alignment lets stage 2 use 2 MiB / 1 GiB blocks; fall back to 2 MiB when memory is fragmented. */
-	vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, align);
-	if (!vm->ram_pa && align > MiB(2))
-		vm->ram_pa = (paddr_t)(uintptr_t)page_alloc_raw(cfg->mem_size / PAGE_SIZE, MiB(2));
-	if (!vm->ram_pa) {
-		hv_snprintf(err, errlen, "%s: vm %s: cannot allocate %llu MiB of RAM (%llu MiB free)",
-			    cfg->where, vm->name, (unsigned long long)(cfg->mem_size >> 20),
-			    (unsigned long long)(page_alloc_free_bytes() >> 20));
-		return -HV_ENOMEM;
-	}
-	/* No RAM is mapped yet: blocks are scrubbed and mapped as they are first needed (hyparm/vm_ram.h). */
-	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
-	vm->memory_held = true;
-	return HV_OK;
-}
-
-static int vm_alloc_memory(struct vm *vm, char *err, size_t errlen)
-{
-	int rc = vm_alloc_ram(vm, err, errlen);
-
-	if (rc)
-		return rc;
-	/* VMID 0 is left unused so that a stale VTTBR never matches a live VM. */
-	rc = stage2_init(&vm->s2, stage2_ipa_bits(stage2_parange), (u16)(vm->id + 1), s2_table_alloc,
-			 s2_table_free);
-	if (rc) {
-		hv_snprintf(err, errlen, "vm %s: stage-2 setup failed (%s)", vm->name, hv_strerror(rc));
-		return rc;
-	}
-	vm->vtcr = stage2_vtcr(&vm->s2, stage2_parange);
-	return HV_OK;
-}
-
-/*
- * Caller holds vm->ram_lock; no vCPU of vm is on a CPU. The RAM goes back;
- * the stage-2 tables stay, because devices map their own frames there at
- * creation (pvtime's records, flash banks, a GICv2 GICV frame) and a
- * monitor start must find them: only RAM's mappings are removed.
- */
-static void vm_free_memory(struct vm *vm)
-{
-	/* Unmapped and its VMID's TLB entries gone before anyone else can get this RAM. */
-	stage2_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
-	arch_tlb_inval_vmid(&vm->s2);
-	page_free((void *)(uintptr_t)vm->ram_pa, vm->ram_size / PAGE_SIZE);
-	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
-	vm->ram_pa = 0;
-	vm->memory_held = false;
-	hv_printf("hyparm: vm %s: memory returned (%llu MiB of RAM)\n", vm->name,
-		  (unsigned long long)(vm->ram_size >> 20));
-}
 
 void vm_release_if_idle(struct vm *vm)
 {
@@ -225,7 +147,7 @@ void vm_release_if_idle(struct vm *vm)
 	spin_lock(&vm->ram_lock);
 	if (vm->release_pending && vm->memory_held) {
 		vm->release_pending = false;
-		vm_free_memory(vm);
+		vm_memory_free(vm);
 	}
 	vm->release_pending = false;
 	spin_unlock(&vm->ram_lock);
@@ -257,7 +179,7 @@ int vm_create(const struct vm_config *cfg, unsigned id, const struct guest_bundl
 	vm->bundle = bundle;
 	vm->ram_ipa = GUEST_RAM_IPA;
 	vm->ram_size = cfg->mem_size;
-	rc = vm_alloc_memory(vm, err, errlen);
+	rc = vm_memory_alloc(vm, err, errlen);
 	if (rc)
 		return rc;
 
@@ -550,11 +472,11 @@ bool vm_start_stopped(struct vm *vm)
 
 	if (s != VM_POWERED_OFF && s != VM_CRASHED)
 		return false;
-	/* Its memory first (it may have been given back), so that its reset never runs without it. */
+	/* Its memory first (RAM and stage 2 may have been given back), so that its reset never runs without it. */
 	spin_lock(&vm->ram_lock);
 	vm->release_pending = false;
 	if (!vm->memory_held)
-		rc = vm_alloc_ram(vm, err, sizeof(err));
+		rc = vm_memory_alloc(vm, err, sizeof(err));
 	spin_unlock(&vm->ram_lock);
 	if (rc) {
 		hv_printf("hyparm: vm %s: cannot start: %s\n", vm->name, err);

@@ -13,6 +13,7 @@
 #include <hyparm/guest_cmdline.h>
 #include <hyparm/guest_fdt.h>
 #include <hyparm/loader.h>
+#include <hyparm/page_alloc.h>
 #include <hyparm/print.h>
 #include <hyparm/vdev.h>
 #include <hyparm/vm.h>
@@ -27,6 +28,13 @@ struct vm_images {
 	const void *kernel, *initrd, *dtb;
 	u64 kernel_size, initrd_size, dtb_size;
 	struct load_plan plan;
+	/*
+	 * The generated tree, kept after its first build (its seeds zeroed):
+	 * every later boot copies it and gives it fresh seeds, instead of
+	 * building it again (a tenth of a small VM's reset).
+	 */
+	void *dtb_built;
+	u64 dtb_built_size;
 	char cmdline[VMCONF_CMDLINE_MAX + sizeof(GUEST_CMDLINE_PANIC GUEST_CMDLINE_PANIC_WARM)];
 };
 static struct vm_images images[VM_MAX];
@@ -104,17 +112,68 @@ static bool holds_image(const struct load_plan *p, u64 off)
 		(off < p->dtb_off + p->dtb_max && p->dtb_off < end);
 }
 
-/* Copy the boot images into (scrubbed) guest RAM and write the device tree. */
-static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
+/*
+ * Keep a copy of the VM's first generated tree for its later boots, its seeds
+ * zeroed so that no copy of a guest's secrets stays in hyparm. Without room
+ * for it, every boot builds the tree again.
+ */
+static void keep_built_tree(struct vm_images *im, const void *fdt)
+{
+	static const u8 no_seed[GUEST_FDT_RNG_SEED_BYTES];
+	u64 size = guest_fdt_size(fdt);
+	void *copy = page_alloc(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
+
+	if (!copy)
+		return;
+	memcpy(copy, fdt, size);
+	/* kaslr-seed 1, not 0: the same length, and never a seed any boot gets (they are random). */
+	if (guest_fdt_set_seeds(copy, no_seed, sizeof(no_seed), 1)) {
+		page_free(copy, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
+		return;
+	}
+	im->dtb_built = copy;
+	im->dtb_built_size = size;
+}
+
+/* The most of the kernel and initrd files one reset step copies: a Linux kernel is 16 steps, not one. */
+#define LOAD_PIECE VM_RAM_BLOCK
+
+/*
+ * The next piece of the kernel and initrd files, from *pos of the two one
+ * after the other; true when both are in. Pieces keep a step short (a
+ * 33 MB kernel copied at once held the CPU for over a second on a loaded
+ * host, and the EL2 watchdog fired) and let the CPU serve its other vCPUs
+ * between them.
+ */
+static bool copy_files_piece(struct vm *vm, u64 *pos)
 {
 	const struct vm_images *im = &images[vm->id];
 	const struct load_plan *plan = &im->plan;
 	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
+	u64 kernel = im->kernel ? im->kernel_size : 0, initrd = im->initrd ? im->initrd_size : 0;
 
-	if (im->kernel)
-		memcpy(ram + plan->kernel_off, im->kernel, im->kernel_size);
-	if (im->initrd)
-		memcpy(ram + plan->initrd_off, im->initrd, im->initrd_size);
+	if (*pos < kernel) {
+		u64 n = MIN(LOAD_PIECE, kernel - *pos);
+		memcpy(ram + plan->kernel_off + *pos, (const u8 *)im->kernel + *pos, n);
+		*pos += n;
+		return false;
+	}
+	if (*pos < kernel + initrd) {
+		u64 at = *pos - kernel, n = MIN(LOAD_PIECE, initrd - at);
+		memcpy(ram + plan->initrd_off + at, (const u8 *)im->initrd + at, n);
+		*pos += n;
+		return false;
+	}
+	return true;
+}
+
+/* Write the device tree into (scrubbed) guest RAM: the config's own, or the VM's generated one. */
+static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
+{
+	struct vm_images *im = &images[vm->id];
+	const struct load_plan *plan = &im->plan;
+	u8 *ram = (u8 *)(uintptr_t)vm->ram_pa;
+
 	if (im->dtb) {
 		memcpy(ram + plan->dtb_off, im->dtb, im->dtb_size);
 		return HV_OK;
@@ -129,6 +188,16 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 	entropy_get(rng_seed, sizeof(rng_seed));
 	while (!kaslr_seed) /* 0 means "no seed" to Linux */
 		entropy_get(&kaslr_seed, sizeof(kaslr_seed));
+	if (im->dtb_built) {
+		/* The rest of the DTB's room is zero already: its block was scrubbed. */
+		memcpy(ram + plan->dtb_off, im->dtb_built, im->dtb_built_size);
+		rc = guest_fdt_set_seeds(ram + plan->dtb_off, rng_seed, sizeof(rng_seed), kaslr_seed);
+		memzero_explicit(rng_seed, sizeof(rng_seed));
+		memzero_explicit(&kaslr_seed, sizeof(kaslr_seed));
+		if (rc)
+			hv_snprintf(err, errlen, "vm %s: its device tree lost its seeds", vm->name);
+		return rc;
+	}
 
 	struct guest_fdt_params fp = {
 		.ram_base = vm->ram_ipa,
@@ -164,7 +233,32 @@ static int vm_copy_images(struct vm *vm, char *err, size_t errlen)
 			    (unsigned long long)GUEST_DTB_MAX);
 		return -HV_ENOMEM;
 	}
+	keep_built_tree(im, ram + plan->dtb_off);
 	return HV_OK;
+}
+
+/* Clean [off, off + size) of RAM to the point of coherency where it meets the block at block_off. */
+static void clean_part(paddr_t ram_pa, u64 block_off, u64 off, u64 size)
+{
+	u64 start = MAX(off, block_off), end = MIN(off + size, block_off + VM_RAM_BLOCK);
+
+	if (size && start < end)
+		arch_dcache_clean_inval_range(ram_pa + start, end - start);
+}
+
+/*
+ * A block kept from the previous reset (the guest never wrote it): only
+ * the bytes this reset copied again need cleaning, the rest was cleaned then.
+ */
+static void clean_images_in_block(const struct vm_images *im, paddr_t ram_pa, u64 block_off)
+{
+	const struct load_plan *p = &im->plan;
+
+	if (im->kernel)
+		clean_part(ram_pa, block_off, p->kernel_off, im->kernel_size);
+	if (im->initrd)
+		clean_part(ram_pa, block_off, p->initrd_off, im->initrd_size);
+	clean_part(ram_pa, block_off, p->dtb_off, p->dtb_max);
 }
 
 bool vm_reset_step(struct vm *vm)
@@ -189,7 +283,13 @@ bool vm_reset_step(struct vm *vm)
 		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
 			vm->reset_off += VM_RAM_BLOCK;
 		if (vm->reset_off < vm->ram_size) {
-			int rc = vm_ram_ready_block(vm, vm->reset_off / VM_RAM_BLOCK);
+			/* The kernel and initrd files are copied over their bytes next: only the rest is zeroed. */
+			const struct vm_images *im = &images[vm->id];
+			const struct vm_ram_range keep[] = {
+				{ im->plan.kernel_off, im->kernel ? im->kernel_size : 0 },
+				{ im->plan.initrd_off, im->initrd ? im->initrd_size : 0 },
+			};
+			int rc = vm_ram_ready_block_for_load(vm, vm->reset_off / VM_RAM_BLOCK, keep, 2);
 			if (rc) {
 				vm->state = VM_RUNNING; /* so that vm_crash() can take it */
 				vm_crash(vm, "reset failed: cannot map RAM (%s)", hv_strerror(rc));
@@ -199,8 +299,12 @@ bool vm_reset_step(struct vm *vm)
 			return false;
 		}
 		vm->reset_phase = RESET_LOAD;
+		vm->reset_off = 0;
 		return false;
 	case RESET_LOAD:
+		/* The files one piece per step (pieces are whole words: memcpy keeps to words when aligned). */
+		if (!copy_files_piece(vm, &vm->reset_off))
+			return false;
 		if (vm_copy_images(vm, err, sizeof(err))) {
 			vm->state = VM_RUNNING; /* so that vm_crash() can take it */
 			vm_crash(vm, "reset failed: %s", err);
@@ -210,11 +314,18 @@ bool vm_reset_step(struct vm *vm)
 		vm->reset_off = 0;
 		return false;
 	case RESET_CLEAN:
-		/* The guest starts with MMU and caches off: its images must be in memory, not only in our caches. */
+		/*
+		 * The guest starts with MMU and caches off: its images and the zeroes
+		 * around them must be in memory, not only in our caches (one clean per
+		 * block, after both: RESET_READY cleaned nothing).
+		 */
 		while (vm->reset_off < vm->ram_size && !holds_image(&images[vm->id].plan, vm->reset_off))
 			vm->reset_off += VM_RAM_BLOCK;
 		if (vm->reset_off < vm->ram_size) {
-			arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, VM_RAM_BLOCK);
+			if (vm_ram_block_fresh(vm, vm->reset_off / VM_RAM_BLOCK))
+				arch_dcache_clean_inval_range(vm->ram_pa + vm->reset_off, VM_RAM_BLOCK);
+			else
+				clean_images_in_block(&images[vm->id], vm->ram_pa, vm->reset_off);
 			vm->reset_off += VM_RAM_BLOCK;
 			return false;
 		}

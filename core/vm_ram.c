@@ -12,32 +12,135 @@ static bool test_bit(const u64 *map, u64 n)
 	return __atomic_load_n(&map[n / 64], __ATOMIC_ACQUIRE) >> (n % 64) & 1;
 }
 
+static void set_bit(u64 *map, u64 n)
+{
+	__atomic_fetch_or(&map[n / 64], 1ULL << (n % 64), __ATOMIC_RELEASE);
+}
+
 bool vm_ram_block_ready(const struct vm *vm, u64 block)
 {
 	return test_bit(vm->ram_ready, block);
 }
 
+bool vm_ram_block_fresh(const struct vm *vm, u64 block)
+{
+	return test_bit(vm->ram_fresh, block);
+}
+
 void vm_ram_forget(struct vm *vm)
+{
+	u64 blocks = vm->ram_size / VM_RAM_BLOCK;
+
+	/*
+	 * Every block goes but those the guest could not have changed: ready,
+	 * never made writable, never reached by hyparm for it. Such a block
+	 * holds what the reset wrote (its images, zeroes), read-only in stage 2:
+	 * the next reset keeps it as it is and only copies the images again.
+	 */
+	for (u64 b = 0; b < blocks; b++) {
+		if (test_bit(vm->ram_ready, b) && !test_bit(vm->ram_written, b))
+			continue;
+		if (test_bit(vm->ram_ready, b))
+			stage2_unmap(&vm->s2, vm->ram_ipa + b * VM_RAM_BLOCK, VM_RAM_BLOCK);
+	}
+	for (u64 i = 0; i < VM_RAM_MAX / VM_RAM_BLOCK / 64; i++) {
+		vm->ram_ready[i] &= ~vm->ram_written[i];
+		vm->ram_written[i] = 0;
+		vm->ram_fresh[i] = 0;
+	}
+}
+
+void vm_ram_drop_all(struct vm *vm)
 {
 	stage2_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+	memset(vm->ram_written, 0, sizeof(vm->ram_written));
+	memset(vm->ram_fresh, 0, sizeof(vm->ram_fresh));
 }
 
-/* Caller holds vm->ram_lock. */
-static int ready_locked(struct vm *vm, u64 block)
+/* Zero [off, end) of the VM's RAM but the bytes of `keep` (offsets in its RAM, in any order). */
+static void zero_except(struct vm *vm, u64 off, u64 end, const struct vm_ram_range *keep, unsigned nkeep)
+{
+	while (off < end) {
+		u64 gap_end = end, skip_to = off;
+		for (unsigned i = 0; i < nkeep; i++) {
+			u64 ks = keep[i].off, ke = keep[i].off + keep[i].size;
+			if (!keep[i].size || ke <= off || ks >= end)
+				continue;
+			if (ks <= off)
+				skip_to = MAX(skip_to, ke);
+			else
+				gap_end = MIN(gap_end, ks);
+		}
+		if (skip_to > off) {
+			off = MIN(skip_to, end);
+			continue;
+		}
+		arch_zero_range(vm->ram_pa + off, gap_end - off);
+		off = gap_end;
+	}
+}
+
+/*
+ * Caller holds vm->ram_lock. for_load: a reset's image block: not cleaned
+ * here (the caller cleans it once its images are in) and mapped without
+ * write permission, so that the guest's first write says it changed it.
+ */
+static int ready_locked(struct vm *vm, u64 block, const struct vm_ram_range *keep, unsigned nkeep,
+			bool for_load)
 {
 	u64 off = block * VM_RAM_BLOCK;
 	int rc;
 
 	if (test_bit(vm->ram_ready, block))
 		return HV_OK;
-	arch_ram_scrub(vm->ram_pa + off, VM_RAM_BLOCK); /* data and, with MTE, allocation tags */
-	rc = stage2_map(&vm->s2, vm->ram_ipa + off, vm->ram_pa + off, VM_RAM_BLOCK, S2_RWX, S2_MEM_NORMAL);
+	/* With MTE the allocation tags are guest data too: all of the block's, under the images as well. */
+	arch_zero_tags(vm->ram_pa + off, VM_RAM_BLOCK);
+	zero_except(vm, off, off + VM_RAM_BLOCK, keep, nkeep);
+	if (!for_load)
+		arch_dcache_clean_inval_range(vm->ram_pa + off, VM_RAM_BLOCK);
+	rc = stage2_map(&vm->s2, vm->ram_ipa + off, vm->ram_pa + off, VM_RAM_BLOCK,
+			for_load ? S2_R | S2_X : S2_RWX, S2_MEM_NORMAL);
 	if (rc)
 		return rc;
+	if (for_load)
+		set_bit(vm->ram_fresh, block);
+	else
+		set_bit(vm->ram_written, block);
 	/* Published after the mapping, so that a vCPU that sees the bit also finds the block mapped. */
-	__atomic_fetch_or(&vm->ram_ready[block / 64], 1ULL << (block % 64), __ATOMIC_RELEASE);
+	set_bit(vm->ram_ready, block);
 	return HV_OK;
+}
+
+/* Caller holds vm->ram_lock; the block is ready. The guest (or hyparm for it) is about to change it. */
+static int written_locked(struct vm *vm, u64 block)
+{
+	int rc = HV_OK;
+
+	if (test_bit(vm->ram_written, block))
+		return HV_OK;
+	/* Marked first: should the mapping change fail, the next reset still scrubs the block. */
+	set_bit(vm->ram_written, block);
+	rc = stage2_protect(&vm->s2, vm->ram_ipa + block * VM_RAM_BLOCK, VM_RAM_BLOCK, S2_RWX);
+	return rc;
+}
+
+int vm_ram_host_access(struct vm *vm, u64 off, u64 len)
+{
+	int rc = HV_OK;
+
+	if (!len)
+		return HV_OK;
+	if (off >= vm->ram_size || len > vm->ram_size - off)
+		return -HV_EINVAL;
+	spin_lock(&vm->ram_lock);
+	for (u64 b = off / VM_RAM_BLOCK; b <= (off + len - 1) / VM_RAM_BLOCK && !rc; b++) {
+		rc = ready_locked(vm, b, NULL, 0, false);
+		if (!rc)
+			rc = written_locked(vm, b);
+	}
+	spin_unlock(&vm->ram_lock);
+	return rc;
 }
 
 int vm_ram_ready_block(struct vm *vm, u64 block)
@@ -47,7 +150,19 @@ int vm_ram_ready_block(struct vm *vm, u64 block)
 	if (block >= vm->ram_size / VM_RAM_BLOCK)
 		return -HV_EINVAL;
 	spin_lock(&vm->ram_lock);
-	rc = ready_locked(vm, block);
+	rc = ready_locked(vm, block, NULL, 0, false);
+	spin_unlock(&vm->ram_lock);
+	return rc;
+}
+
+int vm_ram_ready_block_for_load(struct vm *vm, u64 block, const struct vm_ram_range *keep, unsigned nkeep)
+{
+	int rc;
+
+	if (block >= vm->ram_size / VM_RAM_BLOCK)
+		return -HV_EINVAL;
+	spin_lock(&vm->ram_lock);
+	rc = ready_locked(vm, block, keep, nkeep, true);
 	spin_unlock(&vm->ram_lock);
 	return rc;
 }
@@ -82,7 +197,18 @@ bool vm_ram_fault(struct vcpu *v, ipa_t ipa)
 	 */
 	if (vm_ram_block_ready(vm, block)) {
 		struct s2_mapping m;
-		return stage2_walk(&vm->s2, ipa, &m) == HV_OK;
+		bool ok;
+		if (stage2_walk(&vm->s2, ipa, &m) == HV_OK && (m.perm & S2_W))
+			return true;
+		/*
+		 * A reset's image block, mapped read-only until the guest writes it
+		 * (or, unmapped for a moment, another vCPU is making it writable):
+		 * under the lock, it becomes writable and is marked changed.
+		 */
+		spin_lock(&vm->ram_lock);
+		ok = stage2_walk(&vm->s2, ipa, &m) == HV_OK && written_locked(vm, block) == HV_OK;
+		spin_unlock(&vm->ram_lock);
+		return ok;
 	}
 	rc = vm_ram_ready_block(vm, block);
 	if (rc) {

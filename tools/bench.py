@@ -550,7 +550,7 @@ def report_storm(results, targets, clocks, out):
     out("\nReboot storm: the honest job (%d rounds, its own virtual counter) next to a VM that resets itself\n"
         "every %d ms (PSCI SYSTEM_RESET; it sleeps in WFI between), against the job alone.\n"
         "Goal: <= 5 %% slower. Same pCPU: the job also gives up the CPU time each reset takes (scrubbing\n"
-        "and loading the rebooter's image blocks, about 2 ms). Other pCPU under icount: QEMU wakes the idle CPU late next to\n"
+        "and loading the rebooter's image blocks, about 0.4 ms under icount). Other pCPU under icount: QEMU wakes the idle CPU late next to\n"
         "a busy one, so few resets happen (see the resets column and docs/benchmarks.md)." %
         (STORM_ROUNDS, STORM_EVERY_MS))
     hdr = "%-8s %-30s %9s %8s %-22s %9s" % ("clock", "job next to", "job ms", "resets", "against", "slowdown")

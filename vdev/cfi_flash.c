@@ -67,9 +67,9 @@ static void array_mode(void *ctx, bool array)
 	if (!fb->cfi.backed)
 		return;
 	if (array)
-		rc = stage2_map(&vm->s2, fb->ipa, fb->pa, fb->cfi.backed, fb->perm, S2_MEM_NORMAL);
+		rc = vm_map_frames(vm, fb->ipa, fb->pa, fb->cfi.backed, fb->perm, S2_MEM_NORMAL);
 	else
-		rc = stage2_unmap(&vm->s2, fb->ipa, fb->cfi.backed);
+		rc = vm_unmap_frames(vm, fb->ipa, fb->cfi.backed);
 	/* Unmapped, every read still works through the trap (slower, and only with a syndrome). */
 	if (rc && !fb->dev->map_failed_reported) {
 		fb->dev->map_failed_reported = true;

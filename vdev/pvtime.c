@@ -32,6 +32,7 @@
 #include <hyparm/sched.h>
 #include <hyparm/smccc.h>
 #include <hyparm/vm.h>
+#include <hyparm/vmm.h>
 
 #define PV_TIME_FEATURES_FID 0xC5000020u
 #define PV_TIME_ST_FID 0xC5000021u
@@ -110,8 +111,8 @@ static int create(struct vdev *d, char *err, size_t errlen)
 		return -HV_ENOMEM;
 	}
 	/* Read-only: the guest only reads its records (a write is an external abort, as for any unowned IPA). */
-	rc = stage2_map(&vm->s2, GUEST_PVTIME_IPA, (paddr_t)(uintptr_t)pt->records, PAGE_SIZE, S2_R,
-			S2_MEM_NORMAL);
+	rc = vm_map_frames(vm, GUEST_PVTIME_IPA, (paddr_t)(uintptr_t)pt->records, PAGE_SIZE, S2_R,
+			   S2_MEM_NORMAL);
 	if (rc) {
 		page_free(pt->records, 1);
 		hv_snprintf(err, errlen, "vm %s: pvtime: cannot map its records (%s)", vm->name,

@@ -25,19 +25,14 @@
 #define TRANSPORT_FEATURES \
 	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_F_INDIRECT_DESC))
 
-/* The walker's RAM-ready hook: the blocks a ring or buffer lies in are scrubbed and mapped first. */
+/*
+ * The walker's RAM-ready hook: the blocks a ring or buffer lies in are
+ * scrubbed and mapped first, and counted as changed (the device may write
+ * them, behind stage 2's back), so that the VM's next reset scrubs them.
+ */
 static int ram_ready(void *ctx, u64 off, u64 len)
 {
-	struct vm *vm = ctx;
-
-	for (u64 b = off / VM_RAM_BLOCK; b <= (off + len - 1) / VM_RAM_BLOCK; b++) {
-		if (vm_ram_block_ready(vm, b))
-			continue;
-		int rc = vm_ram_ready_block(vm, b);
-		if (rc)
-			return rc;
-	}
-	return HV_OK;
+	return vm_ram_host_access(ctx, off, len);
 }
 
 static u64 offered(const struct virtio_dev *vd)
@@ -52,7 +47,7 @@ static void update_line(struct virtio_dev *vd)
 
 void virtio_dev_reset(struct virtio_dev *vd)
 {
-	/* A VM that stopped and was started again may have been given its RAM at another address. */
+	/* Where the VM's RAM is in this life: a VM that gave it back at a stop may have got another block. */
 	vd->mem.host = (u8 *)(uintptr_t)vd->vm->ram_pa;
 	vd->status = 0;
 	vd->isr = 0;

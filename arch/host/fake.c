@@ -145,10 +145,13 @@ void arch_tlb_inval_ipa(const struct stage2 *s2, ipa_t ipa)
 void arch_dcache_clean_inval_range(paddr_t pa, u64 size)
 {
 }
-/* No tags on the host: the bytes are what a scrub clears. */
-void arch_ram_scrub(paddr_t pa, u64 size)
+void arch_zero_range(paddr_t pa, u64 size)
 {
 	memset((void *)(uintptr_t)pa, 0, size);
+}
+/* No tags on the host. */
+void arch_zero_tags(paddr_t pa, u64 size)
+{
 }
 
 /* ---- the physical GIC: a driver (drivers/gic.h) over arch_fake ---- */

@@ -10,6 +10,15 @@
  *   cpuspin FROM_MS TO_MS   prints "CPUSPIN cpu N turns T" per worker, or
  *                           "CPUSPIN late NOW_MS" if it started after FROM_MS;
  *                           "+MS" is from now (a busy job of a known length)
+ *   cpuspin FROM_MS TO_MS EVERY_MS
+ *                           the same, and each worker also prints
+ *                           "CPUSPIN cpu N at MS turns T" (its turns so far)
+ *                           at every multiple of EVERY_MS of the counter:
+ *                           VMs that booted at different times compare their
+ *                           turns over the stretch where all of them spun
+ *   cpuspin sleep MS        one nanosleep of MS, timed by the counter around
+ *                           it: "CPUSPIN slept MS" (the guest's timer, without
+ *                           the process start-ups a shell's `sleep` adds)
  *
  * No libc, like hwdebug.c: a static binary, system calls by hand.
  */
@@ -17,6 +26,7 @@ typedef unsigned long u64;
 typedef long s64;
 
 #define SYS_write 64
+#define SYS_nanosleep 101
 #define SYS_exit_group 94
 #define SYS_sched_setaffinity 122
 #define SYS_sched_getaffinity 123
@@ -106,18 +116,59 @@ static void work(void)
 		;
 }
 
-static void worker(unsigned cpu, u64 from, u64 to)
+static int streq(const char *a, const char *b)
 {
-	u64 mask = 1UL << cpu, turns = 0;
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* "CPUSPIN cpu N at MS turns T", at once. */
+static void say_at(u64 cpu, u64 ms, u64 turns)
+{
+	struct line l = { .n = 0 };
+
+	add(&l, "CPUSPIN cpu ");
+	add_num(&l, cpu);
+	add(&l, " at ");
+	add_num(&l, ms);
+	add(&l, " turns ");
+	add_num(&l, turns);
+	l.buf[l.n++] = '\n';
+	sys(SYS_write, 1, (u64)l.buf, l.n, 0);
+}
+
+static void worker(unsigned cpu, u64 from, u64 to, u64 every)
+{
+	u64 mask = 1UL << cpu, turns = 0, now;
+	u64 next = every ? (from / every + 1) * every : (u64)-1; /* the next sample, a multiple of every */
 
 	sys(SYS_sched_setaffinity, 0, sizeof(mask), (u64)&mask, 0);
 	while (counter() < from)
 		work();
-	while (counter() < to) {
+	while ((now = counter()) < to) {
 		work();
 		turns++;
+		if (now >= next) {
+			/* Descheduled across a sample point: no turns happened meanwhile, the count is right. */
+			say_at(cpu, next / ms_ticks(1), turns);
+			next += every;
+		}
 	}
 	say("cpu", cpu, "turns", turns);
+}
+
+static int slept(const char *arg)
+{
+	u64 ms = parse(arg);
+	struct {
+		s64 sec, nsec;
+	} ts = { (s64)(ms / 1000), (s64)(ms % 1000) * 1000000 };
+	u64 t0 = counter();
+
+	sys(SYS_nanosleep, (u64)&ts, 0, 0, 0);
+	say("slept", (counter() - t0) / ms_ticks(1), 0, 0);
+	return 0;
 }
 
 int cmain(u64 *sp);
@@ -128,13 +179,17 @@ int cmain(u64 *sp)
 	u64 set[16] = { 0 }; /* room for 1024 CPUs */
 	unsigned n = 0;
 
-	if (argc != 3) {
-		sys(SYS_write, 2, (u64) "usage: cpuspin FROM_MS TO_MS\n", 29, 0);
+	if (argc == 3 && streq(argv[1], "sleep"))
+		return slept(argv[2]);
+	if (argc != 3 && argc != 4) {
+		static const char usage[] = "usage: cpuspin FROM_MS TO_MS [EVERY_MS] | cpuspin sleep MS\n";
+		sys(SYS_write, 2, (u64)usage, sizeof(usage) - 1, 0);
 		return 2;
 	}
 	u64 now = counter();
 	u64 from = ms_ticks(parse(argv[1] + (argv[1][0] == '+'))) + (argv[1][0] == '+' ? now : 0);
 	u64 to = ms_ticks(parse(argv[2] + (argv[2][0] == '+'))) + (argv[2][0] == '+' ? now : 0);
+	u64 every = argc == 4 ? ms_ticks(parse(argv[3])) : 0;
 	if (counter() > from) {
 		say("late", counter() / ms_ticks(1), 0, 0);
 		return 1;
@@ -147,7 +202,7 @@ int cmain(u64 *sp)
 			continue;
 		n++;
 		if (sys(SYS_clone, SIGCHLD, 0, 0, 0) == 0) {
-			worker(cpu, from, to);
+			worker(cpu, from, to, every);
 			return 0;
 		}
 	}

@@ -16,7 +16,8 @@
 #   hyparm.test=perf  the PMU: driver probe, sysfs device, cycles and instructions (/bin/perfcount)
 #   hyparm.test=mte   MTE: the cpuinfo feature, a PROT_MTE page and a tag-check fault (/bin/mtetag)
 #   hyparm.test=sve   SVE and pointer authentication: cpuinfo features, the kernel's view, /bin/svecheck
-#   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS of the VM's counter (/bin/cpuspin)
+#   hyparm.test=cpuspin  busy on every CPU from hyparm.spin=FROM_MS,TO_MS[,EVERY_MS] of the VM's counter (/bin/cpuspin)
+#   hyparm.test=job    a short CPU-bound job on every CPU at once, each printing its result, then power off
 #   hyparm.test=net-send / net-recv  virtio-net: eth0 gets hyparm.ip=ADDR (/24), pings hyparm.peer=ADDR, then
 #                      sends / receives `seq 1 hyparm.count=N` over TCP (busybox nc, port 5000); recv prints its md5
 #   hyparm.test=net-wget  eth0 from QEMU's user network (10.0.2.15), wget hyparm.url=URL, print its md5
@@ -150,7 +151,7 @@ sve)
 	done
 	dmesg | grep -E 'SVE: |authentication' | sed 's/^/hyparm-guest: dmesg: /'
 	/bin/svecheck; poweroff -f ;;
-cpuspin) /bin/cpuspin ${spin%,*} ${spin#*,}; poweroff -f ;;
+cpuspin) /bin/cpuspin $(echo "$spin" | tr , ' '); poweroff -f ;;
 mte)
 	echo "hyparm-guest: cpuinfo:$(grep -m1 Features /proc/cpuinfo | grep -o -w 'mte[0-9]*' | sed 's/^/ /' | tr -d '\n')"
 	/bin/mtetag; poweroff -f ;;
@@ -184,6 +185,15 @@ net-wget)
 	sum=$(wget -q -O - "$url" | md5sum | cut -d' ' -f1)
 	echo "hyparm-guest: wget time $t0 $(cut -d' ' -f1 /proc/uptime)"
 	echo "hyparm-guest: wget md5 $sum"
+	poweroff -f ;;
+job)
+	# sum of i % 7 for i = 1..50000 is 150003: one awk per CPU, all at once, each pinned to its CPU.
+	cpu=0
+	while [ $cpu -lt $(nproc) ]; do
+		(echo "hyparm-guest: job cpu $cpu result $(taskset -c $cpu awk 'BEGIN { s = 0; for (i = 1; i <= 50000; i++) s += i % 7; print s }')") &
+		cpu=$((cpu + 1))
+	done
+	wait
 	poweroff -f ;;
 esac
 # A virtio-blk disk (make run gives one): load its driver so that /dev/vda is there.

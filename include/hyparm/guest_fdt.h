@@ -42,5 +42,15 @@ struct guest_fdt_params {
 
 /* Write the DT into buf. HV_OK, or -HV_ENOMEM if size is too small. */
 int guest_fdt_build(void *buf, size_t size, const struct guest_fdt_params *p);
+/*
+ * Overwrite the seeds of a tree guest_fdt_build() wrote with seeds (the same
+ * lengths): a VM's tree is the same at every boot but for them, so a reset
+ * copies the tree it built once and gives it fresh seeds. HV_OK, or
+ * -HV_EINVAL if the tree has no such seeds.
+ */
+int guest_fdt_set_seeds(void *fdt, const u8 *rng_seed, size_t rng_seed_len, u64 kaslr_seed);
+
+/* The size of a tree guest_fdt_build() wrote (its header's totalsize). */
+u64 guest_fdt_size(const void *fdt);
 
 #endif

@@ -93,9 +93,19 @@ struct vcpu {
 enum vm_reset_phase {
 	RESET_FORGET, /* unmap the RAM: every block is scrubbed again before the guest sees it (hyparm/vm_ram.h) */
 	RESET_READY, /* scrub and map the blocks the boot images go to, one per step */
-	RESET_LOAD, /* copy the images, write the device tree */
+	RESET_LOAD, /* copy the kernel and initrd files (2 MiB per step), then write the device tree */
 	RESET_CLEAN, /* clean the images to the point of coherency (the guest starts with caches off) */
 	RESET_DEVICES, /* devices back to power-on state, vCPUs off but the boot one */
+};
+
+/* Frames a device mapped into its VM's stage 2 (not RAM): mapped again when the VM's stage 2 is rebuilt. */
+#define VM_MAX_FRAME_MAPS 8
+struct vm_frames {
+	ipa_t ipa;
+	paddr_t pa;
+	u64 size; /* 0: a free slot */
+	unsigned perm; /* S2_R/W/X */
+	enum s2_memtype type;
 };
 
 struct vm {
@@ -109,6 +119,14 @@ struct vm {
 	u64 ram_size;
 	spinlock_t ram_lock; /* making blocks ready (core/vm_ram.c) */
 	u64 ram_ready[VM_RAM_MAX / VM_RAM_BLOCK / 64]; /* blocks scrubbed and mapped: bit n = block n */
+	/*
+	 * Blocks that may differ from what the reset put there: mapped writable
+	 * for the guest, or reached by hyparm on its behalf (virtio). A reset's
+	 * image block the guest never wrote is kept as it is (core/vm_ram.c).
+	 */
+	u64 ram_written[VM_RAM_MAX / VM_RAM_BLOCK / 64];
+	u64 ram_fresh[VM_RAM_MAX / VM_RAM_BLOCK /
+		      64]; /* scrubbed by this reset: cleaned whole after the copy */
 	struct mmio_bus mmio;
 	const struct irqchip_ops *irqchip; /* installed by the interrupt controller device */
 	struct vdev devices[VM_MAX_DEVICES];
@@ -124,7 +142,8 @@ struct vm {
 	u32 weight; /* its share of a CPU against other VMs' vCPUs there (manifest `weight`; 0 = default) */
 	const struct guest_bundle *bundle; /* images, kept for reset */
 	struct restart_history restart; /* its stops, for the restart policy (hyparm/restart.h) */
-	/* Its RAM is allocated; a VM stopped for good gives it back (core/vm.c). */
+	struct vm_frames frames[VM_MAX_FRAME_MAPS]; /* its devices' frames in stage 2 (core/vm_memory.c) */
+	/* Its RAM and stage-2 tables are allocated; a VM stopped for good gives them back (core/vm_memory.c). */
 	bool memory_held;
 	volatile bool release_pending; /* stopped for good: the last of its vCPUs to leave a CPU frees them */
 	enum vm_reset_phase reset_phase;

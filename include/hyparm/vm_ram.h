@@ -22,10 +22,39 @@ struct vcpu;
 /* Largest VM RAM the ready-bitmap covers. */
 #define VM_RAM_MAX GiB(16)
 
-/* Forget every block: unmap the VM's RAM from stage 2 (its vCPUs do not run). */
+/*
+ * A reset (its vCPUs do not run): forget every block the guest may have
+ * changed (unmapped, scrubbed again when next needed). A block of the
+ * previous reset's images that neither the guest nor hyparm for it wrote
+ * stays ready, read-only: it holds exactly what the reset put there.
+ */
 void vm_ram_forget(struct vm *vm);
+/* Forget every block, whatever it holds (the VM's RAM is given back). */
+void vm_ram_drop_all(struct vm *vm);
+/* Was the block scrubbed by this reset (it is cleaned whole), or kept from the last one? */
+bool vm_ram_block_fresh(const struct vm *vm, u64 block);
+/*
+ * hyparm is about to read or write [off, off + len) of the VM's RAM for it
+ * (virtio): every block there is made ready and counted as changed, so the
+ * next reset scrubs it. HV_OK, -HV_EINVAL outside RAM, or a stage-2 error.
+ */
+int vm_ram_host_access(struct vm *vm, u64 off, u64 len);
 /* Make block number `block` ready (scrubbed and mapped); HV_OK or a stage-2 error. */
 int vm_ram_ready_block(struct vm *vm, u64 block);
+/* Bytes of a VM's RAM, as offsets from its base. */
+struct vm_ram_range {
+	u64 off, size;
+};
+/*
+ * For a reset, while none of the VM's vCPUs runs: make the block ready as
+ * vm_ram_ready_block() does, but leave the bytes of `keep` as they are (the
+ * caller overwrites them with its images before any vCPU runs: zeroing them
+ * first would be wasted work), clean nothing (the caller cleans the block
+ * once, after its images are in), and map it read-only: the guest's first
+ * write (a stage-2 permission fault, vm_ram_fault) makes it writable and
+ * marks it changed. A block kept from the previous reset is left as it is.
+ */
+int vm_ram_ready_block_for_load(struct vm *vm, u64 block, const struct vm_ram_range *keep, unsigned nkeep);
 /* Is the block scrubbed and mapped? */
 bool vm_ram_block_ready(const struct vm *vm, u64 block);
 /*

@@ -2,6 +2,7 @@
 #ifndef HYPARM_VMM_H
 #define HYPARM_VMM_H
 
+#include <arch/stage2.h>
 #include <hyparm/types.h>
 
 struct vm;
@@ -37,6 +38,20 @@ void vm_report_crash_registers(struct vm *vm);
 void vm_release_if_idle(struct vm *vm);
 /* A device frame passed through to the guest: pa at ipa, size bytes, read-write, Device-nGnRE. */
 int vm_map_device(struct vm *vm, u64 ipa, paddr_t pa, u64 size);
+/*
+ * A device's own frames (not RAM) in its VM's stage 2, remembered so that
+ * they are mapped again when a VM that gave its memory back starts
+ * (core/vm_memory.c). perm: S2_R/W/X; type: enum s2_memtype. Unmap with the
+ * same ipa and size. HV_OK, -HV_ENOMEM (no slot left) or a stage-2 error.
+ */
+int vm_map_frames(struct vm *vm, ipa_t ipa, paddr_t pa, u64 size, unsigned perm, enum s2_memtype type);
+int vm_unmap_frames(struct vm *vm, ipa_t ipa, u64 size);
+/* Its RAM and stage 2 (with its devices' frames): at creation and at a monitor start after a stop. */
+int vm_memory_alloc(struct vm *vm, char *err, size_t errlen);
+/* No vCPU of vm on any CPU: RAM and every stage-2 table back to the page pool. */
+void vm_memory_free(struct vm *vm);
+/* Bytes of the page pool vm holds now: RAM and stage-2 tables (the monitor's `list`). */
+u64 vm_memory_held_bytes(const struct vm *vm);
 
 /* Where vm's images go, from its config (at creation: errors before anything boots). */
 int vm_plan_images(struct vm *vm, char *err, size_t errlen);

@@ -131,14 +131,25 @@ def test_never_a_crashed_vm_stays_down_and_gives_its_memory_back(hv):
            hr.VM(hv.guest("crash"), name="g", pcpus="0")]
     res = hv.run(vms, timeout=90, script=[
         (r"hyparm: vm g: memory returned", CTRL_A3 + CTRL_A3),
-        (r"console input goes to the monitor", "start g\r"),
+        (r"console input goes to the monitor", "list\r"),
+        (r"hyparm> $", "start g\r"),
         (r"hyparm: vm g: started again[\s\S]*hyparm: vm g: memory returned", "console other\r"),
         (r"console input goes to vm other", "o"),
     ])
     hv.expect(res.status == hr.STATUS_VM_FAILED, "status %d (want 1): %s" % (res.status, res.why))
     hv.expect(starts(res, "hyparm: vm g: stopped: exception loop") == 2, "g did not crash twice (start, start)")
     hv.expect(starts(res, "hyparm: vm g: restarting") == 0, "restart = never restarted it")
-    hv.expect(count(res, "hyparm: vm g: memory returned (64 MiB of RAM)") == 2, "g's memory was not returned twice")
+    # RAM and every stage-2 table go back (the tables' KiB: more than the root's 8, which alone
+    # would mean the RAM's tables stayed or were never counted).
+    returned = [re.match(r"hyparm: vm g: memory returned \(64 MiB of RAM, (\d+) KiB of stage-2 tables\)$", l)
+                for l in res.lines if l.startswith("hyparm: vm g: memory returned")]
+    hv.expect(len(returned) == 2 and all(m and int(m.group(1)) > 8 for m in returned),
+              "g's memory and tables were not returned twice: %s" % [m and m.group(0) for m in returned])
+    # The monitor's list shows what each VM holds: g nothing once it gave its memory back.
+    text = "\n".join(res.lines)
+    hv.expect(re.search(r"^\d+\s+g\s+crashed\s+1\s+\d+\s+\d+\s+0$", text, re.M), "list shows g holding memory")
+    other = re.search(r"^\d+\s+other\s+running\s+1\s+\d+\s+\d+\s+(\d+)$", text, re.M)
+    hv.expect(other and int(other.group(1)) > 64 * 1024, "list shows other holding less than its 64 MiB")
     hv.expect(res.vm_lines("g").count("crashing now") == 2, "the monitor's start did not boot g again")
     hv.expect(res.vm_states.get("other") == "off" and res.vm_states.get("g") == "stopped", "states %s" % res.vm_states)
     expect_report(hv, res, "g", 2)

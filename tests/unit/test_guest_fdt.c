@@ -190,6 +190,43 @@ static void seeds_are_in_chosen_and_only_when_given(void **state)
 	assert_int_equal(cell64(v, 0), 0x0123456789abcdefULL);
 }
 
+static void seeds_are_replaced_in_place_and_nothing_else_changes(void **state)
+{
+	static char buf[65536], before[65536];
+	struct guest_fdt_params p = params();
+	u8 seed[GUEST_FDT_RNG_SEED_BYTES], fresh[GUEST_FDT_RNG_SEED_BYTES];
+	const void *v;
+	int len, node;
+
+	memset(seed, 0x11, sizeof(seed));
+	memset(fresh, 0x22, sizeof(fresh));
+	p.rng_seed = seed;
+	p.rng_seed_len = sizeof(seed);
+	p.kaslr_seed = 0x1111;
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	memcpy(before, buf, sizeof(buf));
+	assert_int_equal(guest_fdt_set_seeds(buf, fresh, sizeof(fresh), 0x2222333344445555ULL), HV_OK);
+	v = prop(buf, "/chosen", "rng-seed", &len);
+	assert_int_equal(len, GUEST_FDT_RNG_SEED_BYTES);
+	assert_memory_equal(v, fresh, sizeof(fresh));
+	v = prop(buf, "/chosen", "kaslr-seed", &len);
+	assert_int_equal(cell64(v, 0), 0x2222333344445555ULL);
+	/* Only the seeds' bytes differ: the same size, every other byte as built. */
+	assert_int_equal(fdt_totalsize(buf), fdt_totalsize(before));
+	unsigned differ = 0;
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		differ += buf[i] != before[i];
+	assert_true(differ <= GUEST_FDT_RNG_SEED_BYTES + 8);
+	assert_true(differ >= GUEST_FDT_RNG_SEED_BYTES);
+	/* A tree without seeds is refused: there is nothing to overwrite. */
+	p.rng_seed_len = 0;
+	p.kaslr_seed = 0;
+	assert_int_equal(guest_fdt_build(buf, sizeof(buf), &p), HV_OK);
+	assert_int_equal(guest_fdt_set_seeds(buf, fresh, sizeof(fresh), 1), -HV_EINVAL);
+	node = fdt_path_offset(buf, "/chosen");
+	assert_null(fdt_getprop(buf, node, "rng-seed", NULL));
+}
+
 static void too_small_a_buffer_is_reported(void **state)
 {
 	static char buf[256];
@@ -255,6 +292,7 @@ int main(void)
 		cmocka_unit_test(gicv2_vm_gets_a_cortex_a15_gic),
 		cmocka_unit_test(no_initrd_means_no_initrd_properties),
 		cmocka_unit_test(seeds_are_in_chosen_and_only_when_given),
+		cmocka_unit_test(seeds_are_replaced_in_place_and_nothing_else_changes),
 		cmocka_unit_test(too_small_a_buffer_is_reported),
 		cmocka_unit_test(dtc_accepts_the_tree),
 		cmocka_unit_test(devices_add_their_own_nodes),

@@ -18,6 +18,7 @@
 #include <hyparm/errno.h>
 #include <hyparm/irqchip.h>
 #include <hyparm/page_alloc.h>
+#include <hyparm/vmm.h>
 #include <hyparm/print.h>
 #include <hyparm/smccc.h>
 #include <hyparm/vm.h>
@@ -50,7 +51,7 @@ void *page_alloc(u64 n)
 void page_free(void *p, u64 n)
 {
 }
-/* The stage-2 mapping the device asks for. */
+/* The stage-2 mapping the device asks for (through the core, which remembers it for a rebuilt stage 2). */
 static struct {
 	ipa_t ipa;
 	paddr_t pa;
@@ -59,7 +60,7 @@ static struct {
 	enum s2_memtype type;
 	unsigned calls;
 } mapped;
-int stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, u64 size, unsigned perm, enum s2_memtype type)
+int vm_map_frames(struct vm *m, ipa_t ipa, paddr_t pa, u64 size, unsigned perm, enum s2_memtype type)
 {
 	mapped.ipa = ipa;
 	mapped.pa = pa;

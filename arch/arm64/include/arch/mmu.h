@@ -17,7 +17,7 @@ enum el2_mem {
 	/*
 	 * RAM outside hyparm's image (guest RAM, the page pool): as EL2_DATA,
 	 * but Tagged where the CPU has MTE2, so that hyparm can clear the
-	 * allocation tags of guest RAM (arch_ram_scrub()).
+	 * allocation tags of guest RAM (arch_zero_tags(), arch_dcache_clean_inval_range()).
 	 */
 	EL2_RAM,
 };
