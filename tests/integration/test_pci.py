@@ -1,0 +1,47 @@
+"""The virtual PCIe host bridge (vdev/pci_host.c) and virtio-pci (vdev/virtio_pci.c): Debian's kernel finds
+the ECAM bridge, enumerates the virtio-rng function, binds virtio_pci to it, and its MSI-X vectors reach the
+guest as LPIs through the ITS (the ITS-MSI line of /proc/interrupts counts up when /dev/hwrng is read)."""
+import re
+
+import pytest
+
+import hyparmrun as hr
+from test_virtio import manifest, vm_node
+
+DEVICES = '"gicv3", "gicv3-its", "arm-vtimer", "arm-ptimer", "pl011", "pci-host", "virtio-rng-pci"'
+
+
+def msi_counts(lines, tag):
+    """{irq description: total count over CPUs} of the /proc/interrupts MSI lines the guest printed."""
+    out = {}
+    for l in lines:
+        if l.startswith("hyparm-guest: %s " % tag):
+            f = l.split()[2:]
+            counts = [int(x) for x in f[1:] if x.isdigit()]
+            desc = " ".join(x for x in f[1:] if not x.isdigit())
+            out[desc] = sum(counts)
+    return out
+
+
+@pytest.mark.timeout(240)
+def test_linux_virtio_rng_pci_msix_through_the_its(hv, tmp_path):
+    hv.need_linux()
+    node = vm_node("l", hv.LINUX, "console=ttyAMA0 quiet hyparm.test=virtio-rng-pci", memory="256M",
+                   devices=DEVICES)
+    node = node.replace('\t\t\tmemory', '\t\t\tinitrd = "%s";\n\t\t\tmemory' % hv.INITRD)
+    res = hv.run(manifest=manifest(tmp_path, node), timeout=180)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("l")
+    print("\n".join(l for l in lines if l.startswith("hyparm-guest:")))
+    pci = [l for l in lines if l.startswith("hyparm-guest: pci ")]
+    # Bus 0, device 1: vendor 0x1af4 (virtio), device 0x1044 (0x1040 + virtio-rng's ID 4), virtio_pci bound.
+    hv.expect("hyparm-guest: pci 0000:00:01.0 0x1af4:0x1044 driver virtio-pci" in lines,
+              "the virtio-rng function is not enumerated with virtio-pci bound: %s" % pci)
+    hv.expect(len(pci) == 1, "want exactly one PCI function: %s" % pci)
+    hv.expect("hyparm-guest: rng_current virtio_rng.0" in lines, "hw_random does not use virtio_rng")
+    hv.expect("hyparm-guest: hwrng bytes 256" in lines, "dd of /dev/hwrng did not give 256 bytes")
+    before, after = msi_counts(lines, "irq-before"), msi_counts(lines, "irq-after")
+    its = {d: n for d, n in after.items() if "ITS" in d and "virtio" in d}
+    hv.expect(its, "no ITS MSI line for the virtio device in /proc/interrupts: %s" % after)
+    grew = [d for d, n in its.items() if n > before.get(d, 0)]
+    hv.expect(grew, "no virtio ITS MSI count grew while /dev/hwrng was read: before %s after %s" % (before, after))
