@@ -24,8 +24,8 @@ static void set_mask(struct pci_function *f, unsigned off, unsigned size, u32 ma
 		f->wmask[off + i] = (u8)(mask >> (8 * i));
 }
 
-void pci_fn_init(struct pci_function *f, const struct pci_function_ops *ops, void *ctx, u16 vendor, u16 device,
-		 u32 class_code, u8 revision)
+void pci_fn_init(struct pci_function *f, const struct pci_function_ops *ops, void *ctx, u16 vendor,
+		 u16 device, u32 class_code, u8 revision)
 {
 	memset(f, 0, sizeof(*f));
 	f->ops = ops;
@@ -87,7 +87,7 @@ static bool access_ok(unsigned off, unsigned size)
 u32 pci_cfg_read(const struct pci_function *f, unsigned off, unsigned size)
 {
 	if (!access_ok(off, size))
-		return 0xFFFFFFFFu;
+		return size < 4 ? (1u << (8 * size)) - 1 : 0xFFFFFFFFu; /* all-ones of the access's width */
 	if (off >= PCI_CFG_SIZE)
 		return 0;
 	return pci_cfg_get(f, off, size);

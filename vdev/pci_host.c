@@ -74,7 +74,8 @@ static int ecam_read(void *dev, struct vcpu *v, u64 off, unsigned size, u64 *val
 	spin_lock(&h->lock);
 	f = ecam_fn(h, off);
 	/* No function: all-ones (the vendor ID 0xffff that tells software nothing is there). */
-	*val = f ? pci_cfg_read(f, off & (PCI_ECAM_FN_SIZE - 1), size) : 0xFFFFFFFFu >> (32 - 8 * MIN(size, 4u));
+	*val = f ? pci_cfg_read(f, off & (PCI_ECAM_FN_SIZE - 1), size)
+		 : 0xFFFFFFFFu >> (32 - 8 * MIN(size, 4u));
 	spin_unlock(&h->lock);
 	return HV_OK;
 }
@@ -142,9 +143,11 @@ static int host_create(struct vdev *d, char *err, size_t errlen)
 	*h = (struct pci_host){ .lock = SPINLOCK_INIT };
 	rc = mmio_bus_add(&vm->mmio, GUEST_PCI_ECAM_IPA, GUEST_PCI_ECAM_SIZE, &ecam_ops, h, "pci-ecam");
 	if (!rc)
-		rc = mmio_bus_add(&vm->mmio, GUEST_PCI_MMIO_IPA, GUEST_PCI_MMIO_SIZE, &window_ops, h, "pci-mmio");
+		rc = mmio_bus_add(&vm->mmio, GUEST_PCI_MMIO_IPA, GUEST_PCI_MMIO_SIZE, &window_ops, h,
+				  "pci-mmio");
 	if (rc) {
-		hv_snprintf(err, errlen, "vm %s: cannot place the PCI host bridge (%s)", vm->name, hv_strerror(rc));
+		hv_snprintf(err, errlen, "vm %s: cannot place the PCI host bridge (%s)", vm->name,
+			    hv_strerror(rc));
 		return rc;
 	}
 	h->present = true;
@@ -190,12 +193,9 @@ static int host_fdt(struct vdev *d, void *fdt)
 {
 	char name[32];
 	fdt64_t reg[2] = { cpu_to_fdt64(GUEST_PCI_ECAM_IPA), cpu_to_fdt64(GUEST_PCI_ECAM_SIZE) };
-	u32 ranges[7] = { PCI_DT_SPACE_MEM32,
-			  (u32)(GUEST_PCI_MMIO_IPA >> 32),
-			  (u32)GUEST_PCI_MMIO_IPA,
-			  (u32)(GUEST_PCI_MMIO_IPA >> 32),
-			  (u32)GUEST_PCI_MMIO_IPA,
-			  (u32)(GUEST_PCI_MMIO_SIZE >> 32),
+	u32 ranges[7] = { PCI_DT_SPACE_MEM32,	   (u32)(GUEST_PCI_MMIO_IPA >> 32),
+			  (u32)GUEST_PCI_MMIO_IPA, (u32)(GUEST_PCI_MMIO_IPA >> 32),
+			  (u32)GUEST_PCI_MMIO_IPA, (u32)(GUEST_PCI_MMIO_SIZE >> 32),
 			  (u32)GUEST_PCI_MMIO_SIZE };
 	u32 bus_range[2] = { 0, 0 };
 	u32 msi_map[4] = { 0, GUEST_FDT_PHANDLE_ITS, 0, 0x100 };
@@ -207,7 +207,8 @@ static int host_fdt(struct vdev *d, void *fdt)
 	    (rc = fdt_property_string(fdt, "device_type", "pci")) ||
 	    (rc = fdt_property(fdt, "reg", reg, sizeof(reg))) ||
 	    (rc = prop_cells(fdt, "bus-range", bus_range, 2)) ||
-	    (rc = fdt_property_u32(fdt, "#address-cells", 3)) || (rc = fdt_property_u32(fdt, "#size-cells", 2)) ||
+	    (rc = fdt_property_u32(fdt, "#address-cells", 3)) ||
+	    (rc = fdt_property_u32(fdt, "#size-cells", 2)) ||
 	    (rc = fdt_property_u32(fdt, "linux,pci-domain", 0)) ||
 	    (rc = fdt_property(fdt, "dma-coherent", NULL, 0)) || (rc = prop_cells(fdt, "ranges", ranges, 7)))
 		return rc;

@@ -65,7 +65,8 @@ static void deliver(struct virtio_pci *vp, unsigned vec)
 
 static bool vector_masked(const struct virtio_pci *vp, unsigned vec)
 {
-	return (msix_flags(vp) & PCI_MSIX_FLAGS_MASKALL) || (vp->msix[vec].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	return (msix_flags(vp) & PCI_MSIX_FLAGS_MASKALL) ||
+		(vp->msix[vec].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
 
 static void fire(struct virtio_pci *vp, u16 vec)
@@ -146,11 +147,14 @@ static u64 common_read(struct virtio_pci *vp, u64 off, unsigned size)
 	if (is(off, size, VPCI_DFSELECT, 4))
 		return vd->dev_features_sel;
 	if (is(off, size, VPCI_DF, 4))
-		return vd->dev_features_sel < 2 ? (u32)(virtio_offered_features(vd) >> (32 * vd->dev_features_sel)) : 0;
+		return vd->dev_features_sel < 2
+			? (u32)(virtio_offered_features(vd) >> (32 * vd->dev_features_sel))
+			: 0;
 	if (is(off, size, VPCI_GFSELECT, 4))
 		return vd->drv_features_sel;
 	if (is(off, size, VPCI_GF, 4))
-		return vd->drv_features_sel < 2 ? (u32)(vd->driver_features >> (32 * vd->drv_features_sel)) : 0;
+		return vd->drv_features_sel < 2 ? (u32)(vd->driver_features >> (32 * vd->drv_features_sel))
+						: 0;
 	if (is(off, size, VPCI_MSIX_CONFIG, 2))
 		return vp->config_vector;
 	if (is(off, size, VPCI_NUM_QUEUES, 2))
@@ -164,7 +168,8 @@ static u64 common_read(struct virtio_pci *vp, u64 off, unsigned size)
 	if (!q)
 		return 0; /* no such queue: size 0 says so (4.1.4.3) */
 	if (is(off, size, VPCI_Q_SIZE, 2))
-		return q->num ? q->num : VIRTQ_MAX_SIZE; /* the maximum until the driver picks a smaller one */
+		return q->num ? q->num
+			      : VIRTQ_MAX_SIZE; /* the maximum until the driver picks a smaller one */
 	if (is(off, size, VPCI_Q_MSIX, 2))
 		return vp->queue_vector[vd->queue_sel];
 	if (is(off, size, VPCI_Q_ENABLE, 2))
@@ -194,7 +199,8 @@ static void common_write(struct virtio_pci *vp, u64 off, unsigned size, u64 val)
 		/* Only during negotiation: after FEATURES_OK the features are fixed. */
 		if (vd->drv_features_sel < 2 && !(vd->status & VIRTIO_STATUS_FEATURES_OK)) {
 			u64 *f = &vd->driver_features;
-			*f = vd->drv_features_sel ? (*f & 0xFFFFFFFFULL) | val << 32 : (*f & ~0xFFFFFFFFULL) | (u32)val;
+			*f = vd->drv_features_sel ? (*f & 0xFFFFFFFFULL) | val << 32
+						  : (*f & ~0xFFFFFFFFULL) | (u32)val;
 		}
 	} else if (is(off, size, VPCI_MSIX_CONFIG, 2)) {
 		vp->config_vector = vector_arg(val);
@@ -206,7 +212,9 @@ static void common_write(struct virtio_pci *vp, u64 off, unsigned size, u64 val)
 		vd->queue_sel = (u32)val;
 	} else if (is(off, size, VPCI_Q_SIZE, 2)) {
 		if (q_writable)
-			q->num = val > VIRTQ_MAX_SIZE ? 0 : (u16)val; /* too large or not a power of 2: refused at enable */
+			q->num = val > VIRTQ_MAX_SIZE
+				? 0
+				: (u16)val; /* too large or not a power of 2: refused at enable */
 	} else if (is(off, size, VPCI_Q_MSIX, 2)) {
 		if (q)
 			vp->queue_vector[vd->queue_sel] = vector_arg(val);
@@ -234,7 +242,8 @@ static u64 msix_read(struct virtio_pci *vp, u64 off, unsigned size)
 {
 	if (off >= VPCI_MSIX_PBA_OFF)
 		return off == VPCI_MSIX_PBA_OFF && (size == 4 || size == 8) ? vp->pba : 0;
-	u64 n = (off - VPCI_MSIX_TABLE_OFF) / PCI_MSIX_ENTRY_SIZE, w = (off - VPCI_MSIX_TABLE_OFF) % PCI_MSIX_ENTRY_SIZE;
+	u64 n = (off - VPCI_MSIX_TABLE_OFF) / PCI_MSIX_ENTRY_SIZE,
+	    w = (off - VPCI_MSIX_TABLE_OFF) % PCI_MSIX_ENTRY_SIZE;
 	if (n >= VPCI_VECTORS)
 		return 0;
 	const struct vpci_msix_entry *e = &vp->msix[n];
@@ -244,15 +253,16 @@ static u64 msix_read(struct virtio_pci *vp, u64 off, unsigned size)
 		return (u64)e->ctrl << 32 | e->data;
 	if (size != 4)
 		return 0;
-	return w == PCI_MSIX_ENTRY_ADDR_LO ? e->addr_lo
-	       : w == PCI_MSIX_ENTRY_ADDR_HI ? e->addr_hi
-	       : w == PCI_MSIX_ENTRY_DATA    ? e->data
-					     : e->ctrl;
+	return w == PCI_MSIX_ENTRY_ADDR_LO    ? e->addr_lo
+		: w == PCI_MSIX_ENTRY_ADDR_HI ? e->addr_hi
+		: w == PCI_MSIX_ENTRY_DATA    ? e->data
+					      : e->ctrl;
 }
 
 static void msix_write(struct virtio_pci *vp, u64 off, unsigned size, u64 val)
 {
-	u64 n = (off - VPCI_MSIX_TABLE_OFF) / PCI_MSIX_ENTRY_SIZE, w = (off - VPCI_MSIX_TABLE_OFF) % PCI_MSIX_ENTRY_SIZE;
+	u64 n = (off - VPCI_MSIX_TABLE_OFF) / PCI_MSIX_ENTRY_SIZE,
+	    w = (off - VPCI_MSIX_TABLE_OFF) % PCI_MSIX_ENTRY_SIZE;
 
 	if (off >= VPCI_MSIX_PBA_OFF || n >= VPCI_VECTORS)
 		return; /* the PBA is read-only */
@@ -384,8 +394,8 @@ static void build_config(struct virtio_pci *vp)
 	unsigned c;
 
 	/* Revision 1: a modern-only device (4.1.2.1); class "other". */
-	pci_fn_init(f, &vpci_ops, vp, VIRTIO_PCI_VENDOR, (u16)(VIRTIO_PCI_DEVICE_BASE + be->device_id), 0xFF0000,
-		    1);
+	pci_fn_init(f, &vpci_ops, vp, VIRTIO_PCI_VENDOR, (u16)(VIRTIO_PCI_DEVICE_BASE + be->device_id),
+		    0xFF0000, 1);
 	pci_cfg_set(f, PCI_SUBSYSTEM_ID, 2, be->device_id);
 	pci_fn_add_bar(f, 0, VPCI_BAR_SIZE);
 	add_virtio_cap(f, VPCI_CAP_COMMON, VPCI_CAP_LEN, VPCI_COMMON_OFF, VPCI_COMMON_SIZE);
@@ -408,7 +418,9 @@ static void build_config(struct virtio_pci *vp)
 static void msix_reset(struct virtio_pci *vp)
 {
 	for (unsigned v = 0; v < VPCI_VECTORS; v++)
-		vp->msix[v] = (struct vpci_msix_entry){ .ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT }; /* masked at reset */
+		vp->msix[v] = (struct vpci_msix_entry){
+			.ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT
+		}; /* masked at reset */
 	vp->pba = 0;
 	vectors_reset(vp);
 }

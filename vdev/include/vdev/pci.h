@@ -42,8 +42,8 @@ struct pci_function {
 };
 
 /* A type 0 header: IDs, class (class << 16 | subclass << 8 | prog-if), no BARs, no capabilities. */
-void pci_fn_init(struct pci_function *f, const struct pci_function_ops *ops, void *ctx, u16 vendor, u16 device,
-		 u32 class_code, u8 revision);
+void pci_fn_init(struct pci_function *f, const struct pci_function_ops *ops, void *ctx, u16 vendor,
+		 u16 device, u32 class_code, u8 revision);
 /* A 32-bit memory BAR of size bytes (a power of two, at least 16). */
 void pci_fn_add_bar(struct pci_function *f, unsigned bar, u32 size);
 /* Append a capability of len bytes (ID and next filled in); returns its offset, 0 if there is no room. */
