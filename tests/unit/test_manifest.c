@@ -517,10 +517,12 @@ static void device_nodes(void **state)
 
 	expect_error(VM(KERNEL "\t\t\tdisk0 {\n\t\t\t\tcompatible = \"hyparm,sata\";\n\t\t\t};\n"),
 		     "t.dts:9: /vms/a/disk0: compatible: 'hyparm,sata': expected one of hyparm,virtio-blk, "
-		     "hyparm,virtio-rng, hyparm,virtio-console, hyparm,virtio-vsock, hyparm,virtio-net");
+		     "hyparm,virtio-rng, hyparm,virtio-rng-pci, hyparm,virtio-console, hyparm,virtio-vsock, "
+		     "hyparm,virtio-net");
 	expect_error(VM(KERNEL "\t\t\tthing {\n\t\t\t};\n"),
 		     "t.dts:8: /vms/a/thing: a device node needs compatible = \"hyparm,DEVICE\"; "
-		     "(hyparm,virtio-blk, hyparm,virtio-rng, hyparm,virtio-console, hyparm,virtio-vsock, "
+		     "(hyparm,virtio-blk, hyparm,virtio-rng, hyparm,virtio-rng-pci, hyparm,virtio-console, "
+		     "hyparm,virtio-vsock, "
 		     "hyparm,virtio-net)");
 	expect_error(VM(KERNEL "\t\t\trng0 {\n\t\t\t\tcompatible = \"hyparm,virtio-rng\";\n"
 			       "\t\t\t\tsize = \"2M\";\n\t\t\t};\n"),

@@ -130,7 +130,8 @@ static void test_config_space_header_and_absent_functions(void **state)
 	assert_int_equal(rd(GUEST_PCI_ECAM_IPA, 4), 0xFFFFFFFF);
 	assert_int_equal(rd(GUEST_PCI_ECAM_IPA + (2u << PCI_ECAM_DEV_SHIFT), 2), 0xFFFF);
 	assert_int_equal(rd(FN1 + (1u << PCI_ECAM_FN_SHIFT), 4), 0xFFFFFFFF);
-	assert_null(mmio_bus_find(&vm.mmio, GUEST_PCI_ECAM_IPA + (1u << PCI_ECAM_BUS_SHIFT))); /* bus 0 only */
+	assert_null(
+		mmio_bus_find(&vm.mmio, GUEST_PCI_ECAM_IPA + (1u << PCI_ECAM_BUS_SHIFT))); /* bus 0 only */
 	/* virtio: vendor 0x1af4, device 0x1040 + 4 (rng), revision 1 (modern only), a capability list. */
 	assert_int_equal(rd(FN1 + PCI_VENDOR_ID, 4), 0x10441AF4);
 	assert_int_equal(rd(FN1 + PCI_DEVICE_ID, 2), 0x1044);
@@ -144,7 +145,8 @@ static void test_config_space_header_and_absent_functions(void **state)
 	assert_int_equal(rd(FN1 + PCI_VENDOR_ID + 1, 2), 0xFFFF);
 	assert_int_equal(rd(FN1 + 0x100, 4), 0);
 	/* The virtio structures: common, notify, ISR in BAR 0 at the documented offsets; no device config (rng). */
-	unsigned common = find_cap(PCI_CAP_ID_VNDR, VPCI_CAP_COMMON), notify = find_cap(PCI_CAP_ID_VNDR, VPCI_CAP_NOTIFY);
+	unsigned common = find_cap(PCI_CAP_ID_VNDR, VPCI_CAP_COMMON),
+		 notify = find_cap(PCI_CAP_ID_VNDR, VPCI_CAP_NOTIFY);
 	assert_int_not_equal(common, 0);
 	assert_int_not_equal(notify, 0);
 	assert_int_not_equal(find_cap(PCI_CAP_ID_VNDR, VPCI_CAP_ISR), 0);
@@ -154,7 +156,8 @@ static void test_config_space_header_and_absent_functions(void **state)
 	assert_int_equal(rd(FN1 + notify + 2, 1), VPCI_NOTIFY_CAP_LEN);
 	unsigned msix = find_cap(PCI_CAP_ID_MSIX, 0);
 	assert_int_not_equal(msix, 0);
-	assert_int_equal(rd(FN1 + msix + PCI_MSIX_FLAGS, 2), VPCI_VECTORS - 1); /* disabled, unmasked, 8 vectors */
+	assert_int_equal(rd(FN1 + msix + PCI_MSIX_FLAGS, 2),
+			 VPCI_VECTORS - 1); /* disabled, unmasked, 8 vectors */
 	assert_int_equal(rd(FN1 + msix + PCI_MSIX_TABLE, 4), VPCI_MSIX_TABLE_OFF);
 	assert_int_equal(rd(FN1 + msix + PCI_MSIX_PBA, 4), VPCI_MSIX_PBA_OFF);
 }
@@ -228,7 +231,8 @@ static void bring_up(void)
 	assert_int_equal(rd(c + VPCI_Q_ENABLE, 2), 1);
 	assert_int_equal(rd(c + VPCI_Q_DESC, 8), DESC);
 	wr(c + VPCI_STATUS, 1,
-	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+		   VIRTIO_STATUS_DRIVER_OK);
 }
 
 static void offer(u16 head)
@@ -357,11 +361,14 @@ static void test_rng_pci_needs_the_bridge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_config_space_header_and_absent_functions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_space_header_and_absent_functions, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bar_sizing_and_decode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msix_message_reaches_the_its_as_devid_and_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_message_reaches_the_its_as_devid_and_event, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_msix_masking_holds_the_message_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msix_bad_address_no_master_or_disabled_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_bad_address_no_master_or_disabled_dropped, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_device_reset_clears_vectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rng_pci_needs_the_bridge, setup, teardown),
 	};
