@@ -25,11 +25,13 @@ def msi_counts(lines, tag):
 
 
 @pytest.mark.timeout(240)
-def test_linux_virtio_rng_pci_msix_through_the_its(hv, tmp_path):
+@pytest.mark.parametrize("vcpus", [1, 2])
+def test_linux_virtio_rng_pci_msix_through_the_its(hv, tmp_path, vcpus):
     hv.need_linux()
     node = vm_node("l", hv.LINUX, "console=ttyAMA0 quiet hyparm.test=virtio-rng-pci", memory="256M",
                    devices=DEVICES)
-    node = node.replace('\t\t\tmemory', '\t\t\tinitrd = "%s";\n\t\t\tmemory' % hv.INITRD)
+    node = node.replace('\t\t\tmemory', '\t\t\tinitrd = "%s";\n\t\t\tvcpus = <%d>;\n\t\t\tmemory'
+                        % (hv.INITRD, vcpus))
     res = hv.run(manifest=manifest(tmp_path, node), timeout=180)
     hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
     lines = res.vm_lines("l")
