@@ -358,6 +358,39 @@ static void test_rng_pci_needs_the_bridge(void **state)
 	assert_non_null(strstr(err, "pci-host"));
 }
 
+/* A hostile guest: random config and BAR accesses of every width, then the device still works. */
+static void test_random_accesses_keep_hyparm_up(void **state)
+{
+	static const unsigned sizes[] = { 1, 2, 4, 8 };
+	u32 seed = 12345;
+
+	bring_up();
+	for (unsigned i = 0; i < 200000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned size = sizes[(seed >> 8) & 3];
+		u64 val = (u64)seed << 32 | (seed * 2654435761u);
+		bool cfg = seed & 1;
+		u64 base = cfg ? GUEST_PCI_ECAM_IPA : BAR;
+		u64 span = cfg ? 4 * PCI_ECAM_FN_SIZE : 2 * VPCI_BAR_SIZE;
+		u64 ipa = base + (seed >> 12) % (span - 8);
+		/* Keep the BAR where the test reads it and the function on, or the run tests little. */
+		if (cfg && (ipa & (PCI_ECAM_FN_SIZE - 1)) < PCI_CAP_START)
+			continue;
+		if (seed & 2)
+			wr(ipa, size, val);
+		else
+			rd(ipa, size);
+	}
+	vdev_reset_all(&vm);
+	memset(ram, 0, RAM_SIZE);
+	msis = 0;
+	bring_up();
+	set_vector(1, DOORBELL, 3, false);
+	offer(0);
+	assert_int_equal(used_idx(), 1);
+	assert_int_equal(msis, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +404,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_device_reset_clears_vectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rng_pci_needs_the_bridge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_accesses_keep_hyparm_up, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
