@@ -68,3 +68,19 @@ def test_linux_without_pci_has_no_bus(hv, tmp_path):
     lines = res.vm_lines("l")
     hv.expect(not [l for l in lines if l.startswith("hyparm-guest: pci 0000")], "a PCI function without pci-host")
     hv.expect(not any("pci-ecam" in l or "pci-host" in l for l in res.lines), "a bridge in hyparm's report")
+
+
+@pytest.mark.timeout(240)
+def test_linux_virtio_rng_pci_from_a_manifest_node(hv, tmp_path):
+    """The node form: hyparm,virtio-rng-pci under the VM (pci-host in devices) makes the same function."""
+    hv.need_linux()
+    node = vm_node("l", hv.LINUX, "console=ttyAMA0 quiet hyparm.test=virtio-rng-pci", memory="256M",
+                   devices=DEVICES.replace(', "virtio-rng-pci"', ''))
+    node = node.replace('\t\t\tmemory', '\t\t\tinitrd = "%s";\n\t\t\tmemory' % hv.INITRD)
+    node = node[:node.rindex("\t\t};")] + '\t\t\trng0 { compatible = "hyparm,virtio-rng-pci"; };\n\t\t};\n'
+    res = hv.run(manifest=manifest(tmp_path, node), timeout=180)
+    hv.expect(res.status == hr.STATUS_OK, "status %d: %s" % (res.status, res.why))
+    lines = res.vm_lines("l")
+    hv.expect("hyparm-guest: pci 0000:00:01.0 0x1af4:0x1044 driver virtio-pci" in lines,
+              "the node did not make the virtio-rng function")
+    hv.expect("hyparm-guest: hwrng bytes 256" in lines, "dd of /dev/hwrng did not give 256 bytes")
