@@ -37,6 +37,7 @@ static const struct devnode_prop virtio_net_props[] = {
 const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-blk", PROPS(virtio_blk_props) },
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
+	{ "virtio-rng-pci", NULL, 0 }, /* the same behind virtio-pci; needs "pci-host" in devices */
 	{ "virtio-console", PROPS(virtio_console_props) },
 	{ "virtio-vsock", PROPS(virtio_vsock_props) },
 	{ "virtio-net", PROPS(virtio_net_props) },

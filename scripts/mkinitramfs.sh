@@ -16,7 +16,7 @@ cp deps/linux/busybox "$root/bin/busybox"
 # The arm64 busybox cannot run here: make the applet links by name.
 for applet in sh ash mount umount cat cut echo grep awk sleep nproc uname taskset poweroff reboot \
 	sync ls mkdir cttyhack init md5sum dd head tail sed seq time date dmesg insmod ps kill free rm wc mke2fs df \
-	ip ifconfig route ping nc wget udhcpc httpd; do
+	ip ifconfig route ping nc wget udhcpc httpd readlink basename; do
 	ln -s /bin/busybox "$root/bin/$applet"
 done
 ln -s /bin/busybox "$root/init"
@@ -37,9 +37,10 @@ cp build/linux/svecheck "$root/bin/svecheck" # SVE: the VL, an SVE loop, Z/P reg
 cp build/linux/vsockcat "$root/bin/vsockcat" # AF_VSOCK listen / connect (busybox has no vsock)
 # Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
 # rc.sh loads them for hyparm.test=virtio-rng, virtio-console, virtio-blk, vsock-* and net-* (virtio_net
-# needs net_failover, which needs failover).
+# needs net_failover, which needs failover), and virtio_pci for hyparm.test=virtio-rng-pci (it needs both
+# its modern and legacy helper modules).
 mkdir -p "$root/lib/modules"
-for m in virtio_mmio virtio-rng virtio_console virtio_blk jbd2 mbcache crc16 crc32c_generic ext4 \
+for m in virtio_mmio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio-rng virtio_console virtio_blk jbd2 mbcache crc16 crc32c_generic ext4 \
 	vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport failover net_failover virtio_net; do
 	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
 done

@@ -35,14 +35,26 @@ static int ram_ready(void *ctx, u64 off, u64 len)
 	return vm_ram_host_access(ctx, off, len);
 }
 
-static u64 offered(const struct virtio_dev *vd)
+u64 virtio_offered_features(const struct virtio_dev *vd)
 {
 	return vd->be->features | TRANSPORT_FEATURES;
 }
 
+/* The slot's level line follows InterruptStatus; a transport with its own signal (virtio-pci) has none. */
 static void update_line(struct virtio_dev *vd)
 {
-	vm_irq_line(vd->vm, NULL, vd->intid, vd->isr != 0);
+	if (!vd->signal)
+		vm_irq_line(vd->vm, NULL, vd->intid, vd->isr != 0);
+}
+
+/* Interrupt the driver for queue qi (or the configuration: qi < 0): InterruptStatus, then line or message. */
+static void raise(struct virtio_dev *vd, u32 isr_bit, int qi)
+{
+	vd->isr |= isr_bit;
+	if (vd->signal)
+		vd->signal(vd, qi);
+	else
+		update_line(vd);
 }
 
 void virtio_dev_reset(struct virtio_dev *vd)
@@ -69,10 +81,11 @@ void virtio_dev_reset_locked(struct virtio_dev *vd)
 	spin_unlock(&vd->lock);
 }
 
-void virtio_dev_init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const struct virtio_backend *be,
-		     void *be_state)
+static void init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const struct virtio_backend *be,
+		 void *be_state, void (*signal)(struct virtio_dev *vd, int qi))
 {
 	*vd = (struct virtio_dev){
+		.signal = signal,
 		.be = be,
 		.be_state = be_state,
 		.vm = vm,
@@ -88,21 +101,29 @@ void virtio_dev_init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const 
 	virtio_dev_reset(vd);
 }
 
+void virtio_dev_init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const struct virtio_backend *be,
+		     void *be_state)
+{
+	init(vd, vm, slot, be, be_state, NULL);
+}
+
+void virtio_dev_init_signal(struct virtio_dev *vd, struct vm *vm, const struct virtio_backend *be,
+			    void *be_state, void (*signal)(struct virtio_dev *vd, int qi))
+{
+	init(vd, vm, 0, be, be_state, signal);
+}
+
 void virtio_queue_interrupt(struct virtio_dev *vd, unsigned qi)
 {
-	if (virtq_should_interrupt(&vd->q[qi], &vd->mem)) {
-		vd->isr |= VIRTIO_INT_VRING;
-		update_line(vd);
-	}
+	if (virtq_should_interrupt(&vd->q[qi], &vd->mem))
+		raise(vd, VIRTIO_INT_VRING, (int)qi);
 }
 
 void virtio_config_changed(struct virtio_dev *vd)
 {
 	vd->config_generation++;
-	if (vd->status & VIRTIO_STATUS_DRIVER_OK) {
-		vd->isr |= VIRTIO_INT_CONFIG;
-		update_line(vd);
-	}
+	if (vd->status & VIRTIO_STATUS_DRIVER_OK)
+		raise(vd, VIRTIO_INT_CONFIG, -1);
 }
 
 void virtio_needs_reset(struct virtio_dev *vd, unsigned qi)
@@ -119,10 +140,8 @@ void virtio_needs_reset(struct virtio_dev *vd, unsigned qi)
 			  virtq_err_name(vd->q[qi].error));
 	}
 	/* 2.1.2: the device MUST send a configuration change notification when DRIVER_OK is set. */
-	if (vd->status & VIRTIO_STATUS_DRIVER_OK) {
-		vd->isr |= VIRTIO_INT_CONFIG;
-		update_line(vd);
-	}
+	if (vd->status & VIRTIO_STATUS_DRIVER_OK)
+		raise(vd, VIRTIO_INT_CONFIG, -1);
 }
 
 static struct virtq *selected(struct virtio_dev *vd)
@@ -144,7 +163,9 @@ static u32 read_reg(struct virtio_dev *vd, u64 off)
 	case VIRTIO_MMIO_VENDOR_ID:
 		return VIRTIO_MMIO_VENDOR;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
-		return vd->dev_features_sel < 2 ? (u32)(offered(vd) >> (32 * vd->dev_features_sel)) : 0;
+		return vd->dev_features_sel < 2
+			? (u32)(virtio_offered_features(vd) >> (32 * vd->dev_features_sel))
+			: 0;
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return q ? VIRTQ_MAX_SIZE : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -172,7 +193,7 @@ static void set_half(u64 *addr, bool high, u32 val)
 	*addr = high ? (*addr & 0xFFFFFFFFULL) | (u64)val << 32 : (*addr & ~0xFFFFFFFFULL) | val;
 }
 
-static void write_status(struct virtio_dev *vd, u32 val)
+void virtio_write_status(struct virtio_dev *vd, u32 val)
 {
 	if (!val) {
 		virtio_dev_reset(vd);
@@ -182,14 +203,14 @@ static void write_status(struct virtio_dev *vd, u32 val)
 	if ((val & VIRTIO_STATUS_FEATURES_OK) && !(vd->status & VIRTIO_STATUS_FEATURES_OK)) {
 		u64 f = vd->driver_features;
 		/* A subset of the offer, and modern: otherwise FEATURES_OK does not stick (3.1.1 step 6). */
-		if ((f & ~offered(vd)) || !(f & (1ULL << VIRTIO_F_VERSION_1)))
+		if ((f & ~virtio_offered_features(vd)) || !(f & (1ULL << VIRTIO_F_VERSION_1)))
 			val &= ~VIRTIO_STATUS_FEATURES_OK;
 	}
 	/* DEVICE_NEEDS_RESET is the device's: kept until reset, never set by the driver. */
 	vd->status = (val & ~VIRTIO_STATUS_NEEDS_RESET) | (vd->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
-static void queue_ready(struct virtio_dev *vd, unsigned qi, struct virtq *q, u32 val)
+void virtio_queue_set_ready(struct virtio_dev *vd, unsigned qi, struct virtq *q, u32 val)
 {
 	if (!(val & 1)) {
 		q->ready = false;
@@ -203,7 +224,7 @@ static void queue_ready(struct virtio_dev *vd, unsigned qi, struct virtq *q, u32
 		virtio_needs_reset(vd, qi);
 }
 
-static void notify(struct virtio_dev *vd, u32 qi)
+void virtio_notify(struct virtio_dev *vd, u32 qi)
 {
 	if (qi >= vd->be->num_queues || !vd->q[qi].ready || !(vd->status & VIRTIO_STATUS_DRIVER_OK) ||
 	    (vd->status & VIRTIO_STATUS_NEEDS_RESET))
@@ -238,17 +259,17 @@ static void write_reg(struct virtio_dev *vd, u64 off, u32 val)
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
 		if (q)
-			queue_ready(vd, vd->queue_sel, q, val);
+			virtio_queue_set_ready(vd, vd->queue_sel, q, val);
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		notify(vd, val & 0xFFFF);
+		virtio_notify(vd, val & 0xFFFF);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		vd->isr &= ~val;
 		update_line(vd);
 		break;
 	case VIRTIO_MMIO_STATUS:
-		write_status(vd, val);
+		virtio_write_status(vd, val);
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:

@@ -25,6 +25,7 @@
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
 #include <vdev/virtio_mmio.h>
+#include <vdev/virtio_pci.h>
 #include <vdev/virtio_slots.h>
 
 #define VIRTIO_ID_RNG 4
@@ -37,6 +38,7 @@ struct budget {
 };
 
 static struct virtio_dev rngs[VM_MAX];
+static struct virtio_pci rng_pcis[VM_MAX];
 
 /* Fill c's writable buffers within the budget; returns the bytes written (0 if the chain is malformed). */
 static u32 serve(struct virtio_dev *vd, struct virtq *q, struct virtq_chain *c, struct budget *bg)
@@ -134,3 +136,44 @@ static const struct vdev_type rng_type = {
 	.reset = rng_reset,
 };
 VDEV_REGISTER(rng_type);
+
+/*
+ * Device "virtio-rng-pci": the same backend behind the virtio-pci
+ * transport, a function on the VM's PCIe host bridge ("pci-host" listed
+ * before it), interrupting by MSI-X through the ITS.
+ */
+static int rng_pci_create(struct vdev *d, char *err, size_t errlen)
+{
+	struct vm *vm = d->vm;
+	struct virtio_pci *vp = &rng_pcis[vm->id];
+	int rc = virtio_pci_attach(vp, vm, &rng_backend, NULL);
+
+	if (rc < 0) {
+		hv_snprintf(err, errlen,
+			    rc == -HV_ENOENT
+				    ? "vm %s: virtio-rng-pci needs \"pci-host\" before it in devices (%s)"
+				    : "vm %s: virtio-rng-pci: no free PCI slot (%s)",
+			    vm->name, hv_strerror(rc));
+		return rc;
+	}
+	d->state = vp;
+	return HV_OK;
+}
+
+static void rng_pci_reset(struct vdev *d)
+{
+	virtio_pci_reset(d->state);
+}
+
+static void rng_pci_stats(struct vdev *d)
+{
+	virtio_pci_print_stats(d->state);
+}
+
+static const struct vdev_type rng_pci_type = {
+	.name = "virtio-rng-pci",
+	.create = rng_pci_create,
+	.reset = rng_pci_reset,
+	.print_stats = rng_pci_stats,
+};
+VDEV_REGISTER(rng_pci_type);

@@ -6,6 +6,8 @@
 #   hyparm.test=bench  time a CPU-bound and a memory-bound job (make bench), then power off
 #   hyparm.test=hwdebug  hardware breakpoint, watchpoint and single step through ptrace (/bin/hwdebug)
 #   hyparm.test=virtio-rng  load virtio_mmio and virtio-rng, show the hw_random device and read it
+#   hyparm.test=virtio-rng-pci  load virtio_pci and virtio-rng: list /sys/bus/pci/devices, read /dev/hwrng,
+#                      and print the ITS MSI lines of /proc/interrupts before and after (the LPIs delivered)
 #   hyparm.test=virtio-console  load virtio_mmio and virtio_console, write lines to /dev/hvc0
 #   hyparm.test=virtio-console-input  the same, then read a typed line from /dev/hvc0
 #   hyparm.test=blk-write / blk-read / blk-ro  virtio-blk: a dd pattern to /dev/vda, read it back, a read-only disk
@@ -72,6 +74,16 @@ virtio-rng)
 	echo "hyparm-guest: hwrng bytes $(head -c 64 /dev/hwrng | wc -c)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
 	echo "hyparm-guest: hwrng md5 $(head -c 64 /dev/hwrng | md5sum | cut -d' ' -f1)"
+	poweroff -f ;;
+virtio-rng-pci)
+	for m in virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio-rng; do insmod /lib/modules/$m.ko; done
+	for d in /sys/bus/pci/devices/*; do
+		echo "hyparm-guest: pci ${d##*/} $(cat $d/vendor):$(cat $d/device) driver $(basename "$(readlink $d/driver)")"
+	done
+	echo "hyparm-guest: rng_current $(cat /sys/class/misc/hw_random/rng_current)"
+	grep -i msi /proc/interrupts | sed 's/^/hyparm-guest: irq-before /'
+	echo "hyparm-guest: hwrng bytes $(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
+	grep -i msi /proc/interrupts | sed 's/^/hyparm-guest: irq-after /'
 	poweroff -f ;;
 virtio-console)
 	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_console.ko

@@ -43,6 +43,15 @@
 #define GUEST_VIRTIO_SLOT GUEST_U64(0x200)
 #define GUEST_VIRTIO_SLOTS 32
 #define GUEST_VIRTIO_INTID 48 /* slot n: SPI 16 + n */
+/*
+ * The virtual PCIe host bridge (device "pci-host"), where QEMU virt has
+ * its low ECAM and 32-bit MMIO window: ECAM for bus 0 only (1 MiB), BARs
+ * inside the window (the guest assigns them), no I/O space.
+ */
+#define GUEST_PCI_MMIO_IPA GUEST_U64(0x10000000)
+#define GUEST_PCI_MMIO_SIZE GUEST_U64(0x2eff0000)
+#define GUEST_PCI_ECAM_IPA GUEST_U64(0x3f000000)
+#define GUEST_PCI_ECAM_SIZE GUEST_U64(0x100000)
 #define GUEST_RAM_IPA GUEST_U64(0x40000000)
 /* Room kept in RAM for the generated device tree (a VM's own DTB may be larger). */
 #define GUEST_DTB_MAX GUEST_U64(0x10000)

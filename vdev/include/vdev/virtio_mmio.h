@@ -106,6 +106,8 @@ struct virtio_dev {
 	struct vm *vm;
 	unsigned slot;
 	u32 intid;
+	/* NULL: the slot's level line (virtio-mmio); else the transport's message (virtio-pci's MSI-X), qi < 0 config. */
+	void (*signal)(struct virtio_dev *vd, int qi);
 	spinlock_t lock; /* the registers and queues: any vCPU of the VM may access them */
 	struct vq_mem mem; /* the VM's RAM */
 	u32 status;
@@ -120,6 +122,9 @@ struct virtio_dev {
 /* Set vd up for be in vm at slot (0..GUEST_VIRTIO_SLOTS-1) and reset it. */
 void virtio_dev_init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const struct virtio_backend *be,
 		     void *be_state);
+/* The same for a transport without a slot that signals by message: signal(vd, qi) per interrupt. */
+void virtio_dev_init_signal(struct virtio_dev *vd, struct vm *vm, const struct virtio_backend *be,
+			    void *be_state, void (*signal)(struct virtio_dev *vd, int qi));
 /* Device reset (virtio 2.1 / status write 0): queues, features, status and interrupt back to 0. */
 void virtio_dev_reset(struct virtio_dev *vd);
 /* The same under vd->lock: a backend's vdev reset hook (VM reset), when other vCPUs may still touch it. */
@@ -127,6 +132,15 @@ void virtio_dev_reset_locked(struct virtio_dev *vd);
 /* The slot's register accesses, off relative to the slot base (vdev/virtio_slots.c routes them). */
 int virtio_mmio_read(struct virtio_dev *vd, u64 off, unsigned size, u64 *val);
 int virtio_mmio_write(struct virtio_dev *vd, u64 off, unsigned size, u64 val);
+
+/* The register semantics shared with other transports (vdev/virtio_pci.c), under vd->lock. */
+u64 virtio_offered_features(const struct virtio_dev *vd);
+/* A Status write: 0 resets; FEATURES_OK sticks only for a modern subset of the offer. */
+void virtio_write_status(struct virtio_dev *vd, u32 val);
+/* A QueueReady / queue_enable write for queue qi: enabling checks the layout (core/virtqueue.c). */
+void virtio_queue_set_ready(struct virtio_dev *vd, unsigned qi, struct virtq *q, u32 val);
+/* A notification of queue qi: served if the queue is ready and the driver is OK. */
+void virtio_notify(struct virtio_dev *vd, u32 qi);
 
 /* For backends, under vd->lock. */
 /* Completions were pushed on queue qi: interrupt the driver if it wants one. */
