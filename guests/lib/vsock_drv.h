@@ -17,27 +17,7 @@
 #define DEV (GUEST_VIRTIO_IPA + 31 * GUEST_VIRTIO_SLOT)
 #define QN 8
 
-/* virtio-mmio registers and bits (virtio 1.2 4.2.2): a guest's driver has its own copy. */
-#define DEVICE_ID 0x008
-#define DRV_FEATURES 0x020
-#define DRV_FEATURES_SEL 0x024
-#define QUEUE_SEL 0x030
-#define QUEUE_NUM 0x038
-#define QUEUE_READY 0x044
-#define QUEUE_NOTIFY 0x050
-#define INT_ACK 0x064
-#define STATUS 0x070
-#define QUEUE_DESC 0x080
-#define QUEUE_DRIVER 0x090
-#define QUEUE_DEVICE 0x0a0
-#define CONFIG 0x100
-#define S_ACK 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
-#define S_NEEDS_RESET 64
-#define D_NEXT 1
-#define D_WRITE 2
+#include "virtio_regs.h"
 
 #define RXQ 0
 #define TXQ 1

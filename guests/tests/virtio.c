@@ -26,41 +26,12 @@
 #define RNG_INTID (GUEST_VIRTIO_INTID + RNG_SLOT)
 #define QN 8
 
-/* Registers (virtio 1.2 4.2.2). */
-#define MAGIC 0x000
-#define VERSION 0x004
-#define DEVICE_ID 0x008
-#define VENDOR_ID 0x00c
-#define DEV_FEATURES 0x010
-#define DEV_FEATURES_SEL 0x014
-#define DRV_FEATURES 0x020
-#define DRV_FEATURES_SEL 0x024
-#define QUEUE_SEL 0x030
-#define QUEUE_NUM_MAX 0x034
-#define QUEUE_NUM 0x038
-#define QUEUE_READY 0x044
-#define QUEUE_NOTIFY 0x050
-#define INT_STATUS 0x060
-#define INT_ACK 0x064
-#define STATUS 0x070
-#define QUEUE_DESC 0x080
-#define QUEUE_DRIVER 0x090
-#define QUEUE_DEVICE 0x0a0
-#define CONFIG_GEN 0x0fc
-
-#define S_ACK 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
-#define S_NEEDS_RESET 64
+#include "virtio_regs.h" /* the registers (virtio 1.2 4.2.2) */
 
 #define F_INDIRECT (1u << 28)
 #define F_EVENT_IDX (1u << 29)
 #define F_VERSION_1_HI 1u /* bit 32 */
 
-#define D_NEXT 1
-#define D_WRITE 2
-#define D_INDIRECT 4
 
 struct desc {
 	u64 addr;
