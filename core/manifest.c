@@ -677,6 +677,28 @@ static int check_root(struct parser *ps, int root, int *vms)
 	return check_known_props(ps, *vms, vms_props, 1, "no properties: only VM nodes");
 }
 
+/*
+ * fdt_check_full(), safe from Debian's libfdt 1.6.1's own bug: it reads the
+ * root node's name through fdt_get_name() without testing for NULL, so a
+ * blob whose root name fdt_get_name() refuses crashes it (fuzz_manifest
+ * found one; at EL2 that would fault hyparm). The header and the size are
+ * checked first, as fdt_check_full() does, so the walk to the root node
+ * stays inside the blob.
+ */
+static int check_full(const void *fdt, size_t size)
+{
+	int off = 0, next, len;
+	uint32_t tag;
+
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > size)
+		return -FDT_ERR_BADSTRUCTURE;
+	while ((tag = fdt_next_tag(fdt, off, &next)) == FDT_NOP)
+		off = next;
+	if (tag == FDT_BEGIN_NODE && !fdt_get_name(fdt, off, &len))
+		return -FDT_ERR_BADSTRUCTURE;
+	return fdt_check_full(fdt, size);
+}
+
 int manifest_parse(const void *fdt, u64 size, const struct manifest_env *env, struct vm_config *out,
 		   unsigned max, unsigned *count, char *err, size_t errlen)
 {
@@ -689,8 +711,7 @@ int manifest_parse(const void *fdt, u64 size, const struct manifest_env *env, st
 	*count = 0;
 	if (err && errlen)
 		err[0] = '\0';
-	if (!fdt || size < sizeof(struct fdt_header) || size > INT32_MAX ||
-	    fdt_check_full(fdt, (size_t)size)) {
+	if (!fdt || size < sizeof(struct fdt_header) || size > INT32_MAX || check_full(fdt, (size_t)size)) {
 		if (err && errlen)
 			hv_snprintf(err, errlen,
 				    "manifest: not a valid device tree blob (compile the .dts with dtc)");
