@@ -108,8 +108,16 @@ static void vcpu_load(struct vdev *d, struct vcpu *v)
 	 * keeps the physical one active, so that the physical timer does not
 	 * fire again until the guest's deactivation reaches it.
 	 */
-	if (timer_output(v, NULL))
-		gic_ppi_set_active(GUEST_VTIMER_INTID, true);
+	if (!timer_output(v, NULL))
+		return;
+	gic_ppi_set_active(GUEST_VTIMER_INTID, true);
+	/*
+	 * The line too: the timer may have come due since put with its
+	 * deadline (just cancelled) yet to run. Nothing else would raise it:
+	 * the physical PPI, active, does not fire, so the guest would never
+	 * see this expiry and a vCPU that then waits in WFI sleeps for ever.
+	 */
+	vm_irq_line(v->vm, v, GUEST_VTIMER_INTID, true);
 }
 
 static void vcpu_reset(struct vdev *d, struct vcpu *v)

@@ -361,6 +361,30 @@ static void vtimer_due_at_put_and_load(void **state)
 }
 
 /*
+ * Due between put and the deadline's run: the vCPU is loaded again (an
+ * IPI woke it) before hyparm's timer interrupt ran the deadline, which
+ * load cancels. Load itself must raise the line, as it makes the PPI
+ * active (which then never fires). Catches: the expiry lost, a guest
+ * that then waits in WFI never woken (a Linux VM hung in poweroff, RCU
+ * stalls with 8 VMs on 2 CPUs).
+ */
+static void vtimer_due_since_put_with_its_deadline_not_yet_run(void **state)
+{
+	struct vcpu *v = &vcpus[0];
+
+	load(v);
+	guest_vtimer(v, CNT_CTL_ENABLE, 1500);
+	put(v);
+	assert_false(line[0][VT]);
+	assert_int_equal(deadline_next(&pcpus[0]), 1500);
+	arch_fake.now = 1600; /* due; the deadline has not run */
+	load(v);
+	assert_true(arch_fake.ppi_active[VT]);
+	assert_true(line[0][VT]);
+	assert_int_equal(deadline_next(&pcpus[0]), DEADLINE_NONE);
+}
+
+/*
  * The physical PPI while a vCPU is loaded is its timer's: forwarded (the
  * guest deactivates it, so no deactivation here) and the line raised.
  * Catches: hyparm deactivating a forwarded interrupt (the timer fires
@@ -395,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup(vtimer_no_deadline_when_it_cannot_fire, setup),
 		cmocka_unit_test_setup(vtimer_due_at_put_and_load, setup),
 		cmocka_unit_test_setup(vtimer_ppi_is_forwarded, setup),
+		cmocka_unit_test_setup(vtimer_due_since_put_with_its_deadline_not_yet_run, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
