@@ -95,6 +95,12 @@ class Hyparm:
         __tracebackhide__ = True
         expect(os.path.isfile(LINUX) and os.path.isfile(INITRD),
                "Debian kernel or initramfs missing: run 'make linux' (scripts/fetch-linux.sh)")
+        # An initramfs built before guests/linux changed knows none of the new test modes: its VMs
+        # would sit at a shell until the time limit.
+        src = os.path.join(REPO, "guests", "linux")
+        newer = [f for f in sorted(os.listdir(src))
+                 if os.path.getmtime(os.path.join(src, f)) > os.path.getmtime(INITRD)]
+        expect(not newer, "%s is older than guests/linux/%s: run 'make linux'" % (INITRD, ", ".join(newer)))
 
 
 @pytest.fixture
