@@ -17,7 +17,7 @@
 #define DEV (GUEST_VIRTIO_IPA + 31 * GUEST_VIRTIO_SLOT)
 #define QN 8
 
-#include "virtio_regs.h"
+#include "virtio_drv.h"
 
 #define RXQ 0
 #define TXQ 1
@@ -75,26 +75,12 @@ static __attribute__((unused)) bool init(void)
 	for (unsigned i = 0; i < 3; i++)
 		for (unsigned j = 0; j < sizeof(qs[i]); j++)
 			((volatile u8 *)&qs[i])[j] = 0;
-	wr(STATUS, S_ACK | S_DRIVER);
-	wr(DRV_FEATURES_SEL, 0);
-	wr(DRV_FEATURES, 0);
-	wr(DRV_FEATURES_SEL, 1);
-	wr(DRV_FEATURES, 1); /* VERSION_1 */
-	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(rd(STATUS) & S_FEATURES_OK))
+	if (!virtio_negotiate(DEV, 0, VIRTIO_F_VERSION_1_HI))
 		return false;
-	for (unsigned i = 0; i < 3; i++) {
-		wr(QUEUE_SEL, i);
-		wr(QUEUE_NUM, QN);
-		wr(QUEUE_DESC, (u32)(uintptr_t)qs[i].d);
-		wr(QUEUE_DESC + 4, 0);
-		wr(QUEUE_DRIVER, (u32)(uintptr_t)qs[i].avail);
-		wr(QUEUE_DRIVER + 4, 0);
-		wr(QUEUE_DEVICE, (u32)(uintptr_t)qs[i].used);
-		wr(QUEUE_DEVICE + 4, 0);
-		wr(QUEUE_READY, 1);
-	}
-	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	for (unsigned i = 0; i < 3; i++)
+		virtio_queue_setup(DEV, i, QN, (u64)(uintptr_t)qs[i].d, (u64)(uintptr_t)qs[i].avail,
+				   (u64)(uintptr_t)qs[i].used);
+	virtio_driver_ok(DEV);
 	my_cid = rd(CONFIG) | (u64)rd(CONFIG + 4) << 32;
 	return true;
 }

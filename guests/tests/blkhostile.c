@@ -20,7 +20,7 @@
 #define BLK (GUEST_VIRTIO_IPA + 31 * GUEST_VIRTIO_SLOT)
 #define QN 8
 
-#include "virtio_regs.h"
+#include "virtio_drv.h"
 
 #define T_IN 0
 #define T_OUT 1
@@ -61,25 +61,10 @@ static u32 rd(u64 off)
 
 static bool init(void)
 {
-	wr(STATUS, 0);
-	wr(STATUS, S_ACK | S_DRIVER);
-	wr(DRV_FEATURES_SEL, 0);
-	wr(DRV_FEATURES, 0);
-	wr(DRV_FEATURES_SEL, 1);
-	wr(DRV_FEATURES, 1); /* VERSION_1 */
-	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(rd(STATUS) & S_FEATURES_OK))
+	if (!virtio_negotiate(BLK, 0, VIRTIO_F_VERSION_1_HI))
 		return false;
-	wr(QUEUE_SEL, 0);
-	wr(QUEUE_NUM, QN);
-	wr(QUEUE_DESC, (u32)(uintptr_t)descs);
-	wr(QUEUE_DESC + 4, 0);
-	wr(QUEUE_DRIVER, (u32)(uintptr_t)avail);
-	wr(QUEUE_DRIVER + 4, 0);
-	wr(QUEUE_DEVICE, (u32)(uintptr_t)used);
-	wr(QUEUE_DEVICE + 4, 0);
-	wr(QUEUE_READY, 1);
-	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	virtio_queue_setup(BLK, 0, QN, (u64)(uintptr_t)descs, (u64)(uintptr_t)avail, (u64)(uintptr_t)used);
+	virtio_driver_ok(BLK);
 	capacity = rd(CONFIG) | (u64)rd(CONFIG + 4) << 32;
 	return true;
 }

@@ -27,7 +27,7 @@
 #define RXQ 0
 #define TXQ 1
 
-#include "virtio_regs.h"
+#include "virtio_drv.h"
 #define F_MAC 5
 #define HDR 12
 
@@ -70,26 +70,12 @@ static bool init(void)
 		for (unsigned i = 0; i < sizeof(qs[q]); i++)
 			p[i] = 0;
 	}
-	wr(STATUS, S_ACK | S_DRIVER);
-	wr(DRV_FEATURES_SEL, 0);
-	wr(DRV_FEATURES, 1u << F_MAC);
-	wr(DRV_FEATURES_SEL, 1);
-	wr(DRV_FEATURES, 1); /* VERSION_1 */
-	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(rd(STATUS) & S_FEATURES_OK))
+	if (!virtio_negotiate(NET, 1u << F_MAC, VIRTIO_F_VERSION_1_HI))
 		return false;
-	for (unsigned q = 0; q < 2; q++) {
-		wr(QUEUE_SEL, q);
-		wr(QUEUE_NUM, QN);
-		wr(QUEUE_DESC, (u32)(uintptr_t)qs[q].descs);
-		wr(QUEUE_DESC + 4, 0);
-		wr(QUEUE_DRIVER, (u32)(uintptr_t)qs[q].avail);
-		wr(QUEUE_DRIVER + 4, 0);
-		wr(QUEUE_DEVICE, (u32)(uintptr_t)qs[q].used);
-		wr(QUEUE_DEVICE + 4, 0);
-		wr(QUEUE_READY, 1);
-	}
-	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	for (unsigned q = 0; q < 2; q++)
+		virtio_queue_setup(NET, q, QN, (u64)(uintptr_t)qs[q].descs, (u64)(uintptr_t)qs[q].avail,
+				   (u64)(uintptr_t)qs[q].used);
+	virtio_driver_ok(NET);
 	for (unsigned i = 0; i < 6; i++)
 		mac[i] = (u8)mmio_read32(NET + CONFIG + i); /* 32-bit reads of a byte each: the low byte */
 	return true;

@@ -26,11 +26,11 @@
 #define RNG_INTID (GUEST_VIRTIO_INTID + RNG_SLOT)
 #define QN 8
 
-#include "virtio_regs.h" /* the registers (virtio 1.2 4.2.2) */
+#include "virtio_drv.h" /* the registers (virtio 1.2 4.2.2) and the handshake */
 
 #define F_INDIRECT (1u << 28)
 #define F_EVENT_IDX (1u << 29)
-#define F_VERSION_1_HI 1u /* bit 32 */
+#define F_VERSION_1_HI VIRTIO_F_VERSION_1_HI
 
 
 struct desc {
@@ -89,24 +89,10 @@ static bool dev_init(u32 features_lo, u64 desc_ipa, u64 avail_ipa, u64 used_ipa)
 	zero((void *)avail, sizeof(avail));
 	zero((void *)used, sizeof(used));
 	dmb();
-	wr(RNG, STATUS, S_ACK | S_DRIVER);
-	wr(RNG, DRV_FEATURES_SEL, 0);
-	wr(RNG, DRV_FEATURES, features_lo);
-	wr(RNG, DRV_FEATURES_SEL, 1);
-	wr(RNG, DRV_FEATURES, F_VERSION_1_HI);
-	wr(RNG, STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(rd(RNG, STATUS) & S_FEATURES_OK))
+	if (!virtio_negotiate(RNG, features_lo, F_VERSION_1_HI))
 		return false;
-	wr(RNG, QUEUE_SEL, 0);
-	wr(RNG, QUEUE_NUM, QN);
-	wr(RNG, QUEUE_DESC, (u32)desc_ipa);
-	wr(RNG, QUEUE_DESC + 4, (u32)(desc_ipa >> 32));
-	wr(RNG, QUEUE_DRIVER, (u32)avail_ipa);
-	wr(RNG, QUEUE_DRIVER + 4, (u32)(avail_ipa >> 32));
-	wr(RNG, QUEUE_DEVICE, (u32)used_ipa);
-	wr(RNG, QUEUE_DEVICE + 4, (u32)(used_ipa >> 32));
-	wr(RNG, QUEUE_READY, 1);
-	wr(RNG, STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	virtio_queue_setup(RNG, 0, QN, desc_ipa, avail_ipa, used_ipa);
+	virtio_driver_ok(RNG);
 	return true;
 }
 
