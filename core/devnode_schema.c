@@ -34,6 +34,18 @@ static const struct devnode_prop virtio_net_props[] = {
 	{ "mac", DN_STRING, "\"02:00:00:00:00:01\"" }, /* else derived from the VM's name */
 };
 
+/*
+ * hyparm reads host-address only; qemu-device and file tell the launcher
+ * which QEMU device to attach there (tools/manifest.py), as a board's
+ * device tree would say what is soldered there.
+ */
+static const struct devnode_prop passthrough_props[] = {
+	{ "host-address", DN_CELLS,
+	  "<0x0a000000>" }, /* the physical transport, where the guest sees it too */
+	{ "qemu-device", DN_STRING, "\"virtio-blk-device\"" },
+	{ "file", DN_STRING, "\"disk.img\"" }, /* a qemu-device's disk image */
+};
+
 const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-blk", PROPS(virtio_blk_props) },
 	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
@@ -41,6 +53,7 @@ const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-console", PROPS(virtio_console_props) },
 	{ "virtio-vsock", PROPS(virtio_vsock_props) },
 	{ "virtio-net", PROPS(virtio_net_props) },
+	{ "passthrough", PROPS(passthrough_props) },
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
 
