@@ -84,9 +84,10 @@ static int refuse_pass(const struct devnode *dn, int rc, u64 addr, paddr_t confl
 				    "(hyparm passes through virtio-mmio devices only)",
 				    (unsigned long long)addr);
 	case -HV_EBUSY:
-		return devnode_fail(dn, "host-address", err, errlen,
-				    "0x%llx is taken already (by hyparm's own disk or network, or another VM)",
-				    (unsigned long long)addr);
+		return devnode_fail(
+			dn, "host-address", err, errlen,
+			"0x%llx is taken already (by hyparm's own disk or network, or another VM)",
+			(unsigned long long)addr);
 	case -HV_ENODEV:
 		return devnode_fail(dn, "host-address", err, errlen,
 				    "nothing is attached at 0x%llx (with QEMU: the launcher's --passthrough, "
@@ -116,25 +117,30 @@ static int pt_create(struct vdev *d, char *err, size_t errlen)
 	int rc;
 
 	if (!dn) {
-		hv_snprintf(err, errlen, "vm %s: passthrough needs a device node that names the device "
-				   "(host-address)", vm->name);
+		hv_snprintf(err, errlen,
+			    "vm %s: passthrough needs a device node that names the device "
+			    "(host-address)",
+			    vm->name);
 		return -HV_EINVAL;
 	}
 	if (devnode_cells(dn, "host-address", cells, 2, &n) || n == 0)
-		return devnode_fail(dn, "host-address", err, errlen,
-				    "expected the transport's physical address: <0x0a000000> or <0x0 0x0a000000>");
+		return devnode_fail(
+			dn, "host-address", err, errlen,
+			"expected the transport's physical address: <0x0a000000> or <0x0 0x0a000000>");
 	u64 addr = n == 2 ? (u64)cells[0] << 32 | cells[1] : cells[0];
 	if (!vm->config || !vm->config->identity_mapped)
-		return devnode_fail(dn, NULL, err, errlen,
-				    "the device's DMA goes to physical addresses and this machine has no "
-				    "SMMU: the VM must be identity-mapped (add identity-mapped; to its node)");
+		return devnode_fail(
+			dn, NULL, err, errlen,
+			"the device's DMA goes to physical addresses and this machine has no "
+			"SMMU: the VM must be identity-mapped (add identity-mapped; to its node)");
 	if (addr < GUEST_VIRTIO_IPA || addr >= GUEST_VIRTIO_IPA + GUEST_VIRTIO_SLOTS * GUEST_VIRTIO_SLOT ||
 	    (addr - GUEST_VIRTIO_IPA) % GUEST_VIRTIO_SLOT)
-		return devnode_fail(dn, "host-address", err, errlen,
-				    "0x%llx is not a transport of the virtio window 0x%llx..0x%llx, "
-				    "where the guest sees it too",
-				    (unsigned long long)addr, (unsigned long long)GUEST_VIRTIO_IPA,
-				    (unsigned long long)(GUEST_VIRTIO_IPA + GUEST_VIRTIO_SLOTS * GUEST_VIRTIO_SLOT - 1));
+		return devnode_fail(
+			dn, "host-address", err, errlen,
+			"0x%llx is not a transport of the virtio window 0x%llx..0x%llx, "
+			"where the guest sees it too",
+			(unsigned long long)addr, (unsigned long long)GUEST_VIRTIO_IPA,
+			(unsigned long long)(GUEST_VIRTIO_IPA + GUEST_VIRTIO_SLOTS * GUEST_VIRTIO_SLOT - 1));
 	if (nr_pts >= PT_MAX)
 		return devnode_fail(dn, NULL, err, errlen, "more than %u passed-through devices", PT_MAX);
 	p = &pts[nr_pts];
@@ -147,7 +153,8 @@ static int pt_create(struct vdev *d, char *err, size_t errlen)
 		return devnode_fail(dn, "host-address", err, errlen,
 				    "the device at 0x%llx interrupts on INTID %u, but the guest's slot there "
 				    "has INTID %u",
-				    (unsigned long long)addr, p->h.intid, (unsigned)(GUEST_VIRTIO_INTID + slot));
+				    (unsigned long long)addr, p->h.intid,
+				    (unsigned)(GUEST_VIRTIO_INTID + slot));
 	rc = virtio_slot_reserve(vm, slot / SLOTS_PER_PAGE * SLOTS_PER_PAGE, SLOTS_PER_PAGE, &taken);
 	if (rc == -HV_EBUSY)
 		return devnode_fail(dn, "host-address", err, errlen,
@@ -159,8 +166,8 @@ static int pt_create(struct vdev *d, char *err, size_t errlen)
 	if (rc)
 		return devnode_fail(dn, NULL, err, errlen, "cannot map its page (%s)", hv_strerror(rc));
 	if ((rc = irq_register(p->h.intid, pt_irq, p)))
-		return devnode_fail(dn, NULL, err, errlen, "its INTID %u is hyparm's already (%s)", p->h.intid,
-				    hv_strerror(rc));
+		return devnode_fail(dn, NULL, err, errlen, "its INTID %u is hyparm's already (%s)",
+				    p->h.intid, hv_strerror(rc));
 	p->src = (struct irq_source){ .get_line = NULL, .phys_intid = p->h.intid };
 	vm->irqchip->map_source(vm, NULL, p->h.intid, &p->src);
 	nr_pts++;
