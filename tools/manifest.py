@@ -164,17 +164,24 @@ def vm_files(text, base):
     return out
 
 
+def device_nodes(text, compatible):
+    """The VMs' device nodes of one kind: [(path, {property: value text})], in text order."""
+    out = []
+    for path, n in nodes(text).items():
+        if not re.match(r"^/vms/[^/]+/[^/]+$", path):
+            continue
+        props = {name: value for name, value, _ in n.props}
+        if string_value(props.get("compatible", "")) == compatible:
+            out.append((path, props))
+    return out
+
+
 def disk_files(text, base):
     """The host disk files of the manifest's virtio-blk nodes: [(file as written, host path, read
     only)], each distinct file once, in the order hyparm numbers them (VMs, then their nodes, in
     text order): the launcher attaches the nth as the machine's nth virtio-blk device."""
     out, seen = [], {}
-    for path, n in nodes(text).items():
-        if not re.match(r"^/vms/[^/]+/[^/]+$", path):
-            continue
-        props = {name: value for name, value, _ in n.props}
-        if string_value(props.get("compatible", "")) != "hyparm,virtio-blk":
-            continue
+    for _path, props in device_nodes(text, "hyparm,virtio-blk"):
         f = string_value(props.get("file", ""))
         if not f:
             continue
@@ -202,12 +209,7 @@ def passthrough_devices(text, base):
     """The manifest's passthrough nodes that name a QEMU device for the launcher to attach:
     [(node path, host-address, qemu-device, host path of its file or None)], in text order."""
     out = []
-    for path, n in nodes(text).items():
-        if not re.match(r"^/vms/[^/]+/[^/]+$", path):
-            continue
-        props = {name: value for name, value, _ in n.props}
-        if string_value(props.get("compatible", "")) != "hyparm,passthrough":
-            continue
+    for path, props in device_nodes(text, "hyparm,passthrough"):
         qdev = string_value(props.get("qemu-device", ""))
         if not qdev:
             continue

@@ -10,22 +10,16 @@ import shutil
 import pytest
 
 import hyparmrun as hr
+from test_blk import new_disk
 
 PATTERN = "".join("hyparm-blk-pattern-%d\n" % i for i in range(1, 2001)).encode()
 OFFSET = 16 * 4096  # rc.sh's dd seek=16 bs=4096
 
 
-def new_disk(tmp_path, name="pt.img", size=16 << 20):
-    path = tmp_path / name
-    with open(path, "wb") as f:
-        f.truncate(size)
-    return str(path)
-
-
 @pytest.mark.timeout(400)
 def test_linux_drives_a_passed_through_disk_across_a_reboot(hv, tmp_path):
     hv.need_linux()
-    disk = new_disk(tmp_path)
+    disk = new_disk(tmp_path, "pt.img")
     vm = hr.VM(hv.LINUX, name="pt", initrd=hv.INITRD, params="console=ttyAMA0 quiet hyparm.test=passthrough",
                mem=256, cpus=2, passthrough=[("virtio-blk-device", disk)])
     res = hv.run([vm], timeout=300)
