@@ -720,14 +720,15 @@ static int check_shared_regions(struct parser *ps, const struct vm_config *vms, 
 				locate(ps, other->node, NULL, where, sizeof(where));
 				if (v == n)
 					return fail(ps, dn->node, NULL,
-						    "a second node for region '%s' in this VM (first at %s)", region,
-						    where);
+						    "a second node for region '%s' in this VM (first at %s)",
+						    region, where);
 				if (osize != size)
-					return fail(ps, dn->node, "size",
-						    "region '%s' is %llu KiB here but %llu KiB at %s: every VM "
-						    "must give it the same size",
-						    region, (unsigned long long)(size >> 10),
-						    (unsigned long long)(osize >> 10), where);
+					return fail(
+						ps, dn->node, "size",
+						"region '%s' is %llu KiB here but %llu KiB at %s: every VM "
+						"must give it the same size",
+						region, (unsigned long long)(size >> 10),
+						(unsigned long long)(osize >> 10), where);
 			}
 	}
 	return HV_OK;

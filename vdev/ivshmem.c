@@ -95,8 +95,8 @@ static bool bar2_wanted(const struct ivshmem *s, ipa_t *at)
 
 	*at = a;
 	return pci_fn_mem_enabled(&s->fn) && a >= GUEST_PCI_MMIO_IPA &&
-		a - GUEST_PCI_MMIO_IPA < GUEST_PCI_MMIO_SIZE && size <= GUEST_PCI_MMIO_SIZE - (a - GUEST_PCI_MMIO_IPA) &&
-		!(a & (size - 1));
+		a - GUEST_PCI_MMIO_IPA < GUEST_PCI_MMIO_SIZE &&
+		size <= GUEST_PCI_MMIO_SIZE - (a - GUEST_PCI_MMIO_IPA) && !(a & (size - 1));
 }
 
 /* Make the stage-2 mapping follow BAR2 and the decode bit. Under s->lock. */
@@ -257,9 +257,11 @@ static int create(struct vdev *d, char *err, size_t errlen)
 		return -HV_EINVAL;
 	}
 	if (devnode_string(d->node, "region", name, sizeof(name)))
-		return devnode_fail(d->node, "region", err, errlen, "at most %u characters", SHMEM_NAME_MAX - 1);
+		return devnode_fail(d->node, "region", err, errlen, "at most %u characters",
+				    SHMEM_NAME_MAX - 1);
 	if (!name[0])
-		return devnode_fail(d->node, NULL, err, errlen, "needs region = \"NAME\"; (the region's name)");
+		return devnode_fail(d->node, NULL, err, errlen,
+				    "needs region = \"NAME\"; (the region's name)");
 	if (devnode_size(d->node, "size", &size, &present) || !shmem_size_ok(size))
 		return devnode_fail(d->node, "size", err, errlen, "expected a power of two from 4K to %lluM",
 				    (unsigned long long)(SHMEM_MAX_SIZE >> 20));
@@ -277,9 +279,10 @@ static int create(struct vdev *d, char *err, size_t errlen)
 				    hv_strerror(rc));
 	rc = shmem_attach(name, size, rung, s, &s->region, &s->peer);
 	if (rc == -HV_EEXIST)
-		return devnode_fail(d->node, "size", err, errlen,
-				    "region '%s' is %llu KiB in another VM: every VM must give it the same size",
-				    name, (unsigned long long)(shmem_size(s->region) >> 10));
+		return devnode_fail(
+			d->node, "size", err, errlen,
+			"region '%s' is %llu KiB in another VM: every VM must give it the same size", name,
+			(unsigned long long)(shmem_size(s->region) >> 10));
 	if (rc)
 		return devnode_fail(d->node, NULL, err, errlen, "cannot attach region '%s' (%s)", name,
 				    hv_strerror(rc));

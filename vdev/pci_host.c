@@ -271,8 +271,8 @@ static int host_fdt(struct vdev *d, void *fdt)
 	    (rc = fdt_property_u32(fdt, "#address-cells", 3)) ||
 	    (rc = fdt_property_u32(fdt, "#size-cells", 2)) ||
 	    (rc = fdt_property_u32(fdt, "linux,pci-domain", 0)) ||
-	    (rc = fdt_property(fdt, "dma-coherent", NULL, 0)) || (rc = prop_cells(fdt, "ranges", ranges, 7)) ||
-	    (rc = host_intx_map(fdt)))
+	    (rc = fdt_property(fdt, "dma-coherent", NULL, 0)) ||
+	    (rc = prop_cells(fdt, "ranges", ranges, 7)) || (rc = host_intx_map(fdt)))
 		return rc;
 	if (mmio_bus_find(&d->vm->mmio, GUEST_ITS_IPA) && (rc = prop_cells(fdt, "msi-map", msi_map, 4)))
 		return rc;
