@@ -725,10 +725,10 @@ static int check_shared_regions(struct parser *ps, const struct vm_config *vms, 
 				if (osize != size)
 					return fail(
 						ps, dn->node, "size",
-						"region '%s' is %llu KiB here but %llu KiB at %s: every VM "
-						"must give it the same size",
+						"region '%s' is %llu KiB here but %llu KiB in VM %s (%s): "
+						"every VM must give it the same size",
 						region, (unsigned long long)(size >> 10),
-						(unsigned long long)(osize >> 10), where);
+						(unsigned long long)(osize >> 10), vms[v].name, where);
 			}
 	}
 	return HV_OK;

@@ -71,7 +71,10 @@ static s64 sys_mmap(u64 len, u64 fd)
 	register u64 x3 __asm__("x3") = MAP_SHARED;
 	register u64 x4 __asm__("x4") = fd;
 	register u64 x5 __asm__("x5") = 0;
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+	__asm__ volatile("svc #0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
 	return (s64)x0;
 }
 static int uio = -1, config = -1;
@@ -171,7 +174,9 @@ static u64 parse_hex(const char **s)
 		*s += 2;
 	for (;; (*s)++) {
 		char c = **s;
-		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 99;
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			: c >= 'a' && c <= 'f'	  ? (unsigned)(c - 'a' + 10)
+						  : 99;
 		if (d == 99)
 			return v;
 		v = v << 4 | d;
@@ -271,7 +276,8 @@ static int run(const char *dir, const char *uiodev, u64 bytes)
 		return 1;
 	*word(W_READY(me)) = READY_MAGIC;
 	u64 chunk = len2 - DATA_OFF > 256 * 1024 ? 256 * 1024 : len2 - DATA_OFF;
-	u64 chunks = (bytes + chunk - 1) / chunk, sum = 0xcbf29ce484222325ULL, x = 0x2545F4914F6CDD1DULL, bad = 0;
+	u64 chunks = (bytes + chunk - 1) / chunk, sum = 0xcbf29ce484222325ULL, x = 0x2545F4914F6CDD1DULL,
+	    bad = 0;
 	u64 t0 = now_ms();
 	/* The other VM may still be booting: a doorbell rung before it is up waits in its IntrStatus. */
 	while (*word(W_READY(other)) != READY_MAGIC && now_ms() < t0 + WAIT_MS) {

@@ -3,7 +3,10 @@ function on each VM's PCIe host bridge, its BAR2 the region mapped by stage 2, i
 Two bare-metal guests exchange patterns and ring each other (guests/tests/ivshmem.c, which also
 measures the doorbell round trip and tries hostile writes); two Debian VMs do the same from user space
 with the stock uio_pci_generic (guests/linux/shmping.c); bad manifests are refused with their line."""
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -92,3 +95,69 @@ def test_linux_pair_uio_pci_generic_moves_4mib_with_doorbells(hv):
     rep = report(res)
     hv.expect(sorted(rep) == [0, 1] and rep[0]["trapped"] == 0 and rep[1]["trapped"] == 0,
               "power-off report: %s" % rep)
+
+
+def launcher(hv, *args):
+    p = subprocess.run([os.path.join(hv.REPO, "tools", "hyparm-run")] + list(args), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+def two_vms(tmp_path, shm_a, shm_b):
+    """A manifest of VMs a and b (the ivshmem guest), each with the given shm0 node body (None:
+    no node). VM a's shm0 is on line 11 (its body on 13), b's on line 22 (body on 24)."""
+    guest = "/dev/null"
+    text = '/dts-v1/;\n/ {\n\tcompatible = "hyparm,manifest";\n\tvms {\n'
+    for name, shm in (("a", shm_a), ("b", shm_b)):
+        text += ('\t\t%s {\n\t\t\tcompatible = "hyparm,vm";\n\t\t\tkernel = "%s";\n\t\t\tmemory = "32M";\n'
+                 '\n\n' % (name, guest))
+        text += ("\t\t\tshm0 {\n\t\t\t\tcompatible = \"hyparm,ivshmem\";\n\t\t\t\t%s\n\t\t\t};\n" % shm
+                 if shm is not None else "\n\n\n\n")
+        text += "\t\t};\n"
+    path = tmp_path / "m.dts"
+    path.write_text(text + "\t};\n};\n")
+    return str(path)
+
+
+@pytest.mark.timeout(120)
+def test_manifest_refusals_name_the_line(hv, tmp_path):
+    """A region given two sizes (VM b's line names VM a's), a node without a region, a size that is
+    no power of two, a property it does not take: the launcher refuses each with the file and line before booting; hyparm, given
+    the same manifest unchecked, refuses the size mismatch itself with the same words."""
+    shutil.copy(hv.guest("ivshmem"), tmp_path / "g.bin")
+    cases = [
+        ('region = "ring"; size = "1M";', 'region = "ring"; size = "64K";',
+         r"m\.dts:24: /vms/b/shm0: size: region 'ring' is 64 KiB here but 1024 KiB in VM a \(\S*m\.dts:11\)"),
+        ('region = "ring";', 'size = "1M";', r"m\.dts:22: /vms/b/shm0: hyparm,ivshmem needs region = \"NAME\""),
+        ('region = "ring"; size = <12288>;', None, r"m\.dts:13: /vms/a/shm0: size: expected a power of two"),
+        ('file = "ring";', None, r"m\.dts:13: /vms/a/shm0: file: unknown property \(hyparm,ivshmem takes region, size\)"),
+    ]
+    for a, b, want in cases:
+        path = two_vms(tmp_path, a, b)
+        text = open(path).read().replace("/dev/null", "g.bin")
+        open(path, "w").write(text)
+        rc, out = launcher(hv, "--dry-run", "--manifest", path)
+        hv.expect(rc == hr.STATUS_USAGE, "exit %d, want %d: %s" % (rc, hr.STATUS_USAGE, out))
+        hv.expect(re.search(want, out), "no %r in: %s" % (want, out))
+        hv.expect("qemu-system-aarch64" not in out, "refused, yet went on: " + out)
+    # hyparm's own check (the launcher's skipped): it refuses at start, before any VM runs.
+    path = two_vms(tmp_path, 'region = "ring"; size = "1M";', 'region = "ring"; size = "64K";')
+    text = open(path).read()
+    open(path, "w").write(text.replace("/dev/null", str(tmp_path / "g.bin")))
+    res = hv.run(manifest=path, timeout=30, check_manifest=False)
+    hv.expect(res.status != hr.STATUS_OK, "hyparm booted a manifest whose region has two sizes")
+    hv.expect(any(re.search(r"m\.dts:24: /vms/b/shm0: size: region 'ring' is 64 KiB here but 1024 KiB in VM a", l)
+                  for l in res.lines), "hyparm did not refuse the size mismatch with the line: %s" % res.tail(5))
+    hv.expect(not any(l.startswith("[a]") or l.startswith("[b]") for l in res.lines), "a VM ran")
+
+
+@pytest.mark.timeout(60)
+def test_launcher_option_makes_the_node_and_refuses_a_bad_size(hv):
+    rc, out = launcher(hv, "--dry-run", "-k", hv.guest("ivshmem"), "--ivshmem", "ring,size=3M")
+    hv.expect(rc == hr.STATUS_USAGE and "--ivshmem ring,size=3M: size: expected a power of two" in out, out)
+    rc, out = launcher(hv, "--dry-run", "-k", hv.guest("ivshmem"), "--ivshmem", "ring,bytes=1M")
+    hv.expect(rc == hr.STATUS_USAGE and "the only option is size=N" in out, out)
+    rc, out = launcher(hv, "--dry-run", "-k", hv.guest("ivshmem"), "--ivshmem", "ring,size=64K", "--vm", "-k",
+                       hv.guest("ivshmem"), "--ivshmem", "ring,size=2M")
+    hv.expect(rc == hr.STATUS_USAGE and "--ivshmem ring,size=2M: size: region 'ring' is 2048 KiB here but 64 KiB "
+              "in VM vm0" in out, out)
