@@ -36,7 +36,7 @@ void pci_fn_init(struct pci_function *f, const struct pci_function_ops *ops, voi
 	pci_cfg_set(f, PCI_REVISION_ID, 1, revision);
 	pci_cfg_set(f, PCI_CLASS_PROG, 3, class_code);
 	pci_cfg_set(f, PCI_SUBSYSTEM_VENDOR_ID, 2, vendor);
-	/* Memory decode, bus master and INTx disable are the guest's; no I/O space, no INTx pin (MSI-X only). */
+	/* Memory decode, bus master and INTx disable are the guest's; no I/O space; no INTx pin unless pci_fn_add_intx(). */
 	set_mask(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	/* Interrupt Line is a scratch register for software. */
 	set_mask(f, PCI_INTERRUPT_LINE, 1, 0xFF);

@@ -9,7 +9,7 @@
  * the usual swizzle, as QEMU virt does (Debian's uio_pci_generic, which
  * drives ivshmem from user space, knows only INTx).
  * The guest assigns the BARs (no firmware did). Functions (virtio-rng-pci,
- * later ivshmem) attach with pci_host_attach() and take device numbers
+ * ivshmem) attach with pci_host_attach() and take device numbers
  * 1, 2, 3 on bus 0; the requester ID, bus << 8 | device << 3, is the
  * DeviceID of their MSIs at the ITS (the DT's msi-map says so 1:1), and
  * stays below the vITS's VITS_NR_DEVICES.

@@ -100,7 +100,9 @@ int vm_map_frames(struct vm *vm, ipa_t ipa, paddr_t pa, u64 size, unsigned perm,
 	assert_int_equal(type, S2_MEM_NORMAL);
 	if (map_rc)
 		return map_rc;
-	*m = (struct mapping){ .on = true, .ipa = ipa, .pa = pa, .size = size, .maps = m->maps + 1, .unmaps = m->unmaps };
+	*m = (struct mapping){
+		.on = true, .ipa = ipa, .pa = pa, .size = size, .maps = m->maps + 1, .unmaps = m->unmaps
+	};
 	return HV_OK;
 }
 int vm_unmap_frames(struct vm *vm, ipa_t ipa, u64 size)
@@ -218,7 +220,7 @@ static void test_header_and_register_block(void **state)
 	assert_int_equal(rd(a, FN1 + PCI_BAR0, 4), 0xFFFFFF00);
 	wr(a, FN1 + PCI_BAR0 + 8, 4, 0xFFFFFFFF);
 	wr(a, FN1 + PCI_BAR0 + 12, 4, 0xFFFFFFFF);
-	assert_int_equal(rd(a, FN1 + PCI_BAR0 + 8, 4), (u32)~(SHMEM_DEFAULT_SIZE - 1) | 0xC);
+	assert_int_equal(rd(a, FN1 + PCI_BAR0 + 8, 4), (u32) ~(SHMEM_DEFAULT_SIZE - 1) | 0xC);
 	assert_int_equal(rd(a, FN1 + PCI_BAR0 + 12, 4), 0xFFFFFFFF);
 	wr(a, FN1 + PCI_BAR0, 4, BAR0_AT);
 	wr(a, FN1 + PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
