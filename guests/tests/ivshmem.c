@@ -12,8 +12,9 @@
  *   C  peer 0 rings 1, 1 answers, ROUNDS times: the doorbell round trip
  *      (interrupt to interrupt), printed as "ivshmem round trip N ns";
  *   D  hostile writes: IVPosition (read-only), doorbells to peers that do
- *      not exist, byte accesses to the registers: all ignored, and the
- *      other VM goes on (both meet once more at the end).
+ *      not exist, byte accesses to the registers: all ignored; a storm of
+ *      STORM doorbells at the other and BAR2 moved 64 times; the other VM
+ *      goes on (both meet once more at the end).
  * Bootargs: none needed.
  */
 #include "gic.h"
@@ -30,6 +31,7 @@
 #define BAR0_AT (GUEST_PCI_MMIO_IPA + 0x100000)
 #define BAR2_AT 0x20000000ULL
 #define ROUNDS 200
+#define STORM 1000
 
 /* Shared words at the region's start (64-bit, aligned: the region is Device memory with the MMU off). */
 #define W_READY(p) (0x00 + 8 * (p)) /* peer p set up and wrote its pattern */
@@ -41,6 +43,7 @@ static u64 cfg, regs, shm, shm_size;
 static unsigned intid;
 static volatile unsigned irqs;
 static volatile u32 last_status;
+static bool check_quiet = true;
 
 static u64 ecam(unsigned dev)
 {
@@ -253,7 +256,19 @@ int main(void)
 	check(mmio_read32(regs + REG_INTR_MASK) == 1, "a byte write to IntrMask is ignored");
 	delay_ms(10);
 	check(irqs == seen, "doorbells to peers 7 and 0xffff reached nobody here");
+	/* A storm (once both are past the quiet checks): doorbells to the other as fast as they go, BAR2 moved about. */
 	*word(W_PHASE(me)) = 4;
-	check(wait_word(W_PHASE(other), 4, 20000), "peer %u is still running", other);
+	wait_word(W_PHASE(other), 4, 20000);
+	for (unsigned i = 0; i < STORM; i++)
+		ring(other);
+	for (unsigned i = 0; i < 64; i++) {
+		u64 at = BAR2_AT + (i % 4) * shm_size;
+		mmio_write32(cfg + PCI_BAR0 + 8, (u32)at);
+		check_quiet &= ((volatile u64 *)at)[W_READY(me) / 8] == 1;
+	}
+	mmio_write32(cfg + PCI_BAR0 + 8, (u32)BAR2_AT);
+	check(check_quiet, "BAR2 moved 64 times: the region follows it");
+	*word(W_PHASE(me)) = 5;
+	check(wait_word(W_PHASE(other), 5, 20000), "peer %u is still running", other);
 	test_finish();
 }
