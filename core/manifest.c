@@ -679,8 +679,8 @@ static int check_root(struct parser *ps, int root, int *vms)
 }
 
 /*
- * Shared-memory regions (hyparm,ivshmem nodes): each names one, of a size
- * a region may have, and every VM naming a region gives it the same size
+ * Shared-memory regions (hyparm,ivshmem nodes, one per VM): each names one,
+ * of a size a region may have, and every VM naming a region gives it the same size
  * (its pages are allocated once). Checked here, across VMs, so that the
  * launcher refuses the manifest with the line before anything boots.
  */
@@ -712,16 +712,17 @@ static int check_shared_regions(struct parser *ps, const struct vm_config *vms, 
 				char oregion[SHMEM_NAME_MAX], where[VMCONF_WHERE_MAX];
 				u64 osize = SHMEM_DEFAULT_SIZE;
 
-				if (strcmp(other->schema->device, "ivshmem") ||
-				    devnode_string(other, "region", oregion, sizeof(oregion)) ||
+				if (strcmp(other->schema->device, "ivshmem"))
+					continue;
+				locate(ps, other->node, NULL, where, sizeof(where));
+				/* One function per VM: its slot state is per VM (vdev/ivshmem.c). */
+				if (v == n)
+					return fail(ps, dn->node, NULL,
+						    "one hyparm,ivshmem per VM (the first is at %s)", where);
+				if (devnode_string(other, "region", oregion, sizeof(oregion)) ||
 				    strcmp(oregion, region))
 					continue;
 				devnode_size(other, "size", &osize, &present);
-				locate(ps, other->node, NULL, where, sizeof(where));
-				if (v == n)
-					return fail(ps, dn->node, NULL,
-						    "a second node for region '%s' in this VM (first at %s)",
-						    region, where);
 				if (osize != size)
 					return fail(
 						ps, dn->node, "size",

@@ -30,6 +30,7 @@
  * writes reach cfg_written() under it); a ring from another VM takes only
  * the rung function's lock.
  */
+#include <arch/cache.h>
 #include <arch/spinlock.h>
 #include <arch/stage2.h>
 #include <hyparm/devnode.h>
@@ -197,10 +198,13 @@ static void shm_access(struct ivshmem *s, u64 off, unsigned size, u64 *val, bool
 {
 	u8 *p = (u8 *)shmem_base(s->region) + off;
 
+	/* The other peers may map it uncached: read from memory, and leave what is written there. */
 	s->trapped++;
-	if (write)
+	arch_dcache_clean_inval_range((paddr_t)(uintptr_t)p, size);
+	if (write) {
 		memcpy(p, val, size);
-	else {
+		arch_dcache_clean_inval_range((paddr_t)(uintptr_t)p, size);
+	} else {
 		*val = 0;
 		memcpy(val, p, size);
 	}

@@ -162,6 +162,8 @@ def test_manifest_refusals_name_the_line(hv, tmp_path):
 def test_launcher_option_makes_the_node_and_refuses_a_bad_size(hv):
     rc, out = launcher(hv, "--dry-run", "-k", hv.guest("ivshmem"), "--ivshmem", "ring,size=3M")
     hv.expect(rc == hr.STATUS_USAGE and "--ivshmem ring,size=3M: size: expected a power of two" in out, out)
+    rc, out = launcher(hv, "--dry-run", "-k", hv.guest("ivshmem"), "--ivshmem", "ring", "--ivshmem", "other")
+    hv.expect(rc == hr.STATUS_USAGE and "--ivshmem other: one hyparm,ivshmem per VM" in out, out)
     rc, out = launcher(hv, "--dry-run", "-k", hv.guest("ivshmem"), "--ivshmem", "ring,bytes=1M")
     hv.expect(rc == hr.STATUS_USAGE and "the only option is size=N" in out, out)
     rc, out = launcher(hv, "--dry-run", "-k", hv.guest("ivshmem"), "--ivshmem", "ring,size=64K", "--vm", "-k",
