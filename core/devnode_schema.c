@@ -39,6 +39,18 @@ static const struct devnode_prop ivshmem_props[] = {
 	{ "size", DN_SIZE, "\"1M\"" }, /* a power of two, 4K..256M; default 1M; the same in every VM */
 };
 
+/*
+ * hyparm reads host-address only; qemu-device and file tell the launcher
+ * which QEMU device to attach there (tools/manifest.py), as a board's
+ * device tree would say what is soldered there.
+ */
+static const struct devnode_prop passthrough_props[] = {
+	{ "host-address", DN_CELLS,
+	  "<0x0a000000>" }, /* the physical transport, where the guest sees it too */
+	{ "qemu-device", DN_STRING, "\"virtio-blk-device\"" },
+	{ "file", DN_STRING, "\"disk.img\"" }, /* a qemu-device's disk image */
+};
+
 const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-blk", PROPS(virtio_blk_props), NULL },
 	{ "virtio-rng", NULL, 0, NULL }, /* no parameters: the node is the same as listing it in devices */
@@ -47,6 +59,7 @@ const struct devnode_schema devnode_schemas[] = {
 	{ "virtio-vsock", PROPS(virtio_vsock_props), NULL },
 	{ "virtio-net", PROPS(virtio_net_props), NULL },
 	{ "ivshmem", PROPS(ivshmem_props), "pci-host" }, /* a function on the PCIe host bridge */
+	{ "passthrough", PROPS(passthrough_props), NULL },
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
 

@@ -395,11 +395,12 @@ static unsigned create_vms(void)
 				(sizeof(struct vcpu) +
 				 (arch_vcpu_state_bytes() + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE) +
 			vm->s2.table_pages * PAGE_SIZE;
-		hv_printf("hyparm: vm %s: %u vCPU%s, %llu MiB RAM at PA 0x%llx, VMID %u, entry 0x%llx, "
+		hv_printf("hyparm: vm %s: %u vCPU%s, %llu MiB RAM at PA 0x%llx%s, VMID %u, entry 0x%llx, "
 			  "stage-2 tables %llu KiB, hyparm state %llu KiB\n",
 			  vm->name, vm->nr_vcpus, vm->nr_vcpus > 1 ? "s" : "",
 			  (unsigned long long)(vm->ram_size >> 20), (unsigned long long)vm->ram_pa,
-			  vm->s2.vmid, (unsigned long long)vm->entry_ipa,
+			  vm->ram_ipa == vm->ram_pa ? " (identity-mapped)" : "", vm->s2.vmid,
+			  (unsigned long long)vm->entry_ipa,
 			  (unsigned long long)(vm->s2.table_pages * PAGE_SIZE >> 10),
 			  (unsigned long long)((own + 1023) >> 10));
 	}

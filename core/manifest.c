@@ -591,8 +591,6 @@ static int parse_vm(struct parser *ps, int node, struct vm_config *cfg)
 	    (rc = get_flag(ps, node, "identity-mapped", &cfg->identity_mapped)) ||
 	    (rc = get_flag(ps, node, "no-mte", &cfg->no_mte)))
 		return rc;
-	if (cfg->identity_mapped)
-		return fail(ps, node, "identity-mapped", "not supported yet (hyparm places every VM's RAM)");
 	if ((rc = get_flash_vars(ps, node, cfg)))
 		return rc;
 	return parse_devnodes(ps, node, cfg);

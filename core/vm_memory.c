@@ -9,6 +9,7 @@
 #include <arch/stage2.h>
 #include <arch/tlb.h>
 #include <hyparm/errno.h>
+#include <hyparm/guest_layout.h>
 #include <hyparm/page_alloc.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
@@ -76,6 +77,29 @@ static int alloc_ram(struct vm *vm, char *err, size_t errlen)
 			    (unsigned long long)(vm->ram_size >> 20),
 			    (unsigned long long)(page_alloc_free_bytes() >> 20));
 		return -HV_ENOMEM;
+	}
+	/*
+	 * identity-mapped: the guest sees its RAM where it is (IPA == PA), so
+	 * that a passed-through device's DMA, which has no SMMU to translate
+	 * it, reaches the buffers the guest named. The guest's devices all lie
+	 * below GUEST_RAM_IPA (hyparm/guest_layout.h), so RAM at or above it
+	 * overlaps none of them; the stage 2 covers every PA (its IPA size is
+	 * the PA size). A kernel that is not relocatable (a raw binary linked
+	 * at GUEST_RAM_IPA) cannot run there: that is the manifest's choice.
+	 */
+	if (vm->config && vm->config->identity_mapped) {
+		if (vm->ram_pa < GUEST_RAM_IPA) {
+			hv_snprintf(
+				err, errlen,
+				"%s: vm %s: identity-mapped: the RAM for it is at PA 0x%llx, below 0x%llx "
+				"where the guest's devices are",
+				vm->config->where, vm->name, (unsigned long long)vm->ram_pa,
+				(unsigned long long)GUEST_RAM_IPA);
+			page_free((void *)(uintptr_t)vm->ram_pa, vm->ram_size / PAGE_SIZE);
+			vm->ram_pa = 0;
+			return -HV_ENOMEM;
+		}
+		vm->ram_ipa = vm->ram_pa;
 	}
 	/* Nothing of it is mapped yet (the stage 2 may not even exist): only the block maps start over. */
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));

@@ -30,6 +30,12 @@ bool vm_ram_block_fresh(const struct vm *vm, u64 block)
 void vm_ram_forget(struct vm *vm)
 {
 	u64 blocks = vm->ram_size / VM_RAM_BLOCK;
+	/*
+	 * An identity-mapped VM may have a passed-through device, whose DMA
+	 * writes blocks that stage 2 maps read-only: none of its blocks can be
+	 * known unchanged.
+	 */
+	bool dma = vm->config && vm->config->identity_mapped;
 
 	/*
 	 * Every block goes but those the guest could not have changed: ready,
@@ -38,13 +44,13 @@ void vm_ram_forget(struct vm *vm)
 	 * the next reset keeps it as it is and only copies the images again.
 	 */
 	for (u64 b = 0; b < blocks; b++) {
-		if (test_bit(vm->ram_ready, b) && !test_bit(vm->ram_written, b))
+		if (test_bit(vm->ram_ready, b) && !test_bit(vm->ram_written, b) && !dma)
 			continue;
 		if (test_bit(vm->ram_ready, b))
 			stage2_unmap(&vm->s2, vm->ram_ipa + b * VM_RAM_BLOCK, VM_RAM_BLOCK);
 	}
 	for (u64 i = 0; i < VM_RAM_MAX / VM_RAM_BLOCK / 64; i++) {
-		vm->ram_ready[i] &= ~vm->ram_written[i];
+		vm->ram_ready[i] &= dma ? 0 : ~vm->ram_written[i];
 		vm->ram_written[i] = 0;
 		vm->ram_fresh[i] = 0;
 	}

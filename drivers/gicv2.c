@@ -179,6 +179,17 @@ static void v2_spi_enable(unsigned intid, u64 mpidr)
 	wr32(gicd, GICD_ISENABLER + intid / 32 * 4, BIT(intid % 32));
 }
 
+static void v2_spi_disable(unsigned intid)
+{
+	wr32(gicd, GICD_ICENABLER + intid / 32 * 4, BIT(intid % 32));
+	wr32(gicd, GICD_ICPENDR + intid / 32 * 4, BIT(intid % 32));
+}
+
+static void v2_spi_set_active(unsigned intid, bool active)
+{
+	wr32(gicd, (active ? GICD_ISACTIVER : GICD_ICACTIVER) + intid / 32 * 4, BIT(intid % 32));
+}
+
 static void v2_cpu_stop(void)
 {
 	wr32(gicc, GICC_CTLR, 0);
@@ -194,5 +205,7 @@ struct gic_ops gicv2_ops = {
 	.ppi_set_active = v2_ppi_set_active,
 	.ppi_make_fiq = v2_ppi_make_fiq,
 	.spi_enable = v2_spi_enable,
+	.spi_disable = v2_spi_disable,
+	.spi_set_active = v2_spi_set_active,
 	.cpu_stop = v2_cpu_stop,
 };

@@ -168,6 +168,17 @@ static void v3_spi_enable(unsigned intid, u64 mpidr)
 	wr32(gicd, GICD_ISENABLER + intid / 32 * 4, BIT(intid % 32));
 }
 
+static void v3_spi_disable(unsigned intid)
+{
+	wr32(gicd, GICD_ICENABLER + intid / 32 * 4, BIT(intid % 32));
+	wr32(gicd, GICD_ICPENDR + intid / 32 * 4, BIT(intid % 32));
+}
+
+static void v3_spi_set_active(unsigned intid, bool active)
+{
+	wr32(gicd, (active ? GICD_ISACTIVER : GICD_ICACTIVER) + intid / 32 * 4, BIT(intid % 32));
+}
+
 static void v3_cpu_stop(void)
 {
 	write_sysreg(ICC_IGRPEN0_EL1, 0);
@@ -185,5 +196,7 @@ const struct gic_ops gicv3_ops = {
 	.ppi_set_active = v3_ppi_set_active,
 	.ppi_make_fiq = v3_ppi_make_fiq,
 	.spi_enable = v3_spi_enable,
+	.spi_disable = v3_spi_disable,
+	.spi_set_active = v3_spi_set_active,
 	.cpu_stop = v3_cpu_stop,
 };

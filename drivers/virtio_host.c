@@ -16,6 +16,8 @@
 static struct {
 	paddr_t base;
 	unsigned intid;
+	bool driven; /* one of hyparm's drivers found it */
+	bool passed; /* given whole to a VM (virtio_host_pass) */
 } transports[PLAT_MAX_VIRTIO];
 static unsigned nr_transports;
 
@@ -55,6 +57,8 @@ int virtio_host_find(u32 device_id, unsigned nth, struct virtio_host *h)
 	for (unsigned k = nr_transports; k-- > 0;) {
 		struct virtio_host t = { .base = transports[k].base, .intid = transports[k].intid };
 
+		if (transports[k].passed)
+			continue; /* a VM's, not hyparm's */
 		if (rd(&t, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
 			continue;
 		t.device_id = rd(&t, VIRTIO_MMIO_DEVICE_ID);
@@ -64,10 +68,56 @@ int virtio_host_find(u32 device_id, unsigned nth, struct virtio_host *h)
 			continue;
 		if (rd(&t, VIRTIO_MMIO_VERSION) != 2)
 			return -HV_ENOTSUP;
+		transports[k].driven = true;
 		*h = t;
 		return HV_OK;
 	}
 	return -HV_ENOENT;
+}
+
+int virtio_host_pass(paddr_t base, struct virtio_host *h, paddr_t *conflict)
+{
+	int k = -1;
+
+	for (unsigned i = 0; i < nr_transports; i++)
+		if (transports[i].base == base)
+			k = (int)i;
+	if (k < 0)
+		return -HV_ENOENT;
+	struct virtio_host t = { .base = base, .intid = transports[k].intid };
+	if (transports[k].driven || transports[k].passed)
+		return -HV_EBUSY;
+	if (rd(&t, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC ||
+	    !(t.device_id = rd(&t, VIRTIO_MMIO_DEVICE_ID)))
+		return -HV_ENODEV;
+	if (rd(&t, VIRTIO_MMIO_VERSION) != 2)
+		return -HV_ENOTSUP;
+	/*
+	 * Stage 2 maps whole pages: the VM gets every transport of this one.
+	 * Each other must be empty (QEMU's empty transports ignore writes):
+	 * never one of hyparm's drivers' or another VM's device.
+	 */
+	for (unsigned i = 0; i < nr_transports; i++) {
+		struct virtio_host o = { .base = transports[i].base };
+		if ((int)i == k || (o.base ^ base) >= PAGE_SIZE)
+			continue;
+		if (transports[i].driven || transports[i].passed ||
+		    (rd(&o, VIRTIO_MMIO_MAGIC_VALUE) == VIRTIO_MMIO_MAGIC && rd(&o, VIRTIO_MMIO_DEVICE_ID))) {
+			*conflict = o.base;
+			return -HV_EEXIST;
+		}
+	}
+	/* Only page-aligned pairs share a page: any other transport in it is below base's page end. */
+	transports[k].passed = true;
+	*h = t;
+	return HV_OK;
+}
+
+void virtio_host_reset(const struct virtio_host *h)
+{
+	wr(h, VIRTIO_MMIO_STATUS, 0);
+	while (rd(h, VIRTIO_MMIO_STATUS))
+		; /* virtio-mmio resets synchronously: once 0 reads back, no DMA of the old driver is in flight */
 }
 
 int virtio_host_negotiate(struct virtio_host *h, u64 wanted)

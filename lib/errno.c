@@ -28,6 +28,8 @@ const char *hv_strerror(int err)
 		return "busy";
 	case HV_EIO:
 		return "input/output error";
+	case HV_ENODEV:
+		return "no device";
 	default:
 		return "unknown error";
 	}

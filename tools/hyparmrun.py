@@ -52,7 +52,7 @@ class VM:
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
                  bios=None, flash_vars=None, devices=None, restart=None, disks=None, no_mte=False, vsock=None,
-                 network=None, ivshmem=None):
+                 network=None, passthrough=None, identity_mapped=False, ivshmem=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
@@ -64,6 +64,8 @@ class VM:
         self.vsock = vsock  # --vsock [CID]: a virtio-vsock device, "auto" (CID 3 + VM index) or its CID
         # --network [mac=MAC]: None (no interface), "" (MAC from the VM's name) or the MAC
         self.network = network
+        self.passthrough = passthrough or []  # [(QEMU device, file or None)]: --passthrough, one node each
+        self.identity_mapped = identity_mapped  # --identity-mapped (implied by --passthrough)
         # --ivshmem REGION[,size=N]: [(region, size as written or None for the default 1M)]
         self.ivshmem = ivshmem or []
 
@@ -196,6 +198,45 @@ def net_args(manifest_path, have_global=False):
         return []
     return ([] if have_global else ["-global", "virtio-mmio.force-legacy=false"]) + \
         ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"]
+
+
+def passthrough_args(manifest_path, have_global=False):
+    """QEMU's options for the manifest's passthrough nodes that name a qemu-device: that device
+    on the virtio-mmio transport at host-address (bus virtio-mmio-bus.N is the transport at
+    0x0a000000 + N * 0x200), with its file as a raw drive when it has one."""
+    text = mf.annotate(manifest_path)
+    devs = mf.passthrough_devices(text, os.path.dirname(os.path.abspath(manifest_path)))
+    args = [] if have_global or not devs else ["-global", "virtio-mmio.force-legacy=false"]
+    for n, (path, addr, qdev, host) in enumerate(devs):
+        slot = None if addr is None else (addr - mf.PASSTHROUGH_BASE) // mf.VIRTIO_SLOT
+        if slot is None or addr % mf.VIRTIO_SLOT or not 0 <= slot < mf.VIRTIO_SLOTS:
+            raise UsageError("%s: host-address must be a virtio-mmio transport of QEMU's virt "
+                             "(0x0a000000 + N * 0x200, N < 32) to attach %s there" % (path, qdev))
+        if not re.match(r"^[\w-]+$", qdev):
+            raise UsageError("%s: qemu-device = \"%s\": a QEMU device name, without options" % (path, qdev))
+        dev = "%s,bus=virtio-mmio-bus.%d" % (qdev, slot)
+        if host:
+            if not os.path.isfile(host):
+                raise UsageError("%s: file %s not found" % (path, host))
+            args += ["-drive", "file=%s,if=none,format=raw,id=pt%d" % (host, n)]
+            dev += ",drive=pt%d" % n
+        args += ["-device", dev]
+    return args
+
+
+def parse_passthrough(opt):
+    """--passthrough QEMU-DEVICE[,file=FILE] -> (device, file or None)."""
+    qdev, _, rest = opt.partition(",")
+    if not re.match(r"^virtio-[\w-]+-device$", qdev):
+        raise UsageError("--passthrough %s: a QEMU virtio-mmio device such as virtio-blk-device "
+                         "or virtio-rng-device" % opt)
+    path = None
+    if rest:
+        key, _, path = rest.partition("=")
+        if key != "file" or not path:
+            raise UsageError("--passthrough %s: the only option is file=FILE" % opt)
+        _check_file(path, "--passthrough file")
+    return qdev, path
 
 
 def explain_config_error(text, origins, ram=None):
@@ -585,6 +626,7 @@ def run(vms=(), manifest=None, hyparm=None, cpu_model="cortex-a57", pcpus_total=
         bundle = write_bundle(list(vms), work, manifest, pcpus_total, ram, check_manifest, origins)
         disks = disk_args(manifest or os.path.join(work, "options.dts"))
         disks += net_args(manifest or os.path.join(work, "options.dts"), bool(disks))
+        disks += passthrough_args(manifest or os.path.join(work, "options.dts"), bool(disks))
         cmd = qemu_command(hyparm, bundle, cpu_model, pcpus_total, gic, ram, gdb, icount,
                            list(extra) + flash_vars_args(vms) + disks, mte, board, boot)
         if boot == "uboot":

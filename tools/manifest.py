@@ -28,6 +28,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKER = os.path.join(REPO, "build", "tools", "manifest-check")
 NAME = "manifest.dtb"  # its name in the bundle (include/hyparm/manifest.h)
 FILE_PROPS = ("kernel", "firmware", "initrd", "dtb")
+# Where --passthrough puts its devices: the virtio window's lowest page (QEMU's virt fills the
+# window from its top, so hyparm's own disks and network are never there), one page each.
+PASSTHROUGH_BASE = 0x0A000000
+PASSTHROUGH_STRIDE = 0x1000
+VIRTIO_SLOT = 0x200
+VIRTIO_SLOTS = 32
 FILE_NAME_MAX = 63  # VMCONF_FILE_MAX - 1
 # What hyparm and the boot leave of the machine's RAM besides the bundle: hyparm's image,
 # stacks, page bitmap, stage-2 tables, the host DTB (a few MiB; kept generous).
@@ -158,17 +164,24 @@ def vm_files(text, base):
     return out
 
 
+def device_nodes(text, compatible):
+    """The VMs' device nodes of one kind: [(path, {property: value text})], in text order."""
+    out = []
+    for path, n in nodes(text).items():
+        if not re.match(r"^/vms/[^/]+/[^/]+$", path):
+            continue
+        props = {name: value for name, value, _ in n.props}
+        if string_value(props.get("compatible", "")) == compatible:
+            out.append((path, props))
+    return out
+
+
 def disk_files(text, base):
     """The host disk files of the manifest's virtio-blk nodes: [(file as written, host path, read
     only)], each distinct file once, in the order hyparm numbers them (VMs, then their nodes, in
     text order): the launcher attaches the nth as the machine's nth virtio-blk device."""
     out, seen = [], {}
-    for path, n in nodes(text).items():
-        if not re.match(r"^/vms/[^/]+/[^/]+$", path):
-            continue
-        props = {name: value for name, value, _ in n.props}
-        if string_value(props.get("compatible", "")) != "hyparm,virtio-blk":
-            continue
+    for _path, props in device_nodes(text, "hyparm,virtio-blk"):
         f = string_value(props.get("file", ""))
         if not f:
             continue
@@ -178,6 +191,32 @@ def disk_files(text, base):
             continue
         seen[f] = len(out)
         out.append((f, os.path.join(base, f), ro))
+    return out
+
+
+def cell_values(value):
+    """The numbers of a property written `= <...>` ([] for anything else)."""
+    m = re.match(r"^=?\s*<([^>]*)>$", value.strip())
+    if not m:
+        return []
+    try:
+        return [int(c, 0) for c in m.group(1).split()]
+    except ValueError:
+        return []
+
+
+def passthrough_devices(text, base):
+    """The manifest's passthrough nodes that name a QEMU device for the launcher to attach:
+    [(node path, host-address, qemu-device, host path of its file or None)], in text order."""
+    out = []
+    for path, props in device_nodes(text, "hyparm,passthrough"):
+        qdev = string_value(props.get("qemu-device", ""))
+        if not qdev:
+            continue
+        cells = cell_values(props.get("host-address", ""))
+        addr = cells[0] << 32 | cells[1] if len(cells) == 2 else (cells[0] if cells else None)
+        f = string_value(props.get("file", ""))
+        out.append((path, addr, qdev, os.path.join(base, f) if f else None))
     return out
 
 
@@ -289,6 +328,10 @@ def generate(vms, origins=None):
             add("\t\t\trestart = %s;" % dts_string(vm.restart), "%s, --restart %s" % (this, vm.restart))
         if getattr(vm, "no_mte", False):
             add("\t\t\tno-mte;", "%s, --no-mte" % this)
+        passthrough = getattr(vm, "passthrough", None) or ()
+        if getattr(vm, "identity_mapped", False) or passthrough:
+            add("\t\t\tidentity-mapped;", "%s, %s" % (this, "--identity-mapped" if not passthrough
+                                                       else "--passthrough (DMA without an SMMU)"))
         if getattr(vm, "flash_vars", None):
             add('\t\t\tflash-vars = "board";', "%s, --flash-vars %s" % (this, vm.flash_vars))
         if getattr(vm, "devices", None):
@@ -300,6 +343,16 @@ def generate(vms, origins=None):
             add("\t\t\t\tfile = %s;" % dts_string(os.path.abspath(path)), opt)
             if ro:
                 add("\t\t\t\tread-only;", opt)
+            add("\t\t\t};", opt)
+        for n, (qdev, path) in enumerate(passthrough):
+            opt = "%s, --passthrough %s%s" % (this, qdev, ",file=" + path if path else "")
+            add("\t\t\tpt%d {" % n, opt)
+            add('\t\t\t\tcompatible = "hyparm,passthrough";', opt)
+            # Each in a page of its own, from the window's lowest (QEMU fills it from the top).
+            add("\t\t\t\thost-address = <0x%x>;" % (PASSTHROUGH_BASE + n * PASSTHROUGH_STRIDE), opt)
+            add("\t\t\t\tqemu-device = %s;" % dts_string(qdev), opt)
+            if path:
+                add("\t\t\t\tfile = %s;" % dts_string(os.path.abspath(path)), opt)
             add("\t\t\t};", opt)
         vsock = getattr(vm, "vsock", None)
         if vsock is not None:

@@ -61,6 +61,7 @@ void virtio_dev_reset(struct virtio_dev *vd)
 {
 	/* Where the VM's RAM is in this life: a VM that gave it back at a stop may have got another block. */
 	vd->mem.host = (u8 *)(uintptr_t)vd->vm->ram_pa;
+	vd->mem.ipa = vd->vm->ram_ipa; /* an identity-mapped VM's RAM moves with its PA */
 	vd->status = 0;
 	vd->isr = 0;
 	vd->dev_features_sel = vd->drv_features_sel = 0;

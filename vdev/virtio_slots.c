@@ -26,6 +26,8 @@
 struct virtio_slots {
 	bool present;
 	struct virtio_dev *dev[GUEST_VIRTIO_SLOTS]; /* NULL: empty slot */
+	bool reserved
+		[GUEST_VIRTIO_SLOTS]; /* a passed-through page's: the hardware answers, stage 2 maps it */
 };
 
 static struct virtio_slots slots_of_vm[VM_MAX];
@@ -82,13 +84,31 @@ int virtio_slot_attach(struct vm *vm, struct virtio_dev *vd, const struct virtio
 	if (!s->present)
 		return -HV_ENOENT;
 	for (int n = GUEST_VIRTIO_SLOTS - 1; n >= 0; n--) {
-		if (s->dev[n])
+		if (s->dev[n] || s->reserved[n])
 			continue;
 		virtio_dev_init(vd, vm, (unsigned)n, be, be_state);
 		s->dev[n] = vd;
 		return n;
 	}
 	return -HV_EBUSY;
+}
+
+int virtio_slot_reserve(struct vm *vm, unsigned first, unsigned count, unsigned *taken)
+{
+	struct virtio_slots *s = &slots_of_vm[vm->id];
+
+	if (!s->present)
+		return -HV_ENOENT;
+	if (first >= GUEST_VIRTIO_SLOTS || count > GUEST_VIRTIO_SLOTS - first)
+		return -HV_ERANGE;
+	for (unsigned n = first; n < first + count; n++)
+		if (s->dev[n]) {
+			*taken = n;
+			return -HV_EBUSY;
+		}
+	for (unsigned n = first; n < first + count; n++)
+		s->reserved[n] = true;
+	return HV_OK;
 }
 
 static int slots_create(struct vdev *d, char *err, size_t errlen)

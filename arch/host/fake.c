@@ -180,12 +180,34 @@ static void fake_ppi_set_active(unsigned intid, bool active)
 	arch_fake.ppi_active[intid & 31] = active;
 }
 
+static void fake_spi_set_active(unsigned intid, bool active)
+{
+	if (intid < FAKE_MAX_INTID)
+		arch_fake.spi_active[intid] = active;
+}
+
+static void fake_spi_enable(unsigned intid, u64 mpidr)
+{
+	(void)mpidr;
+	if (intid < FAKE_MAX_INTID)
+		arch_fake.spi_enabled[intid] = true;
+}
+
+static void fake_spi_disable(unsigned intid)
+{
+	if (intid < FAKE_MAX_INTID)
+		arch_fake.spi_enabled[intid] = false;
+}
+
 struct gic_ops gic_driver = {
 	.name = "fake",
 	.send_wake = fake_send_wake,
 	.ack = fake_ack,
 	.eoi = fake_eoi,
 	.ppi_set_active = fake_ppi_set_active,
+	.spi_enable = fake_spi_enable,
+	.spi_disable = fake_spi_disable,
+	.spi_set_active = fake_spi_set_active,
 };
 
 void psci_fw_system_off(void)

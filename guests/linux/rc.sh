@@ -25,6 +25,8 @@
 #   hyparm.test=shmping  ivshmem from user space: bind uio_pci_generic to 1af4:1110, then /bin/shmping moves
 #                      hyparm.shmbytes=N (4 MiB) through BAR2 with doorbells both ways (peer 0 sends)
 #   hyparm.test=net-wget  eth0 from QEMU's user network (10.0.2.15), wget hyparm.url=URL, print its md5
+#   hyparm.test=passthrough  /dev/vda is a passed-through disk: first life writes the blk pattern and a
+#                      marker (fsync), then reboots; the second reads the pattern back and powers off
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -138,6 +140,21 @@ blk-ro)
 	echo x | dd of=/dev/vda bs=512 count=1 conv=fsync 2>&1 | head -n 1
 	echo "hyparm-guest: ro dd rc $?"
 	poweroff -f ;;
+passthrough)
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_blk.ko
+	echo "hyparm-guest: vda $(cat /sys/block/vda/size) sectors"
+	echo "hyparm-guest: ram $(grep 'System RAM' /proc/iomem | head -n 1 | tr -d ' ')"
+	pat() { seq 1 2000 | sed 's/^/hyparm-blk-pattern-/'; }
+	if dd if=/dev/vda bs=512 count=1 2>/dev/null | grep -q hyparm-pt-marker; then
+		echo "hyparm-guest: second life, vda md5 $(dd if=/dev/vda bs=4096 skip=16 count=16 2>/dev/null | head -c $(pat | wc -c) | md5sum | cut -d' ' -f1)"
+		echo "hyparm-guest: irqs $(grep -c virtio0 /proc/interrupts) $(grep virtio0 /proc/interrupts | tr -s ' ' | cut -d' ' -f2-3)"
+		poweroff -f
+	fi
+	pat > /tmp/pat
+	dd if=/tmp/pat of=/dev/vda bs=4096 seek=16 conv=fsync 2>/dev/null && echo "hyparm-guest: dd ok"
+	echo hyparm-pt-marker | dd of=/dev/vda bs=512 count=1 conv=fsync,notrunc 2>/dev/null && echo "hyparm-guest: marked"
+	echo "hyparm-guest: rebooting"
+	reboot -f ;;
 vsock-listen)
 	for m in virtio_mmio vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport; do insmod /lib/modules/$m.ko; done
 	/bin/vsockcat -c

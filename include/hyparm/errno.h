@@ -17,6 +17,7 @@
 #define HV_ENOTSUP 7 /* valid but not implemented */
 #define HV_EBUSY 8 /* resource in use */
 #define HV_EIO 9 /* a device reported a failure */
+#define HV_ENODEV 10 /* a device slot with nothing attached */
 
 const char *hv_strerror(int err);
 

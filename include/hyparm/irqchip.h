@@ -14,10 +14,13 @@ struct vm;
 struct vcpu;
 
 /*
- * A private interrupt whose line is owned by a device and sampled on
- * demand (the virtual timer's output): the irqchip asks get_line() rather
- * than trusting a latch, and hw makes the list register carry the
- * physical INTID so that the guest's deactivation deactivates it.
+ * An interrupt whose line a device owns. A private one sampled on demand
+ * (the virtual timer's output): the irqchip asks get_line() rather than
+ * trusting a latch. An SPI of a passed-through device: get_line NULL, the
+ * device raises it with vm_irq_edge() each time its physical twin fires
+ * (which stays active meanwhile, so no second edge comes before the
+ * guest is done). phys_intid makes the list register carry the physical
+ * INTID so that the guest's deactivation deactivates it.
  */
 struct irq_source {
 	bool (*get_line)(struct vcpu *v, void *ctx);
@@ -38,7 +41,7 @@ struct irqchip_ops {
 	/* Drive a level line / raise an edge. v: the vCPU for private INTIDs, NULL for SPIs. */
 	void (*set_line)(struct vm *vm, struct vcpu *v, u32 intid, bool level);
 	void (*inject_edge)(struct vm *vm, struct vcpu *v, u32 intid);
-	/* Attach a sampled source to v's private intid. */
+	/* Attach a source to v's private intid, or to an SPI (v NULL). */
 	void (*map_source)(struct vm *vm, struct vcpu *v, u32 intid, const struct irq_source *src);
 	/* Optional: interrupts delivered to v so far (statistics). */
 	u64 (*delivered)(struct vcpu *v);

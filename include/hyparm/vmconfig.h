@@ -44,7 +44,7 @@ struct vm_config {
 	enum vm_restart restart;
 	u32 weight; /* CPU share, 1..VMCONF_WEIGHT_MAX; VMCONF_WEIGHT_DEFAULT unless the manifest says */
 	bool no_mte; /* manifest no-mte: MTE stays hidden from this VM even where the machine has it */
-	bool identity_mapped; /* RAM at IPA == PA (refused for now: not supported yet) */
+	bool identity_mapped; /* RAM at IPA == PA (for passthrough DMA without an SMMU: core/vm_memory.c) */
 	/* Where the manifest describes the VM, for later messages: "FILE:LINE: /vms/NAME" or "manifest: /vms/NAME". */
 	char where[VMCONF_WHERE_MAX];
 	bool vars_on_board; /* flash-vars = "board": the variables bank is the board's pflash1 */

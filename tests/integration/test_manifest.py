@@ -77,7 +77,6 @@ def test_bad_manifests_are_refused_with_file_and_line(hv, mdir):
         (vms_text(['kernel = "m.dts";']), m + r":7: /vms/v0: kernel: 'm.dts' looks like text"),
         (vms_text([HELLO, 'initrd = "big.cpio";', 'memory = "8M";']),
          m + r":8: /vms/v0: initrd: the images do not fit: VM RAM too small"),
-        (vms_text([HELLO, "identity-mapped;"]), m + r":8: /vms/v0: identity-mapped: not supported yet"),
     ]
     for text, want in cases:
         refused(hv, mdir, text, want)

@@ -10,7 +10,7 @@
 
 static void negative_and_positive_codes_give_the_same_name(void **state)
 {
-	for (int code = HV_OK; code <= HV_EIO; code++)
+	for (int code = HV_OK; code <= HV_ENODEV; code++)
 		assert_string_equal(hv_strerror(-code), hv_strerror(code));
 }
 
@@ -26,6 +26,7 @@ static void every_code_has_its_own_name(void **state)
 	assert_string_equal(hv_strerror(-HV_ENOTSUP), "not supported");
 	assert_string_equal(hv_strerror(-HV_EBUSY), "busy");
 	assert_string_equal(hv_strerror(-HV_EIO), "input/output error");
+	assert_string_equal(hv_strerror(-HV_ENODEV), "no device");
 }
 
 static void unknown_codes_are_named_unknown(void **state)

@@ -50,6 +50,8 @@ static int setup(void **state)
 	for (unsigned n = 0; n < VGIC_MAX_VCPUS; n++)
 		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
 			g->cpu[n].priv[i].src = NULL;
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
+		g->spi[i].src = NULL; /* sources outlive a reset: none from an earlier test */
 	vgic_reset(g, &vm, arch_vgic_backend());
 	g->ctlr |= GICD_CTLR_ENABLE_GRP1;
 	return 0;
@@ -347,6 +349,56 @@ static void hw_pending_entry_traps_group1_while_the_guest_is_masked(void **state
 	assert_false(arch_fake.hcr & VGIC_HCR_TALL1);
 }
 
+/*
+ * A passed-through device's SPI (vdev/passthrough.c): no sampled line, the
+ * physical INTID in the list register, raised as an edge each time its
+ * physical twin fires, configured level by the guest's device tree.
+ * Catches: the entry withdrawn at the next flush because its "line" reads
+ * low (the physical one stays active for a guest that never sees it: the
+ * device is dead), a retired entry delivered again (a spurious interrupt
+ * per interrupt), the withdrawal of one leaving the physical SPI active,
+ * and a VM reset forgetting the mapping (the device's interrupts after a
+ * reboot would reach the guest without the hardware bit, and the physical
+ * one would never be deactivated).
+ */
+static const struct irq_source spi_src = { .get_line = NULL, .phys_intid = 48 };
+
+static void forwarded_spi_until_the_guest_deactivates_it(void **state)
+{
+	g->spi[48 - 32].src = &spi_src;
+	config(NULL, 48, 0x80, true);
+	vgic_inject_edge(&vm, NULL, 48);
+	vgic_flush(&vcpus[0]);
+	int i = hw_lr_of(48);
+	assert_true(i >= 0);
+	assert_true(arch_fake_lr(i).hw);
+	assert_int_equal(arch_fake_lr(i).pintid, 48);
+	arch_fake.spi_active[48] = true; /* left active for the guest */
+
+	exit_and_enter(); /* still pending: it stays, the physical one untouched */
+	assert_int_equal(hw_lr_of(48), i);
+	assert_true(arch_fake.spi_active[48]);
+
+	guest_acks(i);
+	arch_fake_lr_complete(i); /* the guest's EOI deactivated the physical one */
+	exit_and_enter();
+	assert_int_equal(hw_lr_of(48), -1);
+	assert_int_equal(g->spi[48 - 32].lr, -1);
+
+	/* The guest clears it pending before taking it: withdrawn, and so is the physical one. */
+	vgic_inject_edge(&vm, NULL, 48);
+	vgic_flush(&vcpus[0]);
+	assert_true(hw_lr_of(48) >= 0);
+	g->cpu[0].lr[hw_lr_of(48)].state = LR_INVALID;
+	g->cpu[0].lr_dirty |= BIT(hw_lr_of(48));
+	exit_and_enter();
+	assert_int_equal(hw_lr_of(48), -1);
+	assert_false(arch_fake.spi_active[48]);
+
+	vgic_reset(g, &vm, arch_vgic_backend());
+	assert_ptr_equal(g->spi[48 - 32].src, &spi_src);
+}
+
 static void dwrite(struct vcpu *v, u64 off, u64 val)
 {
 	assert_int_equal(vgic_dist_mmio_ops.write(g, v, off, 4, val), HV_OK);
@@ -523,6 +575,7 @@ int main(void)
 		cmocka_unit_test_setup(pending_and_active_writes_reach_the_writers_lr, setup),
 		cmocka_unit_test_setup(put_and_load_switch_the_list_registers, setup),
 		cmocka_unit_test_setup(load_writes_back_dirty_entries, setup),
+		cmocka_unit_test_setup(forwarded_spi_until_the_guest_deactivates_it, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,9 @@ void vgic_reset(struct vgic *g, struct vm *vm, const struct vgic_lr_backend *be)
 	g->ctlr = g->version == 3 ? GICD_CTLR_ARE | GICD_CTLR_DS : 0;
 	g->nr_lrs = be ? MIN(be->count(), VGIC_MAX_LRS) : 0;
 	g->spi_maybe_pending = 0;
+	/* Sources stay attached (a passed-through device's SPI stays hardware-mapped). */
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
-		g->spi[i] = (struct virq){ .lr = -1 };
+		g->spi[i] = (struct virq){ .lr = -1, .src = g->spi[i].src };
 	/* LPIs: Group 1, edge, unmapped; the registers that find their tables back to 0 (g->lpis stays). */
 	for (unsigned i = 0; i < VGIC_NR_LPIS; i++)
 		g->lpi[i] = (struct virq){ .lr = -1, .group = 1 };

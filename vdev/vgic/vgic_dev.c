@@ -21,9 +21,9 @@
 static void map_source(struct vm *vm, struct vcpu *v, u32 intid, const struct irq_source *src)
 {
 	struct vgic *g = vgic_of(vm);
-	struct virq *irq = intid < VGIC_NR_PRIVATE ? vgic_irq(g, v, intid) : NULL;
+	struct virq *irq = vgic_irq(g, intid < VGIC_NR_PRIVATE ? v : NULL, intid);
 
-	if (irq)
+	if (irq && intid < VGIC_NR_IRQS)
 		irq->src = src;
 }
 

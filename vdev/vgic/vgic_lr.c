@@ -83,7 +83,7 @@ static void lr_withdraw(struct vgic *g, struct vcpu *v, unsigned i)
 	lr_retire(g, v, i, false);
 	/* Its physical twin was left active for the guest to deactivate; the guest never will. */
 	if (lr.hw)
-		gic_ppi_set_active(lr.pintid, false);
+		gic_set_active(lr.pintid, false);
 }
 
 /*
@@ -234,7 +234,7 @@ static inline __attribute__((always_inline)) void flush(struct vcpu *v, bool v2)
 		unsigned state = c->lr[i].state;
 		if ((c->lr_dirty & BIT(i)) && !lr_write_back(g, v, i))
 			continue;
-		if (state == LR_PENDING && irq->level) {
+		if (state == LR_PENDING && irq->level && !vgic_irq_forwarded(irq)) {
 			vgic_resample(v, irq);
 			if (!irq->line && !irq->latch)
 				lr_withdraw(g, v, i); /* the line dropped before the guest took it */

@@ -29,6 +29,8 @@ struct gic_ops {
 	void (*ppi_set_active)(unsigned intid, bool active);
 	bool (*ppi_make_fiq)(unsigned intid, u8 prio);
 	void (*spi_enable)(unsigned intid, u64 mpidr);
+	void (*spi_disable)(unsigned intid);
+	void (*spi_set_active)(unsigned intid, bool active);
 	void (*cpu_stop)(void);
 	/* Where hyparm's FIQ (the watchdog) is acknowledged: 0 = system registers, else the GICC frame. */
 	paddr_t fiq_cpuif;
@@ -107,6 +109,24 @@ static inline paddr_t gic_fiq_cpuif(void)
 static inline void gic_spi_enable(unsigned intid, u64 mpidr)
 {
 	gic_driver.spi_enable(intid, mpidr);
+}
+/* Disable an SPI and clear its pending state (a passed-through device's, when its VM stops). */
+static inline void gic_spi_disable(unsigned intid)
+{
+	gic_driver.spi_disable(intid);
+}
+/* Set or clear the active state of an SPI: the distributor's, so any CPU may (one forwarded to a guest). */
+static inline void gic_spi_set_active(unsigned intid, bool active)
+{
+	gic_driver.spi_set_active(intid, active);
+}
+/* The active state of an interrupt forwarded to a guest: a PPI of this CPU, or an SPI. */
+static inline void gic_set_active(unsigned intid, bool active)
+{
+	if (intid < 32)
+		gic_ppi_set_active(intid, active);
+	else
+		gic_spi_set_active(intid, active);
 }
 /* This CPU takes no interrupt any more (a CPU hyparm stops after a fault; before gic_probe() nothing can). */
 static inline void gic_cpu_stop(void)

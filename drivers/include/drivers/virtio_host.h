@@ -74,6 +74,17 @@ void virtio_host_platform(const struct platform *p);
  */
 int virtio_host_find(u32 device_id, unsigned nth, struct virtio_host *h);
 /*
+ * Give the transport at base whole to a VM (passthrough): it must hold a
+ * modern device none of hyparm's drivers found, and every other transport
+ * in its page (stage 2 maps pages) must be empty, else *conflict says
+ * which is not. From then on virtio_host_find() never returns it.
+ * -HV_ENOENT: no transport there; -HV_EBUSY: taken already; -HV_ENODEV:
+ * nothing attached; -HV_ENOTSUP: legacy; -HV_EEXIST: the page is shared.
+ */
+int virtio_host_pass(paddr_t base, struct virtio_host *h, paddr_t *conflict);
+/* Reset the device (Status 0) and wait until it is: it stops using the queues it had. */
+void virtio_host_reset(const struct virtio_host *h);
+/*
  * Reset the device, ACKNOWLEDGE | DRIVER, negotiate (VERSION_1 is always
  * asked for; wanted's other bits as the device offers them: see
  * h->features) and FEATURES_OK. -HV_ENOTSUP if the device refuses.

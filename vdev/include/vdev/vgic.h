@@ -58,8 +58,8 @@ struct virq {
 	u8 sources; /* SGIs: the vCPUs whose SGI is pending (latch is set while any is) */
 	u16 target; /* SPIs: vCPU index from IROUTER (GICv3) or ITARGETSR (GICv2) */
 	u64 irouter;
-	const struct irq_source
-		*src; /* private: a device that owns the line and is sampled (the virtual timer) */
+	const struct irq_source *
+		src; /* a device that owns the line and is sampled (the virtual timer), or a hardware-mapped SPI */
 };
 
 struct vgic_cpu {
@@ -180,10 +180,19 @@ static inline bool vgic_irq_pending(const struct virq *irq)
 {
 	return irq->latch || (irq->level && irq->line);
 }
+/*
+ * A passed-through device's SPI (hyparm/irqchip.h): pending from its
+ * physical edge until the guest deactivates it, whatever its configured
+ * trigger; its line is the physical one, which no sample can read.
+ */
+static inline bool vgic_irq_forwarded(const struct virq *irq)
+{
+	return irq->src && !irq->src->get_line;
+}
 /* A line owned by a sampled source (the virtual timer): read it again. Lock held. */
 static inline void vgic_resample(struct vcpu *v, struct virq *irq)
 {
-	if (irq->src && v)
+	if (irq->src && irq->src->get_line && v)
 		irq->line = irq->src->get_line(v, irq->src->ctx);
 }
 

@@ -19,5 +19,12 @@ struct virtio_backend;
  * "virtio-mmio" device (listed before the backend), -HV_EBUSY if all are taken.
  */
 int virtio_slot_attach(struct vm *vm, struct virtio_dev *vd, const struct virtio_backend *be, void *be_state);
+/*
+ * Slots first..first+count-1 hold a passed-through device's page (the
+ * physical transports there are mapped by stage 2): no backend gets them.
+ * -HV_ENOENT without "virtio-mmio", -HV_EBUSY if a backend has one of
+ * them (its slot number in *taken), -HV_ERANGE past the last slot.
+ */
+int virtio_slot_reserve(struct vm *vm, unsigned first, unsigned count, unsigned *taken);
 
 #endif

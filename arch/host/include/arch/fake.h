@@ -18,6 +18,7 @@ struct exit_info;
 
 #define FAKE_MAX_IRQS 16
 #define FAKE_LOG 64
+#define FAKE_MAX_INTID 1020 /* SPIs the fake distributor records */
 
 struct arch_fake {
 	unsigned cpu; /* "this" physical CPU (its struct pcpu is arch_fake_pcpu) */
@@ -31,6 +32,8 @@ struct arch_fake {
 	u32 eoi[FAKE_LOG]; /* gic_eoi() calls: INTID | FAKE_DEACTIVATED if deactivated too */
 	unsigned neoi;
 	bool ppi_active[32]; /* gic_ppi_set_active() */
+	bool spi_active[FAKE_MAX_INTID]; /* gic_spi_set_active() */
+	bool spi_enabled[FAKE_MAX_INTID]; /* gic_spi_enable() / gic_spi_disable() */
 	unsigned nr_lrs; /* the fake CPU interface's list registers */
 	u64 lr[VGIC_MAX_LRS]; /* raw, as written through the backend (GICv3 or GICv2 encoding) */
 	u32 hcr; /* VGIC_HCR_* as last set */
