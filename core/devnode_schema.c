@@ -34,6 +34,11 @@ static const struct devnode_prop virtio_net_props[] = {
 	{ "mac", DN_STRING, "\"02:00:00:00:00:01\"" }, /* else derived from the VM's name */
 };
 
+static const struct devnode_prop ivshmem_props[] = {
+	{ "region", DN_STRING, "\"ring\"" }, /* the region's name: VMs naming the same one share it */
+	{ "size", DN_SIZE, "\"1M\"" }, /* a power of two, 4K..256M; default 1M; the same in every VM */
+};
+
 /*
  * hyparm reads host-address only; qemu-device and file tell the launcher
  * which QEMU device to attach there (tools/manifest.py), as a board's
@@ -47,13 +52,14 @@ static const struct devnode_prop passthrough_props[] = {
 };
 
 const struct devnode_schema devnode_schemas[] = {
-	{ "virtio-blk", PROPS(virtio_blk_props) },
-	{ "virtio-rng", NULL, 0 }, /* no parameters: the node is the same as listing it in devices */
-	{ "virtio-rng-pci", NULL, 0 }, /* the same behind virtio-pci; needs "pci-host" in devices */
-	{ "virtio-console", PROPS(virtio_console_props) },
-	{ "virtio-vsock", PROPS(virtio_vsock_props) },
-	{ "virtio-net", PROPS(virtio_net_props) },
-	{ "passthrough", PROPS(passthrough_props) },
+	{ "virtio-blk", PROPS(virtio_blk_props), NULL },
+	{ "virtio-rng", NULL, 0, NULL }, /* no parameters: the node is the same as listing it in devices */
+	{ "virtio-rng-pci", NULL, 0, NULL }, /* the same behind virtio-pci; needs "pci-host" in devices */
+	{ "virtio-console", PROPS(virtio_console_props), NULL },
+	{ "virtio-vsock", PROPS(virtio_vsock_props), NULL },
+	{ "virtio-net", PROPS(virtio_net_props), NULL },
+	{ "ivshmem", PROPS(ivshmem_props), "pci-host" }, /* a function on the PCIe host bridge */
+	{ "passthrough", PROPS(passthrough_props), NULL },
 };
 const unsigned devnode_nr_schemas = sizeof(devnode_schemas) / sizeof(devnode_schemas[0]);
 

@@ -21,6 +21,7 @@
 #include <hyparm/loader.h>
 #include <hyparm/manifest.h>
 #include <hyparm/print.h>
+#include <hyparm/shmem.h>
 
 #define LINES_PROP "hyparm,lines"
 #define MEM_GRANULE MiB(2) /* VM RAM is mapped with 2 MiB stage-2 blocks */
@@ -676,6 +677,63 @@ static int check_root(struct parser *ps, int root, int *vms)
 }
 
 /*
+ * Shared-memory regions (hyparm,ivshmem nodes, one per VM): each names one,
+ * of a size a region may have, and every VM naming a region gives it the same size
+ * (its pages are allocated once). Checked here, across VMs, so that the
+ * launcher refuses the manifest with the line before anything boots.
+ */
+static int check_shared_regions(struct parser *ps, const struct vm_config *vms, unsigned n)
+{
+	const struct vm_config *cfg = &vms[n];
+
+	for (u32 i = 0; i < cfg->nr_devnodes; i++) {
+		const struct devnode *dn = &cfg->devnodes[i];
+		char region[SHMEM_NAME_MAX];
+		u64 size = SHMEM_DEFAULT_SIZE;
+		bool present;
+
+		if (strcmp(dn->schema->device, "ivshmem"))
+			continue;
+		if (devnode_string(dn, "region", region, sizeof(region)))
+			return fail(ps, dn->node, "region", "a region name has at most %u characters",
+				    SHMEM_NAME_MAX - 1);
+		if (!region[0])
+			return fail(ps, dn->node, NULL,
+				    "hyparm,ivshmem needs region = \"NAME\"; (VMs naming the same region "
+				    "share it)");
+		if (devnode_size(dn, "size", &size, &present) || !shmem_size_ok(size))
+			return fail(ps, dn->node, "size", "expected a power of two from 4K to %lluM",
+				    (unsigned long long)(SHMEM_MAX_SIZE >> 20));
+		for (unsigned v = 0; v <= n; v++)
+			for (u32 j = 0; j < vms[v].nr_devnodes && (v < n || j < i); j++) {
+				const struct devnode *other = &vms[v].devnodes[j];
+				char oregion[SHMEM_NAME_MAX], where[VMCONF_WHERE_MAX];
+				u64 osize = SHMEM_DEFAULT_SIZE;
+
+				if (strcmp(other->schema->device, "ivshmem"))
+					continue;
+				locate(ps, other->node, NULL, where, sizeof(where));
+				/* One function per VM: its slot state is per VM (vdev/ivshmem.c). */
+				if (v == n)
+					return fail(ps, dn->node, NULL,
+						    "one hyparm,ivshmem per VM (the first is at %s)", where);
+				if (devnode_string(other, "region", oregion, sizeof(oregion)) ||
+				    strcmp(oregion, region))
+					continue;
+				devnode_size(other, "size", &osize, &present);
+				if (osize != size)
+					return fail(
+						ps, dn->node, "size",
+						"region '%s' is %llu KiB here but %llu KiB in VM %s (%s): "
+						"every VM must give it the same size",
+						region, (unsigned long long)(size >> 10),
+						(unsigned long long)(osize >> 10), vms[v].name, where);
+			}
+	}
+	return HV_OK;
+}
+
+/*
  * fdt_check_full(), safe from Debian's libfdt 1.6.1's own bug: it reads the
  * root node's name through fdt_get_name() without testing for NULL, so a
  * blob whose root name fdt_get_name() refuses crashes it (fuzz_manifest
@@ -731,6 +789,8 @@ int manifest_parse(const void *fdt, u64 size, const struct manifest_env *env, st
 			if (strcmp(out[i].name, cfg->name) == 0)
 				return fail(&ps, node, NULL, "duplicate VM name '%s' (first at %s)",
 					    cfg->name, out[i].where);
+		if ((rc = check_shared_regions(&ps, out, n)))
+			return rc;
 		mem_total += cfg->mem_size;
 		if (ps.env->ram_bytes && mem_total > ps.env->ram_bytes)
 			return fail(&ps, node, "memory",

@@ -94,6 +94,23 @@ static int vm_create_devices(struct vm *vm, char *err, size_t errlen)
 			return rc;
 		}
 	}
+	/* A node's device that stands on another (ivshmem on the PCI bridge) gets it if `devices` left it out. */
+	for (u32 i = 0; i < vm->config->nr_devnodes; i++) {
+		const char *needs = vm->config->devnodes[i].schema->needs;
+		bool have = false;
+		if (!needs)
+			continue;
+		for (unsigned j = 0; j < vm->nr_devices; j++)
+			have |= !strcmp(vm->devices[j].type->name, needs);
+		int rc = have ? HV_OK : vdev_create(vm, needs, err, errlen);
+		if (rc) {
+			char why[160];
+			hv_snprintf(why, sizeof(why), "%s", err);
+			hv_snprintf(err, errlen, "%s: %s (for device node %s)", vm->config->where, why,
+				    vm->config->devnodes[i].name);
+			return rc;
+		}
+	}
 	/* Then the manifest's device nodes, in source order; their refusals name the node's own line. */
 	for (u32 i = 0; i < vm->config->nr_devnodes; i++) {
 		const struct devnode *dn = &vm->config->devnodes[i];

@@ -11,7 +11,9 @@ EXT4_MODULES="fs/jbd2/jbd2.ko fs/mbcache.ko lib/crc16.ko crypto/crc32c_generic.k
 VSOCK_MODULES="net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko net/vmw_vsock/vmw_vsock_virtio_transport.ko"
 # What Debian's virtio_net module needs (it is built with CONFIG_NET_FAILOVER=m), for the guests' virtio-net.
 NET_MODULES="net/core/failover.ko drivers/net/net_failover.ko"
-EXTRA_MODULES="$EXT4_MODULES $VSOCK_MODULES $NET_MODULES"
+# User-space drivers (ivshmem from user space: uio_pci_generic binds any INTx PCI function, /dev/uioN).
+UIO_MODULES="drivers/uio/uio.ko drivers/uio/uio_pci_generic.ko"
+EXTRA_MODULES="$EXT4_MODULES $VSOCK_MODULES $NET_MODULES $UIO_MODULES"
 # Board device trees from the same package, for hyparm on those boards (tools/hyparmrun.py BOARDS).
 BOARD_DTBS="xilinx/zynqmp-zcu102-rev1.0.dtb"
 have_dtbs() { for d in $BOARD_DTBS; do [ -f "$out/dtbs/$d" ] || return 1; done; }
@@ -23,7 +25,7 @@ copy_dtbs() { # $1: the unpacked package, $2: the kernel version
 }
 [ -f "$out/Image" ] && [ -f "$out/busybox" ] && [ -f "$out/modules/ext4.ko" ] &&
 	[ -f "$out/modules/vmw_vsock_virtio_transport.ko" ] && [ -f "$out/modules/net_failover.ko" ] &&
-	have_dtbs && exit 0
+	[ -f "$out/modules/uio_pci_generic.ko" ] && have_dtbs && exit 0
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	echo "fetch-linux: needs 'dpkg --add-architecture arm64 && apt-get update' (run: bash scripts/setup-deps.sh)" >&2
@@ -32,10 +34,10 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ -f "$out/Image" ] && [ -f "$out/busybox" ] && [ -f "$out/version" ]; then
-	# An older fetch without the ext4, vsock or net modules or the board DTBs: add them from the same
+	# An older fetch without the ext4, vsock, net or uio modules or the board DTBs: add them from the same
 	# kernel version, Image untouched.
 	ver=$(cat "$out/version")
-	echo "fetch-linux: adding the ext4, vsock and net modules and board device trees of linux-image-$ver" >&2
+	echo "fetch-linux: adding the ext4, vsock, net and uio modules and board device trees of linux-image-$ver" >&2
 	(cd "$tmp" && apt-get download -qq "linux-image-$ver:arm64" >/dev/null 2>&1) || {
 		echo "fetch-linux: apt-get download linux-image-$ver:arm64 failed" >&2; exit 1; }
 	dpkg -x "$tmp"/linux-image-*.deb "$tmp/k"

@@ -52,7 +52,7 @@ class VM:
 
     def __init__(self, kernel, name=None, initrd=None, params="", cpus=1, mem=64, pcpus=None, dtb=None,
                  bios=None, flash_vars=None, devices=None, restart=None, disks=None, no_mte=False, vsock=None,
-                 network=None, passthrough=None, identity_mapped=False):
+                 network=None, passthrough=None, identity_mapped=False, ivshmem=None):
         self.kernel, self.name, self.initrd, self.params = kernel, name, initrd, params
         self.cpus, self.mem, self.pcpus, self.dtb = cpus, mem, pcpus, dtb
         self.bios = bios  # firmware (QEMU's -bios): booted from flash instead of a kernel
@@ -66,6 +66,8 @@ class VM:
         self.network = network
         self.passthrough = passthrough or []  # [(QEMU device, file or None)]: --passthrough, one node each
         self.identity_mapped = identity_mapped  # --identity-mapped (implied by --passthrough)
+        # --ivshmem REGION[,size=N]: [(region, size as written or None for the default 1M)]
+        self.ivshmem = ivshmem or []
 
 
 class Result:
@@ -144,6 +146,20 @@ def parse_disk(opt):
     if flags not in ("", "ro"):
         raise UsageError("-d %s: the only option after the file is ',ro'" % opt)
     return path, flags == "ro"
+
+
+def parse_ivshmem(opt):
+    """--ivshmem REGION[,size=N] -> (REGION, N as given or None: hyparm's default, 1M). The size is
+    bytes or a number with K, M or G; hyparm checks it is a power of two from 4K to 256M."""
+    region, _, rest = opt.partition(",")
+    if not re.match(r"^[A-Za-z0-9_.-]{1,31}$", region):
+        raise UsageError("--ivshmem %s: REGION is 1..31 letters, digits, '_', '-' or '.'" % opt)
+    if not rest:
+        return region, None
+    key, _, value = rest.partition("=")
+    if key != "size" or not re.match(r"^(0x[0-9a-fA-F]+|[0-9]+[KMG]?)$", value):
+        raise UsageError("--ivshmem %s: the only option is size=N (bytes, or with K, M, G)" % opt)
+    return region, value
 
 
 def parse_network(opt):

@@ -369,6 +369,15 @@ def generate(vms, origins=None):
             if vm.network:
                 add("\t\t\t\tmac = %s;" % dts_string(vm.network), opt)
             add("\t\t\t};", opt)
+        for n, (region, size) in enumerate(getattr(vm, "ivshmem", None) or ()):
+            opt = "%s, --ivshmem %s%s" % (this, region, ",size=" + size if size else "")
+            add("\t\t\tshm%d {" % n, opt)
+            add('\t\t\t\tcompatible = "hyparm,ivshmem";', opt)
+            add("\t\t\t\tregion = %s;" % dts_string(region), opt)
+            if size:
+                add("\t\t\t\tsize = %s;" % (("<%s>" % size) if size.startswith("0x") or size.isdigit()
+                                               else dts_string(size)), opt)
+            add("\t\t\t};", opt)
         add("\t\t};", this)
     lines += ["\t};", "};", ""]
     if origins is not None:

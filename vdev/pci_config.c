@@ -36,7 +36,7 @@ void pci_fn_init(struct pci_function *f, const struct pci_function_ops *ops, voi
 	pci_cfg_set(f, PCI_REVISION_ID, 1, revision);
 	pci_cfg_set(f, PCI_CLASS_PROG, 3, class_code);
 	pci_cfg_set(f, PCI_SUBSYSTEM_VENDOR_ID, 2, vendor);
-	/* Memory decode, bus master and INTx disable are the guest's; no I/O space, no INTx pin (MSI-X only). */
+	/* Memory decode, bus master and INTx disable are the guest's; no I/O space; no INTx pin unless pci_fn_add_intx(). */
 	set_mask(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	/* Interrupt Line is a scratch register for software. */
 	set_mask(f, PCI_INTERRUPT_LINE, 1, 0xFF);
@@ -49,6 +49,25 @@ void pci_fn_add_bar(struct pci_function *f, unsigned bar, u32 size)
 	f->bar_size[bar] = size;
 	/* Type bits 0 (32-bit memory, not prefetchable) read back; the address bits below size are 0. */
 	set_mask(f, PCI_BAR0 + 4 * bar, 4, ~(size - 1) & PCI_BAR_MEM_MASK);
+}
+
+void pci_fn_add_bar64(struct pci_function *f, unsigned bar, u64 size, bool prefetch)
+{
+	u64 mask = ~(size - 1);
+
+	if (bar + 1 >= PCI_NR_BARS || size < 16 || (size & (size - 1)))
+		return;
+	f->bar_size[bar] = size;
+	f->bar64 |= (u8)(1u << bar);
+	/* The type bits are read-only: 64-bit memory, prefetchable if asked. */
+	pci_cfg_set(f, PCI_BAR0 + 4 * bar, 4, PCI_BAR_MEM_TYPE_64 | (prefetch ? PCI_BAR_MEM_PREFETCH : 0));
+	set_mask(f, PCI_BAR0 + 4 * bar, 4, (u32)mask & PCI_BAR_MEM_MASK);
+	set_mask(f, PCI_BAR0 + 4 * (bar + 1), 4, (u32)(mask >> 32));
+}
+
+void pci_fn_add_intx(struct pci_function *f)
+{
+	pci_cfg_set(f, PCI_INTERRUPT_PIN, 1, 1); /* INTA */
 }
 
 unsigned pci_fn_add_cap(struct pci_function *f, u8 id, unsigned len)
@@ -105,12 +124,29 @@ void pci_cfg_write(struct pci_function *f, unsigned off, unsigned size, u32 val)
 		f->ops->cfg_written(f, off, size);
 }
 
+u64 pci_fn_bar_addr(const struct pci_function *f, unsigned bar)
+{
+	u64 a;
+
+	if (bar >= PCI_NR_BARS)
+		return 0;
+	a = pci_cfg_get(f, PCI_BAR0 + 4 * bar, 4) & PCI_BAR_MEM_MASK;
+	if ((f->bar64 & (1u << bar)) && bar + 1 < PCI_NR_BARS)
+		a |= (u64)pci_cfg_get(f, PCI_BAR0 + 4 * (bar + 1), 4) << 32;
+	return a;
+}
+
+bool pci_fn_mem_enabled(const struct pci_function *f)
+{
+	return pci_cfg_get(f, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY;
+}
+
 bool pci_fn_decode(const struct pci_function *f, u64 a, unsigned size, unsigned *bar, u64 *off)
 {
-	if (!(pci_cfg_get(f, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY))
+	if (!pci_fn_mem_enabled(f))
 		return false;
 	for (unsigned b = 0; b < PCI_NR_BARS; b++) {
-		u64 base = pci_cfg_get(f, PCI_BAR0 + 4 * b, 4) & PCI_BAR_MEM_MASK;
+		u64 base = pci_fn_bar_addr(f, b);
 		u64 sz = f->bar_size[b];
 		/* No sum that can wrap: a - base < sz, then size against what is left. */
 		if (sz && a >= base && a - base < sz && size <= sz - (a - base)) {

@@ -3,9 +3,13 @@
  * (DT "pci-host-ecam-generic", which Debian's kernel drives with
  * CONFIG_PCI_HOST_GENERIC), where QEMU virt has its low one: ECAM for bus
  * 0 at GUEST_PCI_ECAM_IPA, one 32-bit memory window for the BARs at
- * GUEST_PCI_MMIO_IPA, no I/O space, no INTx (functions signal by MSI-X).
+ * GUEST_PCI_MMIO_IPA, no I/O space. Functions signal by MSI-X (through
+ * the ITS) or by legacy INTx: the DT's interrupt-map routes INTA..INTD of
+ * every slot to the four level-triggered SPIs at GUEST_PCI_INTX_INTID with
+ * the usual swizzle, as QEMU virt does (Debian's uio_pci_generic, which
+ * drives ivshmem from user space, knows only INTx).
  * The guest assigns the BARs (no firmware did). Functions (virtio-rng-pci,
- * later ivshmem) attach with pci_host_attach() and take device numbers
+ * ivshmem) attach with pci_host_attach() and take device numbers
  * 1, 2, 3 on bus 0; the requester ID, bus << 8 | device << 3, is the
  * DeviceID of their MSIs at the ITS (the DT's msi-map says so 1:1), and
  * stays below the vITS's VITS_NR_DEVICES.
@@ -22,6 +26,7 @@
 #include <hyparm/errno.h>
 #include <hyparm/guest_fdt.h>
 #include <hyparm/guest_layout.h>
+#include <hyparm/irqchip.h>
 #include <hyparm/print.h>
 #include <hyparm/vm.h>
 #include <libfdt.h>
@@ -49,10 +54,32 @@ int pci_host_attach(struct vm *vm, struct pci_function *f)
 		if (h->fn[d])
 			continue;
 		f->rid = PCI_RID(0, d, 0);
+		f->vm = vm;
 		h->fn[d] = f;
 		return (int)d;
 	}
 	return -HV_EBUSY;
+}
+
+u32 pci_host_intx_intid(const struct pci_function *f)
+{
+	unsigned dev = (f->rid >> 3) & 0x1F, pin = f->cfg[PCI_INTERRUPT_PIN];
+
+	return GUEST_PCI_INTX_INTID + (dev + (pin ? pin - 1 : 0)) % GUEST_PCI_INTX_LINES;
+}
+
+void pci_fn_intx(struct pci_function *f, bool asserted)
+{
+	u32 status = pci_cfg_get(f, PCI_STATUS, 2);
+	bool level = asserted && !(pci_cfg_get(f, PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+
+	/* The status bit says what the function asserts, disabled or not: uio_pci_generic's handler tests it. */
+	status = asserted ? status | PCI_STATUS_INTERRUPT : status & ~PCI_STATUS_INTERRUPT;
+	pci_cfg_set(f, PCI_STATUS, 2, status);
+	if (!f->vm || !f->cfg[PCI_INTERRUPT_PIN] || level == f->intx_level)
+		return;
+	f->intx_level = level;
+	vm_irq_line(f->vm, NULL, pci_host_intx_intid(f), level);
 }
 
 /* The function an ECAM offset names, or NULL (another bus, function, or an empty slot). */
@@ -185,7 +212,41 @@ static int prop_cells(void *fdt, const char *name, const u32 *cells, unsigned n)
 }
 
 /*
- * As QEMU virt's pcie@ node, less I/O space and INTx: 3 address cells
+ * interrupt-map: for each slot d and pin p (1..4), the child address
+ * (phys.hi with the device number; mid and low 0), the pin, then the
+ * GIC's phandle, its 2 address cells (0) and its 3 interrupt cells (SPI,
+ * its number, level high). The mask keeps only the device number and the pin.
+ */
+static int host_intx_map(void *fdt)
+{
+	fdt32_t map[PCI_HOST_DEVS * 4 * 10];
+	u32 mask[4] = { PCI_DT_DEVFN_DEV_MASK, 0, 0, 7 };
+	unsigned n = 0;
+	int rc;
+
+	for (unsigned d = 0; d < PCI_HOST_DEVS; d++)
+		for (unsigned p = 1; p <= 4; p++) {
+			u32 cells[10] = { PCI_RID(0, d, 0) << 8,
+					  0,
+					  0,
+					  p,
+					  GUEST_FDT_PHANDLE_GIC,
+					  0,
+					  0,
+					  0 /* SPI */,
+					  GUEST_PCI_INTX_INTID - 32 + (d + p - 1) % GUEST_PCI_INTX_LINES,
+					  4 /* level high */ };
+			for (unsigned i = 0; i < 10; i++)
+				map[n++] = cpu_to_fdt32(cells[i]);
+		}
+	if ((rc = fdt_property_u32(fdt, "#interrupt-cells", 1)) ||
+	    (rc = fdt_property(fdt, "interrupt-map", map, (int)sizeof(map))))
+		return rc;
+	return prop_cells(fdt, "interrupt-map-mask", mask, 4);
+}
+
+/*
+ * As QEMU virt's pcie@ node, less I/O space: 3 address cells
  * (phys.hi space code, 64-bit address), the window mapped 1:1, and every
  * requester ID mapped to the same ITS DeviceID (if the VM has an ITS).
  */
@@ -210,7 +271,8 @@ static int host_fdt(struct vdev *d, void *fdt)
 	    (rc = fdt_property_u32(fdt, "#address-cells", 3)) ||
 	    (rc = fdt_property_u32(fdt, "#size-cells", 2)) ||
 	    (rc = fdt_property_u32(fdt, "linux,pci-domain", 0)) ||
-	    (rc = fdt_property(fdt, "dma-coherent", NULL, 0)) || (rc = prop_cells(fdt, "ranges", ranges, 7)))
+	    (rc = fdt_property(fdt, "dma-coherent", NULL, 0)) ||
+	    (rc = prop_cells(fdt, "ranges", ranges, 7)) || (rc = host_intx_map(fdt)))
 		return rc;
 	if (mmio_bus_find(&d->vm->mmio, GUEST_ITS_IPA) && (rc = prop_cells(fdt, "msi-map", msi_map, 4)))
 		return rc;

@@ -22,6 +22,8 @@
 #   hyparm.test=job    a short CPU-bound job on every CPU at once, each printing its result, then power off
 #   hyparm.test=net-send / net-recv  virtio-net: eth0 gets hyparm.ip=ADDR (/24), pings hyparm.peer=ADDR, then
 #                      sends / receives `seq 1 hyparm.count=N` over TCP (busybox nc, port 5000); recv prints its md5
+#   hyparm.test=shmping  ivshmem from user space: bind uio_pci_generic to 1af4:1110, then /bin/shmping moves
+#                      hyparm.shmbytes=N (4 MiB) through BAR2 with doorbells both ways (peer 0 sends)
 #   hyparm.test=net-wget  eth0 from QEMU's user network (10.0.2.15), wget hyparm.url=URL, print its md5
 #   hyparm.test=passthrough  /dev/vda is a passed-through disk: first life writes the blk pattern and a
 #                      marker (fsync), then reboots; the second reads the pattern back and powers off
@@ -36,6 +38,7 @@ test=
 spin=
 vsock=
 vsocklines=60000
+shmbytes=4194304
 ip=
 peer=
 count=
@@ -46,6 +49,7 @@ for arg in $(cat /proc/cmdline); do
 	hyparm.spin=*) spin=${arg#hyparm.spin=} ;;
 	hyparm.vsock=*) vsock=${arg#hyparm.vsock=} ;;
 	hyparm.vsocklines=*) vsocklines=${arg#hyparm.vsocklines=} ;;
+	hyparm.shmbytes=*) shmbytes=${arg#hyparm.shmbytes=} ;;
 	hyparm.ip=*) ip=${arg#hyparm.ip=} ;;
 	hyparm.peer=*) peer=${arg#hyparm.peer=} ;;
 	hyparm.count=*) count=${arg#hyparm.count=} ;;
@@ -206,6 +210,18 @@ net-send | net-recv)
 		echo "hyparm-guest: net sent"
 		sleep 600 # the test ends the run when the receiver has counted
 	fi
+	poweroff -f ;;
+shmping)
+	insmod /lib/modules/uio.ko && insmod /lib/modules/uio_pci_generic.ko
+	dev=$(grep -l 0x1110 /sys/bus/pci/devices/*/device | head -n 1)
+	dev=${dev%/device}
+	echo "1af4 1110" > /sys/bus/pci/drivers/uio_pci_generic/new_id
+	n=0
+	until [ -e /dev/uio0 ] || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+	echo "hyparm-guest: ivshmem $(basename "$dev") driver $(basename "$(readlink "$dev/driver")") irq $(cat "$dev/irq")"
+	/bin/shmping "$dev" /dev/uio0 "$shmbytes"
+	echo "hyparm-guest: shmping rc $?"
+	grep uio /proc/interrupts | sed 's/^ */hyparm-guest: interrupts: /'
 	poweroff -f ;;
 net-wget)
 	net_up 10.0.2.15

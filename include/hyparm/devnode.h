@@ -41,6 +41,8 @@ struct devnode_schema {
 	const char *device; /* registry name; the node's compatible is "hyparm,<device>" */
 	const struct devnode_prop *props;
 	unsigned nr_props;
+	/* A device the node's device stands on (its bus): the VM builder adds it when `devices` lacks it. */
+	const char *needs;
 };
 
 /* The table (core/devnode_schema.c) and its lookup by registry name; NULL if none. */

@@ -36,6 +36,13 @@
 #define GUEST_RTC_IPA GUEST_U64(0x09010000) /* PL031 */
 #define GUEST_RTC_SIZE GUEST_U64(0x1000)
 #define GUEST_RTC_INTID 34 /* SPI 2 */
+/*
+ * The PCIe host bridge's legacy INTA..INTD (its DT interrupt-map): SPIs 3..6,
+ * as QEMU virt routes them. Slot d's pin p (1 = INTA) goes to
+ * GUEST_PCI_INTX_INTID + (d + p - 1) % GUEST_PCI_INTX_LINES, the usual swizzle.
+ */
+#define GUEST_PCI_INTX_INTID 35
+#define GUEST_PCI_INTX_LINES 4
 /* Paravirtual stolen-time records, 64 bytes per vCPU, outside RAM (where QEMU's virt puts its PV time region). */
 #define GUEST_PVTIME_IPA GUEST_U64(0x090A0000)
 #define GUEST_PVTIME_SIZE GUEST_U64(0x10000) /* IPA space kept; one 4 KiB page of it is mapped */

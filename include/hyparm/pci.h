@@ -30,10 +30,14 @@
 #define PCI_COMMAND_MEMORY (1u << 1) /* memory decode: the BARs answer */
 #define PCI_COMMAND_MASTER (1u << 2) /* bus master: the function may write memory (and so send MSIs) */
 #define PCI_COMMAND_INTX_DISABLE (1u << 10)
+#define PCI_STATUS_INTERRUPT (1u << 3) /* the function asserts INTx (whatever INTx disable says) */
 #define PCI_STATUS_CAP_LIST (1u << 4)
 
 /* A 32-bit memory BAR: bits 3:0 are type (0: 32-bit, non-prefetchable), the rest the address. */
 #define PCI_BAR_MEM_MASK 0xFFFFFFF0u
+/* A 64-bit memory BAR's type bits: the next BAR register holds the address's upper half. */
+#define PCI_BAR_MEM_TYPE_64 0x4u
+#define PCI_BAR_MEM_PREFETCH 0x8u
 
 /* Capability IDs. */
 #define PCI_CAP_ID_VNDR 0x09
@@ -64,5 +68,7 @@
 
 /* The DT's 3-cell PCI address: phys.hi space code for 32-bit memory. */
 #define PCI_DT_SPACE_MEM32 0x02000000u
+/* The device number's bits of phys.hi (interrupt-map-mask). */
+#define PCI_DT_DEVFN_DEV_MASK 0xF800u
 
 #endif

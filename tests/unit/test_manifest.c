@@ -714,6 +714,64 @@ static void too_long_values(void **state)
 		"'-' or '_'");
 }
 
+/*
+ * hyparm,ivshmem nodes (core/manifest.c's cross-VM check): a region, a size
+ * a region may have, one node per VM, and one size per region across VMs.
+ * VM a's shm0 is on line 8, VM b's on line 13.
+ */
+#define TWO_SHM_VMS(a_shm, b_shm) \
+	"/dts-v1/;\n/ {\n\tcompatible = \"hyparm,manifest\";\n\tvms {\n\t\ta {\n" KERNEL "\t\t\t" a_shm \
+	"\n\t\t};\n\t\tb {\n" KERNEL "\t\t\t" b_shm "\n\t\t};\n\t};\n};\n"
+#define SHM(body) "shm0 { compatible = \"hyparm,ivshmem\"; " body " };"
+
+static void shared_regions(void **state)
+{
+	struct result r;
+	u64 size = 0;
+	bool present;
+
+	size_t len;
+	void *dtb = compile_text(TWO_SHM_VMS(SHM("region = \"ring\"; size = \"64K\";"),
+					     SHM("region = \"ring\"; size = <0x10000>;")),
+				 &len);
+
+	parse_blob(dtb, len, &machine, &r); /* the nodes point into the blob: kept until the end */
+	assert_int_equal(r.rc, HV_OK);
+	assert_int_equal(r.count, 2);
+	assert_string_equal(r.vms[1].devnodes[0].schema->device, "ivshmem");
+	assert_string_equal(r.vms[1].devnodes[0].schema->needs, "pci-host");
+	assert_int_equal(devnode_size(&r.vms[1].devnodes[0], "size", &size, &present), HV_OK);
+	assert_true(present);
+	assert_int_equal(size, 0x10000);
+	free(dtb);
+	/* Different regions may have different sizes; no size is the default. */
+	parse_env(TWO_SHM_VMS(SHM("region = \"one\"; size = \"64K\";"), SHM("region = \"two\";")), &machine,
+		  &r);
+	assert_int_equal(r.rc, HV_OK);
+	expect_error(TWO_SHM_VMS(SHM("region = \"ring\";"), SHM("region = \"ring\"; size = \"2M\";")),
+		     "t.dts:13: /vms/b/shm0: size: region 'ring' is 2048 KiB here but 1024 KiB in VM a "
+		     "(t.dts:8): every "
+		     "VM must give it the same size");
+	expect_error(TWO_SHM_VMS(SHM("size = \"1M\";"), SHM("region = \"ring\";")),
+		     "t.dts:8: /vms/a/shm0: hyparm,ivshmem needs region = \"NAME\"; (VMs naming the same "
+		     "region share "
+		     "it)");
+	expect_error(TWO_SHM_VMS(SHM("region = \"ring\"; size = \"3M\";"), SHM("region = \"ring\";")),
+		     "t.dts:8: /vms/a/shm0: size: expected a power of two from 4K to 256M");
+	expect_error(TWO_SHM_VMS(SHM("region = \"ring\"; size = \"2K\";"), SHM("region = \"ring\";")),
+		     "t.dts:8: /vms/a/shm0: size: expected a power of two from 4K to 256M");
+	expect_error(TWO_SHM_VMS(SHM("region = \"ring\"; size = \"512M\";"), SHM("region = \"ring\";")),
+		     "t.dts:8: /vms/a/shm0: size: expected a power of two from 4K to 256M");
+	expect_error(TWO_SHM_VMS(SHM("region = \"0123456789012345678901234567890123\";"),
+				 SHM("region = \"ring\";")),
+		     "t.dts:8: /vms/a/shm0: region: a region name has at most 31 characters");
+	expect_error(TWO_SHM_VMS("shm0 { compatible = \"hyparm,ivshmem\"; region = \"x\"; };\n\t\t\tshm1 { "
+				 "compatible = "
+				 "\"hyparm,ivshmem\"; region = \"y\"; };",
+				 SHM("region = \"ring\";")),
+		     "t.dts:9: /vms/a/shm1: one hyparm,ivshmem per VM (the first is at t.dts:8)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +793,7 @@ int main(void)
 		cmocka_unit_test(identity_mapped_is_a_flag),
 		cmocka_unit_test(device_nodes),
 		cmocka_unit_test(virtio_blk_node),
+		cmocka_unit_test(shared_regions),
 		cmocka_unit_test(names_and_structure),
 		cmocka_unit_test(without_a_line_map_names_the_node),
 		cmocka_unit_test(not_a_device_tree),
