@@ -161,14 +161,14 @@ unit: $(UNIT_BINS)
 include fuzz/fuzz.mk
 
 # Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
-linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat
+linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat $(B)/linux/blkbench $(B)/linux/netbench
 	@bash scripts/fetch-linux.sh
 	@bash scripts/mkinitramfs.sh
 
 # The Linux guests' own test programs (in the initramfs): static, no libc, stripped.
 # svecheck uses SVE instructions: built for Armv8.2-A+SVE (it runs only where /proc/cpuinfo says sve).
 $(B)/linux/svecheck: LINUX_ARCH_FLAGS := -march=armv8.2-a+sve
-$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
+$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat $(B)/linux/blkbench $(B)/linux/netbench: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
 	@mkdir -p $(dir $@)
 	@echo "  LINUXCC $<"
 	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror $(LINUX_ARCH_FLAGS) -s -o $@ $<

@@ -118,9 +118,12 @@ def xen_cpus(icount):
     return 1 if icount else 2
 
 
-def kvm_cmd(mode, icount, guest=None, params="", cpus=2, kernel=None, initrd=None, mem=None, timeout=300):
+def kvm_cmd(mode, icount, guest=None, params="", cpus=2, kernel=None, initrd=None, mem=None, timeout=300,
+            disk_mib=None):
     cmd = ["bash", KVM_HOST_RUN, "--cpu", "cortex-a57" if mode == "nvhe" else "max",
            "--cpus", str(cpus), "--params", params, "--timeout", str(timeout)]
+    if disk_mib:
+        cmd += ["--disk-mib", str(disk_mib)]
     if guest:
         cmd += ["--guest", guest]
     if kernel:
@@ -337,6 +340,330 @@ def storm_run(job_pcpu, other, icount, log):
         return None
     resets = sum(1 for l in run.lines[:i] if l == "hyparm: vm rb: reset")
     return {"job_ms": int(m.group(2)), "rounds": int(m.group(1)), "resets": resets}
+
+
+# ---------------------------------------------------------------- virtio
+
+# virtio-blk and virtio-net throughput and latency (docs/benchmarks.md, "virtio"): the same Debian
+# kernel, initramfs and programs (guests/linux/blkbench.c, netbench.c) under hyparm, under KVM with
+# the KVM runner as its VMM, and directly on QEMU's devices with no hypervisor ("direct").
+VIRTIO_TARGETS = ["hyparm", "kvm", "direct"]
+VIRTIO_LABEL = {"hyparm": "hyparm", "kvm": "KVM nVHE", "direct": "direct"}
+# (case, metric, unit, higher is better)
+VIRTIO_ROWS = [
+    ("blk", "sw_mbs", "seq write MB/s", True),
+    ("blk", "sr_mbs", "seq read MB/s", True),
+    ("blk", "rw_iops", "4K rand write IOPS", True),
+    ("blk", "rr_iops", "4K rand read IOPS", True),
+    ("blk", "sw_lat_us", "seq write 1M lat us", False),
+    ("blk", "sr_lat_us", "seq read 1M lat us", False),
+    ("blk", "rw_lat_us", "4K rand write lat us", False),
+    ("blk", "rw_p99_us", "4K rand write p99 us", False),
+    ("blk", "rr_lat_us", "4K rand read lat us", False),
+    ("blk", "rr_p99_us", "4K rand read p99 us", False),
+    ("net-vm", "send_mbs", "TCP VM->VM MB/s", True),
+    ("net-vm", "recv_mbs", "TCP VM<-VM MB/s", True),
+    ("net-host", "send_mbs", "TCP VM->host MB/s", True),
+    ("net-host", "recv_mbs", "TCP host->VM MB/s", True),
+]
+VIRTIO_CASES = ["blk", "net-vm", "net-host"]
+# What a configuration cannot do, and why (printed under the table).
+VIRTIO_UNSUPPORTED = {
+    ("kvm", "net-vm"): "the KVM runner runs one VM: no VM<->VM switch",
+    ("kvm", "net-host"): "the KVM runner has no virtio-net",
+    ("direct", "net-vm", "icount"): "two QEMU processes: no common emulated clock under -icount",
+    ("hyparm", "net-host", "icount"): "the host's side runs in real time: not under -icount",
+    ("direct", "net-host", "icount"): "the host's side runs in real time: not under -icount",
+}
+BLKBENCH_LINE = re.compile(r"BLKBENCH ok=(\d)(.*)$")
+NETBENCH_LINE = re.compile(r"NETBENCH dir=(send|recv) bytes=(\d+) ns=(\d+) mbs=([0-9.]+)")
+VIRTIO_NET_PORT = 5001
+
+
+class VirtioSizes:
+    """How much each run moves: make bench's defaults, or tiny ones for the smoke test."""
+
+    def __init__(self, blk_mib=16, blk_ops=512, net_bytes=8000000, reps=3):
+        self.blk_mib, self.blk_ops, self.net_bytes, self.reps = blk_mib, blk_ops, net_bytes, reps
+
+
+class HostSink:
+    """The host's side of net-host: netbench's server protocol (guests/linux/netbench.c) on
+    127.0.0.1, reached by the guest as 10.0.2.2 through QEMU's user network; serves any number
+    of connections, one at a time."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.served = []
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _recv_n(self, c, n):
+        got = bytearray()
+        while len(got) < n:
+            b = c.recv(min(65536, n - len(got)))
+            if not b:
+                raise EOFError
+            got += b
+        return bytes(got)
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                c.settimeout(120)
+                req = self._recv_n(c, 9)
+                n = int.from_bytes(req[1:], "little")
+                if req[:1] == b"S":
+                    left = n
+                    while left > 0:
+                        b = c.recv(min(1 << 20, left))
+                        if not b:
+                            raise EOFError
+                        left -= len(b)
+                    c.sendall(b"K")
+                elif req[:1] == b"R":
+                    chunk = b"\x5a" * 65536
+                    left = n
+                    while left > 0:
+                        c.sendall(chunk[:min(left, len(chunk))])
+                        left -= min(left, len(chunk))
+                self.served.append((req[:1].decode(), n))
+            except (OSError, EOFError):
+                pass
+            finally:
+                c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def virtio_params(case, sizes, role=None, port=VIRTIO_NET_PORT):
+    base = "console=ttyAMA0 quiet "
+    if case == "blk":
+        return base + "hyparm.test=blkbench hyparm.blkmib=%d hyparm.blkops=%d" % (sizes.blk_mib, sizes.blk_ops)
+    if case == "net-host":
+        return base + ("hyparm.test=netbench-cli hyparm.ip=10.0.2.15 hyparm.peer=10.0.2.2 hyparm.port=%d "
+                       "hyparm.bytes=%d" % (port, sizes.net_bytes))
+    # net-vm: a (10.0.0.1) is the client, b (10.0.0.2) the server
+    if role == "srv":
+        return base + "hyparm.test=netbench-srv hyparm.ip=10.0.0.2 hyparm.port=%d" % port
+    return base + ("hyparm.test=netbench-cli hyparm.ip=10.0.0.1 hyparm.peer=10.0.0.2 hyparm.port=%d "
+                   "hyparm.bytes=%d" % (port, sizes.net_bytes))
+
+
+def virtio_disk(work, sizes):
+    """A fresh sparse disk file, room for the sequential span."""
+    path = os.path.join(work, "disk.img")
+    with open(path, "wb") as f:
+        f.truncate(max(64, sizes.blk_mib + 16) << 20)
+    return path
+
+
+def direct_virtio_cmd(case, work, sizes, icount, port, role=None, sock_port=None):
+    """QEMU's own virtio-mmio devices handed straight to the Debian kernel: no hypervisor. The
+    drive and netdev options are the ones hyparmrun gives QEMU for hyparm's own drivers."""
+    cmd = native_cmd(LINUX, virtio_params(case, sizes, role, port), icount, initrd=INITRD,
+                     smp=1 if case == "net-vm" else 2)
+    cmd += ["-global", "virtio-mmio.force-legacy=false"]
+    if case == "blk":
+        cmd += ["-drive", "file=%s,if=none,format=raw,id=hd0" % virtio_disk(work, sizes),
+                "-device", "virtio-blk-device,drive=hd0"]
+    elif case == "net-host":
+        cmd += ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"]
+    else:
+        # Two machines joined by a socket: QEMU's nearest thing to a switch between two guests.
+        sock = "listen=127.0.0.1:%d" % sock_port if role == "srv" else "connect=127.0.0.1:%d" % sock_port
+        mac = "02:00:00:00:00:0%d" % (2 if role == "srv" else 1)
+        cmd += ["-netdev", "socket,id=n0," + sock, "-device", "virtio-net-device,netdev=n0,mac=" + mac]
+    return cmd
+
+
+def hyparm_virtio_cmd(case, work, sizes, icount, port):
+    if case == "blk":
+        vms = [hr.VM(LINUX, name="linux", initrd=INITRD, params=virtio_params(case, sizes), cpus=2, mem=256,
+                     pcpus="0,1", disks=[(virtio_disk(work, sizes), False)])]
+    elif case == "net-host":
+        vms = [hr.VM(LINUX, name="linux", initrd=INITRD, params=virtio_params(case, sizes, port=port), cpus=2,
+                     mem=256, pcpus="0,1", network="")]
+    else:
+        vms = [hr.VM(LINUX, name="a", initrd=INITRD, params=virtio_params(case, sizes, "cli", port), mem=256,
+                     pcpus="0", network=""),
+               hr.VM(LINUX, name="b", initrd=INITRD, params=virtio_params(case, sizes, "srv", port), mem=256,
+                     pcpus="1", network="")]
+    bundle = hr.write_bundle(vms, work)
+    opts = os.path.join(work, "options.dts")
+    devs = hr.disk_args(opts)
+    devs += hr.net_args(opts, bool(devs))
+    return hr.qemu_command(os.path.join(REPO, "build", "hyparm.bin"), bundle,
+                           extra=(["-icount", ICOUNT] if icount else []) + devs)
+
+
+def parse_virtio(lines):
+    """{metric: value} from blkbench's and netbench's lines; "blk_ok": 0 if blkbench saw a wrong block."""
+    res = {}
+    for l in lines:
+        m = BLKBENCH_LINE.search(l)
+        if m:
+            res["blk_ok"] = int(m.group(1))
+            for kv in m.group(2).split():
+                k, _, v = kv.partition("=")
+                res[k] = float(v)
+        m = NETBENCH_LINE.search(l)
+        if m:
+            res[m.group(1) + "_mbs"] = float(m.group(4))
+    return res
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def virtio_run(target, case, icount, sizes, log, timeout=420):
+    """One run of one case under one target: {metric: value}, or {} (the log says why)."""
+    import threading
+    stop = r"reboot: Power down|KVM-RUNNER-EXIT|all VMs stopped"
+    want = r"BLKBENCH" if case == "blk" else r"NETBENCH dir=recv"
+    sink = HostSink() if case == "net-host" else None
+    port = sink.port if sink else VIRTIO_NET_PORT
+    lines = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="hyparm-bench-") as work:
+            if target == "hyparm":
+                run = Run(hyparm_virtio_cmd(case, work, sizes, icount, port), timeout=timeout, stop=stop)
+                lines = run.lines
+            elif target == "kvm":
+                run = Run(kvm_cmd("nvhe", icount, kernel=LINUX, initrd=INITRD, params=virtio_params(case, sizes),
+                                  mem=256, timeout=timeout, disk_mib=max(64, sizes.blk_mib + 16)),
+                          timeout=timeout + 30, stop=r"KVM-RUNNER-EXIT")
+                lines = run.lines
+            elif case == "net-vm":
+                sp = free_port()
+                runs = {}
+
+                def one(role):
+                    runs[role] = Run(direct_virtio_cmd(case, work, sizes, icount, port, role, sp),
+                                     timeout=timeout, stop=r"reboot: Power down")
+                srv = threading.Thread(target=one, args=("srv",))
+                srv.start()
+                import time
+                time.sleep(1.0)  # the listening QEMU first: the connecting one fails at once otherwise
+                one("cli")
+                srv.join()
+                run = runs["cli"]
+                lines = runs["cli"].lines
+            else:
+                run = Run(direct_virtio_cmd(case, work, sizes, icount, port), timeout=timeout, stop=stop)
+                lines = run.lines
+    finally:
+        if sink:
+            sink.close()
+    res = parse_virtio(lines)
+    if not any(re.search(want, l) for l in lines):
+        log("  virtio %s %s (%s): no %s line (%s); last lines:\n    %s" %
+            (case, target, "icount" if icount else "normal", want, run.why or "exit %s" % run.rc, run.tail()))
+    if res.get("blk_ok") == 0:
+        log("  virtio blk %s: blkbench read back other data than it wrote" % target)
+    return res
+
+
+def median(vals):
+    v = sorted(vals)
+    if not v:
+        return None
+    n = len(v)
+    return v[n // 2] if n % 2 else round((v[n // 2 - 1] + v[n // 2]) / 2, 2)
+
+
+def virtio_unsupported(target, case, clock):
+    return VIRTIO_UNSUPPORTED.get((target, case, clock)) or VIRTIO_UNSUPPORTED.get((target, case))
+
+
+# make bench's sizes; main() puts tiny ones here for --virtio-smoke.
+VIRTIO_SIZES = [VirtioSizes()]
+
+
+def run_virtio(results, targets, clocks, iters, log):
+    sizes = VIRTIO_SIZES[0]
+    vt = [t for t in VIRTIO_TARGETS if t != "kvm" or any(x.startswith("kvm") for x in targets)]
+    results["virtio"] = {"sizes": vars(sizes), "runs": {}, "median": {}}
+    for clock in clocks:
+        # Under icount a run repeats itself (instructions, not the host's load): one is enough.
+        reps = 1 if clock == "icount" else sizes.reps
+        for case in VIRTIO_CASES:
+            for t in vt:
+                if virtio_unsupported(t, case, clock):
+                    continue
+                runs = []
+                for i in range(reps):
+                    log("bench: virtio %s, %s, %s clock, run %d of %d" % (case, t, clock, i + 1, reps))
+                    runs.append(virtio_run(t, case, clock == "icount", sizes, log))
+                results["virtio"]["runs"].setdefault(clock, {}).setdefault(t, {})[case] = runs
+                med = {}
+                for c, metric, _, _ in VIRTIO_ROWS:
+                    if c == case:
+                        vals = [r[metric] for r in runs if metric in r]
+                        if vals:
+                            med[metric] = median(vals)
+                results["virtio"]["median"].setdefault(clock, {}).setdefault(t, {})[case] = med
+
+
+def virtio_rel(hy, other, higher):
+    """hyparm's figure relative to another's, > 1: hyparm better (throughput over theirs, their
+    latency over ours)."""
+    if hy is None or other is None or hy <= 0 or other <= 0:
+        return None
+    return round(hy / other if higher else other / hy, 2)
+
+
+def virtio_table(results):
+    rows = []
+    for clock, per in results.get("virtio", {}).get("median", {}).items():
+        for case, metric, label, higher in VIRTIO_ROWS:
+            r = {"group": "virtio", "clock": clock, "operation": "%s %s" % (case, metric), "what": label}
+            for t in VIRTIO_TARGETS:
+                r[t] = per.get(t, {}).get(case, {}).get(metric)
+            r["hy_vs_direct"] = virtio_rel(r["hyparm"], r["direct"], higher)
+            r["hy_vs_kvm"] = virtio_rel(r["hyparm"], r["kvm"], higher)
+            if any(r[t] is not None for t in VIRTIO_TARGETS):
+                rows.append(r)
+    return rows
+
+
+def report_virtio(results, targets, clocks, out):
+    v = results.get("virtio")
+    if not v:
+        return
+    s = v["sizes"]
+    out("\nvirtio: Debian kernel, blkbench (O_DIRECT; %d MiB sequential in 1 MiB requests, %d random 4 KiB\n"
+        "requests, queue depth 1) and netbench (TCP, %d bytes each way); median of %d runs (normal clock),\n"
+        "1 run (icount). direct = QEMU's own virtio-mmio devices, no hypervisor. vs direct / vs KVM: hyparm's\n"
+        "figure relative to theirs, > 1 = hyparm better (goal: >= 0.9 vs direct, > 1 vs KVM)" %
+        (s["blk_mib"], s["blk_ops"], s["net_bytes"], s["reps"]))
+    hdr = "%-7s %-22s %10s %10s %10s %10s %8s" % ("clock", "", "hyparm", "KVM nVHE", "direct", "vs direct",
+                                                  "vs KVM")
+    out(hdr)
+    out("-" * len(hdr))
+    for r in virtio_table(results):
+        out("%-7s %-22s %10s %10s %10s %10s %8s" % (r["clock"], r["what"], fmt(r["hyparm"]), fmt(r["kvm"]),
+                                                   fmt(r["direct"]), fmt(r["hy_vs_direct"]), fmt(r["hy_vs_kvm"])))
+    seen = set()
+    for key, why in VIRTIO_UNSUPPORTED.items():
+        if key[:2] not in seen and (len(key) == 2 or key[2] in clocks):
+            out("  (%s, %s%s: %s)" % (VIRTIO_LABEL[key[0]], key[1], ", " + key[2] if len(key) > 2 else "", why))
 
 
 # ---------------------------------------------------------------- output
@@ -632,6 +959,7 @@ PARTS = [
     ("scale", run_scale, report_scale),
     ("storm", run_storm, report_storm),
     ("boards", run_boards, report_boards),
+    ("virtio", run_virtio, report_virtio),
 ]
 
 
@@ -645,6 +973,9 @@ def main():
     ap.add_argument("--only", default=",".join(p[0] for p in PARTS),
                     help="comma-separated parts: " + ", ".join(p[0] for p in PARTS))
     ap.add_argument("--clocks", default="icount,normal")
+    ap.add_argument("--virtio-smoke", action="store_true",
+                    help="the virtio group with tiny sizes, hyparm only, one run: checks that rows are parsed")
+    ap.add_argument("--virtio-reps", type=int, default=3, help="runs per virtio figure under the normal clock")
     ap.add_argument("--no-kvm", action="store_true")
     ap.add_argument("--no-xen", action="store_true", help="leave out the Xen column")
     args = ap.parse_args()
@@ -665,7 +996,12 @@ def main():
     if args.smoke:
         parts, clocks, iters = {"micro"}, ["normal"], 20
         targets = ["hyparm", "kvm-nvhe", "native"] if not args.no_kvm else ["hyparm", "native"]
-    if ("linux" in parts or any(t.startswith("kvm") for t in targets)) and not (os.path.isfile(LINUX) and
+    VIRTIO_SIZES[0] = VirtioSizes(reps=max(1, args.virtio_reps))
+    if args.virtio_smoke:
+        parts, clocks, targets = {"virtio"}, ["normal"], ["hyparm"]
+        VIRTIO_SIZES[0] = VirtioSizes(blk_mib=2, blk_ops=32, net_bytes=200000, reps=1)
+        VIRTIO_CASES[:] = ["blk", "net-vm"]  # net-host: the same uplink test_net.py checks; kept out for time
+    if (parts & {"linux", "virtio"} or any(t.startswith("kvm") for t in targets)) and not (os.path.isfile(LINUX) and
                                                                              os.path.isfile(INITRD)):
         print("bench: missing %s or %s: run 'make linux'" % (LINUX, INITRD), file=sys.stderr)
         return 2
@@ -676,7 +1012,7 @@ def main():
                "qemu": subprocess.run(["qemu-system-aarch64", "--version"], stdout=subprocess.PIPE,
                                       text=True).stdout.splitlines()[0],
                "iters": iters, "micro": {}, "skipped": {}, "kvm_modes": {}, "reports": {}, "linux": {}, "scale": {},
-               "storm": {}, "boards": {}}
+               "storm": {}, "boards": {}, "virtio": {}}
 
     for name, run, _ in PARTS:
         if name in parts:
@@ -721,7 +1057,18 @@ def main():
                     problems.append("%s/%s: %s has no samples" % (t, clock, name))
             if t != "native" and rows.get("null_hvc", {}).get("min_ns", 0) <= 0:
                 problems.append("%s/%s: null_hvc not positive" % (t, clock))
-    if args.smoke:
+    if "virtio" in parts:
+        vrows = virtio_table(results)
+        table += vrows
+        if args.virtio_smoke:
+            for case, metric, _, _ in VIRTIO_ROWS:
+                r = [x for x in vrows if x["operation"] == "%s %s" % (case, metric)]
+                if case in VIRTIO_CASES and (not r or not r[0]["hyparm"] or r[0]["hyparm"] <= 0):
+                    problems.append("hyparm/normal: no positive virtio %s %s" % (case, metric))
+            for runs in results["virtio"]["runs"].get("normal", {}).get("hyparm", {}).values():
+                if any(x.get("blk_ok") == 0 for x in runs):
+                    problems.append("hyparm: blkbench read back other data than it wrote")
+    if args.smoke or args.virtio_smoke:
         for p in problems:
             print("bench smoke: " + p)
         print("bench smoke: %s" % ("ok" if not problems else "%d problem(s)" % len(problems)))
@@ -731,8 +1078,12 @@ def main():
     with open(os.path.join(args.out, "latest.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     if table:
+        # Micro rows and virtio rows have different columns: the union, blank where a row has none.
+        fields = []
+        for r in table:
+            fields += [k for k in r if k not in fields]
         with open(os.path.join(args.out, "latest.csv"), "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(table[0].keys()))
+            w = csv.DictWriter(f, fieldnames=fields, restval="")
             w.writeheader()
             w.writerows(table)
         draw_png(table, os.path.join(args.out, "latest.png"), log)
