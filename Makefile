@@ -59,6 +59,7 @@ help:
 	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
 	@echo "make format-check the C style (.clang-format); make format rewrites the files"
 	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs Xen vs native; results in bench-results/"
+	@echo "                  (GROUP=virtio: only the virtio-blk/net group)"
 
 deps:
 	bash scripts/setup-deps.sh
@@ -189,11 +190,12 @@ run:
 	@bash scripts/run-default.sh
 
 # Benchmarks (docs/benchmarks.md): prints the table, writes bench-results/latest.{txt,csv,json,png}.
+# GROUP=virtio (or micro, linux, scale, storm, boards; comma-separated) runs only those parts.
 bench:
 	@bash scripts/setup-deps.sh bench
 	@bash scripts/fetch-xen.sh || echo "bench: no Xen 4.17 (scripts/fetch-xen.sh failed): no Xen column"
 	@$(MAKE) -s hyparm guests linux kvm-runner
-	@$(PYTHON) tools/bench.py $(BENCH_ARGS)
+	@$(PYTHON) tools/bench.py $(if $(GROUP),--only $(GROUP)) $(BENCH_ARGS)
 
 # The instruction-counting QEMU plugin (tools/plugins/insn_profile.c), used by tools/profile.py.
 PLUGIN := $(B)/tools/insn_profile.so

@@ -158,7 +158,8 @@ static int seq_phase(int fd, int write, u64 mib, struct phase *ph)
 		if (write)
 			fill(b, SEQ_BLOCK);
 		u64 t = now_ns();
-		s64 n = sys6(write ? SYS_pwrite64 : SYS_pread64, (u64)fd, (u64)buf, SEQ_BLOCK, b * SEQ_BLOCK, 0);
+		s64 n = sys6(write ? SYS_pwrite64 : SYS_pread64, (u64)fd, (u64)buf, SEQ_BLOCK, b * SEQ_BLOCK,
+			     0);
 		ph->total_ns += now_ns() - t;
 		if (n != (s64)SEQ_BLOCK)
 			return 0;
@@ -203,7 +204,7 @@ int main(u64 *sp)
 		return 1;
 	}
 	int ok = seq_phase((int)fd, 1, mib, &sw) && seq_phase((int)fd, 0, mib, &sr) &&
-		 rand_phase((int)fd, 1, ops, mib * SEQ_BLOCK, &rw);
+		rand_phase((int)fd, 1, ops, mib * SEQ_BLOCK, &rw);
 	/* Latencies of the write phase are overwritten by the read phase: keep its figures first. */
 	u64 rw_mean = ok ? rw.total_ns / rw.ops : 0, rw_p99 = ok ? rw.p99_ns : 0;
 	ok = ok && rand_phase((int)fd, 0, ops, mib * SEQ_BLOCK, &rr);

@@ -2,7 +2,8 @@
  * netbench: TCP throughput for make bench's virtio group (tools/bench.py,
  * docs/benchmarks.md). Static, no libc (nolibc.h).
  *
- *   netbench -s PORT                  serve one connection, then exit
+ *   netbench -s PORT [N]              serve N connections (default 1) one after another, then
+ *                                     exit (once the last client closed)
  *   netbench -c ADDR PORT BYTES DIR   connect to ADDR:PORT (IPv4, retrying while refused or
  *                                     unreachable, up to 120 s) and move BYTES; DIR is
  *                                     "send" (we send) or "recv" (the server sends)
@@ -30,6 +31,8 @@
 #define SYS_accept 202
 #define SYS_connect 203
 #define SYS_setsockopt 208
+#define SYS_shutdown 210
+#define SHUT_WR 1
 
 #define AF_INET 2
 #define SOCK_STREAM 1
@@ -143,20 +146,12 @@ static int send_n(int fd, u64 n)
 	return 0;
 }
 
-static int serve(unsigned port)
+/* One connection on the listening socket s: the request, the transfer, the client's close. */
+static int serve_one(s64 s)
 {
-	struct sockaddr_in a = { .family = AF_INET, .port = be16(port), .addr = 0 };
-	int one = 1;
-	s64 s = sys(SYS_socket, AF_INET, SOCK_STREAM, 0, 0);
 	unsigned char req[9];
-
-	if (s < 0 || sys6(SYS_setsockopt, (u64)s, SOL_SOCKET, SO_REUSEADDR, (u64)&one, sizeof(one)) < 0 ||
-	    sys(SYS_bind, s, &a, sizeof(a), 0) < 0 || sys(SYS_listen, s, 1, 0, 0) < 0) {
-		say("cannot listen, error ", (u64)-s);
-		return 1;
-	}
-	say("listening on port ", port);
 	s64 c = sys(SYS_accept, s, 0, 0, 0);
+
 	if (c < 0 || read_n((int)c, (char *)req, sizeof(req))) {
 		say("no request, error ", (u64)-c);
 		return 1;
@@ -171,9 +166,39 @@ static int serve(unsigned port)
 		rc = send_n((int)c, n);
 	else
 		rc = 1;
-	say(rc ? "transfer failed, bytes asked " : "served bytes ", n);
+	/*
+	 * Until the client closes: what we sent may still sit in our socket's buffer, and the VM
+	 * powers off after the last transfer. Quiet on success: a line printed now could land in
+	 * the middle of the client's result line on a shared console (the KVM pair's).
+	 */
+	sys(SYS_shutdown, c, SHUT_WR, 0, 0);
+	while (!rc && sys(SYS_read, c, buf, sizeof(buf), 0) > 0)
+		;
+	if (rc)
+		say("transfer failed, bytes asked ", n);
 	sys(SYS_close, c, 0, 0, 0);
 	return rc;
+}
+
+/*
+ * count connections, one after another, on one listening socket: a client's next connection
+ * waits in its backlog, never in a socket that is about to go away with its process.
+ */
+static int serve(unsigned port, u64 count)
+{
+	struct sockaddr_in a = { .family = AF_INET, .port = be16(port), .addr = 0 };
+	int one = 1;
+	s64 s = sys(SYS_socket, AF_INET, SOCK_STREAM, 0, 0);
+
+	if (s < 0 || sys6(SYS_setsockopt, (u64)s, SOL_SOCKET, SO_REUSEADDR, (u64)&one, sizeof(one)) < 0 ||
+	    sys(SYS_bind, s, &a, sizeof(a), 0) < 0 || sys(SYS_listen, s, 1, 0, 0) < 0) {
+		say("cannot listen, error ", (u64)-s);
+		return 1;
+	}
+	for (u64 i = 0; i < count; i++)
+		if (serve_one(s))
+			return 1;
+	return 0;
 }
 
 static int client(unsigned ip, unsigned port, u64 bytes, int sending)
@@ -204,7 +229,8 @@ static int client(unsigned ip, unsigned port, u64 bytes, int sending)
 	char k = 0;
 	u64 t0 = now_ns();
 	if (write_all((int)s, (const char *)req, sizeof(req)) ||
-	    (sending ? send_n((int)s, bytes) || read_n((int)s, &k, 1) || k != 'K' : read_n((int)s, 0, bytes))) {
+	    (sending ? send_n((int)s, bytes) || read_n((int)s, &k, 1) || k != 'K'
+		     : read_n((int)s, 0, bytes))) {
 		say("transfer failed after ns ", now_ns() - t0);
 		return 1;
 	}
@@ -231,10 +257,10 @@ int main(u64 *sp)
 	u64 argc = sp[0];
 	char **argv = (char **)(sp + 1);
 
-	if (argc == 3 && streq(argv[1], "-s")) {
-		u64 port = parse(argv[2]);
-		if (port && port < 65536)
-			return serve((unsigned)port);
+	if ((argc == 3 || argc == 4) && streq(argv[1], "-s")) {
+		u64 port = parse(argv[2]), count = argc == 4 ? parse(argv[3]) : 1;
+		if (port && port < 65536 && count && count != ~0ull)
+			return serve((unsigned)port, count);
 	}
 	if (argc == 6 && streq(argv[1], "-c")) {
 		unsigned ip = parse_ip(argv[2]);
@@ -243,7 +269,8 @@ int main(u64 *sp)
 		if (ip && port && port < 65536 && bytes && bytes != ~0ull && dir >= 0)
 			return client(ip, (unsigned)port, bytes, dir);
 	}
-	say("usage: netbench -s PORT | netbench -c A.B.C.D PORT BYTES send|recv; arguments given: ", argc - 1);
+	say("usage: netbench -s PORT [N] | netbench -c A.B.C.D PORT BYTES send|recv; arguments given: ",
+	    argc - 1);
 	return 2;
 }
 

@@ -24,7 +24,8 @@
 #                      sends / receives `seq 1 hyparm.count=N` over TCP (busybox nc, port 5000); recv prints its md5
 #   hyparm.test=net-wget  eth0 from QEMU's user network (10.0.2.15), wget hyparm.url=URL, print its md5
 #   hyparm.test=blkbench  virtio-blk throughput and latency on /dev/vda (/bin/blkbench, O_DIRECT):
-#                      hyparm.blkmib=MiB sequential (default 16), hyparm.blkops=N random 4 KiB ops (default 256)
+#                      hyparm.blkmib=MiB sequential (default 16), hyparm.blkops=N random 4 KiB ops (default 256),
+#                      hyparm.blkcpu=N: pinned to CPU N (taskset)
 #   hyparm.test=netbench-srv  eth0 gets hyparm.ip=ADDR; /bin/netbench serves two transfers on hyparm.port
 #   hyparm.test=netbench-cli  eth0 gets hyparm.ip=ADDR (10.0.2.15: QEMU's user network, the host
 #                      10.0.2.2); sends, then receives hyparm.bytes=N to/from hyparm.peer:hyparm.port
@@ -45,6 +46,7 @@ count=
 url=
 blkmib=16
 blkops=256
+blkcpu=
 port=5001
 bytes=4000000
 for arg in $(cat /proc/cmdline); do
@@ -59,6 +61,7 @@ for arg in $(cat /proc/cmdline); do
 	hyparm.url=*) url=${arg#hyparm.url=} ;;
 	hyparm.blkmib=*) blkmib=${arg#hyparm.blkmib=} ;;
 	hyparm.blkops=*) blkops=${arg#hyparm.blkops=} ;;
+	hyparm.blkcpu=*) blkcpu=${arg#hyparm.blkcpu=} ;;
 	hyparm.port=*) port=${arg#hyparm.port=} ;;
 	hyparm.bytes=*) bytes=${arg#hyparm.bytes=} ;;
 	esac
@@ -214,11 +217,12 @@ net-wget)
 blkbench)
 	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_blk.ko
 	echo "hyparm-guest: vda $(cat /sys/block/vda/size 2>/dev/null) sectors"
-	/bin/blkbench /dev/vda "$blkmib" "$blkops"
+	if [ -n "$blkcpu" ]; then taskset -c "$blkcpu" /bin/blkbench /dev/vda "$blkmib" "$blkops"
+	else /bin/blkbench /dev/vda "$blkmib" "$blkops"; fi
 	poweroff -f ;;
 netbench-srv)
 	net_up "$ip"
-	/bin/netbench -s "$port" && /bin/netbench -s "$port"
+	/bin/netbench -s "$port" 2
 	poweroff -f ;;
 netbench-cli)
 	net_up "$ip"
