@@ -397,7 +397,7 @@ VIRTIO_NET_PORT = 5001
 class VirtioSizes:
     """How much each run moves: make bench's defaults, or tiny ones for the smoke test."""
 
-    def __init__(self, blk_mib=16, blk_ops=512, net_bytes=8000000, reps=3):
+    def __init__(self, blk_mib=16, blk_ops=512, net_bytes=8000000, reps=5):
         self.blk_mib, self.blk_ops, self.net_bytes, self.reps = blk_mib, blk_ops, net_bytes, reps
 
 
@@ -625,7 +625,7 @@ VIRTIO_SIZES = [VirtioSizes()]
 def run_virtio(results, targets, clocks, iters, log):
     sizes = VIRTIO_SIZES[0]
     vt = [t for t in VIRTIO_TARGETS if t != "kvm" or any(x.startswith("kvm") for x in targets)]
-    results["virtio"] = {"sizes": vars(sizes), "runs": {}, "median": {}, "reports": {}}
+    results["virtio"] = {"sizes": vars(sizes), "runs": {}, "median": {}, "spread": {}, "reports": {}}
     for clock in clocks:
         # Under icount a run repeats itself (instructions, not the host's load): one is enough.
         reps = 1 if clock == "icount" else sizes.reps
@@ -640,13 +640,15 @@ def run_virtio(results, targets, clocks, iters, log):
                 if t == "hyparm" and runs and runs[-1].get("report"):
                     results["virtio"]["reports"].setdefault(clock, {})[case] = runs[-1]["report"]
                 results["virtio"]["runs"].setdefault(clock, {}).setdefault(t, {})[case] = runs
-                med = {}
+                med, spread = {}, {}
                 for c, metric, _, _ in VIRTIO_ROWS:
                     if c == case:
                         vals = [r[metric] for r in runs if metric in r]
                         if vals:
                             med[metric] = median(vals)
+                            spread[metric] = [min(vals), max(vals), len(vals)]
                 results["virtio"]["median"].setdefault(clock, {}).setdefault(t, {})[case] = med
+                results["virtio"]["spread"].setdefault(clock, {}).setdefault(t, {})[case] = spread
 
 
 def virtio_rel(hy, other, higher):
@@ -662,8 +664,11 @@ def virtio_table(results):
     for clock, per in results.get("virtio", {}).get("median", {}).items():
         for case, metric, label, higher in VIRTIO_ROWS:
             r = {"group": "virtio", "clock": clock, "operation": "%s %s" % (case, metric), "what": label}
+            sp = results["virtio"].get("spread", {}).get(clock, {})
             for t in VIRTIO_TARGETS:
                 r[t] = per.get(t, {}).get(case, {}).get(metric)
+                lo, hi, n = sp.get(t, {}).get(case, {}).get(metric, [None, None, 0])
+                r[t + "_min"], r[t + "_max"], r[t + "_runs"] = lo, hi, n
             r["hy_vs_direct"] = virtio_rel(r["hyparm"], r["direct"], higher)
             r["hy_vs_kvm"] = virtio_rel(r["hyparm"], r["kvm"], higher)
             r["kvm_vs_direct"] = virtio_rel(r["kvm"], r["direct"], higher)
@@ -679,16 +684,26 @@ def report_virtio(results, targets, clocks, out):
     s = v["sizes"]
     out("\nvirtio: Debian kernel, blkbench (O_DIRECT; %d MiB sequential in 1 MiB requests, %d random 4 KiB\n"
         "requests, queue depth 1) and netbench (TCP, %d bytes each way); median of %d runs (normal clock),\n"
-        "1 run (icount). direct = QEMU's own virtio-mmio devices, no hypervisor. vs direct / vs KVM: hyparm's\n"
+        "1 run (icount: repeats exactly). direct = QEMU's own virtio-mmio devices, no hypervisor. vs direct / vs KVM: hyparm's\n"
         "figure relative to theirs, > 1 = hyparm better (goal: >= 0.9 vs direct, > 1 vs KVM)" %
         (s["blk_mib"], s["blk_ops"], s["net_bytes"], s["reps"]))
-    hdr = "%-7s %-22s %10s %10s %10s %10s %8s" % ("clock", "", "hyparm", "KVM nVHE", "direct", "vs direct",
-                                                  "vs KVM")
+    out("Each cell: median, then the runs' spread around it, (max - min) / 2 / median; a wide spread is the\n"
+        "host's load (QEMU's threads share the host's 2 cores with other work), not the device.")
+
+    def cell(r, t):
+        v = r[t]
+        if v is None:
+            return "-"
+        if r[t + "_runs"] > 1 and v > 0:
+            return "%s ±%d%%" % (fmt(v), round((r[t + "_max"] - r[t + "_min"]) * 50.0 / v))
+        return fmt(v)
+    hdr = "%-7s %-22s %16s %16s %16s %9s %7s" % ("clock", "", "hyparm", "KVM nVHE", "direct", "vs direct",
+                                                 "vs KVM")
     out(hdr)
     out("-" * len(hdr))
     for r in virtio_table(results):
-        out("%-7s %-22s %10s %10s %10s %10s %8s" % (r["clock"], r["what"], fmt(r["hyparm"]), fmt(r["kvm"]),
-                                                   fmt(r["direct"]), fmt(r["hy_vs_direct"]), fmt(r["hy_vs_kvm"])))
+        out("%-7s %-22s %16s %16s %16s %9s %7s" % (r["clock"], r["what"], cell(r, "hyparm"), cell(r, "kvm"),
+                                                   cell(r, "direct"), fmt(r["hy_vs_direct"]), fmt(r["hy_vs_kvm"])))
     for t, c, k, why in VIRTIO_SKIPS:
         if c in VIRTIO_CASES and k in [None] + list(clocks):
             out("  (%s%s%s: not run: %s)" % (VIRTIO_LABEL[t] + ", " if t else "", c, ", " + k if k else "", why))
@@ -1035,7 +1050,7 @@ def main():
     ap.add_argument("--clocks", default="icount,normal")
     ap.add_argument("--virtio-smoke", action="store_true",
                     help="the virtio group with tiny sizes, hyparm only, one run: checks that rows are parsed")
-    ap.add_argument("--virtio-reps", type=int, default=3, help="runs per virtio figure under the normal clock")
+    ap.add_argument("--virtio-reps", type=int, default=5, help="runs per virtio figure under the normal clock")
     ap.add_argument("--no-kvm", action="store_true")
     ap.add_argument("--no-xen", action="store_true", help="leave out the Xen column")
     args = ap.parse_args()
