@@ -161,7 +161,8 @@ static void test_legacy_driver_is_refused(void **state)
 {
 	(void)state;
 	assert_false(handshake(1ULL << 2) & VIRTIO_STATUS_FEATURES_OK); /* SEG_MAX without VERSION_1 */
-	assert_false(handshake(1ULL << VIRTIO_F_VERSION_1 | 1ULL << 40) & VIRTIO_STATUS_FEATURES_OK); /* not offered */
+	assert_false(handshake(1ULL << VIRTIO_F_VERSION_1 | 1ULL << 40) &
+		     VIRTIO_STATUS_FEATURES_OK); /* not offered */
 }
 
 static void queue_up(void)

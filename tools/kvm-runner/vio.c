@@ -60,8 +60,10 @@
 #define VIO_SLOTS 2
 #define VIO_QUEUES 2
 #define VIO_QUEUE_MAX VIRTQ_MAX_SIZE
-#define NET_FRAME_MAX 1518
-#define TRANSPORT_FEATURES (1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC) /* hyparm's switch's limit (VSWITCH_FRAME_MAX) */
+#define NET_FRAME_MAX 1518 /* hyparm's switch's limit (VSWITCH_FRAME_MAX) */
+/* What hyparm's transport adds to every device's features (vdev/virtio_mmio.h). */
+#define TRANSPORT_FEATURES \
+	(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC)
 
 struct vio {
 	int used;
@@ -170,7 +172,8 @@ static uint8_t blk_request(struct vio *d, struct virtq_chain *c, uint8_t **statu
 	uint64_t bytes = 0;
 	unsigned nd = 0;
 	for (unsigned i = 1; i < n; i++) {
-		uint32_t len = b[i].len - (i == n - 1 ? 1 : 0); /* the status byte may share the last buffer */
+		uint32_t len = b[i].len -
+			(i == n - 1 ? 1 : 0); /* the status byte may share the last buffer */
 		if (!len)
 			continue;
 		if ((type == BLK_T_IN) != b[i].write && type != BLK_T_GET_ID && type != BLK_T_FLUSH)
@@ -201,14 +204,16 @@ static uint8_t blk_request(struct vio *d, struct virtq_chain *c, uint8_t **statu
 	off_t off = (off_t)(sector * BLK_SECTOR);
 	ssize_t done;
 	if (aligned(iov, nd)) {
-		done = type == BLK_T_IN ? preadv(d->fd, iov, (int)nd, off) : pwritev(d->fd, iov, (int)nd, off);
+		done = type == BLK_T_IN ? preadv(d->fd, iov, (int)nd, off)
+					: pwritev(d->fd, iov, (int)nd, off);
 	} else if (bytes <= sizeof(bounce)) {
 		/* O_DIRECT needs sector-aligned memory: through the bounce buffer. */
 		uint64_t at = 0;
 		if (type == BLK_T_OUT)
 			for (unsigned i = 0; i < nd; at += iov[i].iov_len, i++)
 				memcpy(bounce + at, iov[i].iov_base, iov[i].iov_len);
-		done = type == BLK_T_IN ? pread(d->fd, bounce, bytes, off) : pwrite(d->fd, bounce, bytes, off);
+		done = type == BLK_T_IN ? pread(d->fd, bounce, bytes, off)
+					: pwrite(d->fd, bounce, bytes, off);
 		at = 0;
 		if (type == BLK_T_IN && done == (ssize_t)bytes)
 			for (unsigned i = 0; i < nd; at += iov[i].iov_len, i++)
@@ -267,7 +272,8 @@ int vio_add_blk(const char *path)
 	if (fd < 0 && errno == EINVAL) {
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd >= 0)
-			fprintf(stderr, "kvm-runner: disk '%s': no O_DIRECT here, through the page cache\n", path);
+			fprintf(stderr, "kvm-runner: disk '%s': no O_DIRECT here, through the page cache\n",
+				path);
 	}
 	if (fd < 0) {
 		fprintf(stderr, "kvm-runner: disk '%s': %s\n", path, strerror(errno));
@@ -321,7 +327,8 @@ static int net_tx_drain(struct vio *d)
 		any = 1;
 		/* Frames the switch would refuse (too short, too long) are dropped as hyparm's are. */
 		if (ok && !c.error && len >= VIRTIO_NET_HDR_BYTES + 14 &&
-		    send(d->sock, frame + VIRTIO_NET_HDR_BYTES, len - VIRTIO_NET_HDR_BYTES, 0) < 0 && errno != ENOBUFS)
+		    send(d->sock, frame + VIRTIO_NET_HDR_BYTES, len - VIRTIO_NET_HDR_BYTES, 0) < 0 &&
+		    errno != ENOBUFS)
 			fprintf(stderr, "kvm-runner: virtio-net send: %s\n", strerror(errno));
 	}
 	return any;
@@ -420,7 +427,9 @@ int vio_add_net(const char *ifname, const uint8_t mac[6])
 			s < 0 ? strerror(errno) : "no such interface");
 		return -1;
 	}
-	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)idx };
+	struct sockaddr_ll a = { .sll_family = AF_PACKET,
+				 .sll_protocol = htons(ETH_P_ALL),
+				 .sll_ifindex = (int)idx };
 	struct packet_mreq pm = { .mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC };
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    setsockopt(s, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &pm, sizeof(pm)) < 0) {
@@ -439,7 +448,8 @@ int vio_add_net(const char *ifname, const uint8_t mac[6])
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&ev;
 	if (ioctl(s, SIOCETHTOOL, &ifr) < 0)
-		fprintf(stderr, "kvm-runner: %s: GRO stays on (%s): large frames are dropped\n", ifname, strerror(errno));
+		fprintf(stderr, "kvm-runner: %s: GRO stays on (%s): large frames are dropped\n", ifname,
+			strerror(errno));
 	d->used = 1;
 	d->slot = 1;
 	d->device_id = VIRTIO_ID_NET;
@@ -459,8 +469,8 @@ int vio_add_net(const char *ifname, const uint8_t mac[6])
 		fprintf(stderr, "kvm-runner: network: no receive thread\n");
 		return -1;
 	}
-	fprintf(stderr, "kvm-runner: virtio-net on %s, mac %02x:%02x:%02x:%02x:%02x:%02x\n", ifname, mac[0], mac[1],
-		mac[2], mac[3], mac[4], mac[5]);
+	fprintf(stderr, "kvm-runner: virtio-net on %s, mac %02x:%02x:%02x:%02x:%02x:%02x\n", ifname, mac[0],
+		mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return 0;
 }
 
@@ -519,7 +529,8 @@ static void reg_write(struct vio *d, uint32_t off, uint32_t val, int *notify)
 	case VIRTIO_MMIO_DRIVER_FEATURES:
 		if (d->drv_sel < 2 && !(d->status & VIRTIO_STATUS_FEATURES_OK)) {
 			uint64_t mask = 0xffffffffULL << (32 * d->drv_sel);
-			d->driver_features = (d->driver_features & ~mask) | ((uint64_t)val << (32 * d->drv_sel));
+			d->driver_features = (d->driver_features & ~mask) |
+				((uint64_t)val << (32 * d->drv_sel));
 		}
 		break;
 	case VIRTIO_MMIO_QUEUE_SEL:
@@ -537,9 +548,9 @@ static void reg_write(struct vio *d, uint32_t off, uint32_t val, int *notify)
 	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH: {
 		if (!have_q || q->ready)
 			break;
-		uint64_t *p = off < VIRTIO_MMIO_QUEUE_DRIVER_LOW   ? &q->desc :
-			      off < VIRTIO_MMIO_QUEUE_DEVICE_LOW ? &q->avail :
-								   &q->used;
+		uint64_t *p = off < VIRTIO_MMIO_QUEUE_DRIVER_LOW ? &q->desc
+			: off < VIRTIO_MMIO_QUEUE_DEVICE_LOW	 ? &q->avail
+								 : &q->used;
 		int high = (off & 4) != 0;
 		*p = high ? (*p & 0xffffffffULL) | (uint64_t)val << 32 : (*p & ~0xffffffffULL) | val;
 		break;
@@ -574,7 +585,8 @@ static void reg_write(struct vio *d, uint32_t off, uint32_t val, int *notify)
 		}
 		/* FEATURES_OK only for a subset of what is offered, with VERSION_1 (a modern driver). */
 		if ((val & VIRTIO_STATUS_FEATURES_OK) && !(d->status & VIRTIO_STATUS_FEATURES_OK) &&
-		    ((d->driver_features & ~d->features) || !((d->driver_features >> VIRTIO_F_VERSION_1) & 1)))
+		    ((d->driver_features & ~d->features) ||
+		     !((d->driver_features >> VIRTIO_F_VERSION_1) & 1)))
 			val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 		d->status = val | (d->status & VIRTIO_STATUS_NEEDS_RESET);
 		break;
@@ -596,7 +608,8 @@ void vio_mmio(uint64_t addr, uint32_t len, int is_write, uint8_t *data)
 		if (!is_write) {
 			memset(data, 0, len);
 			if (c < d->config_len)
-				memcpy(data, d->config + c, c + len <= d->config_len ? len : d->config_len - c);
+				memcpy(data, d->config + c,
+				       c + len <= d->config_len ? len : d->config_len - c);
 		}
 	} else if (len != 4 || (off & 3)) {
 		if (!is_write)
@@ -628,7 +641,8 @@ int vio_fdt(void *fdt, void *ctx)
 		uint64_t base = GUEST_VIRTIO_IPA + n * GUEST_VIRTIO_SLOT;
 		fdt32_t reg[4] = { cpu_to_fdt32(base >> 32), cpu_to_fdt32((uint32_t)base), 0,
 				   cpu_to_fdt32(GUEST_VIRTIO_SLOT) };
-		fdt32_t irq[3] = { cpu_to_fdt32(0), cpu_to_fdt32(GUEST_VIRTIO_INTID - 32 + n), cpu_to_fdt32(4) };
+		fdt32_t irq[3] = { cpu_to_fdt32(0), cpu_to_fdt32(GUEST_VIRTIO_INTID - 32 + n),
+				   cpu_to_fdt32(4) };
 		char name[32];
 		int rc;
 
