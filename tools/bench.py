@@ -630,20 +630,23 @@ def run_virtio(results, targets, clocks, iters, log):
         # Under icount a run repeats itself (instructions, not the host's load): one is enough.
         reps = 1 if clock == "icount" else sizes.reps
         for case in VIRTIO_CASES:
-            for t in vt:
-                if virtio_unsupported(t, case, clock):
-                    continue
-                runs = []
-                for i in range(reps):
+            todo = [t for t in vt if not virtio_unsupported(t, case, clock)]
+            runs = {t: [] for t in todo}
+            # Round robin over the targets, run by run: a stretch of heavy load on the shared host
+            # (other QEMUs, the disk busy with someone's build) then hits every column alike
+            # instead of all the runs of one.
+            for i in range(reps):
+                for t in todo:
                     log("bench: virtio %s, %s, %s clock, run %d of %d" % (case, t, clock, i + 1, reps))
-                    runs.append(virtio_run(t, case, clock == "icount", sizes, log))
-                if t == "hyparm" and runs and runs[-1].get("report"):
-                    results["virtio"]["reports"].setdefault(clock, {})[case] = runs[-1]["report"]
-                results["virtio"]["runs"].setdefault(clock, {}).setdefault(t, {})[case] = runs
+                    runs[t].append(virtio_run(t, case, clock == "icount", sizes, log))
+            for t in todo:
+                if t == "hyparm" and runs[t] and runs[t][-1].get("report"):
+                    results["virtio"]["reports"].setdefault(clock, {})[case] = runs[t][-1]["report"]
+                results["virtio"]["runs"].setdefault(clock, {}).setdefault(t, {})[case] = runs[t]
                 med, spread = {}, {}
                 for c, metric, _, _ in VIRTIO_ROWS:
                     if c == case:
-                        vals = [r[metric] for r in runs if metric in r]
+                        vals = [r[metric] for r in runs[t] if metric in r]
                         if vals:
                             med[metric] = median(vals)
                             spread[metric] = [min(vals), max(vals), len(vals)]
