@@ -827,6 +827,9 @@ plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE', '' using 
 """ % data
     virtio = common + """set title 'virtio throughput and latency relative to direct (QEMU devices, no hypervisor) = 1; > 1 better; median, normal clock; log scale'
 set ylabel 'relative to direct'
+set yrange [0.01:4]
+set key top right
+set rmargin 8
 set arrow from graph 0, first 0.9 to graph 1, first 0.9 nohead dt 2
 plot '%s' using 2:xtic(1) title 'hyparm', '' using 3 title 'KVM nVHE'
 """ % vdata
