@@ -3,7 +3,8 @@
  * MMIO registers the way a guest driver does, on a fake guest RAM and a
  * disk file: the handshake, a write and a read through the queue, what the
  * file then holds, the level interrupt, and refusals (a request past the
- * disk's end, a chain without a status byte, a driver without VERSION_1).
+ * disk's end, a chain without a status byte, GET_ID into a readable buffer,
+ * a driver without VERSION_1).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -232,6 +233,15 @@ static void test_bad_requests_complete_with_an_error(void **state)
 	request(0, ~0ULL, 512); /* a sector that would wrap */
 	submit();
 	assert_int_equal(*(uint8_t *)at(STATUS), 1);
+	request(8, 0, 20); /* GET_ID into a buffer the device may only read */
+	submit();
+	assert_int_equal(*(uint8_t *)at(STATUS), 1);
+	request(8, 0, 20); /* GET_ID as a driver asks it */
+	desc(1, DATA, 20, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	e = submit();
+	assert_int_equal(*(uint8_t *)at(STATUS), 0);
+	assert_int_equal(e.len, 21);
+	assert_memory_equal(at(DATA), "kvm-runner", 10);
 	request(77, 0, 512); /* an unknown type */
 	submit();
 	assert_int_equal(*(uint8_t *)at(STATUS), 2); /* UNSUPP */

@@ -162,6 +162,15 @@ static uint8_t blk_request(struct vio *d, struct virtq_chain *c, uint8_t **statu
 	*written = 0;
 	while (n < BLK_BUFS && (r = virtq_next(&d->q[0], &mem, c, &b[n])) == 1)
 		n++;
+	struct virtq_buf last;
+	if (n == BLK_BUFS && virtq_next(&d->q[0], &mem, c, &last) == 1) {
+		/* More buffers than SEG_MAX allows: the status byte is further on; walk there (bounded). */
+		while (virtq_next(&d->q[0], &mem, c, &last) == 1)
+			;
+		if (!c->error && last.write && last.len >= 1)
+			*status = last.host + last.len - 1;
+		return BLK_S_IOERR;
+	}
 	if (c->error || n < 2 || !b[n - 1].write || b[n - 1].len < 1 || b[0].write || b[0].len < 16)
 		return BLK_S_IOERR;
 	*status = b[n - 1].host + b[n - 1].len - 1;
@@ -185,7 +194,7 @@ static uint8_t blk_request(struct vio *d, struct virtq_chain *c, uint8_t **statu
 	}
 	switch (type) {
 	case BLK_T_GET_ID:
-		if (nd < 1)
+		if (nd < 1 || !b[1].write)
 			return BLK_S_IOERR;
 		memset(iov[0].iov_base, 0, iov[0].iov_len < 20 ? iov[0].iov_len : 20);
 		memcpy(iov[0].iov_base, "kvm-runner", iov[0].iov_len < 10 ? iov[0].iov_len : 10);
