@@ -7,9 +7,10 @@
 #
 #   bash scripts/kvm-host-run.sh (--guest FILE | --kernel IMAGE [--initrd FILE])
 #        [--cpu cortex-a57|max] [--cpus N] [--params "bootargs"] [--mem MiB]
-#        [--icount] [--timeout SECONDS] [--host-append "extra host kernel params"]
+#        [--icount | --icount-io] [--timeout SECONDS] [--host-append "extra host kernel params"]
 #        [--disk-mib N] [--net] [--pair "bootargs of a second guest"]
 #
+# --icount-io: -icount shift=0,sleep=on instead (see below).
 # --cpus/--mem/--params go to the guest (kvm-runner -c/-m/-p; --mem defaults to
 # 64, or 256 with --kernel); the emulated host always has 2 CPUs and 1 GiB.
 # A Linux guest wants e.g. --params "console=ttyAMA0 quiet".
@@ -46,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--params) params=${2-}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--icount) icount=1; shift ;;
+	--icount-io) icount=io; shift ;;
 	--disk-mib) disk_mib=${2:?}; shift 2 ;;
 	--net) net=1; shift ;;
 	--pair) pair=${2:?}; shift 2 ;;
@@ -176,6 +178,9 @@ qemu=(qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu "$qemu_cp
 	-nographic -net none -kernel deps/linux/Image -initrd "$work/initramfs.cpio.gz"
 	-append "console=ttyAMA0 quiet panic=-1${host_append:+ $host_append}" -no-reboot)
 [ "$icount" = 1 ] && qemu+=(-icount shift=0,sleep=off) # as tools/bench.py: idle time does not follow the host
+# --icount-io: instructions counted, but idle time follows the host, so that I/O finished by QEMU's
+# threads in host time does not look free or endless (tools/bench.py's virtio group).
+[ "$icount" = io ] && qemu+=(-icount shift=0,sleep=on)
 # The devices as tools/hyparmrun.py gives them to hyparm: modern virtio-mmio, raw disk file, user network.
 if [ -n "$disk_mib" ] || [ "$net" = 1 ]; then qemu+=(-global virtio-mmio.force-legacy=false); fi
 if [ -n "$disk_mib" ]; then
