@@ -59,6 +59,7 @@ help:
 	@echo "make linux        fetch Debian's arm64 kernel, build the busybox initramfs"
 	@echo "make format-check the C style (.clang-format); make format rewrites the files"
 	@echo "make bench        benchmarks: hyparm vs Linux KVM (nVHE, VHE) vs Xen vs native; results in bench-results/"
+	@echo "                  (GROUP=virtio: only the virtio-blk/net group)"
 
 deps:
 	bash scripts/setup-deps.sh
@@ -161,14 +162,14 @@ unit: $(UNIT_BINS)
 include fuzz/fuzz.mk
 
 # Debian's stock arm64 kernel and a busybox initramfs for the Linux guests.
-linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat $(B)/linux/shmping
+linux: $(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat $(B)/linux/shmping $(B)/linux/blkbench $(B)/linux/netbench
 	@bash scripts/fetch-linux.sh
 	@bash scripts/mkinitramfs.sh
 
 # The Linux guests' own test programs (in the initramfs): static, no libc, stripped.
 # svecheck uses SVE instructions: built for Armv8.2-A+SVE (it runs only where /proc/cpuinfo says sve).
 $(B)/linux/svecheck: LINUX_ARCH_FLAGS := -march=armv8.2-a+sve
-$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat $(B)/linux/shmping: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
+$(B)/linux/hwdebug $(B)/linux/cpuspin $(B)/linux/perfcount $(B)/linux/mtetag $(B)/linux/svecheck $(B)/linux/vsockcat $(B)/linux/shmping $(B)/linux/blkbench $(B)/linux/netbench: $(B)/linux/%: guests/linux/%.c guests/linux/nolibc.h
 	@mkdir -p $(dir $@)
 	@echo "  LINUXCC $<"
 	@$(CC) -std=gnu11 -O2 -static -nostdlib -ffreestanding -fno-stack-protector -Wall -Wextra -Werror $(LINUX_ARCH_FLAGS) -s -o $@ $<
@@ -189,11 +190,12 @@ run:
 	@bash scripts/run-default.sh
 
 # Benchmarks (docs/benchmarks.md): prints the table, writes bench-results/latest.{txt,csv,json,png}.
+# GROUP=virtio (or micro, linux, scale, storm, boards; comma-separated) runs only those parts.
 bench:
 	@bash scripts/setup-deps.sh bench
 	@bash scripts/fetch-xen.sh || echo "bench: no Xen 4.17 (scripts/fetch-xen.sh failed): no Xen column"
 	@$(MAKE) -s hyparm guests linux kvm-runner
-	@$(PYTHON) tools/bench.py $(BENCH_ARGS)
+	@$(PYTHON) tools/bench.py $(if $(GROUP),--only $(GROUP)) $(BENCH_ARGS)
 
 # The instruction-counting QEMU plugin (tools/plugins/insn_profile.c), used by tools/profile.py.
 PLUGIN := $(B)/tools/insn_profile.so

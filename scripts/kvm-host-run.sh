@@ -7,11 +7,22 @@
 #
 #   bash scripts/kvm-host-run.sh (--guest FILE | --kernel IMAGE [--initrd FILE])
 #        [--cpu cortex-a57|max] [--cpus N] [--params "bootargs"] [--mem MiB]
-#        [--icount] [--timeout SECONDS] [--host-append "extra host kernel params"]
+#        [--icount | --icount-io] [--timeout SECONDS] [--host-append "extra host kernel params"]
+#        [--disk-mib N] [--net] [--pair "bootargs of a second guest"]
 #
+# --icount-io: -icount shift=0,sleep=on instead (see below).
 # --cpus/--mem/--params go to the guest (kvm-runner -c/-m/-p; --mem defaults to
 # 64, or 256 with --kernel); the emulated host always has 2 CPUs and 1 GiB.
 # A Linux guest wants e.g. --params "console=ttyAMA0 quiet".
+# --disk-mib N: the host gets a fresh N MiB disk (QEMU's virtio-blk-device, as hyparm's launcher gives
+# hyparm), and the runner serves it to the guest as its virtio-blk (-d /dev/vda, O_DIRECT).
+# --net: the host gets QEMU's virtio-net-device on its user network (the host machine 10.0.2.2, as
+# under hyparm), and the runner gives the guest a virtio-net whose frames go out and come in on the
+# host's eth0 through a packet socket (-n eth0): the guest is 10.0.2.15 on QEMU's network.
+# --pair PARAMS: a second runner with the same kernel and initrd, 1 vCPU each, both with a virtio-net
+# on the host's loopback interface through packet sockets (-n lo,MAC: the MACs of hyparm's test pair,
+# 02:00:00:00:00:01 for the first, :02 for the second): each sees the other's frames, a two-port
+# wire in the host kernel instead of hyparm's switch. The second's console lines start with "[b] ".
 # Console lines to look for: "KVM-MODE: nvhe|vhe|none", the guest's output,
 # "KVM-RUNNER-EXIT: <status>".
 # Exit status: 0 the runner exited 0; 1 it exited non-zero; 2 time limit;
@@ -25,6 +36,7 @@ usage() {
 }
 
 guest="" kernel="" initrd="" cpu="cortex-a57" cpus=1 params="" mem="" icount=0 timeout=120 host_append=""
+disk_mib="" net=0 pair=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--guest) guest=${2:?}; shift 2 ;;
@@ -35,6 +47,10 @@ while [ $# -gt 0 ]; do
 	--params) params=${2-}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--icount) icount=1; shift ;;
+	--icount-io) icount=io; shift ;;
+	--disk-mib) disk_mib=${2:?}; shift 2 ;;
+	--net) net=1; shift ;;
+	--pair) pair=${2:?}; shift 2 ;;
 	--host-append) host_append=${2-}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
@@ -60,8 +76,14 @@ max) qemu_cpu=max,pauth-impdef=on ;;
 esac
 [[ "$cpus" =~ ^[1-8]$ ]] || { echo "kvm-host-run: --cpus must be 1..8" >&2; exit 4; }
 [[ "$mem" =~ ^[0-9]+$ ]] || { echo "kvm-host-run: --mem must be a number of MiB" >&2; exit 4; }
+[ -z "$disk_mib" ] || [[ "$disk_mib" =~ ^[1-9][0-9]{0,4}$ ]] || { echo "kvm-host-run: --disk-mib must be 1..99999" >&2; exit 4; }
 [[ "$timeout" =~ ^[0-9]+$ ]] || { echo "kvm-host-run: --timeout must be whole seconds" >&2; exit 4; }
-case "$params" in *\'*) echo "kvm-host-run: --params must not contain a single quote" >&2; exit 4 ;; esac
+case "$params$pair" in *\'*) echo "kvm-host-run: --params and --pair must not contain a single quote" >&2; exit 4 ;; esac
+if [ -n "$pair" ]; then
+	[ -n "$kernel" ] || { echo "kvm-host-run: --pair needs --kernel" >&2; exit 4; }
+	[ "$net" = 0 ] || { echo "kvm-host-run: --pair and --net exclude each other" >&2; exit 4; }
+	cpus=1
+fi
 
 for f in deps/linux/Image deps/linux/busybox; do
 	[ -f "$f" ] || { echo "kvm-host-run: missing $f: run 'make linux'" >&2; exit 4; }
@@ -85,7 +107,7 @@ mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,kvm}
 cp deps/linux/busybox "$root/bin/busybox"
 chmod 755 "$root/bin/busybox"
 # The arm64 busybox cannot run on this host: make the applet links by name.
-for applet in sh mount cat echo grep head sleep dmesg poweroff sync uname mkdir; do
+for applet in sh mount cat echo grep head sleep dmesg poweroff sync uname mkdir insmod ip sed; do
 	ln -s busybox "$root/bin/$applet"
 done
 ln -s ../bin/busybox "$root/sbin/poweroff"
@@ -97,6 +119,20 @@ if [ -n "$initrd" ]; then
 	runner_args="$runner_args -i /kvm/initrd"
 fi
 chmod 755 "$root/kvm/kvm-runner"
+# The host's own drivers of QEMU's virtio devices (Debian builds them as modules).
+host_modules=""
+[ -n "$disk_mib" ] && host_modules="virtio_mmio virtio_blk" && runner_args="$runner_args -d /dev/vda"
+[ "$net" = 1 ] && host_modules="virtio_mmio ${host_modules#virtio_mmio } failover net_failover virtio_net" &&
+	runner_args="$runner_args -n eth0"
+runner_b=""
+if [ -n "$pair" ]; then
+	runner_b="$runner_args -n lo,02:00:00:00:00:02"
+	runner_args="$runner_args -n lo,02:00:00:00:00:01"
+fi
+if [ -n "$host_modules" ]; then
+	mkdir -p "$root/lib/modules"
+	for m in $host_modules; do cp "deps/linux/modules/$m.ko" "$root/lib/modules/"; done
+fi
 
 cat > "$root/init" <<EOF
 #!/bin/sh
@@ -118,8 +154,18 @@ else
 	dmesg | grep -i kvm
 fi
 dmesg | grep 'kvm \[' | grep -i 'initialized successfully\|vgic\|gic'
+for m in $host_modules; do insmod /lib/modules/\$m.ko || echo "KVM-HOST: insmod \$m failed"; done
+n=0
+while [ -n "$disk_mib" ] && [ ! -b /dev/vda ] && [ \$n -lt 50 ]; do sleep 0.1; n=\$((n + 1)); done
+while [ "$net" = 1 ] && [ ! -e /sys/class/net/eth0 ] && [ \$n -lt 100 ]; do sleep 0.1; n=\$((n + 1)); done
+[ "$net" = 1 ] && ip link set eth0 up
+if [ -n "$pair" ]; then
+	ip link set lo up
+	(/kvm/kvm-runner $runner_b -c 1 -m $mem -p '$pair' 2>&1; echo "KVM-RUNNER-B-EXIT: \$?") | sed 's/^/[b] /' &
+fi
 /kvm/kvm-runner $runner_args -c $cpus -m $mem -p '$params'
 echo "KVM-RUNNER-EXIT: \$?"
+[ -n "$pair" ] && wait
 sync
 poweroff -f
 EOF
@@ -132,6 +178,16 @@ qemu=(qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu "$qemu_cp
 	-nographic -net none -kernel deps/linux/Image -initrd "$work/initramfs.cpio.gz"
 	-append "console=ttyAMA0 quiet panic=-1${host_append:+ $host_append}" -no-reboot)
 [ "$icount" = 1 ] && qemu+=(-icount shift=0,sleep=off) # as tools/bench.py: idle time does not follow the host
+# --icount-io: instructions counted, but idle time follows the host, so that I/O finished by QEMU's
+# threads in host time does not look free or endless (tools/bench.py's virtio group).
+[ "$icount" = io ] && qemu+=(-icount shift=0,sleep=on)
+# The devices as tools/hyparmrun.py gives them to hyparm: modern virtio-mmio, raw disk file, user network.
+if [ -n "$disk_mib" ] || [ "$net" = 1 ]; then qemu+=(-global virtio-mmio.force-legacy=false); fi
+if [ -n "$disk_mib" ]; then
+	truncate -s "${disk_mib}M" "$work/disk.img"
+	qemu+=(-drive "file=$work/disk.img,if=none,format=raw,id=hd0" -device virtio-blk-device,drive=hd0)
+fi
+[ "$net" = 1 ] && qemu+=(-netdev user,id=n0 -device virtio-net-device,netdev=n0)
 
 log=$work/console.log
 : > "$log"

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux/initramfs.cpio.gz
 src=(guests/linux/rc.sh guests/linux/inittab guests/linux/checks.sh guests/linux/bench.sh deps/linux/busybox scripts/mkinitramfs.sh
-	build/linux/hwdebug build/linux/cpuspin build/linux/perfcount build/linux/mtetag build/linux/svecheck build/linux/vsockcat build/linux/shmping)
+	build/linux/hwdebug build/linux/cpuspin build/linux/perfcount build/linux/mtetag build/linux/svecheck build/linux/vsockcat build/linux/shmping
+	build/linux/blkbench build/linux/netbench)
 if [ -f "$out" ] && [ -z "$(find "${src[@]}" -newer "$out")" ]; then exit 0; fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -36,6 +37,8 @@ cp build/linux/mtetag "$root/bin/mtetag" # a PROT_MTE page, its tags, a tag-chec
 cp build/linux/svecheck "$root/bin/svecheck" # SVE: the VL, an SVE loop, Z/P registers kept (-cpu max)
 cp build/linux/vsockcat "$root/bin/vsockcat" # AF_VSOCK listen / connect (busybox has no vsock)
 cp build/linux/shmping "$root/bin/shmping" # ivshmem through uio_pci_generic and sysfs resourceN
+cp build/linux/blkbench "$root/bin/blkbench" # virtio-blk throughput and latency, O_DIRECT (make bench)
+cp build/linux/netbench "$root/bin/netbench" # TCP throughput client and server (make bench)
 # Debian builds virtio-mmio and virtio-rng as modules (the virtio core and hw_random are built in):
 # rc.sh loads them for hyparm.test=virtio-rng, virtio-console, virtio-blk, vsock-* and net-* (virtio_net
 # needs net_failover, which needs failover), and virtio_pci for hyparm.test=virtio-rng-pci (it needs both
@@ -46,7 +49,8 @@ for m in virtio_mmio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virt
 	uio uio_pci_generic; do
 	[ -f "deps/linux/modules/$m.ko" ] && cp "deps/linux/modules/$m.ko" "$root/lib/modules/"
 done
-chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin" "$root/bin/perfcount" "$root/bin/mtetag" "$root/bin/svecheck" "$root/bin/vsockcat" "$root/bin/shmping"
+chmod 755 "$root/etc/rc.sh" "$root/bin/busybox" "$root/bin/hwdebug" "$root/bin/cpuspin" "$root/bin/perfcount" "$root/bin/mtetag" "$root/bin/svecheck" "$root/bin/vsockcat" \
+	"$root/bin/shmping" "$root/bin/blkbench" "$root/bin/netbench"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out"
 echo "mkinitramfs: $out ($(stat -c %s "$out") bytes)" >&2

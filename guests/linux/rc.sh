@@ -27,6 +27,12 @@
 #   hyparm.test=net-wget  eth0 from QEMU's user network (10.0.2.15), wget hyparm.url=URL, print its md5
 #   hyparm.test=passthrough  /dev/vda is a passed-through disk: first life writes the blk pattern and a
 #                      marker (fsync), then reboots; the second reads the pattern back and powers off
+#   hyparm.test=blkbench  virtio-blk throughput and latency on /dev/vda (/bin/blkbench, O_DIRECT):
+#                      hyparm.blkmib=MiB sequential (default 16), hyparm.blkops=N random 4 KiB ops (default 256),
+#                      hyparm.blkcpu=N: pinned to CPU N (taskset)
+#   hyparm.test=netbench-srv  eth0 gets hyparm.ip=ADDR; /bin/netbench serves two transfers on hyparm.port
+#   hyparm.test=netbench-cli  eth0 gets hyparm.ip=ADDR (10.0.2.15: QEMU's user network, the host
+#                      10.0.2.2); sends, then receives hyparm.bytes=N to/from hyparm.peer:hyparm.port
 # otherwise init starts a shell on the console: 'poweroff' and 'reboot' work.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -43,6 +49,11 @@ ip=
 peer=
 count=
 url=
+blkmib=16
+blkops=256
+blkcpu=
+port=5001
+bytes=4000000
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	hyparm.test=*) test=${arg#hyparm.test=} ;;
@@ -54,6 +65,11 @@ for arg in $(cat /proc/cmdline); do
 	hyparm.peer=*) peer=${arg#hyparm.peer=} ;;
 	hyparm.count=*) count=${arg#hyparm.count=} ;;
 	hyparm.url=*) url=${arg#hyparm.url=} ;;
+	hyparm.blkmib=*) blkmib=${arg#hyparm.blkmib=} ;;
+	hyparm.blkops=*) blkops=${arg#hyparm.blkops=} ;;
+	hyparm.blkcpu=*) blkcpu=${arg#hyparm.blkcpu=} ;;
+	hyparm.port=*) port=${arg#hyparm.port=} ;;
+	hyparm.bytes=*) bytes=${arg#hyparm.bytes=} ;;
 	esac
 done
 
@@ -230,6 +246,21 @@ net-wget)
 	sum=$(wget -q -O - "$url" | md5sum | cut -d' ' -f1)
 	echo "hyparm-guest: wget time $t0 $(cut -d' ' -f1 /proc/uptime)"
 	echo "hyparm-guest: wget md5 $sum"
+	poweroff -f ;;
+blkbench)
+	insmod /lib/modules/virtio_mmio.ko && insmod /lib/modules/virtio_blk.ko
+	echo "hyparm-guest: vda $(cat /sys/block/vda/size 2>/dev/null) sectors"
+	if [ -n "$blkcpu" ]; then taskset -c "$blkcpu" /bin/blkbench /dev/vda "$blkmib" "$blkops"
+	else /bin/blkbench /dev/vda "$blkmib" "$blkops"; fi
+	poweroff -f ;;
+netbench-srv)
+	net_up "$ip"
+	/bin/netbench -s "$port" 2
+	poweroff -f ;;
+netbench-cli)
+	net_up "$ip"
+	[ "$ip" = 10.0.2.15 ] && ip route add default via 10.0.2.2
+	/bin/netbench -c "$peer" "$port" "$bytes" send && /bin/netbench -c "$peer" "$port" "$bytes" recv
 	poweroff -f ;;
 job)
 	# sum of i % 7 for i = 1..50000 is 150003: one awk per CPU, all at once, each pinned to its CPU.

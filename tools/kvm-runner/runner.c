@@ -40,6 +40,8 @@
 #include <hyparm/mmio.h>
 #include <vdev/vpl011.h>
 
+#include "vio.h"
+
 #define MAX_VCPUS 8
 _Static_assert(GUEST_GICR_IPA + MAX_VCPUS * GUEST_GICR_STRIDE <= GUEST_UART_IPA,
 	       "the redistributors must end below the UART");
@@ -207,6 +209,10 @@ static void handle_mmio(struct vcpu *v)
 	uint64_t addr = r->mmio.phys_addr;
 	uint32_t len = r->mmio.len;
 
+	if (len && len <= 8 && vio_owns(addr, len)) {
+		vio_mmio(addr, len, r->mmio.is_write, r->mmio.data);
+		return;
+	}
 	if (addr < GUEST_UART_IPA || addr >= GUEST_UART_IPA + GUEST_UART_SIZE || len == 0 || len > 8) {
 		die("vCPU %u: unhandled MMIO %s at IPA 0x%llx (%u bytes): no device there", v->idx,
 		    r->mmio.is_write ? "write" : "read", (unsigned long long)addr, len);
@@ -221,6 +227,15 @@ static void handle_mmio(struct vcpu *v)
 		memset(r->mmio.data, 0, sizeof(r->mmio.data));
 		memcpy(r->mmio.data, &val, len);
 	}
+}
+
+/* A virtio slot's level interrupt (vio.c): an SPI of the in-kernel GIC. */
+static void vio_irq(unsigned intid, int level)
+{
+	struct kvm_irq_level irq = { .irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | intid,
+				     .level = (uint32_t)level };
+	if (ioctl(vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		msg("kvm-runner: KVM_IRQ_LINE INTID %u level %d: %s\n", intid, level, strerror(errno));
 }
 
 static const char *exit_name(uint32_t reason)
@@ -347,6 +362,7 @@ static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *boot
 		.gicr_base = GUEST_GICR_IPA,
 		.uart_base = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_INTID - 32,
+		.add_nodes = vio_fdt, /* the virtio devices given with -d and -n */
 	};
 
 	for (unsigned i = 0; i < nr_vcpus; i++)
@@ -358,7 +374,8 @@ static int fdt_build(void *fdt, size_t size, uint64_t ram_size, const char *boot
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p \"bootargs\"]\n",
+		"usage: %s -k GUEST.bin|Image [-i INITRD] [-c NCPUS] [-m MEGABYTES] [-p \"bootargs\"]\n"
+		"          [-d DISK] [-n IFNAME[,MAC]]\n",
 		prog);
 	exit(1);
 }
@@ -420,11 +437,11 @@ static void load_input(int fd, const char *path, uint8_t *dst, uint64_t size)
 
 int main(int argc, char **argv)
 {
-	const char *kernel = NULL, *initrd = NULL, *bootargs = "";
+	const char *kernel = NULL, *initrd = NULL, *bootargs = "", *disk = NULL, *net = NULL;
 	unsigned long mem_mb = 64;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "k:i:c:m:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "k:i:c:m:p:d:n:h")) != -1) {
 		switch (opt) {
 		case 'k':
 			kernel = optarg;
@@ -440,6 +457,12 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			bootargs = optarg;
+			break;
+		case 'd':
+			disk = optarg;
+			break;
+		case 'n':
+			net = optarg;
 			break;
 		default:
 			usage(argv[0]);
@@ -511,6 +534,38 @@ int main(int argc, char **argv)
 	};
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+
+	/* The virtio devices (vio.c), before the device tree that lists them. */
+	vio_init(vio_irq, ram, GUEST_RAM_IPA, ram_size);
+	if (disk && vio_add_blk(disk))
+		die("-d %s: no virtio-blk", disk);
+	if (net) {
+		/* IFNAME[,MAC]; without a MAC, hyparm's test pair's first one. */
+		uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+		char ifname[32];
+		const char *comma = strchr(net, ',');
+		size_t n = comma ? (size_t)(comma - net) : strlen(net);
+		unsigned m[6];
+		if (n == 0 || n >= sizeof(ifname))
+			die("-n %s: bad interface name", net);
+		memcpy(ifname, net, n);
+		ifname[n] = 0;
+		if (comma) {
+			char end;
+			if (sscanf(comma + 1, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+				   &end) != 6)
+				die("-n %s: MAC must be XX:XX:XX:XX:XX:XX", net);
+			for (int i = 0; i < 6; i++) {
+				if (m[i] > 255)
+					die("-n %s: MAC must be XX:XX:XX:XX:XX:XX", net);
+				mac[i] = (uint8_t)m[i];
+			}
+			if (mac[0] & 1)
+				die("-n %s: a group address is not a station MAC", net);
+		}
+		if (vio_add_net(ifname, mac))
+			die("-n %s: no virtio-net", net);
+	}
 
 	/* Load the image and the initrd (fresh anonymous memory: the BSS is already zero). */
 	load_input(img_fd, kernel, ram + img_off, img_size);
