@@ -114,4 +114,11 @@ def pytest_runtest_makereport(item, call):
     rep = outcome.get_result()
     res = getattr(item, "hyparm_result", None)
     if rep.when == "call" and rep.failed and res is not None:
-        rep.sections.append(("last console lines (%s)" % res.why, res.tail(15)))
+        # The whole console of the last run, for what 15 lines leave out (another CPU's dump, say).
+        logdir = os.path.join(REPO, "build", "test-results", "console")
+        os.makedirs(logdir, exist_ok=True)
+        log = os.path.join(logdir, re.sub(r"[^\w.-]+", "_", item.nodeid) + ".log")
+        with open(log, "w") as f:
+            f.write("\n".join(res.lines) + "\n")
+        rep.sections.append(("last console lines (%s; all of them in %s)" % (res.why, os.path.relpath(log, REPO)),
+                             res.tail(15)))
