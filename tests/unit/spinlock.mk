@@ -1,0 +1,3 @@
+UNIT_TESTS += test_spinlock
+test_spinlock_SRCS :=
+test_spinlock_LIBS :=
