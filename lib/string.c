@@ -19,6 +19,13 @@
 #define WORD sizeof(u64)
 /* Word accesses to memory that callers see with other types. */
 typedef u64 __attribute__((may_alias)) word_t;
+/*
+ * The same at any address: AArch64 loads words from unaligned Normal
+ * memory (SCTLR_EL2.A is clear, arch/mmu.h), one instruction each. Never
+ * for Device memory, which hyparm reaches by volatile accessors, never by
+ * memcpy.
+ */
+typedef u64 __attribute__((may_alias, aligned(1))) uword_t;
 
 static inline bool word_aligned(uintptr_t addr)
 {
@@ -54,6 +61,33 @@ NO_PATTERNS static inline void copy_forward(u8 *d, const u8 *s, size_t n)
 		}
 		d = (u8 *)dw;
 		s = (const u8 *)sw;
+	} else if (n >= 2 * WORD) {
+		/*
+		 * Different misalignment (a network frame 12 bytes into a buffer
+		 * whose other end sits anywhere): aligned stores, unaligned loads,
+		 * a word each, rather than a byte loop (the virtio benchmarks found
+		 * 88 % of hyparm's instructions per MB moved in it).
+		 */
+		while (!word_aligned((uintptr_t)d)) {
+			*d++ = *s++;
+			n--;
+		}
+		word_t *dw = (word_t *)d;
+		while (n >= 4 * WORD) {
+			dw[0] = ((const uword_t *)s)[0];
+			dw[1] = ((const uword_t *)s)[1];
+			dw[2] = ((const uword_t *)s)[2];
+			dw[3] = ((const uword_t *)s)[3];
+			dw += 4;
+			s += 4 * WORD;
+			n -= 4 * WORD;
+		}
+		while (n >= WORD) {
+			*dw++ = *(const uword_t *)s;
+			s += WORD;
+			n -= WORD;
+		}
+		d = (u8 *)dw;
 	}
 	while (n--)
 		*d++ = *s++;
