@@ -22,17 +22,9 @@
  * percentile; short names: the line fits hyparm's console line.) ok=0 if
  * the read-back differed or a request failed; the exit status is then 1.
  */
-#define NOLIBC_OWN_START
+#define NOLIBC_MAIN_ARGS
 #include "nolibc.h"
 
-#define SYS_openat 56
-#define SYS_close 57
-#define SYS_pread64 67
-#define SYS_pwrite64 68
-#define SYS_fsync 82
-#define SYS_clock_gettime 113
-#define CLOCK_MONOTONIC 1
-#define AT_FDCWD -100
 #define O_RDWR 2
 #define O_DIRECT 0200000 /* arm64's value (not x86's 040000) */
 
@@ -44,15 +36,6 @@
 /* O_DIRECT wants buffers aligned to the logical block size: a page is enough. */
 static char buf[SEQ_BLOCK] __attribute__((aligned(4096)));
 static u64 lat[MAX_RAND_OPS];
-
-static u64 now_ns(void)
-{
-	struct {
-		s64 sec, nsec;
-	} t = { 0, 0 };
-	sys(SYS_clock_gettime, CLOCK_MONOTONIC, &t, 0, 0);
-	return (u64)t.sec * 1000000000u + (u64)t.nsec;
-}
 
 static u64 parse(const char *s)
 {
@@ -180,7 +163,6 @@ static u64 mbs100(u64 bytes, u64 ns)
 	return ns ? bytes * 100000 / ns : 0;
 }
 
-int main(u64 *sp);
 int main(u64 *sp)
 {
 	u64 argc = sp[0];
@@ -228,11 +210,3 @@ int main(u64 *sp)
 	flush();
 	return !ok;
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n"
-	"	mov	x0, sp\n" /* argc, then argv[], NULL, envp[]: main reads them from here */
-	"	bl	main\n"
-	"	mov	x8, #94\n" /* exit_group(main's value) */
-	"	svc	#0\n");

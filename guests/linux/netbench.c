@@ -17,21 +17,10 @@
  *   NETBENCH dir=send bytes=N ns=N mbs=X
  * (MB = 10^6 bytes). Exit status 0 on success.
  */
-#define NOLIBC_OWN_START
+#define NOLIBC_MAIN_ARGS
 #include "nolibc.h"
 
-#define SYS_close 57
-#define SYS_read 63
-#define SYS_nanosleep 101
-#define SYS_clock_gettime 113
-#define CLOCK_MONOTONIC 1
-#define SYS_socket 198
-#define SYS_bind 200
-#define SYS_listen 201
-#define SYS_accept 202
-#define SYS_connect 203
 #define SYS_setsockopt 208
-#define SYS_shutdown 210
 #define SHUT_WR 1
 
 #define AF_INET 2
@@ -48,15 +37,6 @@ struct sockaddr_in {
 };
 
 static char buf[65536];
-
-static u64 now_ns(void)
-{
-	struct {
-		s64 sec, nsec;
-	} t = { 0, 0 };
-	sys(SYS_clock_gettime, CLOCK_MONOTONIC, &t, 0, 0);
-	return (u64)t.sec * 1000000000u + (u64)t.nsec;
-}
 
 static void say(const char *what, u64 n)
 {
@@ -251,7 +231,6 @@ static int client(unsigned ip, unsigned port, u64 bytes, int sending)
 	return 0;
 }
 
-int main(u64 *sp);
 int main(u64 *sp)
 {
 	u64 argc = sp[0];
@@ -273,11 +252,3 @@ int main(u64 *sp)
 	    argc - 1);
 	return 2;
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n"
-	"	mov	x0, sp\n" /* argc, then argv[], NULL, envp[]: main reads them from here */
-	"	bl	main\n"
-	"	mov	x8, #94\n" /* exit_group(main's value) */
-	"	svc	#0\n");

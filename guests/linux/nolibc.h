@@ -15,6 +15,25 @@ typedef unsigned int u32;
 typedef long s64;
 
 #define SYS_write 64
+/* The other system calls more than one program makes. */
+#define SYS_ioctl 29
+#define SYS_openat 56
+#define SYS_close 57
+#define SYS_read 63
+#define SYS_pread64 67
+#define SYS_pwrite64 68
+#define SYS_ppoll 73
+#define SYS_fsync 82
+#define SYS_nanosleep 101
+#define SYS_clock_gettime 113
+#define SYS_socket 198
+#define SYS_bind 200
+#define SYS_listen 201
+#define SYS_accept 202
+#define SYS_connect 203
+#define SYS_shutdown 210
+#define CLOCK_MONOTONIC 1
+#define AT_FDCWD -100
 
 static s64 sys6(u64 n, u64 a, u64 b, u64 c, u64 d, u64 e)
 {
@@ -111,8 +130,32 @@ static __attribute__((unused)) int result(void)
 	return failed != 0;
 }
 
-/* A program that wants its arguments (vsockcat.c) defines NOLIBC_OWN_START and its own _start. */
-#ifndef NOLIBC_OWN_START
+/* CLOCK_MONOTONIC in nanoseconds. */
+static __attribute__((unused)) u64 now_ns(void)
+{
+	struct {
+		s64 sec, nsec;
+	} t = { 0, 0 };
+	sys(SYS_clock_gettime, CLOCK_MONOTONIC, &t, 0, 0);
+	return (u64)t.sec * 1000000000u + (u64)t.nsec;
+}
+
+/*
+ * _start. NOLIBC_MAIN_ARGS: main(sp) gets the initial stack (argc, then
+ * argv[], NULL, envp[]: it reads its arguments there); NOLIBC_OWN_START:
+ * the program has its own (cpuspin.c); else main(void).
+ */
+#if defined(NOLIBC_MAIN_ARGS)
+int main(u64 *sp);
+
+__asm__(".text\n"
+	".globl _start\n"
+	"_start:\n"
+	"	mov	x0, sp\n" /* the kernel leaves sp 16-byte aligned */
+	"	bl	main\n"
+	"	mov	x8, #94\n" /* exit_group(main's value) */
+	"	svc	#0\n");
+#elif !defined(NOLIBC_OWN_START)
 int main(void);
 
 __asm__(".text\n"

@@ -11,9 +11,6 @@
  */
 #include "nolibc.h"
 
-#define SYS_ioctl 29
-#define SYS_close 57
-#define SYS_read 63
 #define SYS_perf_event_open 241
 
 #define PERF_TYPE_HARDWARE 0

@@ -18,20 +18,10 @@
  * pattern and counts words that differ. Both map the region as Device
  * memory (resource2), so every access is one aligned 64-bit load or store.
  */
-#define NOLIBC_OWN_START
+#define NOLIBC_MAIN_ARGS
 #include "nolibc.h"
 
-#define SYS_openat 56
-#define SYS_close 57
-#define SYS_read 63
-#define SYS_pread64 67
-#define SYS_pwrite64 68
-#define SYS_ppoll 73
-#define SYS_nanosleep 101
-#define SYS_clock_gettime 113
 #define SYS_mmap 222
-#define CLOCK_MONOTONIC 1
-#define AT_FDCWD -100
 #define O_RDWR 2
 #define O_SYNC 04010000
 #define PROT_RW 3
@@ -335,7 +325,6 @@ static int run(const char *dir, const char *uiodev, u64 bytes)
 	return bad != 0;
 }
 
-int main(u64 *sp);
 int main(u64 *sp)
 {
 	u64 argc = sp[0];
@@ -348,11 +337,3 @@ int main(u64 *sp)
 	}
 	return run(argv[1], argv[2], parse(argv[3]) & ~7UL);
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n"
-	"	mov	x0, sp\n" /* argc, then argv[], NULL, envp[] */
-	"	bl	main\n"
-	"	mov	x8, #94\n" /* exit_group(main's value) */
-	"	svc	#0\n");

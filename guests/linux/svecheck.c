@@ -12,11 +12,7 @@
  */
 #include "nolibc.h"
 
-#define SYS_openat 56
-#define SYS_close 57
-#define SYS_read 63
 #define SYS_prctl 167
-#define AT_FDCWD ((u64)-100)
 #define PR_SVE_GET_VL 51
 #define PR_SVE_VL_LEN_MASK 0xFFFFul
 #define N 1000ul

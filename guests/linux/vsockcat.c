@@ -10,29 +10,15 @@
  *
  * Progress goes to stderr as "vsockcat: ..." lines; the exit status is 0 on success.
  */
-#define NOLIBC_OWN_START
+#define NOLIBC_MAIN_ARGS
 #include "nolibc.h"
 
-#define SYS_ioctl 29
-#define SYS_openat 56
-#define SYS_close 57
-#define SYS_read 63
-#define SYS_nanosleep 101
-#define SYS_clock_gettime 113
-#define CLOCK_MONOTONIC 1
-#define SYS_socket 198
-#define SYS_bind 200
-#define SYS_listen 201
-#define SYS_accept 202
-#define SYS_connect 203
-#define SYS_shutdown 210
 
 #define AF_VSOCK 40
 #define SOCK_STREAM 1
 #define SHUT_WR 1
 #define VMADDR_CID_ANY 0xFFFFFFFFu
 #define IOCTL_VM_SOCKETS_GET_LOCAL_CID 0x7b9
-#define AT_FDCWD -100
 #define EINTR 4
 
 struct sockaddr_vm {
@@ -193,7 +179,6 @@ static int streq(const char *a, const char *b)
 	return *a == *b;
 }
 
-int main(u64 *sp);
 int main(u64 *sp)
 {
 	u64 argc = sp[0];
@@ -210,11 +195,3 @@ int main(u64 *sp)
 	say("usage: vsockcat -l PORT | vsockcat [-n] CID PORT | vsockcat -c; arguments given: ", argc - 1);
 	return 2;
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n"
-	"	mov	x0, sp\n" /* argc, then argv[], NULL, envp[]: main reads them from here */
-	"	bl	main\n"
-	"	mov	x8, #94\n" /* exit_group(main's value) */
-	"	svc	#0\n");
