@@ -27,7 +27,6 @@
 #define SOCK_STREAM 1
 #define SOL_SOCKET 1
 #define SO_REUSEADDR 2
-#define EINTR 4
 
 struct sockaddr_in {
 	unsigned short family;
@@ -82,20 +81,6 @@ static unsigned parse_ip(const char *s)
 static unsigned short be16(unsigned v)
 {
 	return (unsigned short)(((v & 0xff) << 8) | ((v >> 8) & 0xff));
-}
-
-static int write_all(int fd, const char *p, u64 n)
-{
-	while (n > 0) {
-		s64 w = sys(SYS_write, fd, p, n, 0);
-		if (w == -EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (u64)w;
-	}
-	return 0;
 }
 
 /* Read exactly n bytes into p (or, if p is NULL, into buf, discarded): 0, or -1 at EOF or error. */

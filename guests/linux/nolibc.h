@@ -130,6 +130,23 @@ static __attribute__((unused)) int result(void)
 	return failed != 0;
 }
 
+#define EINTR 4
+
+/* All n bytes to fd, through short writes and interruptions: 0, or -1 when it fails. */
+static __attribute__((unused)) int write_all(int fd, const char *p, u64 n)
+{
+	while (n > 0) {
+		s64 w = sys(SYS_write, fd, p, n, 0);
+		if (w == -EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (u64)w;
+	}
+	return 0;
+}
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static __attribute__((unused)) u64 now_ns(void)
 {

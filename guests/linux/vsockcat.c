@@ -19,7 +19,6 @@
 #define SHUT_WR 1
 #define VMADDR_CID_ANY 0xFFFFFFFFu
 #define IOCTL_VM_SOCKETS_GET_LOCAL_CID 0x7b9
-#define EINTR 4
 
 struct sockaddr_vm {
 	unsigned short svm_family;
@@ -48,20 +47,6 @@ static u64 parse(const char *s)
 	while (*s >= '0' && *s <= '9')
 		v = v * 10 + (u64)(*s++ - '0');
 	return v;
-}
-
-static int write_all(int fd, const char *p, s64 n)
-{
-	while (n > 0) {
-		s64 w = sys(SYS_write, fd, p, n, 0);
-		if (w == -EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= w;
-	}
-	return 0;
 }
 
 /* Copy from to to until EOF; the bytes copied, or -1. */
