@@ -45,8 +45,10 @@ int vswitch_port_add(struct vswitch *sw, struct vswitch_port *p, const char *nam
 		.q = q,
 		.cap = cap,
 	};
-	if (mac)
+	if (mac) {
 		memcpy(p->mac, mac, ETH_ALEN);
+		p->mac_key = vswitch_mac_key(mac);
+	}
 	spin_lock(&sw->lock);
 	if (sw->nr_ports == VSWITCH_MAX_PORTS) {
 		rc = -HV_EBUSY;
@@ -96,7 +98,7 @@ static bool fresh(const struct vswitch *sw, const struct vswitch_mac *e, u64 now
 }
 
 /* Caller holds sw->lock. */
-static int lookup_locked(struct vswitch *sw, const u8 *mac, u64 now)
+static int lookup_locked(struct vswitch *sw, u64 key, u64 now)
 {
 	/*
 	 * A MAC-locked port's address is its own for good: found without
@@ -104,11 +106,11 @@ static int lookup_locked(struct vswitch *sw, const u8 *mac, u64 now)
 	 * (to other VMs, or to the uplink, whose NAT would answer for it).
 	 */
 	for (unsigned i = 0; i < sw->nr_ports; i++)
-		if (sw->ports[i]->mac_locked && memcmp(sw->ports[i]->mac, mac, ETH_ALEN) == 0)
+		if (sw->ports[i]->mac_locked && sw->ports[i]->mac_key == key)
 			return (int)i;
 	for (unsigned i = 0; i < VSWITCH_MAC_ENTRIES; i++) {
 		struct vswitch_mac *e = &sw->table[i];
-		if (fresh(sw, e, now) && memcmp(e->mac, mac, ETH_ALEN) == 0)
+		if (fresh(sw, e, now) && e->key == key)
 			return e->port;
 	}
 	return -1;
@@ -117,19 +119,19 @@ static int lookup_locked(struct vswitch *sw, const u8 *mac, u64 now)
 int vswitch_lookup(struct vswitch *sw, const u8 *mac, u64 now)
 {
 	spin_lock(&sw->lock);
-	int port = lookup_locked(sw, mac, now);
+	int port = lookup_locked(sw, vswitch_mac_key(mac), now);
 	spin_unlock(&sw->lock);
 	return port;
 }
 
-/* Caller holds sw->lock: mac was seen on port at now. */
-static void learn(struct vswitch *sw, const u8 *mac, unsigned port, u64 now)
+/* Caller holds sw->lock: the MAC key was seen on port at now. */
+static void learn(struct vswitch *sw, u64 key, unsigned port, u64 now)
 {
 	struct vswitch_mac *slot = NULL, *oldest = NULL;
 
 	for (unsigned i = 0; i < VSWITCH_MAC_ENTRIES; i++) {
 		struct vswitch_mac *e = &sw->table[i];
-		if (e->used && memcmp(e->mac, mac, ETH_ALEN) == 0) {
+		if (e->used && e->key == key) {
 			/* Known (maybe moved to another port, maybe aged): refresh it. */
 			e->port = (u8)port;
 			e->seen = now;
@@ -145,13 +147,43 @@ static void learn(struct vswitch *sw, const u8 *mac, unsigned port, u64 now)
 		slot = oldest;
 		sw->evicted++;
 	}
-	*slot = (struct vswitch_mac){ .used = true, .port = (u8)port, .seen = now };
-	memcpy(slot->mac, mac, ETH_ALEN);
+	*slot = (struct vswitch_mac){ .key = key, .used = true, .port = (u8)port, .seen = now };
 	sw->learned++;
 }
 
+/*
+ * An open port with nothing queued may take the frame straight away (the
+ * cut-through): 1 delivered, -1 taken and dropped, 0 not taken (queue it).
+ */
+static int try_deliver(struct vswitch_port *p, const u8 *eth, const u8 *frame, u32 len)
+{
+	spin_lock(&p->qlock);
+	bool may = p->open && p->count == 0 && p->ops && p->ops->deliver;
+	spin_unlock(&p->qlock);
+	if (!may)
+		return 0;
+	/*
+	 * No switch lock held: only this sender's frames need keeping in order,
+	 * and it sends one at a time; another sender's frame may pass this one.
+	 */
+	enum vswitch_delivery d = p->ops->deliver(p, eth, frame, len);
+	if (d == VSWITCH_QUEUE)
+		return 0;
+	spin_lock(&p->qlock);
+	if (d == VSWITCH_DELIVERED) {
+		p->stats.out_frames++;
+		p->stats.out_bytes += len;
+	} else {
+		p->stats.out_dropped++;
+	}
+	spin_unlock(&p->qlock);
+	__atomic_store_n(&p->kick_pending, true, __ATOMIC_RELEASE);
+	return d == VSWITCH_DELIVERED ? 1 : -1;
+}
+
 /* Copy the frame into p's queue if there is room for it, and within src's share. */
-static bool enqueue(struct vswitch_port *p, unsigned src, unsigned nr_ports, const u8 *frame, u32 len)
+static bool enqueue(struct vswitch_port *p, unsigned src, unsigned nr_ports, const u8 *eth, const u8 *frame,
+		    u32 len)
 {
 	bool queued = false;
 	/* Each other port may hold this many of p's queue, so no sender takes the room another one needs. */
@@ -168,7 +200,8 @@ static bool enqueue(struct vswitch_port *p, unsigned src, unsigned nr_ports, con
 		struct vswitch_frame *f = &p->q[(p->head + p->count) % p->cap];
 		f->len = (u16)len;
 		f->from = (u16)src;
-		memcpy(f->data, frame, len);
+		memcpy(f->data, eth, ETH_HLEN);
+		memcpy(f->data + ETH_HLEN, frame + ETH_HLEN, len - ETH_HLEN);
 		p->count++;
 		p->queued_from[src]++;
 		queued = true;
@@ -192,20 +225,26 @@ unsigned vswitch_input(struct vswitch *sw, struct vswitch_port *src, const u8 *f
 		return 0;
 	}
 	src->stats.in_bytes += len;
-	const u8 *dst = frame, *smac = frame + ETH_ALEN;
+	/* Read once: frame may be a guest's buffer, which it can rewrite while we look. */
+	u8 eth[ETH_HLEN];
+	memcpy(eth, frame, ETH_HLEN);
+	const u8 *dst = eth, *smac = eth + ETH_ALEN;
 	if (is_multicast(smac)) {
 		src->stats.in_bad_src++;
 		spin_unlock(&sw->lock);
 		return 0;
 	}
-	if (src->mac_locked && memcmp(smac, src->mac, ETH_ALEN) != 0) {
+	u64 skey = vswitch_mac_key(smac);
+	if (src->mac_locked && skey != src->mac_key) {
 		src->stats.in_spoofed++;
 		spin_unlock(&sw->lock);
 		return 0;
 	}
-	learn(sw, smac, src->id, now);
+	/* A MAC-locked port's address is found without the table (lookup_locked): nothing to learn. */
+	if (!src->mac_locked)
+		learn(sw, skey, src->id, now);
 	nr_ports = sw->nr_ports;
-	int port = is_multicast(dst) ? -1 : lookup_locked(sw, dst, now);
+	int port = is_multicast(dst) ? -1 : lookup_locked(sw, vswitch_mac_key(dst), now);
 	if (port < 0) {
 		sw->flooded++;
 		for (unsigned i = 0; i < nr_ports; i++)
@@ -219,8 +258,10 @@ unsigned vswitch_input(struct vswitch *sw, struct vswitch_port *src, const u8 *f
 	}
 	spin_unlock(&sw->lock);
 	/* Ports are never removed, so the pointers stay good without the table lock. */
-	for (unsigned i = 0; i < n; i++)
-		sent += enqueue(to[i], src->id, nr_ports, frame, len);
+	for (unsigned i = 0; i < n; i++) {
+		int d = try_deliver(to[i], eth, frame, len);
+		sent += d > 0 || (d == 0 && enqueue(to[i], src->id, nr_ports, eth, frame, len));
+	}
 	return sent;
 }
 

@@ -27,6 +27,7 @@ struct hostnet {
 	struct vswitch_port port;
 	spinlock_t lock; /* both queues, the buffers, tx_busy */
 	bool again; /* work came while another CPU held lock: that CPU does it (uplink_work) */
+	bool tx_unkicked; /* frames were added to the transmit queue by the cut-through, not yet notified */
 	u64 rx_frames, tx_frames, rx_short;
 };
 
@@ -51,30 +52,44 @@ static void reap_tx(void)
 		net.tx_busy[(buf - net.txbuf) / HOSTNET_BUF] = false;
 }
 
+/*
+ * Caller holds net.lock: the frame of len bytes (its Ethernet header from
+ * eth, the rest from frame + ETH_HLEN) copied into a free transmit buffer
+ * and added to the device's queue, not yet notified. false: no buffer or
+ * no room (the device completes some, its interrupt brings us back).
+ */
+static bool transmit(const u8 *eth, const u8 *frame, u32 len)
+{
+	unsigned i;
+
+	for (i = 0; i < HOSTNET_BUFS && net.tx_busy[i]; i++)
+		;
+	if (i == HOSTNET_BUFS || !virtio_host_room(&net.txq, 1))
+		return false;
+	u8 *b = net.txbuf + i * HOSTNET_BUF;
+	memset(b, 0, VIRTIO_NET_HDR_BYTES);
+	memcpy(b + VIRTIO_NET_HDR_BYTES, eth, ETH_HLEN);
+	memcpy(b + VIRTIO_NET_HDR_BYTES + ETH_HLEN, frame + ETH_HLEN, len - ETH_HLEN);
+	struct vhost_sg sg = { (paddr_t)(uintptr_t)b, VIRTIO_NET_HDR_BYTES + len, false };
+	if (virtio_host_add(&net.txq, &sg, 1, b) != HV_OK)
+		return false;
+	net.tx_busy[i] = true;
+	net.tx_frames++;
+	return true;
+}
+
 /* Caller holds net.lock: send what waits on the uplink port while transmit buffers are free. */
 static void send_waiting(void)
 {
 	const struct vswitch_frame *f;
-	bool added = false;
+	bool added = net.tx_unkicked;
 
 	reap_tx();
-	while ((f = vswitch_port_peek(&net.port)) != NULL) {
-		unsigned i;
-		for (i = 0; i < HOSTNET_BUFS && net.tx_busy[i]; i++)
-			;
-		if (i == HOSTNET_BUFS || !virtio_host_room(&net.txq, 1))
-			break; /* the rest goes when the device completes some (its interrupt) */
-		u8 *b = net.txbuf + i * HOSTNET_BUF;
-		memset(b, 0, VIRTIO_NET_HDR_BYTES);
-		memcpy(b + VIRTIO_NET_HDR_BYTES, f->data, f->len);
-		struct vhost_sg sg = { (paddr_t)(uintptr_t)b, VIRTIO_NET_HDR_BYTES + f->len, false };
-		if (virtio_host_add(&net.txq, &sg, 1, b) != HV_OK)
-			break;
-		net.tx_busy[i] = true;
-		net.tx_frames++;
+	while ((f = vswitch_port_peek(&net.port)) != NULL && transmit(f->data, f->data, f->len)) {
 		vswitch_port_pop(&net.port, true);
 		added = true;
 	}
+	net.tx_unkicked = false;
 	if (added)
 		virtio_host_kick(&net.txq);
 }
@@ -140,7 +155,27 @@ static void uplink_kick(struct vswitch_port *p)
 	uplink_work();
 }
 
-static const struct vswitch_port_ops uplink_ops = { .kick = uplink_kick };
+/*
+ * The cut-through (a VM's vCPU sending, holding its device lock): the
+ * frame straight into a transmit buffer if the lock is free. The device is
+ * notified by the kick that follows, after the sender's unlock: an MMIO
+ * write to QEMU's device can wait on QEMU (see uplink_work), and the
+ * sender's lock should not be held across it.
+ */
+static enum vswitch_delivery uplink_deliver(struct vswitch_port *p, const u8 *eth, const u8 *frame, u32 len)
+{
+	(void)p;
+	if (!spin_trylock(&net.lock))
+		return VSWITCH_QUEUE;
+	reap_tx();
+	bool sent = transmit(eth, frame, len);
+	if (sent)
+		net.tx_unkicked = true;
+	spin_unlock(&net.lock);
+	return sent ? VSWITCH_DELIVERED : VSWITCH_QUEUE;
+}
+
+static const struct vswitch_port_ops uplink_ops = { .kick = uplink_kick, .deliver = uplink_deliver };
 
 static enum irq_result hostnet_irq(u32 intid, void *ctx)
 {

@@ -12,18 +12,26 @@
  * (stable across boots and runs, locally administered); the port is
  * MAC-locked to it.
  *
- * Transmit (the VM's own vCPU, under vd->lock): each chain's readable
- * buffers are gathered into hyparm's own copy of the frame (the guest may
- * rewrite its buffers meanwhile; the switch never reads guest memory),
- * the chain completed, and the copy given to the switch, which queues it
- * on the destination ports. After vd->lock is released (the transport's
- * `notified` hook) the sender kicks those ports.
+ * Transmit (the VM's own vCPU, under vd->lock): a frame that lies in one
+ * buffer of the chain (Linux's usual layout: the header and the frame in
+ * one, or each in its own) goes to the switch from the guest's buffer; a
+ * frame spread over several is gathered into hyparm's copy first. The
+ * switch reads the frame's Ethernet header once and decides on that copy
+ * (the guest may rewrite its buffer meanwhile), and copies the frame into
+ * the receiving guest's buffer or the uplink's (the cut-through), or into
+ * a destination port's queue. The chain is completed after that. After
+ * vd->lock is released (the transport's `notified` hook) the sender kicks
+ * the ports it sent to.
  *
- * Receive (whoever kicks: the sending VM's CPU, the uplink's interrupt, or
- * the VM's own vCPU posting buffers) writes the receiving VM's memory only
- * holding the receiving device's lock, only while it is `live`, and only
- * through the walker's checked translation (which makes a lazily-populated
- * 2 MiB block ready first). `live` is set by the device's reset (the VM's
+ * Receive writes the receiving VM's memory only holding the receiving
+ * device's lock, only while it is `live`, and only through the walker's
+ * checked translation (which makes a lazily-populated 2 MiB block ready
+ * first). It happens in two ways: a sender's CPU (another VM's vCPU, the
+ * uplink's interrupt) that finds the lock free and a buffer posted writes
+ * the frame straight in (vnet_deliver, which never waits for the lock:
+ * the sender holds its own); otherwise the frame is queued on the port,
+ * and whoever kicks (the sender after its unlock, or the VM's own vCPU
+ * posting buffers) moves it in. `live` is set by the device's reset (the VM's
  * RAM is then in place: RESET_DEVICES is the last step of a reset) and
  * cleared under the same lock by quiesce, which the core calls before a
  * reset scrubs and unmaps the RAM and before a stopped VM gives it back:
@@ -57,7 +65,8 @@ struct vnet {
 	char name[VM_NAME_MAX + 8];
 	/* Under vd.lock: may other CPUs write the VM's RAM (see the top of this file). */
 	bool live;
-	u8 frame[VSWITCH_FRAME_MAX]; /* the frame being sent (under vd.lock) */
+	u8 frame[VSWITCH_FRAME_MAX]; /* a frame being sent, gathered from several buffers (under vd.lock) */
+	bool rx_interrupt; /* under vd.lock: frames were delivered since the receiveq's last interrupt */
 	struct vnet_stats stats;
 };
 
@@ -74,13 +83,15 @@ static bool driver_running(const struct virtio_dev *vd)
 }
 
 /*
- * Gather c's readable buffers, the header skipped, into vn->frame: its
- * length, or -1 if the chain is malformed (a writable buffer, a bad
- * descriptor) or the frame too long.
+ * The frame in c's readable buffers, the header skipped: its length, and
+ * in *frame where it is: in the guest's buffer if it lies in one, else
+ * gathered into vn->frame. -1 if the chain is malformed (a writable
+ * buffer, a bad descriptor) or the frame too long.
  */
-static int gather(struct vnet *vn, struct virtq *q, struct virtq_chain *c)
+static int gather(struct vnet *vn, struct virtq *q, struct virtq_chain *c, const u8 **frame)
 {
 	struct virtq_buf b;
+	const u8 *in_guest = NULL; /* the frame so far, while it is one piece of one buffer */
 	u64 off = 0;
 	u32 len = 0;
 	bool too_long = false;
@@ -94,15 +105,25 @@ static int gather(struct vnet *vn, struct virtq *q, struct virtq_chain *c)
 		u32 skip = off < VIRTIO_NET_HDR_BYTES ? (u32)MIN((u64)b.len, VIRTIO_NET_HDR_BYTES - off) : 0;
 		u32 n = b.len - skip;
 		off += b.len;
+		if (!n)
+			continue;
 		if (n > VSWITCH_FRAME_MAX - len) {
 			too_long = true; /* walk on: the rest of the chain is still checked */
 			continue;
 		}
-		memcpy(vn->frame + len, b.host + skip, n);
+		if (!len && !too_long) {
+			in_guest = b.host + skip;
+		} else {
+			if (in_guest) /* a second piece: the frame is gathered after all */
+				memcpy(vn->frame, in_guest, len);
+			in_guest = NULL;
+			memcpy(vn->frame + len, b.host + skip, n);
+		}
 		len += n;
 	}
 	if (rc < 0 || too_long || off < VIRTIO_NET_HDR_BYTES)
 		return -1;
+	*frame = in_guest ? in_guest : vn->frame;
 	return (int)len;
 }
 
@@ -113,15 +134,16 @@ static bool drain_tx(struct vnet *vn, struct virtq *q, unsigned *budget, unsigne
 	int rc = 0;
 
 	while (*budget && (rc = virtq_pop(q, &vn->vd.mem, &c)) == 1) {
-		int len = gather(vn, q, &c);
-		/* Completed first: the frame is hyparm's copy now. The used length is 0 (nothing written). */
-		virtq_push(q, &vn->vd.mem, &c, 0);
+		const u8 *frame;
+		int len = gather(vn, q, &c, &frame);
 		if (len < 0) {
 			vn->stats.tx_errors++;
 		} else {
 			vn->stats.tx_frames++;
-			vswitch_input(vn->sw, &vn->port, vn->frame, (u32)len, hyp_timer_now());
+			vswitch_input(vn->sw, &vn->port, frame, (u32)len, hyp_timer_now());
 		}
+		/* Completed once the switch is done with the guest's buffer. The used length is 0 (nothing written). */
+		virtq_push(q, &vn->vd.mem, &c, 0);
 		--*budget;
 		++*done;
 	}
@@ -145,13 +167,24 @@ static void tx(struct vnet *vn)
 		virtio_needs_reset(vd, VNET_TXQ);
 }
 
-/* Write header + frame f into chain c's writable buffers: the bytes written, or -1 (malformed, too small). */
-static int fill(struct vnet *vn, struct virtq *q, struct virtq_chain *c, const struct vswitch_frame *f)
+/*
+ * Write the virtio-net header, then the frame of len bytes (its Ethernet
+ * header from eth, the rest from frame + ETH_HLEN) into chain c's writable
+ * buffers: the bytes written, or -1 (malformed, too small).
+ */
+static int fill(struct vnet *vn, struct virtq *q, struct virtq_chain *c, const u8 *eth, const u8 *frame,
+		u32 len)
 {
 	/* The v1 header: no checksum or GSO to report, one buffer (num_buffers is 1 without MRG_RXBUF). */
 	u8 hdr[VIRTIO_NET_HDR_BYTES] = { 0 };
+	const struct {
+		const u8 *at;
+		u32 len;
+	} piece[] = { { hdr, VIRTIO_NET_HDR_BYTES },
+		      { eth, ETH_HLEN },
+		      { frame + ETH_HLEN, len - ETH_HLEN } };
 	struct virtq_buf b;
-	u32 total = VIRTIO_NET_HDR_BYTES + f->len, put = 0;
+	u32 total = VIRTIO_NET_HDR_BYTES + len, put = 0, pi = 0, pdone = 0;
 	int rc;
 
 	hdr[VIRTIO_NET_HDR_NUM_BUFFERS] = 1;
@@ -162,14 +195,15 @@ static int fill(struct vnet *vn, struct virtq *q, struct virtq_chain *c, const s
 		}
 		u32 n = MIN(b.len, total - put);
 		for (u32 i = 0; i < n;) {
-			/* The header's bytes, then the frame's: each piece copied as it falls in this buffer. */
-			u32 at = put + i;
-			const u8 *src = at < VIRTIO_NET_HDR_BYTES ? hdr + at
-								  : f->data + (at - VIRTIO_NET_HDR_BYTES);
-			u32 run = at < VIRTIO_NET_HDR_BYTES ? VIRTIO_NET_HDR_BYTES - at : total - at;
-			run = MIN(run, n - i);
-			memcpy(b.host + i, src, run);
+			/* Each piece copied as it falls in this buffer. */
+			u32 run = MIN(piece[pi].len - pdone, n - i);
+			memcpy(b.host + i, piece[pi].at + pdone, run);
 			i += run;
+			pdone += run;
+			if (pdone == piece[pi].len) {
+				pi++;
+				pdone = 0;
+			}
 		}
 		put += n;
 	}
@@ -178,47 +212,66 @@ static int fill(struct vnet *vn, struct virtq *q, struct virtq_chain *c, const s
 	return (int)put;
 }
 
+/*
+ * Caller holds vd.lock: put one frame into the next receive buffer. 1 put,
+ * 0 no buffer posted (the frame waits), -1 the ring is broken, -2 the
+ * buffer was malformed or too small (the frame is dropped with it).
+ */
+static int receive_one(struct vnet *vn, const u8 *eth, const u8 *frame, u32 len)
+{
+	struct virtio_dev *vd = &vn->vd;
+	struct virtq *q = &vd->q[VNET_RXQ];
+	struct virtq_chain c;
+	int rc = virtq_pop(q, &vd->mem, &c);
+
+	if (rc == 0 && q->event_idx) {
+		/* No buffer: ask for a notification when the driver adds one, then look once more (the race). */
+		virtq_publish_avail_event(q, &vd->mem);
+		rc = virtq_pop(q, &vd->mem, &c);
+	}
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		vn->stats.rx_no_buffer++;
+		return 0;
+	}
+	int put = fill(vn, q, &c, eth, frame, len);
+	virtq_push(q, &vd->mem, &c, put < 0 ? 0 : (u32)put);
+	if (put < 0) {
+		vn->stats.rx_errors++;
+		return -2;
+	}
+	vn->stats.rx_frames++;
+	return 1;
+}
+
 /* Caller holds vd.lock: move waiting frames into the guest's receive buffers. */
 static void rx_locked(struct vnet *vn)
 {
 	struct virtio_dev *vd = &vn->vd;
 	struct virtq *q = &vd->q[VNET_RXQ];
 	const struct vswitch_frame *f;
-	unsigned budget = VSWITCH_QUEUE_LEN, done = 0;
+	unsigned budget = VSWITCH_QUEUE_LEN;
 	bool broken = false;
 
 	if (!vn->live || !driver_running(vd) || !q->ready)
 		return; /* the frames wait (or are dropped by the port's close) */
 	while (budget-- && (f = vswitch_port_peek(&vn->port))) {
-		struct virtq_chain c;
-		int rc = virtq_pop(q, &vd->mem, &c);
-		if (rc == 0 && q->event_idx) {
-			/* No buffer: ask for a notification when the driver adds one, then look once more (the race). */
-			virtq_publish_avail_event(q, &vd->mem);
-			rc = virtq_pop(q, &vd->mem, &c);
-		}
-		if (rc < 0) {
+		int rc = receive_one(vn, f->data, f->data, f->len);
+		if (rc == -1) {
 			broken = true;
 			break;
 		}
-		if (rc == 0) {
-			vn->stats.rx_no_buffer++;
+		if (rc == 0)
 			break; /* the driver's next receiveq notification brings us back */
-		}
-		int len = fill(vn, q, &c, f);
-		virtq_push(q, &vd->mem, &c, len < 0 ? 0 : (u32)len);
-		if (len < 0) {
-			/* The frame is dropped with the bad buffer: progress whatever the driver posts. */
-			vn->stats.rx_errors++;
-			vswitch_port_pop(&vn->port, false);
-		} else {
-			vn->stats.rx_frames++;
-			vswitch_port_pop(&vn->port, true);
-		}
-		done++;
+		/* A frame dropped with a bad buffer (-2) goes too: progress whatever the driver posts. */
+		vswitch_port_pop(&vn->port, rc == 1);
+		vn->rx_interrupt = true;
 	}
-	if (done)
+	if (vn->rx_interrupt) {
+		vn->rx_interrupt = false;
 		virtio_queue_interrupt(vd, VNET_RXQ);
+	}
 	if (broken)
 		virtio_needs_reset(vd, VNET_RXQ);
 }
@@ -233,7 +286,32 @@ static void vnet_kick(struct vswitch_port *p)
 	spin_unlock(&vn->vd.lock);
 }
 
-static const struct vswitch_port_ops vnet_port_ops = { .kick = vnet_kick };
+/*
+ * The cut-through (another VM's vCPU, or the uplink's interrupt, holding
+ * its own lock): the frame straight into this VM's next receive buffer if
+ * its lock is free and a buffer is posted. The interrupt waits for the
+ * kick that follows (the sender's, after its unlock): one per batch.
+ */
+static enum vswitch_delivery vnet_deliver(struct vswitch_port *p, const u8 *eth, const u8 *frame, u32 len)
+{
+	struct vnet *vn = p->ctx;
+	struct virtio_dev *vd = &vn->vd;
+	enum vswitch_delivery d = VSWITCH_QUEUE;
+
+	if (!spin_trylock(&vd->lock))
+		return VSWITCH_QUEUE;
+	if (vn->live && driver_running(vd) && vd->q[VNET_RXQ].ready) {
+		int rc = receive_one(vn, eth, frame, len);
+		/* A broken ring (-1) is found again, and reported, by the kick's rx_locked. */
+		d = rc == 1 ? VSWITCH_DELIVERED : rc == -2 ? VSWITCH_REFUSED : VSWITCH_QUEUE;
+		if (d != VSWITCH_QUEUE)
+			vn->rx_interrupt = true;
+	}
+	spin_unlock(&vd->lock);
+	return d;
+}
+
+static const struct vswitch_port_ops vnet_port_ops = { .kick = vnet_kick, .deliver = vnet_deliver };
 
 static void vnet_notify(struct virtio_dev *vd, unsigned qi)
 {

@@ -22,13 +22,20 @@
  *     evicted, so traffic between VMs never floods; while the port is
  *     closed they are dropped, not flooded).
  *
- * The switch only copies bytes between its own buffers: it never touches
- * guest memory. Entering frames are copied into the destination queues;
- * the destination's owner takes them out (vswitch_port_peek / _pop) under
- * its own lock, when it has somewhere to put them. After frames were
- * queued, the sender (with no lock of its own held) calls
+ * The switch decides on its own copy of a frame's Ethernet header, taken
+ * once as the frame enters: a frame may be read straight from a sending
+ * guest's buffer, which that guest can rewrite meanwhile, and every copy
+ * made of the frame carries the header the switch checked (a guest cannot
+ * change its source MAC after the spoofing check). An entering frame goes
+ * either straight to where the destination port sends it (its
+ * ops->deliver, the cut-through: one copy from the sender's buffer into
+ * the receiving guest's buffer or the uplink's, when the port has nothing
+ * queued and room at once) or into the destination's queue, from which
+ * the port's owner takes it (vswitch_port_peek / _pop) under its own
+ * lock, when it has somewhere to put it. After frames were queued or
+ * delivered, the sender (with no lock of its own held) calls
  * vswitch_kick_pending(), which asks each port with new frames to take
- * them (its ops->kick).
+ * them (its ops->kick), and to tell its guest of those delivered.
  *
  * Locks: sw->lock (MAC table) and each port's qlock (its queue) are leaf
  * locks: nothing is called with them held. A port's consumer side (peek,
@@ -57,9 +64,25 @@ struct vswitch_frame {
 	u8 data[VSWITCH_FRAME_MAX];
 };
 
+/* What ops->deliver did with a frame. */
+enum vswitch_delivery {
+	VSWITCH_QUEUE, /* not taken now (its lock busy, no buffer): the switch queues it */
+	VSWITCH_DELIVERED,
+	VSWITCH_REFUSED, /* taken and dropped (the buffer it would go into is malformed) */
+};
+
 struct vswitch_port_ops {
-	/* Frames wait on p: take what you can. Called with no switch lock held, by whoever queued them. */
+	/* Frames wait on p, or were delivered: take what you can. Called with no switch lock held. */
 	void (*kick)(struct vswitch_port *p);
+	/*
+	 * Optional: copy the frame of len bytes straight to where p sends it,
+	 * its first ETH_HLEN bytes from eth (the switch's checked copy), the
+	 * rest from frame + ETH_HLEN. Called by vswitch_input, with no switch
+	 * lock held, only while p's queue is empty (frames keep their order),
+	 * by a sender that may hold its own device lock: it must never wait
+	 * for a lock (try, and answer VSWITCH_QUEUE), nor call the switch.
+	 */
+	enum vswitch_delivery (*deliver)(struct vswitch_port *p, const u8 *eth, const u8 *frame, u32 len);
 };
 
 /* Counters, from the port's side: in = frames it gave the switch, out = frames the switch gave it. */
@@ -80,6 +103,7 @@ struct vswitch_port {
 	void *ctx; /* the owner's */
 	bool mac_locked;
 	u8 mac[ETH_ALEN];
+	u64 mac_key; /* mac as one word (vswitch_mac_key) */
 	spinlock_t qlock; /* the queue, open and the counts below */
 	bool open; /* takes frames (false: not attached, or its VM is resetting) */
 	struct vswitch_frame *q; /* cap frames, storage given by the owner */
@@ -90,7 +114,7 @@ struct vswitch_port {
 };
 
 struct vswitch_mac {
-	u8 mac[ETH_ALEN];
+	u64 key; /* the address, vswitch_mac_key: compared as one word */
 	bool used;
 	u8 port;
 	u64 seen; /* when it last sent, in the switch's time unit */
@@ -123,10 +147,12 @@ void vswitch_port_open(struct vswitch_port *p);
  */
 void vswitch_port_close(struct vswitch_port *p);
 /*
- * A frame entering from port src at time now: learnt, then copied into
- * the queue of each port it goes to. Returns the number of ports it was
- * queued for (0: dropped or nowhere to go). The caller may hold its own
- * device lock; it then calls vswitch_kick_pending() once that is released.
+ * A frame entering from port src at time now: learnt, then delivered to
+ * or queued on each port it goes to. frame is read during the call only
+ * (it may be a guest's buffer: its header is read once). Returns the
+ * number of ports it was delivered to or queued for (0: dropped or
+ * nowhere to go). The caller may hold its own device lock; it then calls
+ * vswitch_kick_pending() once that is released.
  */
 unsigned vswitch_input(struct vswitch *sw, struct vswitch_port *src, const u8 *frame, u32 len, u64 now);
 /* Kick every port that got frames since its last kick. Call with no device lock held. */
@@ -144,6 +170,15 @@ unsigned vswitch_port_pending(struct vswitch_port *p);
  * runs) sets it up with age; later calls return the same switch.
  */
 struct vswitch *vswitch_machine(u64 age);
+
+/* A MAC address as one word, its first byte lowest: what the table compares. */
+static inline u64 vswitch_mac_key(const u8 *mac)
+{
+	u64 k = 0;
+	for (unsigned i = 0; i < ETH_ALEN; i++)
+		k |= (u64)mac[i] << (8 * i);
+	return k;
+}
 
 /* The port behind mac at time now, or -1 (unknown, or aged out). */
 int vswitch_lookup(struct vswitch *sw, const u8 *mac, u64 now);

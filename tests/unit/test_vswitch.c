@@ -1,7 +1,10 @@
 /*
  * The learning switch (core/vswitch.c): learning and ageing, flooding
  * without the source port, the bounded MAC table and queues, each
- * sender's fair share of a queue, MAC locking, closing a port.
+ * sender's fair share of a queue, MAC locking, closing a port; the
+ * cut-through (ops->deliver): taken only while nothing waits in the
+ * port's queue, and every copy of a frame carries the Ethernet header the
+ * switch checked, even when the sender rewrites its buffer meanwhile.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -303,6 +306,101 @@ static void test_clock_read_before_the_lock(void **state)
 	assert_int_equal(vswitch_port_pending(&ports[2]), 0);
 }
 
+/* A port that delivers frames itself: what it answers, what it got, and a sender's buffer to rewrite. */
+static enum vswitch_delivery answer;
+static unsigned delivered;
+static u8 got[VSWITCH_FRAME_MAX];
+static u32 got_len;
+static u8 *rewrite; /* while delivering, the sender rewrites this buffer's source MAC (a guest racing us) */
+
+static enum vswitch_delivery deliver(struct vswitch_port *p, const u8 *eth, const u8 *f, u32 len)
+{
+	(void)p;
+	if (answer == VSWITCH_DELIVERED) {
+		memcpy(got, eth, ETH_HLEN);
+		memcpy(got + ETH_HLEN, f + ETH_HLEN, len - ETH_HLEN);
+		got_len = len;
+	}
+	if (rewrite)
+		mac_of(rewrite + ETH_ALEN, 9);
+	delivered++;
+	return answer;
+}
+static const struct vswitch_port_ops cut_ops = { .kick = kick, .deliver = deliver };
+
+/* Ports 0..2 MAC-locked; port 1 delivers by itself. */
+static void cut_through_ports(void)
+{
+	vswitch_init(&sw, AGE);
+	for (unsigned i = 0; i < 3; i++) {
+		u8 mac[ETH_ALEN];
+		mac_of(mac, i);
+		assert_int_equal(vswitch_port_add(&sw, &ports[i], "p", i == 1 ? &cut_ops : &ops, NULL, qs[i],
+						  VSWITCH_QUEUE_LEN, mac),
+				 HV_OK);
+		vswitch_port_open(&ports[i]);
+	}
+	answer = VSWITCH_DELIVERED;
+	delivered = got_len = 0;
+	rewrite = NULL;
+}
+
+static void test_cut_through(void **state)
+{
+	(void)state;
+	cut_through_ports();
+	u8 f[60];
+	/* Taken straight away: nothing queued, counted as the port's, and a kick to tell its guest. */
+	assert_int_equal(vswitch_input(&sw, &ports[0], f, frame(f, 1, 0, 60, 0x11), 0), 1);
+	assert_int_equal(delivered, 1);
+	assert_int_equal(got_len, 60);
+	assert_memory_equal(got, f, 60);
+	assert_int_equal(vswitch_port_pending(&ports[1]), 0);
+	assert_int_equal(ports[1].stats.out_frames, 1);
+	vswitch_kick_pending(&sw);
+	assert_int_equal(kicks[1], 1);
+	/* Not taken (its lock busy, no buffer): queued; while one waits, the next is queued behind it untried. */
+	answer = VSWITCH_QUEUE;
+	assert_int_equal(vswitch_input(&sw, &ports[0], f, frame(f, 1, 0, 60, 0x22), 0), 1);
+	answer = VSWITCH_DELIVERED;
+	assert_int_equal(vswitch_input(&sw, &ports[0], f, frame(f, 1, 0, 60, 0x33), 0), 1);
+	assert_int_equal(delivered, 2);
+	assert_int_equal(vswitch_port_pending(&ports[1]), 2);
+	assert_int_equal(vswitch_port_peek(&ports[1])->data[20], 0x22);
+	drain(1);
+	/* Refused (a malformed receive buffer): dropped and counted, not queued as well. */
+	answer = VSWITCH_REFUSED;
+	assert_int_equal(vswitch_input(&sw, &ports[0], f, frame(f, 1, 0, 60, 0x44), 0), 0);
+	assert_int_equal(vswitch_port_pending(&ports[1]), 0);
+	assert_int_equal(ports[1].stats.out_dropped, 1);
+	/* A closed port is offered nothing. */
+	answer = VSWITCH_DELIVERED;
+	vswitch_port_close(&ports[1]);
+	assert_int_equal(vswitch_input(&sw, &ports[0], f, frame(f, 1, 0, 60, 0x55), 0), 0);
+	assert_int_equal(delivered, 3);
+}
+
+static void test_header_read_once(void **state)
+{
+	(void)state;
+	cut_through_ports();
+	u8 f[60], sent[60];
+	/*
+	 * A broadcast from port 0, whose guest rewrites its source MAC while
+	 * port 1 takes the frame: port 2's queued copy still has the address
+	 * the switch checked (port 0's), not the stolen one, and so has port 1's.
+	 */
+	frame(f, 0xff, 0, 60, 0x66);
+	memcpy(sent, f, sizeof(f));
+	rewrite = f;
+	assert_int_equal(vswitch_input(&sw, &ports[0], f, 60, 0), 2);
+	assert_int_not_equal(memcmp(f, sent, ETH_HLEN), 0); /* the buffer did change */
+	assert_memory_equal(got, sent, 60);
+	const struct vswitch_frame *q = vswitch_port_peek(&ports[2]);
+	assert_non_null(q);
+	assert_memory_equal(q->data, sent, 60);
+}
+
 static void test_port_limit(void **state)
 {
 	(void)state;
@@ -328,6 +426,8 @@ int main(void)
 		cmocka_unit_test_setup(test_locked_macs_are_static, setup),
 		cmocka_unit_test_setup(test_clock_read_before_the_lock, setup),
 		cmocka_unit_test_setup(test_port_limit, setup),
+		cmocka_unit_test_setup(test_cut_through, setup),
+		cmocka_unit_test_setup(test_header_read_once, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
