@@ -24,6 +24,7 @@ struct hostblk {
 	/* Requests waiting for room, per VM (FIFO), and the VM whose turn is next. */
 	struct hostblk_req *wait_head[VM_MAX], *wait_tail[VM_MAX];
 	unsigned turn;
+	bool unkicked; /* requests went into the ring since the device was last notified (atomic) */
 	u64 completed, waited;
 };
 
@@ -81,8 +82,9 @@ static void complete_all(struct hostblk *b)
 			b->completed++;
 		}
 		if (refill(b))
-			virtio_host_kick(&b->q);
+			__atomic_store_n(&b->unkicked, true, __ATOMIC_RELEASE);
 		spin_unlock(&b->lock);
+		hostblk_kick(b);
 		if (!done_list)
 			return;
 		/* Outside the lock: done() takes the guest device's lock, which submit runs under. */
@@ -110,7 +112,8 @@ void hostblk_submit(struct hostblk *b, struct hostblk_req *r)
 	r->next = NULL;
 	spin_lock(&b->lock);
 	if (!b->wait_head[vm] && fits(b, r) && virtio_host_add(&b->q, r->sg, r->n, r) == HV_OK) {
-		virtio_host_kick(&b->q);
+		/* Published with the ring's index: a kicker that sees it also finds the request there. */
+		__atomic_store_n(&b->unkicked, true, __ATOMIC_RELEASE);
 	} else {
 		if (b->wait_tail[vm])
 			b->wait_tail[vm]->next = r;
@@ -120,6 +123,13 @@ void hostblk_submit(struct hostblk *b, struct hostblk_req *r)
 		b->waited++;
 	}
 	spin_unlock(&b->lock);
+}
+
+void hostblk_kick(struct hostblk *b)
+{
+	/* Whoever takes the flag notifies: one write for any number of requests, none lost. */
+	if (__atomic_exchange_n(&b->unkicked, false, __ATOMIC_ACQ_REL))
+		virtio_host_kick(&b->q);
 }
 
 struct sync_req {
@@ -146,6 +156,7 @@ int hostblk_read_sync(struct hostblk *b, u64 sector, void *buf, u32 bytes)
 	s.hr.sg[1] = (struct vhost_sg){ (paddr_t)(uintptr_t)buf, bytes, true };
 	s.hr.sg[2] = (struct vhost_sg){ (paddr_t)(uintptr_t)&s.status, 1, true };
 	hostblk_submit(b, &s.hr);
+	hostblk_kick(b);
 	/* QEMU completes a read within milliseconds; the bound only keeps a dead device from hanging boot. */
 	for (u64 spins = 0; !s.done && spins < (1ULL << 32); spins++)
 		complete_all(b);

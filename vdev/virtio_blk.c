@@ -250,6 +250,13 @@ static void blk_notify(struct virtio_dev *vd, unsigned qi)
 		virtio_needs_reset(vd, qi);
 }
 
+/* After vd->lock is released: tell the physical device of the requests blk_notify sent it. */
+static void blk_notified(struct virtio_dev *vd, unsigned qi)
+{
+	(void)qi;
+	hostblk_kick(blk_of(vd)->host);
+}
+
 static u64 blk_config_read(struct virtio_dev *vd, u32 off, unsigned size)
 {
 	struct blkdev *b = blk_of(vd);
@@ -401,6 +408,7 @@ static int blk_create(struct vdev *d, char *err, size_t errlen)
 		.config_size = 24,
 		.config_read = blk_config_read,
 		.notify = blk_notify,
+		.notified = blk_notified,
 		.reset = blk_reset,
 	};
 	slot = virtio_slot_attach(vm, &b->vd, be, b);

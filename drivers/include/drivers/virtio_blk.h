@@ -10,6 +10,13 @@
  * Completions come with the device's interrupt (any CPU may submit; the
  * SPI is taken on the boot CPU); each request's done() runs with no
  * driver lock held, so it may take its device's lock.
+ *
+ * The device is notified (an MMIO write to QEMU's device, which can wait
+ * on QEMU's own lock for as long as its main loop is busy elsewhere) with
+ * no lock held: a submitter calls hostblk_kick() after releasing its own
+ * device lock, and the interrupt after releasing the driver's. A CPU that
+ * waits for either lock then never waits on QEMU too (the uplink was seen
+ * to stop hyparm so, drivers/virtio_net.c).
  */
 #ifndef DRIVERS_VIRTIO_BLK_H
 #define DRIVERS_VIRTIO_BLK_H
@@ -62,8 +69,10 @@ struct hostblk_info {
 
 /* The nth physical virtio-blk device, set up on first use: HV_OK and b, info; -HV_ENOENT if none. */
 int hostblk_open(unsigned nth, struct hostblk **b, struct hostblk_info *info);
-/* Queue r (its n buffers filled); r->done is called once it completed. */
+/* Queue r (its n buffers filled); r->done is called once it completed. The device hears of it at hostblk_kick(). */
 void hostblk_submit(struct hostblk *b, struct hostblk_req *r);
+/* Notify the device of the requests submitted since it was last notified; call with no lock held. */
+void hostblk_kick(struct hostblk *b);
 /*
  * Read sectors [sector, sector + bytes / 512) into buf (hyparm memory)
  * and wait for it, polling: for set-up at boot (a partition table), before
