@@ -32,6 +32,20 @@ static inline void st32(void *p, u32 v)
 	__atomic_store_n((u32 *)p, v, __ATOMIC_RELAXED);
 }
 
+/* Every block of [off, off + len) marked in m->usable (ranges within two blocks; a longer one asks ready). */
+static bool usable(const struct vq_mem *m, u64 off, u64 len)
+{
+	if (!m->usable)
+		return false;
+	u64 first = off >> m->block_shift, last = (off + len - 1) >> m->block_shift;
+	if (last - first > 1)
+		return false;
+	for (u64 b = first; b <= last; b++)
+		if (!(__atomic_load_n(&m->usable[b / 64], __ATOMIC_ACQUIRE) >> (b % 64) & 1))
+			return false;
+	return true;
+}
+
 void *vq_mem_ptr(const struct vq_mem *m, u64 ipa, u64 len)
 {
 	u64 off;
@@ -42,7 +56,7 @@ void *vq_mem_ptr(const struct vq_mem *m, u64 ipa, u64 len)
 	off = ipa - m->ipa;
 	if (off > m->size || len > m->size - off)
 		return NULL;
-	if (len && m->ready && m->ready(m->ctx, off, len))
+	if (len && m->ready && !usable(m, off, len) && m->ready(m->ctx, off, len))
 		return NULL;
 	return m->host + off;
 }

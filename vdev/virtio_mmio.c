@@ -97,7 +97,15 @@ static void init(struct virtio_dev *vd, struct vm *vm, unsigned slot, const stru
 			 .size = vm->ram_size,
 			 .host = (u8 *)(uintptr_t)vm->ram_pa,
 			 .ready = ram_ready,
-			 .ctx = vm },
+			 .ctx = vm,
+			 /*
+			  * A block marked written is scrubbed and counted as changed
+			  * already (core/vm_ram.c sets the bit with release after
+			  * both; only a reset clears it, after the devices were
+			  * quiesced): ram_ready would only say so.
+			  */
+			 .usable = vm->ram_written,
+			 .block_shift = VM_RAM_BLOCK_SHIFT },
 	};
 	virtio_dev_reset(vd);
 }

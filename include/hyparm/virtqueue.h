@@ -64,6 +64,10 @@ struct virtq_used_elem {
  * at host address host. ready (optional) makes the RAM at offsets
  * [off, off + len) usable before the walker touches it (hyparm scrubs and
  * maps lazily: hyparm/vm_ram.h); it returns 0 or a negative error.
+ * usable (optional) is a bitmap of the RAM's blocks of 1 << block_shift
+ * bytes that need no call to ready (bit n: block n, read with acquire):
+ * most accesses find their block there, without the call (a virtqueue
+ * access makes some four of them per frame or disk request).
  */
 struct vq_mem {
 	u64 ipa;
@@ -71,6 +75,8 @@ struct vq_mem {
 	u8 *host;
 	int (*ready)(void *ctx, u64 off, u64 len);
 	void *ctx;
+	const u64 *usable;
+	unsigned block_shift;
 };
 
 /*

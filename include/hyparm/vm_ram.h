@@ -19,6 +19,8 @@ struct vcpu;
 
 /* The unit of lazy scrubbing: one stage-2 block. */
 #define VM_RAM_BLOCK MiB(2)
+#define VM_RAM_BLOCK_SHIFT 21 /* log2(VM_RAM_BLOCK) */
+_Static_assert(VM_RAM_BLOCK == 1ULL << VM_RAM_BLOCK_SHIFT, "VM_RAM_BLOCK_SHIFT");
 /* Largest VM RAM the ready-bitmap covers. */
 #define VM_RAM_MAX GiB(16)
 

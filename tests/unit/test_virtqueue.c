@@ -150,6 +150,31 @@ static void test_well_formed_chain(void **state)
 	assert_true(ready_calls > 0);
 }
 
+/*
+ * Blocks marked in mem.usable need no ready call; unmarked ones, and a
+ * range over more than two blocks, still get one (RAM_SIZE is 16 blocks
+ * of 4 KiB here). A range outside RAM is refused whatever the bitmap says.
+ */
+static void test_usable_blocks_skip_ready(void **state)
+{
+	static const u64 marked = 0x6; /* blocks 1 and 2 */
+
+	(void)state;
+	mem.usable = &marked;
+	mem.block_shift = 12;
+	ready_calls = 0;
+	assert_non_null(vq_mem_ptr(&mem, RAM_IPA + 0x1000, 0x100));
+	assert_non_null(vq_mem_ptr(&mem, RAM_IPA + 0x1F00, 0x200)); /* blocks 1 and 2 */
+	assert_int_equal(ready_calls, 0);
+	assert_non_null(vq_mem_ptr(&mem, RAM_IPA + 0x2F00, 0x200)); /* block 3 is not marked */
+	assert_int_equal(ready_calls, 1);
+	assert_non_null(vq_mem_ptr(&mem, RAM_IPA, 0x100)); /* nor block 0 */
+	assert_int_equal(ready_calls, 2);
+	assert_null(vq_mem_ptr(&mem, RAM_IPA + RAM_SIZE - 0x10, 0x20));
+	assert_int_equal(ready_calls, 2);
+	mem.usable = NULL;
+}
+
 static void test_no_interrupt_flag(void **state)
 {
 	u16 flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
@@ -449,6 +474,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_well_formed_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usable_blocks_skip_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buffer_at_end_of_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addresses_outside_ram, setup, teardown),
