@@ -231,10 +231,8 @@ static int receive_one(struct vnet *vn, const u8 *eth, const u8 *frame, u32 len)
 	}
 	if (rc < 0)
 		return -1;
-	if (rc == 0) {
-		vn->stats.rx_no_buffer++;
+	if (rc == 0)
 		return 0;
-	}
 	int put = fill(vn, q, &c, eth, frame, len);
 	virtq_push(q, &vd->mem, &c, put < 0 ? 0 : (u32)put);
 	if (put < 0) {
@@ -262,8 +260,11 @@ static void rx_locked(struct vnet *vn)
 			broken = true;
 			break;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			/* Counted here only: a cut-through that found no buffer queued the frame, which comes here. */
+			vn->stats.rx_no_buffer++;
 			break; /* the driver's next receiveq notification brings us back */
+		}
 		/* A frame dropped with a bad buffer (-2) goes too: progress whatever the driver posts. */
 		vswitch_port_pop(&vn->port, rc == 1);
 		vn->rx_interrupt = true;
